@@ -1,0 +1,123 @@
+/** Public types of the actor kernel. The kernel knows nothing of workflows, NATS, gRPC or MCP. */
+
+/** Where an actor lives: `wfx://<systemId>/<path>`; the same string works in any process that has a transport to it. */
+export type Address = string;
+
+export interface ActorRef<M = unknown> {
+  readonly address: Address;
+  /** Fire and forget. A message to a stopped actor or a full mailbox goes to dead letters; it never throws. */
+  tell(message: M): void;
+}
+
+/** Injected so timers (backoff, ask timeouts) can be tested on a simulated clock. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface BackoffPolicy {
+  initialMs: number;
+  maxMs: number;
+  multiplier: number;
+  /** 0..1: the share of each delay that is randomised (full jitter on that share). */
+  jitter: number;
+}
+
+/** One-for-one restart: the failed child alone is restarted, after a backoff, while its budget lasts. */
+export interface RestartPolicy {
+  kind: "restart";
+  /** Restarts allowed within `withinMs` before the child is stopped for good with its last error. */
+  maxRestarts: number;
+  withinMs: number;
+  backoff: BackoffPolicy;
+}
+
+/** What a parent does when a child fails: restart it, stop it (parent is told), or fail the parent too. */
+export type SupervisionPolicy = RestartPolicy | { kind: "stop" } | { kind: "escalate" };
+
+export interface SpawnOptions {
+  /** Unique among siblings; generated when absent. */
+  name?: string;
+  supervision?: SupervisionPolicy;
+  /** Messages waiting beyond this go to dead letters (`reason: "mailbox_full"`). */
+  mailboxCapacity?: number;
+}
+
+/** Signals are kernel notices delivered to `onSignal`, never mixed with the actor's own messages. */
+export type Signal =
+  /** A watched actor (every child is watched by its parent) stopped; `error` is set when it stopped because it failed. */
+  | { type: "terminated"; ref: ActorRef; error?: unknown }
+  /** A child failed and will be restarted after `delayMs`; `attempt` is the incarnation about to start (2 = first restart). */
+  | { type: "child_restarting"; ref: ActorRef; error: unknown; attempt: number; delayMs: number };
+
+export interface ActorContext<M> {
+  readonly self: ActorRef<M>;
+  readonly parent: ActorRef | undefined;
+  readonly system: ActorSystem;
+  /** Aborted when this incarnation ends (stop, restart or failure): hand it to any async work the actor starts. */
+  readonly signal: AbortSignal;
+  /** 1 on first start, incremented on each restart. */
+  readonly attempt: number;
+  spawn<C>(logic: ActorLogic<any, C>, options?: SpawnOptions): ActorRef<C>;
+  /** Stops a child (or this actor when no ref is given). */
+  stop(ref?: ActorRef): void;
+  watch(ref: ActorRef): void;
+  unwatch(ref: ActorRef): void;
+  /** Delivers the outcome of async work as a message, only if this incarnation is still running. */
+  pipeToSelf<T>(promise: Promise<T>, onResolve: (value: T) => M, onReject: (error: unknown) => M): void;
+  /** Fails this actor as if `receive` had thrown: its parent's supervision decides what happens. */
+  fail(error: unknown): void;
+  /** Sends `message` to self after `ms`; the returned function cancels it. Cleared when the incarnation ends. */
+  scheduleOnce(ms: number, message: M): () => void;
+}
+
+/** Actor logic is a plain object; the kernel runs it. `receive` may throw: that is a failure the parent supervises. */
+export interface ActorLogic<S, M> {
+  start(ctx: ActorContext<M>): S;
+  receive(state: S, message: M, ctx: ActorContext<M>): S;
+  onSignal?(state: S, signal: Signal, ctx: ActorContext<M>): S;
+  /** Cleanup when an incarnation ends for any reason. */
+  stopped?(state: S, ctx: ActorContext<M>): void;
+}
+
+/** Carries messages to actors of another system (another process or node); implemented by adapters outside the kernel. */
+export interface Transport {
+  send(address: Address, message: unknown): void;
+}
+
+export interface DeadLetter {
+  address: Address;
+  message: unknown;
+  reason: "stopped" | "mailbox_full" | "no_route";
+}
+
+export interface ActorSystemOptions {
+  /** Identifies this system in addresses; defaults to a random id. */
+  id?: string;
+  clock?: Clock;
+  defaultMailboxCapacity?: number;
+  onDeadLetter?(letter: DeadLetter): void;
+}
+
+export interface AskOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface ActorSystem {
+  readonly id: string;
+  readonly clock: Clock;
+  spawn<M>(logic: ActorLogic<any, M>, options?: SpawnOptions): ActorRef<M>;
+  stop(ref: ActorRef): void;
+  /** Sends `build(replyTo)` and resolves with the first reply; rejects with AskTimeoutError after `timeoutMs`. */
+  ask<R, M = unknown>(ref: ActorRef<M>, build: (replyTo: ActorRef<R>) => M, options: AskOptions): Promise<R>;
+  /** A ref for any address: local actors directly, others through the transport registered for their system id. */
+  refFor<M = unknown>(address: Address): ActorRef<M>;
+  /** Routes addresses `wfx://<systemId>/...` through `transport`. */
+  registerTransport(systemId: string, transport: Transport): void;
+  /** Entry point for transports: a message that arrived for a local address. */
+  deliver(address: Address, message: unknown): void;
+  /** Stops every actor (children before parents) and resolves when all are stopped. */
+  terminate(): Promise<void>;
+}

@@ -1,0 +1,99 @@
+/** The execution record, its events and the store that keeps them: the contract every gateway and mode shares. */
+
+export type ExecutionMode = "sync" | "async" | "isolated";
+export type ExecutionStatus = "pending" | "running" | "completed" | "failed" | "timeout" | "cancelled";
+export type StepStatus = "pending" | "running" | "retrying" | "completed" | "failed" | "skipped" | "cancelled" | "timeout";
+export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set(["completed", "failed", "timeout", "cancelled"]);
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export interface ExecutionProgress {
+  completed_steps: number;
+  total_steps: number;
+  /** Ids of the steps running now. */
+  current: string[];
+  /** "Processing step 3 of 5" style text, the shape the source document shows. */
+  message: string;
+}
+
+export interface StepRecord {
+  id: string;
+  status: StepStatus;
+  attempts: number;
+  node: string;
+  /** Epoch seconds, like start_time. */
+  started?: number;
+  ended?: number;
+  output?: unknown;
+  error?: ErrorInfo;
+}
+
+export interface ExecutionRecord {
+  execution_id: string;
+  workflow_name: string;
+  execution_mode: ExecutionMode;
+  status: ExecutionStatus;
+  /** Epoch seconds (fractional), as in the source document. */
+  start_time: number;
+  end_time?: number;
+  /** Seconds; frozen once the execution ends. */
+  elapsed_time: number;
+  progress: ExecutionProgress;
+  steps: StepRecord[];
+  result?: unknown;
+  error?: ErrorInfo;
+  node: string;
+  /** The workflow file it came from, when it came from one. */
+  workflow_file?: string;
+  /** OS process that runs it (async executions started from the CLI run in a background process). */
+  pid?: number;
+  input?: unknown;
+}
+
+export type ExecutionEventType =
+  | "execution.started"
+  | "execution.progress"
+  | "execution.completed"
+  | "execution.failed"
+  | "execution.timeout"
+  | "execution.cancelled"
+  | "step.started"
+  | "step.retrying"
+  | "step.completed"
+  | "step.failed"
+  | "step.skipped"
+  | "step.progress";
+
+export interface ExecutionEvent {
+  execution_id: string;
+  /** 1, 2, 3 … per execution, so a watcher can resume after the last one it saw. */
+  seq: number;
+  type: ExecutionEventType;
+  /** Epoch milliseconds. */
+  time: number;
+  step?: string;
+  attempt?: number;
+  data?: unknown;
+}
+
+export interface ListExecutionsQuery {
+  status?: ExecutionStatus;
+  workflow_name?: string;
+  limit?: number;
+}
+
+/** Keeps execution records and their events. Writes may be batched; `flush` makes everything written so far durable. */
+export interface ExecutionStore {
+  putRecord(record: ExecutionRecord): void;
+  appendEvent(event: ExecutionEvent): void;
+  getRecord(executionId: string): Promise<ExecutionRecord | undefined>;
+  /** Events with `seq > afterSeq`, in order. */
+  getEvents(executionId: string, afterSeq?: number): Promise<ExecutionEvent[]>;
+  listRecords(query?: ListExecutionsQuery): Promise<ExecutionRecord[]>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

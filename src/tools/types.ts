@@ -1,0 +1,24 @@
+import type { z } from "zod";
+
+/** What a tool gets besides its arguments. */
+export interface ToolCallContext {
+  /** Aborted when the calling step is cancelled or times out. */
+  signal: AbortSignal;
+}
+
+/** A callable tool instance, configured from one `tools:` entry of a workflow file. */
+export interface Tool<Args = any> {
+  readonly id: string;
+  readonly type: string;
+  readonly description: string;
+  /** Validates arguments before a call; also the JSON Schema offered to models. */
+  readonly inputSchema: z.ZodType<Args>;
+  call(args: Args, ctx: ToolCallContext): Promise<unknown>;
+}
+
+/** Builds tools of one `type`. `baseDir` is the folder of the workflow file that declares the tool. */
+export interface ToolFactory {
+  readonly type: string;
+  readonly description: string;
+  create(definition: { id: string; description?: string; settings?: Record<string, unknown> }, baseDir: string): Tool;
+}
