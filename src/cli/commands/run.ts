@@ -1,0 +1,115 @@
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { ExecutionMode, ExecutionRecord, Runtime } from "../../engine/index.js";
+import { CliError } from "../cli-error.js";
+import { EXIT, EXIT_BY_STATUS } from "../exit-codes.js";
+import { openRuntime } from "../open-runtime.js";
+import { createProgressView, type ViewKind } from "../progress-view.js";
+import { loadWorkflowSource, parseInput } from "../workflow-input.js";
+import type { Io } from "../io.js";
+
+export interface RunOptions {
+  file: string;
+  workflow?: string;
+  input?: string;
+  mode: ExecutionMode;
+  timeout?: number;
+  json: boolean;
+  dataDir?: string;
+}
+
+const MODES: readonly ExecutionMode[] = ["sync", "async", "isolated"];
+const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
+
+export function checkMode(mode: string): ExecutionMode {
+  if (!(MODES as readonly string[]).includes(mode)) throw new CliError(`unknown mode '${mode}'`, { hint: `use one of: ${MODES.join(", ")}` });
+  return mode as ExecutionMode;
+}
+
+async function prepare(options: RunOptions) {
+  const source = await loadWorkflowSource(options.file);
+  const names = Object.keys(source.file.workflows);
+  if (options.workflow !== undefined && !names.includes(options.workflow)) {
+    throw new CliError(`${options.file} has no workflow '${options.workflow}'`, { hint: `workflows in this file: ${names.join(", ")}` });
+  }
+  if (options.timeout !== undefined && !(options.timeout > 0)) throw new CliError(`--timeout must be a positive number of seconds`);
+  const input = await parseInput(options.input);
+  return { source, input, workflowName: options.workflow ?? names[0]! };
+}
+
+function printOutcome(record: ExecutionRecord, io: Io): void {
+  if (record.status === "completed") {
+    io.out.write(`${typeof record.result === "string" ? record.result : JSON.stringify(record.result, null, 2) ?? "(no result)"}\n`);
+  } else {
+    io.err.write(`execution ${record.execution_id} ${record.status}: ${record.error?.message ?? ""}\n${record.error?.hint ? `  hint: ${record.error.hint}\n` : ""}`);
+  }
+}
+
+/** Runs a workflow here and now (sync or isolated), with live progress, and exits with a code that says how it ended. */
+async function runHere(options: RunOptions, io: Io, runtime: Runtime, prepared: Awaited<ReturnType<typeof prepare>>, mode: ExecutionMode): Promise<number> {
+  const kind: ViewKind = options.json ? "json" : io.out.isTTY ? "tty" : "plain";
+  const view = createProgressView(kind, kind === "json" ? io.out : io.err);
+  const started = runtime.start({ source: prepared.source, workflowName: prepared.workflowName, input: prepared.input, mode, ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }), onEvent: (e, r) => view.onEvent(e, r) });
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    void runtime.cancel(started.executionId, "interrupted (Ctrl-C)");
+  };
+  process.once("SIGINT", onSigint);
+  const record = await started.done;
+  process.off("SIGINT", onSigint);
+  view.end(record);
+  if (options.json) io.out.write(`${JSON.stringify({ record })}\n`);
+  else printOutcome(record, io);
+  return interrupted ? EXIT.interrupted : EXIT_BY_STATUS[record.status] ?? EXIT.failed;
+}
+
+/** `--mode async` from a terminal: a detached background process owns the execution; this one prints its id and leaves. */
+async function runInBackground(options: RunOptions, io: Io): Promise<number> {
+  const args = ["run", options.file, "--mode", "async", "--background"];
+  if (options.workflow !== undefined) args.push("--workflow", options.workflow);
+  if (options.input !== undefined) args.push("--input", options.input);
+  if (options.timeout !== undefined) args.push("--timeout", String(options.timeout));
+  if (options.dataDir !== undefined) args.push("--data-dir", options.dataDir);
+  const child = fork(MAIN, args, { detached: true, stdio: ["ignore", "ignore", "ignore", "ipc"] });
+  const reply = await new Promise<{ executionId?: string; error?: string }>((resolve) => {
+    child.once("message", (m) => resolve(m as { executionId?: string; error?: string }));
+    child.once("exit", (code) => resolve({ error: `background process exited with code ${code} before starting` }));
+  });
+  child.disconnect();
+  child.unref();
+  if (reply.error !== undefined) throw new CliError(reply.error, { exitCode: EXIT.failed });
+  if (options.json) io.out.write(`${JSON.stringify({ execution_id: reply.executionId, status: "running", execution_mode: "async" })}\n`);
+  else io.out.write(`${reply.executionId}\n`);
+  if (!options.json) io.err.write(`started in the background; follow it with: wfx status ${reply.executionId}\n`);
+  return EXIT.ok;
+}
+
+/** The background side of `--mode async`: starts the execution, tells the parent its id, runs it to the end. */
+async function runAsBackground(options: RunOptions): Promise<number> {
+  try {
+    const prepared = await prepare(options);
+    const runtime = await openRuntime(options.dataDir);
+    const started = runtime.start({ source: prepared.source, workflowName: prepared.workflowName, input: prepared.input, mode: "async", ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }) });
+    process.send?.({ executionId: started.executionId });
+    process.disconnect?.();
+    const record = await started.done;
+    await runtime.close();
+    return EXIT_BY_STATUS[record.status] ?? EXIT.failed;
+  } catch (error) {
+    process.send?.({ error: (error as Error).message });
+    return EXIT.failed;
+  }
+}
+
+export async function runCommand(options: RunOptions & { background?: boolean }, io: Io): Promise<number> {
+  if (options.background) return runAsBackground(options);
+  const prepared = await prepare(options);
+  if (options.mode === "async") return runInBackground(options, io);
+  const runtime = await openRuntime(options.dataDir);
+  try {
+    return await runHere(options, io, runtime, prepared, options.mode);
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { CliError } from "./cli-error.js";
+import { EXIT } from "./exit-codes.js";
+import type { Io } from "./io.js";
+import { cancelCommand } from "./commands/cancel.js";
+import { listCommand } from "./commands/list.js";
+import { checkMode, runCommand } from "./commands/run.js";
+import { statusCommand } from "./commands/status.js";
+import { validateCommand } from "./commands/validate.js";
+
+const USAGE = `wfx — run AI workflows
+
+usage:
+  wfx run FILE [--workflow NAME] [--input JSON|@file] [--mode sync|async|isolated] [--timeout S] [--json]
+  wfx status ID [--json]
+  wfx cancel ID [--json]
+  wfx list [DIR] [--pattern GLOB] [--json]
+  wfx validate FILE [--json]
+
+options:
+  --data-dir DIR   where execution records live (default: $WFX_DATA_DIR or ~/.wfx/data)
+  -h, --help       this text
+
+exit codes: 0 ok, 1 execution failed, 2 bad input, 3 timed out, 4 cancelled, 5 not found, 130 interrupted`;
+
+const COMMON = {
+  json: { type: "boolean", default: false },
+  "data-dir": { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+const OPTIONS: Record<string, ParseArgsConfig["options"]> = {
+  run: { ...COMMON, workflow: { type: "string", short: "w" }, input: { type: "string", short: "i" }, mode: { type: "string", short: "m", default: "sync" }, timeout: { type: "string", short: "t" }, background: { type: "boolean", default: false } },
+  status: COMMON,
+  cancel: COMMON,
+  list: { ...COMMON, pattern: { type: "string", short: "p" } },
+  validate: COMMON,
+};
+
+function parse(command: string, argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS[command]!, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message.replace(/\. To specify a positional.*$/s, "")}`, { hint: `see \`wfx ${command} --help\`` });
+  }
+}
+
+function onePositional(command: string, positionals: string[], what: string): string {
+  if (positionals.length === 0) throw new CliError(`wfx ${command} needs ${what}`, { hint: `usage: wfx ${command} ${what.toUpperCase()}` });
+  if (positionals.length > 1) throw new CliError(`wfx ${command} takes one ${what}, got ${positionals.length}: ${positionals.join(" ")}`);
+  return positionals[0]!;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    io.out.write(`${USAGE}\n`);
+    return command === undefined ? EXIT.badInput : EXIT.ok;
+  }
+  if (!(command in OPTIONS)) throw new CliError(`unknown command '${command}'`, { hint: `commands: ${Object.keys(OPTIONS).join(", ")}` });
+  const { values, positionals } = parse(command, rest);
+  if (values.help) {
+    io.out.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  const json = values.json === true;
+  const dataDir = values["data-dir"] as string | undefined;
+  const common = { json, ...(dataDir === undefined ? {} : { dataDir }) };
+  switch (command) {
+    case "run": {
+      const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+      if (timeout !== undefined && !(timeout > 0)) throw new CliError(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
+      return runCommand({
+        ...common,
+        file: onePositional(command, positionals, "file"),
+        mode: checkMode(values.mode as string),
+        background: values.background === true,
+        ...(values.workflow === undefined ? {} : { workflow: values.workflow as string }),
+        ...(values.input === undefined ? {} : { input: values.input as string }),
+        ...(timeout === undefined ? {} : { timeout }),
+      }, io);
+    }
+    case "status":
+      return statusCommand({ ...common, id: onePositional(command, positionals, "id") }, io);
+    case "cancel":
+      return cancelCommand({ ...common, id: onePositional(command, positionals, "id") }, io);
+    case "validate":
+      return validateCommand({ json, file: onePositional(command, positionals, "file") }, io);
+    case "list":
+      if (positionals.length > 1) throw new CliError(`wfx list takes at most one directory, got ${positionals.length}`);
+      return listCommand({ json, dir: positionals[0] ?? ".", ...(values.pattern === undefined ? {} : { pattern: values.pattern as string }) }, io);
+  }
+  return EXIT.badInput;
+}
+
+function report(error: unknown, io: Io): number {
+  if (error instanceof CliError) {
+    io.err.write(`wfx: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ""}`);
+    return error.exitCode;
+  }
+  const err = error as { code?: string; message?: string; hint?: string };
+  if (typeof err?.code === "string" && err.code.startsWith("WFX_")) {
+    io.err.write(`wfx: ${err.message} [${err.code}]\n${err.hint ? `  hint: ${err.hint}\n` : ""}`);
+    return EXIT.badInput;
+  }
+  io.err.write(`wfx: internal error: ${(error as Error)?.stack ?? String(error)}\n  please report this with the command you ran\n`);
+  return EXIT.failed;
+}
+
+const io: Io = { out: process.stdout, err: process.stderr };
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.exitCode = report(error, io);
+  },
+);

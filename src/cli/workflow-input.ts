@@ -1,0 +1,37 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { formatProblems, loadAndValidate } from "../config/index.js";
+import type { WorkflowSource } from "../engine/index.js";
+import { CliError } from "./cli-error.js";
+
+/** Loads and validates a workflow file, turning every problem into one CliError listing them all. */
+export async function loadWorkflowSource(path: string): Promise<WorkflowSource> {
+  const absolute = resolve(path);
+  const { file, problems } = await loadAndValidate(absolute);
+  if (!file || problems.length > 0) {
+    throw new CliError(`${path} is not a valid workflow file (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${formatProblems(problems, path)}`);
+  }
+  return { file, path: absolute };
+}
+
+/** `--input` is JSON text, or `@file` holding JSON. */
+export async function parseInput(raw: string | undefined): Promise<unknown> {
+  if (raw === undefined) return undefined;
+  let text = raw;
+  let origin = "--input";
+  if (raw.startsWith("@")) {
+    origin = raw.slice(1);
+    try {
+      text = await readFile(origin, "utf8");
+    } catch (error) {
+      throw new CliError(`cannot read input file ${origin}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { hint: "--input @FILE names a JSON file" });
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${origin} is not valid JSON: ${(error as Error).message}`, {
+      hint: `pass JSON, e.g. --input '{"file_path": "docs/a.md"}', or --input @input.json`,
+    });
+  }
+}

@@ -1,0 +1,208 @@
+import type { ActorContext, ActorLogic, ActorRef, Signal, SupervisionPolicy } from "../actors/index.js";
+import type { TemplateScope } from "../config/index.js";
+import { toErrorInfo } from "../errors.js";
+import { CancelledError, EngineError, ExecutionTimeoutError, StepTimeoutError } from "./errors.js";
+import { fromFanOut } from "./fan-out-actor.js";
+import type { ExecutionPlan, PlannedStep } from "./plan.js";
+import { fromStep, type StepReport, type StepSpec } from "./step-actor.js";
+import type { StepServices } from "./step-kinds.js";
+import type { ExecutionEvent, ExecutionEventType } from "./types.js";
+
+export interface ExecutionSpec {
+  executionId: string;
+  plan: ExecutionPlan;
+  input: unknown;
+  /** Receives every event, in sequence order; locally a direct sink, remotely a ref through a transport. */
+  reporter: ActorRef<ExecutionEvent>;
+  services: StepServices;
+  node: string;
+  timeoutMs: number | undefined;
+  env: Record<string, string | undefined>;
+}
+
+export type SupervisorMessage = StepReport | { type: "cancel"; reason?: string } | { type: "execution_timeout" };
+
+const WAITING = 0, RUNNING = 1, DONE = 2, FAILED = 3;
+
+interface SupervisorState {
+  seq: number;
+  waitingOn: Int32Array;
+  phase: Uint8Array;
+  outputs: unknown[];
+  children: Map<ActorRef, number>;
+  completed: number;
+  finished: boolean;
+}
+
+const STOP: SupervisionPolicy = { kind: "stop" };
+
+function supervisionOf(step: PlannedStep): SupervisionPolicy {
+  return step.retry ? { kind: "restart", maxRestarts: step.retry.maxRetries, withinMs: Number.POSITIVE_INFINITY, backoff: step.retry.backoff } : STOP;
+}
+
+/** One actor per execution: starts steps whose inputs are ready, supervises them, records every change as an event. */
+export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, SupervisorMessage> {
+  const { plan, executionId } = spec;
+  const total = plan.steps.length;
+  const stepOutput = (state: SupervisorState) => (id: string) => state.outputs[plan.stepIndex.get(id) ?? -1];
+
+  function emit(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, type: ExecutionEventType, step?: string, attempt?: number, data?: unknown): void {
+    const event: ExecutionEvent = { execution_id: executionId, seq: ++state.seq, type, time: ctx.system.clock.now() };
+    if (step !== undefined) event.step = step;
+    if (attempt !== undefined) event.attempt = attempt;
+    if (data !== undefined) event.data = data;
+    spec.reporter.tell(event);
+  }
+
+  function scopeFor(state: SupervisorState, step: PlannedStep): TemplateScope {
+    return {
+      input: spec.input,
+      stepOutput: stepOutput(state),
+      previousOutput: step.previous === undefined ? undefined : state.outputs[step.previous],
+      env: spec.env,
+    };
+  }
+
+  function stepSpec(step: PlannedStep, input: unknown, slot: number, item?: unknown, index?: number): StepSpec {
+    const result: StepSpec = { slot, stepId: step.id, executionId, action: step.action, input, timeoutMs: step.timeoutMs, services: spec.services };
+    if (index !== undefined) {
+      result.item = item;
+      result.index = index;
+    }
+    return result;
+  }
+
+  function launch(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, step: PlannedStep): void {
+    const scope = scopeFor(state, step);
+    let input: unknown;
+    let items: unknown;
+    try {
+      if (step.when && !step.when.evaluate(scope)) {
+        emit(state, ctx, "step.skipped", step.id);
+        return complete(state, ctx, step.index, undefined, true);
+      }
+      if (step.forEach) {
+        items = step.forEach.evaluate(scope);
+        if (!Array.isArray(items)) {
+          throw new EngineError("WFX_FOR_EACH_NOT_LIST", `for_each of step '${step.id}' gave ${typeof items}, not a list`, {
+            hint: "point for_each at a list, e.g. `for_each: ${input.files}`",
+          });
+        }
+      } else {
+        input = step.input.evaluate(scope);
+      }
+    } catch (error) {
+      return stepFailed(state, ctx, step.index, error);
+    }
+    state.phase[step.index] = RUNNING;
+    const supervision = supervisionOf(step);
+    const ref = step.forEach
+      ? ctx.spawn(
+          fromFanOut({
+            slot: step.index,
+            items: items as unknown[],
+            concurrency: step.concurrency,
+            supervision,
+            iteration: (item, index) => stepSpec(step, step.input.evaluate({ ...scope, item, index }), index, item, index),
+          }),
+          { name: step.id },
+        )
+      : ctx.spawn(fromStep(stepSpec(step, input, step.index)), { name: step.id, supervision });
+    state.children.set(ref, step.index);
+  }
+
+  function resultOf(state: SupervisorState): unknown {
+    const toUser = plan.steps.filter((s) => s.toUser && state.phase[s.index] === DONE);
+    if (toUser.length === 1) return state.outputs[toUser[0]!.index];
+    if (toUser.length > 1) return Object.fromEntries(toUser.map((s) => [s.id, state.outputs[s.index]]));
+    for (let i = total - 1; i >= 0; i--) if (state.outputs[i] !== undefined) return state.outputs[i];
+    return undefined;
+  }
+
+  function complete(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, output: unknown, skipped = false): void {
+    state.phase[index] = DONE;
+    state.outputs[index] = output;
+    state.completed++;
+    if (!skipped) emit(state, ctx, "step.completed", plan.steps[index]!.id, undefined, { output });
+    emit(state, ctx, "execution.progress", undefined, undefined, { completed_steps: state.completed, total_steps: total });
+    if (state.completed === total) return finish(state, ctx, "execution.completed", { result: resultOf(state) });
+    for (const dependent of plan.steps[index]!.dependents) {
+      if (--state.waitingOn[dependent]! === 0 && !state.finished) launch(state, ctx, plan.steps[dependent]!);
+    }
+  }
+
+  function stepFailed(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, error: unknown): void {
+    state.phase[index] = FAILED;
+    const step = plan.steps[index]!;
+    const info = toErrorInfo(error);
+    emit(state, ctx, "step.failed", step.id, undefined, { error: info, status: error instanceof StepTimeoutError ? "timeout" : "failed" });
+    const cause = { code: info.code, message: `step '${step.id}' failed: ${info.message}`, ...(info.hint === undefined ? {} : { hint: info.hint }) };
+    finish(state, ctx, "execution.failed", { error: cause });
+  }
+
+  function finish(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, type: ExecutionEventType, data: unknown): void {
+    if (state.finished) return;
+    state.finished = true;
+    emit(state, ctx, type, undefined, undefined, data);
+    ctx.stop();
+  }
+
+  return {
+    start(ctx) {
+      const state: SupervisorState = {
+        seq: 0,
+        waitingOn: Int32Array.from(plan.steps, (s) => s.deps.length),
+        phase: new Uint8Array(total),
+        outputs: new Array(total),
+        children: new Map(),
+        completed: 0,
+        finished: false,
+      };
+      emit(state, ctx, "execution.started", undefined, undefined, { node: spec.node, pid: process.pid, total_steps: total });
+      if (spec.timeoutMs !== undefined) ctx.scheduleOnce(spec.timeoutMs, { type: "execution_timeout" });
+      for (const step of plan.steps) if (step.deps.length === 0 && !state.finished) launch(state, ctx, step);
+      return state;
+    },
+    receive(state, message, ctx) {
+      if (state.finished) return state;
+      switch (message.type) {
+        case "step_started":
+          emit(state, ctx, "step.started", plan.steps[message.slot]!.id, message.attempt, { node: spec.node });
+          break;
+        case "step_output":
+          complete(state, ctx, message.slot, message.output);
+          break;
+        case "step_failed":
+          stepFailed(state, ctx, message.slot, message.error);
+          break;
+        case "step_progress":
+          emit(state, ctx, "step.progress", plan.steps[message.slot]!.id, undefined, message.data);
+          break;
+        case "step_retrying":
+          emit(state, ctx, "step.retrying", plan.steps[message.slot]!.id, message.attempt, {
+            error: toErrorInfo(message.error), delay_ms: message.delayMs, ...(message.iteration === undefined ? {} : { iteration: message.iteration }),
+          });
+          break;
+        case "cancel":
+          finish(state, ctx, "execution.cancelled", { error: toErrorInfo(new CancelledError(message.reason)) });
+          break;
+        case "execution_timeout":
+          finish(state, ctx, "execution.timeout", { error: toErrorInfo(new ExecutionTimeoutError(spec.timeoutMs!)) });
+          break;
+      }
+      return state;
+    },
+    onSignal(state, signal: Signal, ctx) {
+      const index = state.children.get(signal.ref);
+      if (index === undefined || state.finished) return state;
+      const step = plan.steps[index]!;
+      if (signal.type === "child_restarting") {
+        emit(state, ctx, "step.retrying", step.id, signal.attempt, { error: toErrorInfo(signal.error), delay_ms: signal.delayMs });
+        return state;
+      }
+      state.children.delete(signal.ref);
+      if (signal.error !== undefined && state.phase[index] === RUNNING) stepFailed(state, ctx, index, signal.error);
+      return state;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { ActorContext, ActorLogic, ActorRef, Signal, SupervisionPolicy } from "../actors/index.js";
+import { fromStep, type StepReport, type StepSpec } from "./step-actor.js";
+
+/** A `for_each` step: one step actor per item, at most `concurrency` at a time; its output is the list of theirs, in order. */
+export interface FanOutSpec {
+  slot: number;
+  items: readonly unknown[];
+  concurrency: number;
+  iteration(item: unknown, index: number): StepSpec;
+  supervision: SupervisionPolicy;
+}
+
+interface FanOutState {
+  next: number;
+  running: number;
+  done: number;
+  outputs: unknown[];
+  slots: Map<ActorRef, number>;
+  failed: boolean;
+}
+
+function launch(spec: FanOutSpec, state: FanOutState, ctx: ActorContext<StepReport>): void {
+  while (state.running < spec.concurrency && state.next < spec.items.length) {
+    const index = state.next++;
+    const ref = ctx.spawn(fromStep(spec.iteration(spec.items[index], index)), { name: `item-${index}`, supervision: spec.supervision });
+    state.slots.set(ref, index);
+    state.running++;
+  }
+}
+
+function report(ctx: ActorContext<StepReport>, message: StepReport): void {
+  (ctx.parent as ActorRef<StepReport>).tell(message);
+}
+
+function fail(spec: FanOutSpec, state: FanOutState, ctx: ActorContext<StepReport>, error: unknown): FanOutState {
+  state.failed = true;
+  report(ctx, { type: "step_failed", slot: spec.slot, error });
+  ctx.stop();
+  return state;
+}
+
+export function fromFanOut(spec: FanOutSpec): ActorLogic<FanOutState, StepReport> {
+  return {
+    start(ctx) {
+      report(ctx, { type: "step_started", slot: spec.slot, attempt: 1 });
+      const state: FanOutState = { next: 0, running: 0, done: 0, outputs: new Array(spec.items.length), slots: new Map(), failed: false };
+      if (spec.items.length === 0) {
+        report(ctx, { type: "step_output", slot: spec.slot, output: [] });
+        ctx.stop();
+        return state;
+      }
+      launch(spec, state, ctx);
+      return state;
+    },
+    receive(state, message, ctx) {
+      if (state.failed) return state;
+      switch (message.type) {
+        case "step_output":
+          state.outputs[message.slot] = message.output;
+          state.done++;
+          report(ctx, { type: "step_progress", slot: spec.slot, data: { iteration: message.slot, completed: state.done, total: spec.items.length } });
+          if (state.done === spec.items.length) {
+            report(ctx, { type: "step_output", slot: spec.slot, output: state.outputs });
+            ctx.stop();
+          }
+          break;
+        case "step_failed":
+          return fail(spec, state, ctx, message.error);
+        case "step_progress":
+          report(ctx, { type: "step_progress", slot: spec.slot, data: { iteration: message.slot, data: message.data } });
+          break;
+        default:
+          break;
+      }
+      return state;
+    },
+    onSignal(state, signal: Signal, ctx) {
+      const index = state.slots.get(signal.ref);
+      if (index === undefined || state.failed) return state;
+      if (signal.type === "child_restarting") {
+        report(ctx, { type: "step_retrying", slot: spec.slot, attempt: signal.attempt, error: signal.error, delayMs: signal.delayMs, iteration: index });
+        return state;
+      }
+      state.slots.delete(signal.ref);
+      state.running--;
+      if (signal.error !== undefined) return fail(spec, state, ctx, signal.error);
+      launch(spec, state, ctx);
+      return state;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { createActorSystem, type ActorRef } from "../../actors/index.js";
+import { defaultToolRegistry } from "../../tools/index.js";
+import { fromExecution } from "../execution-supervisor.js";
+import { planFor, servicesFor } from "../services.js";
+import type { ExecutionEvent } from "../types.js";
+import { IpcTransport } from "./ipc-transport.js";
+import { isolatedSystemId, type ToChild, type ToParent } from "./protocol.js";
+
+/** Entry point of an isolated process: waits (warm) for one execute order, runs it, reports over IPC, exits. */
+
+const TERMINAL_EVENTS = new Set(["execution.completed", "execution.failed", "execution.timeout", "execution.cancelled"]);
+const system = createActorSystem({ id: isolatedSystemId(process.pid) });
+const toParent = new IpcTransport(process);
+let busy = false;
+
+function send(message: ToParent): void {
+  process.send?.(message);
+}
+
+function exitWhenSent(): void {
+  // The final event must reach the parent before the process goes.
+  process.send?.({ t: "bye" } satisfies ToParent, () => process.exit(0));
+}
+
+process.on("message", (message: ToChild) => {
+  if (message.t === "actor") {
+    system.deliver(message.address, message.message);
+    return;
+  }
+  if (message.t !== "execute" || busy) return;
+  busy = true;
+  system.registerTransport(message.parentSystemId, toParent);
+  const remote: ActorRef<ExecutionEvent> = system.refFor(message.reporter);
+  const reporter: ActorRef<ExecutionEvent> = {
+    address: remote.address,
+    tell(event) {
+      remote.tell(event);
+      if (TERMINAL_EVENTS.has(event.type)) exitWhenSent();
+    },
+  };
+  const plan = planFor(message.file, message.workflowName, message.filePath);
+  const deps = { system, tools: defaultToolRegistry(), node: message.node, env: message.env };
+  system.spawn(
+    fromExecution({ executionId: message.executionId, plan, input: message.input, reporter, services: servicesFor(plan, deps), node: message.node, timeoutMs: message.timeoutMs, env: message.env }),
+    { name: message.executionId },
+  );
+});
+
+// The parent going away must not leave this process running an orphan execution.
+process.on("disconnect", () => process.exit(1));
+send({ t: "ready" });

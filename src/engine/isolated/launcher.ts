@@ -1,0 +1,174 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ActorRef, ActorSystem } from "../../actors/index.js";
+import type { WorkflowFile } from "../../config/index.js";
+import type { ExecutionRecorder } from "../recorder.js";
+import type { IsolatedOptions } from "../runtime-options.js";
+import type { ExecutionEvent } from "../types.js";
+import { IpcTransport } from "./ipc-transport.js";
+import { isolatedSystemId, type ExecuteOrder, type ToParent } from "./protocol.js";
+
+const CHILD_MAIN = fileURLToPath(new URL("./child-main.js", import.meta.url));
+
+interface Spare {
+  child: ChildProcess;
+  tempDir: string;
+  ready: Promise<void>;
+}
+
+interface Running {
+  executionId: string;
+  child: ChildProcess;
+  /** What to record if the process ends before its supervisor reported the end. */
+  endAs: { type: "execution.failed" | "execution.cancelled" | "execution.timeout"; code: string; message: string };
+  killTimer?: NodeJS.Timeout;
+  deadline?: NodeJS.Timeout;
+}
+
+export interface LaunchRequest {
+  executionId: string;
+  file: WorkflowFile;
+  filePath: string | undefined;
+  workflowName: string;
+  input: unknown;
+  timeoutMs: number | undefined;
+  env: Record<string, string | undefined>;
+}
+
+/** Only the variables a workflow names as `${env.X}` travel to its isolated process. */
+function referencedEnv(file: WorkflowFile, env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const picked: Record<string, string | undefined> = {};
+  for (const match of JSON.stringify(file).matchAll(/\$\{env\.([A-Za-z_][A-Za-z0-9_]*)\}/g)) picked[match[1]!] = env[match[1]!];
+  return picked;
+}
+
+/**
+ * Runs executions in separate OS processes, one execution per process, with a scrubbed environment, a temp dir of
+ * their own, and a heap cap. A warm spare is kept started so a launch does not wait for Node to boot.
+ */
+export class IsolatedLauncher {
+  readonly #system: ActorSystem;
+  readonly #recorder: ExecutionRecorder;
+  readonly #options: IsolatedOptions;
+  readonly #spares: Spare[] = [];
+  readonly #running = new Map<string, Running>();
+  #closed = false;
+
+  constructor(system: ActorSystem, recorder: ExecutionRecorder, options: IsolatedOptions) {
+    this.#system = system;
+    this.#recorder = recorder;
+    this.#options = options;
+  }
+
+  /** Starts the warm spares now rather than at the first launch. */
+  warm(): void {
+    while (!this.#closed && this.#spares.length < this.#options.warmSpares) this.#spares.push(this.#forkSpare());
+  }
+
+  #forkSpare(): Spare {
+    const tempDir = mkdtempSync(join(tmpdir(), "wfx-isolated-"));
+    const env: Record<string, string> = { TMPDIR: tempDir, HOME: tempDir };
+    for (const name of this.#options.envAllowlist) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+    const child = fork(CHILD_MAIN, [], {
+      cwd: tempDir,
+      env,
+      execArgv: [`--max-old-space-size=${this.#options.memoryMb}`],
+      serialization: "advanced",
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    const ready = new Promise<void>((resolve, reject) => {
+      child.once("message", (m: ToParent) => (m.t === "ready" ? resolve() : reject(new Error("isolated process spoke before ready"))));
+      child.once("exit", (code) => reject(new Error(`isolated process exited during start (code ${code})`)));
+    });
+    ready.catch(() => undefined);
+    // A spare waiting for work must not keep the parent alive.
+    child.unref();
+    (child.channel as { unref?(): void } | undefined)?.unref?.();
+    child.once("exit", () => {
+      const at = this.#spares.findIndex((s) => s.child === child);
+      if (at !== -1) this.#spares.splice(at, 1);
+      rmSync(tempDir, { recursive: true, force: true });
+    });
+    return { child, tempDir, ready };
+  }
+
+  launch(request: LaunchRequest): void {
+    const spare = this.#spares.shift() ?? this.#forkSpare();
+    this.warm();
+    const { child } = spare;
+    (child.channel as { ref?(): void } | undefined)?.ref?.();
+    child.ref();
+    const running: Running = { executionId: request.executionId, child, endAs: { type: "execution.failed", code: "WFX_ISOLATED_PROCESS_DIED", message: "the isolated process exited before the execution ended" } };
+    this.#running.set(request.executionId, running);
+
+    const observerName = `isolated-observer-${request.executionId}`;
+    const recorder = this.#recorder;
+    const observer: ActorRef<ExecutionEvent> = this.#system.spawn<ExecutionEvent>({ start: () => null, receive: (s, event) => (recorder.record(event), s) }, { name: observerName });
+    const childSystemId = isolatedSystemId(child.pid!);
+    this.#system.registerTransport(childSystemId, new IpcTransport(child));
+    child.on("message", (message: ToParent) => {
+      if (message.t === "actor") this.#system.deliver(message.address, message.message);
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(running.killTimer);
+      clearTimeout(running.deadline);
+      this.#running.delete(request.executionId);
+      const detail = signal ? `killed by ${signal}` : `exit code ${code}`;
+      this.#recorder.finishIfRunning(request.executionId, running.endAs.type, { code: running.endAs.code, message: `${running.endAs.message} (${detail})` }, Date.now());
+      this.#system.stop(observer);
+    });
+    if (request.timeoutMs !== undefined) {
+      // The supervisor inside enforces the timeout; this is the backstop for a process that stopped answering.
+      running.deadline = setTimeout(() => this.#stop(running, { type: "execution.timeout", code: "WFX_EXECUTION_TIMEOUT", message: `execution timed out after ${request.timeoutMs! / 1000}s` }), request.timeoutMs + this.#options.killGraceMs);
+    }
+    const order: ExecuteOrder = {
+      t: "execute",
+      executionId: request.executionId,
+      file: request.file,
+      filePath: request.filePath,
+      workflowName: request.workflowName,
+      input: request.input,
+      timeoutMs: request.timeoutMs,
+      env: referencedEnv(request.file, request.env),
+      reporter: observer.address,
+      parentSystemId: this.#system.id,
+      node: this.#system.id,
+    };
+    void spare.ready.then(
+      () => child.send(order),
+      (error: Error) => this.#recorder.finishIfRunning(request.executionId, "execution.failed", { code: "WFX_ISOLATED_START_FAILED", message: error.message }, Date.now()),
+    );
+  }
+
+  #stop(running: Running, endAs: Running["endAs"]): void {
+    running.endAs = endAs;
+    running.child.kill("SIGKILL");
+  }
+
+  /** Asks the supervisor inside to cancel (steps see their AbortSignal), then kills the process after the grace period. */
+  cancel(executionId: string, reason: string): void {
+    const running = this.#running.get(executionId);
+    if (!running) return;
+    running.endAs = { type: "execution.cancelled", code: "WFX_CANCELLED", message: reason };
+    this.#system.refFor(`wfx://${isolatedSystemId(running.child.pid!)}/${executionId}`).tell({ type: "cancel", reason });
+    running.killTimer ??= setTimeout(() => running.child.kill("SIGKILL"), this.#options.killGraceMs);
+  }
+
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const exits: Promise<unknown>[] = [];
+    for (const { child } of [...this.#spares, ...this.#running.values()]) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      exits.push(new Promise((resolve) => child.once("exit", resolve)));
+      child.kill("SIGKILL");
+    }
+    await Promise.all(exits);
+  }
+}

@@ -1,0 +1,135 @@
+import { resolve as resolvePath, dirname } from "node:path";
+import type { WorkflowFile, StepDef, WorkflowDef } from "../config/index.js";
+import { compileTemplate, compileCondition, parseFunctionRef, stepIdOf } from "../config/index.js";
+import type { CompiledTemplate } from "../config/index.js";
+import type { BackoffPolicy } from "../actors/index.js";
+import { EngineError } from "./errors.js";
+
+/** What a step does, resolved once from its definition. */
+export type StepAction =
+  | { kind: "function"; modulePath: string; exportName: string }
+  | { kind: "tool"; toolId: string }
+  | { kind: "workflow"; workflowName: string }
+  | { kind: "agent"; agentId: string };
+
+export interface StepRetry {
+  /** Attempts after the first. */
+  maxRetries: number;
+  backoff: BackoffPolicy;
+}
+
+/** One step of a compiled plan: everything the engine needs at run time, with templates compiled. */
+export interface PlannedStep {
+  id: string;
+  index: number;
+  action: StepAction;
+  /** The step's `input` (or `args` for tool steps), compiled. */
+  input: CompiledTemplate;
+  when: { evaluate(scope: import("../config/index.js").TemplateScope): boolean } | undefined;
+  forEach: CompiledTemplate | undefined;
+  concurrency: number;
+  retry: StepRetry | undefined;
+  timeoutMs: number | undefined;
+  /** Indexes of the steps this one waits for. */
+  deps: number[];
+  /** Indexes of the steps that wait for this one. */
+  dependents: number[];
+  toUser: boolean;
+  /** The step just before it in file order, for `${previous_output}`. */
+  previous: number | undefined;
+}
+
+export interface ExecutionPlan {
+  workflowName: string;
+  description: string | undefined;
+  steps: PlannedStep[];
+  stepIndex: ReadonlyMap<string, number>;
+  timeoutMs: number | undefined;
+  /** Folder of the workflow file: function modules and tool roots resolve against it. */
+  baseDir: string;
+  file: WorkflowFile;
+  filePath: string | undefined;
+}
+
+const NO_RETRY = undefined;
+
+function actionOf(step: StepDef, baseDir: string): StepAction {
+  if (step.function !== undefined) {
+    const ref = parseFunctionRef(step.function);
+    return { kind: "function", modulePath: resolvePath(baseDir, ref.module), exportName: ref.export };
+  }
+  if (step.tool !== undefined) return { kind: "tool", toolId: step.tool };
+  if (step.workflow !== undefined) return { kind: "workflow", workflowName: step.workflow };
+  if (step.agent !== undefined) return { kind: "agent", agentId: step.agent };
+  throw new EngineError("WFX_BAD_STEP", "step has no agent, tool, function or workflow", { hint: "validate the file with `wfx validate`" });
+}
+
+function retryOf(step: StepDef): StepRetry | undefined {
+  if (!step.retry || step.retry.max <= 0) return NO_RETRY;
+  return {
+    maxRetries: step.retry.max,
+    backoff: {
+      initialMs: step.retry.backoff_ms ?? 200,
+      maxMs: step.retry.max_backoff_ms ?? 30_000,
+      multiplier: step.retry.multiplier ?? 2,
+      jitter: step.retry.jitter ?? 0.2,
+    },
+  };
+}
+
+/** Compiles one workflow of a validated file into a plan; the plan is immutable and shared by every execution of it. */
+export function compilePlan(file: WorkflowFile, workflowName: string, filePath?: string): ExecutionPlan {
+  const workflow: WorkflowDef | undefined = file.workflows[workflowName];
+  if (!workflow) {
+    throw new EngineError("WFX_UNKNOWN_WORKFLOW", `workflow '${workflowName}' is not defined`, {
+      hint: `known workflows: ${Object.keys(file.workflows).join(", ") || "(none)"}`,
+    });
+  }
+  const baseDir = filePath ? dirname(resolvePath(filePath)) : process.cwd();
+  const ids = workflow.steps.map((step, i) => stepIdOf(step, i));
+  const stepIndex = new Map(ids.map((id, i) => [id, i]));
+  const steps: PlannedStep[] = workflow.steps.map((step, index) => {
+    const action = actionOf(step, baseDir);
+    const input = compileTemplate(action.kind === "tool" ? (step.args ?? step.input ?? {}) : step.input);
+    const when = step.when === undefined ? undefined : compileCondition(step.when);
+    const forEach = step.for_each === undefined ? undefined : compileTemplate(step.for_each);
+    const referenced = new Set<number>();
+    for (const template of [input, forEach, when]) {
+      for (const ref of template?.refs ?? []) {
+        if (ref.kind === "step" && ref.step !== undefined && stepIndex.has(ref.step)) referenced.add(stepIndex.get(ref.step)!);
+        if (ref.kind === "previous_output" && index > 0) referenced.add(index - 1);
+      }
+    }
+    // Steps run in file order unless depends_on or a step reference says otherwise.
+    const explicit = step.depends_on?.map((id) => stepIndex.get(id)!).filter((i) => i !== undefined);
+    const deps = explicit !== undefined || referenced.size > 0
+      ? [...new Set([...(explicit ?? []), ...referenced])]
+      : index > 0 ? [index - 1] : [];
+    return {
+      id: ids[index]!,
+      index,
+      action,
+      input,
+      when,
+      forEach,
+      concurrency: step.concurrency ?? 8,
+      retry: retryOf(step),
+      timeoutMs: step.timeout === undefined ? undefined : step.timeout * 1000,
+      deps,
+      dependents: [],
+      toUser: step.output?.to === "user",
+      previous: index > 0 ? index - 1 : undefined,
+    };
+  });
+  for (const step of steps) for (const dep of step.deps) steps[dep]!.dependents.push(step.index);
+  return {
+    workflowName,
+    description: workflow.description,
+    steps,
+    stepIndex,
+    timeoutMs: workflow.timeout === undefined ? undefined : workflow.timeout * 1000,
+    baseDir,
+    file,
+    filePath,
+  };
+}

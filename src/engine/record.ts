@@ -1,0 +1,127 @@
+import type { ExecutionEvent, ExecutionMode, ExecutionRecord, ExecutionStatus, StepRecord, ErrorInfo } from "./types.js";
+
+/** The record of an execution is a fold of its events: this is the fold, shared by every process that watches one. */
+
+export interface NewRecordInput {
+  executionId: string;
+  workflowName: string;
+  mode: ExecutionMode;
+  node: string;
+  stepIds: readonly string[];
+  startMs: number;
+  workflowFile?: string;
+  input?: unknown;
+}
+
+export function createRecord(init: NewRecordInput): ExecutionRecord {
+  return {
+    execution_id: init.executionId,
+    workflow_name: init.workflowName,
+    execution_mode: init.mode,
+    status: "pending",
+    start_time: init.startMs / 1000,
+    elapsed_time: 0,
+    progress: { completed_steps: 0, total_steps: init.stepIds.length, current: [], message: "Waiting to start" },
+    steps: init.stepIds.map((id) => ({ id, status: "pending", attempts: 0, node: init.node })),
+    node: init.node,
+    ...(init.workflowFile === undefined ? {} : { workflow_file: init.workflowFile }),
+    ...(init.input === undefined ? {} : { input: init.input }),
+  };
+}
+
+const FINAL_EVENT_STATUS: Partial<Record<ExecutionEvent["type"], ExecutionStatus>> = {
+  "execution.completed": "completed",
+  "execution.failed": "failed",
+  "execution.timeout": "timeout",
+  "execution.cancelled": "cancelled",
+};
+
+function stepOf(record: ExecutionRecord, id: string | undefined): StepRecord | undefined {
+  if (id === undefined) return undefined;
+  // Steps are few and the record keeps file order; a linear scan beats keeping a second index in sync.
+  for (const step of record.steps) if (step.id === id) return step;
+  return undefined;
+}
+
+/** Text the source document shows under `progress`, e.g. "Processing step 3 of 5". */
+export function progressMessage(record: ExecutionRecord): string {
+  const { completed_steps: done, total_steps: total } = record.progress;
+  if (record.status === "completed") return `Completed ${done} of ${total} steps`;
+  if (record.status === "pending") return "Waiting to start";
+  if (record.status !== "running") return `${record.status[0]!.toUpperCase()}${record.status.slice(1)} after ${done} of ${total} steps`;
+  return `Processing step ${Math.min(done + 1, total)} of ${total}`;
+}
+
+/** Applies one event to a record in place; returns the record. Unknown or repeated events are harmless. */
+export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): ExecutionRecord {
+  const seconds = event.time / 1000;
+  const step = stepOf(record, event.step);
+  const data = event.data as Record<string, unknown> | undefined;
+  switch (event.type) {
+    case "execution.started":
+      record.status = "running";
+      if (typeof data?.["pid"] === "number") record.pid = data["pid"];
+      if (typeof data?.["node"] === "string") record.node = data["node"];
+      break;
+    case "step.started":
+      if (step) {
+        if (step.status !== "retrying") record.progress.current.push(step.id);
+        step.status = "running";
+        step.attempts = event.attempt ?? step.attempts + 1;
+        step.started ??= seconds;
+        if (typeof data?.["node"] === "string") step.node = data["node"];
+      }
+      break;
+    case "step.retrying":
+      if (step) {
+        step.status = "retrying";
+        step.error = data?.["error"] as ErrorInfo;
+      }
+      break;
+    case "step.completed":
+    case "step.failed":
+    case "step.skipped":
+      if (step) {
+        const wasRunning = step.status === "running" || step.status === "retrying";
+        step.status = event.type === "step.completed" ? "completed" : event.type === "step.skipped" ? "skipped" : ((data?.["status"] as StepRecord["status"]) ?? "failed");
+        step.ended = seconds;
+        if (event.type === "step.completed") {
+          step.output = data?.["output"];
+          delete step.error;
+        }
+        if (event.type === "step.failed") step.error = data?.["error"] as ErrorInfo;
+        if (wasRunning) {
+          const at = record.progress.current.indexOf(step.id);
+          if (at !== -1) record.progress.current.splice(at, 1);
+        }
+        if (event.type !== "step.failed") record.progress.completed_steps += 1;
+      }
+      break;
+    case "execution.progress":
+    case "step.progress":
+      break;
+    default: {
+      const status = FINAL_EVENT_STATUS[event.type];
+      if (status === undefined) break;
+      record.status = status;
+      record.end_time = seconds;
+      record.progress.current = [];
+      if (status === "completed") record.result = data?.["result"];
+      else if (data?.["error"] !== undefined) record.error = data["error"] as ErrorInfo;
+      for (const s of record.steps) {
+        if (s.status === "running" || s.status === "retrying" || s.status === "pending") {
+          if (s.status !== "pending") s.ended = seconds;
+          s.status = status === "timeout" && s.status !== "pending" ? "timeout" : "cancelled";
+        }
+      }
+    }
+  }
+  record.elapsed_time = (record.end_time ?? seconds) - record.start_time;
+  record.progress.message = progressMessage(record);
+  return record;
+}
+
+/** Elapsed seconds as of now for a live record; frozen once it has ended. */
+export function elapsedNow(record: ExecutionRecord, nowMs: number): number {
+  return record.end_time !== undefined ? record.end_time - record.start_time : nowMs / 1000 - record.start_time;
+}

@@ -1,0 +1,53 @@
+import { hostname } from "node:os";
+import type { ExecutionStore } from "./types.js";
+import type { ToolRegistry } from "../tools/index.js";
+import { defaultToolRegistry } from "../tools/index.js";
+
+export interface IsolatedOptions {
+  /** Heap cap of each isolated process (V8 old space), in MiB. */
+  memoryMb: number;
+  /** Processes kept started and waiting, so a launch does not pay for a Node start. */
+  warmSpares: number;
+  /** After a cancel or timeout, how long the process gets to stop on its own before SIGKILL. */
+  killGraceMs: number;
+  /** Environment variables passed through to isolated processes; everything else is scrubbed. */
+  envAllowlist: readonly string[];
+}
+
+export interface RuntimeOptions {
+  /** Where records and events go; an embedded on-disk store by default. */
+  store: ExecutionStore;
+  nodeId: string;
+  tools: ToolRegistry;
+  /** What `${env.NAME}` reads. */
+  env: Record<string, string | undefined>;
+  isolated: IsolatedOptions;
+  /** Applied when neither the request nor the workflow sets a timeout; undefined = none. */
+  defaultTimeoutS: number | undefined;
+  /** With an embedded store: lets `cancel` reach executions owned by another process on this machine. */
+  dataDir: string | undefined;
+}
+
+export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
+  memoryMb: 512,
+  warmSpares: 1,
+  killGraceMs: 2000,
+  envAllowlist: Object.freeze(["PATH", "LANG", "LC_ALL", "TZ", "NODE_ENV"]),
+});
+
+export function defaultNodeId(): string {
+  return `${hostname()}-${process.pid}`;
+}
+
+/** Fills defaults and freezes; nothing else in the engine falls back on its own. */
+export function resolveRuntimeOptions(options: Partial<RuntimeOptions> & { store: ExecutionStore }): Readonly<RuntimeOptions> {
+  return Object.freeze({
+    store: options.store,
+    nodeId: options.nodeId ?? defaultNodeId(),
+    tools: options.tools ?? defaultToolRegistry(),
+    env: options.env ?? process.env,
+    isolated: Object.freeze({ ...DEFAULT_ISOLATED_OPTIONS, ...options.isolated }),
+    defaultTimeoutS: options.defaultTimeoutS,
+    dataDir: options.dataDir,
+  });
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from "node:crypto";
+import { createActorSystem, type ActorRef, type ActorSystem } from "../actors/index.js";
+import type { WorkflowFile } from "../config/index.js";
+import { EngineError } from "./errors.js";
+import { fromExecution, type SupervisorMessage } from "./execution-supervisor.js";
+import { ExecutionRecorder, type EventListener } from "./recorder.js";
+import { IsolatedLauncher } from "./isolated/launcher.js";
+import { resolveRuntimeOptions, type RuntimeOptions } from "./runtime-options.js";
+import { planFor, servicesFor, type ServiceDeps } from "./services.js";
+import { CrossProcessCancel } from "./cross-process-cancel.js";
+import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord } from "./types.js";
+
+/** A workflow file already loaded and validated, and where it came from (function modules resolve against it). */
+export interface WorkflowSource {
+  file: WorkflowFile;
+  path?: string;
+}
+
+export interface ExecuteRequest {
+  source: WorkflowSource;
+  /** Defaults to the file's only workflow, else its first. */
+  workflowName?: string;
+  input?: unknown;
+  mode?: ExecutionMode;
+  /** Seconds; overrides the workflow's own `timeout`. */
+  timeoutS?: number;
+  /** Aborting it cancels the execution (a sync caller going away, say). */
+  signal?: AbortSignal;
+  /** Sees every event from the first on. */
+  onEvent?: EventListener;
+}
+
+export interface CancelResult {
+  execution_id: string;
+  status: ExecutionRecord["status"] | "not_found";
+  cancelled: boolean;
+  message: string;
+}
+
+export function defaultWorkflowName(file: WorkflowFile): string {
+  const names = Object.keys(file.workflows);
+  if (names.length === 0) throw new EngineError("WFX_NO_WORKFLOWS", "the file defines no workflows", { hint: "add a `workflows:` section" });
+  return names[0]!;
+}
+
+/** One node's execution runtime: starts executions in any mode, answers status, cancels, and streams events. */
+export class Runtime {
+  readonly options: Readonly<RuntimeOptions>;
+  readonly system: ActorSystem;
+  readonly recorder: ExecutionRecorder;
+  readonly #supervisors = new Map<string, ActorRef<SupervisorMessage>>();
+  readonly #isolated: IsolatedLauncher;
+  readonly #deps: ServiceDeps;
+  readonly #crossProcess: CrossProcessCancel | undefined;
+
+  constructor(options: Partial<RuntimeOptions> & Pick<RuntimeOptions, "store">) {
+    this.options = resolveRuntimeOptions(options);
+    this.system = createActorSystem({ id: this.options.nodeId });
+    this.recorder = new ExecutionRecorder(this.options.store);
+    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env };
+    this.#isolated = new IsolatedLauncher(this.system, this.recorder, this.options.isolated);
+    this.#crossProcess = this.options.dataDir === undefined ? undefined : new CrossProcessCancel(this.options.dataDir, (id) => this.#cancelLocal(id, "cancelled from another process"));
+  }
+
+  /** Starts an execution and returns at once with its id; `done` resolves with the final record. */
+  start(request: ExecuteRequest): { executionId: string; record: ExecutionRecord; done: Promise<ExecutionRecord> } {
+    const { source } = request;
+    const workflowName = request.workflowName ?? defaultWorkflowName(source.file);
+    const plan = planFor(source.file, workflowName, source.path);
+    const mode = request.mode ?? "sync";
+    const executionId = randomUUID();
+    const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.options.defaultTimeoutS : plan.timeoutMs / 1000);
+    const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
+    const record = this.recorder.begin({
+      executionId,
+      workflowName,
+      mode,
+      node: this.options.nodeId,
+      stepIds: plan.steps.map((s) => s.id),
+      startMs: Date.now(),
+      ...(source.path === undefined ? {} : { workflowFile: source.path }),
+      ...(request.input === undefined ? {} : { input: request.input }),
+    });
+    if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
+    const done = this.recorder.whenDone(executionId);
+    if (mode === "isolated") {
+      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName, input: request.input, timeoutMs, env: this.options.env });
+    } else {
+      const ref = this.system.spawn(
+        fromExecution({ executionId, plan, input: request.input, reporter: this.recorder.reporter(executionId), services: servicesFor(plan, this.#deps), node: this.options.nodeId, timeoutMs, env: this.options.env }),
+        { name: executionId },
+      );
+      this.#supervisors.set(executionId, ref);
+      void done.then(() => this.#supervisors.delete(executionId));
+    }
+    this.#crossProcess?.own(executionId, done);
+    if (request.signal) {
+      const onAbort = () => void this.#cancelLocal(executionId, "the caller went away");
+      request.signal.addEventListener("abort", onAbort, { once: true });
+      void done.then(() => request.signal!.removeEventListener("abort", onAbort));
+    }
+    return { executionId, record, done };
+  }
+
+  /** sync: resolves with the final record; async and isolated: with the record as started (status `running`). */
+  async execute(request: ExecuteRequest): Promise<ExecutionRecord> {
+    const started = this.start(request);
+    if ((request.mode ?? "sync") === "sync") return started.done;
+    return started.record;
+  }
+
+  async status(executionId: string): Promise<ExecutionRecord | undefined> {
+    return this.recorder.peek(executionId) ?? (await this.options.store.getRecord(executionId));
+  }
+
+  #cancelLocal(executionId: string, reason: string): boolean {
+    if (!this.recorder.isLive(executionId)) return false;
+    const ref = this.#supervisors.get(executionId);
+    if (ref) ref.tell({ type: "cancel", reason });
+    else this.#isolated.cancel(executionId, reason);
+    return true;
+  }
+
+  /** Cancels an execution run by this process, or by another process on this machine sharing the data dir. */
+  async cancel(executionId: string, reason = "cancelled by request"): Promise<CancelResult> {
+    if (this.#cancelLocal(executionId, reason)) {
+      const record = await this.recorder.whenDone(executionId);
+      return { execution_id: executionId, status: record.status, cancelled: record.status === "cancelled", message: record.status === "cancelled" ? "Execution cancelled" : `Execution had already ended: ${record.status}` };
+    }
+    const record = await this.status(executionId);
+    if (!record) return { execution_id: executionId, status: "not_found", cancelled: false, message: `No execution with id ${executionId}` };
+    if (TERMINAL_STATUSES.has(record.status)) return { execution_id: executionId, status: record.status, cancelled: false, message: `Execution already ended: ${record.status}` };
+    const final = await this.#crossProcess?.request(executionId, record, () => this.options.store.getRecord(executionId));
+    if (final && final.status === "cancelled") return { execution_id: executionId, status: "cancelled", cancelled: true, message: "Execution cancelled" };
+    return { execution_id: executionId, status: final?.status ?? record.status, cancelled: false, message: final ? `Execution ended: ${final.status}` : "The process running this execution did not answer; it may have died" };
+  }
+
+  /** Past events after `afterSeq`, then live ones until the end; `listener` returns nothing and is called in order. */
+  async watch(executionId: string, afterSeq: number, listener: (event: ExecutionEvent) => void, signal?: AbortSignal): Promise<ExecutionRecord | undefined> {
+    let last = afterSeq;
+    const deliver = (event: ExecutionEvent) => {
+      if (event.seq <= last) return;
+      last = event.seq;
+      listener(event);
+    };
+    const buffered: ExecutionEvent[] = [];
+    const stop = this.recorder.listen(executionId, (event) => buffered.push(event));
+    await this.options.store.flush();
+    for (const event of await this.options.store.getEvents(executionId, afterSeq)) deliver(event);
+    if (!stop) return this.status(executionId);
+    stop();
+    for (const event of buffered) deliver(event);
+    if (!this.recorder.isLive(executionId)) return this.status(executionId);
+    const unlisten = this.recorder.listen(executionId, deliver)!;
+    const onAbort = () => unlisten();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await this.recorder.whenDone(executionId);
+    } finally {
+      unlisten();
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Waits for running executions up to `graceMs`, then cancels what is left, and closes the store. */
+  async close(graceMs = 0): Promise<void> {
+    this.#crossProcess?.close();
+    await this.#isolated.close();
+    await this.system.terminate();
+    await this.options.store.close();
+    void graceMs;
+  }
+}

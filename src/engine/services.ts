@@ -1,0 +1,78 @@
+import type { ActorSystem } from "../actors/index.js";
+import type { Tool, ToolRegistry } from "../tools/index.js";
+import { BUILTIN_TOOL_TYPES } from "../config/index.js";
+import { EngineError } from "./errors.js";
+import { fromExecution } from "./execution-supervisor.js";
+import { compilePlan, type ExecutionPlan } from "./plan.js";
+import { loadFunction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
+import type { ExecutionEvent } from "./types.js";
+
+export interface ServiceDeps {
+  system: ActorSystem;
+  tools: ToolRegistry;
+  node: string;
+  env: Record<string, string | undefined>;
+}
+
+const plans = new WeakMap<object, Map<string, ExecutionPlan>>();
+const toolCache = new WeakMap<ExecutionPlan, Map<string, Tool>>();
+
+/** Plans are compiled once per (file, workflow) and shared by all executions of it. */
+export function planFor(file: ExecutionPlan["file"], workflowName: string, filePath?: string): ExecutionPlan {
+  let byName = plans.get(file);
+  if (!byName) plans.set(file, (byName = new Map()));
+  let plan = byName.get(workflowName);
+  if (!plan) byName.set(workflowName, (plan = compilePlan(file, workflowName, filePath)));
+  return plan;
+}
+
+function toolOf(plan: ExecutionPlan, toolId: string, registry: ToolRegistry): Tool {
+  let cache = toolCache.get(plan);
+  if (!cache) toolCache.set(plan, (cache = new Map()));
+  let tool = cache.get(toolId);
+  if (tool) return tool;
+  const declared = plan.file.tools?.find((t) => t.id === toolId);
+  if (declared) {
+    tool = registry.create({ id: declared.id, type: declared.type, ...(declared.description === undefined ? {} : { description: declared.description }), ...(declared.settings === undefined ? {} : { settings: declared.settings }) }, plan.baseDir);
+  } else if ((BUILTIN_TOOL_TYPES as readonly string[]).includes(toolId)) {
+    tool = registry.create({ id: toolId, type: toolId }, plan.baseDir);
+  } else {
+    throw new EngineError("WFX_UNKNOWN_TOOL", `tool '${toolId}' is not declared in the workflow file`, { hint: "declare it under `tools:`" });
+  }
+  cache.set(toolId, tool);
+  return tool;
+}
+
+const FAILED_END = new Set(["execution.failed", "execution.timeout", "execution.cancelled"]);
+
+/** The services steps of `plan` use: function modules, tools of the plan's file, and sub-workflows run as child supervisors. */
+export function servicesFor(plan: ExecutionPlan, deps: ServiceDeps): StepServices {
+  return {
+    loadFunction,
+    tool: (toolId) => toolOf(plan, toolId, deps.tools),
+    runWorkflow: (workflowName, input, ctx) => runSubWorkflow(plan, workflowName, input, ctx, deps),
+  };
+}
+
+function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unknown, ctx: FunctionStepContext, deps: ServiceDeps): Promise<unknown> {
+  const plan = planFor(parent.file, workflowName, parent.filePath);
+  return new Promise((resolve, reject) => {
+    const reporter = {
+      address: `sub:${ctx.executionId}/${ctx.stepId}`,
+      tell(event: ExecutionEvent) {
+        const data = event.data as { result?: unknown; error?: { code: `WFX_${string}`; message: string; hint?: string } } | undefined;
+        if (event.type === "execution.completed") resolve(data?.result);
+        else if (FAILED_END.has(event.type)) {
+          const error = data?.error;
+          reject(new EngineError(error?.code ?? "WFX_SUBWORKFLOW_FAILED", `sub-workflow '${workflowName}': ${error?.message ?? event.type}`, { ...(error?.hint === undefined ? {} : { hint: error.hint }) }));
+        } else if (event.type !== "execution.progress" && event.type !== "execution.started") {
+          ctx.progress({ workflow: workflowName, event: event.type, step: event.step });
+        }
+      },
+    };
+    const child = deps.system.spawn(
+      fromExecution({ executionId: `${ctx.executionId}/${ctx.stepId}`, plan, input, reporter, services: servicesFor(plan, deps), node: deps.node, timeoutMs: plan.timeoutMs, env: deps.env }),
+    );
+    ctx.signal.addEventListener("abort", () => child.tell({ type: "cancel", reason: "parent step stopped" }), { once: true });
+  });
+}

@@ -1,0 +1,90 @@
+import type { ActorContext, ActorLogic, ActorRef } from "../actors/index.js";
+import { WfxError } from "../errors.js";
+import { StepTimeoutError } from "./errors.js";
+import type { StepAction } from "./plan.js";
+import { isThenable, runAction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
+
+/** What a step actor tells its parent (the execution supervisor, or a fan-out actor for `for_each`). */
+export type StepReport =
+  | { type: "step_started"; slot: number; attempt: number }
+  | { type: "step_output"; slot: number; output: unknown }
+  /** A failure that retrying cannot fix (e.g. bad tool arguments); retryable failures crash the actor instead. */
+  | { type: "step_failed"; slot: number; error: unknown }
+  | { type: "step_progress"; slot: number; data: unknown }
+  /** Sent by a fan-out actor when one of its iterations is about to be retried. */
+  | { type: "step_retrying"; slot: number; attempt: number; error: unknown; delayMs: number; iteration?: number };
+
+export interface StepSpec {
+  slot: number;
+  stepId: string;
+  executionId: string;
+  action: StepAction;
+  input: unknown;
+  timeoutMs: number | undefined;
+  item?: unknown;
+  index?: number;
+  services: StepServices;
+}
+
+type StepMessage = { type: "done"; value: unknown } | { type: "error"; error: unknown } | { type: "timeout" };
+
+/** Failures a retry cannot fix are reported, not crashed on, so supervision does not restart them. */
+function isRetryable(error: unknown): boolean {
+  return !(error instanceof WfxError) || error.retryable;
+}
+
+function finish(spec: StepSpec, ctx: ActorContext<StepMessage>, report: StepReport): void {
+  (ctx.parent as ActorRef<StepReport>).tell(report);
+  ctx.stop();
+}
+
+function failed(spec: StepSpec, ctx: ActorContext<StepMessage>, error: unknown): void {
+  if (isRetryable(error)) ctx.fail(error);
+  else finish(spec, ctx, { type: "step_failed", slot: spec.slot, error });
+}
+
+/** One attempt of one step per incarnation: a restart by the parent's supervision is a retry. */
+export function fromStep(spec: StepSpec): ActorLogic<null, StepMessage> {
+  return {
+    start(ctx) {
+      const parent = ctx.parent as ActorRef<StepReport>;
+      parent.tell({ type: "step_started", slot: spec.slot, attempt: ctx.attempt });
+      if (spec.timeoutMs !== undefined) ctx.scheduleOnce(spec.timeoutMs, { type: "timeout" });
+      const stepCtx: FunctionStepContext = {
+        get signal() {
+          return ctx.signal;
+        },
+        attempt: ctx.attempt,
+        executionId: spec.executionId,
+        stepId: spec.stepId,
+        ...(spec.item === undefined ? {} : { item: spec.item, index: spec.index }),
+        progress: (data) => parent.tell({ type: "step_progress", slot: spec.slot, data }),
+      };
+      try {
+        const result = runAction(spec.action, spec.input, stepCtx, spec.services);
+        if (isThenable(result)) {
+          ctx.pipeToSelf(Promise.resolve(result), (value) => ({ type: "done", value }), (error) => ({ type: "error", error }));
+        } else {
+          ctx.self.tell({ type: "done", value: result });
+        }
+      } catch (error) {
+        ctx.self.tell({ type: "error", error });
+      }
+      return null;
+    },
+    receive(state, message, ctx) {
+      switch (message.type) {
+        case "done":
+          finish(spec, ctx, { type: "step_output", slot: spec.slot, output: message.value });
+          break;
+        case "error":
+          failed(spec, ctx, message.error);
+          break;
+        case "timeout":
+          ctx.fail(new StepTimeoutError(spec.stepId, spec.timeoutMs!));
+          break;
+      }
+      return state;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { copyFixture, eventually, loadSource, memoryRuntime } from "./helpers/engine-fixture.js";
+
+const fixture = copyFixture("engine");
+const source = await loadSource(join(fixture.dir, "workflows.yaml"));
+const runtime = memoryRuntime();
+
+test.after(async () => {
+  await runtime.close();
+  fixture.cleanup();
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function hangInChild(name: string, timeoutS?: number) {
+  const report = join(fixture.dir, `${name}.json`);
+  const started = runtime.start({ source, workflowName: "hang", input: { report }, mode: "isolated", ...(timeoutS === undefined ? {} : { timeoutS }) });
+  const seen = await eventually(() => (existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as { pid: number; tmpdir: string; env: string[] }) : undefined), 10_000, "the isolated step to start");
+  return { started, seen };
+}
+
+test("isolated - runs the workflow in another process with the same result", async () => {
+  const record = await runtime.execute({ source, workflowName: "linear", input: { value: 4 }, mode: "isolated" });
+  assert.is(record.execution_mode, "isolated");
+  await runtime.recorder.whenDone(record.execution_id).catch(() => undefined);
+  const final = await runtime.status(record.execution_id);
+  assert.is(final!.status, "completed");
+  assert.is(final!.result, 8);
+});
+
+test("isolated - the process has a scrubbed environment and a temp dir of its own", async () => {
+  process.env.WFX_TEST_SECRET = "must-not-leak";
+  const { started, seen } = await hangInChild("env");
+  assert.not.ok(seen.env.includes("WFX_TEST_SECRET"), "parent secrets are not inherited");
+  assert.ok(seen.pid !== process.pid, "runs in another process");
+  assert.ok(seen.tmpdir && seen.tmpdir.includes("wfx-isolated-"), `TMPDIR is its own: ${seen.tmpdir}`);
+  await runtime.cancel(started.executionId);
+});
+
+test("isolated - cancel stops the execution, the process is gone and its temp dir removed", async () => {
+  const { started, seen } = await hangInChild("cancel");
+  assert.ok(isAlive(seen.pid));
+  const result = await runtime.cancel(started.executionId);
+  assert.is(result.status, "cancelled");
+  const record = await started.done;
+  assert.is(record.status, "cancelled");
+  await eventually(() => !isAlive(seen.pid), 5000, "the isolated process to exit");
+  await eventually(() => !existsSync(seen.tmpdir), 5000, "the temp dir to be removed");
+});
+
+test("isolated - a timeout ends the execution and the process", async () => {
+  const { started, seen } = await hangInChild("timeout", 0.5);
+  const record = await started.done;
+  assert.is(record.status, "timeout");
+  await eventually(() => !isAlive(seen.pid), 5000, "the isolated process to exit");
+  await eventually(() => !existsSync(seen.tmpdir), 5000, "the temp dir to be removed");
+});
+
+test("isolated - a process that dies mid-step is reported as failed, and the runtime goes on", async () => {
+  const record = await runtime.start({ source, workflowName: "dies", mode: "isolated" }).done;
+  assert.is(record.status, "failed");
+  assert.is(record.error!.code, "WFX_ISOLATED_PROCESS_DIED");
+  assert.match(record.error!.message, "exit code 9");
+  const next = await runtime.start({ source, workflowName: "linear", input: { value: 1 }, mode: "isolated" }).done;
+  assert.is(next.status, "completed");
+});
+
+test.run();

@@ -1,0 +1,41 @@
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadAndValidate } from "../../src/config/index.js";
+import { MemoryExecutionStore, Runtime, type ExecutionStore, type WorkflowSource } from "../../src/engine/index.js";
+
+/** The source tree's test fixtures (tests run from dist/test, fixtures stay in test/fixtures). */
+export const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/", import.meta.url));
+
+/** Copies a fixture folder to a fresh temp dir, so tests never write into the repository. */
+export function copyFixture(name: string): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `wfx-test-${name}-`));
+  cpSync(join(FIXTURES, name), dir, { recursive: true });
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function loadSource(path: string): Promise<WorkflowSource> {
+  const { file, problems } = await loadAndValidate(path);
+  if (!file || problems.length > 0) throw new Error(`fixture ${path} is invalid: ${JSON.stringify(problems)}`);
+  return { file, path };
+}
+
+export function memoryRuntime(store: ExecutionStore = new MemoryExecutionStore()): Runtime {
+  return new Runtime({ store, nodeId: "test-node" });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until `check` returns a value, or fails after `ms`. */
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms = 5000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}

@@ -1,0 +1,127 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { EmbeddedExecutionStore, MemoryExecutionStore } from "../src/engine/store/index.js";
+import type { ExecutionEvent, ExecutionRecord, ExecutionStatus, ExecutionStore } from "../src/engine/types.js";
+
+function record(id: string, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
+  return {
+    execution_id: id,
+    workflow_name: "wf",
+    execution_mode: "async",
+    status: "running",
+    start_time: 1_700_000_000,
+    elapsed_time: 0,
+    progress: { completed_steps: 0, total_steps: 2, current: ["a"], message: "Processing step 1 of 2" },
+    steps: [{ id: "a", status: "running", attempts: 1, node: "n1" }],
+    node: "n1",
+    ...overrides,
+  };
+}
+
+function event(id: string, seq: number, type: ExecutionEvent["type"] = "step.progress"): ExecutionEvent {
+  return { execution_id: id, seq, type, time: 1_700_000_000_000 + seq, data: { n: seq } };
+}
+
+/** The behaviour every ExecutionStore must have, run against each implementation. */
+function storeContract(name: string, openStore: () => Promise<{ store: ExecutionStore; cleanup(): Promise<void> }>): void {
+  const test = suite<{ store: ExecutionStore; cleanup(): Promise<void> }>(`store - ${name} contract`);
+  test.before.each(async (ctx) => {
+    Object.assign(ctx, await openStore());
+  });
+  test.after.each(async (ctx) => {
+    await ctx.store.close();
+    await ctx.cleanup();
+  });
+
+  test(`store - ${name} returns what was put, and undefined for unknown ids`, async ({ store }) => {
+    store.putRecord(record("e1", { input: { file: "a.txt" } }));
+    assert.equal(await store.getRecord("e1"), record("e1", { input: { file: "a.txt" } }));
+    assert.is(await store.getRecord("nope"), undefined);
+  });
+
+  test(`store - ${name} keeps the latest version of a record`, async ({ store }) => {
+    store.putRecord(record("e1"));
+    store.putRecord(record("e1", { status: "completed", end_time: 1_700_000_010, elapsed_time: 10, result: [1, 2] }));
+    const got = await store.getRecord("e1");
+    assert.is(got?.status, "completed");
+    assert.equal(got?.result, [1, 2]);
+    assert.is(got?.elapsed_time, 10);
+  });
+
+  test(`store - ${name} stores a copy: later mutation of the caller's object changes nothing`, async ({ store }) => {
+    const mutable = record("e1");
+    store.putRecord(mutable);
+    mutable.status = "failed";
+    mutable.steps[0]!.attempts = 99;
+    const got = await store.getRecord("e1");
+    assert.is(got?.status, "running");
+    assert.is(got?.steps[0]?.attempts, 1);
+    got!.status = "cancelled";
+    assert.is((await store.getRecord("e1"))?.status, "running");
+  });
+
+  test(`store - ${name} returns events in order and resumes after a seq`, async ({ store }) => {
+    for (let seq = 1; seq <= 5; seq++) store.appendEvent(event("e1", seq));
+    store.appendEvent(event("e2", 1, "execution.started"));
+    assert.equal((await store.getEvents("e1")).map((e) => e.seq), [1, 2, 3, 4, 5]);
+    assert.equal(await store.getEvents("e1", 3), [event("e1", 4), event("e1", 5)]);
+    assert.equal(await store.getEvents("e1", 5), []);
+    assert.equal(await store.getEvents("e2"), [event("e2", 1, "execution.started")]);
+    assert.equal(await store.getEvents("unknown"), []);
+  });
+
+  test(`store - ${name} lists newest first, filtered by status and workflow, limited`, async ({ store }) => {
+    const statuses: ExecutionStatus[] = ["running", "completed", "failed", "completed"];
+    statuses.forEach((status, i) =>
+      store.putRecord(record(`e${i}`, { status, start_time: 1_700_000_000 + i, workflow_name: i % 2 === 0 ? "even" : "odd" })),
+    );
+    assert.equal((await store.listRecords()).map((r) => r.execution_id), ["e3", "e2", "e1", "e0"]);
+    assert.equal((await store.listRecords({ status: "completed" })).map((r) => r.execution_id), ["e3", "e1"]);
+    assert.equal((await store.listRecords({ workflow_name: "even" })).map((r) => r.execution_id), ["e2", "e0"]);
+    assert.equal((await store.listRecords({ workflow_name: "odd", status: "failed" })).map((r) => r.execution_id), []);
+    assert.equal((await store.listRecords({ limit: 2 })).map((r) => r.execution_id), ["e3", "e2"]);
+    assert.equal(await store.listRecords({ limit: 0 }), []);
+  });
+
+  test(`store - ${name} flush and close resolve, and writes after close are refused`, async ({ store }) => {
+    store.putRecord(record("e1"));
+    await store.flush();
+    await store.close();
+    try {
+      store.putRecord(record("e2"));
+      assert.unreachable("putRecord after close must throw");
+    } catch (err) {
+      assert.is((err as { code?: string }).code, "WFX_STORE_CLOSED");
+    }
+  });
+
+  test.run();
+}
+
+storeContract("memory", async () => ({ store: new MemoryExecutionStore(), cleanup: async () => {} }));
+
+storeContract("embedded", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "wfx-store-contract-"));
+  const store = await EmbeddedExecutionStore.open({ dataDir: dir });
+  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+storeContract("embedded (read back from disk)", async () => {
+  // Every read goes through a second store, so the journal files (not the writer's memory) answer.
+  const dir = await mkdtemp(join(tmpdir(), "wfx-store-contract-disk-"));
+  const writer = await EmbeddedExecutionStore.open({ dataDir: dir });
+  const reader = await EmbeddedExecutionStore.open({ dataDir: dir, readOnly: true });
+  const store: ExecutionStore = {
+    putRecord: (r) => writer.putRecord(r),
+    appendEvent: (e) => writer.appendEvent(e),
+    getRecord: async (id) => (await writer.flush(), reader.getRecord(id)),
+    getEvents: async (id, after) => (await writer.flush(), reader.getEvents(id, after)),
+    listRecords: async (q) => (await writer.flush(), reader.listRecords(q)),
+    flush: () => writer.flush(),
+    close: async () => (await writer.close(), reader.close()),
+  };
+  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
