@@ -98,6 +98,10 @@ export interface ActorSystemOptions {
   clock?: Clock;
   defaultMailboxCapacity?: number;
   onDeadLetter?(letter: DeadLetter): void;
+  /** Errors no actor can handle: a top-level actor stopped by a failure, a throwing `stopped` hook or `onDeadLetter`, a throwing transport. */
+  onError?(error: unknown, address: Address): void;
+  /** Source of backoff jitter, 0..1; inject for deterministic tests. */
+  random?(): number;
 }
 
 export interface AskOptions {
@@ -120,4 +124,12 @@ export interface ActorSystem {
   deliver(address: Address, message: unknown): void;
   /** Stops every actor (children before parents) and resolves when all are stopped. */
   terminate(): Promise<void>;
+}
+
+/** What `createActorSystem` returns: the system plus read-only counters for metrics and leak checks. */
+export interface LocalActorSystem extends ActorSystem {
+  /** Live actors, i.e. entries in the address map (0 after everything stopped). */
+  readonly actorCount: number;
+  /** Asks still waiting for their reply. */
+  readonly pendingAskCount: number;
 }

@@ -1,7 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 import { loadAndValidate } from "../config/index.js";
-import { globToRegExp } from "../tools/index.js";
+import { compileGlob } from "../tools/index.js";
 
 export interface WorkflowListing {
   name: string;
@@ -38,8 +38,8 @@ export async function listWorkflows(dir: string, pattern = DEFAULT_PATTERN): Pro
   const files: string[] = [];
   await walk(dir, dir, files);
   // A bare `*.yaml` means at any depth, as users of the source document's `pattern="*.yaml"` expect.
-  const matcher = globToRegExp(pattern.includes("/") ? pattern : `**/${pattern}`);
-  for (const file of files.filter((f) => matcher.test(f)).sort()) {
+  const matcher = compileGlob(pattern.includes("/") ? pattern : `**/${pattern}`);
+  for (const file of files.filter((f) => matcher.matches(f.split(sep))).sort()) {
     const { file: parsed, problems } = await loadAndValidate(join(dir, file));
     if (!parsed || problems.length > 0) {
       result.invalid_files.push({ file, error: problems[0] ? `${problems[0].code}: ${problems[0].message}` : "not a workflow file" });

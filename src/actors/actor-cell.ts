@@ -1,0 +1,307 @@
+import { IncarnationContext } from "./actor-context.js";
+import { checkName } from "./address.js";
+import { backoffDelay } from "./backoff.js";
+import { Envelope, IncarnationEnvelope, isNotSignal, SignalEnvelope } from "./envelopes.js";
+import { ActorNameTakenError, ActorStoppedError } from "./errors.js";
+import type { KernelHost } from "./kernel-host.js";
+import { Mailbox } from "./mailbox.js";
+import { DELIVERED, LocalRef, TARGET_FULL, TARGET_STOPPED, type Delivery } from "./refs.js";
+import type { Runnable } from "./scheduler.js";
+import { resolveCapacity, resolveSupervision, RestartWindow } from "./supervision.js";
+import type { ActorLogic, ActorRef, Address, RestartPolicy, Signal, SpawnOptions, SupervisionPolicy } from "./types.js";
+
+const RUNNING = 0;
+const BACKOFF = 1; // failed, waiting to restart: messages are kept, not processed
+const STOPPING = 2; // ending an incarnation: children, watches, `stopped` hook
+const STOPPED = 3;
+
+/** Messages per turn before other ready actors get theirs. */
+const BATCH = 64;
+
+/** Runs one actor: its mailbox, one message at a time, its incarnations and its supervision by the parent. */
+export class ActorCell<S = any, M = any> implements Runnable {
+  readonly ref: LocalRef<M>;
+  readonly parentRef: ActorRef | undefined;
+  private readonly mailbox: Mailbox<unknown>;
+  private ctx: IncarnationContext<M>;
+  private state: S | undefined = undefined;
+  private status = RUNNING;
+  private scheduled = false;
+  /** A callback of this actor is on the stack: stop and failure requests wait until it returns. */
+  private processing = false;
+  private stopRequested = false;
+  private failed = false;
+  /** Signals in the mailbox: they bypass and do not use up the capacity, which is for messages. */
+  private queuedSignals = 0;
+  private failure: unknown = undefined;
+  private firstChild: ActorCell | undefined = undefined;
+  private prevSibling: ActorCell | undefined = undefined;
+  private nextSibling: ActorCell | undefined = undefined;
+  private watchers: Set<ActorCell> | undefined = undefined;
+  private watching: Set<ActorCell> | undefined = undefined;
+  private restarts: RestartWindow | undefined = undefined;
+  private backoffTimer: unknown = undefined;
+
+  constructor(
+    readonly host: KernelHost,
+    private readonly logic: ActorLogic<S, M>,
+    readonly address: Address,
+    private readonly parent: ActorCell | undefined,
+    private readonly supervision: SupervisionPolicy,
+    capacity: number,
+  ) {
+    this.ref = new LocalRef<M>(this);
+    this.parentRef = parent === undefined || parent.parent === undefined ? undefined : parent.ref;
+    this.mailbox = new Mailbox(capacity);
+    this.ctx = new IncarnationContext<M>(this, 1);
+  }
+
+  spawnChild<C>(logic: ActorLogic<any, C>, options: SpawnOptions | undefined): ActorRef<C> {
+    const host = this.host;
+    if (this.status !== RUNNING || host.terminating) throw new ActorStoppedError(this.address);
+    const name = options?.name;
+    const address = this.address + "/" + (name === undefined ? host.nextName() : checkName(name));
+    if (name !== undefined && host.isTaken(address)) throw new ActorNameTakenError(address);
+    const supervision = resolveSupervision(options?.supervision);
+    const capacity = resolveCapacity(options?.mailboxCapacity, host.defaultMailboxCapacity);
+    const child = new ActorCell<unknown, C>(host, logic, address, this, supervision, capacity);
+    host.register(child);
+    child.nextSibling = this.firstChild;
+    if (this.firstChild !== undefined) this.firstChild.prevSibling = child;
+    this.firstChild = child;
+    child.startIncarnation();
+    return child.ref;
+  }
+
+  enqueue(message: unknown): Delivery {
+    if (this.status === STOPPED) {
+      this.host.deadLetter(this.address, message, "stopped");
+      return TARGET_STOPPED;
+    }
+    if (this.mailbox.size - this.queuedSignals >= this.mailbox.capacity) {
+      this.host.deadLetter(this.address, message, "mailbox_full");
+      return TARGET_FULL;
+    }
+    this.mailbox.push(message);
+    if (!this.scheduled && this.status === RUNNING) this.schedule();
+    return DELIVERED;
+  }
+
+  /** Queues a result of async work started by incarnation `owner`; it is dropped if that incarnation is gone by then. */
+  enqueueFor(owner: IncarnationContext<M>, message: M): void {
+    if (this.status === STOPPED || this.mailbox.size - this.queuedSignals >= this.mailbox.capacity) this.enqueue(message);
+    else this.enqueue(new IncarnationEnvelope(owner, message));
+  }
+
+  runTurn(): boolean {
+    const mailbox = this.mailbox;
+    let budget = BATCH;
+    while (this.status === RUNNING && mailbox.size > 0 && budget-- > 0) {
+      const message = mailbox.shift();
+      this.processing = true;
+      try {
+        if (message instanceof Envelope) this.processEnvelope(message);
+        else this.state = this.logic.receive(this.state as S, message as M, this.ctx);
+      } catch (error) {
+        this.processing = false;
+        this.failed = false;
+        this.handleFailure(error);
+        continue;
+      }
+      this.processing = false;
+      if (this.failed || this.stopRequested) this.applyPending();
+    }
+    if (this.status === RUNNING && mailbox.size > 0) return true;
+    this.scheduled = false;
+    return false;
+  }
+
+  /** Stops this actor for good, after the current message if it is processing one; queued messages become dead letters. */
+  requestStop(): void {
+    const status = this.status;
+    if (status === STOPPED) return;
+    if (this.processing || status === STOPPING) {
+      this.stopRequested = true; // honoured when the callback returns, or instead of a restart in progress
+      return;
+    }
+    if (status === RUNNING) this.endIncarnation(undefined);
+    this.finalize(false, undefined, true);
+  }
+
+  /** A failure of this actor (receive/start/onSignal threw, or ctx.fail): the parent's policy for it decides. */
+  handleFailure(error: unknown): void {
+    if (this.status !== RUNNING) return;
+    if (this.processing) {
+      if (!this.failed) {
+        this.failed = true;
+        this.failure = error;
+      }
+      return;
+    }
+    this.failed = false;
+    this.failure = undefined;
+    const policy = this.supervision;
+    const parent = this.parent!;
+    this.endIncarnation(error);
+    if (this.stopRequested || parent.status !== RUNNING || policy.kind === "stop" || (policy.kind === "escalate" && parent.parent === undefined)) {
+      this.finalize(true, error, true);
+    } else if (policy.kind === "escalate") {
+      this.finalize(true, error, false); // the parent fails in its place; its own supervisor is told
+      parent.handleFailure(error);
+    } else {
+      this.scheduleRestart(policy, error);
+    }
+  }
+
+  watch(ref: ActorRef): void {
+    if (!(ref instanceof LocalRef)) return; // remote death watch belongs to transports
+    const target: ActorCell = ref.cell;
+    if (target === this || target.parent === this) return; // children are always watched
+    if (target.status === STOPPED) {
+      this.enqueueSignal({ type: "terminated", ref: target.ref });
+      return;
+    }
+    (target.watchers ??= new Set()).add(this);
+    (this.watching ??= new Set()).add(target);
+  }
+
+  unwatch(ref: ActorRef): void {
+    if (!(ref instanceof LocalRef)) return;
+    const target: ActorCell = ref.cell;
+    target.watchers?.delete(this);
+    this.watching?.delete(target);
+  }
+
+  /** Stops every child (used on incarnation end and system terminate). */
+  stopChildren(): void {
+    const children: ActorCell[] = [];
+    for (let child = this.firstChild; child !== undefined; child = child.nextSibling) children.push(child);
+    for (const child of children) child.requestStop();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.host.scheduler.enqueue(this);
+  }
+
+  private startIncarnation(): void {
+    this.processing = true;
+    try {
+      this.state = this.logic.start(this.ctx);
+    } catch (error) {
+      this.processing = false;
+      this.failed = false;
+      this.handleFailure(error);
+      return;
+    }
+    this.processing = false;
+    if (this.failed || this.stopRequested) this.applyPending();
+    else if (this.mailbox.size > 0) this.schedule();
+  }
+
+  private processEnvelope(envelope: Envelope): void {
+    if (envelope instanceof SignalEnvelope) {
+      this.queuedSignals--;
+      if (this.logic.onSignal !== undefined) this.state = this.logic.onSignal(this.state as S, envelope.signal, this.ctx);
+    } else if ((envelope as IncarnationEnvelope).owner === this.ctx) {
+      this.state = this.logic.receive(this.state as S, (envelope as IncarnationEnvelope).message as M, this.ctx);
+    }
+  }
+
+  private applyPending(): void {
+    if (this.failed) {
+      this.handleFailure(this.failure);
+    } else {
+      this.stopRequested = false;
+      this.requestStop();
+    }
+  }
+
+  private enqueueSignal(signal: Signal): void {
+    if (this.status !== RUNNING || this.logic.onSignal === undefined) return;
+    this.mailbox.push(new SignalEnvelope(signal));
+    this.queuedSignals++;
+    this.schedule();
+  }
+
+  private scheduleRestart(policy: RestartPolicy, error: unknown): void {
+    const host = this.host;
+    const failures = (this.restarts ??= new RestartWindow()).record(host.clock.now(), policy.withinMs);
+    if (failures > policy.maxRestarts) return this.finalize(true, error, true);
+    const delayMs = backoffDelay(policy.backoff, failures, host.random); // the backoff starts over with each window
+    const attempt = this.ctx.attempt + 1;
+    this.status = BACKOFF;
+    this.mailbox.retain(isNotSignal); // signals were about the old incarnation's children and watches
+    this.queuedSignals = 0;
+    this.parent!.enqueueSignal({ type: "child_restarting", ref: this.ref, error, attempt, delayMs });
+    this.backoffTimer = host.clock.setTimeout(() => this.restart(attempt), delayMs);
+  }
+
+  private restart(attempt: number): void {
+    this.backoffTimer = undefined;
+    if (this.status !== BACKOFF) return;
+    this.status = RUNNING;
+    this.ctx = new IncarnationContext<M>(this, attempt);
+    this.startIncarnation();
+  }
+
+  /** Abort the signal and timers, stop children, drop watches, then the `stopped` hook. */
+  private endIncarnation(cause: unknown): void {
+    this.status = STOPPING;
+    const ctx = this.ctx;
+    ctx.end(cause);
+    if (this.firstChild !== undefined) this.stopChildren();
+    if (this.watching !== undefined) {
+      for (const target of this.watching) target.watchers?.delete(this);
+      this.watching = undefined;
+    }
+    if (this.logic.stopped !== undefined) {
+      this.processing = true;
+      try {
+        this.logic.stopped(this.state as S, ctx);
+      } catch (error) {
+        this.host.reportError(error, this.address);
+      }
+      this.processing = false;
+    }
+    this.state = undefined;
+  }
+
+  /** The end: unregister, dead-letter what is queued, tell the parent and watchers. */
+  private finalize(failed: boolean, error: unknown, notifyParent: boolean): void {
+    this.status = STOPPED;
+    this.stopRequested = false;
+    if (this.backoffTimer !== undefined) {
+      this.host.clock.clearTimeout(this.backoffTimer);
+      this.backoffTimer = undefined;
+    }
+    const parent = this.parent!;
+    if (this.prevSibling !== undefined) this.prevSibling.nextSibling = this.nextSibling;
+    else if (parent.firstChild === this) parent.firstChild = this.nextSibling;
+    if (this.nextSibling !== undefined) this.nextSibling.prevSibling = this.prevSibling;
+    this.prevSibling = this.nextSibling = undefined;
+    this.host.unregister(this);
+    const mailbox = this.mailbox;
+    this.queuedSignals = 0;
+    while (mailbox.size > 0) {
+      const message = mailbox.shift();
+      if (message instanceof SignalEnvelope) continue;
+      this.host.deadLetter(this.address, message instanceof IncarnationEnvelope ? message.message : message, "stopped");
+    }
+    const watchers = this.watchers;
+    const parentListens = notifyParent && parent.status === RUNNING && parent.logic.onSignal !== undefined;
+    if (parentListens || watchers !== undefined) {
+      const signal: Signal = failed ? { type: "terminated", ref: this.ref, error } : { type: "terminated", ref: this.ref };
+      if (parentListens) parent.enqueueSignal(signal);
+      if (watchers !== undefined) {
+        this.watchers = undefined;
+        for (const watcher of watchers) {
+          watcher.watching?.delete(this);
+          watcher.enqueueSignal(signal);
+        }
+      }
+    }
+    if (failed && parent.parent === undefined) this.host.reportError(error, this.address); // nobody above a top-level actor
+  }
+}

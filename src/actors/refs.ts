@@ -1,0 +1,111 @@
+import type { ActorCell } from "./actor-cell.js";
+import { systemIdOf } from "./address.js";
+import type { KernelHost } from "./kernel-host.js";
+import { encodeRefs, REF_KEY } from "./ref-codec.js";
+import type { ActorRef, Address, DeadLetter } from "./types.js";
+
+/** Outcome of handing a message to a ref: what `ask` needs to fail fast instead of waiting for its timeout. */
+export const DELIVERED = 0;
+export const TARGET_STOPPED = 1;
+export const TARGET_FULL = 2;
+export const TARGET_NO_ROUTE = 3;
+export type Delivery = typeof DELIVERED | typeof TARGET_STOPPED | typeof TARGET_FULL | typeof TARGET_NO_ROUTE;
+
+/** Method of every kernel ref: `tell` that reports what happened. */
+export const SEND = Symbol("wfx.send");
+
+export interface KernelRef<M = unknown> extends ActorRef<M> {
+  [SEND](message: unknown): Delivery;
+}
+
+export function isKernelRef(ref: ActorRef<any>): ref is KernelRef {
+  return SEND in ref;
+}
+
+/** A local actor: holds its cell directly, so a tell is a push onto its mailbox with no lookup. */
+export class LocalRef<M = unknown> implements KernelRef<M> {
+  readonly address: Address;
+
+  constructor(readonly cell: ActorCell<any, M>) {
+    this.address = cell.address;
+  }
+
+  tell(message: M): void {
+    this.cell.enqueue(message);
+  }
+
+  [SEND](message: unknown): Delivery {
+    return this.cell.enqueue(message);
+  }
+
+  toString(): string {
+    return this.address;
+  }
+
+  toJSON(): unknown {
+    return { [REF_KEY]: this.address };
+  }
+}
+
+/** An actor of another system: refs inside messages are encoded, then the transport registered now carries it. */
+export class RemoteRef<M = unknown> implements KernelRef<M> {
+  constructor(
+    private readonly host: KernelHost,
+    readonly address: Address,
+  ) {}
+
+  tell(message: M): void {
+    this[SEND](message);
+  }
+
+  [SEND](message: unknown): Delivery {
+    const systemId = systemIdOf(this.address);
+    const transport = systemId === undefined ? undefined : this.host.transportFor(systemId);
+    if (transport === undefined) {
+      this.host.deadLetter(this.address, message, "no_route");
+      return TARGET_NO_ROUTE;
+    }
+    try {
+      transport.send(this.address, encodeRefs(message));
+    } catch (error) {
+      this.host.reportError(error, this.address); // a tell never throws, even when the message cannot be serialised
+      this.host.deadLetter(this.address, message, "no_route");
+      return TARGET_NO_ROUTE;
+    }
+    return DELIVERED;
+  }
+
+  toString(): string {
+    return this.address;
+  }
+
+  toJSON(): unknown {
+    return { [REF_KEY]: this.address };
+  }
+}
+
+/** Nothing lives there: every message goes to dead letters with `reason`. */
+export class DeadRef<M = unknown> implements KernelRef<M> {
+  constructor(
+    private readonly host: KernelHost,
+    readonly address: Address,
+    private readonly reason: DeadLetter["reason"],
+  ) {}
+
+  tell(message: M): void {
+    this[SEND](message);
+  }
+
+  [SEND](message: unknown): Delivery {
+    this.host.deadLetter(this.address, message, this.reason);
+    return this.reason === "no_route" ? TARGET_NO_ROUTE : TARGET_STOPPED;
+  }
+
+  toString(): string {
+    return this.address;
+  }
+
+  toJSON(): unknown {
+    return { [REF_KEY]: this.address };
+  }
+}

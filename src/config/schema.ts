@@ -1,0 +1,167 @@
+import { z } from "zod";
+
+/** Ids that `${<id>.output}` can name: a letter or `_`, then letters, digits, `_` or `-`. */
+export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** Zod issues raised by our own refinements carry the problem code in `params.code`. */
+const coded = (code: string) => ({ params: { code } });
+
+const Id = z
+  .string()
+  .min(1)
+  .refine((s) => ID_PATTERN.test(s), {
+    error: "ids may use letters, digits, '_' and '-' and must start with a letter or '_'",
+    ...coded("WFX_INVALID_ID"),
+  });
+
+const Seconds = z.number({ error: "expected a number of seconds" }).positive({ error: "must be a number of seconds greater than 0" });
+const StringList = z.array(z.string().min(1));
+
+export const PlacementSchema = z.strictObject({
+  /** Hard requirement: the node must carry every tag. */
+  tags: StringList.optional(),
+  prefer: StringList.optional(),
+  avoid: StringList.optional(),
+  /** A node id or pool name. */
+  target_instance: z.string().min(1).optional(),
+});
+export type Placement = z.infer<typeof PlacementSchema>;
+
+export const RetryPolicySchema = z
+  .strictObject({
+    /** Retries after the first attempt; 0 means run once. */
+    max: z.number().int().min(0),
+    backoff_ms: z.number().min(0).default(200),
+    max_backoff_ms: z.number().min(0).default(30_000),
+    multiplier: z.number().min(1).default(2),
+    /** Fraction of each delay that is randomised. */
+    jitter: z.number().min(0).max(1).default(0.2),
+  })
+  .refine((r) => r.max_backoff_ms >= r.backoff_ms, { error: "max_backoff_ms must be at least backoff_ms", path: ["max_backoff_ms"] });
+export type RetryPolicyDef = z.infer<typeof RetryPolicySchema>;
+
+export const AgentObjectSchema = z.strictObject({
+  id: Id,
+  agent_type: z.string().min(1).default("openai"),
+  model: z.string().min(1).optional(),
+  system_prompt: z.string().optional(),
+  tools: StringList.optional(),
+  base_url: z.string().min(1).optional(),
+  api_key: z.string().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.number().int().min(1).optional(),
+  timeout: Seconds.optional(),
+  max_turns: z.number().int().min(1).optional(),
+  description: z.string().optional(),
+});
+
+/** `- document_processor: Reads and parses documents` (the source document's shorthand) -> `{id, description}`. */
+export function normaliseAgentShorthand(value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || keys[0]! in AgentObjectSchema.shape) return value;
+  const id = keys[0]!;
+  const body = (value as Record<string, unknown>)[id];
+  if (typeof body === "string") return { id, description: body };
+  if (body === null) return { id };
+  if (typeof body === "object" && !Array.isArray(body)) return { ...(body as object), id };
+  return value;
+}
+
+export const AgentDefSchema = z.preprocess(normaliseAgentShorthand, AgentObjectSchema);
+export type AgentDef = z.infer<typeof AgentDefSchema>;
+
+export const ToolDefSchema = z.strictObject({
+  id: Id,
+  type: z.string().min(1),
+  description: z.string().optional(),
+  mcp_url: z.string().min(1).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  timeout: Seconds.optional(),
+  retry_count: z.number().int().min(0).optional(),
+  settings: z.record(z.string(), z.unknown()).optional(),
+  command: z.string().min(1).optional(),
+  args: z.array(z.string()).optional(),
+});
+export type ToolDef = z.infer<typeof ToolDefSchema>;
+
+/** `"./module.js#exportName"` (no `#` means `default`) or `{module, export?}`. */
+export const FunctionRefSchema = z.union(
+  [z.string().min(1), z.strictObject({ module: z.string().min(1), export: z.string().min(1).optional() })],
+  { error: "function must be './module.js#exportName' or { module: ./module.js, export: exportName }" },
+);
+export type FunctionRef = z.infer<typeof FunctionRefSchema>;
+
+export const OutputSchema = z.strictObject({
+  /** `user` (the execution's result) or the id of a step that receives it. */
+  to: z.string().min(1),
+});
+
+export const STEP_KINDS = ["agent", "tool", "function", "workflow"] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+export const StepDefSchema = z
+  .strictObject({
+    id: Id.optional(),
+    description: z.string().optional(),
+    agent: z.string().min(1).optional(),
+    tool: z.string().min(1).optional(),
+    function: FunctionRefSchema.optional(),
+    workflow: z.string().min(1).optional(),
+    input: z.unknown().optional(),
+    args: z.record(z.string(), z.unknown()).optional(),
+    /** Agent steps: the tools the agent may call in this step, replacing the agent's own list. */
+    tools: StringList.optional(),
+    depends_on: z.array(z.string().min(1)).optional(),
+    when: z.union([z.string(), z.boolean()], { error: "when must be an expression string or true/false" }).optional(),
+    for_each: z.union([z.string(), z.array(z.unknown())], { error: "for_each must be a reference string or a list" }).optional(),
+    concurrency: z.number().int().min(1).optional(),
+    retry: RetryPolicySchema.optional(),
+    timeout: Seconds.optional(),
+    output: OutputSchema.optional(),
+    placement: PlacementSchema.optional(),
+  })
+  .superRefine((step, ctx) => {
+    const kinds = STEP_KINDS.filter((k) => step[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: "custom", message: stepKindMessage(kinds), ...coded("WFX_STEP_KIND") });
+    }
+  });
+export type StepDef = z.infer<typeof StepDefSchema>;
+
+export function stepKindMessage(found: readonly string[]): string {
+  return found.length === 0
+    ? "a step needs one of agent, tool, function or workflow"
+    : `a step needs exactly one of agent, tool, function or workflow, found ${found.join(" and ")}`;
+}
+
+export const WorkflowDefSchema = z.strictObject({
+  description: z.string().optional(),
+  steps: z.array(StepDefSchema).min(1, { error: "a workflow needs at least one step" }),
+  timeout: Seconds.optional(),
+  placement: PlacementSchema.optional(),
+  /** Free-form description of the expected input; not enforced here. */
+  inputs: z.unknown().optional(),
+  input_schema: z.unknown().optional(),
+});
+export type WorkflowDef = z.infer<typeof WorkflowDefSchema>;
+
+/** An environment section (`development:` …): the same keys as a file, all optional; merged in by later code. */
+export const WorkflowFileOverlaySchema = z.strictObject({
+  agents: z.array(AgentDefSchema).optional(),
+  tools: z.array(ToolDefSchema).optional(),
+  workflows: z.record(z.string(), WorkflowDefSchema).optional(),
+});
+export type WorkflowFileOverlay = z.infer<typeof WorkflowFileOverlaySchema>;
+
+export const ENVIRONMENT_NAMES = ["development", "staging", "production"] as const;
+
+export const WorkflowFileSchema = z.strictObject({
+  agents: z.array(AgentDefSchema).optional(),
+  tools: z.array(ToolDefSchema).optional(),
+  workflows: z.record(z.string(), WorkflowDefSchema),
+  development: WorkflowFileOverlaySchema.optional(),
+  staging: WorkflowFileOverlaySchema.optional(),
+  production: WorkflowFileOverlaySchema.optional(),
+});
+export type WorkflowFile = z.infer<typeof WorkflowFileSchema>;

@@ -1,0 +1,44 @@
+import type { ConfigProblemCode } from "./errors.js";
+import type { Problem } from "./problems.js";
+import type { ValidateOptions } from "./validate-options.js";
+import { formatYamlPath, locate, type LoadedSource, type YamlPath } from "./yaml-location.js";
+
+/** Semantic checks read the raw parsed data (so they run even when the schema fails); these read it defensively. */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+export function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function asString(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** Collects problems, placing each at its node's line and column. */
+export class ProblemSink {
+  readonly problems: Problem[] = [];
+
+  constructor(readonly source: LoadedSource) {}
+
+  report(code: ConfigProblemCode, path: YamlPath, message: string, hint: string, where: { at?: "key" | "value"; offset?: number } = {}): void {
+    this.problems.push({ code, message, path: formatYamlPath(path), hint, ...locate(this.source, path, where) });
+  }
+}
+
+/** What names exist in the section being checked (the file, or an environment overlay merged over it). */
+export interface Catalog {
+  agentIds: readonly string[];
+  toolIds: readonly string[];
+  workflowNames: readonly string[];
+  toolTypes: readonly string[];
+}
+
+export interface CheckContext {
+  sink: ProblemSink;
+  catalog: Catalog;
+  options: Readonly<ValidateOptions>;
+  /** Folder function modules resolve against, when there is one. */
+  baseDir: string | undefined;
+}

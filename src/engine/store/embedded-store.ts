@@ -1,0 +1,215 @@
+import { mkdir, realpath } from "node:fs/promises";
+import { join } from "node:path";
+import type { ExecutionEvent, ExecutionRecord, ExecutionStore, ListExecutionsQuery } from "../types.js";
+import { resolveEmbeddedStoreOptions, type EmbeddedStoreOptions, type ResolvedEmbeddedStoreOptions } from "./embedded-store-options.js";
+import { StoreError } from "./errors.js";
+import { compactJournal, type CompactionResult } from "./journal-compactor.js";
+import { eventLine, recordLine } from "./journal-format.js";
+import { JournalIndex } from "./journal-index.js";
+import { JournalWriter } from "./journal-writer.js";
+import { selectRecords, type RecordSummary } from "./record-query.js";
+
+interface HotRecord extends RecordSummary {
+  json: string;
+}
+
+interface HotEvents {
+  /** True while every event of the execution went through this store, so memory alone answers. */
+  complete: boolean;
+  events: Array<{ seq: number; json: string }>;
+}
+
+type Candidate = RecordSummary & { materialize(): ExecutionRecord };
+
+/**
+ * The single-node store: an append-only journal of JSON lines under `<dataDir>/journal/`, one segment per writing
+ * store. Writes are buffered and batched; reads of this store's own recent executions come from memory, anything
+ * else (other processes, earlier runs) from an incrementally read index of all segments.
+ */
+export class EmbeddedExecutionStore implements ExecutionStore {
+  readonly #options: ResolvedEmbeddedStoreOptions;
+  readonly #dir: string;
+  readonly #writer: JournalWriter | undefined;
+  readonly #index: JournalIndex;
+  readonly #hot = new Map<string, HotRecord>();
+  readonly #events = new Map<string, HotEvents>();
+  #compacting: Promise<CompactionResult> | undefined;
+  #compactTimer: NodeJS.Timeout | undefined;
+  #lastCompactionError: unknown;
+  #closed = false;
+
+  static async open(options: EmbeddedStoreOptions = {}): Promise<EmbeddedExecutionStore> {
+    let resolved = resolveEmbeddedStoreOptions(options);
+    if (!resolved.readOnly) {
+      try {
+        await mkdir(join(resolved.dataDir, "journal"), { recursive: true });
+      } catch (err) {
+        throw new StoreError("WFX_STORE_OPEN_FAILED", `cannot create the data dir ${resolved.dataDir}: ${(err as Error).message}`, {
+          hint: "set WFX_DATA_DIR to a writable folder",
+          cause: err,
+        });
+      }
+    }
+    // One spelling per folder, so two stores of this process reaching it through a symlink still see each other's live segments.
+    const dataDir = await realpath(resolved.dataDir).catch(() => resolved.dataDir);
+    resolved = Object.freeze({ ...resolved, dataDir });
+    const store = new EmbeddedExecutionStore(resolved, join(dataDir, "journal"));
+    if (resolved.compactOnOpen) await store.compact();
+    return store;
+  }
+
+  private constructor(options: ResolvedEmbeddedStoreOptions, dir: string) {
+    this.#options = options;
+    this.#dir = dir;
+    this.#index = new JournalIndex(dir);
+    if (!options.readOnly) {
+      this.#writer = new JournalWriter(dir, options, options.now());
+      if (options.compactIntervalMs > 0) {
+        this.#compactTimer = setInterval(() => void this.compact().catch(() => undefined), options.compactIntervalMs).unref();
+      }
+    }
+  }
+
+  get dataDir(): string {
+    return this.#options.dataDir;
+  }
+
+  putRecord(record: ExecutionRecord): void {
+    const writer = this.#writable();
+    const json = serialize(record, "record");
+    writer.append(recordLine(this.#options.now(), json));
+    const id = record.execution_id;
+    this.#hot.delete(id);
+    this.#hot.set(id, { execution_id: id, workflow_name: record.workflow_name, status: record.status, start_time: record.start_time, json });
+    if (this.#hot.size > this.#options.maxCachedExecutions) this.#hot.delete(this.#hot.keys().next().value!);
+  }
+
+  appendEvent(event: ExecutionEvent): void {
+    const writer = this.#writable();
+    const json = serialize(event, "event");
+    writer.append(eventLine(json));
+    let cached = this.#events.get(event.execution_id);
+    if (!cached) {
+      this.#events.set(event.execution_id, (cached = { complete: event.seq === 1, events: [] }));
+      if (this.#events.size > this.#options.maxCachedExecutions) this.#events.delete(this.#events.keys().next().value!);
+    }
+    if (!cached.complete) return;
+    const last = cached.events[cached.events.length - 1];
+    if ((last !== undefined && last.seq >= event.seq) || cached.events.length >= this.#options.maxCachedEventsPerExecution) {
+      // Out of order, repeated or too many: let the journal (which sorts and de-duplicates) answer from now on.
+      cached.complete = false;
+      cached.events = [];
+      return;
+    }
+    cached.events.push({ seq: event.seq, json });
+  }
+
+  async getRecord(executionId: string): Promise<ExecutionRecord | undefined> {
+    const hot = this.#hot.get(executionId);
+    if (hot) return JSON.parse(hot.json) as ExecutionRecord;
+    await this.#catchUp();
+    const indexed = this.#index.get(executionId);
+    return indexed === undefined ? undefined : structuredClone(indexed.record);
+  }
+
+  async getEvents(executionId: string, afterSeq = 0): Promise<ExecutionEvent[]> {
+    const cached = this.#events.get(executionId);
+    if (cached?.complete) {
+      const out: ExecutionEvent[] = [];
+      for (const { seq, json } of cached.events) if (seq > afterSeq) out.push(JSON.parse(json) as ExecutionEvent);
+      return out;
+    }
+    await this.#catchUp();
+    return this.#index.readEvents(executionId, afterSeq);
+  }
+
+  async listRecords(query: ListExecutionsQuery = {}): Promise<ExecutionRecord[]> {
+    await this.#catchUp();
+    const candidates = new Map<string, Candidate>();
+    for (const { record } of this.#index.records()) {
+      candidates.set(record.execution_id, { ...summaryOf(record), materialize: () => structuredClone(record) });
+    }
+    for (const hot of this.#hot.values()) {
+      candidates.set(hot.execution_id, { ...summaryOf(hot), materialize: () => JSON.parse(hot.json) as ExecutionRecord });
+    }
+    return selectRecords(candidates.values(), query).map((candidate) => candidate.materialize());
+  }
+
+  /** Writes and fdatasyncs everything put or appended so far. */
+  async flush(): Promise<void> {
+    await this.#writer?.sync();
+  }
+
+  /**
+   * Merges closed segments and applies retention. Runs at open and every `compactIntervalMs`; one at a time per
+   * store, and never on a segment another process is compacting.
+   */
+  compact(): Promise<CompactionResult> {
+    if (this.#options.readOnly) return Promise.resolve({ inputs: 0, keptExecutions: 0, droppedExecutions: 0 });
+    this.#compacting ??= compactJournal(this.#dir, { retentionMs: this.#options.retentionMs, now: this.#options.now })
+      .then(
+        (result) => {
+          this.#lastCompactionError = undefined;
+          return result;
+        },
+        (err: unknown) => {
+          this.#lastCompactionError = err;
+          throw new StoreError("WFX_STORE_COMPACTION_FAILED", `compacting ${this.#dir} failed: ${(err as Error).message}`, {
+            hint: "check permissions and free space in the data dir; the journal itself is intact",
+            cause: err,
+            retryable: true,
+          });
+        },
+      )
+      .finally(() => {
+        this.#compacting = undefined;
+      });
+    return this.#compacting;
+  }
+
+  /** The last background failure (a write or a compaction), if the store has not recovered from it. */
+  get lastError(): unknown {
+    return this.#writer?.lastError ?? this.#lastCompactionError;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#compactTimer) clearInterval(this.#compactTimer);
+    await this.#compacting?.catch(() => undefined);
+    await this.#writer?.close();
+  }
+
+  #writable(): JournalWriter {
+    if (this.#closed) throw new StoreError("WFX_STORE_CLOSED", "the execution store is closed", { hint: "open a new store" });
+    if (!this.#writer) {
+      throw new StoreError("WFX_STORE_READ_ONLY", "this execution store was opened read-only", { hint: "open it without `readOnly` to write" });
+    }
+    return this.#writer;
+  }
+
+  /** Puts our own buffered lines in the file (so the index sees them), then reads what every segment added. */
+  async #catchUp(): Promise<void> {
+    try {
+      this.#writer?.writeBuffered();
+    } catch {
+      // Reported by flush(); reading what is on disk is still right.
+    }
+    await this.#index.refresh();
+  }
+}
+
+function summaryOf(record: RecordSummary): RecordSummary {
+  return { execution_id: record.execution_id, workflow_name: record.workflow_name, status: record.status, start_time: record.start_time };
+}
+
+function serialize(value: ExecutionRecord | ExecutionEvent, what: "record" | "event"): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    throw new StoreError("WFX_STORE_NOT_SERIALIZABLE", `execution ${what} ${value.execution_id} cannot be stored as JSON: ${(err as Error).message}`, {
+      hint: "step outputs and results must be JSON values (no cycles, no BigInt)",
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import type { ExecutionEvent, ExecutionRecord, ExecutionStore, ListExecutionsQuery } from "../types.js";
+import { StoreError } from "./errors.js";
+import { selectRecords, type RecordSummary } from "./record-query.js";
+
+export interface MemoryExecutionStoreOptions {
+  /**
+   * Keep JSON copies (default) so a caller mutating an object later cannot change what was stored, and values
+   * round-trip exactly as through the embedded store. `false` keeps references: fastest, for benchmarks.
+   */
+  copy?: boolean;
+}
+
+interface StoredRecord extends RecordSummary {
+  value: ExecutionRecord | string;
+}
+
+/** Keeps records and events in maps; nothing survives the process. For tests and benchmarks. */
+export class MemoryExecutionStore implements ExecutionStore {
+  readonly #copy: boolean;
+  readonly #records = new Map<string, StoredRecord>();
+  readonly #events = new Map<string, Array<{ seq: number; value: ExecutionEvent | string }>>();
+  #closed = false;
+
+  constructor(options: MemoryExecutionStoreOptions = {}) {
+    this.#copy = options.copy ?? true;
+  }
+
+  putRecord(record: ExecutionRecord): void {
+    this.#assertOpen();
+    this.#records.set(record.execution_id, {
+      execution_id: record.execution_id,
+      workflow_name: record.workflow_name,
+      status: record.status,
+      start_time: record.start_time,
+      value: this.#copy ? JSON.stringify(record) : record,
+    });
+  }
+
+  appendEvent(event: ExecutionEvent): void {
+    this.#assertOpen();
+    let events = this.#events.get(event.execution_id);
+    if (!events) this.#events.set(event.execution_id, (events = []));
+    const last = events[events.length - 1];
+    const entry = { seq: event.seq, value: this.#copy ? JSON.stringify(event) : event };
+    if (last === undefined || last.seq < event.seq) events.push(entry);
+    else insertBySeq(events, entry);
+  }
+
+  async getRecord(executionId: string): Promise<ExecutionRecord | undefined> {
+    const stored = this.#records.get(executionId);
+    return stored === undefined ? undefined : this.#materialize(stored.value);
+  }
+
+  async getEvents(executionId: string, afterSeq = 0): Promise<ExecutionEvent[]> {
+    const events = this.#events.get(executionId) ?? [];
+    const out: ExecutionEvent[] = [];
+    for (const entry of events) if (entry.seq > afterSeq) out.push(this.#materialize(entry.value));
+    return out;
+  }
+
+  async listRecords(query: ListExecutionsQuery = {}): Promise<ExecutionRecord[]> {
+    return selectRecords(this.#records.values(), query).map((stored) => this.#materialize(stored.value));
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #materialize<T>(value: T | string): T {
+    return typeof value === "string" ? (JSON.parse(value) as T) : value;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreError("WFX_STORE_CLOSED", "the execution store is closed", { hint: "open a new store" });
+  }
+}
+
+/** Out-of-order or repeated events are rare; keep the list sorted by seq and let a repeat replace its twin. */
+function insertBySeq<E extends { seq: number }>(events: E[], entry: E): void {
+  let i = events.length;
+  while (i > 0 && events[i - 1]!.seq > entry.seq) i--;
+  if (i > 0 && events[i - 1]!.seq === entry.seq) events[i - 1] = entry;
+  else events.splice(i, 0, entry);
+}

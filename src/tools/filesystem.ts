@@ -1,0 +1,228 @@
+import { randomBytes } from "node:crypto";
+import { chmod, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { z } from "zod";
+import { cancelled, throwIfAborted, ToolError } from "./errors.js";
+import { compileGlob, expandBraces, splitPattern } from "./glob.js";
+import { RootedResolver } from "./rooted-path.js";
+import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
+
+export const filesystemArgsSchema = z.strictObject({
+  op: z.enum(["read", "write", "list", "glob"]).describe("read a file, write a file, list a folder, or find paths matching a glob"),
+  path: z.string().optional().describe("file (read, write) or folder (list; glob base, default the root), relative to the root"),
+  pattern: z.string().optional().describe("glob for op=glob: * and ? within a name, ** across folders, {a,b} alternatives"),
+  content: z.string().optional().describe("text to write for op=write (utf8)"),
+});
+export type FilesystemArgs = z.infer<typeof filesystemArgsSchema>;
+
+const settingsSchema = z.strictObject({
+  root: z.string().min(1).optional(),
+  max_bytes: z.number().int().positive().optional(),
+  max_matches: z.number().int().positive().optional(),
+});
+
+export interface FilesystemEntry {
+  name: string;
+  type: "file" | "dir" | "symlink";
+  size: number;
+}
+
+export type FilesystemResult =
+  | { path: string; content: string }
+  | { path: string; bytes: number }
+  | { path: string; entries: FilesystemEntry[] }
+  | { pattern: string; matches: string[]; truncated?: true };
+
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_MATCHES = 10_000;
+
+interface FilesystemConfig {
+  root: string;
+  maxBytes: number;
+  maxMatches: number;
+}
+
+/** The built-in `filesystem` tool: read, write, list and glob, confined to `settings.root` (default: the workflow's folder). */
+export const filesystemToolFactory: ToolFactory = {
+  type: "filesystem",
+  description: "Reads, writes, lists and globs files inside one root folder",
+  create(definition, baseDir) {
+    const parsed = settingsSchema.safeParse(definition.settings ?? {});
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ");
+      throw new ToolError("WFX_TOOL_BAD_SETTINGS", `tool '${definition.id}' (filesystem) has invalid settings: ${detail}`, {
+        hint: "filesystem settings are root (folder), max_bytes and max_matches (positive integers)",
+      });
+    }
+    const config: FilesystemConfig = Object.freeze({
+      root: resolve(baseDir, parsed.data.root ?? "."),
+      maxBytes: parsed.data.max_bytes ?? DEFAULT_MAX_BYTES,
+      maxMatches: parsed.data.max_matches ?? DEFAULT_MAX_MATCHES,
+    });
+    return new FilesystemTool(definition.id, definition.description ?? filesystemToolFactory.description, config);
+  },
+};
+
+class FilesystemTool implements Tool<FilesystemArgs> {
+  readonly type = "filesystem";
+  readonly inputSchema = filesystemArgsSchema;
+
+  constructor(
+    readonly id: string,
+    readonly description: string,
+    readonly config: FilesystemConfig,
+  ) {}
+
+  async call(rawArgs: FilesystemArgs, ctx: ToolCallContext): Promise<FilesystemResult> {
+    const args = this.#parse(rawArgs);
+    const what = `filesystem ${args.op}`;
+    throwIfAborted(ctx.signal, what);
+    try {
+      const resolver = await this.#resolver();
+      switch (args.op) {
+        case "read":
+          return await this.#read(resolver, required(args, "path"), ctx.signal);
+        case "write":
+          return await this.#write(resolver, required(args, "path"), required(args, "content"), ctx.signal);
+        case "list":
+          return await this.#list(resolver, args.path ?? ".", ctx.signal);
+        case "glob":
+          return await this.#glob(resolver, required(args, "pattern"), args.path ?? ".", ctx.signal);
+      }
+    } catch (err) {
+      throw toToolError(err, args, ctx.signal, what);
+    }
+  }
+
+  #parse(args: unknown): FilesystemArgs {
+    const parsed = filesystemArgsSchema.safeParse(args);
+    if (parsed.success) return parsed.data;
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(args)"}: ${i.message}`).join("; ");
+    throw new ToolError("WFX_FS_BAD_ARGS", `filesystem tool '${this.id}' got invalid arguments: ${detail}`, {
+      hint: 'pass {op: "read"|"write"|"list"|"glob", path?, pattern?, content?}',
+    });
+  }
+
+  async #resolver(): Promise<RootedResolver> {
+    try {
+      return new RootedResolver(this.config.root, await realpath(this.config.root));
+    } catch (err) {
+      throw new ToolError("WFX_FS_NOT_FOUND", `the root folder ${this.config.root} of tool '${this.id}' does not exist`, {
+        hint: "create the folder or fix settings.root (relative to the workflow file)",
+        cause: err,
+      });
+    }
+  }
+
+  async #read(resolver: RootedResolver, path: string, signal: AbortSignal): Promise<FilesystemResult> {
+    const file = await resolver.existing(path);
+    const stats = await stat(file.real);
+    if (stats.isDirectory()) throw new ToolError("WFX_FS_BAD_ARGS", `'${path}' is a folder, not a file`, { hint: 'use op "list" for folders' });
+    if (stats.size > this.config.maxBytes) throw tooLarge(path, stats.size, this.config.maxBytes);
+    throwIfAborted(signal, "filesystem read");
+    const data = await readFile(file.real, { signal });
+    if (data.length > this.config.maxBytes) throw tooLarge(path, data.length, this.config.maxBytes);
+    return { path: file.shown, content: data.toString("utf8") };
+  }
+
+  async #write(resolver: RootedResolver, path: string, content: string, signal: AbortSignal): Promise<FilesystemResult> {
+    const target = await resolver.forWrite(path);
+    const existing = await stat(target.real).catch(() => undefined);
+    if (existing?.isDirectory()) throw new ToolError("WFX_FS_BAD_ARGS", `'${path}' is a folder; cannot write over it`, { hint: "write to a file path inside it" });
+    await mkdir(dirname(target.real), { recursive: true });
+    throwIfAborted(signal, "filesystem write");
+    // Written beside the target and renamed over it, so a reader never sees half a file.
+    const temp = join(dirname(target.real), `.${basename(target.real)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+    try {
+      await writeFile(temp, content, { encoding: "utf8", flag: "wx", signal });
+      if (existing) await chmod(temp, existing.mode & 0o7777);
+      throwIfAborted(signal, "filesystem write");
+      await rename(temp, target.real);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    return { path: target.shown, bytes: Buffer.byteLength(content, "utf8") };
+  }
+
+  async #list(resolver: RootedResolver, path: string, signal: AbortSignal): Promise<FilesystemResult> {
+    const folder = await resolver.existing(path);
+    const stats = await stat(folder.real);
+    if (!stats.isDirectory()) throw new ToolError("WFX_FS_BAD_ARGS", `'${path}' is a file, not a folder`, { hint: 'use op "read" for files' });
+    const dirents = await readdir(folder.real, { withFileTypes: true });
+    const entries: FilesystemEntry[] = [];
+    for (let i = 0; i < dirents.length; i += 64) {
+      throwIfAborted(signal, "filesystem list");
+      const batch = await Promise.all(dirents.slice(i, i + 64).map((dirent) => describe(folder.real, dirent)));
+      for (const entry of batch) if (entry) entries.push(entry);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { path: folder.shown, entries };
+  }
+
+  async #glob(resolver: RootedResolver, pattern: string, path: string, signal: AbortSignal): Promise<FilesystemResult> {
+    if (pattern.startsWith("/")) throw new ToolError("WFX_FS_OUTSIDE_ROOT", `glob pattern '${pattern}' is absolute`, { hint: "globs are relative to the tool's root" });
+    if (expandBraces(pattern).some((alt) => splitPattern(alt).includes(".."))) {
+      throw new ToolError("WFX_FS_OUTSIDE_ROOT", `glob pattern '${pattern}' contains '..'`, { hint: "globs match inside the tool's root only" });
+    }
+    const base = await resolver.existing(path);
+    if (!(await stat(base.real)).isDirectory()) throw new ToolError("WFX_FS_BAD_ARGS", `glob base '${path}' is not a folder`, { hint: "pass a folder as path, or omit it" });
+    const matcher = compileGlob(pattern);
+    const baseRel = relative(resolver.realRoot, base.real).split(sep).filter(Boolean);
+    const matches: string[] = [];
+    let truncated = false;
+    const walk = async (dir: string, segments: string[]): Promise<void> => {
+      throwIfAborted(signal, "filesystem glob");
+      // Sorted, so which matches a truncated result keeps does not depend on the file system's order.
+      const dirents = (await readdir(dir, { withFileTypes: true }).catch(() => [])).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const dirent of dirents) {
+        if (truncated) return;
+        const next = [...segments, dirent.name];
+        if (matcher.matches(next)) {
+          if (matches.length >= this.config.maxMatches) truncated = true;
+          else matches.push([...baseRel, ...next].join("/"));
+        }
+        // Symlinked folders are not followed: they could leave the root or loop.
+        if (dirent.isDirectory() && matcher.couldMatchUnder(next)) await walk(join(dir, dirent.name), next);
+      }
+    };
+    await walk(base.real, []);
+    matches.sort();
+    return truncated ? { pattern, matches, truncated: true } : { pattern, matches };
+  }
+}
+
+async function describe(folder: string, dirent: { name: string; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): Promise<FilesystemEntry | undefined> {
+  const type = dirent.isSymbolicLink() ? "symlink" : dirent.isDirectory() ? "dir" : dirent.isFile() ? "file" : undefined;
+  if (type === undefined) return undefined;
+  const size = type === "dir" ? 0 : ((await lstat(join(folder, dirent.name)).catch(() => undefined))?.size ?? 0);
+  return { name: dirent.name, type, size };
+}
+
+function required<K extends "path" | "pattern" | "content">(args: FilesystemArgs, key: K): string {
+  const value = args[key];
+  if (typeof value === "string" && (key === "content" || value !== "")) return value;
+  throw new ToolError("WFX_FS_BAD_ARGS", `op "${args.op}" needs \`${key}\``, { hint: `pass ${key} along with op "${args.op}"` });
+}
+
+function tooLarge(path: string, size: number, max: number): ToolError {
+  return new ToolError("WFX_FS_TOO_LARGE", `'${path}' is ${size} bytes, more than the ${max} bytes this tool reads`, {
+    hint: "raise settings.max_bytes for this tool, or read a smaller file",
+  });
+}
+
+/** Node's fs errors become stable codes; ours pass through. */
+function toToolError(err: unknown, args: FilesystemArgs, signal: AbortSignal, what: string): ToolError {
+  if (err instanceof ToolError) return err;
+  if (signal.aborted || (err as Error).name === "AbortError") return cancelled(signal, what);
+  const code = (err as NodeJS.ErrnoException).code;
+  const target = args.path ?? args.pattern ?? ".";
+  if (code === "ENOENT" || code === "ENOTDIR") {
+    return new ToolError("WFX_FS_NOT_FOUND", `'${target}' does not exist under the tool's root`, { hint: 'check the path; op "list" or "glob" shows what exists', cause: err });
+  }
+  if (code === "EACCES" || code === "EPERM") {
+    return new ToolError("WFX_FS_PERMISSION_DENIED", `permission denied for '${target}'`, { hint: "check the file's permissions", cause: err });
+  }
+  if (code === "EISDIR") return new ToolError("WFX_FS_BAD_ARGS", `'${target}' is a folder`, { hint: 'use op "list" for folders', cause: err });
+  return new ToolError("WFX_FS_IO", `${what} of '${target}' failed: ${(err as Error).message}`, { hint: "see the cause; the disk may be full or the path unusual", cause: err, retryable: true });
+}

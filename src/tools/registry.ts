@@ -1,0 +1,57 @@
+import { ToolError } from "./errors.js";
+import { filesystemToolFactory } from "./filesystem.js";
+import type { Tool, ToolFactory } from "./types.js";
+
+/** One `tools:` entry of a workflow file. Types other than filesystem may carry their own top-level keys. */
+export interface ToolDefinition {
+  id: string;
+  type: string;
+  description?: string;
+  settings?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** Maps a tool `type` to the factory that builds it. */
+export class ToolRegistry {
+  readonly #factories = new Map<string, ToolFactory>();
+
+  register(factory: ToolFactory): this {
+    if (this.#factories.has(factory.type)) {
+      throw new ToolError("WFX_DUPLICATE_TOOL_TYPE", `a tool factory for type '${factory.type}' is already registered`, {
+        hint: "register each tool type once, or use a new registry",
+      });
+    }
+    this.#factories.set(factory.type, factory);
+    return this;
+  }
+
+  has(type: string): boolean {
+    return this.#factories.has(type);
+  }
+
+  get(type: string): ToolFactory | undefined {
+    return this.#factories.get(type);
+  }
+
+  /** Known types, sorted. */
+  types(): string[] {
+    return [...this.#factories.keys()].sort();
+  }
+
+  /** Builds the tool a definition describes; `baseDir` is the folder of the workflow file that declares it. */
+  create(definition: ToolDefinition, baseDir: string): Tool {
+    const factory = this.#factories.get(definition.type);
+    if (!factory) {
+      const known = this.types();
+      throw new ToolError("WFX_UNKNOWN_TOOL_TYPE", `tool '${definition.id}' has unknown type '${definition.type}'; known types: ${known.join(", ") || "(none)"}`, {
+        hint: `set \`type\` to one of: ${known.join(", ") || "(none registered)"}`,
+      });
+    }
+    return factory.create(definition, baseDir);
+  }
+}
+
+/** A registry with the built-in tool types. */
+export function defaultToolRegistry(): ToolRegistry {
+  return new ToolRegistry().register(filesystemToolFactory);
+}

@@ -1,0 +1,327 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import {
+  CONFIG_PROBLEM_CODES,
+  formatProblems,
+  parseWorkflowYaml,
+  validateWorkflowFile,
+  type Problem,
+  type ValidateOptions,
+} from "../src/config/index.js";
+
+const FIXTURES = fileURLToPath(new URL("../../test/fixtures/config/", import.meta.url));
+const CONFIG_SRC = fileURLToPath(new URL("../../src/config/", import.meta.url));
+
+/** Lines of YAML; line n of the file is argument n. */
+const yaml = (...lines: string[]) => `${lines.join("\n")}\n`;
+
+function check(text: string, options: Partial<ValidateOptions> = {}): Problem[] {
+  const parsed = parseWorkflowYaml(text, "test.yaml");
+  assert.ok("data" in parsed, `YAML did not parse: ${JSON.stringify(parsed.problems)}`);
+  return validateWorkflowFile(parsed.data, parsed.source, options);
+}
+
+/** The single problem with `code`, failing (with all problems shown) if there is not exactly one. */
+function one(problems: Problem[], code: string): Problem {
+  const found = problems.filter((p) => p.code === code);
+  assert.is(found.length, 1, `expected one ${code}, got ${JSON.stringify(problems, null, 2)}`);
+  return found[0]!;
+}
+
+function expectProblem(problem: Problem, expected: { path: string; line: number; column?: number; hint: RegExp | string; message?: RegExp | string }): void {
+  assert.is(problem.path, expected.path);
+  assert.is(problem.line, expected.line, `line of ${problem.code}`);
+  if (expected.column !== undefined) assert.is(problem.column, expected.column, `column of ${problem.code}`);
+  if (typeof expected.hint === "string") assert.is(problem.hint, expected.hint);
+  else assert.match(problem.hint, expected.hint);
+  if (typeof expected.message === "string") assert.is(problem.message, expected.message);
+  else if (expected.message) assert.match(problem.message, expected.message);
+}
+
+const TOOL_STEPS = ["workflows:", "  main:", "    steps:"];
+
+test("validate - an unknown key is named with a did-you-mean", () => {
+  const problems = check(yaml(...TOOL_STEPS, "      - id: read", "        tool: filesystem", "      - id: extract", "        tool: http", "        dependson: [read]"));
+  expectProblem(one(problems, "WFX_UNKNOWN_KEY"), {
+    path: "workflows.main.steps[1].dependson",
+    line: 8,
+    column: 9,
+    message: "unknown key 'dependson' — did you mean 'depends_on'?",
+    hint: "did you mean 'depends_on'?",
+  });
+  const far = check(yaml("workflows: {}", "colour: blue"));
+  expectProblem(one(far, "WFX_UNKNOWN_KEY"), { path: "colour", line: 2, column: 1, hint: /allowed keys here: 'agents', 'tools', 'workflows'/ });
+});
+
+test("validate - missing keys, wrong types and out-of-range values", () => {
+  expectProblem(one(check(yaml("workflows:", "  main:", "    description: no steps")), "WFX_MISSING_FIELD"), {
+    path: "workflows.main.steps",
+    line: 2,
+    column: 3,
+    message: "missing required key 'steps'",
+    hint: /steps is a list/,
+  });
+  const typed = check(yaml(...TOOL_STEPS, "      - tool: http", "        timeout: 30s", "        concurrency: 0", "        for_each: [1]", "        retry: { max: 1, jitter: 2 }"));
+  expectProblem(one(typed, "WFX_INVALID_TYPE"), { path: "workflows.main.steps[0].timeout", line: 5, column: 18, message: "expected a number, got the text '30s'", hint: /seconds/ });
+  const ranges = typed.filter((p) => p.code === "WFX_INVALID_VALUE").map((p) => [p.path, p.line]);
+  assert.equal(ranges, [
+    ["workflows.main.steps[0].concurrency", 6],
+    ["workflows.main.steps[0].retry.jitter", 8],
+  ]);
+  expectProblem(one(check(yaml(...TOOL_STEPS, "      - tool: http", "        timeout: -5")), "WFX_INVALID_VALUE"), {
+    path: "workflows.main.steps[0].timeout",
+    line: 5,
+    hint: "timeouts are in seconds, e.g. timeout: 30",
+  });
+  expectProblem(one(check(yaml("workflows:", "  main:", "    steps: []")), "WFX_INVALID_VALUE"), { path: "workflows.main.steps", line: 3, hint: /steps is a list/ });
+});
+
+test("validate - a step needs exactly one of agent, tool, function, workflow", () => {
+  const problems = check(yaml(...TOOL_STEPS, "      - tool: http", "        function: ./steps.js#x", "      - id: nothing", "        input: 1"), { checkFunctionFiles: false });
+  const kinds = problems.filter((p) => p.code === "WFX_STEP_KIND");
+  assert.equal(kinds.map((p) => [p.path, p.line, p.message]), [
+    ["workflows.main.steps[0]", 4, "a step needs exactly one of agent, tool, function or workflow, found tool and function"],
+    ["workflows.main.steps[1]", 6, "a step needs one of agent, tool, function or workflow"],
+  ]);
+  assert.match(kinds[0]!.hint, /exactly one of agent:, tool:, function: or workflow:/);
+});
+
+test("validate - ids must be usable in references and not reserved", () => {
+  const problems = check(yaml(...TOOL_STEPS, "      - id: my step", "        tool: http", "      - id: input", "        tool: http"));
+  expectProblem(one(problems, "WFX_INVALID_ID"), { path: "workflows.main.steps[0].id", line: 4, column: 13, hint: /letters, digits/ });
+  expectProblem(one(problems, "WFX_RESERVED_STEP_ID"), { path: "workflows.main.steps[1].id", line: 6, hint: /rename the step/ });
+});
+
+test("validate - duplicate agent, tool and step ids", () => {
+  const problems = check(
+    yaml(
+      "agents:",
+      "  - id: writer",
+      "  - writer: Writes things",
+      "tools:",
+      "  - { id: fs, type: filesystem }",
+      "  - { id: fs, type: http }",
+      "workflows:",
+      "  main:",
+      "    steps:",
+      "      - tool: filesystem",
+      "      - tool: filesystem",
+      "      - { id: x, tool: http }",
+      "      - { id: x, tool: http }",
+    ),
+  );
+  const dupes = problems.filter((p) => p.code === "WFX_DUPLICATE_ID");
+  assert.equal(dupes.map((p) => [p.path, p.line]), [
+    ["agents[1].id", 3],
+    ["tools[1].id", 6],
+    ["workflows.main.steps[1]", 11],
+    ["workflows.main.steps[3].id", 13],
+  ]);
+  assert.match(dupes[0]!.message, /duplicate agent id 'writer'/);
+  assert.match(dupes[2]!.message, /duplicate step id 'filesystem' \(also workflows.main.steps\[0\]\)/);
+  assert.match(dupes[2]!.hint, /give this one an explicit id:/);
+  assert.is(dupes[3]!.hint, "rename one of them");
+});
+
+test("validate - agent steps are refused in this build, behind one switch", () => {
+  const text = yaml("agents:", "  - id: summarizer", "workflows:", "  main:", "    steps:", "      - agent: summarizer");
+  expectProblem(one(check(text), "WFX_AGENT_STEPS_UNAVAILABLE"), {
+    path: "workflows.main.steps[0].agent",
+    line: 6,
+    column: 16,
+    message: "agent steps need the model provider, which this build does not include yet",
+    hint: /tool: or function: step/,
+  });
+  assert.equal(check(text, { allowAgentSteps: true }), []);
+});
+
+test("validate - unknown agents, tools, tool types and sub-workflows", () => {
+  const problems = check(
+    yaml(
+      "agents:",
+      "  - id: summarizer",
+      "    tools: [filesystm]",
+      "tools:",
+      "  - { id: docs, type: filesytem }",
+      "  - { id: remote, type: mcpremote }",
+      "workflows:",
+      "  main:",
+      "    steps:",
+      "      - agent: sumarizer",
+      "      - tool: dcos",
+      "      - workflow: helpr",
+      "  helper:",
+      "    steps:",
+      "      - tool: docs",
+    ),
+    { allowAgentSteps: true },
+  );
+  expectProblem(one(problems, "WFX_UNKNOWN_AGENT"), { path: "workflows.main.steps[0].agent", line: 10, hint: "did you mean 'summarizer'?" });
+  const tools = problems.filter((p) => p.code === "WFX_UNKNOWN_TOOL");
+  assert.equal(tools.map((p) => [p.path, p.line, p.hint]), [
+    ["agents[0].tools[0]", 3, "did you mean 'filesystem'?"],
+    ["workflows.main.steps[1].tool", 11, "did you mean 'docs'?"],
+  ]);
+  expectProblem(one(problems, "WFX_UNKNOWN_TOOL_TYPE"), { path: "tools[0].type", line: 5, hint: "did you mean 'filesystem'?" });
+  expectProblem(one(problems, "WFX_MISSING_FIELD"), { path: "tools[1].mcp_url", line: 6, hint: /mcp_url:/ });
+  expectProblem(one(problems, "WFX_UNKNOWN_WORKFLOW"), { path: "workflows.main.steps[2].workflow", line: 12, hint: "did you mean 'helper'?" });
+  const unrelated = check(yaml(...TOOL_STEPS, "      - tool: zzz_unrelated"));
+  assert.match(one(unrelated, "WFX_UNKNOWN_TOOL").hint, /known tools .*'filesystem', 'http', 'mcpremote', 'mcpworkflow_executor'/);
+});
+
+test("validate - unknown step ids in depends_on, with formatted output", () => {
+  const problems = check(yaml(...TOOL_STEPS, "      - id: read", "        tool: filesystem", "      - id: extract", "        tool: http", "      - tool: http", "        depends_on: [extrct]"));
+  const problem = one(problems, "WFX_UNKNOWN_STEP");
+  expectProblem(problem, { path: "workflows.main.steps[2].depends_on[0]", line: 9, column: 22, message: "unknown step 'extrct'", hint: "did you mean 'extract'?" });
+  assert.is(
+    formatProblems([problem], "examples/x.yaml"),
+    "examples/x.yaml:9:22 error WFX_UNKNOWN_STEP workflows.main.steps[2].depends_on[0]: unknown step 'extrct'\n    hint: did you mean 'extract'?",
+  );
+});
+
+test("validate - unknown step ids in references point at the reference", () => {
+  const problems = check(yaml(...TOOL_STEPS, "      - id: extract", "        tool: http", "      - tool: http", '        input: "text: ${extrct.output.text}"', "        output: { to: nowhere }"));
+  const unknown = problems.filter((p) => p.code === "WFX_UNKNOWN_STEP");
+  assert.equal(unknown.map((p) => [p.path, p.line, p.column]), [
+    ["workflows.main.steps[1].input", 7, 23],
+    ["workflows.main.steps[1].output.to", 8, 23],
+  ]);
+  assert.is(unknown[0]!.hint, "did you mean 'extract'?");
+  assert.match(unknown[0]!.message, /unknown step 'extrct' in '\$\{extrct.output.text\}'/);
+  assert.match(unknown[1]!.hint, /use to: user/);
+});
+
+test("validate - a reference to a step that runs later needs depends_on", () => {
+  const later = yaml(...TOOL_STEPS, "      - id: first", "        tool: http", '        input: "${second.output}"', "      - id: second", "        tool: http");
+  expectProblem(one(check(later), "WFX_STEP_RUNS_LATER"), {
+    path: "workflows.main.steps[0].input",
+    line: 6,
+    column: 17,
+    message: "'${second.output}' reads step 'second', which runs later (steps[1])",
+    hint: "move step 'second' above this one, or add depends_on: [second] to this step",
+  });
+  const fixed = yaml(...TOOL_STEPS, "      - id: first", "        tool: http", "        depends_on: [second]", '        input: "${second.output}"', "      - id: second", "        tool: http");
+  assert.equal(check(fixed), []);
+});
+
+test("validate - reports a cycle in depends_on", () => {
+  const problems = check(yaml(...TOOL_STEPS, "      - id: a", "        tool: http", "        depends_on: [b]", "      - id: b", "        tool: http", "        depends_on: [a]"));
+  expectProblem(one(problems, "WFX_DEPENDENCY_CYCLE"), {
+    path: "workflows.main.steps[1].depends_on[0]",
+    line: 9,
+    message: "steps depend on each other in a cycle: a -> b -> a",
+    hint: /remove one of these dependencies/,
+  });
+  const self = check(yaml(...TOOL_STEPS, "      - id: a", "        tool: http", "        depends_on: [a]"));
+  assert.match(one(self, "WFX_DEPENDENCY_CYCLE").message, /a -> a$/);
+  const viaReference = check(yaml(...TOOL_STEPS, "      - id: a", "        tool: http", "        depends_on: [b]", "      - id: b", "        tool: http", '        input: "${a.output}"'));
+  assert.match(one(viaReference, "WFX_DEPENDENCY_CYCLE").message, /a -> b -> a/);
+});
+
+test("validate - reports sub-workflow recursion", () => {
+  const problems = check(
+    yaml("workflows:", "  main:", "    steps:", "      - workflow: helper", "  helper:", "    steps:", "      - workflow: leaf", "      - workflow: main", "  leaf:", "    steps:", "      - tool: http"),
+  );
+  expectProblem(one(problems, "WFX_WORKFLOW_CYCLE"), {
+    path: "workflows.helper.steps[1].workflow",
+    line: 8,
+    message: "sub-workflows call each other in a cycle: main -> helper -> main",
+    hint: /cannot \(even indirectly\) run the workflow that calls it/,
+  });
+});
+
+test("validate - bad when expressions point at the column of the mistake", () => {
+  const problems = check(yaml(...TOOL_STEPS, "      - tool: http", "        when: \"${input.mode} = 'fast'\""));
+  expectProblem(one(problems, "WFX_BAD_CONDITION"), { path: "workflows.main.steps[0].when", line: 5, column: 30, hint: "did you mean '=='?", message: /unexpected '='/ });
+  const bareWord = check(yaml(...TOOL_STEPS, "      - tool: http", "        when: enabled"));
+  assert.match(one(bareWord, "WFX_BAD_CONDITION").hint, /wrap references in/);
+});
+
+test("validate - bad references are reported with a hint", () => {
+  const problems = check(
+    yaml(
+      ...TOOL_STEPS,
+      "      - id: read",
+      "        tool: http",
+      '        input: { a: "${}", b: "${read..x}", c: "${previous_output}", d: "${item}" }',
+      "      - tool: http",
+      '        input: { e: "${inptu.x}", f: "${read}", g: "${http.output}" }',
+      "      - tool: filesystem",
+      '        when: "${read.text} == 1"',
+    ),
+  );
+  const refs = problems.filter((p) => p.code === "WFX_BAD_REFERENCE" && !p.path.endsWith("input.g")).map((p) => [p.path, p.line, p.hint]);
+  assert.equal(refs, [
+    ["workflows.main.steps[0].input.a", 6, "write one of ${input.<field>}, ${user_input}, ${<step id>.output}, ${previous_output}, ${env.NAME}, ${item} or ${index}"],
+    ["workflows.main.steps[0].input.b", 6, "path segments are names or [index]; remove the extra '.'"],
+    ["workflows.main.steps[0].input.c", 6, "read the workflow input with ${input} or ${user_input}"],
+    ["workflows.main.steps[0].input.d", 6, "add for_each: to this step, or read a list with ${<step id>.output}"],
+    ["workflows.main.steps[1].input.e", 8, "did you mean 'input'?"],
+    ["workflows.main.steps[1].input.f", 8, "write ${read.output}"],
+    ["workflows.main.steps[2].when", 10, "write ${read.output}"],
+  ]);
+  assert.match(problems.find((p) => p.path.endsWith("input.g"))!.hint, /cannot read its own output/);
+});
+
+test("validate - item and index are allowed inside for_each steps only", () => {
+  const ok = yaml(...TOOL_STEPS, "      - id: list", "        tool: http", "      - tool: filesystem", '        for_each: "${list.output}"', "        concurrency: 2", '        args: { path: "${item.path}", n: "${index}" }');
+  assert.equal(check(ok), []);
+  const loopInLoop = check(yaml(...TOOL_STEPS, "      - tool: http", '        for_each: "${item}"'));
+  assert.is(one(loopInLoop, "WFX_BAD_REFERENCE").path, "workflows.main.steps[0].for_each");
+  const stray = check(yaml(...TOOL_STEPS, "      - tool: http", "        concurrency: 2"));
+  assert.match(one(stray, "WFX_INVALID_VALUE").hint, /add for_each:/);
+});
+
+test("validate - function modules must exist inside the workflow folder", () => {
+  const text = yaml(...TOOL_STEPS, "      - function: ../outside.js#run", "      - function: { module: /etc/passwd }", "      - function: ./step.js#splitWords", "      - function: ./steps.js#splitWords");
+  const problems = check(text, { baseDir: FIXTURES });
+  const outside = problems.filter((p) => p.code === "WFX_FUNCTION_OUTSIDE_FOLDER");
+  assert.equal(outside.map((p) => [p.path, p.line]), [
+    ["workflows.main.steps[0].function", 4],
+    ["workflows.main.steps[1].function", 5],
+  ]);
+  assert.match(outside[0]!.hint, /workflow's folder/);
+  expectProblem(one(problems, "WFX_FUNCTION_NOT_FOUND"), { path: "workflows.main.steps[2].function", line: 6, hint: "did you mean './steps.js'?", message: "module './step.js' does not exist" });
+  const textOnly = check(text);
+  assert.is(textOnly.filter((p) => p.code === "WFX_FUNCTION_OUTSIDE_FOLDER").length, 2, "escapes are caught without a folder too");
+  assert.is(textOnly.filter((p) => p.code === "WFX_FUNCTION_NOT_FOUND").length, 0, "existence needs a folder");
+});
+
+test("validate - environment overlays are checked against the file they extend", () => {
+  const problems = check(
+    yaml("tools:", "  - { id: docs, type: filesystem }", "workflows:", "  main:", "    steps:", "      - tool: docs", "production:", "  workflows:", "    main:", "      steps:", "        - tool: dcs", "        - tool: docs"),
+  );
+  expectProblem(one(problems, "WFX_UNKNOWN_TOOL"), { path: "production.workflows.main.steps[0].tool", line: 11, hint: "did you mean 'docs'?" });
+});
+
+test("validate - reports every problem at once, schema and semantic together, in file order", () => {
+  const problems = check(
+    yaml(...TOOL_STEPS, "      - id: read", "        tool: filesystem", "        timeout: soon", "      - tool: http", "        depends_on: [raed]", "        retyr: { max: 2 }", "      - agent: ghost"),
+  );
+  assert.equal(
+    problems.map((p) => p.code),
+    ["WFX_INVALID_TYPE", "WFX_UNKNOWN_STEP", "WFX_UNKNOWN_KEY", "WFX_AGENT_STEPS_UNAVAILABLE", "WFX_UNKNOWN_AGENT"],
+  );
+  assert.ok(problems.every((p) => p.line !== undefined && p.column !== undefined && p.hint.length > 0));
+});
+
+test("validate - a programmatic file without YAML still validates, without positions", () => {
+  const problems = validateWorkflowFile({ workflows: { main: { steps: [{ tool: "http", depends_on: ["nope"] }] } } });
+  const problem = one(problems, "WFX_UNKNOWN_STEP");
+  assert.is(problem.line, undefined);
+  assert.is(formatProblems([problem], "<generated>"), "<generated> error WFX_UNKNOWN_STEP workflows.main.steps[0].depends_on[0]: unknown step 'nope'\n    hint: known steps: 'http'");
+});
+
+test("validate - every problem code the config layer emits is documented", () => {
+  const used = new Set<string>();
+  for (const file of readdirSync(CONFIG_SRC).filter((f) => f.endsWith(".ts"))) {
+    for (const match of readFileSync(CONFIG_SRC + file, "utf8").matchAll(/"(WFX_[A-Z_]+)"/g)) used.add(match[1]!);
+  }
+  const documented = Object.keys(CONFIG_PROBLEM_CODES);
+  for (const code of used) assert.ok(documented.includes(code), `${code} is used but not in CONFIG_PROBLEM_CODES`);
+  for (const code of documented) assert.ok(used.has(code), `${code} is documented but never used`);
+});
+
+test.run();
