@@ -174,6 +174,23 @@ test("store - a torn trailing line is ignored and the previous version of the re
   await compacting.close();
 });
 
+test("store - ids with quotes, backslashes and non-ASCII text read back from the journal", async ({ dir }) => {
+  const ids = ['q"uote', "back\\slash", "\u00e9t\u00e9-\u2028-\ud83d\ude80", "plain"];
+  const writer = await EmbeddedExecutionStore.open({ dataDir: dir });
+  for (const id of ids) {
+    writer.putRecord(record(id, { result: `out of ${id}\n` }));
+    writer.appendEvent(event(id, 1));
+    writer.appendEvent({ seq: 2, execution_id: id, type: "step.progress", time: 1 });
+  }
+  await writer.close();
+  const reader = await EmbeddedExecutionStore.open({ dataDir: dir, readOnly: true });
+  for (const id of ids) {
+    assert.is((await reader.getRecord(id))?.result, `out of ${id}\n`);
+    assert.equal((await reader.getEvents(id)).map((e) => [e.execution_id, e.seq]), [[id, 1], [id, 2]]);
+  }
+  await reader.close();
+});
+
 test("store - retention drops old finished executions and keeps running and recent ones", async ({ dir }) => {
   const now = Date.now();
   const writer = await EmbeddedExecutionStore.open({ dataDir: dir });

@@ -76,6 +76,10 @@ export class ExecutionRecorder {
     for (const wake of live.waiters) wake(live.record);
   }
 
+  liveIds(): string[] {
+    return [...this.#live.keys()];
+  }
+
   isLive(executionId: string): boolean {
     return this.#live.has(executionId);
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createActorSystem, type ActorRef, type ActorSystem } from "../actors/index.js";
 import type { WorkflowFile } from "../config/index.js";
+import { toErrorInfo } from "../errors.js";
 import { EngineError } from "./errors.js";
 import { fromExecution, type SupervisorMessage } from "./execution-supervisor.js";
 import { ExecutionRecorder, type EventListener } from "./recorder.js";
@@ -55,11 +56,18 @@ export class Runtime {
 
   constructor(options: Partial<RuntimeOptions> & Pick<RuntimeOptions, "store">) {
     this.options = resolveRuntimeOptions(options);
-    this.system = createActorSystem({ id: this.options.nodeId });
     this.recorder = new ExecutionRecorder(this.options.store);
+    this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
     this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env };
     this.#isolated = new IsolatedLauncher(this.system, this.recorder, this.options.isolated);
     this.#crossProcess = this.options.dataDir === undefined ? undefined : new CrossProcessCancel(this.options.dataDir, (id) => this.#cancelLocal(id, "cancelled from another process"));
+  }
+
+  /** A supervisor that crashed (a bug, never a step failure) must still end its execution rather than leave it running forever. */
+  #onActorError(error: unknown, address: string): void {
+    const executionId = address.slice(address.lastIndexOf("/") + 1);
+    const info = toErrorInfo(error);
+    this.recorder.finishIfRunning(executionId, "execution.failed", { code: "WFX_INTERNAL", message: `the execution supervisor crashed: ${info.message}`, hint: "this is a bug in the runtime; please report it with the workflow" }, Date.now());
   }
 
   /** Starts an execution and returns at once with its id; `done` resolves with the final record. */
@@ -162,12 +170,16 @@ export class Runtime {
     }
   }
 
-  /** Waits for running executions up to `graceMs`, then cancels what is left, and closes the store. */
-  async close(graceMs = 0): Promise<void> {
+  /** Cancels what still runs here (so no record is left `running` forever), then closes the store. */
+  async close(): Promise<void> {
+    const endings = this.recorder.liveIds().map((id) => {
+      this.#cancelLocal(id, "the runtime shut down");
+      return this.recorder.whenDone(id);
+    });
+    await Promise.race([Promise.all(endings), new Promise((resolve) => setTimeout(resolve, this.options.isolated.killGraceMs).unref())]);
     this.#crossProcess?.close();
     await this.#isolated.close();
     await this.system.terminate();
     await this.options.store.close();
-    void graceMs;
   }
 }

@@ -13,7 +13,7 @@ export interface EmbeddedStoreOptions {
   maxBufferBytes?: number;
   /** A segment this large is closed and a new one started. Default 64 MiB. */
   maxSegmentBytes?: number;
-  /** Executions whose latest record (and, separately, events) this writer answers from memory. Default 10,000. */
+  /** Recent executions whose record (and, separately, events) this writer answers from memory: at least this many, at most twice. Default 10,000. */
   maxCachedExecutions?: number;
   /** Beyond this many events one execution's events are read back from disk. Default 10,000. */
   maxCachedEventsPerExecution?: number;

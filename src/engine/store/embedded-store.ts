@@ -7,6 +7,7 @@ import { compactJournal, type CompactionResult } from "./journal-compactor.js";
 import { eventLine, recordLine } from "./journal-format.js";
 import { JournalIndex } from "./journal-index.js";
 import { JournalWriter } from "./journal-writer.js";
+import { RecentCache } from "./recent-cache.js";
 import { selectRecords, type RecordSummary } from "./record-query.js";
 
 interface HotRecord extends RecordSummary {
@@ -31,8 +32,8 @@ export class EmbeddedExecutionStore implements ExecutionStore {
   readonly #dir: string;
   readonly #writer: JournalWriter | undefined;
   readonly #index: JournalIndex;
-  readonly #hot = new Map<string, HotRecord>();
-  readonly #events = new Map<string, HotEvents>();
+  readonly #hot: RecentCache<HotRecord>;
+  readonly #events: RecentCache<HotEvents>;
   #compacting: Promise<CompactionResult> | undefined;
   #compactTimer: NodeJS.Timeout | undefined;
   #lastCompactionError: unknown;
@@ -62,6 +63,8 @@ export class EmbeddedExecutionStore implements ExecutionStore {
     this.#options = options;
     this.#dir = dir;
     this.#index = new JournalIndex(dir);
+    this.#hot = new RecentCache(options.maxCachedExecutions);
+    this.#events = new RecentCache(options.maxCachedExecutions);
     if (!options.readOnly) {
       this.#writer = new JournalWriter(dir, options, options.now());
       if (options.compactIntervalMs > 0) {
@@ -79,20 +82,15 @@ export class EmbeddedExecutionStore implements ExecutionStore {
     const json = serialize(record, "record");
     writer.append(recordLine(this.#options.now(), json));
     const id = record.execution_id;
-    this.#hot.delete(id);
     this.#hot.set(id, { execution_id: id, workflow_name: record.workflow_name, status: record.status, start_time: record.start_time, json });
-    if (this.#hot.size > this.#options.maxCachedExecutions) this.#hot.delete(this.#hot.keys().next().value!);
   }
 
   appendEvent(event: ExecutionEvent): void {
     const writer = this.#writable();
     const json = serialize(event, "event");
     writer.append(eventLine(json));
-    let cached = this.#events.get(event.execution_id);
-    if (!cached) {
-      this.#events.set(event.execution_id, (cached = { complete: event.seq === 1, events: [] }));
-      if (this.#events.size > this.#options.maxCachedExecutions) this.#events.delete(this.#events.keys().next().value!);
-    }
+    let cached = this.#events.get(event.execution_id, true);
+    if (!cached) this.#events.set(event.execution_id, (cached = { complete: event.seq === 1, events: [] }));
     if (!cached.complete) return;
     const last = cached.events[cached.events.length - 1];
     if ((last !== undefined && last.seq >= event.seq) || cached.events.length >= this.#options.maxCachedEventsPerExecution) {

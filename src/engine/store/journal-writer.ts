@@ -110,13 +110,21 @@ export class JournalWriter {
     const segment = this.#segment;
     if (segment && this.#dirty) {
       this.#dirty = false;
-      const syncing = fdatasyncAsync(segment.fd);
+      // Chained, so a retiring segment closes its fd only after every fdatasync on it has finished.
+      const previous = segment.syncing;
+      const syncing = (async () => {
+        await previous?.catch(() => undefined);
+        await fdatasyncAsync(segment.fd);
+      })();
       segment.syncing = syncing;
       try {
         await syncing;
       } finally {
         if (segment.syncing === syncing) segment.syncing = undefined;
       }
+    } else if (segment?.syncing) {
+      // Someone else's fdatasync covers our writes too; it must finish before we report them durable.
+      await segment.syncing;
     }
     if (this.#dirNeedsSync) {
       this.#dirNeedsSync = false;
@@ -175,7 +183,7 @@ export class JournalWriter {
     this.#dirty = false;
     const retiring = (async () => {
       try {
-        await segment.syncing;
+        await segment.syncing?.catch(() => undefined);
         if (dirty) await fdatasyncAsync(segment.fd);
       } finally {
         await closeAsync(segment.fd).catch(() => undefined);
