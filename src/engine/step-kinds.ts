@@ -32,7 +32,7 @@ function exportOf(module: Record<string, unknown>, modulePath: string, exportNam
   const fn = module[exportName];
   if (typeof fn !== "function") {
     const exported = Object.keys(module).filter((k) => typeof module[k] === "function");
-    throw new EngineError("WFX_FUNCTION_NOT_FOUND", `${modulePath} has no exported function '${exportName}'`, {
+    throw new EngineError("WFX_FUNCTION_EXPORT_NOT_FOUND", `${modulePath} has no exported function '${exportName}'`, {
       hint: `exported functions: ${exported.join(", ") || "(none)"}; write the step as \`function: ./module.js#name\``,
     });
   }
