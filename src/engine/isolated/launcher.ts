@@ -28,15 +28,8 @@ interface Running {
   deadline?: NodeJS.Timeout;
 }
 
-export interface LaunchRequest {
-  executionId: string;
-  file: WorkflowFile;
-  filePath: string | undefined;
-  workflowName: string;
-  input: unknown;
-  timeoutMs: number | undefined;
-  env: Record<string, string | undefined>;
-}
+/** What the runtime hands over; the launcher adds where events go and which env values travel. */
+export type LaunchRequest = Omit<ExecuteOrder, "t" | "reporter" | "parentSystemId" | "node">;
 
 /** Only the variables a workflow names as `${env.X}` travel to its isolated process. */
 function referencedEnv(file: WorkflowFile, env: Record<string, string | undefined>): Record<string, string | undefined> {
@@ -125,13 +118,8 @@ export class IsolatedLauncher {
       running.deadline = setTimeout(() => this.#stop(running, { type: "execution.timeout", code: "WFX_EXECUTION_TIMEOUT", message: `execution timed out after ${request.timeoutMs! / 1000}s` }), request.timeoutMs + this.#options.killGraceMs);
     }
     const order: ExecuteOrder = {
+      ...request,
       t: "execute",
-      executionId: request.executionId,
-      file: request.file,
-      filePath: request.filePath,
-      workflowName: request.workflowName,
-      input: request.input,
-      timeoutMs: request.timeoutMs,
       env: referencedEnv(request.file, request.env),
       reporter: observer.address,
       parentSystemId: this.#system.id,
