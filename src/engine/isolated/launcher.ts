@@ -155,6 +155,8 @@ export class IsolatedLauncher {
     for (const { child } of [...this.#spares, ...this.#running.values()]) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
       exits.push(new Promise((resolve) => child.once("exit", resolve)));
+      // A spare is unref'd; waiting for its exit must keep this process alive.
+      child.ref();
       child.kill("SIGKILL");
     }
     await Promise.all(exits);
