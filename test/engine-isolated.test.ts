@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_ISOLATED_OPTIONS, MemoryExecutionStore, Runtime } from "../src/engine/index.js";
 import { copyFixture, eventually, loadSource, memoryRuntime } from "./helpers/engine-fixture.js";
 
 const fixture = copyFixture("engine");
@@ -73,6 +74,19 @@ test("isolated - a process that dies mid-step is reported as failed, and the run
   assert.match(record.error!.message, "exit code 9");
   const next = await runtime.start({ source, workflowName: "linear", input: { value: 1 }, mode: "isolated" }).done;
   assert.is(next.status, "completed");
+});
+
+test("isolated - a step that exceeds the memory cap kills only its own process", async () => {
+  const capped = new Runtime({ store: new MemoryExecutionStore(), nodeId: "capped", isolated: { ...DEFAULT_ISOLATED_OPTIONS, memoryMb: 48, warmSpares: 0 } });
+  try {
+    const record = await capped.start({ source, workflowName: "hog", mode: "isolated", timeoutS: 30 }).done;
+    assert.is(record.status, "failed");
+    assert.is(record.error!.code, "WFX_ISOLATED_PROCESS_DIED");
+    const after = await runtime.start({ source, workflowName: "linear", input: { value: 2 } }).done;
+    assert.is(after.result, 4, "this process and other executions are untouched");
+  } finally {
+    await capped.close();
+  }
 });
 
 test.run();

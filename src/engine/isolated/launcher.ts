@@ -70,7 +70,8 @@ export class IsolatedLauncher {
       env,
       execArgv: [`--max-old-space-size=${this.#options.memoryMb}`],
       serialization: "advanced",
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      // What a step prints goes to our stderr: our stdout may carry results (`wfx run --json`).
+      stdio: ["ignore", 2, 2, "ipc"],
     });
     const ready = new Promise<void>((resolve, reject) => {
       child.once("message", (m: ToParent) => (m.t === "ready" ? resolve() : reject(new Error("isolated process spoke before ready"))));
