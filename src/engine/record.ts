@@ -11,6 +11,8 @@ export interface NewRecordInput {
   startMs: number;
   workflowFile?: string;
   input?: unknown;
+  /** The process that owns the execution (and answers cancel requests), not an isolated child's. */
+  pid?: number;
 }
 
 export function createRecord(init: NewRecordInput): ExecutionRecord {
@@ -26,6 +28,7 @@ export function createRecord(init: NewRecordInput): ExecutionRecord {
     node: init.node,
     ...(init.workflowFile === undefined ? {} : { workflow_file: init.workflowFile }),
     ...(init.input === undefined ? {} : { input: init.input }),
+    ...(init.pid === undefined ? {} : { pid: init.pid }),
   };
 }
 
@@ -60,7 +63,6 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
   switch (event.type) {
     case "execution.started":
       record.status = "running";
-      if (typeof data?.["pid"] === "number") record.pid = data["pid"];
       if (typeof data?.["node"] === "string") record.node = data["node"];
       break;
     case "step.started":

@@ -37,8 +37,8 @@ export class ExecutionRecorder {
 
   begin(init: NewRecordInput): ExecutionRecord {
     const record = createRecord(init);
+    // The first snapshot is written at `execution.started`: a local supervisor emits it within this same turn.
     this.#live.set(init.executionId, { record, lastSeq: 0, listeners: new Set(), waiters: [], lastPersistMs: init.startMs });
-    this.#store.putRecord(record);
     return record;
   }
 

@@ -13,7 +13,7 @@ export interface EmbeddedStoreOptions {
   maxBufferBytes?: number;
   /** A segment this large is closed and a new one started. Default 64 MiB. */
   maxSegmentBytes?: number;
-  /** Recent executions whose record (and, separately, events) this writer answers from memory: at least this many, at most twice. Default 10,000. */
+  /** Recent executions whose record (and, separately, events) this writer answers from memory: at least this many, at most twice. Default 1,000: more only feeds the garbage collector. */
   maxCachedExecutions?: number;
   /** Beyond this many events one execution's events are read back from disk. Default 10,000. */
   maxCachedEventsPerExecution?: number;
@@ -37,7 +37,7 @@ export function defaultEmbeddedStoreOptions(): Omit<ResolvedEmbeddedStoreOptions
     flushIntervalMs: 10,
     maxBufferBytes: 256 * 1024,
     maxSegmentBytes: 64 * 1024 * 1024,
-    maxCachedExecutions: 10_000,
+    maxCachedExecutions: 1_000,
     maxCachedEventsPerExecution: 10_000,
     compactOnOpen: true,
     compactIntervalMs: 60 * 60 * 1000,

@@ -1,4 +1,4 @@
-import type { ExecutionEvent, ExecutionRecord, ExecutionStore, ListExecutionsQuery } from "../types.js";
+import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type ListExecutionsQuery } from "../types.js";
 import { StoreError } from "./errors.js";
 import { selectRecords, type RecordSummary } from "./record-query.js";
 
@@ -8,6 +8,8 @@ export interface MemoryExecutionStoreOptions {
    * round-trip exactly as through the embedded store. `false` keeps references: fastest, for benchmarks.
    */
   copy?: boolean;
+  /** Finished executions beyond this many are forgotten, oldest first, so a long-lived process does not grow without bound. Default 10,000. */
+  maxExecutions?: number;
 }
 
 interface StoredRecord extends RecordSummary {
@@ -17,12 +19,25 @@ interface StoredRecord extends RecordSummary {
 /** Keeps records and events in maps; nothing survives the process. For tests and benchmarks. */
 export class MemoryExecutionStore implements ExecutionStore {
   readonly #copy: boolean;
+  readonly #maxExecutions: number;
   readonly #records = new Map<string, StoredRecord>();
   readonly #events = new Map<string, Array<{ seq: number; value: ExecutionEvent | string }>>();
   #closed = false;
 
   constructor(options: MemoryExecutionStoreOptions = {}) {
     this.#copy = options.copy ?? true;
+    this.#maxExecutions = options.maxExecutions ?? 10_000;
+  }
+
+  /** Drops the oldest finished executions beyond the bound; running ones are kept whatever their age. */
+  #evict(): void {
+    if (this.#records.size <= this.#maxExecutions) return;
+    for (const [id, stored] of this.#records) {
+      if (!TERMINAL_STATUSES.has(stored.status)) continue;
+      this.#records.delete(id);
+      this.#events.delete(id);
+      if (this.#records.size <= this.#maxExecutions) return;
+    }
   }
 
   putRecord(record: ExecutionRecord): void {
@@ -34,6 +49,7 @@ export class MemoryExecutionStore implements ExecutionStore {
       start_time: record.start_time,
       value: this.#copy ? JSON.stringify(record) : record,
     });
+    if (TERMINAL_STATUSES.has(record.status)) this.#evict();
   }
 
   appendEvent(event: ExecutionEvent): void {
