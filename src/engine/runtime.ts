@@ -86,6 +86,7 @@ export class Runtime {
       node: this.options.nodeId,
       stepIds: plan.steps.map((s) => s.id),
       startMs: Date.now(),
+      pid: process.pid,
       ...(source.path === undefined ? {} : { workflowFile: source.path }),
       ...(request.input === undefined ? {} : { input: request.input }),
     });
