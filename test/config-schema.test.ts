@@ -59,7 +59,7 @@ test("schema - placement, tools, workflows and the file are strict", () => {
   assert.not.ok(WorkflowDefSchema.safeParse({ steps: [] }).success);
   assert.ok(WorkflowFileSchema.safeParse({ workflows: {}, production: { tools: [{ id: "t", type: "http" }] } }).success);
   assert.not.ok(WorkflowFileSchema.safeParse({ workflows: {}, memory: {} }).success);
-  assert.equal([...BUILTIN_TOOL_TYPES], ["filesystem", "http", "mcpremote", "mcpworkflow_executor"]);
+  assert.equal([...BUILTIN_TOOL_TYPES], ["filesystem", "http", "mcpremote", "mcpworkflow_executor", "codebase_indexer"]);
 });
 
 test.run();

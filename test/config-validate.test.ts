@@ -125,16 +125,24 @@ test("validate - duplicate agent, tool and step ids", () => {
   assert.is(dupes[3]!.hint, "rename one of them");
 });
 
-test("validate - agent steps are refused in this build, behind one switch", () => {
+test("validate - agent steps are accepted; allowAgentSteps: false still refuses them", () => {
   const text = yaml("agents:", "  - id: summarizer", "workflows:", "  main:", "    steps:", "      - agent: summarizer");
-  expectProblem(one(check(text), "WFX_AGENT_STEPS_UNAVAILABLE"), {
+  assert.equal(check(text), []);
+  expectProblem(one(check(text, { allowAgentSteps: false }), "WFX_AGENT_STEPS_UNAVAILABLE"), {
     path: "workflows.main.steps[0].agent",
     line: 6,
     column: 16,
-    message: "agent steps need the model provider, which this build does not include yet",
+    message: "agent steps are switched off for this validation",
     hint: /tool: or function: step/,
   });
-  assert.equal(check(text, { allowAgentSteps: true }), []);
+});
+
+test("validate - unknown agent types, and mcpremote named without a declaration of its own", () => {
+  const problems = check(yaml("agents:", "  - id: a", "    agent_type: anthropik", "    tools: [mcpremote]", "workflows:", "  main:", "    steps:", "      - agent: a", "      - tool: mcpremote"));
+  expectProblem(one(problems, "WFX_INVALID_VALUE"), { path: "agents[0].agent_type", line: 3, hint: /known agent types: 'openai'/ });
+  const bare = problems.filter((p) => p.code === "WFX_MISSING_FIELD");
+  assert.equal(bare.map((p) => [p.path, p.line]), [["agents[0].tools[0]", 4], ["workflows.main.steps[1].tool", 9]]);
+  assert.match(bare[0]!.hint, /declare it under tools: with an id, type: mcpremote and mcp_url/);
 });
 
 test("validate - unknown agents, tools, tool types and sub-workflows", () => {
@@ -302,7 +310,7 @@ test("validate - reports every problem at once, schema and semantic together, in
   );
   assert.equal(
     problems.map((p) => p.code),
-    ["WFX_INVALID_TYPE", "WFX_UNKNOWN_STEP", "WFX_UNKNOWN_KEY", "WFX_AGENT_STEPS_UNAVAILABLE", "WFX_UNKNOWN_AGENT"],
+    ["WFX_INVALID_TYPE", "WFX_UNKNOWN_STEP", "WFX_UNKNOWN_KEY", "WFX_UNKNOWN_AGENT"],
   );
   assert.ok(problems.every((p) => p.line !== undefined && p.column !== undefined && p.hint.length > 0));
 });

@@ -26,7 +26,7 @@ function isAlive(pid: number): boolean {
 async function hangInChild(name: string, timeoutS?: number) {
   const report = join(fixture.dir, `${name}.json`);
   const started = runtime.start({ source, workflowName: "hang", input: { report }, mode: "isolated", ...(timeoutS === undefined ? {} : { timeoutS }) });
-  const seen = await eventually(() => (existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as { pid: number; tmpdir: string; env: string[] }) : undefined), 10_000, "the isolated step to start");
+  const seen = await eventually(() => (existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as { pid: number; tmpdir: string; env: string[] }) : undefined), 20_000, "the isolated step to start");
   return { started, seen };
 }
 

@@ -216,7 +216,7 @@ const registry = suite("tool - registry");
 registry("tool - registry builds known types and lists them when a type is unknown", async () => {
   const tools = defaultToolRegistry();
   assert.ok(tools.has("filesystem"));
-  assert.equal(tools.types(), ["filesystem"]);
+  assert.equal(tools.types(), ["codebase_indexer", "filesystem", "http", "mcpremote", "mcpworkflow_executor"]);
   const tool = tools.create({ id: "files", type: "filesystem", description: "docs" }, tmpdir());
   assert.is(tool.type, "filesystem");
   assert.is(tool.id, "files");

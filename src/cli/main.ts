@@ -6,17 +6,28 @@ import type { Io } from "./io.js";
 import { cancelCommand } from "./commands/cancel.js";
 import { listCommand } from "./commands/list.js";
 import { checkMode, runCommand } from "./commands/run.js";
+import { checkComplexity, generateCommand } from "./commands/generate.js";
 import { statusCommand } from "./commands/status.js";
 import { validateCommand } from "./commands/validate.js";
+import { mcpCommand } from "./commands/mcp.js";
+import { SERVE_FLAGS, serveCommand } from "./commands/serve.js";
 
 const USAGE = `wfx — run AI workflows
 
 usage:
   wfx run FILE [--workflow NAME] [--input JSON|@file] [--mode sync|async|isolated] [--timeout S] [--json]
+          [--env development|staging|production] [--override JSON|@file]
+  wfx run --describe "DESCRIPTION" [--complexity simple|medium|complex] [--out FILE] [run options]
+  wfx generate "DESCRIPTION" [--complexity simple|medium|complex] [--name NAME] [--out FILE [--force]] [--template] [--json]
   wfx status ID [--json]
   wfx cancel ID [--json]
   wfx list [DIR] [--pattern GLOB] [--json]
   wfx validate FILE [--json]
+  wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--tokens FILE] [--tls-cert F --tls-key F]
+            [--max-concurrent N] [--max-body-bytes N] [--tags a,b] [--node-id ID] [--audit-log FILE]
+            [--allowed-host H]... [--grace S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
+  wfx node [same options as serve]                                     a node (joins a cluster once that lands)
+  wfx mcp --stdio [--workflows DIR]...                                  MCP over stdio for desktop clients
 
 options:
   --data-dir DIR   where execution records live (default: $WFX_DATA_DIR or ~/.wfx/data)
@@ -31,11 +42,18 @@ const COMMON = {
 } as const;
 
 const OPTIONS: Record<string, ParseArgsConfig["options"]> = {
-  run: { ...COMMON, workflow: { type: "string", short: "w" }, input: { type: "string", short: "i" }, mode: { type: "string", short: "m", default: "sync" }, timeout: { type: "string", short: "t" }, background: { type: "boolean", default: false } },
+  run: {
+    ...COMMON, workflow: { type: "string", short: "w" }, input: { type: "string", short: "i" }, mode: { type: "string", short: "m", default: "sync" }, timeout: { type: "string", short: "t" }, background: { type: "boolean", default: false },
+    describe: { type: "string", short: "d" }, complexity: { type: "string", short: "c" }, out: { type: "string", short: "o" }, env: { type: "string", short: "e" }, override: { type: "string" },
+  },
+  generate: { ...COMMON, complexity: { type: "string", short: "c" }, name: { type: "string", short: "n" }, out: { type: "string", short: "o" }, force: { type: "boolean", default: false }, template: { type: "boolean", default: false } },
   status: COMMON,
   cancel: COMMON,
   list: { ...COMMON, pattern: { type: "string", short: "p" } },
   validate: COMMON,
+  serve: { ...COMMON, ...SERVE_FLAGS },
+  node: { ...COMMON, ...SERVE_FLAGS },
+  mcp: { ...COMMON, ...SERVE_FLAGS, stdio: { type: "boolean", default: false } },
 };
 
 function parse(command: string, argv: string[]) {
@@ -71,9 +89,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case "run": {
       const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
       if (timeout !== undefined && !(timeout > 0)) throw new CliError(`--timeout must be a positive number of seconds, got '${values.timeout}'`);
+      const describe = values.describe as string | undefined;
+      if (describe !== undefined && positionals.length > 0) throw new CliError("wfx run takes a FILE or --describe, not both", { hint: 'wfx run --describe "what the workflow should do"' });
+      if (describe === undefined && (values.complexity !== undefined || values.out !== undefined)) throw new CliError("--complexity and --out go with --describe");
       return runCommand({
         ...common,
-        file: onePositional(command, positionals, "file"),
+        file: describe === undefined ? onePositional(command, positionals, "file") : "",
+        ...(describe === undefined ? {} : { describe }),
+        ...(values.complexity === undefined ? {} : { complexity: checkComplexity(values.complexity as string) }),
+        ...(values.out === undefined ? {} : { out: values.out as string }),
+        ...(values.env === undefined ? {} : { environment: values.env as string }),
+        ...(values.override === undefined ? {} : { override: values.override as string }),
         mode: checkMode(values.mode as string),
         background: values.background === true,
         ...(values.workflow === undefined ? {} : { workflow: values.workflow as string }),
@@ -81,6 +107,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
         ...(timeout === undefined ? {} : { timeout }),
       }, io);
     }
+    case "generate":
+      return generateCommand({
+        json,
+        description: onePositional(command, positionals, "description"),
+        force: values.force === true,
+        template: values.template === true,
+        ...(values.complexity === undefined ? {} : { complexity: checkComplexity(values.complexity as string) }),
+        ...(values.name === undefined ? {} : { name: values.name as string }),
+        ...(values.out === undefined ? {} : { out: values.out as string }),
+      }, io);
     case "status":
       return statusCommand({ ...common, id: onePositional(command, positionals, "id") }, io);
     case "cancel":
@@ -90,6 +126,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case "list":
       if (positionals.length > 1) throw new CliError(`wfx list takes at most one directory, got ${positionals.length}`);
       return listCommand({ json, dir: positionals[0] ?? ".", ...(values.pattern === undefined ? {} : { pattern: values.pattern as string }) }, io);
+    case "serve":
+    case "node":
+      if (positionals.length > 0) throw new CliError(`wfx ${command} takes no positional arguments, got: ${positionals.join(" ")}`, { hint: "name workflow folders with --workflows DIR" });
+      return serveCommand(values, io);
+    case "mcp":
+      return mcpCommand(values, io);
   }
   return EXIT.badInput;
 }

@@ -4,10 +4,13 @@ import { formatProblems, loadAndValidate } from "../config/index.js";
 import type { WorkflowSource } from "../engine/index.js";
 import { CliError } from "./cli-error.js";
 
-/** Loads and validates a workflow file, turning every problem into one CliError listing them all. */
-export async function loadWorkflowSource(path: string): Promise<WorkflowSource> {
+/**
+ * Loads and validates a workflow file, turning every problem into one CliError listing them all. With `env`, agent
+ * steps must have a model endpoint in it, so a run fails up front rather than at its first agent step.
+ */
+export async function loadWorkflowSource(path: string, options: { env?: Record<string, string | undefined> } = {}): Promise<WorkflowSource> {
   const absolute = resolve(path);
-  const { file, problems } = await loadAndValidate(absolute);
+  const { file, problems } = await loadAndValidate(absolute, options.env === undefined ? {} : { env: options.env });
   if (!file || problems.length > 0) {
     throw new CliError(`${path} is not a valid workflow file (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${formatProblems(problems, path)}`);
   }

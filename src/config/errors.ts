@@ -28,9 +28,11 @@ export const CONFIG_PROBLEM_CODES = {
   WFX_WORKFLOW_CYCLE: "sub-workflows call each other in a cycle",
   WFX_BAD_REFERENCE: "a `${...}` reference is malformed or used where it has no value",
   WFX_BAD_CONDITION: "a `when:` expression does not parse",
-  WFX_AGENT_STEPS_UNAVAILABLE: "agent steps need the model provider, which this build does not include yet",
+  WFX_AGENT_STEPS_UNAVAILABLE: "agent steps are switched off for this validation (allowAgentSteps: false)",
+  WFX_AGENT_NO_ENDPOINT: "an agent step has no model endpoint: no base_url/api_key in its agent, no OPENAI_BASE_URL or OPENAI_API_KEY",
   WFX_FUNCTION_OUTSIDE_FOLDER: "a function step's module lies outside the workflow file's folder",
   WFX_FUNCTION_NOT_FOUND: "a function step's module file does not exist",
+  WFX_UNKNOWN_ENVIRONMENT: "an environment name other than development, staging or production (--env, WFX_ENV)",
   WFX_WORKFLOW_INVALID: "a workflow file has problems (thrown by the loaders that require a valid file)",
 } as const;
 

@@ -1,9 +1,12 @@
-export { BUILTIN_TOOL_TYPES, type BuiltinToolType } from "./builtin-tools.js";
+export { AGENT_ENDPOINT_ENV, DEFAULT_AGENT_MODEL, OPENAI_DEFAULT_BASE_URL, resolveAgentEndpoint, type AgentEndpoint, type EndpointResolution } from "./agent-endpoint.js";
+export { AGENT_TYPES, BUILTIN_TOOL_TYPES, TOOL_TYPES_NEEDING_DECLARATION, type BuiltinToolType } from "./builtin-tools.js";
 export { compileCondition, deepEqual, truthy, type CompiledCondition } from "./condition.js";
 export { CONFIG_PROBLEM_CODES, ConditionSyntaxError, ConfigError, ReferenceSyntaxError, WorkflowInvalidError, type ConfigProblemCode } from "./errors.js";
 export { loadWorkflowFile, parseWorkflowYaml, type LoadResult } from "./load.js";
 export { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, defaultLoadOptions, resolveLoadOptions, type LoadOptions } from "./load-options.js";
+export { adjustWorkflowFile, applyConfigOverride, applyEnvironment, deepMerge, type WorkflowFileAdjustments } from "./overlay.js";
 export { formatProblems, type Problem } from "./problems.js";
+export { secretNames, substituteSecrets, type SubstitutedText } from "./secrets.js";
 export {
   parseReferenceAt,
   parseReferences,
@@ -18,6 +21,7 @@ export {
 } from "./reference.js";
 export {
   AgentDefSchema,
+  AgentObjectSchema,
   ENVIRONMENT_NAMES,
   FunctionRefSchema,
   ID_PATTERN,

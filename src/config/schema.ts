@@ -52,6 +52,8 @@ export const AgentObjectSchema = z.strictObject({
   max_tokens: z.number().int().min(1).optional(),
   timeout: Seconds.optional(),
   max_turns: z.number().int().min(1).optional(),
+  /** Stream tokens (forwarded as step progress); some older local servers need false when tools are offered. */
+  stream: z.boolean().optional(),
   description: z.string().optional(),
 });
 

@@ -30,6 +30,8 @@ export class ProblemSink {
 /** What names exist in the section being checked (the file, or an environment overlay merged over it). */
 export interface Catalog {
   agentIds: readonly string[];
+  /** Each declared agent's raw definition (shorthand normalised), for checks that read its fields. */
+  agents: ReadonlyMap<string, Record<string, unknown>>;
   toolIds: readonly string[];
   workflowNames: readonly string[];
   toolTypes: readonly string[];

@@ -1,10 +1,7 @@
 import { BUILTIN_TOOL_TYPES } from "./builtin-tools.js";
 
-/**
- * Agent steps are refused until the model provider lands; flipping this (or passing `allowAgentSteps`) is the
- * whole change needed on the config side.
- */
-export const AGENT_STEPS_ENABLED = false;
+/** Agent steps are accepted; `allowAgentSteps: false` still refuses them, for builds or callers without a model. */
+export const AGENT_STEPS_ENABLED = true;
 
 export interface ValidateOptions {
   /** Accept `agent:` steps. */
@@ -15,6 +12,11 @@ export interface ValidateOptions {
   checkFunctionFiles: boolean;
   /** Folder that function modules are resolved against; defaults to the workflow file's folder. */
   baseDir?: string;
+  /**
+   * The environment the file will run with. When given, every agent step must have a model endpoint in it (or in its
+   * agent's config); when absent, endpoints are not checked (listing, or validating for another machine).
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export function defaultValidateOptions(): ValidateOptions {
@@ -27,5 +29,6 @@ export function resolveValidateOptions(options: Partial<ValidateOptions> = {}): 
   if (options.toolTypes !== undefined) resolved.toolTypes = Object.freeze([...options.toolTypes]);
   if (options.checkFunctionFiles !== undefined) resolved.checkFunctionFiles = options.checkFunctionFiles;
   if (options.baseDir !== undefined) resolved.baseDir = options.baseDir;
+  if (options.env !== undefined) resolved.env = options.env;
   return Object.freeze(resolved);
 }

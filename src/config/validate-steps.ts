@@ -1,3 +1,5 @@
+import { resolveAgentEndpoint } from "./agent-endpoint.js";
+import { TOOL_TYPES_NEEDING_DECLARATION } from "./builtin-tools.js";
 import { findCycles, type Edge } from "./graph.js";
 import { REFERENCE_ROOTS } from "./reference.js";
 import { ID_PATTERN, STEP_KINDS, stepKindMessage, type FunctionRef } from "./schema.js";
@@ -59,8 +61,25 @@ function checkToolReference(name: unknown, path: YamlPath, ctx: CheckContext): v
   const tool = asString(name);
   if (tool === undefined) return;
   const { toolIds, toolTypes } = ctx.catalog;
-  if (toolIds.includes(tool) || toolTypes.includes(tool)) return;
+  if (toolIds.includes(tool)) return;
+  if (toolTypes.includes(tool)) return checkBareType(tool, path, ctx);
   ctx.sink.report("WFX_UNKNOWN_TOOL", path, `unknown tool '${tool}'`, suggestionHint(tool, [...toolIds, ...toolTypes], "tools (declared ids and built-in types)"));
+}
+
+/** A built-in type named directly (not declared) must be usable without settings of its own. */
+export function checkBareType(type: string, path: YamlPath, ctx: Pick<CheckContext, "sink">): void {
+  if (!TOOL_TYPES_NEEDING_DECLARATION.includes(type)) return;
+  ctx.sink.report("WFX_MISSING_FIELD", path, `tool type '${type}' needs a declaration of its own (which server to call)`, `declare it under tools: with an id, type: ${type} and mcp_url (or command), and name that id here`);
+}
+
+/** With an environment to check against, an agent step needs a model endpoint: never faked at run time. */
+function checkAgentEndpoint(agentId: string, path: YamlPath, ctx: CheckContext): void {
+  const env = ctx.options.env;
+  const agent = ctx.catalog.agents.get(agentId);
+  if (env === undefined || agent === undefined) return;
+  const str = (k: string) => (typeof agent[k] === "string" ? (agent[k] as string) : undefined);
+  const resolved = resolveAgentEndpoint({ id: agentId, base_url: str("base_url"), api_key: str("api_key"), model: str("model") }, env);
+  if ("problem" in resolved) ctx.sink.report("WFX_AGENT_NO_ENDPOINT", path, resolved.problem.message, resolved.problem.hint);
 }
 
 /** Checks one workflow's steps; returns its sub-workflow calls for the recursion check. */
@@ -104,9 +123,10 @@ export function checkWorkflowSteps(name: string, workflow: Record<string, unknow
     const agent = asString(step["agent"]);
     if (agent !== undefined) {
       if (!options.allowAgentSteps) {
-        sink.report("WFX_AGENT_STEPS_UNAVAILABLE", [...stepPath, "agent"], "agent steps need the model provider, which this build does not include yet", "use a tool: or function: step for now, or run a build with agent steps enabled");
+        sink.report("WFX_AGENT_STEPS_UNAVAILABLE", [...stepPath, "agent"], "agent steps are switched off for this validation", "use a tool: or function: step, or validate with agent steps allowed");
       }
       if (!catalog.agentIds.includes(agent)) sink.report("WFX_UNKNOWN_AGENT", [...stepPath, "agent"], `unknown agent '${agent}'`, suggestionHint(agent, catalog.agentIds, "agents", "declare it under agents: with an id"));
+      else if (options.allowAgentSteps) checkAgentEndpoint(agent, [...stepPath, "agent"], ctx);
     }
     checkToolReference(step["tool"], [...stepPath, "tool"], ctx);
     asArray(step["tools"]).forEach((t, j) => checkToolReference(t, [...stepPath, "tools", j], ctx));

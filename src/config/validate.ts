@@ -4,12 +4,13 @@ import { findCycles, type Edge } from "./graph.js";
 import { loadWorkflowFile, type LoadResult } from "./load.js";
 import type { LoadOptions } from "./load-options.js";
 import { dedupeProblems, formatProblems, sortProblems, type Problem } from "./problems.js";
+import { AGENT_TYPES } from "./builtin-tools.js";
 import { ENVIRONMENT_NAMES, WorkflowFileSchema, normaliseAgentShorthand, type WorkflowFile } from "./schema.js";
 import { schemaProblems } from "./schema-issues.js";
 import { suggestionHint } from "./suggest.js";
 import { asArray, asRecord, asString, ProblemSink, type Catalog, type CheckContext } from "./validate-context.js";
 import { resolveValidateOptions, type ValidateOptions } from "./validate-options.js";
-import { checkWorkflowSteps, type WorkflowCall } from "./validate-steps.js";
+import { checkBareType, checkWorkflowSteps, type WorkflowCall } from "./validate-steps.js";
 import type { LoadedSource, YamlPath } from "./yaml-location.js";
 
 /** Declared ids of one kind, reporting repeats. */
@@ -34,8 +35,15 @@ function checkSection(section: Record<string, unknown>, prefix: YamlPath, base: 
   const ownTools = declaredIds(tools, [...prefix, "tools"], "tool", sink);
   const workflows = asRecord(section["workflows"]) ?? {};
   const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
+  const agentDefs = new Map(base?.agents);
+  for (const raw of agents) {
+    const agent = asRecord(raw);
+    const id = asString(agent?.["id"]);
+    if (agent !== undefined && id !== undefined) agentDefs.set(id, agent);
+  }
   const catalog: Catalog = {
     agentIds: union(base?.agentIds ?? [], ownAgents),
+    agents: agentDefs,
     toolIds: union(base?.toolIds ?? [], ownTools),
     workflowNames: union(base?.workflowNames ?? [], Object.keys(workflows)),
     toolTypes: options.toolTypes,
@@ -49,14 +57,19 @@ function checkSection(section: Record<string, unknown>, prefix: YamlPath, base: 
     if (!options.toolTypes.includes(type)) {
       sink.report("WFX_UNKNOWN_TOOL_TYPE", [...prefix, "tools", i, "type"], `unknown tool type '${type}'`, suggestionHint(type, options.toolTypes, "tool types"));
     }
-    if (type === "mcpremote" && tool["mcp_url"] === undefined) {
-      sink.report("WFX_MISSING_FIELD", [...prefix, "tools", i, "mcp_url"], `tool '${String(tool["id"])}' of type mcpremote needs mcp_url`, 'add mcp_url: "http://host:4020/mcp"');
+    if (type === "mcpremote" && tool["mcp_url"] === undefined && tool["command"] === undefined) {
+      sink.report("WFX_MISSING_FIELD", [...prefix, "tools", i, "mcp_url"], `tool '${String(tool["id"])}' of type mcpremote needs mcp_url (or command, for a server on stdio)`, 'add mcp_url: "http://host:4020/mcp", or command: and args: to start a stdio server');
     }
   });
   agents.forEach((raw, i) => {
+    const agentType = asString(asRecord(raw)?.["agent_type"]);
+    if (agentType !== undefined && !(AGENT_TYPES as readonly string[]).includes(agentType)) {
+      sink.report("WFX_INVALID_VALUE", [...prefix, "agents", i, "agent_type"], `agent_type '${agentType}' is not a kind of model endpoint this runtime speaks to`, suggestionHint(agentType, AGENT_TYPES, "agent types"));
+    }
     asArray(asRecord(raw)?.["tools"]).forEach((t, j) => {
       const name = asString(t);
-      if (name === undefined || catalog.toolIds.includes(name) || options.toolTypes.includes(name)) return;
+      if (name === undefined || catalog.toolIds.includes(name)) return;
+      if (options.toolTypes.includes(name)) return checkBareType(name, [...prefix, "agents", i, "tools", j], ctx);
       sink.report("WFX_UNKNOWN_TOOL", [...prefix, "agents", i, "tools", j], `unknown tool '${name}'`, suggestionHint(name, [...catalog.toolIds, ...options.toolTypes], "tools (declared ids and built-in types)"));
     });
   });

@@ -10,7 +10,8 @@ export type StepAction =
   | { kind: "function"; modulePath: string; exportName: string }
   | { kind: "tool"; toolId: string }
   | { kind: "workflow"; workflowName: string }
-  | { kind: "agent"; agentId: string };
+  /** `tools`: the step's own `tools:` list, replacing the agent's. */
+  | { kind: "agent"; agentId: string; tools?: readonly string[] };
 
 export interface StepRetry {
   /** Attempts after the first. */
@@ -53,6 +54,12 @@ export interface ExecutionPlan {
 
 const NO_RETRY = undefined;
 
+/** An agent step without `input` answers the previous step's output, or the user's input when it comes first. */
+function defaultAgentInput(action: StepAction, index: number): string | undefined {
+  if (action.kind !== "agent") return undefined;
+  return index === 0 ? "${user_input}" : "${previous_output}";
+}
+
 function actionOf(step: StepDef, baseDir: string): StepAction {
   if (step.function !== undefined) {
     const ref = parseFunctionRef(step.function);
@@ -60,7 +67,7 @@ function actionOf(step: StepDef, baseDir: string): StepAction {
   }
   if (step.tool !== undefined) return { kind: "tool", toolId: step.tool };
   if (step.workflow !== undefined) return { kind: "workflow", workflowName: step.workflow };
-  if (step.agent !== undefined) return { kind: "agent", agentId: step.agent };
+  if (step.agent !== undefined) return step.tools === undefined ? { kind: "agent", agentId: step.agent } : { kind: "agent", agentId: step.agent, tools: step.tools };
   throw new EngineError("WFX_BAD_STEP", "step has no agent, tool, function or workflow", { hint: "validate the file with `wfx validate`" });
 }
 
@@ -90,7 +97,7 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
   const stepIndex = new Map(ids.map((id, i) => [id, i]));
   const steps: PlannedStep[] = workflow.steps.map((step, index) => {
     const action = actionOf(step, baseDir);
-    const input = compileTemplate(action.kind === "tool" ? (step.args ?? step.input ?? {}) : step.input);
+    const input = compileTemplate(action.kind === "tool" ? (step.args ?? step.input ?? {}) : (step.input ?? defaultAgentInput(action, index)));
     const when = step.when === undefined ? undefined : compileCondition(step.when);
     const forEach = step.for_each === undefined ? undefined : compileTemplate(step.for_each);
     const referenced = new Set<number>();

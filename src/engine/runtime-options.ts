@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import type { ExecutionStore } from "./types.js";
 import type { ToolRegistry } from "../tools/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
+import { resolveAgentOptions, type AgentOptions } from "../agents/index.js";
 
 export interface IsolatedOptions {
   /** Heap cap of each isolated process (V8 old space), in MiB. */
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
   defaultTimeoutS: number | undefined;
   /** With an embedded store: lets `cancel` reach executions owned by another process on this machine. */
   dataDir: string | undefined;
+  /** Model-call and tool-loop defaults for agent steps. */
+  agents: Readonly<AgentOptions>;
 }
 
 export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
@@ -49,5 +52,6 @@ export function resolveRuntimeOptions(options: Partial<RuntimeOptions> & { store
     isolated: Object.freeze({ ...DEFAULT_ISOLATED_OPTIONS, ...options.isolated }),
     defaultTimeoutS: options.defaultTimeoutS,
     dataDir: options.dataDir,
+    agents: resolveAgentOptions(options.agents),
   });
 }

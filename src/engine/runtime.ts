@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createActorSystem, type ActorRef, type ActorSystem } from "../actors/index.js";
-import type { WorkflowFile } from "../config/index.js";
+import { adjustWorkflowFile, type WorkflowFile } from "../config/index.js";
+import { endpointsFor } from "../agents/index.js";
 import { toErrorInfo } from "../errors.js";
 import { EngineError } from "./errors.js";
 import { fromExecution, type SupervisorMessage } from "./execution-supervisor.js";
@@ -29,6 +30,10 @@ export interface ExecuteRequest {
   signal?: AbortSignal;
   /** Sees every event from the first on. */
   onEvent?: EventListener;
+  /** `development` / `staging` / `production`: that section of the file is laid over it; default `$WFX_ENV`. */
+  environment?: string;
+  /** Deep-merged onto the file's agents, tools or workflows for this execution only (`{agents: {a: {model: …}}}`). */
+  configOverride?: unknown;
 }
 
 export interface CancelResult {
@@ -58,7 +63,7 @@ export class Runtime {
     this.options = resolveRuntimeOptions(options);
     this.recorder = new ExecutionRecorder(this.options.store);
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
-    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env };
+    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents };
     this.#isolated = new IsolatedLauncher(this.system, this.recorder, this.options.isolated);
     this.#crossProcess = this.options.dataDir === undefined ? undefined : new CrossProcessCancel(this.options.dataDir, (id) => this.#cancelLocal(id, "cancelled from another process"));
   }
@@ -72,7 +77,9 @@ export class Runtime {
 
   /** Starts an execution and returns at once with its id; `done` resolves with the final record. */
   start(request: ExecuteRequest): { executionId: string; record: ExecutionRecord; done: Promise<ExecutionRecord> } {
-    const { source } = request;
+    const environment = request.environment ?? this.options.env["WFX_ENV"];
+    const file = adjustWorkflowFile(request.source.file, { environment, configOverride: request.configOverride }, request.source.path);
+    const source: WorkflowSource = file === request.source.file ? request.source : { ...request.source, file };
     const workflowName = request.workflowName ?? defaultWorkflowName(source.file);
     const plan = planFor(source.file, workflowName, source.path);
     const mode = request.mode ?? "sync";
@@ -93,7 +100,7 @@ export class Runtime {
     if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
     const done = this.recorder.whenDone(executionId);
     if (mode === "isolated") {
-      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName, input: request.input, timeoutMs, env: this.options.env });
+      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName, input: request.input, timeoutMs, env: this.options.env, agentEndpoints: endpointsFor(source.file, this.options.env), agentOptions: this.options.agents });
     } else {
       const ref = this.system.spawn(
         fromExecution({ executionId, plan, input: request.input, reporter: this.recorder.reporter(executionId), services: servicesFor(plan, this.#deps), node: this.options.nodeId, timeoutMs, env: this.options.env }),

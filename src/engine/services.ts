@@ -1,6 +1,7 @@
 import type { ActorSystem } from "../actors/index.js";
+import { AgentError, DEFAULT_AGENT_OPTIONS, runAgent, type AgentOptions } from "../agents/index.js";
 import type { Tool, ToolRegistry } from "../tools/index.js";
-import { BUILTIN_TOOL_TYPES } from "../config/index.js";
+import { BUILTIN_TOOL_TYPES, resolveAgentEndpoint, type AgentEndpoint } from "../config/index.js";
 import { EngineError } from "./errors.js";
 import { fromExecution } from "./execution-supervisor.js";
 import { compilePlan, type ExecutionPlan } from "./plan.js";
@@ -12,6 +13,10 @@ export interface ServiceDeps {
   tools: ToolRegistry;
   node: string;
   env: Record<string, string | undefined>;
+  /** Model-call and tool-loop defaults for agent steps. */
+  agentOptions?: Readonly<AgentOptions>;
+  /** Endpoints resolved by the parent, for a process (isolated) whose own environment is scrubbed. */
+  agentEndpoints?: Readonly<Record<string, AgentEndpoint>>;
 }
 
 const plans = new WeakMap<object, Map<string, ExecutionPlan>>();
@@ -26,16 +31,17 @@ export function planFor(file: ExecutionPlan["file"], workflowName: string, fileP
   return plan;
 }
 
-function toolOf(plan: ExecutionPlan, toolId: string, registry: ToolRegistry): Tool {
+function toolOf(plan: ExecutionPlan, toolId: string, deps: ServiceDeps): Tool {
+  const registry = deps.tools;
   let cache = toolCache.get(plan);
   if (!cache) toolCache.set(plan, (cache = new Map()));
   let tool = cache.get(toolId);
   if (tool) return tool;
   const declared = plan.file.tools?.find((t) => t.id === toolId);
   if (declared) {
-    tool = registry.create({ id: declared.id, type: declared.type, ...(declared.description === undefined ? {} : { description: declared.description }), ...(declared.settings === undefined ? {} : { settings: declared.settings }) }, plan.baseDir);
+    tool = registry.create({ ...declared }, plan.baseDir, { env: deps.env });
   } else if ((BUILTIN_TOOL_TYPES as readonly string[]).includes(toolId)) {
-    tool = registry.create({ id: toolId, type: toolId }, plan.baseDir);
+    tool = registry.create({ id: toolId, type: toolId }, plan.baseDir, { env: deps.env });
   } else {
     throw new EngineError("WFX_UNKNOWN_TOOL", `tool '${toolId}' is not declared in the workflow file`, { hint: "declare it under `tools:`" });
   }
@@ -49,9 +55,23 @@ const FAILED_END = new Set(["execution.failed", "execution.timeout", "execution.
 export function servicesFor(plan: ExecutionPlan, deps: ServiceDeps): StepServices {
   return {
     loadFunction,
-    tool: (toolId) => toolOf(plan, toolId, deps.tools),
+    tool: (toolId) => toolOf(plan, toolId, deps),
     runWorkflow: (workflowName, input, ctx) => runSubWorkflow(plan, workflowName, input, ctx, deps),
+    runAgent: (agentId, tools, input, ctx) => runAgentStep(plan, agentId, tools, input, ctx, deps),
   };
+}
+
+function runAgentStep(plan: ExecutionPlan, agentId: string, toolIds: readonly string[] | undefined, input: unknown, ctx: FunctionStepContext, deps: ServiceDeps): Promise<unknown> {
+  const agent = plan.file.agents?.find((a) => a.id === agentId);
+  if (!agent) throw new EngineError("WFX_UNKNOWN_AGENT", `agent '${agentId}' is not declared in the workflow file`, { hint: "declare it under `agents:`" });
+  let endpoint = deps.agentEndpoints?.[agentId];
+  if (endpoint === undefined) {
+    const resolved = resolveAgentEndpoint(agent, deps.env);
+    if ("problem" in resolved) throw new AgentError("WFX_AGENT_NO_ENDPOINT", resolved.problem.message, { hint: resolved.problem.hint });
+    endpoint = resolved.endpoint;
+  }
+  const tools = (toolIds ?? agent.tools ?? []).map((id) => toolOf(plan, id, deps));
+  return runAgent({ agent, endpoint, tools, input, options: deps.agentOptions ?? DEFAULT_AGENT_OPTIONS, signal: ctx.signal, progress: (data) => ctx.progress(data), executionId: ctx.executionId });
 }
 
 function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unknown, ctx: FunctionStepContext, deps: ServiceDeps): Promise<unknown> {

@@ -23,6 +23,8 @@ export interface StepServices {
   tool(toolId: string): Tool;
   /** Runs a sub-workflow of the same file to its end and returns its result. */
   runWorkflow(workflowName: string, input: unknown, ctx: FunctionStepContext): Promise<unknown>;
+  /** Runs an agent (model call with tool-calling loop) on `input`; `tools` replaces the agent's own list. */
+  runAgent(agentId: string, tools: readonly string[] | undefined, input: unknown, ctx: FunctionStepContext): Promise<unknown>;
 }
 
 const loadedModules = new Map<string, Record<string, unknown>>();
@@ -84,14 +86,12 @@ export function runAction(action: StepAction, input: unknown, ctx: FunctionStepC
           hint: "fix the step's `args` to match the tool's input",
         });
       }
-      return tool.call(parsed.data, { signal: ctx.signal });
+      return tool.call(parsed.data, { signal: ctx.signal, executionId: ctx.executionId });
     }
     case "workflow":
       return services.runWorkflow(action.workflowName, input, ctx);
     case "agent":
-      throw new EngineError("WFX_AGENT_STEPS_UNAVAILABLE", "agent steps need the model provider, which this build does not include yet", {
-        hint: "use function or tool steps for now",
-      });
+      return services.runAgent(action.agentId, action.tools, input, ctx);
   }
 }
 

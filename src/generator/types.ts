@@ -11,6 +11,8 @@ export interface GenerateWorkflowRequest {
   agents_config?: Record<string, Record<string, unknown>>;
   /** Extra tools, keyed by tool id (each a tool definition without its id). */
   tools_config?: Record<string, Record<string, unknown>>;
+  /** Force a planner; default: the model when one is configured, else templates. */
+  planner?: "auto" | "model" | "template";
 }
 
 export interface GenerationProblem {
@@ -31,6 +33,10 @@ export interface GenerateWorkflowResult {
   validation_errors: GenerationProblem[];
   generator: "model" | "template";
   message: string;
+  /** The level the agent count was held to (asked for, or inferred from the description). */
+  complexity?: Complexity;
+  /** Model answers it took (1 + repair rounds); absent for templates. */
+  rounds?: number;
 }
 
 export interface WorkflowGenerator {

@@ -1,6 +1,10 @@
 import { ToolError } from "./errors.js";
+import { codebaseIndexerToolFactory } from "./codebase-indexer.js";
 import { filesystemToolFactory } from "./filesystem.js";
-import type { Tool, ToolFactory } from "./types.js";
+import { httpToolFactory } from "./http.js";
+import { mcpRemoteToolFactory } from "./mcp-remote.js";
+import { workflowExecutorToolFactory, type WorkflowExecutorClient } from "./workflow-executor.js";
+import type { Tool, ToolCreateContext, ToolFactory } from "./types.js";
 
 /** One `tools:` entry of a workflow file. Types other than filesystem may carry their own top-level keys. */
 export interface ToolDefinition {
@@ -39,7 +43,7 @@ export class ToolRegistry {
   }
 
   /** Builds the tool a definition describes; `baseDir` is the folder of the workflow file that declares it. */
-  create(definition: ToolDefinition, baseDir: string): Tool {
+  create(definition: ToolDefinition, baseDir: string, context: ToolCreateContext = { env: {} }): Tool {
     const factory = this.#factories.get(definition.type);
     if (!factory) {
       const known = this.types();
@@ -47,11 +51,21 @@ export class ToolRegistry {
         hint: `set \`type\` to one of: ${known.join(", ") || "(none registered)"}`,
       });
     }
-    return factory.create(definition, baseDir);
+    return factory.create(definition, baseDir, context);
   }
 }
 
-/** A registry with the built-in tool types. */
-export function defaultToolRegistry(): ToolRegistry {
-  return new ToolRegistry().register(filesystemToolFactory);
+export interface ToolRegistryOptions {
+  /** What `mcpworkflow_executor` tools call; without it they refuse with an explanation. */
+  workflowExecutor?: WorkflowExecutorClient;
+}
+
+/** A registry with every built-in tool type (`BUILTIN_TOOL_TYPES`). */
+export function defaultToolRegistry(options: ToolRegistryOptions = {}): ToolRegistry {
+  return new ToolRegistry()
+    .register(filesystemToolFactory)
+    .register(httpToolFactory)
+    .register(mcpRemoteToolFactory)
+    .register(workflowExecutorToolFactory(options.workflowExecutor))
+    .register(codebaseIndexerToolFactory);
 }

@@ -4,6 +4,13 @@ import type { z } from "zod";
 export interface ToolCallContext {
   /** Aborted when the calling step is cancelled or times out. */
   signal: AbortSignal;
+  /** The execution whose step (or agent) makes the call, when there is one. */
+  executionId?: string;
+}
+
+/** What a factory may read besides the definition: the environment `${NAME}` secrets come from. */
+export interface ToolCreateContext {
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 /** A callable tool instance, configured from one `tools:` entry of a workflow file. */
@@ -20,5 +27,5 @@ export interface Tool<Args = any> {
 export interface ToolFactory {
   readonly type: string;
   readonly description: string;
-  create(definition: { id: string; description?: string; settings?: Record<string, unknown> }, baseDir: string): Tool;
+  create(definition: { id: string; description?: string; settings?: Record<string, unknown>; [key: string]: unknown }, baseDir: string, context?: ToolCreateContext): Tool;
 }

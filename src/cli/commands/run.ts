@@ -1,9 +1,12 @@
 import { fork } from "node:child_process";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { resolveDataDir } from "../../engine/index.js";
+import type { Complexity } from "../../generator/index.js";
 import type { ExecutionMode, ExecutionRecord, Runtime } from "../../engine/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT, EXIT_BY_STATUS } from "../exit-codes.js";
-import { openRuntime } from "../open-runtime.js";
+import { cliGenerator, describeProblems, generatedPath, openAgentRuntime, saveGenerated } from "./generate.js";
 import { createProgressView, type ViewKind } from "../progress-view.js";
 import { loadWorkflowSource, parseInput } from "../workflow-input.js";
 import type { Io } from "../io.js";
@@ -16,6 +19,15 @@ export interface RunOptions {
   timeout?: number;
   json: boolean;
   dataDir?: string;
+  /** `--describe`: generate the workflow from this description first (then `file` is where it was saved). */
+  describe?: string;
+  complexity?: Complexity;
+  /** With `--describe`: where to save the generated file (default: the data dir's `generated/`). */
+  out?: string;
+  /** `--env`: the environment section laid over the file (default `$WFX_ENV`). */
+  environment?: string;
+  /** `--override`: JSON (or @file) deep-merged onto agents/tools/workflows for this run. */
+  override?: string;
 }
 
 const MODES: readonly ExecutionMode[] = ["sync", "async", "isolated"];
@@ -27,14 +39,33 @@ export function checkMode(mode: string): ExecutionMode {
 }
 
 async function prepare(options: RunOptions) {
-  const source = await loadWorkflowSource(options.file);
+  const source = await loadWorkflowSource(options.file, { env: process.env });
   const names = Object.keys(source.file.workflows);
   if (options.workflow !== undefined && !names.includes(options.workflow)) {
     throw new CliError(`${options.file} has no workflow '${options.workflow}'`, { hint: `workflows in this file: ${names.join(", ")}` });
   }
   if (options.timeout !== undefined && !(options.timeout > 0)) throw new CliError(`--timeout must be a positive number of seconds`);
   const input = await parseInput(options.input);
-  return { source, input, workflowName: options.workflow ?? names[0]! };
+  const configOverride = options.override === undefined ? undefined : await parseInput(options.override);
+  return { source, input, workflowName: options.workflow ?? names[0]!, configOverride };
+}
+
+/** The run request fields that come from options rather than the file. */
+function adjustments(options: RunOptions, prepared: Awaited<ReturnType<typeof prepare>>) {
+  return {
+    ...(options.environment === undefined ? {} : { environment: options.environment }),
+    ...(prepared.configOverride === undefined ? {} : { configOverride: prepared.configOverride }),
+  };
+}
+
+/** `--describe`: generates the workflow, saves it, and returns its path; a workflow that does not validate is not run. */
+async function generateForRun(options: RunOptions, io: Io): Promise<string> {
+  const result = await cliGenerator().generate({ workflow_description: options.describe!, ...(options.complexity === undefined ? {} : { complexity: options.complexity }) });
+  io.err.write(`${result.message}\n`);
+  if (result.validation_status !== "valid") throw new CliError(`the generated workflow does not validate, so it was not run:\n${describeProblems(result)}`, { exitCode: EXIT.failed });
+  const path = await saveGenerated(result, options.out ?? generatedPath(options.dataDir ?? resolveDataDir(), result.workflow_name), false);
+  io.err.write(`generated ${path}\n`);
+  return path;
 }
 
 function printOutcome(record: ExecutionRecord, io: Io): void {
@@ -49,7 +80,7 @@ function printOutcome(record: ExecutionRecord, io: Io): void {
 async function runHere(options: RunOptions, io: Io, runtime: Runtime, prepared: Awaited<ReturnType<typeof prepare>>, mode: ExecutionMode): Promise<number> {
   const kind: ViewKind = options.json ? "json" : io.out.isTTY ? "tty" : "plain";
   const view = createProgressView(kind, kind === "json" ? io.out : io.err);
-  const started = runtime.start({ source: prepared.source, workflowName: prepared.workflowName, input: prepared.input, mode, ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }), onEvent: (e, r) => view.onEvent(e, r) });
+  const started = runtime.start({ source: prepared.source, workflowName: prepared.workflowName, input: prepared.input, mode, ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }), ...adjustments(options, prepared), onEvent: (e, r) => view.onEvent(e, r) });
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -71,6 +102,8 @@ async function runInBackground(options: RunOptions, io: Io): Promise<number> {
   if (options.input !== undefined) args.push("--input", options.input);
   if (options.timeout !== undefined) args.push("--timeout", String(options.timeout));
   if (options.dataDir !== undefined) args.push("--data-dir", options.dataDir);
+  if (options.environment !== undefined) args.push("--env", options.environment);
+  if (options.override !== undefined) args.push("--override", options.override);
   const child = fork(MAIN, args, { detached: true, stdio: ["ignore", "ignore", "ignore", "ipc"] });
   const reply = await new Promise<{ executionId?: string; error?: string }>((resolve) => {
     child.once("message", (m) => resolve(m as { executionId?: string; error?: string }));
@@ -89,8 +122,8 @@ async function runInBackground(options: RunOptions, io: Io): Promise<number> {
 async function runAsBackground(options: RunOptions): Promise<number> {
   try {
     const prepared = await prepare(options);
-    const runtime = await openRuntime(options.dataDir);
-    const started = runtime.start({ source: prepared.source, workflowName: prepared.workflowName, input: prepared.input, mode: "async", ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }) });
+    const runtime = await openAgentRuntime(options.dataDir, dirname(prepared.source.path!));
+    const started = runtime.start({ source: prepared.source, workflowName: prepared.workflowName, input: prepared.input, mode: "async", ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }), ...adjustments(options, prepared) });
     process.send?.({ executionId: started.executionId });
     process.disconnect?.();
     const record = await started.done;
@@ -102,11 +135,12 @@ async function runAsBackground(options: RunOptions): Promise<number> {
   }
 }
 
-export async function runCommand(options: RunOptions & { background?: boolean }, io: Io): Promise<number> {
+export async function runCommand(given: RunOptions & { background?: boolean }, io: Io): Promise<number> {
+  const options = given.describe === undefined ? given : { ...given, file: await generateForRun(given, io) };
   if (options.background) return runAsBackground(options);
   const prepared = await prepare(options);
   if (options.mode === "async") return runInBackground(options, io);
-  const runtime = await openRuntime(options.dataDir);
+  const runtime = await openAgentRuntime(options.dataDir, dirname(prepared.source.path!));
   try {
     return await runHere(options, io, runtime, prepared, options.mode);
   } finally {

@@ -39,7 +39,7 @@ process.on("message", (message: ToChild) => {
     },
   };
   const plan = planFor(message.file, message.workflowName, message.filePath);
-  const deps = { system, tools: defaultToolRegistry(), node: message.node, env: message.env };
+  const deps = { system, tools: defaultToolRegistry(), node: message.node, env: message.env, agentEndpoints: message.agentEndpoints, agentOptions: message.agentOptions };
   system.spawn(
     fromExecution({ executionId: message.executionId, plan, input: message.input, reporter, services: servicesFor(plan, deps), node: message.node, timeoutMs: message.timeoutMs, env: message.env }),
     { name: message.executionId },

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ActorRef, ActorSystem } from "../../actors/index.js";
-import type { WorkflowFile } from "../../config/index.js";
+import { secretNames, type WorkflowFile } from "../../config/index.js";
 import type { ExecutionRecorder } from "../recorder.js";
 import type { IsolatedOptions } from "../runtime-options.js";
 import type { ExecutionEvent } from "../types.js";
@@ -31,10 +31,11 @@ interface Running {
 /** What the runtime hands over; the launcher adds where events go and which env values travel. */
 export type LaunchRequest = Omit<ExecuteOrder, "t" | "reporter" | "parentSystemId" | "node">;
 
-/** Only the variables a workflow names as `${env.X}` travel to its isolated process. */
+/** Only the variables a workflow names as `${env.X}`, or as `${X}` secrets in its tools' and agents' definitions, travel to its isolated process. */
 function referencedEnv(file: WorkflowFile, env: Record<string, string | undefined>): Record<string, string | undefined> {
   const picked: Record<string, string | undefined> = {};
   for (const match of JSON.stringify(file).matchAll(/\$\{env\.([A-Za-z_][A-Za-z0-9_]*)\}/g)) picked[match[1]!] = env[match[1]!];
+  for (const name of secretNames([file.tools, file.agents])) if (env[name] !== undefined) picked[name] = env[name];
   return picked;
 }
 

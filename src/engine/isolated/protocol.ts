@@ -1,4 +1,5 @@
-import type { WorkflowFile } from "../../config/index.js";
+import type { AgentOptions } from "../../agents/index.js";
+import type { AgentEndpoint, WorkflowFile } from "../../config/index.js";
 
 /** Messages between a runtime and the isolated process it starts (Node IPC, v8 serialization). */
 
@@ -10,8 +11,11 @@ export interface ExecuteOrder {
   workflowName: string;
   input: unknown;
   timeoutMs: number | undefined;
-  /** Only the variables the workflow references as `${env.X}`: the process itself runs with a scrubbed environment. */
+  /** Only the variables the workflow references as `${env.X}` (or `${X}` in tool and agent definitions): the process itself runs with a scrubbed environment. */
   env: Record<string, string | undefined>;
+  /** Model endpoints of the file's agents, resolved in the parent: the scrubbed environment does not carry them. */
+  agentEndpoints: Record<string, AgentEndpoint>;
+  agentOptions: AgentOptions;
   /** Address of the parent's observer actor that receives the execution's events. */
   reporter: string;
   parentSystemId: string;

@@ -1,0 +1,194 @@
+import OpenAI from "openai";
+import type { AgentEndpoint } from "../config/index.js";
+import type { AgentOptions } from "./agent-options.js";
+import { AgentError } from "./errors.js";
+
+export type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+export type ChatTool = OpenAI.Chat.Completions.ChatCompletionFunctionTool;
+
+export interface ToolCallRequest {
+  id: string;
+  name: string;
+  /** JSON text as the model wrote it; may not parse. */
+  arguments: string;
+}
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  tools?: ChatTool[];
+  temperature?: number;
+  maxTokens?: number;
+  /** Structured output: the reply must be JSON matching this schema. */
+  jsonSchema?: { name: string; schema: Record<string, unknown> };
+  stream: boolean;
+}
+
+export interface ChatReply {
+  content: string;
+  toolCalls: ToolCallRequest[];
+  finishReason: string;
+}
+
+export interface ChatCallOptions {
+  signal: AbortSignal;
+  /** Each streamed piece of text, as it arrives. */
+  onToken?(text: string): void;
+  /** Before waiting to retry a failed call. */
+  onRetry?(info: { attempt: number; delayMs: number; error: AgentError }): void;
+  /** Overrides `AgentOptions.timeoutMs` for this call (an agent's `timeout`). */
+  timeoutMs?: number;
+}
+
+/**
+ * One OpenAI-compatible chat-completions endpoint (OpenAI, Azure's v1 API, vLLM, Ollama, LM Studio…). Retries
+ * 429/5xx/timeouts/dropped connections itself, with backoff or the server's `retry-after`, so every wait is
+ * cancellable and visible; the `openai` package's own retries are off.
+ */
+export class ChatModel {
+  readonly endpoint: AgentEndpoint;
+  readonly #options: Readonly<AgentOptions>;
+  readonly #client: OpenAI;
+
+  constructor(endpoint: AgentEndpoint, options: Readonly<AgentOptions>) {
+    this.endpoint = endpoint;
+    this.#options = options;
+    this.#client = new OpenAI({ baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, maxRetries: 0 });
+  }
+
+  async complete(request: ChatRequest, options: ChatCallOptions): Promise<ChatReply> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once(request, options);
+      } catch (raw) {
+        const error = toAgentError(raw, options.signal, this.endpoint);
+        if (!error.retryable || attempt > this.#options.maxRetries) throw error;
+        const delayMs = this.#delayBefore(attempt, raw);
+        if (delayMs === undefined) throw error;
+        options.onRetry?.({ attempt: attempt + 1, delayMs, error });
+        await sleep(delayMs, options.signal);
+      }
+    }
+  }
+
+  async #once(request: ChatRequest, options: ChatCallOptions): Promise<ChatReply> {
+    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
+    const timer = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.any([options.signal, timer]);
+    const params = {
+      model: this.endpoint.model,
+      messages: request.messages,
+      ...(request.tools !== undefined && request.tools.length > 0 ? { tools: request.tools } : {}),
+      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
+      ...(request.jsonSchema === undefined ? {} : { response_format: { type: "json_schema" as const, json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema } } }),
+    };
+    try {
+      if (!request.stream) {
+        const completion = await this.#client.chat.completions.create({ ...params, stream: false }, { signal, timeout: timeoutMs + 1000 });
+        const choice = completion.choices[0];
+        const message = choice?.message;
+        const toolCalls = (message?.tool_calls ?? []).flatMap((c) => (c.type === "function" ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : []));
+        return { content: message?.content ?? "", toolCalls, finishReason: choice?.finish_reason ?? "stop" };
+      }
+      const stream = await this.#client.chat.completions.create({ ...params, stream: true }, { signal, timeout: timeoutMs + 1000 });
+      let content = "";
+      let finishReason = "stop";
+      const calls: { id: string; name: string; arguments: string }[] = [];
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        if (choice === undefined) continue;
+        const delta = choice.delta;
+        if (typeof delta?.content === "string" && delta.content !== "") {
+          content += delta.content;
+          options.onToken?.(delta.content);
+        }
+        for (const part of delta?.tool_calls ?? []) {
+          const call = (calls[part.index] ??= { id: "", name: "", arguments: "" });
+          if (part.id) call.id = part.id;
+          if (part.function?.name) call.name += part.function.name;
+          if (part.function?.arguments) call.arguments += part.function.arguments;
+        }
+        if (choice.finish_reason) finishReason = choice.finish_reason;
+      }
+      // The `openai` stream ends quietly when aborted; a cut-off reply must not pass for a whole one.
+      if (signal.aborted) throw signal.reason;
+      const toolCalls = calls.filter(Boolean).map((c, i) => ({ ...c, id: c.id || `call_${i}` }));
+      return { content, toolCalls, finishReason };
+    } catch (error) {
+      if (timer.aborted && !options.signal.aborted) {
+        throw new AgentError("WFX_MODEL_TIMEOUT", `model call to ${this.endpoint.baseURL} (${this.endpoint.model}) took longer than ${timeoutMs / 1000}s`, {
+          hint: "raise the agent's timeout (seconds), or check that the model server is not overloaded",
+          retryable: true,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** `retry-after` (seconds or an HTTP date) or `retry-after-ms` when the server sent one, else exponential backoff. */
+  #delayBefore(attempt: number, error: unknown): number | undefined {
+    const o = this.#options;
+    const headers = error instanceof OpenAI.APIError ? error.headers : undefined;
+    const told = retryAfterMs(headers);
+    if (told !== undefined) return told > o.maxRetryAfterMs ? undefined : told;
+    const base = Math.min(o.maxBackoffMs, o.backoffMs * o.backoffMultiplier ** (attempt - 1));
+    return Math.round(base * (1 - o.jitter + Math.random() * o.jitter));
+  }
+}
+
+export function retryAfterMs(headers: Headers | undefined): number | undefined {
+  if (headers === undefined) return undefined;
+  const ms = Number(headers.get("retry-after-ms") ?? Number.NaN);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers.get("retry-after");
+  if (value === null) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(cancelledError(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelledError(signal));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function cancelledError(signal: AbortSignal): AgentError {
+  return new AgentError("WFX_CANCELLED", "the model call was cancelled", { hint: "the calling step was cancelled or timed out", cause: signal.reason });
+}
+
+/** Maps what the `openai` package throws to stable codes; only transient failures are retryable. */
+export function toAgentError(error: unknown, signal: AbortSignal, endpoint: AgentEndpoint): AgentError {
+  if (error instanceof AgentError) return error;
+  if (signal.aborted) return cancelledError(signal);
+  const where = `${endpoint.baseURL} (model ${endpoint.model})`;
+  if (error instanceof OpenAI.APIConnectionError) {
+    return new AgentError("WFX_MODEL_UNREACHABLE", `cannot reach the model server at ${where}: ${error.message}`, {
+      hint: "check OPENAI_BASE_URL / the agent's base_url and that the server is running",
+      retryable: true,
+      cause: error,
+    });
+  }
+  if (error instanceof OpenAI.APIError && typeof error.status === "number") {
+    const status = error.status;
+    const detail = `${where} answered ${status}: ${error.message}`;
+    if (status === 429) return new AgentError("WFX_MODEL_RATE_LIMITED", detail, { hint: "the endpoint is rate limiting; retries honour its retry-after", retryable: true, cause: error });
+    if (status >= 500 || status === 408 || status === 409) return new AgentError("WFX_MODEL_UNAVAILABLE", detail, { hint: "the model server failed; it is retried with backoff", retryable: true, cause: error });
+    if (status === 401 || status === 403) return new AgentError("WFX_MODEL_AUTH", detail, { hint: "check OPENAI_API_KEY or the agent's api_key", cause: error });
+    if (status === 404) return new AgentError("WFX_MODEL_NOT_FOUND", detail, { hint: "check the model name and that the base URL ends in /v1 (or the server's equivalent)", cause: error });
+    return new AgentError("WFX_MODEL_BAD_REQUEST", detail, { hint: "the server refused the request; check the model supports tools / structured output", cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new AgentError("WFX_MODEL_ERROR", `model call to ${where} failed: ${message}`, { hint: "see the cause", retryable: true, cause: error });
+}

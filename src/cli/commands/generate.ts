@@ -1,0 +1,82 @@
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { Runtime } from "../../engine/index.js";
+import { COMPLEXITIES, createWorkflowGenerator, LocalWorkflowExecutor, type Complexity, type GenerateWorkflowResult, type WorkflowGenerator } from "../../generator/index.js";
+import { defaultToolRegistry, type WorkflowExecutorClient } from "../../tools/index.js";
+import { CliError } from "../cli-error.js";
+import { EXIT } from "../exit-codes.js";
+import type { Io } from "../io.js";
+import { openRuntime } from "../open-runtime.js";
+
+export interface GenerateOptions {
+  description: string;
+  complexity?: Complexity;
+  name?: string;
+  out?: string;
+  force: boolean;
+  template: boolean;
+  json: boolean;
+}
+
+export function checkComplexity(value: string): Complexity {
+  if (!(COMPLEXITIES as readonly string[]).includes(value)) throw new CliError(`unknown complexity '${value}'`, { hint: `use one of: ${COMPLEXITIES.join(", ")}` });
+  return value as Complexity;
+}
+
+/** The generator the CLI uses: a model when `OPENAI_BASE_URL` / `OPENAI_API_KEY` is set, else templates. */
+export function cliGenerator(): WorkflowGenerator {
+  return createWorkflowGenerator({ env: process.env });
+}
+
+/**
+ * A runtime whose `mcpworkflow_executor` tools reach this runtime and generator, so workflows run by `wfx run` can
+ * generate and run workflows themselves; `workflowDir` is where they look for workflow files by name.
+ */
+export async function openAgentRuntime(dataDir: string | undefined, workflowDir: string, generator: WorkflowGenerator = cliGenerator()): Promise<Runtime> {
+  let executor: LocalWorkflowExecutor | undefined;
+  const client: WorkflowExecutorClient = { call: (method, params, ctx) => executor!.call(method, params, ctx) };
+  const runtime = await openRuntime(dataDir, { tools: defaultToolRegistry({ workflowExecutor: client }) });
+  executor = new LocalWorkflowExecutor({ runtime, generator, workflowDir });
+  return runtime;
+}
+
+/** Writes a generated workflow file, refusing to replace an existing one unless told to. */
+export async function saveGenerated(result: GenerateWorkflowResult, path: string, force: boolean): Promise<string> {
+  const absolute = resolve(path);
+  if (existsSync(absolute) && !force) throw new CliError(`${path} already exists`, { hint: "pass --force to replace it, or choose another --out" });
+  await mkdir(dirname(absolute), { recursive: true });
+  await writeFile(absolute, result.workflow_yaml, "utf8");
+  return absolute;
+}
+
+/** Where `wfx run --describe` keeps a generated workflow when no --out is given. */
+export function generatedPath(dataDir: string, name: string): string {
+  return join(dataDir, "generated", `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}.yaml`);
+}
+
+export function describeProblems(result: GenerateWorkflowResult): string {
+  return result.validation_errors.map((p) => `  ${p.code} ${p.path || "(file)"}: ${p.message}\n    hint: ${p.hint}`).join("\n");
+}
+
+/** `wfx generate "DESCRIPTION"`: prints (or saves) a workflow file that validates, or says why there is none. */
+export async function generateCommand(options: GenerateOptions, io: Io): Promise<number> {
+  const result = await cliGenerator().generate({
+    workflow_description: options.description,
+    ...(options.complexity === undefined ? {} : { complexity: options.complexity }),
+    ...(options.name === undefined ? {} : { workflow_name: options.name }),
+    ...(options.template ? { planner: "template" as const } : {}),
+  });
+  const valid = result.validation_status === "valid";
+  const saved = valid && options.out !== undefined ? await saveGenerated(result, options.out, options.force) : undefined;
+  if (options.json) {
+    io.out.write(`${JSON.stringify({ ...result, ...(saved === undefined ? {} : { workflow_file: saved }) })}\n`);
+  } else {
+    if (valid && saved === undefined) io.out.write(result.workflow_yaml);
+    io.err.write(`${result.message}\n`);
+    if (saved !== undefined) io.err.write(`saved to ${saved}; run it with: wfx run ${options.out}\n`);
+    if (!valid) io.err.write(`${describeProblems(result)}\n`);
+  }
+  if (valid) return EXIT.ok;
+  return result.validation_errors.some((p) => p.code === "WFX_GENERATION_BAD_REQUEST") ? EXIT.badInput : EXIT.failed;
+}

@@ -1,0 +1,110 @@
+import type { WorkflowGenerator } from "../../generator/types.js";
+import { GatewayNode, gatewayOptionsFromEnv, type GatewayOptions } from "../../gateway/index.js";
+import { CliError } from "../cli-error.js";
+import { EXIT } from "../exit-codes.js";
+import type { Io } from "../io.js";
+
+/** Flags shared by `wfx serve`, `wfx node` and `wfx mcp`, as parseArgs returns them. */
+export type ServeFlags = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export const SERVE_FLAGS = {
+  workflows: { type: "string", multiple: true },
+  host: { type: "string" },
+  port: { type: "string" },
+  "grpc-port": { type: "string" },
+  "no-http": { type: "boolean", default: false },
+  "no-grpc": { type: "boolean", default: false },
+  tokens: { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "max-concurrent": { type: "string" },
+  "max-body-bytes": { type: "string" },
+  tags: { type: "string" },
+  "node-id": { type: "string" },
+  "audit-log": { type: "string" },
+  "allowed-host": { type: "string", multiple: true },
+  grace: { type: "string" },
+} as const;
+
+function integer(flags: ServeFlags, name: string, min: number): number | undefined {
+  const raw = flags[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, got '${String(raw)}'`);
+  return n;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** Environment first (WFX_WORKFLOWS, WFX_TOKENS, WFX_DATA_DIR), flags over it. */
+export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string | undefined>): Partial<GatewayOptions> {
+  const options: Partial<GatewayOptions> = gatewayOptionsFromEnv(env);
+  const dirs = flags["workflows"] as string[] | undefined;
+  if (dirs !== undefined && dirs.length > 0) options.workflowDirs = dirs;
+  const grace = flags["grace"] === undefined ? undefined : Number(flags["grace"]);
+  if (grace !== undefined && !(grace >= 0)) throw new CliError(`--grace must be a number of seconds >= 0, got '${String(flags["grace"])}'`);
+  const set = <K extends keyof GatewayOptions>(key: K, value: GatewayOptions[K] | undefined) => {
+    if (value !== undefined) options[key] = value;
+  };
+  set("dataDir", str(flags["data-dir"]));
+  set("host", str(flags["host"]));
+  set("httpPort", integer(flags, "port", 0));
+  set("grpcPort", integer(flags, "grpc-port", 0));
+  set("tokensFile", str(flags["tokens"]));
+  set("tlsCertFile", str(flags["tls-cert"]));
+  set("tlsKeyFile", str(flags["tls-key"]));
+  set("maxConcurrentExecutions", integer(flags, "max-concurrent", 1));
+  set("maxBodyBytes", integer(flags, "max-body-bytes", 1024));
+  set("nodeId", str(flags["node-id"]));
+  set("auditLogFile", str(flags["audit-log"]));
+  set("allowedHosts", flags["allowed-host"] as string[] | undefined);
+  set("tags", str(flags["tags"])?.split(",").map((t) => t.trim()).filter((t) => t !== ""));
+  set("shutdownGraceMs", grace === undefined ? undefined : Math.round(grace * 1000));
+  if (flags["no-http"] === true) options.http = false;
+  if (flags["no-grpc"] === true) options.grpc = false;
+  return options;
+}
+
+/**
+ * The workflow generator, if this build has one: src/generator/index.js exporting `createWorkflowGenerator()`.
+ * Without it, generate_workflow answers "generation is not available in this node: …" (never a fake).
+ */
+export async function loadGenerator(): Promise<{ generator?: WorkflowGenerator; reason?: string }> {
+  const specifier = "../../generator/index.js";
+  try {
+    const module = (await import(specifier)) as { createWorkflowGenerator?: () => WorkflowGenerator | Promise<WorkflowGenerator> };
+    if (typeof module.createWorkflowGenerator !== "function") return { reason: "this build's generator module exports no createWorkflowGenerator()" };
+    return { generator: await module.createWorkflowGenerator() };
+  } catch (error) {
+    return { reason: `this build has no workflow generator (${(error as Error).message.split("\n")[0]})` };
+  }
+}
+
+/** `wfx serve` / `wfx node`: MCP + HTTP and gRPC on one process until SIGTERM or SIGINT, then a graceful drain. */
+export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
+  const options = gatewayOptionsFrom(flags, process.env);
+  if (options.http === false && options.grpc === false) throw new CliError("--no-http and --no-grpc together leave nothing to serve");
+  const { generator, reason } = await loadGenerator();
+  const node = await GatewayNode.start(options, { ...(generator ? { generator } : {}), ...(reason ? { generatorMissingReason: reason } : {}) });
+  const lines = [`wfx node ${node.registry.self().id} serving`];
+  if (node.mcpUrl) lines.push(`  MCP:  ${node.mcpUrl}`, `  HTTP: ${node.httpUrl} (/health, /ready, /metrics, POST /execute_workflow, ...)`);
+  if (node.grpcAddress) lines.push(`  gRPC: ${node.grpcAddress} (wfx.v1.WorkflowExecutor, grpc.health.v1, reflection)`);
+  if (node.tokens.open) lines.push("  no tokens configured: listening on 127.0.0.1 only; every local caller has every scope");
+  lines.push(`  workflows: ${node.operations.deps.workflows.names().length} in ${node.options.workflowDirs.join(", ") || "(no --workflows DIR)"}`);
+  io.err.write(`${lines.join("\n")}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      io.err.write(`${signal}: draining (up to ${node.options.shutdownGraceMs / 1000}s for running sync calls)\n`);
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onInt);
+      resolve();
+    };
+    const onTerm = () => stop("SIGTERM");
+    const onInt = () => stop("SIGINT");
+    process.once("SIGTERM", onTerm);
+    process.once("SIGINT", onInt);
+  });
+  await node.close();
+  io.err.write("stopped\n");
+  return EXIT.ok;
+}

@@ -1,0 +1,67 @@
+import type { AgentDef } from "./schema.js";
+import { substituteSecrets } from "./secrets.js";
+
+/** Where an agent's model lives: any OpenAI-compatible chat-completions endpoint. */
+export interface AgentEndpoint {
+  baseURL: string;
+  apiKey: string;
+  model: string;
+}
+
+/** The variables an agent falls back on when its own config does not say. */
+export const AGENT_ENDPOINT_ENV = Object.freeze({ baseUrl: "OPENAI_BASE_URL", apiKey: "OPENAI_API_KEY", model: "OPENAI_MODEL" });
+export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+export const DEFAULT_AGENT_MODEL = "gpt-4o-mini";
+/** Local servers (Ollama, vLLM, LM Studio) take no key, but the protocol wants one sent. */
+const KEYLESS = "no-key";
+
+export type EndpointResolution = { endpoint: AgentEndpoint } | { problem: { message: string; hint: string } };
+
+type EndpointFields = Pick<AgentDef, "id" | "base_url" | "api_key" | "model">;
+
+/**
+ * Base URL, key and model from the agent's config (with `${NAME}` secrets), then `OPENAI_BASE_URL`,
+ * `OPENAI_API_KEY` and `OPENAI_MODEL`, then the default model. An agent with neither a base URL nor a key has no
+ * endpoint: that is a problem to report, never something to fake.
+ */
+export function resolveAgentEndpoint(agent: EndpointFields, env: Readonly<Record<string, string | undefined>>): EndpointResolution {
+  const fromConfig = (field: "base_url" | "api_key" | "model") => {
+    const raw = agent[field];
+    if (raw === undefined) return { value: undefined, missing: [] as string[] };
+    const { value, missing } = substituteSecrets(raw, env);
+    return { value: value === "" ? undefined : value, missing };
+  };
+  const base = fromConfig("base_url");
+  const key = fromConfig("api_key");
+  const model = fromConfig("model");
+  const unset = [...base.missing, ...key.missing, ...model.missing];
+  if (unset.length > 0) {
+    return {
+      problem: {
+        message: `agent '${agent.id}' needs ${unset.map((n) => `$${n}`).join(", ")}, which ${unset.length === 1 ? "is" : "are"} not set`,
+        hint: `set ${unset.join(", ")} in the environment, or write the value into the agent's config`,
+      },
+    };
+  }
+  const baseURL = base.value ?? nonEmpty(env[AGENT_ENDPOINT_ENV.baseUrl]);
+  const apiKey = key.value ?? nonEmpty(env[AGENT_ENDPOINT_ENV.apiKey]);
+  if (baseURL === undefined && apiKey === undefined) {
+    return {
+      problem: {
+        message: `agent '${agent.id}' has no model endpoint configured`,
+        hint: `set ${AGENT_ENDPOINT_ENV.baseUrl} (any OpenAI-compatible server: vLLM, Ollama, LM Studio, Azure) or ${AGENT_ENDPOINT_ENV.apiKey} (api.openai.com), or give the agent base_url:`,
+      },
+    };
+  }
+  return {
+    endpoint: {
+      baseURL: baseURL ?? OPENAI_DEFAULT_BASE_URL,
+      apiKey: apiKey ?? KEYLESS,
+      model: model.value ?? nonEmpty(env[AGENT_ENDPOINT_ENV.model]) ?? DEFAULT_AGENT_MODEL,
+    },
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}

@@ -1,0 +1,105 @@
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { validateWorkflowFile, WorkflowFileSchema } from "../config/index.js";
+import { toErrorInfo } from "../errors.js";
+import type { ErrorInfo, ExecuteRequest, ExecutionMode, ExecutionRecord, ExecutionStatus, Runtime, WorkflowSource } from "../engine/index.js";
+import type { GenerateWorkflowRequest, GenerateWorkflowResult, WorkflowGenerator } from "./types.js";
+
+/** `execute_generated_workflow`'s parameters, named as in the source document. */
+export interface ExecuteGeneratedRequest extends GenerateWorkflowRequest {
+  input_data?: unknown;
+  execution_mode?: ExecutionMode;
+  /** Seconds. */
+  timeout?: number;
+}
+
+export interface ExecuteGeneratedOptions {
+  signal?: AbortSignal;
+  onEvent?: ExecuteRequest["onEvent"];
+  /** Save the generated file in this folder first, and run it from there (so `list_workflows` finds it later). */
+  saveDir?: string;
+  /** Called with the id as soon as the execution starts (before a sync one ends). */
+  onStarted?(executionId: string): void;
+}
+
+export interface ExecuteGeneratedResult {
+  /** `failed` without an `execution_id` when nothing could be run. */
+  status: ExecutionStatus;
+  execution_id?: string;
+  workflow_name: string;
+  execution_mode: ExecutionMode;
+  generation: GenerateWorkflowResult;
+  /** sync: the final record; async and isolated: the record as started. */
+  record?: ExecutionRecord;
+  result?: unknown;
+  error?: ErrorInfo;
+  /** Where the generated file was saved, with `saveDir`. */
+  workflow_file?: string;
+  message: string;
+}
+
+function notRun(generation: GenerateWorkflowResult, mode: ExecutionMode, error: ErrorInfo): ExecuteGeneratedResult {
+  return { status: "failed", workflow_name: generation.workflow_name, execution_mode: mode, generation, error, message: `Not executed: ${error.message}` };
+}
+
+async function freePath(dir: string, name: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  for (let n = 1; ; n++) {
+    const path = join(dir, n === 1 ? `${name}.yaml` : `${name}-${n}.yaml`);
+    if (!existsSync(path)) return path;
+  }
+}
+
+/**
+ * Generates a workflow and runs it, in any mode. When generation gives nothing valid, or the runtime could not run
+ * it (no model endpoint for its agents, say), the answer is a clear failure without an execution id — never a fake one.
+ */
+export async function executeGeneratedWorkflow(generator: WorkflowGenerator, runtime: Runtime, request: ExecuteGeneratedRequest, options: ExecuteGeneratedOptions = {}): Promise<ExecuteGeneratedResult> {
+  const mode = request.execution_mode ?? "sync";
+  const { input_data: _input, execution_mode: _mode, timeout: _timeout, ...generateRequest } = request;
+  const generation = await generator.generate(generateRequest, options.signal === undefined ? {} : { signal: options.signal });
+  if (generation.validation_status !== "valid") {
+    const detail = generation.validation_errors.slice(0, 5).map((p) => `${p.path || "(file)"}: ${p.message}`).join("; ");
+    return notRun(generation, mode, { code: "WFX_GENERATION_INVALID", message: `the generated workflow '${generation.workflow_name}' does not validate: ${detail}`, hint: "rephrase the description, or generate it, fix the file and run it with execute_workflow" });
+  }
+  const runnable = validateWorkflowFile(generation.workflow_config, undefined, { env: runtime.options.env, toolTypes: runtime.options.tools.types(), checkFunctionFiles: false });
+  if (runnable.length > 0) {
+    return notRun(generation, mode, { code: runnable[0]!.code, message: runnable.map((p) => p.message).join("; "), hint: runnable[0]!.hint });
+  }
+  const file = WorkflowFileSchema.parse(generation.workflow_config);
+  const source: WorkflowSource = { file };
+  if (options.saveDir !== undefined) {
+    source.path = await freePath(resolve(options.saveDir), generation.workflow_name);
+    await writeFile(source.path, generation.workflow_yaml, "utf8");
+  }
+  let started;
+  try {
+    started = runtime.start({
+      source,
+      workflowName: generation.workflow_name,
+      input: request.input_data,
+      mode,
+      ...(request.timeout === undefined ? {} : { timeoutS: request.timeout }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    });
+  } catch (error) {
+    return notRun(generation, mode, toErrorInfo(error));
+  }
+  options.onStarted?.(started.executionId);
+  const record = mode === "sync" ? await started.done : started.record;
+  const ended = record.status !== "running" && record.status !== "pending";
+  return {
+    status: record.status,
+    execution_id: started.executionId,
+    workflow_name: generation.workflow_name,
+    execution_mode: mode,
+    generation,
+    record,
+    ...(record.result === undefined ? {} : { result: record.result }),
+    ...(record.error === undefined ? {} : { error: record.error }),
+    ...(source.path === undefined ? {} : { workflow_file: source.path }),
+    message: ended ? `Generated (${generation.generator}) and ran '${generation.workflow_name}': ${record.status}` : `Generated (${generation.generator}) and started '${generation.workflow_name}' (${mode}); follow it with check_execution_status`,
+  };
+}

@@ -1,0 +1,140 @@
+import { stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { formatProblems, loadAndValidate, WorkflowInvalidError } from "../config/index.js";
+import type { ExecutionMode, ExecutionRecord, Runtime, WorkflowSource } from "../engine/index.js";
+import { listWorkflows } from "../engine/workflow-catalog.js";
+import { ToolError, type WorkflowExecutorClient, type WorkflowExecutorMethod } from "../tools/index.js";
+import { executeGeneratedWorkflow, type ExecuteGeneratedRequest } from "./execute-generated.js";
+import type { GenerateWorkflowRequest, WorkflowGenerator } from "./types.js";
+
+export interface LocalExecutorOptions {
+  runtime: Runtime;
+  generator: WorkflowGenerator;
+  /** Folder that `config_path` is relative to, and that `execute_workflow` / `list_workflows` search by default. */
+  workflowDir: string;
+  /** How deep workflows may start workflows: an execution started by a tool call is one deeper than its caller. */
+  maxDepth: number;
+  /** Where `execute_generated_workflow` saves what it generates (not saved when absent). */
+  saveDir?: string;
+}
+
+export const DEFAULT_MAX_META_DEPTH = 3;
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+/** An execution record cut to what a calling model needs. */
+function summary(record: ExecutionRecord): Record<string, unknown> {
+  return {
+    execution_id: record.execution_id,
+    workflow_name: record.workflow_name,
+    execution_mode: record.execution_mode,
+    status: record.status,
+    elapsed_time: record.elapsed_time,
+    progress: record.progress.message,
+    ...(record.result === undefined ? {} : { result: record.result }),
+    ...(record.error === undefined ? {} : { error: record.error }),
+  };
+}
+
+/**
+ * The executor's methods over this process's runtime and generator, for `mcpworkflow_executor` tools: a workflow
+ * can generate and run workflows. Each execution started this way is one level deeper than the one that called;
+ * beyond `maxDepth` calls are refused, so a workflow that starts itself cannot recurse without end.
+ */
+export class LocalWorkflowExecutor implements WorkflowExecutorClient {
+  readonly #options: LocalExecutorOptions;
+  readonly #depths = new Map<string, number>();
+
+  constructor(options: Omit<LocalExecutorOptions, "maxDepth"> & { maxDepth?: number }) {
+    this.#options = { ...options, maxDepth: options.maxDepth ?? DEFAULT_MAX_META_DEPTH };
+  }
+
+  /** Depth of an execution (sub-workflows share their parent's: their ids extend it with `/step`). */
+  depthOf(executionId: string | undefined): number {
+    if (executionId === undefined) return 0;
+    return this.#depths.get(executionId.split("/")[0]!) ?? 0;
+  }
+
+  #childDepth(method: string, executionId: string | undefined): number {
+    const depth = this.depthOf(executionId) + 1;
+    if (depth > this.#options.maxDepth) {
+      throw new ToolError("WFX_META_DEPTH_EXCEEDED", `${method} refused: workflows started by workflows may nest ${this.#options.maxDepth} deep, and this call would start level ${depth}`, {
+        hint: "do the work in this workflow's own steps, or raise the executor's maxDepth",
+      });
+    }
+    return depth;
+  }
+
+  #track(executionId: string, depth: number): void {
+    this.#depths.set(executionId, depth);
+    void this.#options.runtime.recorder.whenDone(executionId).then(
+      () => this.#depths.delete(executionId),
+      () => this.#depths.delete(executionId),
+    );
+  }
+
+  async call(method: WorkflowExecutorMethod, params: Record<string, unknown>, ctx: { signal: AbortSignal; executionId?: string }): Promise<unknown> {
+    const { runtime, generator } = this.#options;
+    switch (method) {
+      case "generate_workflow":
+        return generator.generate(params as unknown as GenerateWorkflowRequest, { signal: ctx.signal });
+      case "execute_generated_workflow": {
+        const depth = this.#childDepth(method, ctx.executionId);
+        const result = await executeGeneratedWorkflow(generator, runtime, params as unknown as ExecuteGeneratedRequest, {
+          signal: ctx.signal,
+          onStarted: (id) => this.#track(id, depth),
+          ...(this.#options.saveDir === undefined ? {} : { saveDir: this.#options.saveDir }),
+        });
+        const { record, generation, ...rest } = result;
+        return { ...rest, ...(record === undefined ? {} : summary(record)), generation: { workflow_name: generation.workflow_name, generator: generation.generator, validation_status: generation.validation_status, workflow_yaml: generation.workflow_yaml } };
+      }
+      case "execute_workflow": {
+        const depth = this.#childDepth(method, ctx.executionId);
+        const name = str(params["workflow_name"]);
+        if (name === undefined) throw new ToolError("WFX_TOOL_BAD_ARGS", "execute_workflow needs workflow_name", { hint: "pass params: { workflow_name, input_data?, execution_mode? }" });
+        const source = await this.#find(name, str(params["config_path"]));
+        const mode = (str(params["execution_mode"]) ?? "sync") as ExecutionMode;
+        const started = runtime.start({
+          source,
+          workflowName: name,
+          input: params["input_data"],
+          mode,
+          signal: ctx.signal,
+          ...(typeof params["timeout"] === "number" ? { timeoutS: params["timeout"] } : {}),
+          ...(params["config_override"] === undefined ? {} : { configOverride: params["config_override"] }),
+        });
+        this.#track(started.executionId, depth);
+        return summary(mode === "sync" ? await started.done : started.record);
+      }
+      case "check_execution_status": {
+        const id = str(params["execution_id"]);
+        const record = id === undefined ? undefined : await runtime.status(id);
+        return record === undefined ? { execution_id: id, status: "not_found" } : summary(record);
+      }
+      case "cancel_execution": {
+        const id = str(params["execution_id"]);
+        if (id === undefined) throw new ToolError("WFX_TOOL_BAD_ARGS", "cancel_execution needs execution_id", { hint: "pass params: { execution_id }" });
+        return runtime.cancel(id, "cancelled by a workflow");
+      }
+      case "list_workflows": {
+        const dir = resolve(this.#options.workflowDir, str(params["config_path"]) ?? ".");
+        return (await listWorkflows(dir, str(params["pattern"]))).result;
+      }
+    }
+  }
+
+  /** The file holding `name`: `config_path` as a file, else searched for under it (or the workflow folder). */
+  async #find(name: string, configPath: string | undefined): Promise<WorkflowSource> {
+    const base = resolve(this.#options.workflowDir, configPath ?? ".");
+    const isFile = await stat(base).then((s) => s.isFile(), () => false);
+    let path = isFile ? base : undefined;
+    if (path === undefined) {
+      const found = (await listWorkflows(base)).result.workflows.find((w) => w.name === name);
+      if (found === undefined) throw new ToolError("WFX_UNKNOWN_WORKFLOW", `no workflow '${name}' under ${base}`, { hint: "call list_workflows to see what exists" });
+      path = join(base, found.file);
+    }
+    const loaded = await loadAndValidate(path, { env: this.#options.runtime.options.env, toolTypes: this.#options.runtime.options.tools.types() });
+    if (loaded.file === undefined) throw new WorkflowInvalidError(path, loaded.problems, formatProblems(loaded.problems, path));
+    return { file: loaded.file, path };
+  }
+}

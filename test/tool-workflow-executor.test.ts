@@ -1,0 +1,90 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resolveAgentOptions } from "../src/agents/index.js";
+import { loadAndValidate } from "../src/config/index.js";
+import { MemoryExecutionStore, Runtime, type ExecutionEvent } from "../src/engine/index.js";
+import { createWorkflowGenerator, LocalWorkflowExecutor } from "../src/generator/index.js";
+import { defaultToolRegistry, type ToolError, type WorkflowExecutorClient } from "../src/tools/index.js";
+import { FIXTURES } from "./helpers/engine-fixture.js";
+import { agentOf, echoScript, lastOf, startModelServer, type ChatBody, type ModelTurn } from "./helpers/model-server.js";
+
+function script(body: ChatBody, call: number): ModelTurn {
+  const offered = body.tools?.map((t) => t.function.name) ?? [];
+  const toolReply = body.messages.find((m) => m.role === "tool")?.content;
+  if (offered.includes("workflow_executor")) {
+    // The source document's quick-start orchestrator: generate and run a workflow for the user's request.
+    if (toolReply === undefined) return { toolCalls: [{ name: "workflow_executor", arguments: { method: "execute_generated_workflow", params: { workflow_description: lastOf(body, "user"), complexity: "simple", input_data: { user_input: "the quarterly report" } } } }] };
+    return { content: `orchestrated: ${toolReply}` };
+  }
+  if (agentOf(body) === "recurser") {
+    if (toolReply === undefined) return { toolCalls: [{ name: "executor", arguments: { method: "execute_workflow", params: { workflow_name: "recursive" } } }] };
+    return { content: `level done <${toolReply}>` };
+  }
+  return echoScript(body, call);
+}
+
+const RECURSIVE = `
+agents:
+  - id: recurser
+    tools: [executor]
+tools:
+  - id: executor
+    type: mcpworkflow_executor
+workflows:
+  recursive:
+    steps:
+      - agent: recurser
+`;
+
+const server = await startModelServer(script);
+const dir = mkdtempSync(join(tmpdir(), "wfx-meta-"));
+writeFileSync(join(dir, "recursive.yaml"), RECURSIVE);
+let executor: LocalWorkflowExecutor;
+const client: WorkflowExecutorClient = { call: (method, params, ctx) => executor.call(method, params, ctx) };
+const runtime = new Runtime({ store: new MemoryExecutionStore(), nodeId: "meta-test", env: server.env, tools: defaultToolRegistry({ workflowExecutor: client }), agents: resolveAgentOptions({ progressIntervalMs: 1000 }) });
+executor = new LocalWorkflowExecutor({ runtime, generator: createWorkflowGenerator({ env: {} }), workflowDir: dir, maxDepth: 2 });
+
+test.after(async () => {
+  await runtime.close();
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("meta - the quick-start orchestrator generates and runs a workflow through the mcpworkflow_executor tool", async () => {
+  const loaded = await loadAndValidate(`${FIXTURES}config/source-quick-start.yaml`, { env: server.env });
+  assert.equal(loaded.problems, []);
+  const events: ExecutionEvent[] = [];
+  const record = await runtime.execute({ source: { file: loaded.file! }, input: "Summarize this article", onEvent: (e) => events.push(e) });
+  assert.is(record.status, "completed", JSON.stringify(record.error));
+  const result = String(record.result);
+  assert.match(result, /^orchestrated: /);
+  const inner = JSON.parse(result.slice("orchestrated: ".length)) as { status: string; execution_id: string; result: string; generation: { generator: string } };
+  assert.equal([inner.status, inner.generation.generator], ["completed", "template"]);
+  assert.match(inner.result, /summarizer handled: document_processor handled: the quarterly report/);
+  const calls = events.filter((e) => (e.data as { kind?: string } | undefined)?.kind === "tool_call");
+  assert.equal(calls.map((e) => (e.data as { arguments: { method: string } }).arguments.method), ["execute_generated_workflow"]);
+  assert.is((await runtime.status(inner.execution_id))!.status, "completed", "the generated workflow's execution is a real one");
+});
+
+test("meta - a workflow that starts itself is refused beyond the depth limit, with a clear error", async () => {
+  const loaded = await loadAndValidate(join(dir, "recursive.yaml"), { env: server.env });
+  const before = server.requests.length;
+  const record = await runtime.execute({ source: { file: loaded.file!, path: join(dir, "recursive.yaml") } });
+  assert.is(record.status, "completed", JSON.stringify(record.error));
+  assert.match(String(record.result), /WFX_META_DEPTH_EXCEEDED/);
+  assert.match(String(record.result), /may nest 2 deep, and this call would start level 3/);
+  const levels = server.requests.slice(before).filter((r) => agentOf(r.body) === "recurser" && !r.body.messages.some((m) => m.role === "tool")).length;
+  assert.is(levels, 3, "the top execution and two nested ones ran");
+});
+
+test("meta - without an executor wired in, the tool says so instead of pretending", async () => {
+  const tool = defaultToolRegistry().create({ id: "workflow_executor", type: "mcpworkflow_executor" }, dir);
+  const error = await tool.call({ method: "list_workflows" }, { signal: new AbortController().signal }).catch((e: ToolError) => e);
+  assert.is((error as ToolError).code, "WFX_EXECUTOR_UNAVAILABLE");
+  assert.equal(await executor.call("list_workflows", {}, { signal: new AbortController().signal }).then((r) => (r as { workflows: { name: string }[] }).workflows.map((w) => w.name)), ["recursive"]);
+});
+
+test.run();
