@@ -1,0 +1,69 @@
+import { PermissionDeniedError } from "../errors.js";
+
+export const SCOPES = ["execute", "generate", "read", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Who is calling: a configured token's identity, its scopes and what it is limited to. */
+export interface Principal {
+  /** The token's `id` (never the token itself); written to the audit log. */
+  id: string;
+  scopes: ReadonlySet<Scope>;
+  /** Workflow names (`*` wildcards allowed) the token may run or see; undefined = all. */
+  workflows?: readonly string[];
+  /** Node tags the token may use: a node must carry at least one; undefined = any node. */
+  tags?: readonly string[];
+}
+
+/** The caller when no tokens are configured: the node then listens on loopback only, so it is this machine's user. */
+export const LOCAL_PRINCIPAL: Principal = Object.freeze({ id: "local", scopes: new Set<Scope>(SCOPES) });
+
+export function hasScope(principal: Principal, scope: Scope): boolean {
+  return principal.scopes.has(scope) || principal.scopes.has("admin");
+}
+
+export function requireScopes(principal: Principal, scopes: readonly Scope[], method: string): void {
+  const missing = scopes.filter((s) => !hasScope(principal, s));
+  if (missing.length === 0) return;
+  throw new PermissionDeniedError("WFX_PERMISSION_DENIED", `token '${principal.id}' lacks the ${missing.map((s) => `'${s}'`).join(" and ")} scope needed by ${method}`, {
+    hint: `give the token scope${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (or admin) in the token file`,
+  });
+}
+
+const patternCache = new Map<string, RegExp>();
+
+function matches(pattern: string, name: string): boolean {
+  if (!pattern.includes("*")) return pattern === name;
+  let re = patternCache.get(pattern);
+  if (!re) patternCache.set(pattern, (re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`)));
+  return re.test(name);
+}
+
+export function mayUseWorkflow(principal: Principal, workflowName: string): boolean {
+  return principal.workflows === undefined || principal.workflows.some((p) => matches(p, workflowName));
+}
+
+export function requireWorkflow(principal: Principal, workflowName: string): void {
+  if (mayUseWorkflow(principal, workflowName)) return;
+  throw new PermissionDeniedError("WFX_PERMISSION_DENIED", `token '${principal.id}' may not use workflow '${workflowName}'`, {
+    hint: `this token is limited to: ${principal.workflows!.join(", ")}`,
+  });
+}
+
+/** Inline and generated workflows have no name the token file could list, so a workflow-limited token may not run them. */
+export function requireAnyWorkflow(principal: Principal, what: string): void {
+  if (principal.workflows === undefined) return;
+  throw new PermissionDeniedError("WFX_PERMISSION_DENIED", `token '${principal.id}' is limited to named workflows and may not run ${what}`, {
+    hint: `use one of: ${principal.workflows.join(", ")}`,
+  });
+}
+
+export function mayUseNode(principal: Principal, nodeTags: readonly string[]): boolean {
+  return principal.tags === undefined || principal.tags.some((t) => nodeTags.includes(t));
+}
+
+export function requireNode(principal: Principal, nodeId: string, nodeTags: readonly string[]): void {
+  if (mayUseNode(principal, nodeTags)) return;
+  throw new PermissionDeniedError("WFX_PERMISSION_DENIED", `token '${principal.id}' may not use node '${nodeId}' (tags: ${nodeTags.join(", ") || "none"})`, {
+    hint: `this token is limited to nodes tagged ${principal.tags!.join(" or ")}`,
+  });
+}

@@ -1,0 +1,109 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { GatewayError, UnauthenticatedError } from "../errors.js";
+import { LOCAL_PRINCIPAL, SCOPES, type Principal, type Scope } from "./principal.js";
+
+const MIN_TOKEN_LENGTH = 16;
+
+const TokenEntrySchema = z
+  .strictObject({
+    id: z.string().min(1),
+    token: z.string().min(MIN_TOKEN_LENGTH, { error: `tokens must be at least ${MIN_TOKEN_LENGTH} characters` }).optional(),
+    token_sha256: z.string().regex(/^[0-9a-f]{64}$/i, { error: "token_sha256 must be 64 hex digits (sha256 of the token)" }).optional(),
+    scopes: z.array(z.enum(SCOPES)).min(1),
+    workflows: z.array(z.string().min(1)).optional(),
+    tags: z.array(z.string().min(1)).optional(),
+  })
+  .refine((t) => (t.token === undefined) !== (t.token_sha256 === undefined), { error: "give exactly one of token or token_sha256" });
+
+const TokenFileSchema = z.union([z.array(TokenEntrySchema), z.strictObject({ tokens: z.array(TokenEntrySchema) })]);
+
+export type TokenEntry = z.infer<typeof TokenEntrySchema>;
+
+interface StoredToken {
+  hash: Buffer;
+  principal: Principal;
+}
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
+}
+
+/** Parses token entries from YAML or JSON text (a list, or `{tokens: [...]}`); `origin` names the source in errors. */
+export function parseTokens(text: string, origin: string): TokenEntry[] {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw new GatewayError("WFX_TOKENS_INVALID", `${origin} is not valid YAML or JSON: ${(error as Error).message}`, { hint: "write a list of {id, token, scopes}" });
+  }
+  const parsed = TokenFileSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new GatewayError("WFX_TOKENS_INVALID", `${origin}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, {
+      hint: `each entry is {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?}`,
+    });
+  }
+  const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.tokens;
+  const ids = new Set<string>();
+  for (const entry of entries) {
+    if (ids.has(entry.id)) throw new GatewayError("WFX_TOKENS_INVALID", `${origin}: duplicate token id '${entry.id}'`, { hint: "ids name tokens in the audit log; make them unique" });
+    ids.add(entry.id);
+  }
+  return entries;
+}
+
+/** Reads tokens from a file and/or the text of WFX_TOKENS. */
+export function loadTokens(options: { file?: string; envText?: string }): TokenEntry[] {
+  const entries: TokenEntry[] = [];
+  if (options.file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(options.file, "utf8");
+    } catch (error) {
+      throw new GatewayError("WFX_TOKENS_INVALID", `cannot read token file ${options.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { hint: "check --tokens FILE" });
+    }
+    entries.push(...parseTokens(text, options.file));
+  }
+  if (options.envText !== undefined && options.envText.trim() !== "") entries.push(...parseTokens(options.envText, "WFX_TOKENS"));
+  return entries;
+}
+
+/** Checks bearer tokens in constant time (every stored hash is compared, whatever matched) and returns who it is. */
+export class TokenStore {
+  readonly #tokens: StoredToken[];
+
+  constructor(entries: readonly TokenEntry[]) {
+    this.#tokens = entries.map((e) => ({
+      hash: e.token !== undefined ? sha256(e.token) : Buffer.from(e.token_sha256!, "hex"),
+      principal: Object.freeze({
+        id: e.id,
+        scopes: new Set<Scope>(e.scopes),
+        ...(e.workflows === undefined ? {} : { workflows: Object.freeze([...e.workflows]) }),
+        ...(e.tags === undefined ? {} : { tags: Object.freeze([...e.tags]) }),
+      }),
+    }));
+  }
+
+  /** No tokens configured: every caller is the local user (and the node listens on loopback only). */
+  get open(): boolean {
+    return this.#tokens.length === 0;
+  }
+
+  /** `authorization` is the raw header value (`Bearer …`); throws UnauthenticatedError when it matches nothing. */
+  authenticate(authorization: string | undefined): Principal {
+    if (this.open) return LOCAL_PRINCIPAL;
+    if (authorization === undefined || authorization === "") throw new UnauthenticatedError("missing bearer token");
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw new UnauthenticatedError("the Authorization header is not `Bearer <token>`");
+    const presented = sha256(match[1]!);
+    let found: Principal | undefined;
+    for (const token of this.#tokens) {
+      if (timingSafeEqual(presented, token.hash) && found === undefined) found = token.principal;
+    }
+    if (found === undefined) throw new UnauthenticatedError("unknown bearer token");
+    return found;
+  }
+}

@@ -1,0 +1,99 @@
+import { WfxError } from "../errors.js";
+
+/** Every code the gateways raise themselves, with what it means; the README lists them and a test checks it. */
+export const GATEWAY_ERROR_CODES = {
+  WFX_INVALID_ARGUMENTS: "a request's arguments do not match the method's schema (the answer names each field and what it expects)",
+  WFX_UNAUTHENTICATED: "no bearer token, or one that matches no configured token",
+  WFX_PERMISSION_DENIED: "the token lacks the scope the method needs, or is limited to other workflows or node tags",
+  WFX_BUSY: "the node already runs as many executions as it allows; retry later or elsewhere",
+  WFX_SHUTTING_DOWN: "the node is draining for shutdown and accepts no new executions",
+  WFX_UNKNOWN_WORKFLOW: "no workflow of that name in the node's workflow directories",
+  WFX_EXECUTION_NOT_FOUND: "no execution with that id on this node",
+  WFX_GENERATION_UNAVAILABLE: "this node has no workflow generator configured",
+  WFX_GENERATION_INVALID: "the generator produced a workflow that does not validate",
+  WFX_PAYLOAD_TOO_LARGE: "the request body or message is larger than the configured cap",
+  WFX_INLINE_WORKFLOW_REJECTED: "an inline workflow asks for something inline workflows may not do (function modules, files outside its sandbox)",
+  WFX_DIRECTORY_NOT_SERVED: "list_workflows named a directory that is not one of the node's workflow directories",
+  WFX_TOKENS_INVALID: "the token file or WFX_TOKENS could not be read or has invalid entries",
+  WFX_GATEWAY_CONFIG: "the gateway options are inconsistent (for example a public address without tokens)",
+  WFX_NO_ROUTE: "the HTTP gateway has no route for that method and path",
+  WFX_INTERNAL: "an unexpected error inside the node (a bug); the audit log has the details",
+} as const;
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_CODES;
+
+/** Base of the errors the gateways raise. */
+export class GatewayError extends WfxError {
+  override name = "GatewayError";
+  declare readonly code: GatewayErrorCode;
+  constructor(code: GatewayErrorCode, message: string, options: { hint?: string; cause?: unknown; retryable?: boolean } = {}) {
+    super(code, message, options);
+  }
+}
+
+/** One wrong field of a request: where, what is wrong, and what would be accepted. */
+export interface ArgumentProblem {
+  field: string;
+  message: string;
+  expected: string;
+}
+
+/** What a caller needs to fix a request (the source document's `actionable_feedback`, with per-field problems). */
+export interface ActionableFeedback {
+  method: string;
+  problems: ArgumentProblem[];
+  required_fields: string[];
+  optional_fields: string[];
+  example: Record<string, unknown>;
+}
+
+export class InvalidArgumentsError extends GatewayError {
+  override name = "InvalidArgumentsError";
+  readonly feedback: ActionableFeedback;
+  constructor(feedback: ActionableFeedback) {
+    const first = feedback.problems[0];
+    const summary = feedback.problems.map((p) => `${p.field}: ${p.message} (expected ${p.expected})`).join("; ");
+    super("WFX_INVALID_ARGUMENTS", `invalid arguments for ${feedback.method}: ${summary}`, {
+      hint: first ? `required: ${feedback.required_fields.join(", ") || "(none)"}; optional: ${feedback.optional_fields.join(", ")}` : "check the method's input schema",
+    });
+    this.feedback = feedback;
+  }
+
+  override toJSON(): { code: string; message: string; hint?: string; actionable_feedback: ActionableFeedback } {
+    return { ...super.toJSON(), actionable_feedback: this.feedback };
+  }
+}
+
+export class UnauthenticatedError extends GatewayError {
+  override name = "UnauthenticatedError";
+  constructor(message = "missing or unknown bearer token") {
+    super("WFX_UNAUTHENTICATED", message, { hint: "send `Authorization: Bearer <token>` with a token from the node's token file or WFX_TOKENS" });
+  }
+}
+
+export class PermissionDeniedError extends GatewayError {
+  override name = "PermissionDeniedError";
+}
+
+export class BusyError extends GatewayError {
+  override name = "BusyError";
+  constructor(running: number, max: number) {
+    super("WFX_BUSY", `node is busy: ${running} of ${max} executions running`, { hint: "retry after a moment, or send the request to another node", retryable: true });
+  }
+}
+
+export class ShuttingDownError extends GatewayError {
+  override name = "ShuttingDownError";
+  constructor() {
+    super("WFX_SHUTTING_DOWN", "node is shutting down and accepts no new executions", { hint: "send the request to another node", retryable: true });
+  }
+}
+
+export class GenerationUnavailableError extends GatewayError {
+  override name = "GenerationUnavailableError";
+  constructor(reason: string) {
+    super("WFX_GENERATION_UNAVAILABLE", `generation is not available in this node: ${reason}`, {
+      hint: "use execute_workflow with a workflow_name, workflow_config or workflow_yaml, or call a node that has a generator",
+    });
+  }
+}

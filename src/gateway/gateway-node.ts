@@ -1,0 +1,160 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { EmbeddedExecutionStore, resolveDataDir, Runtime, defaultNodeId } from "../engine/index.js";
+import type { WorkflowGenerator } from "../generator/types.js";
+import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
+import { loadTokens, TokenStore } from "./auth/index.js";
+import { GatewayError } from "./errors.js";
+import { isLoopback, resolveGatewayOptions, type GatewayOptions } from "./gateway-options.js";
+import { GrpcGateway } from "./grpc/index.js";
+import { HttpGateway, LOOPBACK_HOSTNAMES } from "./http/index.js";
+import { mcpHttpEndpoint, type McpHttpEndpoint } from "./mcp/index.js";
+import { LocalNodeRegistry } from "./nodes/local-node-registry.js";
+import type { GatewayEndpoint } from "./nodes/node-registry.js";
+import { Admission, Operations, WorkflowDirectory } from "./operations/index.js";
+import { VERSION } from "./version.js";
+
+export interface GatewayNodeDeps {
+  /** A runtime to serve; by default one with an embedded store in the data dir, closed with the node. */
+  runtime?: Runtime;
+  generator?: WorkflowGenerator;
+  /** Told to callers of generate_workflow when there is no generator. */
+  generatorMissingReason?: string;
+  logger?: Logger;
+  /** Where audit entries go; the node's logger (or --audit-log FILE) by default. */
+  auditLogger?: Logger;
+}
+
+/** One node: the runtime, the shared operations, and the HTTP (+MCP) and gRPC gateways in front of them. */
+export class GatewayNode {
+  readonly options: Readonly<GatewayOptions>;
+  readonly runtime: Runtime;
+  readonly operations: Operations;
+  readonly metrics: NodeMetrics;
+  readonly registry: LocalNodeRegistry;
+  readonly logger: Logger;
+  readonly audit: AuditLog;
+  readonly tokens: TokenStore;
+  httpUrl: string | undefined;
+  mcpUrl: string | undefined;
+  grpcAddress: string | undefined;
+  #http: HttpGateway | undefined;
+  #mcp: McpHttpEndpoint | undefined;
+  #grpc: GrpcGateway | undefined;
+  #ownsRuntime: boolean;
+  #ready = false;
+  #closing: Promise<void> | undefined;
+
+  private constructor(options: Readonly<GatewayOptions>, runtime: Runtime, ownsRuntime: boolean, deps: GatewayNodeDeps, tokens: TokenStore) {
+    this.options = options;
+    this.runtime = runtime;
+    this.#ownsRuntime = ownsRuntime;
+    this.tokens = tokens;
+    this.logger = deps.logger ?? createLogger({ level: options.logLevel });
+    this.audit = new AuditLog(deps.auditLogger ?? (options.auditLogFile ? createLogger({ destination: options.auditLogFile, name: "wfx-audit" }) : this.logger));
+    this.metrics = new NodeMetrics();
+    this.registry = new LocalNodeRegistry({ id: runtime.options.nodeId, tags: options.tags, capacity: options.maxConcurrentExecutions, version: VERSION });
+    const admission = new Admission(options.maxConcurrentExecutions, (running) => this.registry.setLoad(running));
+    const sandboxDir = options.sandboxDir ?? join(options.dataDir ?? runtime.options.dataDir ?? resolveDataDir(), "inline");
+    mkdirSync(sandboxDir, { recursive: true });
+    this.operations = new Operations({
+      runtime,
+      workflows: new WorkflowDirectory(options.workflowDirs),
+      registry: this.registry,
+      admission,
+      metrics: this.metrics,
+      audit: this.audit,
+      sandboxDir,
+      generator: deps.generator,
+      generatorMissingReason: deps.generatorMissingReason,
+    });
+  }
+
+  /** Starts the gateways the options ask for and resolves once they listen. */
+  static async start(options: Partial<GatewayOptions> = {}, deps: GatewayNodeDeps = {}): Promise<GatewayNode> {
+    const resolved = resolveGatewayOptions(options);
+    const tokens = new TokenStore(loadTokens({ ...(resolved.tokensFile === undefined ? {} : { file: resolved.tokensFile }), ...(resolved.tokensText === undefined ? {} : { envText: resolved.tokensText }) }));
+    const listens = resolved.http || resolved.grpc;
+    if (listens && tokens.open && resolved.host !== undefined && !isLoopback(resolved.host)) {
+      throw new GatewayError("WFX_GATEWAY_CONFIG", `refusing to listen on ${resolved.host} without tokens: anyone who can reach it could run workflows`, {
+        hint: "configure tokens (--tokens FILE or WFX_TOKENS), or drop --host to listen on 127.0.0.1 only",
+      });
+    }
+    let runtime = deps.runtime;
+    if (runtime === undefined) {
+      const dataDir = resolved.dataDir ?? resolveDataDir();
+      runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), dataDir, nodeId: resolved.nodeId ?? defaultNodeId() });
+    }
+    const node = new GatewayNode(resolved, runtime, deps.runtime === undefined, deps, tokens);
+    try {
+      await node.#listen();
+    } catch (error) {
+      await node.close(0);
+      throw error;
+    }
+    return node;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  async #listen(): Promise<void> {
+    const o = this.options;
+    await this.operations.deps.workflows.refresh();
+    const host = o.host ?? (this.tokens.open ? "127.0.0.1" : "0.0.0.0");
+    if (this.tokens.open && (o.http || o.grpc)) {
+      this.logger.warn({ host }, "no tokens configured: listening on loopback only, and every local caller has every scope (configure --tokens FILE or WFX_TOKENS to serve the network)");
+    }
+    const tls = o.tlsCertFile !== undefined && o.tlsKeyFile !== undefined ? { cert: readFileSync(o.tlsCertFile), key: readFileSync(o.tlsKeyFile) } : undefined;
+    const endpoints: GatewayEndpoint[] = [];
+    if (o.http) {
+      this.#mcp = mcpHttpEndpoint(this.operations, { name: "workflow-executor", version: VERSION }, { maxBodyBytes: o.maxBodyBytes, logger: this.logger });
+      const allowedHosts = isLoopback(host) ? [...LOOPBACK_HOSTNAMES, ...o.allowedHosts] : o.allowedHosts.length > 0 ? [...o.allowedHosts] : undefined;
+      this.#http = new HttpGateway(
+        { operations: this.operations, tokens: this.tokens, metrics: this.metrics, logger: this.logger, mcp: this.#mcp, ready: () => this.#ready, nodeId: this.registry.self().id },
+        { host, port: o.httpPort, mcpPath: o.mcpPath, maxBodyBytes: o.maxBodyBytes, tls, allowedHosts, allowedOrigins: [...LOOPBACK_HOSTNAMES, ...o.allowedOrigins, ...o.allowedHosts] },
+      );
+      this.httpUrl = await this.#http.listen();
+      this.mcpUrl = `${this.httpUrl}${o.mcpPath}`;
+      endpoints.push({ kind: "http", address: this.httpUrl }, { kind: "mcp", address: this.mcpUrl });
+    }
+    if (o.grpc) {
+      this.#grpc = new GrpcGateway(
+        { operations: this.operations, tokens: this.tokens, registry: this.registry, metrics: this.metrics, logger: this.logger },
+        { host, port: o.grpcPort, maxMessageBytes: o.grpcMaxMessageBytes, tls },
+      );
+      this.grpcAddress = await this.#grpc.listen();
+      endpoints.push({ kind: "grpc", address: this.grpcAddress });
+    }
+    this.registry.setGateways(endpoints);
+    this.#ready = true;
+    if (o.http || o.grpc) this.logger.info({ node: this.registry.self().id, http: this.httpUrl, mcp: this.mcpUrl, grpc: this.grpcAddress, tls: tls !== undefined, workflows: this.operations.deps.workflows.names().length }, "gateways listening");
+  }
+
+  /**
+   * Graceful shutdown: stop accepting (readiness and gRPC health turn NOT_SERVING), let sync calls finish for up to
+   * `graceMs`, cancel what still runs so every record ends with a final status, then close everything.
+   */
+  close(graceMs = this.options.shutdownGraceMs): Promise<void> {
+    this.#closing ??= this.#close(graceMs);
+    return this.#closing;
+  }
+
+  async #close(graceMs: number): Promise<void> {
+    this.#ready = false;
+    this.operations.deps.admission.drain();
+    this.registry.setStatus("draining");
+    const stopped = this.#http?.stopAccepting();
+    this.#grpc?.stopAccepting();
+    const drained = await this.operations.executions.drain(graceMs);
+    if (drained.finished + drained.cancelled > 0) this.logger.info(drained, "drained executions");
+    this.#http?.closeAll();
+    await stopped;
+    await this.#mcp?.close();
+    this.#grpc?.close();
+    this.registry.setStatus("down");
+    if (this.#ownsRuntime) await this.runtime.close();
+    await this.audit.flush();
+  }
+}

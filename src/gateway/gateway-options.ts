@@ -1,0 +1,99 @@
+import { GatewayError } from "./errors.js";
+import { LOOPBACK_HOSTNAMES } from "./http/host-guard.js";
+
+export interface GatewayOptions {
+  nodeId: string | undefined;
+  tags: readonly string[];
+  /** Where records and events are kept (embedded store); undefined = $WFX_DATA_DIR or ~/.wfx/data. */
+  dataDir: string | undefined;
+  /** Folders `workflow_name` is looked up in (--workflows DIR, repeatable, or WFX_WORKFLOWS). */
+  workflowDirs: readonly string[];
+  /** Interface to listen on; undefined = 0.0.0.0 with tokens, 127.0.0.1 without (and nothing else is allowed then). */
+  host: string | undefined;
+  http: boolean;
+  httpPort: number;
+  grpc: boolean;
+  grpcPort: number;
+  mcpPath: string;
+  tokensFile: string | undefined;
+  /** The text of WFX_TOKENS (YAML or JSON), if set. */
+  tokensText: string | undefined;
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  maxConcurrentExecutions: number;
+  maxBodyBytes: number;
+  grpcMaxMessageBytes: number;
+  /** How long SIGTERM waits for sync calls before cancelling what still runs. */
+  shutdownGraceMs: number;
+  /** Extra Host names accepted (the loopback names always are when listening on loopback). */
+  allowedHosts: readonly string[];
+  allowedOrigins: readonly string[];
+  /** Folder that inline and generated workflows run in; default: `<dataDir>/inline`. */
+  sandboxDir: string | undefined;
+  /** Where the audit log goes: a file, or the node's log (stderr). */
+  auditLogFile: string | undefined;
+  logLevel: string;
+}
+
+export function defaultGatewayOptions(): GatewayOptions {
+  return {
+    nodeId: undefined,
+    tags: [],
+    dataDir: undefined,
+    workflowDirs: [],
+    host: undefined,
+    http: true,
+    httpPort: 4020,
+    grpc: true,
+    grpcPort: 50051,
+    mcpPath: "/mcp",
+    tokensFile: undefined,
+    tokensText: undefined,
+    tlsCertFile: undefined,
+    tlsKeyFile: undefined,
+    maxConcurrentExecutions: 64,
+    maxBodyBytes: 4 * 1024 * 1024,
+    grpcMaxMessageBytes: 4 * 1024 * 1024,
+    shutdownGraceMs: 30_000,
+    allowedHosts: [],
+    allowedOrigins: [],
+    sandboxDir: undefined,
+    auditLogFile: undefined,
+    logLevel: "info",
+  };
+}
+
+/** Options from the environment: WFX_WORKFLOWS (path list), WFX_TOKENS, WFX_DATA_DIR, WFX_LOG_LEVEL. */
+export function gatewayOptionsFromEnv(env: Record<string, string | undefined>): Partial<GatewayOptions> {
+  const out: Partial<GatewayOptions> = {};
+  if (env["WFX_WORKFLOWS"]) out.workflowDirs = env["WFX_WORKFLOWS"].split(":").filter((d) => d !== "");
+  if (env["WFX_TOKENS"]) out.tokensText = env["WFX_TOKENS"];
+  if (env["WFX_DATA_DIR"]) out.dataDir = env["WFX_DATA_DIR"];
+  if (env["WFX_LOG_LEVEL"]) out.logLevel = env["WFX_LOG_LEVEL"];
+  return out;
+}
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK_HOSTNAMES.includes(host) || host.startsWith("127.");
+}
+
+function positiveInteger(name: string, value: number, min = 1): void {
+  if (!Number.isInteger(value) || value < min) throw new GatewayError("WFX_GATEWAY_CONFIG", `${name} must be an integer >= ${min}, got ${value}`);
+}
+
+/** Fills defaults, checks the options make sense together, and freezes them. */
+export function resolveGatewayOptions(options: Partial<GatewayOptions>): Readonly<GatewayOptions> {
+  const resolved: GatewayOptions = { ...defaultGatewayOptions() };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
+  positiveInteger("maxConcurrentExecutions", resolved.maxConcurrentExecutions);
+  positiveInteger("maxBodyBytes", resolved.maxBodyBytes, 1024);
+  positiveInteger("grpcMaxMessageBytes", resolved.grpcMaxMessageBytes, 1024);
+  positiveInteger("httpPort", resolved.httpPort, 0);
+  positiveInteger("grpcPort", resolved.grpcPort, 0);
+  positiveInteger("shutdownGraceMs", resolved.shutdownGraceMs, 0);
+  if ((resolved.tlsCertFile === undefined) !== (resolved.tlsKeyFile === undefined)) {
+    throw new GatewayError("WFX_GATEWAY_CONFIG", "TLS needs both a certificate and a key file", { hint: "pass --tls-cert FILE and --tls-key FILE together" });
+  }
+  if (!resolved.mcpPath.startsWith("/")) throw new GatewayError("WFX_GATEWAY_CONFIG", `mcpPath must start with '/', got '${resolved.mcpPath}'`);
+  return Object.freeze({ ...resolved, tags: Object.freeze([...resolved.tags]), workflowDirs: Object.freeze([...resolved.workflowDirs]) });
+}

@@ -1,0 +1,29 @@
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+
+/** `proto/` at the package root (this file runs from dist/src/gateway/grpc/). */
+export const PROTO_ROOT = fileURLToPath(new URL("../../../../proto/", import.meta.url));
+export const WFX_PROTO = "wfx/v1/workflow_executor.proto";
+export const SERVICE_NAME = "wfx.v1.WorkflowExecutor";
+
+const require = createRequire(import.meta.url);
+const HEALTH_PROTO: string = (require("grpc-health-check") as { protoPath: string }).protoPath;
+
+/** keepCase: field names stay the source document's snake_case; int64 become numbers; unset fields get defaults. */
+export const LOADER_OPTIONS: protoLoader.Options = Object.freeze({ keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
+
+/** Our service and the health service in one definition, so reflection describes both. */
+export function loadDefinitions(): { packageDefinition: protoLoader.PackageDefinition; service: grpc.ServiceDefinition } {
+  const packageDefinition = protoLoader.loadSync([WFX_PROTO, HEALTH_PROTO], { ...LOADER_OPTIONS, includeDirs: [PROTO_ROOT, dirname(HEALTH_PROTO)] });
+  const loaded = grpc.loadPackageDefinition(packageDefinition) as unknown as { wfx: { v1: { WorkflowExecutor: grpc.ServiceClientConstructor } } };
+  return { packageDefinition, service: loaded.wfx.v1.WorkflowExecutor.service };
+}
+
+/** A client constructor for tests, benchmarks and other nodes. */
+export function workflowExecutorClient(): grpc.ServiceClientConstructor {
+  const packageDefinition = protoLoader.loadSync(WFX_PROTO, { ...LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
+  return (grpc.loadPackageDefinition(packageDefinition) as unknown as { wfx: { v1: { WorkflowExecutor: grpc.ServiceClientConstructor } } }).wfx.v1.WorkflowExecutor;
+}

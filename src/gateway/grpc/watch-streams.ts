@@ -1,0 +1,79 @@
+import type * as grpc from "@grpc/grpc-js";
+import type { NodeMetrics } from "../../observability/index.js";
+import type { TokenStore } from "../auth/index.js";
+import { requireScopes } from "../auth/index.js";
+import { executionNotFound, ExecutionFollower, type Operations } from "../operations/index.js";
+import type { NodeRegistry } from "../nodes/node-registry.js";
+import { authenticate, callContext, toServiceError } from "./call-context.js";
+import { eventMessage, nodeEventMessage } from "./convert.js";
+
+type Stream = grpc.ServerWritableStream<Record<string, unknown>, unknown>;
+
+export interface StreamDeps {
+  operations: Operations;
+  tokens: TokenStore;
+  registry: NodeRegistry;
+  metrics: NodeMetrics;
+}
+
+/** WatchExecution: replay after `after_seq`, then live; a full client pauses the follower instead of queueing here. */
+export async function watchExecution(call: Stream, deps: StreamDeps): Promise<void> {
+  try {
+    const principal = authenticate(call, deps.tokens, deps.operations, "WatchExecution");
+    const ctx = callContext(call, principal);
+    const executionId = String(call.request["execution_id"] ?? "");
+    const status = await deps.operations.call("check_execution_status", { execution_id: executionId }, ctx);
+    if (status["status"] === "not_found") throw executionNotFound(executionId);
+    const follower = new ExecutionFollower(deps.operations.deps.runtime, executionId, Number(call.request["after_seq"] ?? 0), {
+      write: (event) => call.write(eventMessage(event)),
+      onDrain: (resume) => {
+        deps.metrics.watcherPauses.inc({ gateway: "grpc" });
+        call.once("drain", resume);
+      },
+    });
+    deps.metrics.activeWatchers.inc({ gateway: "grpc" });
+    try {
+      await follower.run(ctx.signal);
+    } finally {
+      deps.metrics.activeWatchers.dec({ gateway: "grpc" });
+    }
+    call.end();
+  } catch (error) {
+    call.emit("error", toServiceError(error));
+  }
+}
+
+/** WatchNodes: registry changes as they happen; a client that falls behind gets a fresh snapshot once it drains. */
+export function watchNodes(call: Stream, deps: StreamDeps): void {
+  try {
+    const principal = authenticate(call, deps.tokens, deps.operations, "WatchNodes");
+    requireScopes(principal, ["read"], "WatchNodes");
+  } catch (error) {
+    call.emit("error", toServiceError(error));
+    return;
+  }
+  let paused = false;
+  let missed = false;
+  let lastSeq = 0;
+  const send = (message: Record<string, unknown>) => {
+    if (!call.write(message)) {
+      paused = true;
+      call.once("drain", () => {
+        paused = false;
+        if (!missed) return;
+        missed = false;
+        void deps.registry.list().then((nodes) => nodes.forEach((node) => !paused && send(nodeEventMessage({ seq: lastSeq, type: "node.updated", node, time: Date.now() }))));
+      });
+    }
+  };
+  deps.metrics.activeWatchers.inc({ gateway: "grpc" });
+  const unwatch = deps.registry.watch(Number(call.request["after_seq"] ?? 0), (event) => {
+    lastSeq = event.seq;
+    if (paused) missed = true;
+    else send(nodeEventMessage(event));
+  });
+  call.on("cancelled", () => {
+    unwatch();
+    deps.metrics.activeWatchers.dec({ gateway: "grpc" });
+  });
+}

@@ -1,0 +1,144 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { WfxError } from "../../errors.js";
+import { PROMETHEUS_CONTENT_TYPE, type Logger, type NodeMetrics } from "../../observability/index.js";
+import { requireScopes, type Principal, type TokenStore } from "../auth/index.js";
+import { GatewayError, PermissionDeniedError } from "../errors.js";
+import type { McpHttpEndpoint } from "../mcp/index.js";
+import { METHODS_BY_NAME, type CallContext, type Operations } from "../operations/index.js";
+import { serveExecutionEvents } from "./execution-events-sse.js";
+import { checkHostAndOrigin, type HostGuardOptions } from "./host-guard.js";
+import { readJsonBody } from "./request-body.js";
+import { sendError, sendJson } from "./respond.js";
+
+export interface HttpGatewayOptions extends HostGuardOptions {
+  host: string;
+  port: number;
+  mcpPath: string;
+  maxBodyBytes: number;
+  tls?: { cert: Buffer; key: Buffer } | undefined;
+}
+
+export interface HttpGatewayDeps {
+  operations: Operations;
+  tokens: TokenStore;
+  metrics: NodeMetrics;
+  logger: Logger;
+  mcp: McpHttpEndpoint;
+  /** Readiness: false while starting or draining. */
+  ready: () => boolean;
+  nodeId: string;
+}
+
+const EXECUTION_PATH = /^\/executions\/([^/]+)(\/events)?$/;
+
+/** Plain HTTP: health, readiness, metrics, the MCP endpoint, one POST route per method, and SSE event streams. */
+export class HttpGateway {
+  readonly #deps: HttpGatewayDeps;
+  readonly #options: HttpGatewayOptions;
+  readonly #server: Server;
+
+  constructor(deps: HttpGatewayDeps, options: HttpGatewayOptions) {
+    this.#deps = deps;
+    this.#options = options;
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
+    this.#server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
+    this.#server.keepAliveTimeout = 65_000;
+  }
+
+  get url(): string {
+    const address = this.#server.address() as AddressInfo;
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    return `${this.#options.tls ? "https" : "http"}://${host}:${address.port}`;
+  }
+
+  listen(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen(this.#options.port, this.#options.host, () => {
+        this.#server.off("error", reject);
+        resolve(this.url);
+      });
+    });
+  }
+
+  /** Stops accepting connections and drops idle keep-alive ones; requests in flight keep running. */
+  stopAccepting(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeIdleConnections();
+    return closed;
+  }
+
+  /** Ends every connection still open (after the drain). */
+  closeAll(): void {
+    this.#server.closeAllConnections();
+  }
+
+  #authenticate(req: IncomingMessage, method: string): Principal {
+    try {
+      return this.#deps.tokens.authenticate(req.headers.authorization);
+    } catch (error) {
+      this.#deps.operations.reject("http", method, error, req.socket.remoteAddress);
+      throw error;
+    }
+  }
+
+  #context(req: IncomingMessage, res: ServerResponse, principal: Principal, gateway = "http"): CallContext {
+    const caller = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) caller.abort();
+    });
+    return { principal, gateway, remote: req.socket.remoteAddress, signal: caller.signal };
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://node");
+    const path = url.pathname;
+    try {
+      if (path === "/health") return sendJson(res, 200, { status: "ok", node: this.#deps.nodeId });
+      if (path === "/ready") return this.#deps.ready() ? sendJson(res, 200, { status: "ready", node: this.#deps.nodeId }) : sendJson(res, 503, { status: "not ready", node: this.#deps.nodeId });
+      const refused = checkHostAndOrigin(req, this.#options);
+      if (refused !== undefined) {
+        const error = new PermissionDeniedError("WFX_PERMISSION_DENIED", refused, { hint: "call the node by an allowed host name (--allowed-host)" });
+        this.#deps.operations.reject("http", path, error, req.socket.remoteAddress);
+        return sendError(res, error);
+      }
+      if (path === "/metrics") {
+        requireScopes(this.#authenticate(req, "metrics"), ["read"], "metrics");
+        const text = this.#deps.metrics.render();
+        res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE, "content-length": String(Buffer.byteLength(text)) });
+        return void res.end(text);
+      }
+      if (path === this.#options.mcpPath) {
+        const principal = this.#authenticate(req, "mcp");
+        return await this.#deps.mcp.handle(req, res, principal);
+      }
+      const execution = EXECUTION_PATH.exec(path);
+      if (execution && req.method === "GET") {
+        const principal = this.#authenticate(req, execution[2] ? "execution_events" : "check_execution_status");
+        const id = decodeURIComponent(execution[1]!);
+        const ctx = this.#context(req, res, principal, execution[2] ? "sse" : "http");
+        if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx, this.#deps.metrics);
+        const answer = await this.#deps.operations.call("check_execution_status", { execution_id: id }, ctx);
+        return sendJson(res, answer["status"] === "not_found" ? 404 : 200, answer);
+      }
+      const method = path.slice(1);
+      if (METHODS_BY_NAME.has(method)) {
+        if (req.method !== "POST") return sendJson(res, 405, new GatewayError("WFX_NO_ROUTE", `${req.method} /${method} is not a route`, { hint: `use POST /${method} with a JSON body` }).toJSON(), { allow: "POST" });
+        const principal = this.#authenticate(req, method);
+        const body = await readJsonBody(req, this.#options.maxBodyBytes, method).catch((error: unknown) => {
+          this.#deps.operations.reject("http", method, error, req.socket.remoteAddress);
+          throw error;
+        });
+        const answer = await this.#deps.operations.call(method, body, this.#context(req, res, principal));
+        return sendJson(res, method === "check_execution_status" && answer["status"] === "not_found" ? 404 : 200, answer);
+      }
+      const noRoute = new GatewayError("WFX_NO_ROUTE", `no route ${req.method} ${path}`, { hint: `POST one of /${[...METHODS_BY_NAME.keys()].join(", /")}; or ${this.#options.mcpPath}, /health, /ready, /metrics, /executions/ID/events` });
+      return sendJson(res, 404, noRoute.toJSON());
+    } catch (error) {
+      if (!(error instanceof WfxError)) this.#deps.logger.error({ err: error, path }, "http request failed");
+      sendError(res, error);
+    }
+  }
+}

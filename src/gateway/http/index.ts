@@ -1,0 +1,2 @@
+export { HttpGateway, type HttpGatewayDeps, type HttpGatewayOptions } from "./http-gateway.js";
+export { checkHostAndOrigin, LOOPBACK_HOSTNAMES, type HostGuardOptions } from "./host-guard.js";

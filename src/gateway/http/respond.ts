@@ -1,0 +1,21 @@
+import type { ServerResponse } from "node:http";
+import { errorBody, errorStatus } from "../operations/index.js";
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+/** Maps a WFX error to its HTTP status; 401 carries a Bearer challenge and 429/503 a Retry-After. */
+export function sendError(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const { http } = errorStatus(error);
+  const headers: Record<string, string> = {};
+  if (http === 401) headers["www-authenticate"] = 'Bearer realm="wfx"';
+  if (http === 429 || http === 503) headers["retry-after"] = "1";
+  sendJson(res, http, errorBody(error), headers);
+}

@@ -1,0 +1,82 @@
+import { McpServer, type AuthInfo, type CallToolResult, type McpServerFactory, type ServerContext } from "@modelcontextprotocol/server";
+import type { ExecutionEvent, ExecutionRecord } from "../../engine/index.js";
+import type { Principal, Scope } from "../auth/index.js";
+import { errorBody, METHODS, type MethodSpec, type Operations } from "../operations/index.js";
+import { declaredSchema } from "./declared-schema.js";
+
+export interface McpServerInfo {
+  name: string;
+  version: string;
+}
+
+const INSTRUCTIONS =
+  "Runs AI workflows. list_workflows shows what this node offers; execute_workflow runs one (sync waits and reports progress, async returns an execution_id to follow with check_execution_status or watch_execution); cancel_execution stops it.";
+
+const NO_SCOPES: Principal = Object.freeze({ id: "anonymous", scopes: new Set<Scope>() });
+
+/** The authenticated caller the HTTP gateway attached to the request (see mcp-http.ts). */
+export function principalOf(authInfo: AuthInfo | undefined, fallback: Principal): Principal {
+  const principal = authInfo?.extra?.["principal"] as Principal | undefined;
+  return principal ?? fallback;
+}
+
+export function authInfoFor(principal: Principal): AuthInfo {
+  return { token: "", clientId: principal.id, scopes: [...principal.scopes], extra: { principal } };
+}
+
+function toolError(error: unknown): CallToolResult {
+  const body = errorBody(error);
+  const lines = [`${String(body["code"])}: ${String(body["message"])}`];
+  if (body["hint"] !== undefined) lines.push(`hint: ${String(body["hint"])}`);
+  if (body["actionable_feedback"] !== undefined) lines.push(`actionable_feedback: ${JSON.stringify(body["actionable_feedback"])}`);
+  return { content: [{ type: "text", text: lines.join("\n") }], structuredContent: body, isError: true };
+}
+
+const LOGGED = new Set(["step.failed", "step.retrying"]);
+
+/**
+ * A sync execution's step events become `notifications/progress` when the client sent a progress token (progress is
+ * the event's sequence number, so it only grows); failed and retried steps are also sent as log messages.
+ */
+function eventListener(ctx: ServerContext): (event: ExecutionEvent, record: ExecutionRecord) => void {
+  const token = ctx.mcpReq._meta?.progressToken;
+  return (event, record) => {
+    if (!event.type.startsWith("step.")) return;
+    const message = `${event.type}${event.step === undefined ? "" : ` ${event.step}`}: ${record.progress.message}`;
+    if (token !== undefined) ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, progress: event.seq, message } }).catch(() => {});
+    if (LOGGED.has(event.type)) ctx.mcpReq.log("warning", { execution_id: event.execution_id, event: event.type, step: event.step, attempt: event.attempt, data: event.data }, "wfx").catch(() => {});
+  };
+}
+
+function registerMethod(server: McpServer, spec: MethodSpec, operations: Operations, principal: Principal, gateway: string): void {
+  server.registerTool(
+    spec.name,
+    {
+      title: spec.title,
+      description: spec.description,
+      inputSchema: declaredSchema(spec.input.jsonSchema),
+      outputSchema: declaredSchema(spec.outputJsonSchema),
+      annotations: { title: spec.title, ...spec.annotations },
+    },
+    async (args: unknown, ctx: ServerContext): Promise<CallToolResult> => {
+      try {
+        const httpSignal = ctx.http?.req?.signal;
+        const signal = httpSignal === undefined ? ctx.mcpReq.signal : AbortSignal.any([ctx.mcpReq.signal, httpSignal]);
+        const result = await operations.call(spec.name, args, { principal, gateway, signal, onEvent: eventListener(ctx) });
+        return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
+      } catch (error) {
+        return toolError(error);
+      }
+    },
+  );
+}
+
+/** One McpServer per HTTP request or stdio connection, all serving the same tools over the shared operations. */
+export function mcpServerFactory(operations: Operations, info: McpServerInfo, gateway: string, fallback: Principal = NO_SCOPES): McpServerFactory {
+  return (ctx) => {
+    const principal = principalOf(ctx.authInfo, fallback);
+    const server = new McpServer({ name: info.name, version: info.version }, { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: INSTRUCTIONS });
+    for (const spec of METHODS) registerMethod(server, spec, operations, principal, gateway);
+    return server;
+  };
+}

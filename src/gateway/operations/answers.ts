@@ -1,0 +1,59 @@
+import { elapsedNow, type ExecutionEvent, type ExecutionRecord } from "../../engine/index.js";
+import type { ExecutionAnswer, ExecutionEventAnswer } from "./schemas.js";
+
+/** A record in the shape every gateway answers with (the documented fields only, elapsed time as of now). */
+export function executionAnswer(record: ExecutionRecord, message: string): ExecutionAnswer {
+  const answer: ExecutionAnswer = {
+    execution_id: record.execution_id,
+    status: record.status,
+    message,
+    workflow_name: record.workflow_name,
+    execution_mode: record.execution_mode,
+    start_time: record.start_time,
+    elapsed_time: Math.max(0, elapsedNow(record, Date.now())),
+    progress: { completed_steps: record.progress.completed_steps, total_steps: record.progress.total_steps, current: [...record.progress.current], message: record.progress.message },
+    steps: record.steps.map((s) => ({
+      id: s.id,
+      status: s.status,
+      attempts: s.attempts,
+      node: s.node,
+      ...(s.started === undefined ? {} : { started: s.started }),
+      ...(s.ended === undefined ? {} : { ended: s.ended }),
+      ...(s.output === undefined ? {} : { output: s.output }),
+      ...(s.error === undefined ? {} : { error: s.error }),
+    })),
+    node: record.node,
+  };
+  if (record.end_time !== undefined) answer.end_time = record.end_time;
+  if (record.result !== undefined) answer.result = record.result;
+  if (record.error !== undefined) answer.error = record.error;
+  if (record.workflow_file !== undefined) answer.workflow_file = record.workflow_file;
+  return answer;
+}
+
+export function notFoundAnswer(executionId: string): ExecutionAnswer {
+  return { execution_id: executionId, status: "not_found", message: `No execution with id ${executionId}` };
+}
+
+/** What a caller is told about an execution, in the source document's words. */
+export function statusMessage(record: ExecutionRecord): string {
+  switch (record.status) {
+    case "completed":
+      return `Execution completed in ${elapsedNow(record, Date.now()).toFixed(3)}s`;
+    case "failed":
+    case "timeout":
+      return `Execution ${record.status}: ${record.error?.message ?? "no error recorded"}`;
+    case "cancelled":
+      return `Execution cancelled: ${record.error?.message ?? "cancelled"}`;
+    default:
+      return record.progress.message;
+  }
+}
+
+export function eventAnswer(event: ExecutionEvent): ExecutionEventAnswer {
+  const answer: ExecutionEventAnswer = { execution_id: event.execution_id, seq: event.seq, type: event.type, time: event.time };
+  if (event.step !== undefined) answer.step = event.step;
+  if (event.attempt !== undefined) answer.attempt = event.attempt;
+  if (event.data !== undefined) answer.data = event.data;
+  return answer;
+}

@@ -1,0 +1,160 @@
+import type { ExecutionEvent, ExecutionRecord, Runtime } from "../../engine/index.js";
+import { GatewayError } from "../errors.js";
+
+/** Where followed events go. `write` returns false when the consumer is full; `onDrain` is called once it has room again. */
+export interface EventSink {
+  write(event: ExecutionEvent): boolean;
+  onDrain(resume: () => void): void;
+}
+
+export interface FollowStats {
+  delivered: number;
+  /** Times the sink said it was full; each pause is caught up from the store, never buffered here. */
+  pauses: number;
+  storeReads: number;
+}
+
+const TERMINAL_EVENTS = new Set(["execution.completed", "execution.failed", "execution.timeout", "execution.cancelled"]);
+/** Events read from the store and kept for the next drain; the store has no ranged read, so this bounds re-reads. */
+const WINDOW = 512;
+
+export function executionNotFound(executionId: string): GatewayError {
+  return new GatewayError("WFX_EXECUTION_NOT_FOUND", `no execution with id ${executionId}`, { hint: "ids come from execute_workflow; records older than the retention period are pruned" });
+}
+
+/**
+ * Replays an execution's events after `afterSeq`, then follows it live until it ends. Live events go straight to the
+ * sink; when the sink is full the follower stops taking them and, once drained, reads what it missed from the store.
+ * So a slow consumer costs the node nothing but a sequence number, however many events it falls behind.
+ */
+export class ExecutionFollower {
+  readonly stats: FollowStats = { delivered: 0, pauses: 0, storeReads: 0 };
+  readonly #runtime: Runtime;
+  readonly #executionId: string;
+  readonly #sink: EventSink;
+  #last: number;
+  #paused = false;
+  #catchingUp = false;
+  #behind = false;
+  #finished = false;
+  #unlisten: (() => void) | undefined;
+  #window: ExecutionEvent[] = [];
+  #finish!: (record: ExecutionRecord | undefined) => void;
+  #fail!: (error: unknown) => void;
+
+  constructor(runtime: Runtime, executionId: string, afterSeq: number, sink: EventSink) {
+    this.#runtime = runtime;
+    this.#executionId = executionId;
+    this.#last = afterSeq;
+    this.#sink = sink;
+  }
+
+  get lastSeq(): number {
+    return this.#last;
+  }
+
+  /** Resolves with the final record once the terminal event was delivered (or at once for an ended execution); stops on abort. */
+  run(signal?: AbortSignal): Promise<ExecutionRecord | undefined> {
+    const done = new Promise<ExecutionRecord | undefined>((resolve, reject) => {
+      this.#finish = resolve;
+      this.#fail = reject;
+    });
+    const onAbort = () => this.#end(undefined);
+    if (signal?.aborted) return Promise.resolve(undefined);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    void this.#start();
+    return done.finally(() => signal?.removeEventListener("abort", onAbort));
+  }
+
+  async #start(): Promise<void> {
+    try {
+      const record = await this.#runtime.status(this.#executionId);
+      if (!record) throw executionNotFound(this.#executionId);
+      this.#unlisten = this.#runtime.recorder.listen(this.#executionId, (event) => this.#onLive(event));
+      await this.#catchUp();
+    } catch (error) {
+      this.#stop();
+      this.#fail(error);
+    }
+  }
+
+  #onLive(event: ExecutionEvent): void {
+    if (this.#finished) return;
+    if (!this.#paused && !this.#catchingUp && event.seq === this.#last + 1) {
+      this.#deliver(event);
+      return;
+    }
+    if (event.seq <= this.#last) return;
+    this.#behind = true;
+    if (!this.#paused && !this.#catchingUp) void this.#catchUp();
+  }
+
+  #deliver(event: ExecutionEvent): void {
+    this.#last = event.seq;
+    this.stats.delivered++;
+    const ok = this.#sink.write(event);
+    if (TERMINAL_EVENTS.has(event.type)) {
+      this.#end(undefined);
+      return;
+    }
+    if (!ok) {
+      this.#paused = true;
+      this.stats.pauses++;
+      this.#sink.onDrain(() => this.#onDrain());
+    }
+  }
+
+  #onDrain(): void {
+    if (this.#finished) return;
+    this.#paused = false;
+    if (this.#behind || this.#unlisten === undefined) void this.#catchUp();
+  }
+
+  async #catchUp(): Promise<void> {
+    if (this.#catchingUp) return;
+    this.#catchingUp = true;
+    try {
+      do {
+        this.#behind = false;
+        let events = this.#window.length > 0 && this.#window[0]!.seq === this.#last + 1 ? this.#window : undefined;
+        this.#window = [];
+        if (events === undefined) {
+          await this.#runtime.options.store.flush();
+          events = await this.#runtime.options.store.getEvents(this.#executionId, this.#last);
+          this.stats.storeReads++;
+        }
+        for (let i = 0; i < events.length; i++) {
+          if (this.#finished) return;
+          if (this.#paused) {
+            this.#window = events.slice(i, i + WINDOW);
+            this.#behind = true;
+            return;
+          }
+          if (events[i]!.seq > this.#last) this.#deliver(events[i]!);
+        }
+      } while (this.#behind && !this.#paused && !this.#finished);
+      if (!this.#finished && !this.#paused && this.#unlisten === undefined) this.#end(await this.#runtime.status(this.#executionId));
+    } catch (error) {
+      this.#stop();
+      this.#fail(error);
+    } finally {
+      this.#catchingUp = false;
+    }
+  }
+
+  #end(record: ExecutionRecord | undefined): void {
+    if (this.#finished) return;
+    this.#stop();
+    if (record !== undefined) {
+      this.#finish(record);
+      return;
+    }
+    void this.#runtime.status(this.#executionId).then(this.#finish, this.#fail);
+  }
+
+  #stop(): void {
+    this.#finished = true;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
+  }
+}

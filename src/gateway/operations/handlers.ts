@@ -1,0 +1,128 @@
+import { WorkflowInvalidError, formatProblems } from "../../config/index.js";
+import { WfxError } from "../../errors.js";
+import type { GenerateWorkflowResult } from "../../generator/types.js";
+import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireNode, requireWorkflow } from "../auth/index.js";
+import { GatewayError, GenerationUnavailableError } from "../errors.js";
+import { notFoundAnswer, executionAnswer, statusMessage } from "./answers.js";
+import type { Executions } from "./executions.js";
+import { checkOverridePolicy } from "./config-override.js";
+import { inlineSource, overriddenFile } from "./inline-workflow.js";
+import type { MethodName } from "./method-catalog.js";
+import type { CallContext, OperationDeps } from "./operations.js";
+import type * as S from "./schemas.js";
+import { watchExecution } from "./watch.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Handler = (args: any, ctx: CallContext) => Promise<Record<string, unknown>>;
+
+function generationAnswer(result: GenerateWorkflowResult): S.GenerateWorkflowAnswer {
+  return {
+    workflow_name: result.workflow_name,
+    workflow_config: result.workflow_config,
+    workflow_yaml: result.workflow_yaml,
+    validation_status: result.validation_status,
+    validation_errors: result.validation_errors.map((p) => ({ code: p.code, message: p.message, path: p.path, hint: p.hint, ...(p.line === undefined ? {} : { line: p.line }), ...(p.column === undefined ? {} : { column: p.column }) })),
+    generator: result.generator,
+    message: result.message,
+  };
+}
+
+/** The implementation of every method, over the node's runtime, workflow directories, generator and registry. */
+export function handlers(deps: OperationDeps, executions: Executions): Record<MethodName, Handler> {
+  const node = () => deps.registry.self();
+  const checkNode = (ctx: CallContext) => requireNode(ctx.principal, node().id, node().tags);
+
+  async function generate(args: S.GenerateWorkflowArgs, ctx: CallContext): Promise<GenerateWorkflowResult> {
+    if (deps.generator === undefined) throw new GenerationUnavailableError(deps.generatorMissingReason ?? "no workflow generator is configured");
+    const request = {
+      workflow_description: args.workflow_description,
+      ...(args.workflow_name === undefined ? {} : { workflow_name: args.workflow_name }),
+      ...(args.complexity === undefined ? {} : { complexity: args.complexity }),
+      ...(args.agents_config === undefined ? {} : { agents_config: args.agents_config }),
+      ...(args.tools_config === undefined ? {} : { tools_config: args.tools_config }),
+    };
+    return deps.generator.generate(request, ctx.signal === undefined ? {} : { signal: ctx.signal });
+  }
+
+  return {
+    async execute_workflow(args: S.ExecuteWorkflowArgs, ctx) {
+      checkNode(ctx);
+      if (args.config_override !== undefined) checkOverridePolicy(args.config_override, "execute_workflow");
+      const inline = args.workflow_config !== undefined || args.workflow_yaml !== undefined;
+      let source;
+      if (inline) {
+        requireAnyWorkflow(ctx.principal, "inline workflows");
+        source = inlineSource(args, deps.sandboxDir);
+      } else {
+        requireWorkflow(ctx.principal, args.workflow_name!);
+        source = (await deps.workflows.resolve(args.workflow_name!)).source;
+      }
+      return executions.run({ source, workflowName: args.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout, configOverride: args.config_override }, ctx);
+    },
+
+    async generate_workflow(args: S.GenerateWorkflowArgs, ctx) {
+      return generationAnswer(await generate(args, ctx));
+    },
+
+    async execute_generated_workflow(args: S.ExecuteGeneratedWorkflowArgs, ctx) {
+      checkNode(ctx);
+      requireAnyWorkflow(ctx.principal, "generated workflows");
+      const generated = await generate(args, ctx);
+      if (generated.validation_status !== "valid") {
+        const problems = generated.validation_errors.map((p) => `${p.path}: ${p.message} (${p.hint})`).join("; ");
+        throw new GatewayError("WFX_GENERATION_INVALID", `the generated workflow '${generated.workflow_name}' does not validate: ${problems}`, { hint: "rephrase the description, or call generate_workflow, fix the config and run it with execute_workflow" });
+      }
+      const source = inlineSource({ workflow_config: generated.workflow_config }, deps.sandboxDir);
+      const answer = await executions.run({ source, workflowName: generated.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout }, ctx);
+      return { ...answer, generation: { workflow_name: generated.workflow_name, workflow_yaml: generated.workflow_yaml, validation_status: generated.validation_status, generator: generated.generator } };
+    },
+
+    async check_execution_status(args: { execution_id: string }, ctx) {
+      const record = await executions.status(args.execution_id, ctx.principal);
+      return record ? executionAnswer(record, statusMessage(record)) : notFoundAnswer(args.execution_id);
+    },
+
+    async cancel_execution(args: { execution_id: string; reason?: string }, ctx) {
+      checkNode(ctx);
+      const record = await executions.status(args.execution_id, ctx.principal);
+      if (!record) return { execution_id: args.execution_id, status: "not_found", cancelled: false, message: `No execution with id ${args.execution_id}` };
+      return { ...(await deps.runtime.cancel(args.execution_id, args.reason ?? `cancelled by ${ctx.principal.id}`)) };
+    },
+
+    async list_workflows(args: { config_path?: string; pattern?: string }, ctx) {
+      const answer = await deps.workflows.list(args.config_path, args.pattern);
+      answer.workflows = answer.workflows.filter((w) => mayUseWorkflow(ctx.principal, w.name));
+      answer.total_count = answer.workflows.length;
+      return answer;
+    },
+
+    async validate_workflow(args: S.ValidateWorkflowArgs) {
+      try {
+        if (args.config_override !== undefined) checkOverridePolicy(args.config_override, "validate_workflow");
+        const inline = args.workflow_config !== undefined || args.workflow_yaml !== undefined;
+        const source = inline ? inlineSource(args, deps.sandboxDir) : (await deps.workflows.resolve(args.workflow_name!)).source;
+        const file = args.config_override === undefined ? source.file : overriddenFile(source, args.config_override);
+        const workflows = Object.keys(file.workflows);
+        return { valid: true, workflows, problems: [], formatted: `valid (${workflows.length} workflow${workflows.length === 1 ? "" : "s"}: ${workflows.join(", ")})` };
+      } catch (error) {
+        if (error instanceof WorkflowInvalidError) {
+          return { valid: false, workflows: [], problems: error.problems.map((p) => ({ ...p })), formatted: formatProblems(error.problems, error.message.split(" has ")[0] ?? "workflow") };
+        }
+        if (error instanceof WfxError && error.code === "WFX_INLINE_WORKFLOW_REJECTED") {
+          const problem = { code: error.code, message: error.message, path: "", hint: error.hint ?? "" };
+          return { valid: false, workflows: [], problems: [problem], formatted: `error ${error.code} ${error.message}\n    hint: ${problem.hint}` };
+        }
+        throw error;
+      }
+    },
+
+    async watch_execution(args: S.WatchExecutionArgs, ctx) {
+      return watchExecution(deps, executions, args, ctx);
+    },
+
+    async list_nodes(args: { tags?: string[] }, ctx) {
+      const nodes = (await deps.registry.list()).filter((n) => mayUseNode(ctx.principal, n.tags) && (args.tags ?? []).every((t) => n.tags.includes(t)));
+      return { nodes, total_count: nodes.length };
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { performance } from "node:perf_hooks";
+import { WfxError } from "../../errors.js";
+import type { ExecutionEvent, ExecutionRecord, Runtime } from "../../engine/index.js";
+import type { WorkflowGenerator } from "../../generator/types.js";
+import type { AuditLog, AuditOutcome, NodeMetrics } from "../../observability/index.js";
+import { requireScopes, type Principal } from "../auth/index.js";
+import { GatewayError } from "../errors.js";
+import type { NodeRegistry } from "../nodes/node-registry.js";
+import type { Admission } from "./admission.js";
+import { parseArguments } from "./arguments.js";
+import { Executions } from "./executions.js";
+import { METHODS_BY_NAME, type MethodName } from "./method-catalog.js";
+import { handlers, type Handler } from "./handlers.js";
+import type { WorkflowDirectory } from "./workflow-directory.js";
+
+/** Who calls and how: every gateway builds one per request. */
+export interface CallContext {
+  principal: Principal;
+  /** `mcp`, `mcp-stdio`, `grpc`, `http`; recorded in the audit log and metrics. */
+  gateway: string;
+  remote?: string | undefined;
+  /** Aborted when the caller goes away; a sync execution is then cancelled. */
+  signal?: AbortSignal | undefined;
+  onEvent?: ((event: ExecutionEvent, record: ExecutionRecord) => void) | undefined;
+  deadlineMs?: number | undefined;
+}
+
+export interface OperationDeps {
+  runtime: Runtime;
+  workflows: WorkflowDirectory;
+  registry: NodeRegistry;
+  admission: Admission;
+  metrics: NodeMetrics;
+  audit: AuditLog;
+  /** Folder inline and generated workflows resolve against (their filesystem tools stay inside it). */
+  sandboxDir: string;
+  generator?: WorkflowGenerator | undefined;
+  /** Said when generation is asked for and no generator is configured. */
+  generatorMissingReason?: string | undefined;
+}
+
+function outcomeOf(error: unknown): AuditOutcome {
+  if (!(error instanceof WfxError)) return "error";
+  switch (error.code) {
+    case "WFX_UNAUTHENTICATED":
+      return "unauthenticated";
+    case "WFX_PERMISSION_DENIED":
+      return "denied";
+    case "WFX_BUSY":
+      return "busy";
+    case "WFX_INVALID_ARGUMENTS":
+      return "invalid";
+    default:
+      return "error";
+  }
+}
+
+function field(value: unknown, key: string): string | undefined {
+  const v = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof v === "string" ? v : undefined;
+}
+
+/** The one place the methods live: MCP, gRPC and HTTP all call `call`, which checks scopes and arguments, runs, audits. */
+export class Operations {
+  readonly deps: OperationDeps;
+  readonly executions: Executions;
+  readonly #handlers: Readonly<Record<MethodName, Handler>>;
+
+  constructor(deps: OperationDeps) {
+    this.deps = deps;
+    this.executions = new Executions(deps.runtime, deps.admission, deps.metrics);
+    this.#handlers = handlers(deps, this.executions);
+  }
+
+  async call(method: string, rawArgs: unknown, ctx: CallContext): Promise<Record<string, unknown>> {
+    const started = performance.now();
+    let outcome: AuditOutcome = "ok";
+    let code: string | undefined;
+    let result: Record<string, unknown> | undefined;
+    try {
+      const spec = METHODS_BY_NAME.get(method);
+      if (spec === undefined) {
+        throw new GatewayError("WFX_INVALID_ARGUMENTS", `unknown method '${method}'`, { hint: `methods: ${[...METHODS_BY_NAME.keys()].join(", ")}` });
+      }
+      requireScopes(ctx.principal, spec.scopes, method);
+      const args = parseArguments(spec.input, rawArgs);
+      result = await this.#handlers[spec.name](args as never, ctx);
+      return result;
+    } catch (error) {
+      outcome = outcomeOf(error);
+      code = error instanceof WfxError ? error.code : "WFX_INTERNAL";
+      throw error;
+    } finally {
+      const executionId = field(result, "execution_id") ?? field(rawArgs, "execution_id");
+      const workflowName = field(result, "workflow_name") ?? field(rawArgs, "workflow_name");
+      const status = field(result, "status");
+      this.deps.audit.record({
+        gateway: ctx.gateway,
+        principal: ctx.principal.id,
+        method,
+        outcome,
+        duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        ...(executionId === undefined ? {} : { execution_id: executionId }),
+        ...(workflowName === undefined ? {} : { workflow_name: workflowName }),
+        ...(status === undefined ? {} : { status }),
+        ...(code === undefined ? {} : { code }),
+        ...(ctx.remote === undefined ? {} : { remote: ctx.remote }),
+      });
+      this.deps.metrics.requests.inc({ gateway: ctx.gateway, method, outcome });
+      this.deps.metrics.requestDuration.observe((performance.now() - started) / 1000, { gateway: ctx.gateway });
+    }
+  }
+
+  /** Audits a request refused before it reached a method (no or a bad token, oversize body, unknown route). */
+  reject(gateway: string, method: string, error: unknown, remote?: string): void {
+    const outcome = outcomeOf(error);
+    this.deps.audit.record({ gateway, principal: "anonymous", method, outcome, code: error instanceof WfxError ? error.code : "WFX_INTERNAL", duration_ms: 0, ...(remote === undefined ? {} : { remote }) });
+    this.deps.metrics.requests.inc({ gateway, method, outcome });
+  }
+}

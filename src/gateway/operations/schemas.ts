@@ -1,0 +1,166 @@
+import { z } from "zod";
+
+/** Input and output schemas of every gateway method; parameter and field names are the source document's. */
+
+const MAX_YAML_BYTES = 1024 * 1024;
+const Seconds = z.number().positive().max(7 * 24 * 3600);
+const JsonObject = z.record(z.string(), z.unknown());
+const ExecutionMode = z.enum(["sync", "async", "isolated"]);
+const ExecutionId = z.string().min(1).max(200).describe("The id execute_workflow returned");
+
+const workflowSource = {
+  workflow_name: z.string().min(1).max(256).optional().describe("A workflow in the node's workflow directories (see list_workflows), or which workflow of workflow_config / workflow_yaml to run"),
+  workflow_config: JsonObject.optional().describe("An inline workflow file as an object ({agents?, tools?, workflows: {name: {steps: [...]}}}), validated like a file"),
+  workflow_yaml: z.string().min(1).max(MAX_YAML_BYTES).optional().describe("An inline workflow file as YAML text, validated like a file"),
+};
+
+const runFields = {
+  input_data: z.unknown().optional().describe("The workflow's input: ${input.x} and ${user_input} read it"),
+  execution_mode: ExecutionMode.default("sync").describe("sync waits for the result (progress notifications while it runs); async and isolated return the execution id at once"),
+  timeout: Seconds.optional().describe("Seconds the execution may run (a sync call waits at most this long)"),
+};
+
+type SourceArgs = { workflow_name?: string | undefined; workflow_config?: unknown; workflow_yaml?: string | undefined };
+
+function oneSource(requireName: boolean) {
+  return (args: SourceArgs, ctx: z.RefinementCtx) => {
+    if (args.workflow_config !== undefined && args.workflow_yaml !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["workflow_yaml"], message: "give workflow_config or workflow_yaml, not both" });
+    }
+    if (requireName && args.workflow_name === undefined && args.workflow_config === undefined && args.workflow_yaml === undefined) {
+      ctx.addIssue({ code: "custom", path: ["workflow_name"], message: "required unless workflow_config or workflow_yaml is given" });
+    }
+  };
+}
+
+export const ExecuteWorkflowInput = z
+  .strictObject({
+    ...workflowSource,
+    ...runFields,
+    config_override: JsonObject.optional().describe("Merged into the workflow file before validation: {agents: {id: {...}}, tools: {id: {...}}, workflows: {name: {...}}}"),
+  })
+  .superRefine(oneSource(true));
+
+const generateFields = {
+  workflow_description: z.string().min(1).max(20_000).describe("What the workflow should do, in plain language"),
+  workflow_name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/).max(128).optional().describe("Name for the generated workflow"),
+  complexity: z.enum(["simple", "medium", "complex"]).optional().describe("simple: 1-2 agents; medium: 3-4; complex: 5-8"),
+  agents_config: z.record(z.string(), JsonObject).optional().describe("Agents to add or override, keyed by agent id"),
+  tools_config: z.record(z.string(), JsonObject).optional().describe("Tools to add, keyed by tool id"),
+};
+
+export const GenerateWorkflowInput = z.strictObject(generateFields);
+export const ExecuteGeneratedWorkflowInput = z.strictObject({ ...generateFields, ...runFields });
+export const CheckExecutionStatusInput = z.strictObject({ execution_id: ExecutionId });
+export const CancelExecutionInput = z.strictObject({ execution_id: ExecutionId, reason: z.string().max(500).optional().describe("Recorded with the cancellation") });
+export const ListWorkflowsInput = z.strictObject({
+  config_path: z.string().min(1).optional().describe("One of the node's workflow directories (default: all of them)"),
+  pattern: z.string().min(1).max(200).optional().describe('Glob of files to read, e.g. "*.yaml" (default: every .yaml/.yml file)'),
+});
+export const ValidateWorkflowInput = z
+  .strictObject({ ...workflowSource, config_override: JsonObject.optional().describe("Merged in before validation, as for execute_workflow") })
+  .superRefine(oneSource(true));
+export const WatchExecutionInput = z.strictObject({
+  execution_id: ExecutionId,
+  after_seq: z.number().int().min(0).default(0).describe("Return events after this sequence number (the last_seq of the previous answer)"),
+  max_events: z.number().int().min(1).max(1000).default(200).describe("At most this many events per answer"),
+  wait: z.number().min(0).max(60).default(25).describe("Seconds to wait for a new event when none is pending"),
+});
+export const ListNodesInput = z.strictObject({ tags: z.array(z.string().min(1)).optional().describe("Only nodes carrying all of these tags") });
+
+const ErrorInfo = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() });
+const ExecutionStatus = z.enum(["pending", "running", "completed", "failed", "timeout", "cancelled", "not_found"]);
+
+export const ExecutionOutput = z.object({
+  execution_id: z.string(),
+  status: ExecutionStatus,
+  message: z.string(),
+  workflow_name: z.string().optional(),
+  execution_mode: ExecutionMode.optional(),
+  start_time: z.number().optional().describe("Epoch seconds"),
+  end_time: z.number().optional(),
+  elapsed_time: z.number().optional().describe("Seconds"),
+  progress: z.object({ completed_steps: z.number(), total_steps: z.number(), current: z.array(z.string()), message: z.string() }).optional(),
+  steps: z
+    .array(z.object({ id: z.string(), status: z.string(), attempts: z.number(), node: z.string(), started: z.number().optional(), ended: z.number().optional(), output: z.unknown().optional(), error: ErrorInfo.optional() }))
+    .optional(),
+  result: z.unknown().optional(),
+  error: ErrorInfo.optional(),
+  node: z.string().optional(),
+  workflow_file: z.string().optional(),
+});
+
+const Problem = z.object({ code: z.string(), message: z.string(), path: z.string(), hint: z.string(), line: z.number().optional(), column: z.number().optional() });
+
+export const GenerateWorkflowOutput = z.object({
+  workflow_name: z.string(),
+  workflow_config: JsonObject,
+  workflow_yaml: z.string(),
+  validation_status: z.enum(["valid", "invalid"]),
+  validation_errors: z.array(Problem),
+  generator: z.enum(["model", "template"]),
+  message: z.string(),
+});
+
+export const ExecuteGeneratedWorkflowOutput = ExecutionOutput.extend({
+  generation: z.object({ workflow_name: z.string(), workflow_yaml: z.string(), validation_status: z.enum(["valid", "invalid"]), generator: z.enum(["model", "template"]) }),
+});
+
+export const CancelExecutionOutput = z.object({ execution_id: z.string(), status: ExecutionStatus, cancelled: z.boolean(), message: z.string() });
+
+export const ListWorkflowsOutput = z.object({
+  directories: z.array(z.string()),
+  pattern: z.string(),
+  workflows: z.array(z.object({ name: z.string(), file: z.string(), directory: z.string(), steps: z.number(), description: z.string().optional() })),
+  total_count: z.number(),
+  invalid_files: z.array(z.object({ file: z.string(), directory: z.string(), error: z.string() })),
+});
+
+export const ValidateWorkflowOutput = z.object({ valid: z.boolean(), workflows: z.array(z.string()), problems: z.array(Problem), formatted: z.string() });
+
+export const ExecutionEventOutput = z.object({
+  execution_id: z.string(),
+  seq: z.number(),
+  type: z.string(),
+  time: z.number().describe("Epoch milliseconds"),
+  step: z.string().optional(),
+  attempt: z.number().optional(),
+  data: z.unknown().optional(),
+});
+
+export const WatchExecutionOutput = z.object({
+  execution_id: z.string(),
+  status: ExecutionStatus,
+  events: z.array(ExecutionEventOutput),
+  last_seq: z.number(),
+  done: z.boolean().describe("true once the execution has ended and every event was returned"),
+  message: z.string(),
+});
+
+export const NodeInfoOutput = z.object({
+  id: z.string(),
+  tags: z.array(z.string()),
+  capacity: z.number(),
+  load: z.number(),
+  gateways: z.array(z.object({ kind: z.enum(["mcp", "http", "grpc"]), address: z.string() })),
+  version: z.string(),
+  started_at: z.number(),
+  status: z.enum(["up", "draining", "down"]),
+});
+
+export const ListNodesOutput = z.object({ nodes: z.array(NodeInfoOutput), total_count: z.number() });
+
+export type ExecuteWorkflowArgs = z.output<typeof ExecuteWorkflowInput>;
+export type GenerateWorkflowArgs = z.output<typeof GenerateWorkflowInput>;
+export type ExecuteGeneratedWorkflowArgs = z.output<typeof ExecuteGeneratedWorkflowInput>;
+export type ValidateWorkflowArgs = z.output<typeof ValidateWorkflowInput>;
+export type WatchExecutionArgs = z.output<typeof WatchExecutionInput>;
+export type ExecutionAnswer = z.output<typeof ExecutionOutput>;
+export type ExecutionEventAnswer = z.output<typeof ExecutionEventOutput>;
+export type ListWorkflowsAnswer = z.output<typeof ListWorkflowsOutput>;
+export type ValidateWorkflowAnswer = z.output<typeof ValidateWorkflowOutput>;
+export type WatchExecutionAnswer = z.output<typeof WatchExecutionOutput>;
+export type CancelExecutionAnswer = z.output<typeof CancelExecutionOutput>;
+export type GenerateWorkflowAnswer = z.output<typeof GenerateWorkflowOutput>;
+export type ExecuteGeneratedWorkflowAnswer = z.output<typeof ExecuteGeneratedWorkflowOutput>;
+export type ListNodesAnswer = z.output<typeof ListNodesOutput>;

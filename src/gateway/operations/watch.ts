@@ -1,0 +1,64 @@
+import type { ExecutionEvent } from "../../engine/index.js";
+import { eventAnswer, statusMessage } from "./answers.js";
+import { ExecutionFollower, executionNotFound } from "./execution-follower.js";
+import type { Executions } from "./executions.js";
+import type { CallContext, OperationDeps } from "./operations.js";
+import type { WatchExecutionAnswer, WatchExecutionArgs } from "./schemas.js";
+
+const TERMINAL_EVENTS = new Set(["execution.completed", "execution.failed", "execution.timeout", "execution.cancelled"]);
+
+/**
+ * `watch_execution`: the events after `after_seq` if there are any, else the next ones as soon as they happen (events of
+ * the same tick come together), else nothing once `wait` seconds pass. `done` says the caller has seen the end.
+ */
+export async function watchExecution(deps: OperationDeps, executions: Executions, args: WatchExecutionArgs, ctx: CallContext): Promise<WatchExecutionAnswer> {
+  const record = await executions.status(args.execution_id, ctx.principal);
+  if (!record) throw executionNotFound(args.execution_id);
+  const store = deps.runtime.options.store;
+  await store.flush();
+  let events: ExecutionEvent[] = (await store.getEvents(args.execution_id, args.after_seq)).slice(0, args.max_events);
+  if (events.length === 0 && !executions.isFinal(record) && args.wait > 0) {
+    events = await nextEvents(deps, args, ctx);
+  }
+  const final = (await executions.status(args.execution_id, ctx.principal)) ?? record;
+  const lastSeq = events.at(-1)?.seq ?? args.after_seq;
+  const done = events.some((e) => TERMINAL_EVENTS.has(e.type)) || (executions.isFinal(final) && events.length === 0);
+  return {
+    execution_id: args.execution_id,
+    status: final.status,
+    events: events.map(eventAnswer),
+    last_seq: lastSeq,
+    done,
+    message: done ? statusMessage(final) : events.length === 0 ? `no new events in ${args.wait}s; call again with after_seq ${lastSeq}` : `${events.length} event${events.length === 1 ? "" : "s"}; call again with after_seq ${lastSeq}`,
+  };
+}
+
+async function nextEvents(deps: OperationDeps, args: WatchExecutionArgs, ctx: CallContext): Promise<ExecutionEvent[]> {
+  const events: ExecutionEvent[] = [];
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), args.wait * 1000);
+  const onCallerGone = () => stop.abort();
+  ctx.signal?.addEventListener("abort", onCallerGone, { once: true });
+  let batching = false;
+  const follower = new ExecutionFollower(deps.runtime, args.execution_id, args.after_seq, {
+    write(event) {
+      events.push(event);
+      if (events.length >= args.max_events) stop.abort();
+      else if (!batching) {
+        batching = true;
+        setImmediate(() => stop.abort());
+      }
+      return true;
+    },
+    onDrain() {},
+  });
+  deps.metrics.activeWatchers.inc({ gateway: ctx.gateway });
+  try {
+    await follower.run(stop.signal);
+  } finally {
+    deps.metrics.activeWatchers.dec({ gateway: ctx.gateway });
+    clearTimeout(timer);
+    ctx.signal?.removeEventListener("abort", onCallerGone);
+  }
+  return events;
+}

@@ -1,0 +1,67 @@
+import type { ExecutionEvent, ExecutionMode, ExecutionRecord } from "../engine/index.js";
+import { MetricsRegistry, type Counter, type Gauge, type Histogram } from "./metrics-registry.js";
+
+const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30];
+const STEP_ENDS = new Set(["step.completed", "step.failed", "step.skipped"]);
+
+/** What a node exposes at /metrics: executions by status and mode, step durations, queue depth, watchers, requests. */
+export class NodeMetrics {
+  readonly registry = new MetricsRegistry();
+  readonly executionsStarted: Counter;
+  readonly executionsFinished: Counter;
+  readonly executionsRunning: Gauge;
+  readonly queueDepth: Gauge;
+  readonly stepDuration: Histogram;
+  readonly activeWatchers: Gauge;
+  readonly watcherPauses: Counter;
+  readonly requests: Counter;
+  readonly requestDuration: Histogram;
+  readonly #running = new Map<ExecutionMode, number>();
+  #pending = 0;
+
+  constructor() {
+    const r = this.registry;
+    this.executionsStarted = r.counter("wfx_executions_started_total", "Executions started on this node, by mode");
+    this.executionsFinished = r.counter("wfx_executions_finished_total", "Executions that ended on this node, by final status and mode");
+    this.executionsRunning = r.gauge("wfx_executions_running", "Executions running now, by mode", () => [...this.#running].map(([mode, n]) => [{ mode }, n]));
+    this.queueDepth = r.gauge("wfx_queue_depth", "Executions admitted but not yet running (status pending)", () => [[undefined, this.#pending]]);
+    this.stepDuration = r.histogram("wfx_step_duration_seconds", "Duration of step attempts, by final step status", DURATION_BUCKETS);
+    this.activeWatchers = r.gauge("wfx_active_watchers", "Open event streams (gRPC WatchExecution, SSE, watch_execution), by gateway");
+    this.watcherPauses = r.counter("wfx_watcher_pauses_total", "Times an event stream's consumer was full; the stream then catches up from the store instead of buffering");
+    this.requests = r.counter("wfx_requests_total", "Gateway requests, by gateway, method and outcome");
+    this.requestDuration = r.histogram("wfx_request_duration_seconds", "Gateway request handling time, by gateway", REQUEST_BUCKETS);
+  }
+
+  /** Returns the listener that keeps the execution's counters; call it with every event of the execution. */
+  track(mode: ExecutionMode): (event: ExecutionEvent, record: ExecutionRecord) => void {
+    this.executionsStarted.inc({ mode });
+    this.#pending++;
+    let started = false;
+    const stepStarts = new Map<string, number>();
+    return (event, record) => {
+      if (event.type === "execution.started" && !started) {
+        started = true;
+        this.#pending--;
+        this.#running.set(mode, (this.#running.get(mode) ?? 0) + 1);
+      } else if (event.type === "step.started" && event.step !== undefined) {
+        stepStarts.set(`${event.step}#${event.attempt ?? 1}`, event.time);
+      } else if (STEP_ENDS.has(event.type) && event.step !== undefined) {
+        const key = `${event.step}#${event.attempt ?? 1}`;
+        const begun = stepStarts.get(key);
+        if (begun !== undefined) {
+          this.stepDuration.observe((event.time - begun) / 1000, { status: event.type.slice(5) });
+          stepStarts.delete(key);
+        }
+      } else if (event.type.startsWith("execution.") && event.type !== "execution.progress" && event.type !== "execution.started") {
+        this.executionsFinished.inc({ status: record.status, mode });
+        if (started) this.#running.set(mode, (this.#running.get(mode) ?? 1) - 1);
+        else this.#pending--;
+      }
+    };
+  }
+
+  render(): string {
+    return this.registry.render();
+  }
+}
