@@ -10,7 +10,7 @@ import { GrpcGateway } from "./grpc/index.js";
 import { HttpGateway, LOOPBACK_HOSTNAMES } from "./http/index.js";
 import { mcpHttpEndpoint, type McpHttpEndpoint } from "./mcp/index.js";
 import { LocalNodeRegistry } from "./nodes/local-node-registry.js";
-import type { GatewayEndpoint } from "./nodes/node-registry.js";
+import type { GatewayEndpoint, NodeRegistry } from "./nodes/node-registry.js";
 import { Admission, Operations, WorkflowDirectory } from "./operations/index.js";
 import { VERSION } from "./version.js";
 
@@ -23,6 +23,11 @@ export interface GatewayNodeDeps {
   logger?: Logger;
   /** Where audit entries go; the node's logger (or --audit-log FILE) by default. */
   auditLogger?: Logger;
+  /**
+   * The registry list_nodes and WatchNodes read, given this node's own state (load, gateways, status) to publish; by
+   * default that local state alone. A cluster passes one that announces it and lists the other nodes too.
+   */
+  nodeRegistry?: (self: LocalNodeRegistry) => NodeRegistry;
 }
 
 /** One node: the runtime, the shared operations, and the HTTP (+MCP) and gRPC gateways in front of them. */
@@ -31,7 +36,10 @@ export class GatewayNode {
   readonly runtime: Runtime;
   readonly operations: Operations;
   readonly metrics: NodeMetrics;
+  /** This node's own entry: load, gateways and status are kept up to date here. */
   readonly registry: LocalNodeRegistry;
+  /** What list_nodes and WatchNodes answer from. */
+  readonly nodes: NodeRegistry;
   readonly logger: Logger;
   readonly audit: AuditLog;
   readonly tokens: TokenStore;
@@ -54,13 +62,14 @@ export class GatewayNode {
     this.audit = new AuditLog(deps.auditLogger ?? (options.auditLogFile ? createLogger({ destination: options.auditLogFile, name: "wfx-audit" }) : this.logger));
     this.metrics = new NodeMetrics();
     this.registry = new LocalNodeRegistry({ id: runtime.options.nodeId, tags: options.tags, capacity: options.maxConcurrentExecutions, version: VERSION });
+    this.nodes = deps.nodeRegistry?.(this.registry) ?? this.registry;
     const admission = new Admission(options.maxConcurrentExecutions, (running) => this.registry.setLoad(running));
     const sandboxDir = options.sandboxDir ?? join(options.dataDir ?? runtime.options.dataDir ?? resolveDataDir(), "inline");
     mkdirSync(sandboxDir, { recursive: true });
     this.operations = new Operations({
       runtime,
       workflows: new WorkflowDirectory(options.workflowDirs),
-      registry: this.registry,
+      registry: this.nodes,
       admission,
       metrics: this.metrics,
       audit: this.audit,
@@ -121,7 +130,7 @@ export class GatewayNode {
     }
     if (o.grpc) {
       this.#grpc = new GrpcGateway(
-        { operations: this.operations, tokens: this.tokens, registry: this.registry, metrics: this.metrics, logger: this.logger },
+        { operations: this.operations, tokens: this.tokens, registry: this.nodes, metrics: this.metrics, logger: this.logger },
         { host, port: o.grpcPort, maxMessageBytes: o.grpcMaxMessageBytes, tls },
       );
       this.grpcAddress = await this.#grpc.listen();

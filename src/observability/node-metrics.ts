@@ -22,7 +22,7 @@ export class NodeMetrics {
 
   constructor() {
     const r = this.registry;
-    this.executionsStarted = r.counter("wfx_executions_started_total", "Executions started on this node, by mode");
+    this.executionsStarted = r.counter("wfx_executions_started_total", "Executions that started running on this node, by mode");
     this.executionsFinished = r.counter("wfx_executions_finished_total", "Executions that ended on this node, by final status and mode");
     this.executionsRunning = r.gauge("wfx_executions_running", "Executions running now, by mode", () => [...this.#running].map(([mode, n]) => [{ mode }, n]));
     this.queueDepth = r.gauge("wfx_queue_depth", "Executions admitted but not yet running (status pending)", () => [[undefined, this.#pending]]);
@@ -33,16 +33,20 @@ export class NodeMetrics {
     this.requestDuration = r.histogram("wfx_request_duration_seconds", "Gateway request handling time, by gateway", REQUEST_BUCKETS);
   }
 
-  /** Returns the listener that keeps the execution's counters; call it with every event of the execution. */
-  track(mode: ExecutionMode): (event: ExecutionEvent, record: ExecutionRecord) => void {
-    this.executionsStarted.inc({ mode });
+  /**
+   * Starts counting an execution that is about to start: `onEvent` must see all its events; `abandon` undoes the count
+   * when the runtime refused to start it after all.
+   */
+  track(mode: ExecutionMode): { onEvent: (event: ExecutionEvent, record: ExecutionRecord) => void; abandon(): void } {
     this.#pending++;
     let started = false;
+    let ended = false;
     const stepStarts = new Map<string, number>();
-    return (event, record) => {
+    const onEvent = (event: ExecutionEvent, record: ExecutionRecord) => {
       if (event.type === "execution.started" && !started) {
         started = true;
         this.#pending--;
+        this.executionsStarted.inc({ mode });
         this.#running.set(mode, (this.#running.get(mode) ?? 0) + 1);
       } else if (event.type === "step.started" && event.step !== undefined) {
         stepStarts.set(`${event.step}#${event.attempt ?? 1}`, event.time);
@@ -53,12 +57,19 @@ export class NodeMetrics {
           this.stepDuration.observe((event.time - begun) / 1000, { status: event.type.slice(5) });
           stepStarts.delete(key);
         }
-      } else if (event.type.startsWith("execution.") && event.type !== "execution.progress" && event.type !== "execution.started") {
+      } else if (event.type.startsWith("execution.") && event.type !== "execution.progress" && event.type !== "execution.started" && !ended) {
+        ended = true;
         this.executionsFinished.inc({ status: record.status, mode });
         if (started) this.#running.set(mode, (this.#running.get(mode) ?? 1) - 1);
         else this.#pending--;
       }
     };
+    const abandon = () => {
+      if (started || ended) return;
+      ended = true;
+      this.#pending--;
+    };
+    return { onEvent, abandon };
   }
 
   render(): string {

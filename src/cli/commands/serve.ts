@@ -54,7 +54,9 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
   set("tlsCertFile", str(flags["tls-cert"]));
   set("tlsKeyFile", str(flags["tls-key"]));
   set("maxConcurrentExecutions", integer(flags, "max-concurrent", 1));
-  set("maxBodyBytes", integer(flags, "max-body-bytes", 1024));
+  const maxBytes = integer(flags, "max-body-bytes", 1024);
+  set("maxBodyBytes", maxBytes);
+  set("grpcMaxMessageBytes", maxBytes);
   set("nodeId", str(flags["node-id"]));
   set("auditLogFile", str(flags["audit-log"]));
   set("allowedHosts", flags["allowed-host"] as string[] | undefined);

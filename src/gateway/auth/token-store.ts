@@ -18,7 +18,8 @@ const TokenEntrySchema = z
   })
   .refine((t) => (t.token === undefined) !== (t.token_sha256 === undefined), { error: "give exactly one of token or token_sha256" });
 
-const TokenFileSchema = z.union([z.array(TokenEntrySchema), z.strictObject({ tokens: z.array(TokenEntrySchema) })]);
+const TokenListSchema = z.array(TokenEntrySchema);
+const TokenFileSchema = z.strictObject({ tokens: TokenListSchema });
 
 export type TokenEntry = z.infer<typeof TokenEntrySchema>;
 
@@ -39,11 +40,11 @@ export function parseTokens(text: string, origin: string): TokenEntry[] {
   } catch (error) {
     throw new GatewayError("WFX_TOKENS_INVALID", `${origin} is not valid YAML or JSON: ${(error as Error).message}`, { hint: "write a list of {id, token, scopes}" });
   }
-  const parsed = TokenFileSchema.safeParse(data);
+  const parsed = Array.isArray(data) ? TokenListSchema.safeParse(data) : TokenFileSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new GatewayError("WFX_TOKENS_INVALID", `${origin}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, {
-      hint: `each entry is {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?}`,
+      hint: `a list (or {tokens: [...]}) of {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?}`,
     });
   }
   const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.tokens;

@@ -1,5 +1,4 @@
 import * as grpc from "@grpc/grpc-js";
-import { WfxError } from "../../errors.js";
 import type { Principal, TokenStore } from "../auth/index.js";
 import { errorBody, errorStatus, type CallContext, type Operations } from "../operations/index.js";
 
@@ -41,8 +40,4 @@ export function callContext(call: AnyCall, principal: Principal): CallContext {
   const caller = new AbortController();
   call.on("cancelled", () => caller.abort());
   return { principal, gateway: "grpc", remote: remoteOf(call), signal: caller.signal, deadlineMs: deadlineMs(call) };
-}
-
-export function isWfxError(error: unknown): boolean {
-  return error instanceof WfxError;
 }

@@ -4,7 +4,8 @@ import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "../../observability/index.js";
 import { WfxError } from "../../errors.js";
 import { authenticate, callContext, toServiceError } from "./call-context.js";
-import { requestToArgs, UNARY_METHODS } from "./convert.js";
+import type { ExecutionEvent } from "../../engine/index.js";
+import { eventMessage, requestToArgs, UNARY_METHODS } from "./convert.js";
 import { loadDefinitions, SERVICE_NAME } from "./proto.js";
 import { watchExecution, watchNodes, type StreamDeps } from "./watch-streams.js";
 
@@ -17,6 +18,23 @@ export interface GrpcGatewayOptions {
 
 export interface GrpcGatewayDeps extends StreamDeps {
   logger: Logger;
+}
+
+/**
+ * A live event goes to every watcher of its execution as the same object; it is encoded once (the first time) and the
+ * bytes written to each stream, instead of converting and encoding it again per watcher.
+ */
+function withSharedEventEncoding(service: grpc.ServiceDefinition): { service: grpc.ServiceDefinition; encodeEvent: (event: ExecutionEvent) => Buffer } {
+  const watch = service["WatchExecution"]!;
+  const serialize = watch.responseSerialize as (value: unknown) => Buffer;
+  const encoded = new WeakMap<ExecutionEvent, Buffer>();
+  const encodeEvent = (event: ExecutionEvent): Buffer => {
+    let bytes = encoded.get(event);
+    if (bytes === undefined) encoded.set(event, (bytes = serialize(eventMessage(event))));
+    return bytes;
+  };
+  const responseSerialize = (value: unknown) => (Buffer.isBuffer(value) ? value : serialize(value));
+  return { service: { ...service, WatchExecution: { ...watch, responseSerialize } }, encodeEvent };
 }
 
 /** The gRPC service (proto/wfx/v1), plus grpc.health.v1 and server reflection. */
@@ -32,9 +50,11 @@ export class GrpcGateway {
       "grpc.max_receive_message_length": options.maxMessageBytes,
       "grpc.max_send_message_length": options.maxMessageBytes,
     });
-    const { packageDefinition, service } = loadDefinitions();
+    const { packageDefinition, service: loaded } = loadDefinitions();
+    const { service, encodeEvent } = withSharedEventEncoding(loaded);
+    const streamDeps: StreamDeps & { encodeEvent: typeof encodeEvent } = { ...deps, encodeEvent };
     const implementation: grpc.UntypedServiceImplementation = {
-      WatchExecution: (call: grpc.ServerWritableStream<Record<string, unknown>, unknown>) => void watchExecution(call, deps),
+      WatchExecution: (call: grpc.ServerWritableStream<Record<string, unknown>, unknown>) => void watchExecution(call, streamDeps),
       WatchNodes: (call: grpc.ServerWritableStream<Record<string, unknown>, unknown>) => watchNodes(call, deps),
     };
     for (const [rpc, { method, toMessage }] of Object.entries(UNARY_METHODS)) {

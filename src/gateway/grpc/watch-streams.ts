@@ -1,4 +1,5 @@
 import type * as grpc from "@grpc/grpc-js";
+import type { ExecutionEvent } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import type { TokenStore } from "../auth/index.js";
 import { requireScopes } from "../auth/index.js";
@@ -14,6 +15,8 @@ export interface StreamDeps {
   tokens: TokenStore;
   registry: NodeRegistry;
   metrics: NodeMetrics;
+  /** Encodes an event once for all watchers (see grpc-gateway.ts); plain conversion when absent. */
+  encodeEvent?: (event: ExecutionEvent) => Buffer | Record<string, unknown>;
 }
 
 /** WatchExecution: replay after `after_seq`, then live; a full client pauses the follower instead of queueing here. */
@@ -24,8 +27,9 @@ export async function watchExecution(call: Stream, deps: StreamDeps): Promise<vo
     const executionId = String(call.request["execution_id"] ?? "");
     const status = await deps.operations.call("check_execution_status", { execution_id: executionId }, ctx);
     if (status["status"] === "not_found") throw executionNotFound(executionId);
+    const encode = deps.encodeEvent ?? eventMessage;
     const follower = new ExecutionFollower(deps.operations.deps.runtime, executionId, Number(call.request["after_seq"] ?? 0), {
-      write: (event) => call.write(eventMessage(event)),
+      write: (event) => call.write(encode(event)),
       onDrain: (resume) => {
         deps.metrics.watcherPauses.inc({ gateway: "grpc" });
         call.once("drain", resume);

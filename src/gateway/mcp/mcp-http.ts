@@ -39,6 +39,27 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer 
   return Buffer.concat(chunks, size);
 }
 
+/** Protocol requests (initialize, tools/list, …) are audited here; tools/call is audited by the operation it runs. */
+function auditProtocolRequest(operations: Operations, principal: Principal, parsed: unknown, httpMethod: string | undefined): void {
+  const method = typeof parsed === "object" && parsed !== null ? (parsed as { method?: unknown }).method : undefined;
+  if (method === "tools/call") return;
+  operations.deps.audit.record({ gateway: "mcp", principal: principal.id, method: typeof method === "string" ? `mcp ${method}` : `mcp ${httpMethod ?? "?"}`, outcome: "ok", duration_ms: 0 });
+}
+
+const MODERN_REVISIONS: readonly string[] = ["2026-07-28"];
+
+/**
+ * Which era serves the request. The two common cases are decided from headers (a modern revision in
+ * MCP-Protocol-Version, or a 2025 session id); anything else goes through the SDK's own classification, which the
+ * modern path agrees with by construction (a modern header without the envelope is the modern path's -32602).
+ */
+async function isLegacy(req: IncomingMessage, parsed: unknown, maxRequestBodySize: number): Promise<boolean> {
+  const version = req.headers["mcp-protocol-version"];
+  if (typeof version === "string" && MODERN_REVISIONS.includes(version)) return false;
+  if (typeof req.headers["mcp-session-id"] === "string") return true;
+  return isLegacyRequest(await toWebRequest(req, parsed), parsed, { maxRequestBodySize });
+}
+
 /**
  * Streamable HTTP at one path, both protocol eras from one server factory (so they can never offer different tools):
  * 2026-07-28 requests are served statelessly by the SDK's handler, 2025-era clients get sessions (see LegacySessions).
@@ -62,9 +83,8 @@ export function mcpHttpEndpoint(operations: Operations, info: McpServerInfo, opt
         }
       }
       const authed = Object.assign(req, { auth: authInfoFor(principal) });
-      if (await isLegacyRequest(await toWebRequest(authed, parsed), parsed, { maxRequestBodySize: options.maxBodyBytes })) {
-        return legacy.handle(authed, res, principal, parsed);
-      }
+      auditProtocolRequest(operations, principal, parsed, req.method);
+      if (await isLegacy(authed, parsed, options.maxBodyBytes)) return legacy.handle(authed, res, principal, parsed);
       return serveModern(authed as Parameters<typeof serveModern>[0], res, parsed);
     },
     get sessions() {

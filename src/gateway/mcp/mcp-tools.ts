@@ -48,6 +48,21 @@ function eventListener(ctx: ServerContext): (event: ExecutionEvent, record: Exec
   };
 }
 
+/**
+ * Aborted when the client cancels the request or its HTTP connection goes away (a 2026-07-28 client cancels by
+ * disconnecting). Listeners are removed when the call ends: AbortSignal.any would leave them on long-lived signals.
+ */
+function callerSignal(ctx: ServerContext): { signal: AbortSignal; release(): void } {
+  const sources = [ctx.mcpReq.signal, ctx.http?.req?.signal].filter((s): s is AbortSignal => s !== undefined);
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  for (const source of sources) {
+    if (source.aborted) controller.abort();
+    else source.addEventListener("abort", abort, { once: true });
+  }
+  return { signal: controller.signal, release: () => sources.forEach((s) => s.removeEventListener("abort", abort)) };
+}
+
 function registerMethod(server: McpServer, spec: MethodSpec, operations: Operations, principal: Principal, gateway: string): void {
   server.registerTool(
     spec.name,
@@ -59,13 +74,14 @@ function registerMethod(server: McpServer, spec: MethodSpec, operations: Operati
       annotations: { title: spec.title, ...spec.annotations },
     },
     async (args: unknown, ctx: ServerContext): Promise<CallToolResult> => {
+      const caller = callerSignal(ctx);
       try {
-        const httpSignal = ctx.http?.req?.signal;
-        const signal = httpSignal === undefined ? ctx.mcpReq.signal : AbortSignal.any([ctx.mcpReq.signal, httpSignal]);
-        const result = await operations.call(spec.name, args, { principal, gateway, signal, onEvent: eventListener(ctx) });
+        const result = await operations.call(spec.name, args, { principal, gateway, signal: caller.signal, onEvent: eventListener(ctx) });
         return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
       } catch (error) {
         return toolError(error);
+      } finally {
+        caller.release();
       }
     },
   );

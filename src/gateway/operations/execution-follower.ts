@@ -118,7 +118,9 @@ export class ExecutionFollower {
         this.#behind = false;
         let events = this.#window.length > 0 && this.#window[0]!.seq === this.#last + 1 ? this.#window : undefined;
         this.#window = [];
-        if (events === undefined) {
+        // A window is only the start of what was missed: read the store again once it is delivered.
+        if (events !== undefined) this.#behind = true;
+        else {
           await this.#runtime.options.store.flush();
           events = await this.#runtime.options.store.getEvents(this.#executionId, this.#last);
           this.stats.storeReads++;

@@ -64,8 +64,9 @@ export class Executions {
       timeoutS = timeoutS === undefined ? left : Math.min(timeoutS, left);
     }
     const release = this.#admission.acquire();
-    const track = this.#metrics.track(request.mode);
+    const tracker = this.#metrics.track(request.mode);
     const caller = sync ? ctx.onEvent : undefined;
+    const track = tracker.onEvent;
     const onEvent = caller === undefined ? track : (event: ExecutionEvent, record: ExecutionRecord) => (track(event, record), caller(event, record));
     let started: ReturnType<Runtime["start"]>;
     try {
@@ -81,6 +82,7 @@ export class Executions {
       });
     } catch (error) {
       release();
+      tracker.abandon();
       throw error;
     }
     const { executionId, done } = started;

@@ -1,0 +1,56 @@
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import type { GenerateWorkflowRequest, GenerateWorkflowResult, WorkflowGenerator } from "../../src/generator/types.js";
+import { WFX } from "./cli.js";
+
+export type Era = "2026-07-28" | "2025-11-25";
+
+function client(era: Era): Client {
+  return new Client(
+    { name: `wfx-test-${era}`, version: "1.0.0" },
+    era === "2026-07-28" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {},
+  );
+}
+
+/** An MCP SDK client over Streamable HTTP speaking the given protocol revision. */
+export async function connectHttp(url: string, era: Era, token?: string): Promise<Client> {
+  const c = client(era);
+  const requestInit: RequestInit = token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } };
+  await c.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit }));
+  return c;
+}
+
+/** An MCP SDK client that spawns `wfx mcp --stdio`. */
+export async function connectStdio(era: Era, args: string[], env: Record<string, string> = {}): Promise<Client> {
+  const c = client(era);
+  const transport = new StdioClientTransport({ command: process.execPath, args: [WFX, "mcp", "--stdio", ...args], env: { ...(process.env as Record<string, string>), WFX_LOG_LEVEL: "warn", ...env }, stderr: "ignore" });
+  await c.connect(transport);
+  return c;
+}
+
+/** Structured content of a tool result, or a thrown error carrying the tool error's text. */
+export async function callJson(c: Client, name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const result = await c.callTool({ name, arguments: args });
+  if (result.isError) throw Object.assign(new Error(String((result.content[0] as { text?: string })?.text)), { structured: result.structuredContent });
+  return result.structuredContent as Record<string, unknown>;
+}
+
+/** A stand-in generator for gateway tests: the gateway only forwards to whatever WorkflowGenerator it is given. */
+export class FixedGenerator implements WorkflowGenerator {
+  readonly requests: GenerateWorkflowRequest[] = [];
+
+  async generate(request: GenerateWorkflowRequest): Promise<GenerateWorkflowResult> {
+    this.requests.push(request);
+    const name = request.workflow_name ?? "generated";
+    const config = { tools: [{ id: "scratch", type: "filesystem" }], workflows: { [name]: { description: request.workflow_description, steps: [{ id: "look", tool: "scratch", args: { op: "list" } }] } } };
+    return {
+      workflow_name: name,
+      workflow_config: config,
+      workflow_yaml: `# generated for: ${request.workflow_description}\n`,
+      validation_status: "valid",
+      validation_errors: [],
+      generator: "template",
+      message: "generated from a fixed template (test)",
+    };
+  }
+}
