@@ -43,6 +43,38 @@ function failed(spec: StepSpec, ctx: ActorContext<StepMessage>, error: unknown):
   else finish(spec, ctx, { type: "step_failed", slot: spec.slot, error });
 }
 
+/** What a step function gets; a class, so the hot path allocates one plain-shaped object per attempt. */
+class StepContext implements FunctionStepContext {
+  readonly attempt: number;
+  readonly executionId: string;
+  readonly stepId: string;
+  readonly item: unknown;
+  readonly index: number | undefined;
+  readonly #spec: StepSpec;
+  readonly #actor: ActorContext<StepMessage>;
+  readonly #parent: ActorRef<StepReport>;
+
+  constructor(spec: StepSpec, actor: ActorContext<StepMessage>, parent: ActorRef<StepReport>) {
+    this.attempt = actor.attempt;
+    this.executionId = spec.executionId;
+    this.stepId = spec.stepId;
+    this.item = spec.item;
+    this.index = spec.index;
+    this.#spec = spec;
+    this.#actor = actor;
+    this.#parent = parent;
+  }
+
+  /** Created on first use: most steps never look at it. */
+  get signal(): AbortSignal {
+    return this.#actor.signal;
+  }
+
+  progress(data: unknown): void {
+    this.#parent.tell({ type: "step_progress", slot: this.#spec.slot, data });
+  }
+}
+
 /** One attempt of one step per incarnation: a restart by the parent's supervision is a retry. */
 export function fromStep(spec: StepSpec): ActorLogic<null, StepMessage> {
   return {
@@ -50,16 +82,7 @@ export function fromStep(spec: StepSpec): ActorLogic<null, StepMessage> {
       const parent = ctx.parent as ActorRef<StepReport>;
       parent.tell({ type: "step_started", slot: spec.slot, attempt: ctx.attempt });
       if (spec.timeoutMs !== undefined) ctx.scheduleOnce(spec.timeoutMs, { type: "timeout" });
-      const stepCtx: FunctionStepContext = {
-        get signal() {
-          return ctx.signal;
-        },
-        attempt: ctx.attempt,
-        executionId: spec.executionId,
-        stepId: spec.stepId,
-        ...(spec.item === undefined ? {} : { item: spec.item, index: spec.index }),
-        progress: (data) => parent.tell({ type: "step_progress", slot: spec.slot, data }),
-      };
+      const stepCtx = new StepContext(spec, ctx, parent);
       try {
         const result = runAction(spec.action, spec.input, stepCtx, spec.services);
         if (isThenable(result)) {
