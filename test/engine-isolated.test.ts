@@ -3,16 +3,11 @@ import * as assert from "uvu/assert";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_ISOLATED_OPTIONS, MemoryExecutionStore, Runtime } from "../src/engine/index.js";
-import { copyFixture, eventually, loadSource, memoryRuntime } from "./helpers/engine-fixture.js";
+import { eventually, openEngineFixture } from "./helpers/engine-fixture.js";
 
-const fixture = copyFixture("engine");
-const source = await loadSource(join(fixture.dir, "workflows.yaml"));
-const runtime = memoryRuntime();
+const { fixture, source, runtime, close } = await openEngineFixture();
 
-test.after(async () => {
-  await runtime.close();
-  fixture.cleanup();
-});
+test.after(close);
 
 function isAlive(pid: number): boolean {
   try {

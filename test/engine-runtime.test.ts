@@ -2,16 +2,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
 import type { ExecutionEvent } from "../src/engine/index.js";
-import { copyFixture, eventually, loadSource, memoryRuntime } from "./helpers/engine-fixture.js";
+import { eventually, openEngineFixture } from "./helpers/engine-fixture.js";
 
-const fixture = copyFixture("engine");
-const source = await loadSource(join(fixture.dir, "workflows.yaml"));
-const runtime = memoryRuntime();
+const { fixture, source, runtime, close } = await openEngineFixture();
 
-test.after(async () => {
-  await runtime.close();
-  fixture.cleanup();
-});
+test.after(close);
 
 test("engine - linear workflow passes outputs along and returns the user step's output", async () => {
   const events: ExecutionEvent[] = [];

@@ -39,3 +39,19 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
     await sleep(10);
   }
 }
+
+/** The engine fixture copied to a temp dir, its workflows loaded, and a memory-store runtime; `close` undoes all of it. */
+export async function openEngineFixture(): Promise<{ fixture: { dir: string }; source: WorkflowSource; runtime: Runtime; close(): Promise<void> }> {
+  const fixture = copyFixture("engine");
+  const source = await loadSource(join(fixture.dir, "workflows.yaml"));
+  const runtime = memoryRuntime();
+  return {
+    fixture,
+    source,
+    runtime,
+    async close() {
+      await runtime.close();
+      fixture.cleanup();
+    },
+  };
+}
