@@ -89,6 +89,13 @@ test("engine - for_each fans out and keeps the order of its items", async () => 
   assert.is(events.filter((e) => e.type === "step.progress" && e.step === "doubled").length, 5);
 });
 
+test("engine - a step reports progress through its context, destructured or not", async () => {
+  const events: ExecutionEvent[] = [];
+  const record = await runtime.execute({ source, workflowName: "progress", onEvent: (e) => events.push(e) });
+  assert.is(record.status, "completed", JSON.stringify(record.error));
+  assert.equal(events.filter((e) => e.type === "step.progress").map((e) => e.data), [{ i: 0 }, { i: 1 }, { i: 2 }]);
+});
+
 test("engine - when: false skips a step and later steps still run", async () => {
   const skipped = await runtime.execute({ source, workflowName: "conditional", input: { run: false } });
   assert.equal(skipped.steps.map((s) => s.status), ["skipped", "completed"]);

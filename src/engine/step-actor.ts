@@ -70,8 +70,9 @@ class StepContext implements FunctionStepContext {
     return this.#actor.signal;
   }
 
-  progress(data: unknown): void {
-    this.#parent.tell({ type: "step_progress", slot: this.#spec.slot, data });
+  /** A getter handing out a bound function: step functions destructure it (`{ progress }`). */
+  get progress(): (data: unknown) => void {
+    return (data) => this.#parent.tell({ type: "step_progress", slot: this.#spec.slot, data });
   }
 }
 
