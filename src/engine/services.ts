@@ -6,7 +6,7 @@ import { EngineError } from "./errors.js";
 import { fromExecution } from "./execution-supervisor.js";
 import { compilePlan, type ExecutionPlan } from "./plan.js";
 import { loadFunction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
-import type { ExecutionEvent } from "./types.js";
+import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "./types.js";
 
 export interface ServiceDeps {
   system: ActorSystem;
@@ -49,7 +49,6 @@ function toolOf(plan: ExecutionPlan, toolId: string, deps: ServiceDeps): Tool {
   return tool;
 }
 
-const FAILED_END = new Set(["execution.failed", "execution.timeout", "execution.cancelled"]);
 
 /** The services steps of `plan` use: function modules, tools of the plan's file, and sub-workflows run as child supervisors. */
 export function servicesFor(plan: ExecutionPlan, deps: ServiceDeps): StepServices {
@@ -82,7 +81,7 @@ function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unkn
       tell(event: ExecutionEvent) {
         const data = event.data as { result?: unknown; error?: { code: `WFX_${string}`; message: string; hint?: string } } | undefined;
         if (event.type === "execution.completed") resolve(data?.result);
-        else if (FAILED_END.has(event.type)) {
+        else if (TERMINAL_EVENT_TYPES.has(event.type)) {
           const error = data?.error;
           reject(new EngineError(error?.code ?? "WFX_SUBWORKFLOW_FAILED", `sub-workflow '${workflowName}': ${error?.message ?? event.type}`, { ...(error?.hint === undefined ? {} : { hint: error.hint }) }));
         } else if (event.type !== "execution.progress" && event.type !== "execution.started") {

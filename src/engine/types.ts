@@ -68,6 +68,9 @@ export type ExecutionEventType =
   | "step.skipped"
   | "step.progress";
 
+/** The events that end an execution; exactly one of them is its last event. */
+export const TERMINAL_EVENT_TYPES: ReadonlySet<ExecutionEventType> = new Set(["execution.completed", "execution.failed", "execution.timeout", "execution.cancelled"]);
+
 export interface ExecutionEvent {
   execution_id: string;
   /** 1, 2, 3 … per execution, so a watcher can resume after the last one it saw. */

@@ -2,13 +2,12 @@ import { createActorSystem, type ActorRef } from "../../actors/index.js";
 import { defaultToolRegistry } from "../../tools/index.js";
 import { fromExecution } from "../execution-supervisor.js";
 import { planFor, servicesFor } from "../services.js";
-import type { ExecutionEvent } from "../types.js";
+import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../types.js";
 import { IpcTransport } from "./ipc-transport.js";
 import { isolatedSystemId, type ToChild, type ToParent } from "./protocol.js";
 
 /** Entry point of an isolated process: waits (warm) for one execute order, runs it, reports over IPC, exits. */
 
-const TERMINAL_EVENTS = new Set(["execution.completed", "execution.failed", "execution.timeout", "execution.cancelled"]);
 const system = createActorSystem({ id: isolatedSystemId(process.pid) });
 const toParent = new IpcTransport(process);
 let busy = false;
@@ -35,7 +34,7 @@ process.on("message", (message: ToChild) => {
     address: remote.address,
     tell(event) {
       remote.tell(event);
-      if (TERMINAL_EVENTS.has(event.type)) exitWhenSent();
+      if (TERMINAL_EVENT_TYPES.has(event.type)) exitWhenSent();
     },
   };
   const plan = planFor(message.file, message.workflowName, message.filePath);

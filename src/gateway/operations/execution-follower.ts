@@ -1,4 +1,4 @@
-import type { ExecutionEvent, ExecutionRecord, Runtime } from "../../engine/index.js";
+import { TERMINAL_EVENT_TYPES, type ExecutionEvent, type ExecutionRecord, type Runtime } from "../../engine/index.js";
 import { GatewayError } from "../errors.js";
 
 /** Where followed events go. `write` returns false when the consumer is full; `onDrain` is called once it has room again. */
@@ -14,7 +14,6 @@ export interface FollowStats {
   storeReads: number;
 }
 
-const TERMINAL_EVENTS = new Set(["execution.completed", "execution.failed", "execution.timeout", "execution.cancelled"]);
 /** Events read from the store and kept for the next drain; the store has no ranged read, so this bounds re-reads. */
 const WINDOW = 512;
 
@@ -93,7 +92,7 @@ export class ExecutionFollower {
     this.#last = event.seq;
     this.stats.delivered++;
     const ok = this.#sink.write(event);
-    if (TERMINAL_EVENTS.has(event.type)) {
+    if (TERMINAL_EVENT_TYPES.has(event.type)) {
       this.#end(undefined);
       return;
     }

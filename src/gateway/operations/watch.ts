@@ -1,11 +1,10 @@
-import type { ExecutionEvent } from "../../engine/index.js";
+import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../../engine/index.js";
 import { eventAnswer, statusMessage } from "./answers.js";
 import { ExecutionFollower, executionNotFound } from "./execution-follower.js";
 import type { Executions } from "./executions.js";
 import type { CallContext, OperationDeps } from "./operations.js";
 import type { WatchExecutionAnswer, WatchExecutionArgs } from "./schemas.js";
 
-const TERMINAL_EVENTS = new Set(["execution.completed", "execution.failed", "execution.timeout", "execution.cancelled"]);
 
 /**
  * `watch_execution`: the events after `after_seq` if there are any, else the next ones as soon as they happen (events of
@@ -22,7 +21,7 @@ export async function watchExecution(deps: OperationDeps, executions: Executions
   }
   const final = (await executions.status(args.execution_id, ctx.principal)) ?? record;
   const lastSeq = events.at(-1)?.seq ?? args.after_seq;
-  const done = events.some((e) => TERMINAL_EVENTS.has(e.type)) || (executions.isFinal(final) && events.length === 0);
+  const done = events.some((e) => TERMINAL_EVENT_TYPES.has(e.type)) || (executions.isFinal(final) && events.length === 0);
   return {
     execution_id: args.execution_id,
     status: final.status,
