@@ -156,6 +156,8 @@ test("engine - an aborted caller signal cancels a sync execution", async () => {
 test("engine - unknown ids: status is undefined and cancel says not_found", async () => {
   assert.is(await runtime.status("no-such-id"), undefined);
   assert.is((await runtime.cancel("no-such-id")).status, "not_found");
+  const watching = await runtime.watch("no-such-id", 0, () => assert.unreachable("no events for an unknown id")).catch((error: unknown) => error);
+  assert.is((watching as { code?: string }).code, "WFX_EXECUTION_NOT_FOUND");
 });
 
 test("engine - watch replays past events from a sequence number, then follows live", async () => {

@@ -3,6 +3,7 @@ import { createActorSystem, type ActorRef, type ActorSystem } from "../actors/in
 import { adjustWorkflowFile, type WorkflowFile } from "../config/index.js";
 import { endpointsFor } from "../agents/index.js";
 import { toErrorInfo } from "../errors.js";
+import { ExecutionFollower } from "./execution-follower.js";
 import { EngineError } from "./errors.js";
 import { fromExecution, type SupervisorMessage } from "./execution-supervisor.js";
 import { ExecutionRecorder, type EventListener } from "./recorder.js";
@@ -151,31 +152,14 @@ export class Runtime {
     return { execution_id: executionId, status: final?.status ?? record.status, cancelled: false, message: final ? `Execution ended: ${final.status}` : "The process running this execution did not answer; it may have died" };
   }
 
-  /** Past events after `afterSeq`, then live ones until the end; `listener` returns nothing and is called in order. */
-  async watch(executionId: string, afterSeq: number, listener: (event: ExecutionEvent) => void, signal?: AbortSignal): Promise<ExecutionRecord | undefined> {
-    let last = afterSeq;
-    const deliver = (event: ExecutionEvent) => {
-      if (event.seq <= last) return;
-      last = event.seq;
-      listener(event);
-    };
-    const buffered: ExecutionEvent[] = [];
-    const stop = this.recorder.listen(executionId, (event) => buffered.push(event));
-    await this.options.store.flush();
-    for (const event of await this.options.store.getEvents(executionId, afterSeq)) deliver(event);
-    if (!stop) return this.status(executionId);
-    stop();
-    for (const event of buffered) deliver(event);
-    if (!this.recorder.isLive(executionId)) return this.status(executionId);
-    const unlisten = this.recorder.listen(executionId, deliver)!;
-    const onAbort = () => unlisten();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      return await this.recorder.whenDone(executionId);
-    } finally {
-      unlisten();
-      signal?.removeEventListener("abort", onAbort);
-    }
+  /**
+   * Past events after `afterSeq`, then live ones until the end, in order and without gaps; resolves with the final
+   * record (or the current one if `signal` stops it first). A listener that cannot keep up should use ExecutionFollower
+   * with a sink that says when it is full. Rejects with WFX_EXECUTION_NOT_FOUND for an unknown id.
+   */
+  watch(executionId: string, afterSeq: number, listener: (event: ExecutionEvent) => void, signal?: AbortSignal): Promise<ExecutionRecord | undefined> {
+    const sink = { write: (event: ExecutionEvent) => (listener(event), true), onDrain: () => {} };
+    return new ExecutionFollower(this, executionId, afterSeq, sink).run(signal);
   }
 
   /** Cancels what still runs here (so no record is left `running` forever), then closes the store. */

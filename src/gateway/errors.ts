@@ -8,7 +8,6 @@ export const GATEWAY_ERROR_CODES = {
   WFX_BUSY: "the node already runs as many executions as it allows; retry later or elsewhere",
   WFX_SHUTTING_DOWN: "the node is draining for shutdown and accepts no new executions",
   WFX_UNKNOWN_WORKFLOW: "no workflow of that name in the node's workflow directories",
-  WFX_EXECUTION_NOT_FOUND: "no execution with that id on this node",
   WFX_GENERATION_UNAVAILABLE: "this node has no workflow generator configured",
   WFX_GENERATION_INVALID: "the generator produced a workflow that does not validate",
   WFX_PAYLOAD_TOO_LARGE: "the request body or message is larger than the configured cap",

@@ -1,9 +1,9 @@
 import type * as grpc from "@grpc/grpc-js";
-import type { ExecutionEvent } from "../../engine/index.js";
+import { executionNotFound, ExecutionFollower, type ExecutionEvent } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import type { TokenStore } from "../auth/index.js";
 import { requireScopes } from "../auth/index.js";
-import { executionNotFound, ExecutionFollower, type Operations } from "../operations/index.js";
+import type { Operations } from "../operations/index.js";
 import type { NodeRegistry } from "../nodes/node-registry.js";
 import { authenticate, callContext, toServiceError } from "./call-context.js";
 import { eventMessage, nodeEventMessage } from "./convert.js";

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ExecutionEvent } from "../../engine/index.js";
+import { ExecutionFollower, type ExecutionEvent } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
-import { eventAnswer, executionAnswer, ExecutionFollower, statusMessage, type CallContext, type Operations } from "../operations/index.js";
+import { eventAnswer, executionAnswer, statusMessage, type CallContext, type Operations } from "../operations/index.js";
 import { sendError, sendJson } from "./respond.js";
 
 const HEARTBEAT_MS = 15_000;

@@ -2,7 +2,6 @@ export { Admission } from "./admission.js";
 export { executionAnswer, eventAnswer, notFoundAnswer, statusMessage } from "./answers.js";
 export { argumentSpec, expectedOf, parseArguments, type ArgumentSpec } from "./arguments.js";
 export { errorBody, errorStatus, type ErrorStatus, type GrpcStatusName } from "./error-status.js";
-export { ExecutionFollower, executionNotFound, type EventSink, type FollowStats } from "./execution-follower.js";
 export { METHOD_NAMES, METHODS, METHODS_BY_NAME, type MethodAnnotations, type MethodName, type MethodSpec } from "./method-catalog.js";
 export { Operations, type CallContext, type OperationDeps } from "./operations.js";
 export { WorkflowDirectory } from "./workflow-directory.js";

@@ -1,6 +1,5 @@
-import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../../engine/index.js";
+import { ExecutionFollower, executionNotFound, TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../../engine/index.js";
 import { eventAnswer, statusMessage } from "./answers.js";
-import { ExecutionFollower, executionNotFound } from "./execution-follower.js";
 import type { Executions } from "./executions.js";
 import type { CallContext, OperationDeps } from "./operations.js";
 import type { WatchExecutionAnswer, WatchExecutionArgs } from "./schemas.js";

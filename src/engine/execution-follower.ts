@@ -1,5 +1,6 @@
-import { TERMINAL_EVENT_TYPES, type ExecutionEvent, type ExecutionRecord, type Runtime } from "../../engine/index.js";
-import { GatewayError } from "../errors.js";
+import { EngineError } from "./errors.js";
+import type { Runtime } from "./runtime.js";
+import { TERMINAL_EVENT_TYPES, type ExecutionEvent, type ExecutionRecord } from "./types.js";
 
 /** Where followed events go. `write` returns false when the consumer is full; `onDrain` is called once it has room again. */
 export interface EventSink {
@@ -17,8 +18,8 @@ export interface FollowStats {
 /** Events read from the store and kept for the next drain; the store has no ranged read, so this bounds re-reads. */
 const WINDOW = 512;
 
-export function executionNotFound(executionId: string): GatewayError {
-  return new GatewayError("WFX_EXECUTION_NOT_FOUND", `no execution with id ${executionId}`, { hint: "ids come from execute_workflow; records older than the retention period are pruned" });
+export function executionNotFound(executionId: string): EngineError {
+  return new EngineError("WFX_EXECUTION_NOT_FOUND", `no execution with id ${executionId}`, { hint: "ids come from execute_workflow; records older than the retention period are pruned" });
 }
 
 /**
