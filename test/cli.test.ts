@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { copyFixture, eventually } from "./helpers/engine-fixture.js";
+import { EmbeddedExecutionStore, Runtime, type ExecutionEvent } from "../src/engine/index.js";
 import { wfx } from "./helpers/cli.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "wfx-cli-data-"));
@@ -132,6 +133,26 @@ test("cli - async run returns an id at once; status and cancel work from other p
   const record = JSON.parse(status.stdout);
   assert.is(record.status, "cancelled");
   assert.is(record.steps[0].status, "cancelled");
+});
+
+test("cli - another process sharing the data dir follows a background run live, to its end", async () => {
+  const report = join(fixture.dir, "cli-follow.json");
+  const started = await wfx(["run", workflows, "--workflow", "hang", "--mode", "async", "--input", JSON.stringify({ report, ms: 1500 })], { dataDir });
+  assert.is(started.code, 0, started.stderr);
+  const id = started.stdout.trim();
+  const runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), dataDir });
+  try {
+    await eventually(async () => ((await runtime.status(id))?.status === "running" ? true : undefined), 10_000, "the background run started");
+    const seen: ExecutionEvent[] = [];
+    const final = await runtime.watch(id, 0, (event) => seen.push(event));
+    assert.is(final!.status, "completed");
+    assert.is(final!.result, "not cancelled");
+    assert.equal(seen.map((e) => e.seq), seen.map((_, i) => i + 1), "every event once, in order");
+    assert.equal([seen[0]!.type, seen.at(-1)!.type], ["execution.started", "execution.completed"]);
+    assert.ok(seen.some((e) => e.type === "step.completed" && e.step === "hang"));
+  } finally {
+    await runtime.close();
+  }
 });
 
 test("cli - status of an unknown id exits 5", async () => {

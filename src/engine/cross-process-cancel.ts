@@ -1,19 +1,11 @@
 import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isProcessAlive } from "./process-alive.js";
 import { TERMINAL_STATUSES, type ExecutionRecord } from "./types.js";
 
 const SIGNAL = "SIGUSR2";
 const POLL_MS = 50;
 const ANSWER_WITHIN_MS = 10_000;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Lets `wfx cancel ID` in one terminal stop an execution that a `wfx run --mode async` background process owns:
@@ -60,7 +52,7 @@ export class CrossProcessCancel {
 
   /** Asks the owner to cancel and waits for the record to end; undefined when the owner is gone or silent. */
   async request(executionId: string, record: ExecutionRecord, reread: () => Promise<ExecutionRecord | undefined>): Promise<ExecutionRecord | undefined> {
-    if (record.pid === undefined || !isAlive(record.pid)) return undefined;
+    if (record.pid === undefined || !isProcessAlive(record.pid)) return undefined;
     mkdirSync(this.#dir, { recursive: true });
     writeFileSync(join(this.#dir, executionId), String(process.pid));
     process.kill(record.pid, SIGNAL);
@@ -69,7 +61,7 @@ export class CrossProcessCancel {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       const latest = await reread();
       if (latest && TERMINAL_STATUSES.has(latest.status)) return latest;
-      if (!isAlive(record.pid)) return latest;
+      if (!isProcessAlive(record.pid)) return latest;
     }
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { EngineError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
-import { TERMINAL_EVENT_TYPES, type ExecutionEvent, type ExecutionRecord } from "./types.js";
+import { isProcessAlive } from "./process-alive.js";
+import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord } from "./types.js";
 
 /** Where followed events go. `write` returns false when the consumer is full; `onDrain` is called once it has room again. */
 export interface EventSink {
@@ -17,6 +18,8 @@ export interface FollowStats {
 
 /** Events read from the store and kept for the next drain; the store has no ranged read, so this bounds re-reads. */
 const WINDOW = 512;
+/** How often an execution that another process on this machine runs (a CLI background run sharing the data dir) is re-read. */
+const POLL_MS = 100;
 
 export function executionNotFound(executionId: string): EngineError {
   return new EngineError("WFX_EXECUTION_NOT_FOUND", `no execution with id ${executionId}`, { hint: "ids come from execute_workflow; records older than the retention period are pruned" });
@@ -25,7 +28,8 @@ export function executionNotFound(executionId: string): EngineError {
 /**
  * Replays an execution's events after `afterSeq`, then follows it live until it ends. Live events go straight to the
  * sink; when the sink is full the follower stops taking them and, once drained, reads what it missed from the store.
- * So a slow consumer costs the node nothing but a sequence number, however many events it falls behind.
+ * So a slow consumer costs the node nothing but a sequence number, however many events it falls behind. An execution
+ * that another live process runs is followed by re-reading the store until it ends.
  */
 export class ExecutionFollower {
   readonly stats: FollowStats = { delivered: 0, pauses: 0, storeReads: 0 };
@@ -39,6 +43,8 @@ export class ExecutionFollower {
   #finished = false;
   #unlisten: (() => void) | undefined;
   #window: ExecutionEvent[] = [];
+  #poll: NodeJS.Timeout | undefined;
+  #finalRead = false;
   #finish!: (record: ExecutionRecord | undefined) => void;
   #fail!: (error: unknown) => void;
 
@@ -135,13 +141,32 @@ export class ExecutionFollower {
           if (events[i]!.seq > this.#last) this.#deliver(events[i]!);
         }
       } while (this.#behind && !this.#paused && !this.#finished);
-      if (!this.#finished && !this.#paused && this.#unlisten === undefined) this.#end(await this.#runtime.status(this.#executionId));
+      if (!this.#finished && !this.#paused && this.#unlisten === undefined) await this.#notLiveHere();
     } catch (error) {
       this.#stop();
       this.#fail(error);
     } finally {
       this.#catchingUp = false;
     }
+  }
+
+  /** Caught up on an execution this process does not run: re-read it while its process lives, then once more at its end. */
+  async #notLiveHere(): Promise<void> {
+    const record = await this.#runtime.status(this.#executionId);
+    if (this.#finished) return;
+    const ended = record === undefined || TERMINAL_STATUSES.has(record.status);
+    const runsElsewhere = record?.pid !== undefined && record.pid !== process.pid && isProcessAlive(record.pid);
+    if (!ended && runsElsewhere) {
+      this.#poll = setTimeout(() => void this.#catchUp(), POLL_MS);
+      return;
+    }
+    // Its end may have been written after the last read: one more read delivers the terminal event if it is there.
+    if (ended && !this.#finalRead) {
+      this.#finalRead = true;
+      this.#poll = setTimeout(() => void this.#catchUp(), 0);
+      return;
+    }
+    this.#end(record);
   }
 
   #end(record: ExecutionRecord | undefined): void {
@@ -156,6 +181,7 @@ export class ExecutionFollower {
 
   #stop(): void {
     this.#finished = true;
+    clearTimeout(this.#poll);
     this.#unlisten?.();
     this.#unlisten = undefined;
   }
