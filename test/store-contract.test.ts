@@ -4,22 +4,8 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { EmbeddedExecutionStore, MemoryExecutionStore } from "../src/engine/store/index.js";
-import type { ExecutionEvent, ExecutionRecord, ExecutionStatus, ExecutionStore } from "../src/engine/types.js";
-
-function record(id: string, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
-  return {
-    execution_id: id,
-    workflow_name: "wf",
-    execution_mode: "async",
-    status: "running",
-    start_time: 1_700_000_000,
-    elapsed_time: 0,
-    progress: { completed_steps: 0, total_steps: 2, current: ["a"], message: "Processing step 1 of 2" },
-    steps: [{ id: "a", status: "running", attempts: 1, node: "n1" }],
-    node: "n1",
-    ...overrides,
-  };
-}
+import type { ExecutionEvent, ExecutionStatus, ExecutionStore } from "../src/engine/types.js";
+import { runningRecord } from "./helpers/store-records.js";
 
 function event(id: string, seq: number, type: ExecutionEvent["type"] = "step.progress"): ExecutionEvent {
   return { execution_id: id, seq, type, time: 1_700_000_000_000 + seq, data: { n: seq } };
@@ -37,14 +23,14 @@ function storeContract(name: string, openStore: () => Promise<{ store: Execution
   });
 
   test(`store - ${name} returns what was put, and undefined for unknown ids`, async ({ store }) => {
-    store.putRecord(record("e1", { input: { file: "a.txt" } }));
-    assert.equal(await store.getRecord("e1"), record("e1", { input: { file: "a.txt" } }));
+    store.putRecord(runningRecord("e1", { input: { file: "a.txt" } }));
+    assert.equal(await store.getRecord("e1"), runningRecord("e1", { input: { file: "a.txt" } }));
     assert.is(await store.getRecord("nope"), undefined);
   });
 
   test(`store - ${name} keeps the latest version of a record`, async ({ store }) => {
-    store.putRecord(record("e1"));
-    store.putRecord(record("e1", { status: "completed", end_time: 1_700_000_010, elapsed_time: 10, result: [1, 2] }));
+    store.putRecord(runningRecord("e1"));
+    store.putRecord(runningRecord("e1", { status: "completed", end_time: 1_700_000_010, elapsed_time: 10, result: [1, 2] }));
     const got = await store.getRecord("e1");
     assert.is(got?.status, "completed");
     assert.equal(got?.result, [1, 2]);
@@ -52,7 +38,7 @@ function storeContract(name: string, openStore: () => Promise<{ store: Execution
   });
 
   test(`store - ${name} stores a copy: later mutation of the caller's object changes nothing`, async ({ store }) => {
-    const mutable = record("e1");
+    const mutable = runningRecord("e1");
     store.putRecord(mutable);
     mutable.status = "failed";
     mutable.steps[0]!.attempts = 99;
@@ -76,7 +62,7 @@ function storeContract(name: string, openStore: () => Promise<{ store: Execution
   test(`store - ${name} lists newest first, filtered by status and workflow, limited`, async ({ store }) => {
     const statuses: ExecutionStatus[] = ["running", "completed", "failed", "completed"];
     statuses.forEach((status, i) =>
-      store.putRecord(record(`e${i}`, { status, start_time: 1_700_000_000 + i, workflow_name: i % 2 === 0 ? "even" : "odd" })),
+      store.putRecord(runningRecord(`e${i}`, { status, start_time: 1_700_000_000 + i, workflow_name: i % 2 === 0 ? "even" : "odd" })),
     );
     assert.equal((await store.listRecords()).map((r) => r.execution_id), ["e3", "e2", "e1", "e0"]);
     assert.equal((await store.listRecords({ status: "completed" })).map((r) => r.execution_id), ["e3", "e1"]);
@@ -87,11 +73,11 @@ function storeContract(name: string, openStore: () => Promise<{ store: Execution
   });
 
   test(`store - ${name} flush and close resolve, and writes after close are refused`, async ({ store }) => {
-    store.putRecord(record("e1"));
+    store.putRecord(runningRecord("e1"));
     await store.flush();
     await store.close();
     try {
-      store.putRecord(record("e2"));
+      store.putRecord(runningRecord("e2"));
       assert.unreachable("putRecord after close must throw");
     } catch (err) {
       assert.is((err as { code?: string }).code, "WFX_STORE_CLOSED");

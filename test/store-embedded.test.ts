@@ -6,25 +6,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { EmbeddedExecutionStore, resolveDataDir } from "../src/engine/store/index.js";
-import type { ExecutionEvent, ExecutionRecord } from "../src/engine/types.js";
+import type { ExecutionEvent } from "../src/engine/types.js";
+import { runningRecord } from "./helpers/store-records.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const STORE_MODULE = new URL("../src/engine/store/index.js", import.meta.url).href;
-
-function record(id: string, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
-  return {
-    execution_id: id,
-    workflow_name: "wf",
-    execution_mode: "async",
-    status: "running",
-    start_time: Date.now() / 1000,
-    elapsed_time: 0,
-    progress: { completed_steps: 0, total_steps: 3, current: [], message: "Waiting to start" },
-    steps: [],
-    node: "n1",
-    ...overrides,
-  };
-}
 
 function event(id: string, seq: number): ExecutionEvent {
   return { execution_id: id, seq, type: "step.completed", time: Date.now(), step: `s${seq}` };
@@ -58,10 +44,10 @@ test.after.each(async (ctx) => {
 
 test("store - reopening after close reads back records and events (restart)", async ({ dir }) => {
   const first = await EmbeddedExecutionStore.open({ dataDir: dir });
-  first.putRecord(record("a"));
+  first.putRecord(runningRecord("a"));
   for (let seq = 1; seq <= 4; seq++) first.appendEvent(event("a", seq));
-  first.putRecord(record("a", { status: "completed", end_time: Date.now() / 1000, result: { ok: true } }));
-  first.putRecord(record("b", { workflow_name: "other" }));
+  first.putRecord(runningRecord("a", { status: "completed", end_time: Date.now() / 1000, result: { ok: true } }));
+  first.putRecord(runningRecord("b", { workflow_name: "other" }));
   await first.close();
 
   const second = await EmbeddedExecutionStore.open({ dataDir: dir });
@@ -90,14 +76,14 @@ test("store - getEvents(afterSeq) resumes from memory and from disk alike", asyn
 
 test("store - a second store on the same dir sees the first one's flushed writes while it keeps writing", async ({ dir }) => {
   const writer = await EmbeddedExecutionStore.open({ dataDir: dir });
-  writer.putRecord(record("a"));
+  writer.putRecord(runningRecord("a"));
   writer.appendEvent(event("a", 1));
   await writer.flush();
   const reader = await EmbeddedExecutionStore.open({ dataDir: dir });
   assert.is((await reader.getRecord("a"))?.status, "running");
-  writer.putRecord(record("a", { status: "completed", end_time: Date.now() / 1000 }));
+  writer.putRecord(runningRecord("a", { status: "completed", end_time: Date.now() / 1000 }));
   writer.appendEvent(event("a", 2));
-  writer.putRecord(record("b"));
+  writer.putRecord(runningRecord("b"));
   await writer.flush();
   assert.is((await reader.getRecord("a"))?.status, "completed");
   assert.equal((await reader.getEvents("a")).map((e) => e.seq), [1, 2]);
@@ -108,7 +94,7 @@ test("store - a second store on the same dir sees the first one's flushed writes
 test("store - writes reach the file within the flush interval without an explicit flush", async ({ dir }) => {
   const writer = await EmbeddedExecutionStore.open({ dataDir: dir, flushIntervalMs: 5 });
   const reader = await EmbeddedExecutionStore.open({ dataDir: dir, readOnly: true });
-  writer.putRecord(record("a"));
+  writer.putRecord(runningRecord("a"));
   await sleep(60);
   assert.is((await reader.getRecord("a"))?.execution_id, "a");
   await Promise.all([writer.close(), reader.close()]);
@@ -153,7 +139,7 @@ test("store - a process that exits without flushing still leaves its buffered wr
 
 test("store - a torn trailing line is ignored and the previous version of the record is returned", async ({ dir }) => {
   const writer = await EmbeddedExecutionStore.open({ dataDir: dir });
-  writer.putRecord(record("t", { status: "running", elapsed_time: 1 }));
+  writer.putRecord(runningRecord("t", { status: "running", elapsed_time: 1 }));
   writer.appendEvent(event("t", 1));
   await writer.close();
   const [segment] = await journalFiles(dir);
@@ -178,7 +164,7 @@ test("store - ids with quotes, backslashes and non-ASCII text read back from the
   const ids = ['q"uote', "back\\slash", "\u00e9t\u00e9-\u2028-\ud83d\ude80", "plain"];
   const writer = await EmbeddedExecutionStore.open({ dataDir: dir });
   for (const id of ids) {
-    writer.putRecord(record(id, { result: `out of ${id}\n` }));
+    writer.putRecord(runningRecord(id, { result: `out of ${id}\n` }));
     writer.appendEvent(event(id, 1));
     writer.appendEvent({ seq: 2, execution_id: id, type: "step.progress", time: 1 });
   }
@@ -194,10 +180,10 @@ test("store - ids with quotes, backslashes and non-ASCII text read back from the
 test("store - retention drops old finished executions and keeps running and recent ones", async ({ dir }) => {
   const now = Date.now();
   const writer = await EmbeddedExecutionStore.open({ dataDir: dir });
-  writer.putRecord(record("old-done", { status: "completed", start_time: (now - 10 * DAY_MS) / 1000, end_time: (now - 9 * DAY_MS) / 1000 }));
+  writer.putRecord(runningRecord("old-done", { status: "completed", start_time: (now - 10 * DAY_MS) / 1000, end_time: (now - 9 * DAY_MS) / 1000 }));
   writer.appendEvent(event("old-done", 1));
-  writer.putRecord(record("old-running", { start_time: (now - 10 * DAY_MS) / 1000 }));
-  writer.putRecord(record("recent-failed", { status: "failed", end_time: (now - 60_000) / 1000 }));
+  writer.putRecord(runningRecord("old-running", { start_time: (now - 10 * DAY_MS) / 1000 }));
+  writer.putRecord(runningRecord("recent-failed", { status: "failed", end_time: (now - 60_000) / 1000 }));
   writer.appendEvent(event("recent-failed", 1));
   await writer.close();
 
@@ -223,7 +209,7 @@ test("store - retention drops old finished executions and keeps running and rece
 test("store - segments rotate at the size limit and every segment is read back", async ({ dir }) => {
   const writer = await EmbeddedExecutionStore.open({ dataDir: dir, maxSegmentBytes: 4096, maxBufferBytes: 1024 });
   for (let i = 0; i < 200; i++) {
-    writer.putRecord(record(`r${i}`, { start_time: i }));
+    writer.putRecord(runningRecord(`r${i}`, { start_time: i }));
     writer.appendEvent(event(`r${i}`, 1));
   }
   await writer.flush();
@@ -242,7 +228,7 @@ test("store - 10,000 records and 30,000 events are written, flushed and read bac
   const writer = await EmbeddedExecutionStore.open({ dataDir: dir });
   for (let i = 0; i < 10_000; i++) {
     const id = `bulk-${i}`;
-    writer.putRecord(record(id, { start_time: i }));
+    writer.putRecord(runningRecord(id, { start_time: i }));
     for (let seq = 1; seq <= 3; seq++) writer.appendEvent(event(id, seq));
   }
   await writer.flush();
@@ -261,7 +247,7 @@ test("store - a read-only store creates nothing and refuses writes", async ({ di
   const store = await EmbeddedExecutionStore.open({ dataDir: missing, readOnly: true });
   assert.is(await store.getRecord("a"), undefined);
   assert.equal(await store.listRecords(), []);
-  assert.throws(() => store.putRecord(record("a")), (err: { code?: string }) => err.code === "WFX_STORE_READ_ONLY");
+  assert.throws(() => store.putRecord(runningRecord("a")), (err: { code?: string }) => err.code === "WFX_STORE_READ_ONLY");
   await store.close();
   assert.equal(await readdir(dir), []);
 });
