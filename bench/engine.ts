@@ -2,7 +2,6 @@
 //   npm run bench   (= tsc -p . && node dist/bench/engine.js)
 import { cpus, totalmem } from "node:os";
 import { pathToFileURL } from "node:url";
-import type { WorkflowSource } from "../src/engine/index.js";
 import { coldNodeSpawns, isolatedStarts } from "./lib/isolated.js";
 import { compileChain } from "./lib/langgraph.js";
 import { countedRounds, sequentialRounds, syncRounds, type RoundResult } from "./lib/measure.js";

@@ -152,7 +152,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
       const state: SupervisorState = {
         seq: 0,
         waitingOn: Int32Array.from(plan.steps, (s) => s.deps.length),
-        phase: new Uint8Array(total),
+        phase: new Uint8Array(total).fill(WAITING),
         outputs: new Array(total),
         children: new Map(),
         completed: 0,

@@ -33,14 +33,14 @@ function isRetryable(error: unknown): boolean {
   return !(error instanceof WfxError) || error.retryable;
 }
 
-function finish(spec: StepSpec, ctx: ActorContext<StepMessage>, report: StepReport): void {
+function finish(ctx: ActorContext<StepMessage>, report: StepReport): void {
   (ctx.parent as ActorRef<StepReport>).tell(report);
   ctx.stop();
 }
 
 function failed(spec: StepSpec, ctx: ActorContext<StepMessage>, error: unknown): void {
   if (isRetryable(error)) ctx.fail(error);
-  else finish(spec, ctx, { type: "step_failed", slot: spec.slot, error });
+  else finish(ctx, { type: "step_failed", slot: spec.slot, error });
 }
 
 /** What a step function gets; a class, so the hot path allocates one plain-shaped object per attempt. */
@@ -99,7 +99,7 @@ export function fromStep(spec: StepSpec): ActorLogic<null, StepMessage> {
     receive(state, message, ctx) {
       switch (message.type) {
         case "done":
-          finish(spec, ctx, { type: "step_output", slot: spec.slot, output: message.value });
+          finish(ctx, { type: "step_output", slot: spec.slot, output: message.value });
           break;
         case "error":
           failed(spec, ctx, message.error);
