@@ -43,19 +43,23 @@ test("http - invalid arguments name each wrong field and what it expects", async
   const { status, body } = await post(base, "execute_workflow", { workflow_nam: "one_step", execution_mode: "fast", timeout: -1 });
   assert.is(status, 400);
   assert.is(body["code"], "WFX_INVALID_ARGUMENTS");
-  const feedback = body["actionable_feedback"] as { problems: { field: string; expected: string }[]; optional_fields: string[] };
+  const feedback = body["actionable_feedback"] as { problems: { field: string; message: string; expected: string }[]; optional_fields: string[] };
   const byField = Object.fromEntries(feedback.problems.map((p) => [p.field, p.expected]));
   assert.match(byField["execution_mode"]!, "one of sync, async, isolated");
   assert.match(byField["timeout"]!, "a number > 0");
   assert.match(byField["workflow_nam"]!, "workflow_name");
+  assert.is(feedback.problems.find((p) => p.field === "workflow_nam")!.message, "unknown field; did you mean 'workflow_name'?");
   assert.ok(feedback.optional_fields.includes("input_data"));
 });
 
-test("http - an unknown workflow is 404 and lists the workflows on offer", async () => {
+test("http - an unknown workflow is 404 and lists the workflows on offer, suggesting a near miss", async () => {
   const { status, body } = await post(base, "execute_workflow", { workflow_name: "nope" });
   assert.is(status, 404);
   assert.is(body["code"], "WFX_UNKNOWN_WORKFLOW");
   assert.match(String(body["hint"]), "one_step");
+  assert.not.match(String(body["message"]), "did you mean", "nothing is close to 'nope'");
+  const typo = await post(base, "execute_workflow", { workflow_name: "one_stpe" });
+  assert.match(String(typo.body["message"]), "did you mean 'one_step'?");
 });
 
 test("http - async execution: status while running, cancel, then cancelled", async () => {

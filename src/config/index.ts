@@ -6,6 +6,7 @@ export { loadWorkflowFile, parseWorkflowYaml, type LoadResult } from "./load.js"
 export { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, defaultLoadOptions, resolveLoadOptions, type LoadOptions } from "./load-options.js";
 export { adjustWorkflowFile, applyConfigOverride, applyEnvironment, deepMerge, type WorkflowFileAdjustments } from "./overlay.js";
 export { formatProblems, type Problem } from "./problems.js";
+export { closestMatch } from "./suggest.js";
 export { secretNames, substituteSecrets, type SubstitutedText } from "./secrets.js";
 export {
   parseReferenceAt,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { closestMatch } from "../../config/index.js";
 import { InvalidArgumentsError, type ArgumentProblem } from "../errors.js";
 
 type JsonSchema = Record<string, unknown>;
@@ -56,7 +57,8 @@ function problemsOf(spec: ArgumentSpec<z.ZodType>, error: z.ZodError): ArgumentP
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        problems.push({ field: [...issue.path, key].join("."), message: "unknown field", expected: `one of the fields ${fields.join(", ")}` });
+        const match = issue.path.length === 0 ? closestMatch(key, fields) : undefined;
+        problems.push({ field: [...issue.path, key].join("."), message: match === undefined ? "unknown field" : `unknown field; did you mean '${match}'?`, expected: `one of the fields ${fields.join(", ")}` });
       }
       continue;
     }

@@ -1,3 +1,4 @@
+import { closestMatch } from "../../config/index.js";
 import { defaultWorkflowName, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type Runtime, type WorkflowSource } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { requireWorkflow, type Principal } from "../auth/index.js";
@@ -53,7 +54,8 @@ export class Executions {
   async run(request: RunRequest, ctx: RunContext): Promise<ExecutionAnswer> {
     const workflowName = request.workflowName ?? defaultWorkflowName(request.source.file);
     if (!(workflowName in request.source.file.workflows)) {
-      throw new GatewayError("WFX_UNKNOWN_WORKFLOW", `the workflow file has no workflow '${workflowName}'`, { hint: `workflows in it: ${Object.keys(request.source.file.workflows).join(", ")}` });
+      const match = closestMatch(workflowName, Object.keys(request.source.file.workflows));
+      throw new GatewayError("WFX_UNKNOWN_WORKFLOW", `the workflow file has no workflow '${workflowName}'${match === undefined ? "" : `; did you mean '${match}'?`}`, { hint: `workflows in it: ${Object.keys(request.source.file.workflows).join(", ")}` });
     }
     requireWorkflow(ctx.principal, workflowName);
     const sync = request.mode === "sync";

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join, relative, resolve, isAbsolute } from "node:path";
-import { WorkflowInvalidError, formatProblems, loadAndValidate } from "../../config/index.js";
+import { closestMatch, WorkflowInvalidError, formatProblems, loadAndValidate } from "../../config/index.js";
 import type { WorkflowSource } from "../../engine/index.js";
 import { listWorkflows } from "../../engine/workflow-catalog.js";
 import { GatewayError } from "../errors.js";
@@ -119,7 +119,8 @@ export class WorkflowDirectory {
 
   #notFound(name: string): GatewayError {
     const names = this.names();
-    return new GatewayError("WFX_UNKNOWN_WORKFLOW", `no workflow '${name}' in the node's workflow directories`, {
+    const match = closestMatch(name, names);
+    return new GatewayError("WFX_UNKNOWN_WORKFLOW", `no workflow '${name}' in the node's workflow directories${match === undefined ? "" : `; did you mean '${match}'?`}`, {
       hint: names.length > 0 ? `workflows here: ${names.slice(0, 20).join(", ")}${names.length > 20 ? ", …" : ""}` : this.dirs.length > 0 ? `no valid workflow files under ${this.dirs.join(", ")}` : "start the node with --workflows DIR, or send workflow_config / workflow_yaml",
     });
   }
