@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveAgentOptions } from "../src/agents/index.js";
@@ -8,7 +8,7 @@ import { loadAndValidate } from "../src/config/index.js";
 import { MemoryExecutionStore, Runtime, type ExecutionEvent } from "../src/engine/index.js";
 import { createWorkflowGenerator, LocalWorkflowExecutor } from "../src/generator/index.js";
 import { defaultToolRegistry, type ToolError, type WorkflowExecutorClient } from "../src/tools/index.js";
-import { FIXTURES } from "./helpers/engine-fixture.js";
+import { eventually, FIXTURES } from "./helpers/engine-fixture.js";
 import { agentOf, echoScript, lastOf, startModelServer, type ChatBody, type ModelTurn } from "./helpers/model-server.js";
 
 function script(body: ChatBody, call: number): ModelTurn {
@@ -39,9 +39,51 @@ workflows:
       - agent: recurser
 `;
 
+/** Workflows that run in an isolated process and reach the executor, which runs what they start on the node. */
+const ISOLATED = `
+tools:
+  - id: executor
+    type: mcpworkflow_executor
+workflows:
+  outer:
+    steps:
+      - id: run_inner
+        tool: executor
+        args:
+          method: execute_workflow
+          params: { workflow_name: shout, config_path: isolated, input_data: "\${input}" }
+  shout:
+    steps:
+      - id: loud
+        function: ./steps.mjs#shout
+        input: "\${input}"
+  waiting_outer:
+    steps:
+      - id: run_waiting
+        tool: executor
+        args:
+          method: execute_workflow
+          params: { workflow_name: waiting, config_path: isolated }
+  waiting:
+    steps:
+      - id: wait
+        function: ./steps.mjs#wait
+`;
+
+const STEPS = `
+export const shout = (text) => String(text).toUpperCase();
+export const wait = (_input, { signal }) => new Promise((resolve, reject) => {
+  const timer = setTimeout(resolve, 60_000, "waited a minute");
+  signal.addEventListener("abort", () => (clearTimeout(timer), reject(new Error("stopped waiting"))), { once: true });
+});
+`;
+
 const server = await startModelServer(script);
 const dir = mkdtempSync(join(tmpdir(), "wfx-meta-"));
 writeFileSync(join(dir, "recursive.yaml"), RECURSIVE);
+mkdirSync(join(dir, "isolated"));
+writeFileSync(join(dir, "isolated", "isolated.yaml"), ISOLATED);
+writeFileSync(join(dir, "isolated", "steps.mjs"), STEPS);
 let executor: LocalWorkflowExecutor;
 const client: WorkflowExecutorClient = { call: (method, params, ctx) => executor.call(method, params, ctx) };
 const runtime = new Runtime({ store: new MemoryExecutionStore(), nodeId: "meta-test", env: server.env, tools: defaultToolRegistry({ workflowExecutor: client }), agents: resolveAgentOptions({ progressIntervalMs: 1000 }) });
@@ -80,11 +122,38 @@ test("meta - a workflow that starts itself is refused beyond the depth limit, wi
   assert.is(levels, 3, "the top execution and two nested ones ran");
 });
 
+async function isolatedSource() {
+  const path = join(dir, "isolated", "isolated.yaml");
+  const loaded = await loadAndValidate(path);
+  assert.equal(loaded.problems, []);
+  return { file: loaded.file!, path };
+}
+
+test("meta - a workflow in an isolated process reaches the executor through its node, which runs what it starts", async () => {
+  const record = await runtime.start({ source: await isolatedSource(), workflowName: "outer", input: "quiet words", mode: "isolated" }).done;
+  assert.is(record.status, "completed", JSON.stringify(record.error));
+  const inner = record.result as { execution_id: string; status: string; result: string };
+  assert.equal([inner.status, inner.result], ["completed", "QUIET WORDS"]);
+  const innerRecord = (await runtime.status(inner.execution_id))!;
+  assert.is(innerRecord.execution_mode, "sync");
+  assert.is(innerRecord.pid, process.pid, "the started workflow ran on the node, not in the isolated process");
+});
+
+test("meta - cancelling the isolated execution cancels the sync execution it started through the executor", async () => {
+  const outer = runtime.start({ source: await isolatedSource(), workflowName: "waiting_outer", mode: "isolated" });
+  const waiting = await eventually(async () => (await runtime.options.store.listRecords({ workflow_name: "waiting", status: "running" }))[0], 10_000, "the inner execution runs");
+  await runtime.cancel(outer.executionId);
+  assert.is((await outer.done).status, "cancelled");
+  const inner = await runtime.recorder.whenDone(waiting.execution_id);
+  assert.is(inner.status, "cancelled", "the call was aborted on the node when its caller went away");
+});
+
 test("meta - without an executor wired in, the tool says so instead of pretending", async () => {
   const tool = defaultToolRegistry().create({ id: "workflow_executor", type: "mcpworkflow_executor" }, dir);
   const error = await tool.call({ method: "list_workflows" }, { signal: new AbortController().signal }).catch((e: ToolError) => e);
   assert.is((error as ToolError).code, "WFX_EXECUTOR_UNAVAILABLE");
-  assert.equal(await executor.call("list_workflows", {}, { signal: new AbortController().signal }).then((r) => (r as { workflows: { name: string }[] }).workflows.map((w) => w.name)), ["recursive"]);
+  const listed = await executor.call("list_workflows", {}, { signal: new AbortController().signal });
+  assert.equal((listed as { workflows: { name: string }[] }).workflows.map((w) => w.name).sort(), ["outer", "recursive", "shout", "waiting", "waiting_outer"]);
 });
 
 test.run();

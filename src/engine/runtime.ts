@@ -65,7 +65,7 @@ export class Runtime {
     this.recorder = new ExecutionRecorder(this.options.store);
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
     this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents };
-    this.#isolated = new IsolatedLauncher(this.system, this.recorder, this.options.isolated);
+    this.#isolated = new IsolatedLauncher(this.system, this.recorder, this.options.isolated, this.options.tools.workflowExecutor);
     this.#crossProcess = this.options.dataDir === undefined ? undefined : new CrossProcessCancel(this.options.dataDir, (id) => this.#cancelLocal(id, "cancelled from another process"));
   }
 

@@ -1,5 +1,5 @@
 export type { Tool, ToolCallContext, ToolCreateContext, ToolFactory } from "./types.js";
-export { ToolError } from "./errors.js";
+export { cancelled, ToolError } from "./errors.js";
 export { ToolRegistry, defaultToolRegistry, type ToolDefinition, type ToolRegistryOptions } from "./registry.js";
 export { codebaseArgsSchema, codebaseIndexerToolFactory, type CodebaseArgs, type CodebaseMatch } from "./codebase-indexer.js";
 export { hostAllowed, HTTP_DEFAULT_MAX_BYTES, httpArgsSchema, httpToolFactory, type HttpArgs, type HttpResult } from "./http.js";

@@ -19,6 +19,9 @@ export interface ToolDefinition {
 export class ToolRegistry {
   readonly #factories = new Map<string, ToolFactory>();
 
+  /** What this registry's `mcpworkflow_executor` tools call (isolated processes forward their calls to it). */
+  constructor(readonly workflowExecutor?: WorkflowExecutorClient) {}
+
   register(factory: ToolFactory): this {
     if (this.#factories.has(factory.type)) {
       throw new ToolError("WFX_DUPLICATE_TOOL_TYPE", `a tool factory for type '${factory.type}' is already registered`, {
@@ -62,7 +65,7 @@ export interface ToolRegistryOptions {
 
 /** A registry with every built-in tool type (`BUILTIN_TOOL_TYPES`). */
 export function defaultToolRegistry(options: ToolRegistryOptions = {}): ToolRegistry {
-  return new ToolRegistry()
+  return new ToolRegistry(options.workflowExecutor)
     .register(filesystemToolFactory)
     .register(httpToolFactory)
     .register(mcpRemoteToolFactory)

@@ -53,7 +53,7 @@ class WorkflowExecutorTool implements Tool<WorkflowExecutorArgs> {
     throwIfAborted(ctx.signal, `workflow executor ${args.method}`);
     if (this.client === undefined) {
       throw new ToolError("WFX_EXECUTOR_UNAVAILABLE", `tool '${this.id}' (mcpworkflow_executor) is not connected to an executor in this process`, {
-        hint: "run the workflow through wfx or a gateway (they connect it), or use an mcpremote tool pointing at an executor's MCP endpoint; isolated processes have no executor of their own",
+        hint: "run the workflow through wfx or a gateway (they connect it; isolated processes use their node's), or use an mcpremote tool pointing at an executor's MCP endpoint",
       });
     }
     return this.client.call(args.method, args.params ?? {}, { signal: ctx.signal, ...(ctx.executionId === undefined ? {} : { executionId: ctx.executionId }) });

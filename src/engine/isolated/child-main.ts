@@ -4,6 +4,7 @@ import { fromExecution } from "../execution-supervisor.js";
 import { planFor, servicesFor } from "../services.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../types.js";
 import { IpcTransport } from "./ipc-transport.js";
+import { ParentExecutor } from "./parent-executor.js";
 import { isolatedSystemId, type ToChild, type ToParent } from "./protocol.js";
 
 /** Entry point of an isolated process: waits (warm) for one execute order, runs it, reports over IPC, exits. */
@@ -16,6 +17,8 @@ function send(message: ToParent): void {
   process.send?.(message);
 }
 
+const executor = new ParentExecutor(send);
+
 function exitWhenSent(): void {
   // The final event must reach the parent before the process goes.
   process.send?.({ t: "bye" } satisfies ToParent, () => process.exit(0));
@@ -24,6 +27,10 @@ function exitWhenSent(): void {
 process.on("message", (message: ToChild) => {
   if (message.t === "actor") {
     system.deliver(message.address, message.message);
+    return;
+  }
+  if (message.t === "executor_reply") {
+    executor.settle(message);
     return;
   }
   if (message.t !== "execute" || busy) return;
@@ -38,7 +45,7 @@ process.on("message", (message: ToChild) => {
     },
   };
   const plan = planFor(message.file, message.workflowName, message.filePath);
-  const deps = { system, tools: defaultToolRegistry(), node: message.node, env: message.env, agentEndpoints: message.agentEndpoints, agentOptions: message.agentOptions };
+  const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, agentEndpoints: message.agentEndpoints, agentOptions: message.agentOptions };
   system.spawn(
     fromExecution({ executionId: message.executionId, plan, input: message.input, reporter, services: servicesFor(plan, deps), node: message.node, timeoutMs: message.timeoutMs, env: message.env }),
     { name: message.executionId },

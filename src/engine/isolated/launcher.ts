@@ -8,6 +8,8 @@ import { secretNames, type WorkflowFile } from "../../config/index.js";
 import type { ExecutionRecorder } from "../recorder.js";
 import type { IsolatedOptions } from "../runtime-options.js";
 import type { ExecutionEvent } from "../types.js";
+import type { WorkflowExecutorClient } from "../../tools/index.js";
+import { ExecutorBridge } from "./executor-bridge.js";
 import { IpcTransport } from "./ipc-transport.js";
 import { isolatedSystemId, type ExecuteOrder, type ToParent } from "./protocol.js";
 
@@ -29,7 +31,7 @@ interface Running {
 }
 
 /** What the runtime hands over; the launcher adds where events go and which env values travel. */
-export type LaunchRequest = Omit<ExecuteOrder, "t" | "reporter" | "parentSystemId" | "node">;
+export type LaunchRequest = Omit<ExecuteOrder, "t" | "reporter" | "parentSystemId" | "node" | "executor">;
 
 /** Only the variables a workflow names as `${env.X}`, or as `${X}` secrets in its tools' and agents' definitions, travel to its isolated process. */
 function referencedEnv(file: WorkflowFile, env: Record<string, string | undefined>): Record<string, string | undefined> {
@@ -47,14 +49,17 @@ export class IsolatedLauncher {
   readonly #system: ActorSystem;
   readonly #recorder: ExecutionRecorder;
   readonly #options: IsolatedOptions;
+  readonly #executor: WorkflowExecutorClient | undefined;
   readonly #spares: Spare[] = [];
   readonly #running = new Map<string, Running>();
   #closed = false;
 
-  constructor(system: ActorSystem, recorder: ExecutionRecorder, options: IsolatedOptions) {
+  /** `executor` serves the `mcpworkflow_executor` calls made inside isolated processes; without one they are refused. */
+  constructor(system: ActorSystem, recorder: ExecutionRecorder, options: IsolatedOptions, executor?: WorkflowExecutorClient) {
     this.#system = system;
     this.#recorder = recorder;
     this.#options = options;
+    this.#executor = executor;
   }
 
   /** Starts the warm spares now rather than at the first launch. */
@@ -104,10 +109,13 @@ export class IsolatedLauncher {
     const observer: ActorRef<ExecutionEvent> = this.#system.spawn<ExecutionEvent>({ start: () => null, receive: (s, event) => (recorder.record(event), s) }, { name: observerName });
     const childSystemId = isolatedSystemId(child.pid!);
     this.#system.registerTransport(childSystemId, new IpcTransport(child));
+    const bridge = this.#executor === undefined ? undefined : new ExecutorBridge(child, this.#executor);
     child.on("message", (message: ToParent) => {
       if (message.t === "actor") this.#system.deliver(message.address, message.message);
+      else if (message.t === "executor_call" || message.t === "executor_cancel") bridge?.handle(message);
     });
     child.once("exit", (code, signal) => {
+      bridge?.abortAll();
       clearTimeout(running.killTimer);
       clearTimeout(running.deadline);
       this.#running.delete(request.executionId);
@@ -126,6 +134,7 @@ export class IsolatedLauncher {
       reporter: observer.address,
       parentSystemId: this.#system.id,
       node: this.#system.id,
+      executor: bridge !== undefined,
     };
     void spare.ready.then(
       () => child.send(order),

@@ -1,5 +1,7 @@
 import type { AgentOptions } from "../../agents/index.js";
 import type { AgentEndpoint, WorkflowFile } from "../../config/index.js";
+import type { WorkflowExecutorMethod } from "../../tools/index.js";
+import type { ErrorInfo } from "../types.js";
 
 /** Messages between a runtime and the isolated process it starts (Node IPC, v8 serialization). */
 
@@ -20,6 +22,8 @@ export interface ExecuteOrder {
   reporter: string;
   parentSystemId: string;
   node: string;
+  /** Whether the parent has an executor for `mcpworkflow_executor` tools; their calls are forwarded to it. */
+  executor: boolean;
 }
 
 /** An actor message crossing the process boundary, in either direction. */
@@ -29,9 +33,26 @@ export interface ActorEnvelope {
   message: unknown;
 }
 
-export type ToChild = ExecuteOrder | ActorEnvelope;
+/** An `mcpworkflow_executor` call made inside the isolated process, run by the parent's executor. */
+export interface ExecutorCall {
+  t: "executor_call";
+  id: number;
+  method: WorkflowExecutorMethod;
+  params: Record<string, unknown>;
+  executionId: string | undefined;
+}
+
+/** The caller stopped waiting (its step was cancelled): the parent aborts the call. */
+export interface ExecutorCancel {
+  t: "executor_cancel";
+  id: number;
+}
+
+export type ExecutorReply = { t: "executor_reply"; id: number; ok: true; value: unknown } | { t: "executor_reply"; id: number; ok: false; error: ErrorInfo };
+
+export type ToChild = ExecuteOrder | ActorEnvelope | ExecutorReply;
 /** `ready`: started and waiting for an order; `bye`: everything before it has been sent, exiting. */
-export type ToParent = { t: "ready" } | { t: "bye" } | ActorEnvelope;
+export type ToParent = { t: "ready" } | { t: "bye" } | ActorEnvelope | ExecutorCall | ExecutorCancel;
 
 /** The address of the supervisor an isolated process runs for `executionId`. */
 export function isolatedSystemId(pid: number): string {
