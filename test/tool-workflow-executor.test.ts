@@ -68,6 +68,13 @@ workflows:
     steps:
       - id: wait
         function: ./steps.mjs#wait
+  itself:
+    steps:
+      - id: again
+        tool: executor
+        args:
+          method: execute_workflow
+          params: { workflow_name: itself, config_path: isolated }
 `;
 
 const STEPS = `
@@ -148,12 +155,22 @@ test("meta - cancelling the isolated execution cancels the sync execution it sta
   assert.is(inner.status, "cancelled", "the call was aborted on the node when its caller went away");
 });
 
+test("meta - a tool step that starts its own workflow stops at the depth limit (its first step runs before start returns)", async () => {
+  const record = await runtime.execute({ source: await isolatedSource(), workflowName: "itself" });
+  assert.is(record.status, "completed", JSON.stringify(record.error));
+  const first = record.result as { execution_id: string; status: string; result?: { execution_id: string; status: string } };
+  assert.equal([first.status, first.result?.status], ["completed", "failed"]);
+  const deepest = (await runtime.status(first.result!.execution_id))!;
+  assert.is(deepest.error?.code, "WFX_META_DEPTH_EXCEEDED");
+  assert.match(deepest.error!.message, "would start level 3");
+});
+
 test("meta - without an executor wired in, the tool says so instead of pretending", async () => {
   const tool = defaultToolRegistry().create({ id: "workflow_executor", type: "mcpworkflow_executor" }, dir);
   const error = await tool.call({ method: "list_workflows" }, { signal: new AbortController().signal }).catch((e: ToolError) => e);
   assert.is((error as ToolError).code, "WFX_EXECUTOR_UNAVAILABLE");
   const listed = await executor.call("list_workflows", {}, { signal: new AbortController().signal });
-  assert.equal((listed as { workflows: { name: string }[] }).workflows.map((w) => w.name).sort(), ["outer", "recursive", "shout", "waiting", "waiting_outer"]);
+  assert.equal((listed as { workflows: { name: string }[] }).workflows.map((w) => w.name).sort(), ["itself", "outer", "recursive", "shout", "waiting", "waiting_outer"]);
 });
 
 test.run();

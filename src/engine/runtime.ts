@@ -35,6 +35,11 @@ export interface ExecuteRequest {
   environment?: string;
   /** Deep-merged onto the file's agents, tools or workflows for this execution only (`{agents: {a: {model: …}}}`). */
   configOverride?: unknown;
+  /**
+   * The id to give the execution (default: a fresh UUID). A caller that must know the id before the first step runs
+   * (steps may start before `start` returns) makes one with `randomUUID()`; an id already running is refused.
+   */
+  executionId?: string;
 }
 
 export interface CancelResult {
@@ -84,7 +89,8 @@ export class Runtime {
     const workflowName = request.workflowName ?? defaultWorkflowName(source.file);
     const plan = planFor(source.file, workflowName, source.path);
     const mode = request.mode ?? "sync";
-    const executionId = randomUUID();
+    const executionId = request.executionId ?? randomUUID();
+    if (this.recorder.isLive(executionId)) throw new EngineError("WFX_DUPLICATE_EXECUTION_ID", `an execution with id ${executionId} is already running`, { hint: "leave executionId out, or pass a fresh randomUUID()" });
     const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.options.defaultTimeoutS : plan.timeoutMs / 1000);
     const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
     const record = this.recorder.begin({

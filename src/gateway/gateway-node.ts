@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { EmbeddedExecutionStore, resolveDataDir, Runtime, defaultNodeId } from "../engine/index.js";
 import type { WorkflowGenerator } from "../generator/types.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
+import { defaultToolRegistry } from "../tools/index.js";
 import { loadTokens, TokenStore } from "./auth/index.js";
 import { GatewayError } from "./errors.js";
 import { isLoopback, resolveGatewayOptions, type GatewayOptions } from "./gateway-options.js";
@@ -11,7 +12,7 @@ import { HttpGateway, LOOPBACK_HOSTNAMES } from "./http/index.js";
 import { mcpHttpEndpoint, type McpHttpEndpoint } from "./mcp/index.js";
 import { LocalNodeRegistry } from "./nodes/local-node-registry.js";
 import type { GatewayEndpoint, NodeRegistry } from "./nodes/node-registry.js";
-import { Admission, Operations, WorkflowDirectory } from "./operations/index.js";
+import { Admission, NodeExecutor, Operations, WorkflowDirectory } from "./operations/index.js";
 import { VERSION } from "./version.js";
 
 export interface GatewayNodeDeps {
@@ -90,11 +91,14 @@ export class GatewayNode {
       });
     }
     let runtime = deps.runtime;
+    // A runtime the node opens itself gets the node as the executor its workflows' mcpworkflow_executor tools call.
+    const executor = runtime === undefined ? new NodeExecutor() : undefined;
     if (runtime === undefined) {
       const dataDir = resolved.dataDir ?? resolveDataDir();
-      runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), dataDir, nodeId: resolved.nodeId ?? defaultNodeId() });
+      runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), dataDir, nodeId: resolved.nodeId ?? defaultNodeId(), tools: defaultToolRegistry({ workflowExecutor: executor }) });
     }
     const node = new GatewayNode(resolved, runtime, deps.runtime === undefined, deps, tokens);
+    executor?.attach(node.operations);
     try {
       await node.#listen();
     } catch (error) {

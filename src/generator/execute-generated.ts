@@ -19,8 +19,8 @@ export interface ExecuteGeneratedOptions {
   onEvent?: ExecuteRequest["onEvent"];
   /** Save the generated file in this folder first, and run it from there (so `list_workflows` finds it later). */
   saveDir?: string;
-  /** Called with the id as soon as the execution starts (before a sync one ends). */
-  onStarted?(executionId: string): void;
+  /** The id to give the execution, for a caller that must know it before the first step runs. */
+  executionId?: string;
 }
 
 export interface ExecuteGeneratedResult {
@@ -83,11 +83,11 @@ export async function executeGeneratedWorkflow(generator: WorkflowGenerator, run
       ...(request.timeout === undefined ? {} : { timeoutS: request.timeout }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+      ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
     });
   } catch (error) {
     return notRun(generation, mode, toErrorInfo(error));
   }
-  options.onStarted?.(started.executionId);
   const record = mode === "sync" ? await started.done : started.record;
   const ended = record.status !== "running" && record.status !== "pending";
   return {

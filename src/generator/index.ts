@@ -3,7 +3,7 @@ export { AGENT_BOUNDS, COMPLEXITIES, inferComplexity } from "./complexity.js";
 export { createWorkflowGenerator, DefaultWorkflowGenerator, GENERATOR_MODEL_ENV } from "./generator.js";
 export { resolveGeneratorOptions, type GeneratorOptions, type PlannerChoice } from "./generator-options.js";
 export { executeGeneratedWorkflow, type ExecuteGeneratedOptions, type ExecuteGeneratedRequest, type ExecuteGeneratedResult } from "./execute-generated.js";
-export { DEFAULT_MAX_META_DEPTH, LocalWorkflowExecutor, type LocalExecutorOptions } from "./local-executor.js";
+export { LocalWorkflowExecutor, type LocalExecutorOptions } from "./local-executor.js";
 export { GENERATION_JSON_SCHEMA, parseAnswer } from "./model-planner.js";
 export { workflowNameFrom } from "./naming.js";
 export { detectRoles, ROLES, type Role } from "./roles.js";

@@ -1,9 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { formatProblems, loadAndValidate, WorkflowInvalidError } from "../config/index.js";
 import type { ExecutionMode, ExecutionRecord, Runtime, WorkflowSource } from "../engine/index.js";
 import { listWorkflows } from "../engine/workflow-catalog.js";
-import { ToolError, type WorkflowExecutorClient, type WorkflowExecutorMethod } from "../tools/index.js";
+import { DEFAULT_MAX_META_DEPTH, metaDepthExceeded, ToolError, type WorkflowExecutorClient, type WorkflowExecutorMethod } from "../tools/index.js";
 import { executeGeneratedWorkflow, type ExecuteGeneratedRequest } from "./execute-generated.js";
 import type { GenerateWorkflowRequest, WorkflowGenerator } from "./types.js";
 
@@ -18,7 +19,6 @@ export interface LocalExecutorOptions {
   saveDir?: string;
 }
 
-export const DEFAULT_MAX_META_DEPTH = 3;
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
@@ -55,22 +55,25 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
     return this.#depths.get(executionId.split("/")[0]!) ?? 0;
   }
 
-  #childDepth(method: string, executionId: string | undefined): number {
+  #childDepth(method: WorkflowExecutorMethod, executionId: string | undefined): number {
     const depth = this.depthOf(executionId) + 1;
-    if (depth > this.#options.maxDepth) {
-      throw new ToolError("WFX_META_DEPTH_EXCEEDED", `${method} refused: workflows started by workflows may nest ${this.#options.maxDepth} deep, and this call would start level ${depth}`, {
-        hint: "do the work in this workflow's own steps, or raise the executor's maxDepth",
-      });
-    }
+    if (depth > this.#options.maxDepth) throw metaDepthExceeded(method, this.#options.maxDepth, depth);
     return depth;
   }
 
-  #track(executionId: string, depth: number): void {
+  /**
+   * Runs `start` with a fresh execution id already known to be `depth` deep: its first step may call back before the
+   * runtime's start returns. The depth is forgotten once the execution ends (or never started).
+   */
+  async #startAt<T>(depth: number, start: (executionId: string) => Promise<T>): Promise<T> {
+    const executionId = randomUUID();
     this.#depths.set(executionId, depth);
-    void this.#options.runtime.recorder.whenDone(executionId).then(
-      () => this.#depths.delete(executionId),
-      () => this.#depths.delete(executionId),
-    );
+    const forget = () => this.#depths.delete(executionId);
+    try {
+      return await start(executionId);
+    } finally {
+      void this.#options.runtime.recorder.whenDone(executionId).then(forget, forget);
+    }
   }
 
   async call(method: WorkflowExecutorMethod, params: Record<string, unknown>, ctx: { signal: AbortSignal; executionId?: string }): Promise<unknown> {
@@ -80,11 +83,13 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
         return generator.generate(params as unknown as GenerateWorkflowRequest, { signal: ctx.signal });
       case "execute_generated_workflow": {
         const depth = this.#childDepth(method, ctx.executionId);
-        const result = await executeGeneratedWorkflow(generator, runtime, params as unknown as ExecuteGeneratedRequest, {
-          signal: ctx.signal,
-          onStarted: (id) => this.#track(id, depth),
-          ...(this.#options.saveDir === undefined ? {} : { saveDir: this.#options.saveDir }),
-        });
+        const result = await this.#startAt(depth, (executionId) =>
+          executeGeneratedWorkflow(generator, runtime, params as unknown as ExecuteGeneratedRequest, {
+            signal: ctx.signal,
+            executionId,
+            ...(this.#options.saveDir === undefined ? {} : { saveDir: this.#options.saveDir }),
+          }),
+        );
         const { record, generation, ...rest } = result;
         return { ...rest, ...(record === undefined ? {} : summary(record)), generation: { workflow_name: generation.workflow_name, generator: generation.generator, validation_status: generation.validation_status, workflow_yaml: generation.workflow_yaml } };
       }
@@ -94,17 +99,19 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
         if (name === undefined) throw new ToolError("WFX_TOOL_BAD_ARGS", "execute_workflow needs workflow_name", { hint: "pass params: { workflow_name, input_data?, execution_mode? }" });
         const source = await this.#find(name, str(params["config_path"]));
         const mode = (str(params["execution_mode"]) ?? "sync") as ExecutionMode;
-        const started = runtime.start({
-          source,
-          workflowName: name,
-          input: params["input_data"],
-          mode,
-          signal: ctx.signal,
-          ...(typeof params["timeout"] === "number" ? { timeoutS: params["timeout"] } : {}),
-          ...(params["config_override"] === undefined ? {} : { configOverride: params["config_override"] }),
+        return this.#startAt(depth, async (executionId) => {
+          const started = runtime.start({
+            executionId,
+            source,
+            workflowName: name,
+            input: params["input_data"],
+            mode,
+            signal: ctx.signal,
+            ...(typeof params["timeout"] === "number" ? { timeoutS: params["timeout"] } : {}),
+            ...(params["config_override"] === undefined ? {} : { configOverride: params["config_override"] }),
+          });
+          return summary(mode === "sync" ? await started.done : started.record);
         });
-        this.#track(started.executionId, depth);
-        return summary(mode === "sync" ? await started.done : started.record);
       }
       case "check_execution_status": {
         const id = str(params["execution_id"]);

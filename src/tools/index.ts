@@ -4,7 +4,7 @@ export { ToolRegistry, defaultToolRegistry, type ToolDefinition, type ToolRegist
 export { codebaseArgsSchema, codebaseIndexerToolFactory, type CodebaseArgs, type CodebaseMatch } from "./codebase-indexer.js";
 export { hostAllowed, HTTP_DEFAULT_MAX_BYTES, httpArgsSchema, httpToolFactory, type HttpArgs, type HttpResult } from "./http.js";
 export { LIST_TOOLS_METHOD, mcpRemoteArgsSchema, mcpRemoteToolFactory, type McpRemoteArgs } from "./mcp-remote.js";
-export { WORKFLOW_EXECUTOR_METHODS, workflowExecutorArgsSchema, workflowExecutorToolFactory, type WorkflowExecutorArgs, type WorkflowExecutorClient, type WorkflowExecutorMethod } from "./workflow-executor.js";
+export { DEFAULT_MAX_META_DEPTH, metaDepthExceeded, startsExecution, WORKFLOW_EXECUTOR_METHODS, workflowExecutorArgsSchema, workflowExecutorToolFactory, type WorkflowExecutorArgs, type WorkflowExecutorClient, type WorkflowExecutorMethod } from "./workflow-executor.js";
 export {
   filesystemToolFactory,
   filesystemArgsSchema,

@@ -6,6 +6,21 @@ import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
 export const WORKFLOW_EXECUTOR_METHODS = ["execute_workflow", "execute_generated_workflow", "generate_workflow", "check_execution_status", "cancel_execution", "list_workflows"] as const;
 export type WorkflowExecutorMethod = (typeof WORKFLOW_EXECUTOR_METHODS)[number];
 
+/** How deep workflows started by workflows may nest: an execution started by a tool call is one deeper than its caller. */
+export const DEFAULT_MAX_META_DEPTH = 3;
+
+/** Whether a method starts an execution (and so counts toward the depth). */
+export function startsExecution(method: WorkflowExecutorMethod): boolean {
+  return method === "execute_workflow" || method === "execute_generated_workflow";
+}
+
+/** The refusal of a call that would start an execution deeper than `maxDepth`, so a workflow starting itself ends. */
+export function metaDepthExceeded(method: WorkflowExecutorMethod, maxDepth: number, depth: number): ToolError {
+  return new ToolError("WFX_META_DEPTH_EXCEEDED", `${method} refused: workflows started by workflows may nest ${maxDepth} deep, and this call would start level ${depth}`, {
+    hint: "do the work in this workflow's own steps, or raise the executor's maxDepth",
+  });
+}
+
 /**
  * What the `mcpworkflow_executor` tool calls. The node that runs the tool provides it (over its runtime and
  * generator); the tool itself knows nothing of runtimes or gateways. `executionId` names the calling execution, so

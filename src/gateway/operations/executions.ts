@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { closestMatch } from "../../config/index.js";
 import { defaultWorkflowName, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type Runtime, type WorkflowSource } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
@@ -25,6 +26,13 @@ export interface RunContext {
   onEvent?: ((event: ExecutionEvent, record: ExecutionRecord) => void) | undefined;
   /** Epoch ms by which a sync caller gives up (a gRPC deadline); the execution's timeout is capped to it. */
   deadlineMs?: number | undefined;
+  depth?: number | undefined;
+}
+
+/** Who started a running execution, and how deep in meta-orchestration it is: what its executor calls act as. */
+export interface ExecutionCaller {
+  principal: Principal;
+  depth: number;
 }
 
 /** Time kept for the reply to travel back once a deadline-capped execution times out: 10% of it, 50 to 250 ms. */
@@ -39,6 +47,7 @@ export class Executions {
   readonly #metrics: NodeMetrics;
   readonly #sync = new Map<string, Promise<ExecutionRecord>>();
   readonly #background = new Set<string>();
+  readonly #callers = new Map<string, ExecutionCaller>();
 
   constructor(runtime: Runtime, admission: Admission, metrics: NodeMetrics) {
     this.#runtime = runtime;
@@ -70,9 +79,13 @@ export class Executions {
     const caller = sync ? ctx.onEvent : undefined;
     const track = tracker.onEvent;
     const onEvent = caller === undefined ? track : (event: ExecutionEvent, record: ExecutionRecord) => (track(event, record), caller(event, record));
+    // Known before the first step runs (it may call the node's executor, which asks who started the execution).
+    const executionId = randomUUID();
+    this.#callers.set(executionId, { principal: ctx.principal, depth: ctx.depth ?? 0 });
     let started: ReturnType<Runtime["start"]>;
     try {
       started = this.#runtime.start({
+        executionId,
         source: request.source,
         workflowName,
         input: request.input,
@@ -85,10 +98,14 @@ export class Executions {
     } catch (error) {
       release();
       tracker.abandon();
+      this.#callers.delete(executionId);
       throw error;
     }
-    const { executionId, done } = started;
-    void done.finally(release);
+    const { done } = started;
+    void done.finally(() => {
+      release();
+      this.#callers.delete(executionId);
+    });
     if (!sync) {
       this.#background.add(executionId);
       void done.finally(() => this.#background.delete(executionId));
@@ -115,6 +132,11 @@ export class Executions {
     const left = [...this.#sync.keys(), ...this.#background];
     const cancelled = await Promise.all(left.map((id) => this.#runtime.cancel(id, "the node shut down").then((r) => r.cancelled, () => false)));
     return { finished: waiting.length - this.#sync.size, cancelled: cancelled.filter(Boolean).length };
+  }
+
+  /** Who started an execution that still runs here (undefined once it ended, or if it was not started here). */
+  callerOf(executionId: string): ExecutionCaller | undefined {
+    return this.#callers.get(executionId);
   }
 
   /** The record, or undefined; a token limited to other workflows is refused. */

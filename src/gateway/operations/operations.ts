@@ -23,6 +23,8 @@ export interface CallContext {
   signal?: AbortSignal | undefined;
   onEvent?: ((event: ExecutionEvent, record: ExecutionRecord) => void) | undefined;
   deadlineMs?: number | undefined;
+  /** How deep in meta-orchestration: 0 from a client, n + 1 from a workflow (mcpworkflow_executor) at depth n. */
+  depth?: number | undefined;
 }
 
 export interface OperationDeps {
