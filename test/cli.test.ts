@@ -155,6 +155,23 @@ test("cli - another process sharing the data dir follows a background run live, 
   }
 });
 
+test("cli - status --follow shows a background run's progress live and exits with its outcome", async () => {
+  const report = join(fixture.dir, "cli-status-follow.json");
+  const started = await wfx(["run", workflows, "--workflow", "hang", "--mode", "async", "--input", JSON.stringify({ report, ms: 1000 })], { dataDir });
+  const id = started.stdout.trim();
+  const followed = await wfx(["status", id, "--follow", "--json"], { dataDir });
+  assert.is(followed.code, 0, followed.stderr);
+  const lines = followed.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  const events = lines.filter((l) => l.event !== undefined).map((l) => l.event);
+  assert.equal(events.map((e: ExecutionEvent) => e.seq), events.map((_: unknown, i: number) => i + 1), "every event from the first, once");
+  assert.is(events.at(-1).type, "execution.completed");
+  assert.equal([lines.at(-1).record.status, lines.at(-1).record.result], ["completed", "not cancelled"]);
+  const plain = await wfx(["status", id, "-f"], { dataDir });
+  assert.is(plain.code, 0);
+  assert.match(plain.stderr, "step.completed hang");
+  assert.is(plain.stdout.trim(), "not cancelled");
+});
+
 test("cli - status of an unknown id exits 5", async () => {
   const r = await wfx(["status", "does-not-exist"], { dataDir });
   assert.is(r.code, 5);

@@ -19,7 +19,7 @@ usage:
           [--env development|staging|production] [--override JSON|@file]
   wfx run --describe "DESCRIPTION" [--complexity simple|medium|complex] [--out FILE] [run options]
   wfx generate "DESCRIPTION" [--complexity simple|medium|complex] [--name NAME] [--out FILE [--force]] [--template] [--json]
-  wfx status ID [--json]
+  wfx status ID [--follow] [--json]                                    --follow: live progress until it ends (Ctrl-C stops following, not the run)
   wfx cancel ID [--json]
   wfx list [DIR] [--pattern GLOB] [--json]
   wfx validate FILE [--json]
@@ -47,7 +47,7 @@ const OPTIONS: Record<string, ParseArgsConfig["options"]> = {
     describe: { type: "string", short: "d" }, complexity: { type: "string", short: "c" }, out: { type: "string", short: "o" }, env: { type: "string", short: "e" }, override: { type: "string" },
   },
   generate: { ...COMMON, complexity: { type: "string", short: "c" }, name: { type: "string", short: "n" }, out: { type: "string", short: "o" }, force: { type: "boolean", default: false }, template: { type: "boolean", default: false } },
-  status: COMMON,
+  status: { ...COMMON, follow: { type: "boolean", short: "f", default: false } },
   cancel: COMMON,
   list: { ...COMMON, pattern: { type: "string", short: "p" } },
   validate: COMMON,
@@ -118,7 +118,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         ...(values.out === undefined ? {} : { out: values.out as string }),
       }, io);
     case "status":
-      return statusCommand({ ...common, id: onePositional(command, positionals, "id") }, io);
+      return statusCommand({ ...common, id: onePositional(command, positionals, "id"), follow: values.follow === true }, io);
     case "cancel":
       return cancelCommand({ ...common, id: onePositional(command, positionals, "id") }, io);
     case "validate":

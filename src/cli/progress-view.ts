@@ -1,4 +1,5 @@
 import type { ExecutionEvent, ExecutionRecord, StepRecord } from "../engine/index.js";
+import type { Io } from "./io.js";
 
 export type ViewKind = "tty" | "plain" | "json";
 
@@ -86,6 +87,12 @@ function jsonView(out: NodeJS.WritableStream): ProgressView {
   };
 }
 
-export function createProgressView(kind: ViewKind, out: NodeJS.WriteStream): ProgressView {
-  return kind === "tty" ? ttyView(out) : kind === "json" ? jsonView(out) : plainView(out);
+/** JSON lines when asked for, a live block on a terminal, plain lines in a pipe. */
+export function viewKindFor(json: boolean, io: Io): ViewKind {
+  return json ? "json" : io.out.isTTY ? "tty" : "plain";
+}
+
+/** JSON lines go to stdout (they are the output); the other views to stderr, keeping stdout for the result. */
+export function createProgressView(kind: ViewKind, io: Io): ProgressView {
+  return kind === "tty" ? ttyView(io.err) : kind === "json" ? jsonView(io.out) : plainView(io.err);
 }

@@ -3,11 +3,12 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataDir } from "../../engine/index.js";
 import type { Complexity } from "../../generator/index.js";
-import type { ExecutionMode, ExecutionRecord, Runtime } from "../../engine/index.js";
+import type { ExecutionMode, Runtime } from "../../engine/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT, EXIT_BY_STATUS } from "../exit-codes.js";
 import { cliGenerator, describeProblems, generatedPath, openAgentRuntime, saveGenerated } from "./generate.js";
-import { createProgressView, type ViewKind } from "../progress-view.js";
+import { printOutcome } from "../outcome.js";
+import { createProgressView, viewKindFor } from "../progress-view.js";
 import { loadWorkflowSource, parseInput } from "../workflow-input.js";
 import type { Io } from "../io.js";
 
@@ -68,18 +69,9 @@ async function generateForRun(options: RunOptions, io: Io): Promise<string> {
   return path;
 }
 
-function printOutcome(record: ExecutionRecord, io: Io): void {
-  if (record.status === "completed") {
-    io.out.write(`${typeof record.result === "string" ? record.result : JSON.stringify(record.result, null, 2) ?? "(no result)"}\n`);
-  } else {
-    io.err.write(`execution ${record.execution_id} ${record.status}: ${record.error?.message ?? ""}\n${record.error?.hint ? `  hint: ${record.error.hint}\n` : ""}`);
-  }
-}
-
 /** Runs a workflow here and now (sync or isolated), with live progress, and exits with a code that says how it ended. */
 async function runHere(options: RunOptions, io: Io, runtime: Runtime, prepared: Awaited<ReturnType<typeof prepare>>, mode: ExecutionMode): Promise<number> {
-  const kind: ViewKind = options.json ? "json" : io.out.isTTY ? "tty" : "plain";
-  const view = createProgressView(kind, kind === "json" ? io.out : io.err);
+  const view = createProgressView(viewKindFor(options.json, io), io);
   const started = runtime.start({ source: prepared.source, workflowName: prepared.workflowName, input: prepared.input, mode, ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }), ...adjustments(options, prepared), onEvent: (e, r) => view.onEvent(e, r) });
   let interrupted = false;
   const onSigint = () => {
@@ -114,7 +106,7 @@ async function runInBackground(options: RunOptions, io: Io): Promise<number> {
   if (reply.error !== undefined) throw new CliError(reply.error, { exitCode: EXIT.failed });
   if (options.json) io.out.write(`${JSON.stringify({ execution_id: reply.executionId, status: "running", execution_mode: "async" })}\n`);
   else io.out.write(`${reply.executionId}\n`);
-  if (!options.json) io.err.write(`started in the background; follow it with: wfx status ${reply.executionId}\n`);
+  if (!options.json) io.err.write(`started in the background; follow it with: wfx status ${reply.executionId} --follow\n`);
   return EXIT.ok;
 }
 

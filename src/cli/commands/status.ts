@@ -1,7 +1,9 @@
-import { elapsedNow, type ExecutionRecord } from "../../engine/index.js";
-import { EXIT } from "../exit-codes.js";
+import { applyEvent, createRecord, elapsedNow, type ExecutionRecord, type Runtime } from "../../engine/index.js";
+import { EXIT, EXIT_BY_STATUS } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { openRuntime } from "../open-runtime.js";
+import { printOutcome } from "../outcome.js";
+import { createProgressView, viewKindFor } from "../progress-view.js";
 
 export function formatRecord(record: ExecutionRecord): string {
   const elapsed = elapsedNow(record, Date.now());
@@ -21,7 +23,27 @@ export function formatRecord(record: ExecutionRecord): string {
   return lines.join("\n");
 }
 
-export async function statusCommand(options: { id: string; json: boolean; dataDir?: string }, io: Io): Promise<number> {
+/**
+ * `--follow`: the execution's events from the first, then live until it ends, shown as `wfx run` shows them (it may
+ * run in another process: a `--mode async` background run). Ctrl-C stops following; the execution goes on.
+ */
+async function follow(runtime: Runtime, record: ExecutionRecord, json: boolean, io: Io): Promise<number> {
+  const view = createProgressView(viewKindFor(json, io), io);
+  // The view wants the record as of each event: fold the events onto a fresh one, as the engine does.
+  const folded = createRecord({ executionId: record.execution_id, workflowName: record.workflow_name, mode: record.execution_mode, node: record.node, stepIds: record.steps.map((s) => s.id), startMs: record.start_time * 1000 });
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once("SIGINT", onSigint);
+  const final = (await runtime.watch(record.execution_id, 0, (event) => view.onEvent(event, applyEvent(folded, event)), stop.signal)) ?? folded;
+  process.off("SIGINT", onSigint);
+  view.end(final);
+  if (stop.signal.aborted) return EXIT.interrupted;
+  if (json) io.out.write(`${JSON.stringify({ record: final })}\n`);
+  else printOutcome(final, io);
+  return EXIT_BY_STATUS[final.status] ?? EXIT.failed;
+}
+
+export async function statusCommand(options: { id: string; json: boolean; follow?: boolean; dataDir?: string }, io: Io): Promise<number> {
   const runtime = await openRuntime(options.dataDir);
   try {
     const record = await runtime.status(options.id);
@@ -30,6 +52,7 @@ export async function statusCommand(options: { id: string; json: boolean; dataDi
       else io.err.write(`no execution with id ${options.id}\n  hint: ids come from \`wfx run\`; records older than the retention period are pruned\n`);
       return EXIT.notFound;
     }
+    if (options.follow) return await follow(runtime, record, options.json, io);
     const live = { ...record, elapsed_time: elapsedNow(record, Date.now()) };
     io.out.write(options.json ? `${JSON.stringify(live)}\n` : `${formatRecord(live)}\n`);
     return EXIT.ok;
