@@ -34,8 +34,18 @@ export class ExecutorBridge {
       )
       .then((reply) => {
         this.#calls.delete(message.id);
-        if (this.#child.connected) this.#child.send(reply);
+        this.#reply(reply);
       });
+  }
+
+  #reply(reply: ExecutorReply): void {
+    if (!this.#child.connected) return; // the process is gone; its exit ends the execution
+    try {
+      this.#child.send(reply);
+    } catch (error) {
+      // A result that cannot cross the process boundary (a function, say) is the call's failure, not the node's.
+      this.#child.send({ t: "executor_reply", id: reply.id, ok: false, error: toErrorInfo(error) } satisfies ExecutorReply);
+    }
   }
 
   abortAll(): void {

@@ -82,6 +82,8 @@ export class IsolatedLauncher {
     const ready = new Promise<void>((resolve, reject) => {
       child.once("message", (m: ToParent) => (m.t === "ready" ? resolve() : reject(new Error("isolated process spoke before ready"))));
       child.once("exit", (code) => reject(new Error(`isolated process exited during start (code ${code})`)));
+      // Spawn and IPC failures: unhandled, they would take the node down; a dead process is settled by its exit.
+      child.on("error", (error) => reject(error));
     });
     ready.catch(() => undefined);
     // A spare waiting for work must not keep the parent alive.
