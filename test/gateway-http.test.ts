@@ -115,6 +115,10 @@ test("http - config_override may tune a workflow but not redirect it", async () 
 test("http - a body over the cap is refused with 413", async () => {
   const { status, body } = await post(base, "validate_workflow", { workflow_yaml: "#".repeat(70 * 1024) });
   assert.equal([status, body["code"]], [413, "WFX_PAYLOAD_TOO_LARGE"]);
+  const mcp = await fetch(t.node.mcpUrl!, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { pad: "#".repeat(70 * 1024) } }) });
+  const rpc = (await mcp.json()) as { error: { code: number; message: string } };
+  assert.equal([mcp.status, rpc.error.code], [413, -32000]);
+  assert.match(rpc.error.message, "over 65536 bytes (the node's cap)");
 });
 
 test("http - a node at capacity answers 429 busy with Retry-After", async () => {

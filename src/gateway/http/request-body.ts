@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { GatewayError, InvalidArgumentsError } from "../errors.js";
 
-/** Reads a JSON body up to `maxBytes` (413 past it, checked against Content-Length first); an empty body is `{}`. */
-export async function readJsonBody(req: IncomingMessage, maxBytes: number, method: string): Promise<unknown> {
+/** Reads a body up to `maxBytes`: WFX_PAYLOAD_TOO_LARGE past it, checked against Content-Length first. */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(declared, maxBytes);
   const chunks: Buffer[] = [];
@@ -15,8 +15,14 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number, metho
     }
     chunks.push(chunk as Buffer);
   }
-  if (size === 0) return {};
-  const text = Buffer.concat(chunks, size).toString("utf8");
+  return Buffer.concat(chunks, size);
+}
+
+/** Reads a JSON body up to `maxBytes` (see readBody); an empty body is `{}`. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number, method: string): Promise<unknown> {
+  const body = await readBody(req, maxBytes);
+  if (body.length === 0) return {};
+  const text = body.toString("utf8");
   try {
     return JSON.parse(text);
   } catch (error) {

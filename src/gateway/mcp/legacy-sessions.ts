@@ -4,6 +4,7 @@ import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
 import { isInitializeRequest, type McpServerFactory } from "@modelcontextprotocol/server";
 import type { Principal } from "../auth/index.js";
 import { authInfoFor } from "./mcp-tools.js";
+import { rpcError } from "./rpc-error.js";
 
 interface Session {
   transport: NodeStreamableHTTPServerTransport;
@@ -18,12 +19,6 @@ export interface LegacySessionOptions {
   maxSessions: number;
   maxBodyBytes: number;
   onerror: (error: Error) => void;
-}
-
-function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  const body = JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null });
-  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
-  res.end(body);
 }
 
 /**

@@ -4,7 +4,10 @@ import { createMcpHandler, isLegacyRequest } from "@modelcontextprotocol/server"
 import type { Logger } from "../../observability/index.js";
 import type { Principal } from "../auth/index.js";
 import type { Operations } from "../operations/index.js";
+import { GatewayError } from "../errors.js";
+import { readBody } from "../http/request-body.js";
 import { LegacySessions } from "./legacy-sessions.js";
+import { rpcError } from "./rpc-error.js";
 import { authInfoFor, mcpServerFactory, type McpServerInfo } from "./mcp-tools.js";
 
 export interface McpHttpEndpoint {
@@ -20,23 +23,6 @@ export interface McpHttpOptions {
   logger: Logger;
   sessionIdleMs?: number;
   maxSessions?: number;
-}
-
-function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  const body = JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null });
-  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
-  res.end(body);
-}
-
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | "too large"> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) return "too large";
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size);
 }
 
 /** Protocol requests (initialize, tools/list, …) are audited here; tools/call is audited by the operation it runs. */
@@ -74,8 +60,13 @@ export function mcpHttpEndpoint(operations: Operations, info: McpServerInfo, opt
     async handle(req, res, principal) {
       let parsed: unknown;
       if (req.method === "POST") {
-        const body = await readBody(req, options.maxBodyBytes);
-        if (body === "too large") return rpcError(res, 413, -32000, `request body is over ${options.maxBodyBytes} bytes (the node's cap)`);
+        let body: Buffer;
+        try {
+          body = await readBody(req, options.maxBodyBytes);
+        } catch (error) {
+          if (error instanceof GatewayError && error.code === "WFX_PAYLOAD_TOO_LARGE") return rpcError(res, 413, -32000, error.message);
+          throw error;
+        }
         try {
           parsed = JSON.parse(body.toString("utf8"));
         } catch {
