@@ -9,7 +9,7 @@ export const EXIT = Object.freeze({
   interrupted: 130,
 });
 
-export const EXIT_BY_STATUS: Readonly<Record<string, number>> = Object.freeze({
+const EXIT_BY_STATUS: Readonly<Record<string, number>> = Object.freeze({
   completed: EXIT.ok,
   running: EXIT.ok,
   pending: EXIT.ok,
@@ -17,3 +17,8 @@ export const EXIT_BY_STATUS: Readonly<Record<string, number>> = Object.freeze({
   timeout: EXIT.timeout,
   cancelled: EXIT.cancelled,
 });
+
+/** The exit code that says how an execution ended. */
+export function exitCodeFor(status: string): number {
+  return EXIT_BY_STATUS[status] ?? EXIT.failed;
+}

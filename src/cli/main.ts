@@ -131,7 +131,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (positionals.length > 0) throw new CliError(`wfx ${command} takes no positional arguments, got: ${positionals.join(" ")}`, { hint: "name workflow folders with --workflows DIR" });
       return serveCommand(values, io);
     case "mcp":
-      return mcpCommand(values, io);
+      return mcpCommand(values);
   }
   return EXIT.badInput;
 }

@@ -1,4 +1,4 @@
-import type { ExecutionEvent, ExecutionRecord, StepRecord } from "../engine/index.js";
+import { elapsedNow, type ExecutionEvent, type ExecutionRecord, type StepRecord } from "../engine/index.js";
 import type { Io } from "./io.js";
 
 export type ViewKind = "tty" | "plain" | "json";
@@ -33,7 +33,7 @@ function ttyView(out: NodeJS.WriteStream): ProgressView {
     frame = (frame + 1) % SPINNER.length;
     const nameWidth = Math.max(0, ...record.steps.map((s) => s.id.length));
     const now = Date.now() / 1000;
-    const lines = [`${record.workflow_name}  ${record.status}  ${record.progress.message}  ${seconds(record.end_time !== undefined ? record.elapsed_time : now - record.start_time)}`];
+    const lines = [`${record.workflow_name}  ${record.status}  ${record.progress.message}  ${seconds(elapsedNow(record, now * 1000))}`];
     for (const step of record.steps) {
       const mark = step.status === "running" ? SPINNER[frame]! : MARK[step.status];
       const took = step.started === undefined ? "" : seconds((step.ended ?? now) - step.started);
@@ -63,6 +63,7 @@ function plainView(out: NodeJS.WritableStream): ProgressView {
   return {
     onEvent(event) {
       startMs ??= event.time;
+      if (event.type === "step.progress") return;
       const at = `+${((event.time - startMs) / 1000).toFixed(3)}s`;
       const data = event.data as Record<string, unknown> | undefined;
       const err = data?.["error"] as { message?: string } | undefined;
@@ -70,7 +71,6 @@ function plainView(out: NodeJS.WritableStream): ProgressView {
         : event.type === "step.retrying" ? ` (attempt ${event.attempt} in ${data?.["delay_ms"]}ms after: ${err?.message})`
         : event.type === "execution.progress" ? ` ${data?.["completed_steps"]}/${data?.["total_steps"]}`
         : err?.message ? `: ${err.message}` : "";
-      if (event.type === "step.progress") return;
       out.write(`${at} ${event.type}${event.step === undefined ? "" : ` ${event.step}`}${detail}\n`);
     },
     end() {},

@@ -19,8 +19,6 @@ export interface GatewayNodeDeps {
   /** A runtime to serve; by default one with an embedded store in the data dir, closed with the node. */
   runtime?: Runtime;
   generator?: WorkflowGenerator;
-  /** Told to callers of generate_workflow when there is no generator. */
-  generatorMissingReason?: string;
   logger?: Logger;
   /** Where audit entries go; the node's logger (or --audit-log FILE) by default. */
   auditLogger?: Logger;
@@ -76,7 +74,6 @@ export class GatewayNode {
       audit: this.audit,
       sandboxDir,
       generator: deps.generator,
-      generatorMissingReason: deps.generatorMissingReason,
     });
   }
 

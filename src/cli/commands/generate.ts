@@ -33,11 +33,11 @@ export function cliGenerator(): WorkflowGenerator {
  * A runtime whose `mcpworkflow_executor` tools reach this runtime and generator, so workflows run by `wfx run` can
  * generate and run workflows themselves; `workflowDir` is where they look for workflow files by name.
  */
-export async function openAgentRuntime(dataDir: string | undefined, workflowDir: string, generator: WorkflowGenerator = cliGenerator()): Promise<Runtime> {
+export async function openAgentRuntime(dataDir: string | undefined, workflowDir: string): Promise<Runtime> {
   let executor: LocalWorkflowExecutor | undefined;
   const client: WorkflowExecutorClient = { call: (method, params, ctx) => executor!.call(method, params, ctx) };
   const runtime = await openRuntime(dataDir, { tools: defaultToolRegistry({ workflowExecutor: client }) });
-  executor = new LocalWorkflowExecutor({ runtime, generator, workflowDir });
+  executor = new LocalWorkflowExecutor({ runtime, generator: cliGenerator(), workflowDir });
   return runtime;
 }
 

@@ -2,16 +2,15 @@ import { GatewayNode, serveMcpStdio, VERSION } from "../../gateway/index.js";
 import { createLogger } from "../../observability/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";
-import type { Io } from "../io.js";
-import { gatewayOptionsFrom, loadGenerator, type ServeFlags } from "./serve.js";
+import { cliGenerator } from "./generate.js";
+import { gatewayOptionsFrom, type ServeFlags } from "./serve.js";
 
 /** `wfx mcp --stdio`: MCP over stdin/stdout for desktop clients; logs go to stderr, stdout is the protocol's. */
-export async function mcpCommand(flags: ServeFlags, io: Io): Promise<number> {
+export async function mcpCommand(flags: ServeFlags): Promise<number> {
   if (flags["stdio"] !== true) throw new CliError("wfx mcp needs --stdio", { hint: "for MCP over HTTP run `wfx serve` (it serves /mcp)" });
   const options = { ...gatewayOptionsFrom(flags, process.env), http: false, grpc: false };
   const logger = createLogger({ level: options.logLevel ?? "warn" });
-  const { generator, reason } = await loadGenerator();
-  const node = await GatewayNode.start(options, { logger, ...(generator ? { generator } : {}), ...(reason ? { generatorMissingReason: reason } : {}) });
+  const node = await GatewayNode.start(options, { logger, generator: cliGenerator() });
   const closed = new Promise<void>((resolve) => {
     process.stdin.once("end", resolve);
     process.stdin.once("close", resolve);
@@ -22,6 +21,5 @@ export async function mcpCommand(flags: ServeFlags, io: Io): Promise<number> {
   await closed;
   await handle.close();
   await node.close(node.options.shutdownGraceMs);
-  void io;
   return EXIT.ok;
 }

@@ -3,11 +3,11 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataDir } from "../../engine/index.js";
 import type { Complexity } from "../../generator/index.js";
-import type { ExecutionMode, Runtime } from "../../engine/index.js";
+import type { ExecuteRequest, ExecutionMode, Runtime } from "../../engine/index.js";
 import { CliError } from "../cli-error.js";
-import { EXIT, EXIT_BY_STATUS } from "../exit-codes.js";
+import { EXIT, exitCodeFor } from "../exit-codes.js";
 import { cliGenerator, describeProblems, generatedPath, openAgentRuntime, saveGenerated } from "./generate.js";
-import { printOutcome } from "../outcome.js";
+import { reportOutcome } from "../outcome.js";
 import { createProgressView, viewKindFor } from "../progress-view.js";
 import { loadWorkflowSource, parseInput } from "../workflow-input.js";
 import type { Io } from "../io.js";
@@ -45,15 +45,19 @@ async function prepare(options: RunOptions) {
   if (options.workflow !== undefined && !names.includes(options.workflow)) {
     throw new CliError(`${options.file} has no workflow '${options.workflow}'`, { hint: `workflows in this file: ${names.join(", ")}` });
   }
-  if (options.timeout !== undefined && !(options.timeout > 0)) throw new CliError(`--timeout must be a positive number of seconds`);
   const input = await parseInput(options.input);
   const configOverride = options.override === undefined ? undefined : await parseInput(options.override);
   return { source, input, workflowName: options.workflow ?? names[0]!, configOverride };
 }
 
-/** The run request fields that come from options rather than the file. */
-function adjustments(options: RunOptions, prepared: Awaited<ReturnType<typeof prepare>>) {
+/** What to ask the runtime to run: the prepared file and input, with the options' mode, timeout, environment and override. */
+function runRequest(options: RunOptions, prepared: Awaited<ReturnType<typeof prepare>>): ExecuteRequest {
   return {
+    source: prepared.source,
+    workflowName: prepared.workflowName,
+    input: prepared.input,
+    mode: options.mode,
+    ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }),
     ...(options.environment === undefined ? {} : { environment: options.environment }),
     ...(prepared.configOverride === undefined ? {} : { configOverride: prepared.configOverride }),
   };
@@ -70,9 +74,9 @@ async function generateForRun(options: RunOptions, io: Io): Promise<string> {
 }
 
 /** Runs a workflow here and now (sync or isolated), with live progress, and exits with a code that says how it ended. */
-async function runHere(options: RunOptions, io: Io, runtime: Runtime, prepared: Awaited<ReturnType<typeof prepare>>, mode: ExecutionMode): Promise<number> {
+async function runHere(options: RunOptions, io: Io, runtime: Runtime, prepared: Awaited<ReturnType<typeof prepare>>): Promise<number> {
   const view = createProgressView(viewKindFor(options.json, io), io);
-  const started = runtime.start({ source: prepared.source, workflowName: prepared.workflowName, input: prepared.input, mode, ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }), ...adjustments(options, prepared), onEvent: (e, r) => view.onEvent(e, r) });
+  const started = runtime.start({ ...runRequest(options, prepared), onEvent: (e, r) => view.onEvent(e, r) });
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -82,9 +86,8 @@ async function runHere(options: RunOptions, io: Io, runtime: Runtime, prepared: 
   const record = await started.done;
   process.off("SIGINT", onSigint);
   view.end(record);
-  if (options.json) io.out.write(`${JSON.stringify({ record })}\n`);
-  else printOutcome(record, io);
-  return interrupted ? EXIT.interrupted : EXIT_BY_STATUS[record.status] ?? EXIT.failed;
+  const code = reportOutcome(record, options.json, io);
+  return interrupted ? EXIT.interrupted : code;
 }
 
 /** `--mode async` from a terminal: a detached background process owns the execution; this one prints its id and leaves. */
@@ -115,12 +118,12 @@ async function runAsBackground(options: RunOptions): Promise<number> {
   try {
     const prepared = await prepare(options);
     const runtime = await openAgentRuntime(options.dataDir, dirname(prepared.source.path!));
-    const started = runtime.start({ source: prepared.source, workflowName: prepared.workflowName, input: prepared.input, mode: "async", ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }), ...adjustments(options, prepared) });
+    const started = runtime.start(runRequest(options, prepared));
     process.send?.({ executionId: started.executionId });
     process.disconnect?.();
     const record = await started.done;
     await runtime.close();
-    return EXIT_BY_STATUS[record.status] ?? EXIT.failed;
+    return exitCodeFor(record.status);
   } catch (error) {
     process.send?.({ error: (error as Error).message });
     return EXIT.failed;
@@ -134,7 +137,7 @@ export async function runCommand(given: RunOptions & { background?: boolean }, i
   if (options.mode === "async") return runInBackground(options, io);
   const runtime = await openAgentRuntime(options.dataDir, dirname(prepared.source.path!));
   try {
-    return await runHere(options, io, runtime, prepared, options.mode);
+    return await runHere(options, io, runtime, prepared);
   } finally {
     await runtime.close();
   }

@@ -1,4 +1,4 @@
-import type { WorkflowGenerator } from "../../generator/types.js";
+import { cliGenerator } from "./generate.js";
 import { GatewayNode, gatewayOptionsFromEnv, type GatewayOptions } from "../../gateway/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";
@@ -67,27 +67,11 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
   return options;
 }
 
-/**
- * The workflow generator, if this build has one: src/generator/index.js exporting `createWorkflowGenerator()`.
- * Without it, generate_workflow answers "generation is not available in this node: …" (never a fake).
- */
-export async function loadGenerator(): Promise<{ generator?: WorkflowGenerator; reason?: string }> {
-  const specifier = "../../generator/index.js";
-  try {
-    const module = (await import(specifier)) as { createWorkflowGenerator?: () => WorkflowGenerator | Promise<WorkflowGenerator> };
-    if (typeof module.createWorkflowGenerator !== "function") return { reason: "this build's generator module exports no createWorkflowGenerator()" };
-    return { generator: await module.createWorkflowGenerator() };
-  } catch (error) {
-    return { reason: `this build has no workflow generator (${(error as Error).message.split("\n")[0]})` };
-  }
-}
-
 /** `wfx serve` / `wfx node`: MCP + HTTP and gRPC on one process until SIGTERM or SIGINT, then a graceful drain. */
 export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const options = gatewayOptionsFrom(flags, process.env);
   if (options.http === false && options.grpc === false) throw new CliError("--no-http and --no-grpc together leave nothing to serve");
-  const { generator, reason } = await loadGenerator();
-  const node = await GatewayNode.start(options, { ...(generator ? { generator } : {}), ...(reason ? { generatorMissingReason: reason } : {}) });
+  const node = await GatewayNode.start(options, { generator: cliGenerator() });
   const lines = [`wfx node ${node.registry.self().id} serving`];
   if (node.mcpUrl) lines.push(`  MCP:  ${node.mcpUrl}`, `  HTTP: ${node.httpUrl} (/health, /ready, /metrics, POST /execute_workflow, ...)`);
   if (node.grpcAddress) lines.push(`  gRPC: ${node.grpcAddress} (wfx.v1.WorkflowExecutor, grpc.health.v1, reflection)`);

@@ -1,12 +1,12 @@
 import { applyEvent, createRecord, elapsedNow, type ExecutionRecord, type Runtime } from "../../engine/index.js";
-import { EXIT, EXIT_BY_STATUS } from "../exit-codes.js";
+import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { openRuntime } from "../open-runtime.js";
-import { printOutcome } from "../outcome.js";
+import { reportOutcome } from "../outcome.js";
 import { createProgressView, viewKindFor } from "../progress-view.js";
 
-export function formatRecord(record: ExecutionRecord): string {
-  const elapsed = elapsedNow(record, Date.now());
+/** For people: one field per line, then the steps; `elapsed_time` is as of now for a running execution. */
+function formatRecord(record: ExecutionRecord): string {
   const lines = [
     `execution_id: ${record.execution_id}`,
     `workflow:     ${record.workflow_name}${record.workflow_file ? ` (${record.workflow_file})` : ""}`,
@@ -14,7 +14,7 @@ export function formatRecord(record: ExecutionRecord): string {
     `status:       ${record.status}`,
     `progress:     ${record.progress.message}`,
     `started:      ${new Date(record.start_time * 1000).toISOString()}`,
-    `elapsed:      ${elapsed.toFixed(2)}s`,
+    `elapsed:      ${record.elapsed_time.toFixed(2)}s`,
     "steps:",
     ...record.steps.map((s) => `  ${s.status.padEnd(9)} ${s.id}${s.attempts > 1 ? ` (attempts: ${s.attempts})` : ""}${s.error ? `: ${s.error.message}` : ""}`),
   ];
@@ -38,9 +38,7 @@ async function follow(runtime: Runtime, record: ExecutionRecord, json: boolean, 
   process.off("SIGINT", onSigint);
   view.end(final);
   if (stop.signal.aborted) return EXIT.interrupted;
-  if (json) io.out.write(`${JSON.stringify({ record: final })}\n`);
-  else printOutcome(final, io);
-  return EXIT_BY_STATUS[final.status] ?? EXIT.failed;
+  return reportOutcome(final, json, io);
 }
 
 export async function statusCommand(options: { id: string; json: boolean; follow?: boolean; dataDir?: string }, io: Io): Promise<number> {

@@ -33,7 +33,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
   const checkNode = (ctx: CallContext) => requireNode(ctx.principal, node().id, node().tags);
 
   async function generate(args: S.GenerateWorkflowArgs, ctx: CallContext): Promise<GenerateWorkflowResult> {
-    if (deps.generator === undefined) throw new GenerationUnavailableError(deps.generatorMissingReason ?? "no workflow generator is configured");
+    if (deps.generator === undefined) throw new GenerationUnavailableError("no workflow generator is configured");
     const request = {
       workflow_description: args.workflow_description,
       ...(args.workflow_name === undefined ? {} : { workflow_name: args.workflow_name }),

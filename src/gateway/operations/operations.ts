@@ -37,8 +37,6 @@ export interface OperationDeps {
   /** Folder inline and generated workflows resolve against (their filesystem tools stay inside it). */
   sandboxDir: string;
   generator?: WorkflowGenerator | undefined;
-  /** Said when generation is asked for and no generator is configured. */
-  generatorMissingReason?: string | undefined;
 }
 
 function outcomeOf(error: unknown): AuditOutcome {
