@@ -4,19 +4,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_ISOLATED_OPTIONS, MemoryExecutionStore, Runtime } from "../src/engine/index.js";
 import { eventually, openEngineFixture } from "./helpers/engine-fixture.js";
+import { isProcessAlive } from "../src/engine/process-alive.js";
 
 const { fixture, source, runtime, close } = await openEngineFixture();
 
 test.after(close);
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function hangInChild(name: string, timeoutS?: number) {
   const report = join(fixture.dir, `${name}.json`);
@@ -45,12 +38,12 @@ test("isolated - the process has a scrubbed environment and a temp dir of its ow
 
 test("isolated - cancel stops the execution, the process is gone and its temp dir removed", async () => {
   const { started, seen } = await hangInChild("cancel");
-  assert.ok(isAlive(seen.pid));
+  assert.ok(isProcessAlive(seen.pid));
   const result = await runtime.cancel(started.executionId);
   assert.is(result.status, "cancelled");
   const record = await started.done;
   assert.is(record.status, "cancelled");
-  await eventually(() => !isAlive(seen.pid), 5000, "the isolated process to exit");
+  await eventually(() => !isProcessAlive(seen.pid), 5000, "the isolated process to exit");
   await eventually(() => !existsSync(seen.tmpdir), 5000, "the temp dir to be removed");
 });
 
@@ -58,7 +51,7 @@ test("isolated - a timeout ends the execution and the process", async () => {
   const { started, seen } = await hangInChild("timeout", 0.5);
   const record = await started.done;
   assert.is(record.status, "timeout");
-  await eventually(() => !isAlive(seen.pid), 5000, "the isolated process to exit");
+  await eventually(() => !isProcessAlive(seen.pid), 5000, "the isolated process to exit");
   await eventually(() => !existsSync(seen.tmpdir), 5000, "the temp dir to be removed");
 });
 

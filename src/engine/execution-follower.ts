@@ -127,7 +127,7 @@ export class ExecutionFollower {
         // A window is only the start of what was missed: read the store again once it is delivered.
         if (events !== undefined) this.#behind = true;
         else {
-          await this.#runtime.options.store.flush();
+          // No flush first: a read already sees this process's buffered writes, and an fsync per catch-up is waste.
           events = await this.#runtime.options.store.getEvents(this.#executionId, this.#last);
           this.stats.storeReads++;
         }

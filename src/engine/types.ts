@@ -94,7 +94,7 @@ export interface ExecutionStore {
   putRecord(record: ExecutionRecord): void;
   appendEvent(event: ExecutionEvent): void;
   getRecord(executionId: string): Promise<ExecutionRecord | undefined>;
-  /** Events with `seq > afterSeq`, in order. */
+  /** Events with `seq > afterSeq`, in order; those appended through this store are seen without a flush. */
   getEvents(executionId: string, afterSeq?: number): Promise<ExecutionEvent[]>;
   listRecords(query?: ListExecutionsQuery): Promise<ExecutionRecord[]>;
   flush(): Promise<void>;

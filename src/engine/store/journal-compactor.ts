@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { ExecutionRecord } from "../types.js";
 import { parseJournalLine, recordLine, supersedes, versionOf, type RecordVersion } from "./journal-format.js";
 import { scanLines, syncDir } from "./journal-scan.js";
-import { baseSegmentName, compactedSegmentName, isCompactable, isProcessAlive, isSegmentActive, listJournal, markSegmentActive, type SegmentFile } from "./segment-files.js";
+import { isProcessAlive } from "../process-alive.js";
+import { baseSegmentName, compactedSegmentName, isCompactable, isSegmentActive, listJournal, markSegmentActive, type SegmentFile } from "./segment-files.js";
 
 export interface CompactionOptions {
   retentionMs: number;

@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { isProcessAlive } from "../process-alive.js";
 
 /**
  * Journal segment names:
@@ -63,18 +64,6 @@ export function listJournal(dir: string): JournalListing {
     if (temp) temps.push({ name, pid: Number(temp[1]) });
   }
   return { segments, temps };
-}
-
-export function isProcessAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Segments a store of this process is still appending to, and claims it is compacting now (absolute paths). */
