@@ -1,4 +1,4 @@
-import type { ActorContext, ActorLogic, ActorRef, Signal, SupervisionPolicy } from "../actors/index.js";
+import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index.js";
 import type { TemplateScope } from "../config/index.js";
 import { toErrorInfo } from "../errors.js";
 import { CancelledError, EngineError, ExecutionTimeoutError, StepTimeoutError } from "./errors.js";
@@ -32,12 +32,6 @@ interface SupervisorState {
   children: Map<ActorRef, number>;
   completed: number;
   finished: boolean;
-}
-
-const STOP: SupervisionPolicy = { kind: "stop" };
-
-function supervisionOf(step: PlannedStep): SupervisionPolicy {
-  return step.retry ? { kind: "restart", maxRestarts: step.retry.maxRetries, withinMs: Number.POSITIVE_INFINITY, backoff: step.retry.backoff } : STOP;
 }
 
 /** One actor per execution: starts steps whose inputs are ready, supervises them, records every change as an event. */
@@ -95,7 +89,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
       return stepFailed(state, ctx, step.index, error);
     }
     state.phase[step.index] = RUNNING;
-    const supervision = supervisionOf(step);
+    const { supervision } = step;
     const ref = step.forEach
       ? ctx.spawn(
           fromFanOut({

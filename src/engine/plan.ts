@@ -2,7 +2,8 @@ import { resolve as resolvePath, dirname } from "node:path";
 import type { WorkflowFile, StepDef, WorkflowDef } from "../config/index.js";
 import { compileTemplate, compileCondition, parseFunctionRef, stepIdOf } from "../config/index.js";
 import type { CompiledTemplate } from "../config/index.js";
-import type { BackoffPolicy } from "../actors/index.js";
+import type { BackoffPolicy, SupervisionPolicy } from "../actors/index.js";
+import { STOP_POLICY } from "../actors/internal.js";
 import { EngineError } from "./errors.js";
 
 /** What a step does, resolved once from its definition. */
@@ -12,12 +13,6 @@ export type StepAction =
   | { kind: "workflow"; workflowName: string }
   /** `tools`: the step's own `tools:` list, replacing the agent's. */
   | { kind: "agent"; agentId: string; tools?: readonly string[] };
-
-export interface StepRetry {
-  /** Attempts after the first. */
-  maxRetries: number;
-  backoff: BackoffPolicy;
-}
 
 /** One step of a compiled plan: everything the engine needs at run time, with templates compiled. */
 export interface PlannedStep {
@@ -29,7 +24,8 @@ export interface PlannedStep {
   when: { evaluate(scope: import("../config/index.js").TemplateScope): boolean } | undefined;
   forEach: CompiledTemplate | undefined;
   concurrency: number;
-  retry: StepRetry | undefined;
+  /** A retry is a restart of the step's actor; without `retry` a failed step stops. Built once per plan. */
+  supervision: SupervisionPolicy;
   timeoutMs: number | undefined;
   /** Indexes of the steps this one waits for. */
   deps: number[];
@@ -52,7 +48,6 @@ export interface ExecutionPlan {
   filePath: string | undefined;
 }
 
-const NO_RETRY = undefined;
 
 /** An agent step without `input` answers the previous step's output, or the user's input when it comes first. */
 function defaultAgentInput(action: StepAction, index: number): string | undefined {
@@ -71,17 +66,11 @@ function actionOf(step: StepDef, baseDir: string): StepAction {
   throw new EngineError("WFX_BAD_STEP", "step has no agent, tool, function or workflow", { hint: "validate the file with `wfx validate`" });
 }
 
-function retryOf(step: StepDef): StepRetry | undefined {
-  if (!step.retry || step.retry.max <= 0) return NO_RETRY;
-  return {
-    maxRetries: step.retry.max,
-    backoff: {
-      initialMs: step.retry.backoff_ms ?? 200,
-      maxMs: step.retry.max_backoff_ms ?? 30_000,
-      multiplier: step.retry.multiplier ?? 2,
-      jitter: step.retry.jitter ?? 0.2,
-    },
-  };
+function supervisionOf(step: StepDef): SupervisionPolicy {
+  if (!step.retry || step.retry.max <= 0) return STOP_POLICY;
+  const { max, backoff_ms, max_backoff_ms, multiplier, jitter } = step.retry;
+  const backoff: BackoffPolicy = { initialMs: backoff_ms, maxMs: max_backoff_ms, multiplier, jitter };
+  return { kind: "restart", maxRestarts: max, withinMs: Number.POSITIVE_INFINITY, backoff };
 }
 
 /** Compiles one workflow of a validated file into a plan; the plan is immutable and shared by every execution of it. */
@@ -120,7 +109,7 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
       when,
       forEach,
       concurrency: step.concurrency ?? 8,
-      retry: retryOf(step),
+      supervision: supervisionOf(step),
       timeoutMs: step.timeout === undefined ? undefined : step.timeout * 1000,
       deps,
       dependents: [],
