@@ -1,4 +1,4 @@
-import type { ExecutionEvent, ExecutionMode, ExecutionRecord, ExecutionStatus, StepRecord, ErrorInfo } from "./types.js";
+import { FINAL_STATUS_OF_EVENT, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StepRecord, type ErrorInfo } from "./types.js";
 
 /** The record of an execution is a fold of its events: this is the fold, shared by every process that watches one. */
 
@@ -31,13 +31,6 @@ export function createRecord(init: NewRecordInput): ExecutionRecord {
     ...(init.pid === undefined ? {} : { pid: init.pid }),
   };
 }
-
-const FINAL_EVENT_STATUS: Partial<Record<ExecutionEvent["type"], ExecutionStatus>> = {
-  "execution.completed": "completed",
-  "execution.failed": "failed",
-  "execution.timeout": "timeout",
-  "execution.cancelled": "cancelled",
-};
 
 function stepOf(record: ExecutionRecord, id: string | undefined): StepRecord | undefined {
   if (id === undefined) return undefined;
@@ -103,7 +96,7 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
     case "step.progress":
       break;
     default: {
-      const status = FINAL_EVENT_STATUS[event.type];
+      const status = FINAL_STATUS_OF_EVENT[event.type];
       if (status === undefined) break;
       record.status = status;
       record.end_time = seconds;

@@ -3,7 +3,6 @@
 export type ExecutionMode = "sync" | "async" | "isolated";
 export type ExecutionStatus = "pending" | "running" | "completed" | "failed" | "timeout" | "cancelled";
 export type StepStatus = "pending" | "running" | "retrying" | "completed" | "failed" | "skipped" | "cancelled" | "timeout";
-export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set(["completed", "failed", "timeout", "cancelled"]);
 
 export interface ErrorInfo {
   code: string;
@@ -68,8 +67,15 @@ export type ExecutionEventType =
   | "step.skipped"
   | "step.progress";
 
-/** The events that end an execution; exactly one of them is its last event. */
-export const TERMINAL_EVENT_TYPES: ReadonlySet<ExecutionEventType> = new Set(["execution.completed", "execution.failed", "execution.timeout", "execution.cancelled"]);
+/** The events that end an execution (exactly one of them is its last event), and the status each leaves. */
+export const FINAL_STATUS_OF_EVENT: Readonly<Partial<Record<ExecutionEventType, ExecutionStatus>>> = Object.freeze({
+  "execution.completed": "completed",
+  "execution.failed": "failed",
+  "execution.timeout": "timeout",
+  "execution.cancelled": "cancelled",
+});
+export const TERMINAL_EVENT_TYPES: ReadonlySet<ExecutionEventType> = new Set(Object.keys(FINAL_STATUS_OF_EVENT) as ExecutionEventType[]);
+export const TERMINAL_STATUSES: ReadonlySet<ExecutionStatus> = new Set(Object.values(FINAL_STATUS_OF_EVENT));
 
 export interface ExecutionEvent {
   execution_id: string;

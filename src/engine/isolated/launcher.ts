@@ -7,7 +7,9 @@ import type { ActorRef, ActorSystem } from "../../actors/index.js";
 import { secretNames, type WorkflowFile } from "../../config/index.js";
 import type { ExecutionRecorder } from "../recorder.js";
 import type { IsolatedOptions } from "../runtime-options.js";
-import type { ExecutionEvent } from "../types.js";
+import { toErrorInfo } from "../../errors.js";
+import { CancelledError, ExecutionTimeoutError } from "../errors.js";
+import type { ErrorInfo, ExecutionEvent } from "../types.js";
 import type { WorkflowExecutorClient } from "../../tools/index.js";
 import { ExecutorBridge } from "./executor-bridge.js";
 import { IpcTransport } from "./ipc-transport.js";
@@ -25,7 +27,7 @@ interface Running {
   executionId: string;
   child: ChildProcess;
   /** What to record if the process ends before its supervisor reported the end. */
-  endAs: { type: "execution.failed" | "execution.cancelled" | "execution.timeout"; code: string; message: string };
+  endAs: { type: "execution.failed" | "execution.cancelled" | "execution.timeout"; error: ErrorInfo };
   killTimer?: NodeJS.Timeout;
   deadline?: NodeJS.Timeout;
 }
@@ -103,7 +105,7 @@ export class IsolatedLauncher {
     const { child } = spare;
     (child.channel as { ref?(): void } | undefined)?.ref?.();
     child.ref();
-    const running: Running = { executionId: request.executionId, child, endAs: { type: "execution.failed", code: "WFX_ISOLATED_PROCESS_DIED", message: "the isolated process exited before the execution ended" } };
+    const running: Running = { executionId: request.executionId, child, endAs: { type: "execution.failed", error: { code: "WFX_ISOLATED_PROCESS_DIED", message: "the isolated process exited before the execution ended" } } };
     this.#running.set(request.executionId, running);
 
     const observerName = `isolated-observer-${request.executionId}`;
@@ -122,12 +124,12 @@ export class IsolatedLauncher {
       clearTimeout(running.deadline);
       this.#running.delete(request.executionId);
       const detail = signal ? `killed by ${signal}` : `exit code ${code}`;
-      this.#recorder.finishIfRunning(request.executionId, running.endAs.type, { code: running.endAs.code, message: `${running.endAs.message} (${detail})` }, Date.now());
+      this.#recorder.finishIfRunning(request.executionId, running.endAs.type, { ...running.endAs.error, message: `${running.endAs.error.message} (${detail})` }, Date.now());
       this.#system.stop(observer);
     });
     if (request.timeoutMs !== undefined) {
       // The supervisor inside enforces the timeout; this is the backstop for a process that stopped answering.
-      running.deadline = setTimeout(() => this.#stop(running, { type: "execution.timeout", code: "WFX_EXECUTION_TIMEOUT", message: `execution timed out after ${request.timeoutMs! / 1000}s` }), request.timeoutMs + this.#options.killGraceMs);
+      running.deadline = setTimeout(() => this.#stop(running, { type: "execution.timeout", error: toErrorInfo(new ExecutionTimeoutError(request.timeoutMs!)) }), request.timeoutMs + this.#options.killGraceMs);
     }
     const order: ExecuteOrder = {
       ...request,
@@ -153,7 +155,7 @@ export class IsolatedLauncher {
   cancel(executionId: string, reason: string): void {
     const running = this.#running.get(executionId);
     if (!running) return;
-    running.endAs = { type: "execution.cancelled", code: "WFX_CANCELLED", message: reason };
+    running.endAs = { type: "execution.cancelled", error: toErrorInfo(new CancelledError(reason)) };
     this.#system.refFor(`wfx://${isolatedSystemId(running.child.pid!)}/${executionId}`).tell({ type: "cancel", reason });
     running.killTimer ??= setTimeout(() => running.child.kill("SIGKILL"), this.#options.killGraceMs);
   }

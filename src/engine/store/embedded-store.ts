@@ -2,13 +2,13 @@ import { mkdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import type { ExecutionEvent, ExecutionRecord, ExecutionStore, ListExecutionsQuery } from "../types.js";
 import { resolveEmbeddedStoreOptions, type EmbeddedStoreOptions, type ResolvedEmbeddedStoreOptions } from "./embedded-store-options.js";
-import { StoreError } from "./errors.js";
+import { StoreError, storeClosed } from "./errors.js";
 import { compactJournal, type CompactionResult } from "./journal-compactor.js";
 import { eventLine, recordLine } from "./journal-format.js";
 import { JournalIndex } from "./journal-index.js";
 import { JournalWriter } from "./journal-writer.js";
 import { RecentCache } from "./recent-cache.js";
-import { selectRecords, type RecordSummary } from "./record-query.js";
+import { selectRecords, summaryOf, type RecordSummary } from "./record-query.js";
 
 interface HotRecord extends RecordSummary {
   json: string;
@@ -82,7 +82,7 @@ export class EmbeddedExecutionStore implements ExecutionStore {
     const json = serialize(record, "record");
     writer.append(recordLine(this.#options.now(), json));
     const id = record.execution_id;
-    this.#hot.set(id, { execution_id: id, workflow_name: record.workflow_name, status: record.status, start_time: record.start_time, json });
+    this.#hot.set(id, { ...summaryOf(record), json });
   }
 
   appendEvent(event: ExecutionEvent): void {
@@ -179,7 +179,7 @@ export class EmbeddedExecutionStore implements ExecutionStore {
   }
 
   #writable(): JournalWriter {
-    if (this.#closed) throw new StoreError("WFX_STORE_CLOSED", "the execution store is closed", { hint: "open a new store" });
+    if (this.#closed) throw storeClosed();
     if (!this.#writer) {
       throw new StoreError("WFX_STORE_READ_ONLY", "this execution store was opened read-only", { hint: "open it without `readOnly` to write" });
     }
@@ -197,9 +197,6 @@ export class EmbeddedExecutionStore implements ExecutionStore {
   }
 }
 
-function summaryOf(record: RecordSummary): RecordSummary {
-  return { execution_id: record.execution_id, workflow_name: record.workflow_name, status: record.status, start_time: record.start_time };
-}
 
 function serialize(value: ExecutionRecord | ExecutionEvent, what: "record" | "event"): string {
   try {

@@ -4,3 +4,7 @@ import { WfxError } from "../../errors.js";
 export class StoreError extends WfxError {
   override name = "StoreError";
 }
+
+export function storeClosed(): StoreError {
+  return new StoreError("WFX_STORE_CLOSED", "the execution store is closed", { hint: "open a new store" });
+}

@@ -1,7 +1,7 @@
 import { fdatasync, close as closeFd, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { StoreError } from "./errors.js";
+import { StoreError, storeClosed } from "./errors.js";
 import { syncDir } from "./journal-scan.js";
 import { markSegmentActive, writerSegmentName } from "./segment-files.js";
 
@@ -70,7 +70,7 @@ export class JournalWriter {
   }
 
   append(line: string): void {
-    if (this.#closed) throw new StoreError("WFX_STORE_CLOSED", "the execution store is closed", { hint: "open a new store" });
+    if (this.#closed) throw storeClosed();
     this.#chunks.push(line);
     this.#chars += line.length;
     if (this.#chars >= this.#options.maxBufferBytes) this.#writeQuietly();

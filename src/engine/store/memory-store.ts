@@ -1,6 +1,6 @@
 import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type ListExecutionsQuery } from "../types.js";
-import { StoreError } from "./errors.js";
-import { selectRecords, type RecordSummary } from "./record-query.js";
+import { storeClosed } from "./errors.js";
+import { selectRecords, summaryOf, type RecordSummary } from "./record-query.js";
 
 export interface MemoryExecutionStoreOptions {
   /**
@@ -42,13 +42,7 @@ export class MemoryExecutionStore implements ExecutionStore {
 
   putRecord(record: ExecutionRecord): void {
     this.#assertOpen();
-    this.#records.set(record.execution_id, {
-      execution_id: record.execution_id,
-      workflow_name: record.workflow_name,
-      status: record.status,
-      start_time: record.start_time,
-      value: this.#copy ? JSON.stringify(record) : record,
-    });
+    this.#records.set(record.execution_id, { ...summaryOf(record), value: this.#copy ? JSON.stringify(record) : record });
     if (TERMINAL_STATUSES.has(record.status)) this.#evict();
   }
 
@@ -89,7 +83,7 @@ export class MemoryExecutionStore implements ExecutionStore {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new StoreError("WFX_STORE_CLOSED", "the execution store is closed", { hint: "open a new store" });
+    if (this.#closed) throw storeClosed();
   }
 }
 

@@ -8,6 +8,11 @@ export interface RecordSummary {
   start_time: number;
 }
 
+/** Just the summary fields of a record (or of a larger summary). */
+export function summaryOf(record: RecordSummary): RecordSummary {
+  return { execution_id: record.execution_id, workflow_name: record.workflow_name, status: record.status, start_time: record.start_time };
+}
+
 export function matchesQuery(summary: RecordSummary, query: ListExecutionsQuery): boolean {
   if (query.status !== undefined && summary.status !== query.status) return false;
   if (query.workflow_name !== undefined && summary.workflow_name !== query.workflow_name) return false;
