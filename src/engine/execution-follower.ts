@@ -55,10 +55,6 @@ export class ExecutionFollower {
     this.#sink = sink;
   }
 
-  get lastSeq(): number {
-    return this.#last;
-  }
-
   /** Resolves with the final record once the terminal event was delivered (or at once for an ended execution); stops on abort. */
   run(signal?: AbortSignal): Promise<ExecutionRecord | undefined> {
     const done = new Promise<ExecutionRecord | undefined>((resolve, reject) => {

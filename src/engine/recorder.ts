@@ -27,14 +27,6 @@ export class ExecutionRecorder {
     this.#store = store;
   }
 
-  get store(): ExecutionStore {
-    return this.#store;
-  }
-
-  get running(): number {
-    return this.#live.size;
-  }
-
   begin(init: NewRecordInput): ExecutionRecord {
     const record = createRecord(init);
     // The first snapshot is written at `execution.started`: a local supervisor emits it within this same turn.
@@ -87,10 +79,6 @@ export class ExecutionRecorder {
   /** The record as this process knows it, without a store read. */
   peek(executionId: string): ExecutionRecord | undefined {
     return this.#live.get(executionId)?.record ?? this.#finished.get(executionId);
-  }
-
-  lastSeq(executionId: string): number | undefined {
-    return this.#live.get(executionId)?.lastSeq;
   }
 
   /** Resolves with the final record; at once when it has already ended here. */

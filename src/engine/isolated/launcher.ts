@@ -160,10 +160,6 @@ export class IsolatedLauncher {
     running.killTimer ??= setTimeout(() => running.child.kill("SIGKILL"), this.#options.killGraceMs);
   }
 
-  get runningCount(): number {
-    return this.#running.size;
-  }
-
   async close(): Promise<void> {
     this.#closed = true;
     const exits: Promise<unknown>[] = [];
