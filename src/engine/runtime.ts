@@ -5,11 +5,11 @@ import { endpointsFor } from "../agents/index.js";
 import { toErrorInfo } from "../errors.js";
 import { ExecutionFollower } from "./execution-follower.js";
 import { EngineError } from "./errors.js";
-import { fromExecution, type SupervisorMessage } from "./execution-supervisor.js";
+import type { SupervisorMessage } from "./execution-supervisor.js";
 import { ExecutionRecorder, type EventListener } from "./recorder.js";
 import { IsolatedLauncher } from "./isolated/launcher.js";
 import { resolveRuntimeOptions, type RuntimeOptions } from "./runtime-options.js";
-import { planFor, servicesFor, type ServiceDeps } from "./services.js";
+import { planFor, supervisorFor, type ServiceDeps } from "./services.js";
 import { CrossProcessCancel } from "./cross-process-cancel.js";
 import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord } from "./types.js";
 
@@ -110,7 +110,7 @@ export class Runtime {
       this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName, input: request.input, timeoutMs, env: this.options.env, agentEndpoints: endpointsFor(source.file, this.options.env), agentOptions: this.options.agents });
     } else {
       const ref = this.system.spawn(
-        fromExecution({ executionId, plan, input: request.input, reporter: this.recorder.reporter(executionId), services: servicesFor(plan, this.#deps), node: this.options.nodeId, timeoutMs, env: this.options.env }),
+        supervisorFor(this.#deps, { executionId, plan, input: request.input, reporter: this.recorder.reporter(executionId), timeoutMs }),
         { name: executionId },
       );
       this.#supervisors.set(executionId, ref);

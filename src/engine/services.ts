@@ -3,7 +3,7 @@ import { AgentError, DEFAULT_AGENT_OPTIONS, runAgent, type AgentOptions } from "
 import type { Tool, ToolRegistry } from "../tools/index.js";
 import { BUILTIN_TOOL_TYPES, resolveAgentEndpoint, type AgentEndpoint } from "../config/index.js";
 import { EngineError } from "./errors.js";
-import { fromExecution } from "./execution-supervisor.js";
+import { fromExecution, type ExecutionSpec } from "./execution-supervisor.js";
 import { compilePlan, type ExecutionPlan } from "./plan.js";
 import { loadFunction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "./types.js";
@@ -51,6 +51,11 @@ function toolOf(plan: ExecutionPlan, toolId: string, deps: ServiceDeps): Tool {
 
 
 /** The services steps of `plan` use: function modules, tools of the plan's file, and sub-workflows run as child supervisors. */
+/** The supervisor of one execution run with `deps`: its step services, node and env come from them. */
+export function supervisorFor(deps: ServiceDeps, spec: Omit<ExecutionSpec, "services" | "node" | "env">): ReturnType<typeof fromExecution> {
+  return fromExecution({ ...spec, services: servicesFor(spec.plan, deps), node: deps.node, env: deps.env });
+}
+
 export function servicesFor(plan: ExecutionPlan, deps: ServiceDeps): StepServices {
   return {
     loadFunction,
@@ -90,7 +95,7 @@ function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unkn
       },
     };
     const child = deps.system.spawn(
-      fromExecution({ executionId: `${ctx.executionId}/${ctx.stepId}`, plan, input, reporter, services: servicesFor(plan, deps), node: deps.node, timeoutMs: plan.timeoutMs, env: deps.env }),
+      supervisorFor(deps, { executionId: `${ctx.executionId}/${ctx.stepId}`, plan, input, reporter, timeoutMs: plan.timeoutMs }),
     );
     ctx.signal.addEventListener("abort", () => child.tell({ type: "cancel", reason: "parent step stopped" }), { once: true });
   });

@@ -1,7 +1,6 @@
 import { createActorSystem, type ActorRef } from "../../actors/index.js";
 import { defaultToolRegistry } from "../../tools/index.js";
-import { fromExecution } from "../execution-supervisor.js";
-import { planFor, servicesFor } from "../services.js";
+import { planFor, supervisorFor } from "../services.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../types.js";
 import { IpcTransport } from "./ipc-transport.js";
 import { ParentExecutor } from "./parent-executor.js";
@@ -47,7 +46,7 @@ process.on("message", (message: ToChild) => {
   const plan = planFor(message.file, message.workflowName, message.filePath);
   const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, agentEndpoints: message.agentEndpoints, agentOptions: message.agentOptions };
   system.spawn(
-    fromExecution({ executionId: message.executionId, plan, input: message.input, reporter, services: servicesFor(plan, deps), node: message.node, timeoutMs: message.timeoutMs, env: message.env }),
+    supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs }),
     { name: message.executionId },
   );
 });
