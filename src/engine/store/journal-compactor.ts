@@ -43,14 +43,17 @@ export async function compactJournal(dir: string, options: CompactionOptions): P
   const candidates = listing.segments.filter((segment) => isCompactable(dir, segment));
   if (candidates.length === 0) return NOTHING;
   const cutoffMs = options.now() - options.retentionMs;
+  // A lone compacted segment is rewritten only when something in it expired; compacted segments never change, so
+  // the read that found out serves as the merge.
+  let alone: Merged | undefined;
   if (candidates.length === 1 && candidates[0]!.compacted && candidates[0]!.claimedBy === undefined) {
-    const alone = await merge(dir, [candidates[0]!.name]);
+    alone = await merge(dir, [candidates[0]!.name]);
     if (!hasExpired(alone, cutoffMs)) return NOTHING;
   }
   const claimed = await claim(dir, candidates);
   try {
     if (claimed.length === 0) return NOTHING;
-    const merged = await merge(dir, claimed);
+    const merged = alone !== undefined && claimed.length === 1 ? alone : await merge(dir, claimed);
     const dropped = dropExpired(merged, cutoffMs);
     const kept = new Set([...merged.records.keys(), ...merged.events.keys()]).size;
     let output: string | undefined;
