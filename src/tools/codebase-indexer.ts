@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { throwIfAborted, ToolError } from "./errors.js";
-import { filesystemToolFactory } from "./filesystem.js";
+import { filesystemToolFactory, type FilesystemTool } from "./filesystem.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
 
 export const codebaseArgsSchema = z.strictObject({
@@ -18,7 +18,8 @@ const settingsSchema = z.strictObject({
 });
 
 const SOURCE_GLOB = "**/*.{ts,tsx,js,jsx,mjs,cjs,py,go,rs,java,kt,rb,php,c,h,cc,cpp,hpp,cs,swift,scala,sh,sql,md,yaml,yml,json,toml}";
-const SKIPPED = /(^|\/)(node_modules|dist|build|target|vendor|__pycache__)\//;
+// Skipped inside the glob walk: a big node_modules, sorted before src, would otherwise use up the glob's matches.
+const SKIPPED_FOLDERS: ReadonlySet<string> = new Set(["node_modules", "dist", "build", "target", "vendor", "__pycache__"]);
 const MAX_LINE = 300;
 
 export interface CodebaseMatch {
@@ -35,14 +36,14 @@ export interface CodebaseMatch {
 export const codebaseIndexerToolFactory: ToolFactory = {
   type: "codebase_indexer",
   description: "Lists, searches and reads source files under one root folder (read-only)",
-  create(definition, baseDir, context) {
+  create(definition, baseDir) {
     const parsed = settingsSchema.safeParse(definition.settings ?? {});
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ");
       throw new ToolError("WFX_TOOL_BAD_SETTINGS", `tool '${definition.id}' (codebase_indexer) has invalid settings: ${detail}`, { hint: "codebase_indexer settings are root, max_results and max_bytes" });
     }
     const { max_results: maxResults = 200, ...fsSettings } = parsed.data;
-    const files = filesystemToolFactory.create({ id: definition.id, type: "filesystem", settings: fsSettings }, baseDir, context);
+    const files = filesystemToolFactory.create({ id: definition.id, type: "filesystem", settings: fsSettings }, baseDir);
     return new CodebaseIndexer(definition.id, definition.description ?? codebaseIndexerToolFactory.description, files, maxResults);
   },
 };
@@ -68,13 +69,13 @@ class CodebaseIndexer implements Tool<CodebaseArgs> {
   constructor(
     readonly id: string,
     readonly description: string,
-    readonly files: Tool,
+    readonly files: FilesystemTool,
     readonly maxResults: number,
   ) {}
 
   async #sourceFiles(pattern: string | undefined, ctx: ToolCallContext): Promise<{ paths: string[]; truncated: boolean }> {
-    const found = (await this.files.call({ op: "glob", pattern: pattern ?? SOURCE_GLOB }, ctx)) as { matches: string[]; truncated?: true };
-    return { paths: found.matches.filter((p) => !SKIPPED.test(p)), truncated: found.truncated === true };
+    const found = await this.files.glob(pattern ?? SOURCE_GLOB, { skipFolders: SKIPPED_FOLDERS }, ctx.signal);
+    return { paths: found.matches, truncated: found.truncated === true };
   }
 
   async call(rawArgs: CodebaseArgs, ctx: ToolCallContext): Promise<unknown> {
@@ -101,7 +102,7 @@ class CodebaseIndexer implements Tool<CodebaseArgs> {
         let searched = 0;
         for (const path of paths) {
           throwIfAborted(ctx.signal, "codebase search");
-          const file = await (this.files.call({ op: "read", path }, ctx) as Promise<{ content: string }>).catch((error: unknown) => {
+          const file = await this.files.read(path, ctx.signal).catch((error: unknown) => {
             if (error instanceof ToolError && error.code === "WFX_FS_TOO_LARGE") return undefined;
             throw error;
           });

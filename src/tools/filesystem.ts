@@ -43,10 +43,10 @@ interface FilesystemConfig {
 }
 
 /** The built-in `filesystem` tool: read, write, list and glob, confined to `settings.root` (default: the workflow's folder). */
-export const filesystemToolFactory: ToolFactory = {
+export const filesystemToolFactory = {
   type: "filesystem",
   description: "Reads, writes, lists and globs files inside one root folder",
-  create(definition, baseDir) {
+  create(definition, baseDir): FilesystemTool {
     const parsed = settingsSchema.safeParse(definition.settings ?? {});
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ");
@@ -61,9 +61,17 @@ export const filesystemToolFactory: ToolFactory = {
     });
     return new FilesystemTool(definition.id, definition.description ?? filesystemToolFactory.description, config);
   },
-};
+} satisfies ToolFactory;
 
-class FilesystemTool implements Tool<FilesystemArgs> {
+/** Options of the glob that tools built on this one use, beyond what models may pass. */
+export interface GlobOptions {
+  /** The folder to glob under, relative to the root (default: the root). */
+  path?: string;
+  /** Folder names the walk never enters, at any depth (the folders themselves may still match). */
+  skipFolders?: ReadonlySet<string>;
+}
+
+export class FilesystemTool implements Tool<FilesystemArgs> {
   readonly type = "filesystem";
   readonly inputSchema = filesystemArgsSchema;
 
@@ -75,22 +83,39 @@ class FilesystemTool implements Tool<FilesystemArgs> {
 
   async call(rawArgs: FilesystemArgs, ctx: ToolCallContext): Promise<FilesystemResult> {
     const args = this.#parse(rawArgs);
-    const what = `filesystem ${args.op}`;
-    throwIfAborted(ctx.signal, what);
-    try {
-      const resolver = await this.#resolver();
+    return this.#guarded(args, ctx.signal, (resolver) => {
       switch (args.op) {
         case "read":
-          return await this.#read(resolver, required(args, "path"), ctx.signal);
+          return this.#read(resolver, required(args, "path"), ctx.signal);
         case "write":
-          return await this.#write(resolver, required(args, "path"), required(args, "content"), ctx.signal);
+          return this.#write(resolver, required(args, "path"), required(args, "content"), ctx.signal);
         case "list":
-          return await this.#list(resolver, args.path ?? ".", ctx.signal);
+          return this.#list(resolver, args.path ?? ".", ctx.signal);
         case "glob":
-          return await this.#glob(resolver, required(args, "pattern"), args.path ?? ".", ctx.signal);
+          return this.#glob(resolver, required(args, "pattern"), args.path ?? ".", undefined, ctx.signal);
       }
+    });
+  }
+
+  /** Op "read" without the argument parsing, for tools that read many files through this one. */
+  read(path: string, signal: AbortSignal): Promise<{ path: string; content: string }> {
+    return this.#guarded({ op: "read", path }, signal, (resolver) => this.#read(resolver, path, signal));
+  }
+
+  /** Op "glob" without the argument parsing, and with options models are not offered. */
+  glob(pattern: string, options: GlobOptions, signal: AbortSignal): Promise<{ pattern: string; matches: string[]; truncated?: true }> {
+    const args: FilesystemArgs = { op: "glob", pattern, path: options.path };
+    return this.#guarded(args, signal, (resolver) => this.#glob(resolver, required(args, "pattern"), options.path ?? ".", options.skipFolders, signal));
+  }
+
+  /** Checks for cancellation first and turns Node's fs errors into tool errors. */
+  async #guarded<T>(args: FilesystemArgs, signal: AbortSignal, body: (resolver: RootedResolver) => Promise<T>): Promise<T> {
+    const what = `filesystem ${args.op}`;
+    throwIfAborted(signal, what);
+    try {
+      return await body(await this.#resolver());
     } catch (err) {
-      throw toToolError(err, args, ctx.signal, what);
+      throw toToolError(err, args, signal, what);
     }
   }
 
@@ -114,7 +139,7 @@ class FilesystemTool implements Tool<FilesystemArgs> {
     }
   }
 
-  async #read(resolver: RootedResolver, path: string, signal: AbortSignal): Promise<FilesystemResult> {
+  async #read(resolver: RootedResolver, path: string, signal: AbortSignal): Promise<{ path: string; content: string }> {
     const file = await resolver.existing(path);
     const stats = await stat(file.real);
     if (stats.isDirectory()) throw new ToolError("WFX_FS_BAD_ARGS", `'${path}' is a folder, not a file`, { hint: 'use op "list" for folders' });
@@ -160,7 +185,7 @@ class FilesystemTool implements Tool<FilesystemArgs> {
     return { path: folder.shown, entries };
   }
 
-  async #glob(resolver: RootedResolver, pattern: string, path: string, signal: AbortSignal): Promise<FilesystemResult> {
+  async #glob(resolver: RootedResolver, pattern: string, path: string, skipFolders: ReadonlySet<string> | undefined, signal: AbortSignal): Promise<{ pattern: string; matches: string[]; truncated?: true }> {
     if (pattern.startsWith("/")) throw new ToolError("WFX_FS_OUTSIDE_ROOT", `glob pattern '${pattern}' is absolute`, { hint: "globs are relative to the tool's root" });
     if (expandBraces(pattern).some((alt) => splitPattern(alt).includes(".."))) {
       throw new ToolError("WFX_FS_OUTSIDE_ROOT", `glob pattern '${pattern}' contains '..'`, { hint: "globs match inside the tool's root only" });
@@ -183,7 +208,7 @@ class FilesystemTool implements Tool<FilesystemArgs> {
           else matches.push([...baseRel, ...next].join("/"));
         }
         // Symlinked folders are not followed: they could leave the root or loop.
-        if (dirent.isDirectory() && matcher.couldMatchUnder(next)) await walk(join(dir, dirent.name), next);
+        if (dirent.isDirectory() && !skipFolders?.has(dirent.name) && matcher.couldMatchUnder(next)) await walk(join(dir, dirent.name), next);
       }
     };
     await walk(base.real, []);
