@@ -43,6 +43,10 @@ test("auth http - a token limited to workflows may run only those, and no inline
   assert.is(inline.status, 403);
   const listed = await post(base, "list_workflows", {}, TOKENS.limited);
   assert.equal((listed.body["workflows"] as { name: string }[]).map((w) => w.name), ["one_step"]);
+  const peek = await post(base, "validate_workflow", { workflow_name: "three_steps" }, TOKENS.limited);
+  assert.equal([peek.status, peek.body["code"]], [403, "WFX_PERMISSION_DENIED"], "nor may it validate (and so look into) another workflow's file");
+  const own = await post(base, "validate_workflow", { workflow_name: "one_step" }, TOKENS.limited);
+  assert.equal([own.status, own.body["valid"]], [200, true]);
 });
 
 test("auth http - a token limited to node tags may not use a node without them", async () => {

@@ -112,6 +112,12 @@ test("http - config_override may tune a workflow but not redirect it", async () 
   assert.match(await (await fetch(`${base}/metrics`)).text(), /\nwfx_queue_depth 0\n/, "a refused start leaves nothing queued");
 });
 
+test("http - an execution path with broken %-encoding is the caller's 400, not a 500", async () => {
+  const res = await fetch(`${base}/executions/%E0%A4%A/events`);
+  assert.is(res.status, 400);
+  assert.is(((await res.json()) as { code: string }).code, "WFX_INVALID_ARGUMENTS");
+});
+
 test("http - a body over the cap is refused with 413", async () => {
   const { status, body } = await post(base, "validate_workflow", { workflow_yaml: "#".repeat(70 * 1024) });
   assert.equal([status, body["code"]], [413, "WFX_PAYLOAD_TOO_LARGE"]);

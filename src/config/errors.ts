@@ -72,11 +72,14 @@ export class ReferenceSyntaxError extends ConfigError {
 export class WorkflowInvalidError extends ConfigError {
   override name = "WorkflowInvalidError";
   readonly problems: Problem[];
+  /** The problems as `formatProblems` lays them out for people. */
+  readonly formatted: string;
 
   constructor(sourcePath: string, problems: Problem[], formatted: string) {
     super("WFX_WORKFLOW_INVALID", `${sourcePath} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${formatted}`, {
       hint: problems[0]?.hint ?? "fix the problems listed above",
     });
     this.problems = problems;
+    this.formatted = formatted;
   }
 }

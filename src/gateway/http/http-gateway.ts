@@ -34,6 +34,15 @@ export interface HttpGatewayDeps {
 const EXECUTION_PATH = /^\/executions\/([^/]+)(\/events)?$/;
 
 /** Plain HTTP: health, readiness, metrics, the MCP endpoint, one POST route per method, and SSE event streams. */
+/** The execution id in a path; bad %-encoding is the caller's mistake (400), not the node's (500). */
+function executionIdOf(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new GatewayError("WFX_INVALID_ARGUMENTS", `the execution id in the path is not valid %-encoding: ${encoded}`, { hint: "send the id as execute_workflow returned it" });
+  }
+}
+
 export class HttpGateway {
   readonly #deps: HttpGatewayDeps;
   readonly #options: HttpGatewayOptions;
@@ -117,7 +126,7 @@ export class HttpGateway {
       const execution = EXECUTION_PATH.exec(path);
       if (execution && req.method === "GET") {
         const principal = this.#authenticate(req, execution[2] ? "execution_events" : "check_execution_status");
-        const id = decodeURIComponent(execution[1]!);
+        const id = executionIdOf(execution[1]!);
         const ctx = this.#context(req, res, principal, execution[2] ? "sse" : "http");
         if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx, this.#deps.metrics);
         const answer = await this.#deps.operations.call("check_execution_status", { execution_id: id }, ctx);

@@ -1,4 +1,4 @@
-import { WorkflowInvalidError, formatProblems } from "../../config/index.js";
+import { WorkflowInvalidError } from "../../config/index.js";
 import { WfxError } from "../../errors.js";
 import type { GenerateWorkflowResult } from "../../generator/types.js";
 import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireNode, requireWorkflow } from "../auth/index.js";
@@ -96,17 +96,19 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
       return answer;
     },
 
-    async validate_workflow(args: S.ValidateWorkflowArgs) {
+    async validate_workflow(args: S.ValidateWorkflowArgs, ctx) {
       try {
         if (args.config_override !== undefined) checkOverridePolicy(args.config_override, "validate_workflow");
         const inline = args.workflow_config !== undefined || args.workflow_yaml !== undefined;
+        // A token limited to some workflows may not look into the others (list_workflows hides them too).
+        if (!inline) requireWorkflow(ctx.principal, args.workflow_name!);
         const source = inline ? inlineSource(args, deps.sandboxDir) : (await deps.workflows.resolve(args.workflow_name!)).source;
         const file = args.config_override === undefined ? source.file : overriddenFile(source, args.config_override);
         const workflows = Object.keys(file.workflows);
         return { valid: true, workflows, problems: [], formatted: `valid (${workflows.length} workflow${workflows.length === 1 ? "" : "s"}: ${workflows.join(", ")})` };
       } catch (error) {
         if (error instanceof WorkflowInvalidError) {
-          return { valid: false, workflows: [], problems: error.problems.map((p) => ({ ...p })), formatted: formatProblems(error.problems, error.message.split(" has ")[0] ?? "workflow") };
+          return { valid: false, workflows: [], problems: error.problems.map((p) => ({ ...p })), formatted: error.formatted };
         }
         if (error instanceof WfxError && error.code === "WFX_INLINE_WORKFLOW_REJECTED") {
           const problem = { code: error.code, message: error.message, path: "", hint: error.hint ?? "" };
