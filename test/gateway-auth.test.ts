@@ -45,6 +45,10 @@ test("auth http - a token limited to workflows may run only those, and no inline
   assert.equal((listed.body["workflows"] as { name: string }[]).map((w) => w.name), ["one_step"]);
   const peek = await post(base, "validate_workflow", { workflow_name: "three_steps" }, TOKENS.limited);
   assert.equal([peek.status, peek.body["code"]], [403, "WFX_PERMISSION_DENIED"], "nor may it validate (and so look into) another workflow's file");
+  const typo = await post(base, "execute_workflow", { workflow_name: "one_stpe" }, TOKENS.limited);
+  assert.equal([typo.status, typo.body["code"]], [404, "WFX_UNKNOWN_WORKFLOW"]);
+  assert.match(String(typo.body["message"]), "did you mean 'one_step'?");
+  assert.not.match(JSON.stringify(typo.body), "three_steps", "a not-found answer names only workflows the token may use");
   const own = await post(base, "validate_workflow", { workflow_name: "one_step" }, TOKENS.limited);
   assert.equal([own.status, own.body["valid"]], [200, true]);
 });

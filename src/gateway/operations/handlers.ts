@@ -55,7 +55,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         source = inlineSource(args, deps.sandboxDir);
       } else {
         requireWorkflow(ctx.principal, args.workflow_name!);
-        source = (await deps.workflows.resolve(args.workflow_name!)).source;
+        source = (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
       }
       return executions.run({ source, workflowName: args.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout, configOverride: args.config_override }, ctx);
     },
@@ -102,7 +102,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         const inline = args.workflow_config !== undefined || args.workflow_yaml !== undefined;
         // A token limited to some workflows may not look into the others (list_workflows hides them too).
         if (!inline) requireWorkflow(ctx.principal, args.workflow_name!);
-        const source = inline ? inlineSource(args, deps.sandboxDir) : (await deps.workflows.resolve(args.workflow_name!)).source;
+        const source = inline ? inlineSource(args, deps.sandboxDir) : (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
         const file = args.config_override === undefined ? source.file : overriddenFile(source, args.config_override);
         const workflows = Object.keys(file.workflows);
         return { valid: true, workflows, problems: [], formatted: `valid (${workflows.length} workflow${workflows.length === 1 ? "" : "s"}: ${workflows.join(", ")})` };

@@ -41,18 +41,19 @@ export class WorkflowDirectory {
     return [...this.#index.keys()].sort();
   }
 
-  async resolve(name: string): Promise<{ source: WorkflowSource; workflowName: string }> {
+  /** The file holding workflow `name`; a not-found answer suggests and lists only the names `visible` lets through. */
+  async resolve(name: string, visible: (name: string) => boolean = () => true): Promise<{ source: WorkflowSource; workflowName: string }> {
     let path = this.#index.get(name);
     if (path === undefined && Date.now() - this.#scannedAt >= RESCAN_INTERVAL_MS) {
       await this.refresh();
       path = this.#index.get(name);
     }
-    if (path === undefined) throw this.#notFound(name);
+    if (path === undefined) throw this.#notFound(name, visible);
     let source = await this.#load(path);
     if (!(name in source.file.workflows)) {
       await this.refresh();
       const moved = this.#index.get(name);
-      if (moved === undefined) throw this.#notFound(name);
+      if (moved === undefined) throw this.#notFound(name, visible);
       source = await this.#load(moved);
     }
     return { source, workflowName: name };
@@ -117,8 +118,8 @@ export class WorkflowDirectory {
     return source;
   }
 
-  #notFound(name: string): GatewayError {
-    const names = this.names();
+  #notFound(name: string, visible: (name: string) => boolean): GatewayError {
+    const names = this.names().filter(visible);
     const match = closestMatch(name, names);
     return new GatewayError("WFX_UNKNOWN_WORKFLOW", `no workflow '${name}' in the node's workflow directories${match === undefined ? "" : `; did you mean '${match}'?`}`, {
       hint: names.length > 0 ? `workflows here: ${names.slice(0, 20).join(", ")}${names.length > 20 ? ", …" : ""}` : this.dirs.length > 0 ? `no valid workflow files under ${this.dirs.join(", ")}` : "start the node with --workflows DIR, or send workflow_config / workflow_yaml",
