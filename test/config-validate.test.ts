@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
+  checkWorkflowFile,
   CONFIG_PROBLEM_CODES,
   formatProblems,
   parseWorkflowYaml,
@@ -320,6 +321,15 @@ test("validate - a programmatic file without YAML still validates, without posit
   const problem = one(problems, "WFX_UNKNOWN_STEP");
   assert.is(problem.line, undefined);
   assert.is(formatProblems([problem], "<generated>"), "<generated> error WFX_UNKNOWN_STEP workflows.main.steps[0].depends_on[0]: unknown step 'nope'\n    hint: known steps: 'http'");
+});
+
+test("validate - checkWorkflowFile gives the typed file only when there is no problem", () => {
+  const valid = checkWorkflowFile({ agents: [{ writer: "writes" }], workflows: { main: { steps: [{ agent: "writer" }] } } });
+  assert.equal(valid.problems, []);
+  assert.equal(valid.file?.agents, [{ id: "writer", agent_type: "openai", description: "writes" }], "shorthand normalised and defaults filled, as WorkflowFileSchema.parse gives it");
+  const invalid = checkWorkflowFile({ workflows: { main: { steps: [{ tool: "http", depends_on: ["nope"] }] } } });
+  assert.is(invalid.file, undefined, "schema-valid, but a semantic problem");
+  one(invalid.problems, "WFX_UNKNOWN_STEP");
 });
 
 test("validate - every problem code the config layer emits is documented", () => {

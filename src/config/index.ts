@@ -49,6 +49,6 @@ export {
 } from "./schema.js";
 export { parseFunctionRef, stepIdOf, type ResolvedFunctionRef } from "./step-id.js";
 export { compileReference, compileTemplate, toText, userInputOf, type CompiledTemplate, type TemplateScope } from "./template.js";
-export { loadAndValidate, loadValidWorkflowFile, validateWorkflowFile } from "./validate.js";
+export { checkWorkflowFile, loadAndValidate, loadValidWorkflowFile, validateWorkflowFile, type WorkflowFileCheck } from "./validate.js";
 export { AGENT_STEPS_ENABLED, defaultValidateOptions, resolveValidateOptions, type ValidateOptions } from "./validate-options.js";
 export { formatYamlPath, type LoadedSource } from "./yaml-location.js";

@@ -3,8 +3,8 @@ import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { resolveLoadOptions, type LoadOptions } from "./load-options.js";
 import type { Problem } from "./problems.js";
-import { WorkflowFileSchema, type WorkflowFile } from "./schema.js";
-import { schemaProblems } from "./schema-issues.js";
+import type { WorkflowFile } from "./schema.js";
+import { checkSchema } from "./schema-issues.js";
 import { findExcessiveNesting } from "./yaml-depth.js";
 import type { LoadedSource } from "./yaml-location.js";
 
@@ -84,9 +84,9 @@ function yamlHint(code: string): string {
 export function parseWorkflowYaml(text: string, sourceName: string, options: Partial<LoadOptions> = {}): LoadResult {
   const read = readYaml(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, sourceName, options);
   if (read.problems.length > 0 || !("data" in read)) return read;
-  const problems = schemaProblems(read.data, read.source);
-  if (problems.length > 0) return { data: read.data, problems, source: read.source };
-  return { file: WorkflowFileSchema.parse(read.data), data: read.data, problems, source: read.source };
+  const { problems, file } = checkSchema(read.data, read.source);
+  if (file === undefined) return { data: read.data, problems, source: read.source };
+  return { file, data: read.data, problems, source: read.source };
 }
 
 /** Reads and parses a workflow file; a missing, unreadable or oversize file is a problem, not an exception. */

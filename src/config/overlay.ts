@@ -1,8 +1,8 @@
 import { ConfigError, WorkflowInvalidError } from "./errors.js";
 import { formatProblems, type Problem } from "./problems.js";
-import { ENVIRONMENT_NAMES, WorkflowFileSchema, type WorkflowFile } from "./schema.js";
+import { ENVIRONMENT_NAMES, type WorkflowFile } from "./schema.js";
 import { suggestionHint } from "./suggest.js";
-import { validateWorkflowFile } from "./validate.js";
+import { checkWorkflowFile } from "./validate.js";
 
 type Named = { id: string };
 
@@ -97,9 +97,7 @@ export function applyConfigOverride(file: WorkflowFile, override: unknown): { fi
     }
   }
   if (problems.length > 0) return { problems };
-  const invalid = validateWorkflowFile(data, undefined, { checkFunctionFiles: false });
-  if (invalid.length > 0) return { problems: invalid };
-  return { file: WorkflowFileSchema.parse(data), problems };
+  return checkWorkflowFile(data, undefined, { checkFunctionFiles: false });
 }
 
 /** What an execute request may change about the file it runs: the environment section, then `config_override`. */

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { ConfigProblemCode } from "./errors.js";
 import type { Problem } from "./problems.js";
-import { WorkflowFileSchema } from "./schema.js";
+import { WorkflowFileSchema, type WorkflowFile } from "./schema.js";
 import { closestMatch, listNames } from "./suggest.js";
 import { formatYamlPath, locate, type LoadedSource, type YamlPath } from "./yaml-location.js";
 
@@ -174,12 +174,18 @@ function issueProblems(issue: Issue, data: unknown, source: LoadedSource): Probl
   }
 }
 
-/** Schema problems for parsed data, each with its YAML path, position and a hint. */
-export function schemaProblems(data: unknown, source: LoadedSource, schema: z.ZodType = WorkflowFileSchema): Problem[] {
+/** What one schema check of parsed data found: its problems, or the typed file when there are none. */
+export interface SchemaCheck {
+  problems: Problem[];
+  file?: WorkflowFile;
+}
+
+/** Schema problems for parsed data, each with its YAML path, position and a hint; the typed file when there are none. */
+export function checkSchema(data: unknown, source: LoadedSource): SchemaCheck {
   if (data === null || data === undefined) {
-    return [{ code: "WFX_EMPTY_FILE", message: "the file holds no workflow definitions", path: "", line: 1, column: 1, hint: "start with workflows:, e.g. workflows: { main: { steps: [...] } }" }];
+    return { problems: [{ code: "WFX_EMPTY_FILE", message: "the file holds no workflow definitions", path: "", line: 1, column: 1, hint: "start with workflows:, e.g. workflows: { main: { steps: [...] } }" }] };
   }
-  const result = schema.safeParse(data);
-  if (result.success) return [];
-  return result.error.issues.flatMap((issue) => issueProblems(issue, data, source));
+  const result = WorkflowFileSchema.safeParse(data);
+  if (result.success) return { problems: [], file: result.data };
+  return { problems: result.error.issues.flatMap((issue) => issueProblems(issue, data, source)) };
 }

@@ -5,8 +5,8 @@ import { loadWorkflowFile, type LoadResult } from "./load.js";
 import type { LoadOptions } from "./load-options.js";
 import { dedupeProblems, formatProblems, sortProblems, type Problem } from "./problems.js";
 import { AGENT_TYPES } from "./builtin-tools.js";
-import { ENVIRONMENT_NAMES, WorkflowFileSchema, normaliseAgentShorthand, type WorkflowFile } from "./schema.js";
-import { schemaProblems } from "./schema-issues.js";
+import { ENVIRONMENT_NAMES, normaliseAgentShorthand, type WorkflowFile } from "./schema.js";
+import { checkSchema, type SchemaCheck } from "./schema-issues.js";
 import { suggestionHint } from "./suggest.js";
 import { asArray, asRecord, asString, ProblemSink, type Catalog, type CheckContext } from "./validate-context.js";
 import { resolveValidateOptions, type ValidateOptions } from "./validate-options.js";
@@ -91,16 +91,22 @@ function memorySource(): LoadedSource {
   return { path: "<memory>", text: "", lineCounter: new LineCounter() };
 }
 
+/** What validating a workflow file found: every problem, or the typed file when there is none. */
+export interface WorkflowFileCheck {
+  problems: Problem[];
+  file?: WorkflowFile;
+}
+
 /**
  * Every problem in a workflow file at once: schema problems (unknown keys, types, ranges) and semantic ones
- * (ids, references, dependencies, cycles, function modules). Accepts the raw parsed data as well as a typed file,
- * so both kinds come out together; `source` maps problems to lines and columns.
+ * (ids, references, dependencies, cycles, function modules), and the typed file when there is none. Accepts the raw
+ * parsed data as well as a typed file, so both kinds come out together; `source` maps problems to lines and columns.
+ * `schema` is the schema check when the caller has made it already (loading does), so the data is parsed once.
  */
-export function validateWorkflowFile(file: WorkflowFile | unknown, source: LoadedSource = memorySource(), options: Partial<ValidateOptions> = {}): Problem[] {
+export function checkWorkflowFile(data: WorkflowFile | unknown, source: LoadedSource = memorySource(), options: Partial<ValidateOptions> = {}, schema: SchemaCheck = checkSchema(data, source)): WorkflowFileCheck {
   const resolved = resolveValidateOptions(options);
   const sink = new ProblemSink(source);
-  const problems = [...schemaProblems(file, source)];
-  const root = asRecord(file);
+  const root = asRecord(data);
   if (root !== undefined) {
     const ctx = { sink, options: resolved, baseDir: resolved.baseDir ?? source.baseDir };
     const base = checkSection(root, [], undefined, ctx);
@@ -109,16 +115,22 @@ export function validateWorkflowFile(file: WorkflowFile | unknown, source: Loade
       if (overlay !== undefined) checkSection(overlay, [env], base, ctx);
     }
   }
-  return sortProblems(dedupeProblems([...problems, ...sink.problems]));
+  const problems = sortProblems(dedupeProblems([...schema.problems, ...sink.problems]));
+  return problems.length === 0 && schema.file !== undefined ? { problems, file: schema.file } : { problems };
+}
+
+/** `checkWorkflowFile`'s problems alone. */
+export function validateWorkflowFile(file: WorkflowFile | unknown, source: LoadedSource = memorySource(), options: Partial<ValidateOptions> = {}): Problem[] {
+  return checkWorkflowFile(file, source, options).problems;
 }
 
 /** Loads, parses and validates; `file` is set only when there is no problem at all. */
 export async function loadAndValidate(path: string, options: Partial<LoadOptions & ValidateOptions> = {}): Promise<LoadResult> {
   const loaded = await loadWorkflowFile(path, options);
   if (!("data" in loaded)) return loaded;
-  const problems = validateWorkflowFile(loaded.data, loaded.source, options);
-  if (problems.length > 0) return { data: loaded.data, problems, source: loaded.source };
-  return { file: loaded.file ?? WorkflowFileSchema.parse(loaded.data), data: loaded.data, problems, source: loaded.source };
+  // With data, the load's problems and file are its schema check's.
+  const { problems, file } = checkWorkflowFile(loaded.data, loaded.source, options, loaded);
+  return file === undefined ? { data: loaded.data, problems, source: loaded.source } : { file, data: loaded.data, problems, source: loaded.source };
 }
 
 /** Like `loadAndValidate`, but returns the typed file or throws `WorkflowInvalidError` listing every problem. */

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { validateWorkflowFile, WorkflowFileSchema } from "../config/index.js";
+import { checkWorkflowFile } from "../config/index.js";
 import { toErrorInfo } from "../errors.js";
 import type { ErrorInfo, ExecuteRequest, ExecutionMode, ExecutionRecord, ExecutionStatus, Runtime, WorkflowSource } from "../engine/index.js";
 import type { GenerateWorkflowRequest, GenerateWorkflowResult, WorkflowGenerator } from "./types.js";
@@ -63,11 +63,10 @@ export async function executeGeneratedWorkflow(generator: WorkflowGenerator, run
     const detail = generation.validation_errors.slice(0, 5).map((p) => `${p.path || "(file)"}: ${p.message}`).join("; ");
     return notRun(generation, mode, { code: "WFX_GENERATION_INVALID", message: `the generated workflow '${generation.workflow_name}' does not validate: ${detail}`, hint: "rephrase the description, or generate it, fix the file and run it with execute_workflow" });
   }
-  const runnable = validateWorkflowFile(generation.workflow_config, undefined, { env: runtime.options.env, toolTypes: runtime.options.tools.types(), checkFunctionFiles: false });
-  if (runnable.length > 0) {
-    return notRun(generation, mode, { code: runnable[0]!.code, message: runnable.map((p) => p.message).join("; "), hint: runnable[0]!.hint });
+  const { problems, file } = checkWorkflowFile(generation.workflow_config, undefined, { env: runtime.options.env, toolTypes: runtime.options.tools.types(), checkFunctionFiles: false });
+  if (file === undefined) {
+    return notRun(generation, mode, { code: problems[0]!.code, message: problems.map((p) => p.message).join("; "), hint: problems[0]!.hint });
   }
-  const file = WorkflowFileSchema.parse(generation.workflow_config);
   const source: WorkflowSource = { file };
   if (options.saveDir !== undefined) {
     source.path = await freePath(resolve(options.saveDir), generation.workflow_name);
