@@ -23,3 +23,8 @@ export function toErrorInfo(err: unknown): { code: string; message: string; hint
   if (err instanceof Error) return { code: "WFX_STEP_ERROR", message: err.message || err.name };
   return { code: "WFX_STEP_ERROR", message: String(err) };
 }
+
+/** Schema issues as one line, `path: message; …`; `rootLabel` stands for the path of an issue about the whole value. */
+export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[], rootLabel: string): string {
+  return issues.map((i) => `${i.path.join(".") || rootLabel}: ${i.message}`).join("; ");
+}

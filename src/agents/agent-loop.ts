@@ -1,5 +1,5 @@
 import type { AgentDef, AgentEndpoint } from "../config/index.js";
-import { toErrorInfo } from "../errors.js";
+import { describeIssues, toErrorInfo } from "../errors.js";
 import type { Tool } from "../tools/index.js";
 import type { AgentOptions } from "./agent-options.js";
 import { ChatModel, type ChatMessage, type ToolCallRequest } from "./chat-model.js";
@@ -117,8 +117,7 @@ async function callTool(run: AgentRun, tools: ReadonlyMap<string, Tool>, call: T
   if (typeof args === "string") return fail({ code: "WFX_TOOL_BAD_ARGS", message: `arguments are not JSON: ${call.arguments.slice(0, 200)}`, hint: "send the arguments as a JSON object" });
   const parsed = tool.inputSchema.safeParse(args);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(arguments)"}: ${i.message}`).join("; ");
-    return fail({ code: "WFX_TOOL_BAD_ARGS", message: `tool '${call.name}' rejected its arguments: ${detail}`, hint: "match the tool's parameters schema" });
+    return fail({ code: "WFX_TOOL_BAD_ARGS", message: `tool '${call.name}' rejected its arguments: ${describeIssues(parsed.error.issues, "(arguments)")}`, hint: "match the tool's parameters schema" });
   }
   try {
     const result = await tool.call(parsed.data, { signal: run.signal, ...(run.executionId === undefined ? {} : { executionId: run.executionId }) });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { throwIfAborted, ToolError } from "./errors.js";
 import { filesystemToolFactory, type FilesystemTool } from "./filesystem.js";
+import { parseToolSettings } from "./tool-settings.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
 
 export const codebaseArgsSchema = z.strictObject({
@@ -37,12 +38,7 @@ export const codebaseIndexerToolFactory: ToolFactory = {
   type: "codebase_indexer",
   description: "Lists, searches and reads source files under one root folder (read-only)",
   create(definition, baseDir) {
-    const parsed = settingsSchema.safeParse(definition.settings ?? {});
-    if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ");
-      throw new ToolError("WFX_TOOL_BAD_SETTINGS", `tool '${definition.id}' (codebase_indexer) has invalid settings: ${detail}`, { hint: "codebase_indexer settings are root, max_results and max_bytes" });
-    }
-    const { max_results: maxResults = 200, ...fsSettings } = parsed.data;
+    const { max_results: maxResults = 200, ...fsSettings } = parseToolSettings(settingsSchema, definition, "codebase_indexer", "codebase_indexer settings are root, max_results and max_bytes");
     const files = filesystemToolFactory.create({ id: definition.id, type: "filesystem", settings: fsSettings }, baseDir);
     return new CodebaseIndexer(definition.id, definition.description ?? codebaseIndexerToolFactory.description, files, maxResults);
   },

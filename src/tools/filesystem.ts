@@ -2,9 +2,11 @@ import { randomBytes } from "node:crypto";
 import { chmod, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { z } from "zod";
+import { describeIssues } from "../errors.js";
 import { cancelled, throwIfAborted, ToolError } from "./errors.js";
 import { compileGlob, expandBraces, splitPattern } from "./glob.js";
 import { RootedResolver } from "./rooted-path.js";
+import { parseToolSettings } from "./tool-settings.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
 
 export const filesystemArgsSchema = z.strictObject({
@@ -47,17 +49,11 @@ export const filesystemToolFactory = {
   type: "filesystem",
   description: "Reads, writes, lists and globs files inside one root folder",
   create(definition, baseDir): FilesystemTool {
-    const parsed = settingsSchema.safeParse(definition.settings ?? {});
-    if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ");
-      throw new ToolError("WFX_TOOL_BAD_SETTINGS", `tool '${definition.id}' (filesystem) has invalid settings: ${detail}`, {
-        hint: "filesystem settings are root (folder), max_bytes and max_matches (positive integers)",
-      });
-    }
+    const settings = parseToolSettings(settingsSchema, definition, "filesystem", "filesystem settings are root (folder), max_bytes and max_matches (positive integers)");
     const config: FilesystemConfig = Object.freeze({
-      root: resolve(baseDir, parsed.data.root ?? "."),
-      maxBytes: parsed.data.max_bytes ?? DEFAULT_MAX_BYTES,
-      maxMatches: parsed.data.max_matches ?? DEFAULT_MAX_MATCHES,
+      root: resolve(baseDir, settings.root ?? "."),
+      maxBytes: settings.max_bytes ?? DEFAULT_MAX_BYTES,
+      maxMatches: settings.max_matches ?? DEFAULT_MAX_MATCHES,
     });
     return new FilesystemTool(definition.id, definition.description ?? filesystemToolFactory.description, config);
   },
@@ -122,8 +118,7 @@ export class FilesystemTool implements Tool<FilesystemArgs> {
   #parse(args: unknown): FilesystemArgs {
     const parsed = filesystemArgsSchema.safeParse(args);
     if (parsed.success) return parsed.data;
-    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(args)"}: ${i.message}`).join("; ");
-    throw new ToolError("WFX_FS_BAD_ARGS", `filesystem tool '${this.id}' got invalid arguments: ${detail}`, {
+    throw new ToolError("WFX_FS_BAD_ARGS", `filesystem tool '${this.id}' got invalid arguments: ${describeIssues(parsed.error.issues, "(args)")}`, {
       hint: 'pass {op: "read"|"write"|"list"|"glob", path?, pattern?, content?}',
     });
   }

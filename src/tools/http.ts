@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { substituteSecrets } from "../config/index.js";
 import { cancelled, throwIfAborted, ToolError } from "./errors.js";
+import { parseToolSettings } from "./tool-settings.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
 
 export const httpArgsSchema = z.strictObject({
@@ -59,14 +60,7 @@ export const httpToolFactory: ToolFactory = {
   type: "http",
   description: "Makes GET and POST requests to allowed hosts and returns status and body",
   create(definition, _baseDir, context) {
-    const parsed = settingsSchema.safeParse(definition.settings ?? {});
-    if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ");
-      throw new ToolError("WFX_TOOL_BAD_SETTINGS", `tool '${definition.id}' (http) has invalid settings: ${detail}`, {
-        hint: "http settings are base_url, allow_hosts (list of hosts), max_bytes and max_redirects",
-      });
-    }
-    const s = parsed.data;
+    const s = parseToolSettings(settingsSchema, definition, "http", "http settings are base_url, allow_hosts (list of hosts), max_bytes and max_redirects");
     const baseHost = s.base_url === undefined ? [] : [new URL(s.base_url).host];
     const timeout = typeof definition["timeout"] === "number" ? definition["timeout"] : DEFAULT_TIMEOUT_S;
     const config: HttpConfig = Object.freeze({

@@ -4,6 +4,7 @@ import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotoc
 import { z } from "zod";
 import { substituteSecrets } from "../config/index.js";
 import { cancelled, throwIfAborted, ToolError } from "./errors.js";
+import { parseToolSettings } from "./tool-settings.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
 
 export const mcpRemoteArgsSchema = z.strictObject({
@@ -39,11 +40,7 @@ export const mcpRemoteToolFactory: ToolFactory = {
   type: "mcpremote",
   description: "Calls tools of a remote MCP server",
   create(definition, baseDir, context) {
-    const parsed = settingsSchema.safeParse(definition.settings ?? {});
-    if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ");
-      throw new ToolError("WFX_TOOL_BAD_SETTINGS", `tool '${definition.id}' (mcpremote) has invalid settings: ${detail}`, { hint: "mcpremote settings are env (for a stdio server) and cwd" });
-    }
+    const settings = parseToolSettings(settingsSchema, definition, "mcpremote", "mcpremote settings are env (for a stdio server) and cwd");
     const url = typeof definition["mcp_url"] === "string" ? definition["mcp_url"] : undefined;
     const command = typeof definition["command"] === "string" ? definition["command"] : undefined;
     if (url === undefined && command === undefined) {
@@ -57,8 +54,8 @@ export const mcpRemoteToolFactory: ToolFactory = {
       headers: (definition["headers"] as Record<string, string> | undefined) ?? {},
       timeoutMs: timeout * 1000,
       retryCount: typeof definition["retry_count"] === "number" ? definition["retry_count"] : 0,
-      stdioEnv: parsed.data.env ?? {},
-      cwd: resolve(baseDir, parsed.data.cwd ?? "."),
+      stdioEnv: settings.env ?? {},
+      cwd: resolve(baseDir, settings.cwd ?? "."),
       env: context?.env ?? {},
     });
     const where = url ?? `${command} ${config.args.join(" ")}`.trim();
