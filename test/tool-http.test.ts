@@ -39,6 +39,14 @@ test("http - GET and POST to an allowed host, JSON parsed, secrets in headers", 
   assert.is(seen.at(-1)!.headers["content-type"], "application/json");
 });
 
+test("http - a header naming an unset secret is refused before any request", async () => {
+  const count = seen.length;
+  const error = await http({ base_url: `http://${host}` }, { headers: { "X-Key": "${NOT_SET}" } }).call({ method: "GET", url: "/" }, { signal }).catch((e: ToolError) => e);
+  assert.is((error as ToolError).code, "WFX_TOOL_SECRET_MISSING");
+  assert.is((error as ToolError).message, "header 'X-Key' of tool 'web' needs NOT_SET, which is not set");
+  assert.is(seen.length, count);
+});
+
 test("http - hosts off the allowlist are refused before any request, redirects included", async () => {
   const count = seen.length;
   const error = await http({ allow_hosts: ["api.example.com"] }).call({ method: "GET", url: `http://${host}/` }, { signal }).catch((e: ToolError) => e);

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { substituteSecrets } from "../config/index.js";
 import { cancelled, throwIfAborted, ToolError } from "./errors.js";
+import { secretHeaders } from "./tool-secrets.js";
 import { parseToolSettings } from "./tool-settings.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
 
@@ -94,7 +94,7 @@ class HttpTool implements Tool<HttpArgs> {
     const signal = AbortSignal.any([ctx.signal, timer]);
     let method: string = args.method;
     let body = args.body === undefined || method === "GET" ? undefined : typeof args.body === "string" ? args.body : JSON.stringify(args.body);
-    const headers: Record<string, string> = { ...this.#secretHeaders(), ...args.headers };
+    const headers: Record<string, string> = { ...secretHeaders(this.config.headers, this.config.env, this.id), ...args.headers };
     if (body !== undefined && typeof args.body !== "string") headers["content-type"] ??= "application/json";
     try {
       for (let hop = 0; ; hop++) {
@@ -146,16 +146,6 @@ class HttpTool implements Tool<HttpArgs> {
     throw new ToolError("WFX_HTTP_HOST_NOT_ALLOWED", `tool '${this.id}' may not call ${url.host}`, {
       hint: this.config.allowHosts.length === 0 ? "list the hosts it may call: settings: { allow_hosts: [api.example.com] } (or give it a base_url)" : `allowed hosts: ${this.config.allowHosts.join(", ")}; add ${url.host} to settings.allow_hosts`,
     });
-  }
-
-  #secretHeaders(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [name, raw] of Object.entries(this.config.headers)) {
-      const { value, missing } = substituteSecrets(raw, this.config.env);
-      if (missing.length > 0) throw new ToolError("WFX_TOOL_SECRET_MISSING", `header '${name}' of tool '${this.id}' needs ${missing.join(", ")}, which is not set`, { hint: `set ${missing.join(", ")} in the environment` });
-      out[name] = value;
-    }
-    return out;
   }
 }
 

@@ -2,8 +2,8 @@ import { resolve } from "node:path";
 import { Client, StreamableHTTPClientTransport, type Transport } from "@modelcontextprotocol/client";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { z } from "zod";
-import { substituteSecrets } from "../config/index.js";
 import { cancelled, throwIfAborted, ToolError } from "./errors.js";
+import { secretHeaders, withToolSecrets } from "./tool-secrets.js";
 import { parseToolSettings } from "./tool-settings.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
 
@@ -118,19 +118,9 @@ class McpRemoteTool implements Tool<McpRemoteArgs> {
   #transport(): Transport {
     const { url, command } = this.config;
     if (url !== undefined) {
-      return new StreamableHTTPClientTransport(new URL(this.#secret(url, "mcp_url")), { requestInit: { headers: this.#headers() } });
+      return new StreamableHTTPClientTransport(new URL(withToolSecrets(url, this.config.env, "mcp_url", this.id)), { requestInit: { headers: secretHeaders(this.config.headers, this.config.env, this.id) } });
     }
     return new StdioClientTransport({ command: command!, args: [...this.config.args], env: { ...getDefaultEnvironment(), ...this.config.stdioEnv }, cwd: this.config.cwd, stderr: "ignore" });
-  }
-
-  #headers(): Record<string, string> {
-    return Object.fromEntries(Object.entries(this.config.headers).map(([name, raw]) => [name, this.#secret(raw, `header '${name}'`)]));
-  }
-
-  #secret(raw: string, what: string): string {
-    const { value, missing } = substituteSecrets(raw, this.config.env);
-    if (missing.length > 0) throw new ToolError("WFX_TOOL_SECRET_MISSING", `${what} of tool '${this.id}' needs ${missing.join(", ")}, which is not set`, { hint: `set ${missing.join(", ")} in the environment` });
-    return value;
   }
 
   #toToolError(error: unknown, args: McpRemoteArgs): ToolError {
