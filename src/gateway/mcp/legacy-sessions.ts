@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
-import { isInitializeRequest, type McpServerFactory } from "@modelcontextprotocol/server";
+import { isInitializeRequest, type AuthInfo, type McpServerFactory } from "@modelcontextprotocol/server";
 import type { Principal } from "../auth/index.js";
-import { authInfoFor } from "./mcp-tools.js";
 import { rpcError } from "./rpc-error.js";
 
 interface Session {
@@ -38,31 +37,23 @@ export class LegacySessions {
     this.#sweeper = setInterval(() => void this.#sweep(Date.now() - options.idleMs), Math.min(60_000, options.idleMs)).unref();
   }
 
-  get size(): number {
-    return this.#sessions.size;
-  }
-
-  async handle(req: IncomingMessage, res: ServerResponse, principal: Principal, parsedBody: unknown): Promise<void> {
-    const authed = Object.assign(req, { auth: authInfoFor(principal) });
+  /** `req.auth` carries the caller the gateway authenticated (see mcp-http.ts). */
+  async handle(req: IncomingMessage & { auth: AuthInfo }, res: ServerResponse, principal: Principal, parsedBody: unknown): Promise<void> {
     const sessionId = req.headers["mcp-session-id"];
     if (typeof sessionId === "string") {
       const session = this.#sessions.get(sessionId);
       if (session === undefined || session.principalId !== principal.id) return rpcError(res, 404, -32001, "Session not found");
       session.lastSeen = Date.now();
-      return session.transport.handleRequest(authed, res, parsedBody);
+      return session.transport.handleRequest(req, res, parsedBody);
     }
     if (req.method !== "POST" || !isInitializeRequest(parsedBody)) return rpcError(res, 400, -32000, "Bad Request: no valid session id; send initialize first");
     if (this.#sessions.size >= this.#options.maxSessions) await this.#sweep(Date.now() - 60_000);
     if (this.#sessions.size >= this.#options.maxSessions) return rpcError(res, 503, -32000, "Too many open MCP sessions; retry later");
-    const server = await this.#factory({ era: "legacy", authInfo: authed.auth });
-    let session: Session | undefined;
+    const server = await this.#factory({ era: "legacy", authInfo: req.auth });
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       maxRequestBodySize: this.#options.maxBodyBytes,
-      onsessioninitialized: (id) => {
-        session = { transport, close: () => server.close(), principalId: principal.id, lastSeen: Date.now() };
-        this.#sessions.set(id, session);
-      },
+      onsessioninitialized: (id) => void this.#sessions.set(id, { transport, close: () => server.close(), principalId: principal.id, lastSeen: Date.now() }),
       onsessionclosed: (id) => void this.#sessions.delete(id),
     });
     transport.onclose = () => {
@@ -70,7 +61,7 @@ export class LegacySessions {
     };
     transport.onerror = this.#options.onerror;
     await server.connect(transport);
-    await transport.handleRequest(authed, res, parsedBody);
+    await transport.handleRequest(req, res, parsedBody);
   }
 
   async #sweep(idleBefore: number): Promise<void> {

@@ -13,8 +13,6 @@ import { authInfoFor, mcpServerFactory, type McpServerInfo } from "./mcp-tools.j
 export interface McpHttpEndpoint {
   /** Serves one request to the MCP path; the caller has already authenticated it and checked Host/Origin. */
   handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void>;
-  /** 2025-era sessions open now. */
-  readonly sessions: number;
   close(): Promise<void>;
 }
 
@@ -77,9 +75,6 @@ export function mcpHttpEndpoint(operations: Operations, info: McpServerInfo, opt
       auditProtocolRequest(operations, principal, parsed, req.method);
       if (await isLegacy(authed, parsed, options.maxBodyBytes)) return legacy.handle(authed, res, principal, parsed);
       return serveModern(authed as Parameters<typeof serveModern>[0], res, parsed);
-    },
-    get sessions() {
-      return legacy.size;
     },
     async close() {
       await legacy.close();

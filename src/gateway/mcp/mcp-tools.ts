@@ -63,16 +63,21 @@ function callerSignal(ctx: ServerContext): { signal: AbortSignal; release(): voi
   return { signal: controller.signal, release: () => sources.forEach((s) => s.removeEventListener("abort", abort)) };
 }
 
-function registerMethod(server: McpServer, spec: MethodSpec, operations: Operations, principal: Principal, gateway: string): void {
+/** What `registerTool` is told about a method: the same for every server, so built once (a server is built per request). */
+function toolConfig(spec: MethodSpec) {
+  return {
+    title: spec.title,
+    description: spec.description,
+    inputSchema: declaredSchema(spec.input.jsonSchema),
+    outputSchema: declaredSchema(spec.outputJsonSchema),
+    annotations: { title: spec.title, ...spec.annotations },
+  };
+}
+
+function registerMethod(server: McpServer, spec: MethodSpec, config: ReturnType<typeof toolConfig>, operations: Operations, principal: Principal, gateway: string): void {
   server.registerTool(
     spec.name,
-    {
-      title: spec.title,
-      description: spec.description,
-      inputSchema: declaredSchema(spec.input.jsonSchema),
-      outputSchema: declaredSchema(spec.outputJsonSchema),
-      annotations: { title: spec.title, ...spec.annotations },
-    },
+    config,
     async (args: unknown, ctx: ServerContext): Promise<CallToolResult> => {
       const caller = callerSignal(ctx);
       try {
@@ -89,10 +94,11 @@ function registerMethod(server: McpServer, spec: MethodSpec, operations: Operati
 
 /** One McpServer per HTTP request or stdio connection, all serving the same tools over the shared operations. */
 export function mcpServerFactory(operations: Operations, info: McpServerInfo, gateway: string, fallback: Principal = NO_SCOPES): McpServerFactory {
+  const configs = METHODS.map(toolConfig);
   return (ctx) => {
     const principal = principalOf(ctx.authInfo, fallback);
     const server = new McpServer({ name: info.name, version: info.version }, { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: INSTRUCTIONS });
-    for (const spec of METHODS) registerMethod(server, spec, operations, principal, gateway);
+    METHODS.forEach((spec, i) => registerMethod(server, spec, configs[i]!, operations, principal, gateway));
     return server;
   };
 }
