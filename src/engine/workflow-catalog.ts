@@ -20,7 +20,8 @@ export interface ListWorkflowsResult {
   invalid_files: { file: string; error: string }[];
 }
 
-const DEFAULT_PATTERN = "**/*.{yaml,yml}";
+/** Which files a workflow folder offers unless a pattern is given. */
+export const DEFAULT_WORKFLOW_PATTERN = "**/*.{yaml,yml}";
 const SKIPPED_DIRS = new Set(["node_modules", ".git"]);
 
 async function walk(dir: string, root: string, found: string[]): Promise<void> {
@@ -32,7 +33,7 @@ async function walk(dir: string, root: string, found: string[]): Promise<void> {
 }
 
 /** Lists every workflow of every valid file under `dir` whose path (relative to `dir`) matches `pattern`. */
-export async function listWorkflows(dir: string, pattern = DEFAULT_PATTERN): Promise<{ missing: boolean; result: ListWorkflowsResult }> {
+export async function listWorkflows(dir: string, pattern = DEFAULT_WORKFLOW_PATTERN): Promise<{ missing: boolean; result: ListWorkflowsResult }> {
   const result: ListWorkflowsResult = { config_path: dir, pattern, workflows: [], total_count: 0, invalid_files: [] };
   if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) return { missing: true, result };
   const files: string[] = [];

@@ -72,6 +72,9 @@ export class UnauthenticatedError extends GatewayError {
 
 export class PermissionDeniedError extends GatewayError {
   override name = "PermissionDeniedError";
+  constructor(message: string, options: { hint?: string } = {}) {
+    super("WFX_PERMISSION_DENIED", message, options);
+  }
 }
 
 export class BusyError extends GatewayError {

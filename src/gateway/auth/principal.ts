@@ -24,7 +24,7 @@ export function hasScope(principal: Principal, scope: Scope): boolean {
 export function requireScopes(principal: Principal, scopes: readonly Scope[], method: string): void {
   const missing = scopes.filter((s) => !hasScope(principal, s));
   if (missing.length === 0) return;
-  throw new PermissionDeniedError("WFX_PERMISSION_DENIED", `token '${principal.id}' lacks the ${missing.map((s) => `'${s}'`).join(" and ")} scope needed by ${method}`, {
+  throw new PermissionDeniedError(`token '${principal.id}' lacks the ${missing.map((s) => `'${s}'`).join(" and ")} scope needed by ${method}`, {
     hint: `give the token scope${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (or admin) in the token file`,
   });
 }
@@ -44,7 +44,7 @@ export function mayUseWorkflow(principal: Principal, workflowName: string): bool
 
 export function requireWorkflow(principal: Principal, workflowName: string): void {
   if (mayUseWorkflow(principal, workflowName)) return;
-  throw new PermissionDeniedError("WFX_PERMISSION_DENIED", `token '${principal.id}' may not use workflow '${workflowName}'`, {
+  throw new PermissionDeniedError(`token '${principal.id}' may not use workflow '${workflowName}'`, {
     hint: `this token is limited to: ${principal.workflows!.join(", ")}`,
   });
 }
@@ -52,7 +52,7 @@ export function requireWorkflow(principal: Principal, workflowName: string): voi
 /** Inline and generated workflows have no name the token file could list, so a workflow-limited token may not run them. */
 export function requireAnyWorkflow(principal: Principal, what: string): void {
   if (principal.workflows === undefined) return;
-  throw new PermissionDeniedError("WFX_PERMISSION_DENIED", `token '${principal.id}' is limited to named workflows and may not run ${what}`, {
+  throw new PermissionDeniedError(`token '${principal.id}' is limited to named workflows and may not run ${what}`, {
     hint: `use one of: ${principal.workflows.join(", ")}`,
   });
 }
@@ -63,7 +63,7 @@ export function mayUseNode(principal: Principal, nodeTags: readonly string[]): b
 
 export function requireNode(principal: Principal, nodeId: string, nodeTags: readonly string[]): void {
   if (mayUseNode(principal, nodeTags)) return;
-  throw new PermissionDeniedError("WFX_PERMISSION_DENIED", `token '${principal.id}' may not use node '${nodeId}' (tags: ${nodeTags.join(", ") || "none"})`, {
+  throw new PermissionDeniedError(`token '${principal.id}' may not use node '${nodeId}' (tags: ${nodeTags.join(", ") || "none"})`, {
     hint: `this token is limited to nodes tagged ${principal.tags!.join(" or ")}`,
   });
 }

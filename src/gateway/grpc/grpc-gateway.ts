@@ -52,9 +52,8 @@ export class GrpcGateway {
     });
     const { packageDefinition, service: loaded } = loadDefinitions();
     const { service, encodeEvent } = withSharedEventEncoding(loaded);
-    const streamDeps: StreamDeps & { encodeEvent: typeof encodeEvent } = { ...deps, encodeEvent };
     const implementation: grpc.UntypedServiceImplementation = {
-      WatchExecution: (call: grpc.ServerWritableStream<Record<string, unknown>, unknown>) => void watchExecution(call, streamDeps),
+      WatchExecution: (call: grpc.ServerWritableStream<Record<string, unknown>, unknown>) => void watchExecution(call, deps, encodeEvent),
       WatchNodes: (call: grpc.ServerWritableStream<Record<string, unknown>, unknown>) => watchNodes(call, deps),
     };
     for (const [rpc, { method, toMessage }] of Object.entries(UNARY_METHODS)) {

@@ -1,12 +1,12 @@
 import type * as grpc from "@grpc/grpc-js";
-import { executionNotFound, ExecutionFollower, type ExecutionEvent } from "../../engine/index.js";
+import { executionNotFound, type ExecutionEvent } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import type { TokenStore } from "../auth/index.js";
 import { requireScopes } from "../auth/index.js";
-import type { Operations } from "../operations/index.js";
+import { followExecution, type Operations } from "../operations/index.js";
 import type { NodeRegistry } from "../nodes/node-registry.js";
 import { authenticate, callContext, toServiceError } from "./call-context.js";
-import { eventMessage, nodeEventMessage } from "./convert.js";
+import { nodeEventMessage } from "./convert.js";
 
 type Stream = grpc.ServerWritableStream<Record<string, unknown>, unknown>;
 
@@ -15,32 +15,21 @@ export interface StreamDeps {
   tokens: TokenStore;
   registry: NodeRegistry;
   metrics: NodeMetrics;
-  /** Encodes an event once for all watchers (see grpc-gateway.ts); plain conversion when absent. */
-  encodeEvent?: (event: ExecutionEvent) => Buffer | Record<string, unknown>;
 }
 
-/** WatchExecution: replay after `after_seq`, then live; a full client pauses the follower instead of queueing here. */
-export async function watchExecution(call: Stream, deps: StreamDeps): Promise<void> {
+/**
+ * WatchExecution: replay after `after_seq`, then live; a full client pauses the follower instead of queueing here.
+ * `encodeEvent` encodes an event once for all watchers (see grpc-gateway.ts).
+ */
+export async function watchExecution(call: Stream, deps: StreamDeps, encodeEvent: (event: ExecutionEvent) => Buffer): Promise<void> {
   try {
     const principal = authenticate(call, deps.tokens, deps.operations, "WatchExecution");
     const ctx = callContext(call, principal);
     const executionId = String(call.request["execution_id"] ?? "");
     const status = await deps.operations.call("check_execution_status", { execution_id: executionId }, ctx);
     if (status["status"] === "not_found") throw executionNotFound(executionId);
-    const encode = deps.encodeEvent ?? eventMessage;
-    const follower = new ExecutionFollower(deps.operations.deps.runtime, executionId, Number(call.request["after_seq"] ?? 0), {
-      write: (event) => call.write(encode(event)),
-      onDrain: (resume) => {
-        deps.metrics.watcherPauses.inc({ gateway: "grpc" });
-        call.once("drain", resume);
-      },
-    });
-    deps.metrics.activeWatchers.inc({ gateway: "grpc" });
-    try {
-      await follower.run(ctx.signal);
-    } finally {
-      deps.metrics.activeWatchers.dec({ gateway: "grpc" });
-    }
+    const sink = { write: (event: ExecutionEvent) => call.write(encodeEvent(event)), onDrain: (resume: () => void) => void call.once("drain", resume) };
+    await followExecution(deps.operations.deps, "grpc", executionId, Number(call.request["after_seq"] ?? 0), sink, ctx.signal);
     call.end();
   } catch (error) {
     call.emit("error", toServiceError(error));

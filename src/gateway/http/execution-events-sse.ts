@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ExecutionFollower, type ExecutionEvent } from "../../engine/index.js";
-import type { NodeMetrics } from "../../observability/index.js";
-import { eventAnswer, executionAnswer, statusMessage, type CallContext, type Operations } from "../operations/index.js";
+import type { ExecutionEvent } from "../../engine/index.js";
+import { eventAnswer, executionAnswer, followExecution, statusMessage, type CallContext, type Operations } from "../operations/index.js";
 import { sendError, sendJson } from "./respond.js";
 
 const HEARTBEAT_MS = 15_000;
@@ -16,7 +15,7 @@ function afterSeqOf(req: IncomingMessage, url: URL): number {
  * `GET /executions/ID/events`: Server-Sent Events, past events first (after `?after_seq=` or `Last-Event-ID`, so a
  * reconnecting EventSource resumes by itself), then live ones, then an `end` event carrying the final record.
  */
-export async function serveExecutionEvents(req: IncomingMessage, res: ServerResponse, url: URL, executionId: string, operations: Operations, ctx: CallContext, metrics: NodeMetrics): Promise<void> {
+export async function serveExecutionEvents(req: IncomingMessage, res: ServerResponse, url: URL, executionId: string, operations: Operations, ctx: CallContext): Promise<void> {
   let status: Record<string, unknown>;
   try {
     status = await operations.call("check_execution_status", { execution_id: executionId }, ctx);
@@ -30,25 +29,19 @@ export async function serveExecutionEvents(req: IncomingMessage, res: ServerResp
   }
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
   res.write(": stream open\n\n");
-  const stop = new AbortController();
-  res.on("close", () => stop.abort());
   const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
-  const follower = new ExecutionFollower(operations.deps.runtime, executionId, afterSeqOf(req, url), {
+  const sink = {
     write: (event: ExecutionEvent) => res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventAnswer(event))}\n\n`),
-    onDrain: (resume) => {
-      metrics.watcherPauses.inc({ gateway: "sse" });
-      res.once("drain", resume);
-    },
-  });
-  metrics.activeWatchers.inc({ gateway: "sse" });
+    onDrain: (resume: () => void) => void res.once("drain", resume),
+  };
   try {
-    const record = await follower.run(stop.signal);
-    if (record && !stop.signal.aborted) res.write(`event: end\ndata: ${JSON.stringify(executionAnswer(record, statusMessage(record)))}\n\n`);
+    // ctx.signal aborts when the client goes away.
+    const record = await followExecution(operations.deps, "sse", executionId, afterSeqOf(req, url), sink, ctx.signal);
+    if (record && !ctx.signal?.aborted) res.write(`event: end\ndata: ${JSON.stringify(executionAnswer(record, statusMessage(record)))}\n\n`);
   } catch (error) {
     res.write(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
   } finally {
     clearInterval(heartbeat);
-    metrics.activeWatchers.dec({ gateway: "sse" });
     res.end();
   }
 }

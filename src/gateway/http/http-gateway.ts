@@ -109,7 +109,7 @@ export class HttpGateway {
       if (path === "/ready") return this.#deps.ready() ? sendJson(res, 200, { status: "ready", node: this.#deps.nodeId }) : sendJson(res, 503, { status: "not ready", node: this.#deps.nodeId });
       const refused = checkHostAndOrigin(req, this.#options);
       if (refused !== undefined) {
-        const error = new PermissionDeniedError("WFX_PERMISSION_DENIED", refused, { hint: "call the node by an allowed host name (--allowed-host)" });
+        const error = new PermissionDeniedError(refused, { hint: "call the node by an allowed host name (--allowed-host)" });
         this.#deps.operations.reject("http", path, error, req.socket.remoteAddress);
         return sendError(res, error);
       }
@@ -128,7 +128,7 @@ export class HttpGateway {
         const principal = this.#authenticate(req, execution[2] ? "execution_events" : "check_execution_status");
         const id = executionIdOf(execution[1]!);
         const ctx = this.#context(req, res, principal, execution[2] ? "sse" : "http");
-        if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx, this.#deps.metrics);
+        if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx);
         const answer = await this.#deps.operations.call("check_execution_status", { execution_id: id }, ctx);
         return sendJson(res, answer["status"] === "not_found" ? 404 : 200, answer);
       }

@@ -12,14 +12,6 @@ export class Admission {
     this.#onChange = onChange;
   }
 
-  get running(): number {
-    return this.#running;
-  }
-
-  get draining(): boolean {
-    return this.#draining;
-  }
-
   /** Takes a slot or throws BusyError / ShuttingDownError; the returned function gives it back (once). */
   acquire(): () => void {
     if (this.#draining) throw new ShuttingDownError();

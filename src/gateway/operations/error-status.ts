@@ -1,5 +1,4 @@
 import { WfxError, toErrorInfo } from "../../errors.js";
-import { InvalidArgumentsError } from "../errors.js";
 
 /** gRPC status names (grpc-js maps them to numbers); kept as names so this file needs no gRPC import. */
 export type GrpcStatusName =
@@ -44,7 +43,6 @@ export function errorStatus(error: unknown): ErrorStatus {
 
 /** The JSON body every gateway sends for an error: `{code, message, hint?, actionable_feedback?}`. */
 export function errorBody(error: unknown): Record<string, unknown> {
-  if (error instanceof InvalidArgumentsError) return error.toJSON() as unknown as Record<string, unknown>;
   if (error instanceof WfxError) return error.toJSON();
   const info = toErrorInfo(error);
   return { code: "WFX_INTERNAL", message: `internal error: ${info.message}`, hint: "this is a bug in the node; the audit log has the details" };

@@ -55,11 +55,6 @@ export class Executions {
     this.#metrics = metrics;
   }
 
-  /** Sync calls waiting for their execution right now. */
-  get syncInFlight(): number {
-    return this.#sync.size;
-  }
-
   async run(request: RunRequest, ctx: RunContext): Promise<ExecutionAnswer> {
     const workflowName = request.workflowName ?? defaultWorkflowName(request.source.file);
     if (!(workflowName in request.source.file.workflows)) {

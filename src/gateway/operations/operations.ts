@@ -55,6 +55,10 @@ function outcomeOf(error: unknown): AuditOutcome {
   }
 }
 
+function codeOf(error: unknown): string {
+  return error instanceof WfxError ? error.code : "WFX_INTERNAL";
+}
+
 function field(value: unknown, key: string): string | undefined {
   const v = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
   return typeof v === "string" ? v : undefined;
@@ -88,9 +92,10 @@ export class Operations {
       return result;
     } catch (error) {
       outcome = outcomeOf(error);
-      code = error instanceof WfxError ? error.code : "WFX_INTERNAL";
+      code = codeOf(error);
       throw error;
     } finally {
+      const seconds = (performance.now() - started) / 1000;
       const executionId = field(result, "execution_id") ?? field(rawArgs, "execution_id");
       const workflowName = field(result, "workflow_name") ?? field(rawArgs, "workflow_name");
       const status = field(result, "status");
@@ -99,7 +104,7 @@ export class Operations {
         principal: ctx.principal.id,
         method,
         outcome,
-        duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        duration_ms: Math.round(seconds * 1_000_000) / 1000,
         ...(executionId === undefined ? {} : { execution_id: executionId }),
         ...(workflowName === undefined ? {} : { workflow_name: workflowName }),
         ...(status === undefined ? {} : { status }),
@@ -107,14 +112,14 @@ export class Operations {
         ...(ctx.remote === undefined ? {} : { remote: ctx.remote }),
       });
       this.deps.metrics.requests.inc({ gateway: ctx.gateway, method, outcome });
-      this.deps.metrics.requestDuration.observe((performance.now() - started) / 1000, { gateway: ctx.gateway });
+      this.deps.metrics.requestDuration.observe(seconds, { gateway: ctx.gateway });
     }
   }
 
   /** Audits a request refused before it reached a method (no or a bad token, oversize body, unknown route). */
   reject(gateway: string, method: string, error: unknown, remote?: string): void {
     const outcome = outcomeOf(error);
-    this.deps.audit.record({ gateway, principal: "anonymous", method, outcome, code: error instanceof WfxError ? error.code : "WFX_INTERNAL", duration_ms: 0, ...(remote === undefined ? {} : { remote }) });
+    this.deps.audit.record({ gateway, principal: "anonymous", method, outcome, code: codeOf(error), duration_ms: 0, ...(remote === undefined ? {} : { remote }) });
     this.deps.metrics.requests.inc({ gateway, method, outcome });
   }
 }

@@ -1,6 +1,7 @@
-import { ExecutionFollower, executionNotFound, TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../../engine/index.js";
+import { executionNotFound, TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../../engine/index.js";
 import { eventAnswer, statusMessage } from "./answers.js";
 import type { Executions } from "./executions.js";
+import { followExecution } from "./follow.js";
 import type { CallContext, OperationDeps } from "./operations.js";
 import type { WatchExecutionAnswer, WatchExecutionArgs } from "./schemas.js";
 
@@ -16,7 +17,8 @@ export async function watchExecution(deps: OperationDeps, executions: Executions
   if (events.length === 0 && !executions.isFinal(record) && args.wait > 0) {
     events = await nextEvents(deps, args, ctx);
   }
-  const final = (await executions.status(args.execution_id, ctx.principal)) ?? record;
+  // A record that has ended cannot change; only a running one is read again.
+  const final = executions.isFinal(record) ? record : ((await executions.status(args.execution_id, ctx.principal)) ?? record);
   const lastSeq = events.at(-1)?.seq ?? args.after_seq;
   const done = events.some((e) => TERMINAL_EVENT_TYPES.has(e.type)) || (executions.isFinal(final) && events.length === 0);
   return {
@@ -36,8 +38,8 @@ async function nextEvents(deps: OperationDeps, args: WatchExecutionArgs, ctx: Ca
   const onCallerGone = () => stop.abort();
   ctx.signal?.addEventListener("abort", onCallerGone, { once: true });
   let batching = false;
-  const follower = new ExecutionFollower(deps.runtime, args.execution_id, args.after_seq, {
-    write(event) {
+  const sink = {
+    write(event: ExecutionEvent) {
       events.push(event);
       if (events.length >= args.max_events) stop.abort();
       else if (!batching) {
@@ -47,12 +49,10 @@ async function nextEvents(deps: OperationDeps, args: WatchExecutionArgs, ctx: Ca
       return true;
     },
     onDrain() {},
-  });
-  deps.metrics.activeWatchers.inc({ gateway: ctx.gateway });
+  };
   try {
-    await follower.run(stop.signal);
+    await followExecution(deps, ctx.gateway, args.execution_id, args.after_seq, sink, stop.signal);
   } finally {
-    deps.metrics.activeWatchers.dec({ gateway: ctx.gateway });
     clearTimeout(timer);
     ctx.signal?.removeEventListener("abort", onCallerGone);
   }

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { join, relative, resolve, isAbsolute } from "node:path";
 import { closestMatch, WorkflowInvalidError, formatProblems, loadAndValidate } from "../../config/index.js";
 import type { WorkflowSource } from "../../engine/index.js";
-import { listWorkflows } from "../../engine/workflow-catalog.js";
+import { DEFAULT_WORKFLOW_PATTERN, listWorkflows } from "../../engine/workflow-catalog.js";
 import { GatewayError } from "../errors.js";
 import type { ListWorkflowsAnswer } from "./schemas.js";
 
@@ -10,7 +10,6 @@ import type { ListWorkflowsAnswer } from "./schemas.js";
 const RESCAN_INTERVAL_MS = 1000;
 /** A cached file is checked for changes (one stat) at most this often. */
 const RECHECK_INTERVAL_MS = 1000;
-const DEFAULT_PATTERN = "**/*.{yaml,yml}";
 
 interface CachedFile {
   source: WorkflowSource;
@@ -62,7 +61,7 @@ export class WorkflowDirectory {
   /** The source document's `list_workflows`, over all directories or the one `configPath` names. */
   async list(configPath: string | undefined, pattern: string | undefined): Promise<ListWorkflowsAnswer> {
     const dirs = configPath === undefined ? this.dirs : [this.#served(configPath)];
-    const answer: ListWorkflowsAnswer = { directories: [...dirs], pattern: pattern ?? DEFAULT_PATTERN, workflows: [], total_count: 0, invalid_files: [] };
+    const answer: ListWorkflowsAnswer = { directories: [...dirs], pattern: pattern ?? DEFAULT_WORKFLOW_PATTERN, workflows: [], total_count: 0, invalid_files: [] };
     for (const dir of dirs) {
       const { result } = await listWorkflows(dir, pattern);
       for (const w of result.workflows) answer.workflows.push({ ...w, directory: dir });
