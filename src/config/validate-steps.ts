@@ -57,7 +57,8 @@ function checkStepKind(step: Record<string, unknown>, path: YamlPath, ctx: Check
   if (kinds.length !== 1) ctx.sink.report("WFX_STEP_KIND", path, stepKindMessage(kinds), "give the step exactly one of agent:, tool:, function: or workflow:");
 }
 
-function checkToolReference(name: unknown, path: YamlPath, ctx: CheckContext): void {
+/** A tool named by a step or an agent: a declared id, or a built-in type usable without a declaration. */
+export function checkToolReference(name: unknown, path: YamlPath, ctx: CheckContext): void {
   const tool = asString(name);
   if (tool === undefined) return;
   const { toolIds, toolTypes } = ctx.catalog;
@@ -67,7 +68,7 @@ function checkToolReference(name: unknown, path: YamlPath, ctx: CheckContext): v
 }
 
 /** A built-in type named directly (not declared) must be usable without settings of its own. */
-export function checkBareType(type: string, path: YamlPath, ctx: Pick<CheckContext, "sink">): void {
+function checkBareType(type: string, path: YamlPath, ctx: Pick<CheckContext, "sink">): void {
   if (!TOOL_TYPES_NEEDING_DECLARATION.includes(type)) return;
   ctx.sink.report("WFX_MISSING_FIELD", path, `tool type '${type}' needs a declaration of its own (which server to call)`, `declare it under tools: with an id, type: ${type} and mcp_url (or command), and name that id here`);
 }

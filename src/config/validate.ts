@@ -10,7 +10,7 @@ import { checkSchema, type SchemaCheck } from "./schema-issues.js";
 import { suggestionHint } from "./suggest.js";
 import { asArray, asRecord, asString, ProblemSink, type Catalog, type CheckContext } from "./validate-context.js";
 import { resolveValidateOptions, type ValidateOptions } from "./validate-options.js";
-import { checkBareType, checkWorkflowSteps, type WorkflowCall } from "./validate-steps.js";
+import { checkToolReference, checkWorkflowSteps, type WorkflowCall } from "./validate-steps.js";
 import type { LoadedSource, YamlPath } from "./yaml-location.js";
 
 /** Declared ids of one kind, reporting repeats. */
@@ -66,12 +66,7 @@ function checkSection(section: Record<string, unknown>, prefix: YamlPath, base: 
     if (agentType !== undefined && !(AGENT_TYPES as readonly string[]).includes(agentType)) {
       sink.report("WFX_INVALID_VALUE", [...prefix, "agents", i, "agent_type"], `agent_type '${agentType}' is not a kind of model endpoint this runtime speaks to`, suggestionHint(agentType, AGENT_TYPES, "agent types"));
     }
-    asArray(asRecord(raw)?.["tools"]).forEach((t, j) => {
-      const name = asString(t);
-      if (name === undefined || catalog.toolIds.includes(name)) return;
-      if (options.toolTypes.includes(name)) return checkBareType(name, [...prefix, "agents", i, "tools", j], ctx);
-      sink.report("WFX_UNKNOWN_TOOL", [...prefix, "agents", i, "tools", j], `unknown tool '${name}'`, suggestionHint(name, [...catalog.toolIds, ...options.toolTypes], "tools (declared ids and built-in types)"));
-    });
+    asArray(asRecord(raw)?.["tools"]).forEach((t, j) => checkToolReference(t, [...prefix, "agents", i, "tools", j], full));
   });
 
   const calls: WorkflowCall[] = [];
