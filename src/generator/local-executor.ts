@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { formatProblems, loadAndValidate, WorkflowInvalidError } from "../config/index.js";
+import { loadValidWorkflowFile } from "../config/index.js";
 import type { ExecutionMode, ExecutionRecord, Runtime, WorkflowSource } from "../engine/index.js";
 import { listWorkflows } from "../engine/workflow-catalog.js";
 import { DEFAULT_MAX_META_DEPTH, metaDepthExceeded, ToolError, type WorkflowExecutorClient, type WorkflowExecutorMethod } from "../tools/index.js";
@@ -140,8 +140,6 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
       if (found === undefined) throw new ToolError("WFX_UNKNOWN_WORKFLOW", `no workflow '${name}' under ${base}`, { hint: "call list_workflows to see what exists" });
       path = join(base, found.file);
     }
-    const loaded = await loadAndValidate(path, { env: this.#options.runtime.options.env, toolTypes: this.#options.runtime.options.tools.types() });
-    if (loaded.file === undefined) throw new WorkflowInvalidError(path, loaded.problems, formatProblems(loaded.problems, path));
-    return { file: loaded.file, path };
+    return { file: await loadValidWorkflowFile(path, { env: this.#options.runtime.options.env, toolTypes: this.#options.runtime.options.tools.types() }), path };
   }
 }
