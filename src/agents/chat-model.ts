@@ -1,4 +1,5 @@
 import OpenAI from "openai";
+import { backoffDelay } from "../actors/index.js";
 import type { AgentEndpoint } from "../config/index.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./errors.js";
@@ -132,8 +133,7 @@ export class ChatModel {
     const headers = error instanceof OpenAI.APIError ? error.headers : undefined;
     const told = retryAfterMs(headers);
     if (told !== undefined) return told > o.maxRetryAfterMs ? undefined : told;
-    const base = Math.min(o.maxBackoffMs, o.backoffMs * o.backoffMultiplier ** (attempt - 1));
-    return Math.round(base * (1 - o.jitter + Math.random() * o.jitter));
+    return backoffDelay({ initialMs: o.backoffMs, maxMs: o.maxBackoffMs, multiplier: o.backoffMultiplier, jitter: o.jitter }, attempt);
   }
 }
 

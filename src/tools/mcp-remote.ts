@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { Client, StreamableHTTPClientTransport, type Transport } from "@modelcontextprotocol/client";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { z } from "zod";
+import { backoffDelay, type BackoffPolicy } from "../actors/index.js";
 import { cancelled, throwIfAborted, ToolError } from "./errors.js";
 import { secretHeaders, withToolSecrets } from "./tool-secrets.js";
 import { parseToolSettings } from "./tool-settings.js";
@@ -22,6 +23,8 @@ const settingsSchema = z.strictObject({
 export const LIST_TOOLS_METHOD = "tools/list";
 const DEFAULT_TIMEOUT_S = 300;
 const CLIENT_INFO = { name: "workflow-executor", version: "0.1.0" };
+// Waits before reconnecting: 250 ms, doubling, at most 10 s, the same every time (no jitter).
+const RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 10_000, multiplier: 2, jitter: 0 };
 
 interface McpRemoteConfig {
   url: string | undefined;
@@ -86,7 +89,7 @@ class McpRemoteTool implements Tool<McpRemoteArgs> {
       } catch (error) {
         if (ctx.signal.aborted) throw cancelled(ctx.signal, `mcpremote ${args.method}`);
         if (!(error instanceof TransportFailure) || attempt >= this.config.retryCount) throw this.#toToolError(error, args);
-        await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** attempt)));
+        await new Promise((r) => setTimeout(r, backoffDelay(RECONNECT_BACKOFF, attempt + 1)));
       }
     }
   }
