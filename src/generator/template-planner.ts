@@ -1,4 +1,4 @@
-import { AGENT_BOUNDS, inferComplexity } from "./complexity.js";
+import { AGENT_BOUNDS } from "./complexity.js";
 import { detectRoles, FILLER_ROLES, PHASES, type Role } from "./roles.js";
 import type { Complexity } from "./types.js";
 
@@ -11,7 +11,6 @@ export interface WorkflowDraft {
 
 export interface TemplatePlan {
   draft: WorkflowDraft;
-  complexity: Complexity;
   /** `reader -> [a, b] -> writer`, for the response message. */
   shape: string;
   /** Role ids the description itself named (the rest fill the level's minimum). */
@@ -74,14 +73,13 @@ function inputFor(previous: Role[] | undefined): unknown {
  * (padding or trimming), lays them out as a line or with parallel stages, and gives each only tools the registry
  * has. Deterministic: the same description always gives the same workflow.
  */
-export function planFromTemplates(description: string, workflowName: string, complexity: Complexity | undefined, toolTypes: readonly string[], reserved = 0): TemplatePlan {
+export function planFromTemplates(description: string, workflowName: string, complexity: Complexity, toolTypes: readonly string[], reserved: number): TemplatePlan {
   const detected = detectRoles(description);
-  const level = complexity ?? inferComplexity(detected.length + reserved);
-  const { min, max } = AGENT_BOUNDS[level];
+  const { min, max } = AGENT_BOUNDS[complexity];
   // `reserved` agents come from agents_config and are added later; they count against the level's bounds.
   const room = Math.max(0, max - reserved);
   const roles = pad(trim(detected, room), Math.max(min - reserved, room >= 1 ? 1 : 0));
-  const stages = stagesOf(roles, level);
+  const stages = stagesOf(roles, complexity);
   const usedTools = new Set<string>();
   const agents = roles.map((r) => {
     const tools = r.tools.filter((t) => toolTypes.includes(t));
@@ -104,5 +102,5 @@ export function planFromTemplates(description: string, workflowName: string, com
   const tools = [...usedTools].map((type) => ({ id: type, type, ...TOOL_DECLARATIONS[type] }));
   if (tools.length > 0) draft.tools = tools;
   const shape = stages.map((s) => (s.length === 1 ? s[0]!.id : `[${s.map((r) => r.id).join(", ")}]`)).join(" -> ");
-  return { draft, complexity: level, shape, detected: detected.map((r) => r.id) };
+  return { draft, shape, detected: detected.map((r) => r.id) };
 }
