@@ -1,5 +1,6 @@
 import type { AgentDef } from "./schema.js";
 import { substituteSecrets } from "./secrets.js";
+import { asString } from "./validate-context.js";
 
 /** Where an agent's model lives: any OpenAI-compatible chat-completions endpoint. */
 export interface AgentEndpoint {
@@ -43,8 +44,8 @@ export function resolveAgentEndpoint(agent: EndpointFields, env: Readonly<Record
       },
     };
   }
-  const baseURL = base.value ?? nonEmpty(env[AGENT_ENDPOINT_ENV.baseUrl]);
-  const apiKey = key.value ?? nonEmpty(env[AGENT_ENDPOINT_ENV.apiKey]);
+  const baseURL = base.value ?? asString(env[AGENT_ENDPOINT_ENV.baseUrl]);
+  const apiKey = key.value ?? asString(env[AGENT_ENDPOINT_ENV.apiKey]);
   if (baseURL === undefined && apiKey === undefined) {
     return {
       problem: {
@@ -57,11 +58,7 @@ export function resolveAgentEndpoint(agent: EndpointFields, env: Readonly<Record
     endpoint: {
       baseURL: baseURL ?? OPENAI_DEFAULT_BASE_URL,
       apiKey: apiKey ?? KEYLESS,
-      model: model.value ?? nonEmpty(env[AGENT_ENDPOINT_ENV.model]) ?? DEFAULT_AGENT_MODEL,
+      model: model.value ?? asString(env[AGENT_ENDPOINT_ENV.model]) ?? DEFAULT_AGENT_MODEL,
     },
   };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
 }

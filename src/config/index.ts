@@ -50,5 +50,6 @@ export {
 export { parseFunctionRef, stepIdOf, type ResolvedFunctionRef } from "./step-id.js";
 export { compileReference, compileTemplate, toText, userInputOf, type CompiledTemplate, type TemplateScope } from "./template.js";
 export { checkWorkflowFile, loadAndValidate, loadValidWorkflowFile, validateWorkflowFile, type WorkflowFileCheck } from "./validate.js";
+export { asString, isRecord } from "./validate-context.js";
 export { AGENT_STEPS_ENABLED, defaultValidateOptions, resolveValidateOptions, type ValidateOptions } from "./validate-options.js";
 export { formatYamlPath, type LoadedSource } from "./yaml-location.js";

@@ -3,6 +3,7 @@ import { formatProblems, type Problem } from "./problems.js";
 import { ENVIRONMENT_NAMES, type WorkflowFile } from "./schema.js";
 import { suggestionHint } from "./suggest.js";
 import { checkWorkflowFile } from "./validate.js";
+import { isRecord } from "./validate-context.js";
 
 type Named = { id: string };
 
@@ -44,13 +45,9 @@ export function applyEnvironment(file: WorkflowFile, environment: string | undef
   return result;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** Objects merge key by key, anything else (lists included) is replaced. */
 export function deepMerge(base: unknown, patch: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(patch)) return patch;
+  if (!isRecord(base) || !isRecord(patch)) return patch;
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) out[key] = value === undefined ? out[key] : deepMerge(out[key], value);
   return out;
@@ -66,7 +63,7 @@ const OVERRIDABLE = ["agents", "tools", "workflows"] as const;
 export function applyConfigOverride(file: WorkflowFile, override: unknown): { file?: WorkflowFile; problems: Problem[] } {
   const problems: Problem[] = [];
   const report = (code: Problem["code"], path: string, message: string, hint: string) => problems.push({ code, path: `config_override.${path}`, message, hint });
-  if (!isPlainObject(override)) {
+  if (!isRecord(override)) {
     report("WFX_INVALID_TYPE", "", "config_override must be a mapping", "pass e.g. { agents: { analyzer: { model: gpt-4o-mini } } }");
     return { problems };
   }
@@ -76,7 +73,7 @@ export function applyConfigOverride(file: WorkflowFile, override: unknown): { fi
       report("WFX_UNKNOWN_KEY", section, `config_override cannot change '${section}'`, `it may change ${OVERRIDABLE.join(", ")} (keyed by id or name); this runtime has no '${section}' section`);
       continue;
     }
-    if (!isPlainObject(patch)) {
+    if (!isRecord(patch)) {
       report("WFX_INVALID_TYPE", section, `config_override.${section} must map ${section === "workflows" ? "names" : "ids"} to changes`, `write ${section}: { <${section === "workflows" ? "name" : "id"}>: { ... } }`);
       continue;
     }

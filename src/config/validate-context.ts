@@ -3,15 +3,21 @@ import type { Problem } from "./problems.js";
 import type { ValidateOptions } from "./validate-options.js";
 import { formatYamlPath, locate, type LoadedSource, type YamlPath } from "./yaml-location.js";
 
+/** A mapping: an object that is neither null nor an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
 /** Semantic checks read the raw parsed data (so they run even when the schema fails); these read it defensively. */
 export function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return isRecord(value) ? value : undefined;
 }
 
 export function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+/** A non-empty string, else undefined. */
 export function asString(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }

@@ -78,8 +78,7 @@ function checkAgentEndpoint(agentId: string, path: YamlPath, ctx: CheckContext):
   const env = ctx.options.env;
   const agent = ctx.catalog.agents.get(agentId);
   if (env === undefined || agent === undefined) return;
-  const str = (k: string) => (typeof agent[k] === "string" ? (agent[k] as string) : undefined);
-  const resolved = resolveAgentEndpoint({ id: agentId, base_url: str("base_url"), api_key: str("api_key"), model: str("model") }, env);
+  const resolved = resolveAgentEndpoint({ id: agentId, base_url: asString(agent["base_url"]), api_key: asString(agent["api_key"]), model: asString(agent["model"]) }, env);
   if ("problem" in resolved) ctx.sink.report("WFX_AGENT_NO_ENDPOINT", path, resolved.problem.message, resolved.problem.hint);
 }
 

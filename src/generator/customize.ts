@@ -1,4 +1,4 @@
-import { AgentObjectSchema, ToolDefSchema, TOOL_TYPES_NEEDING_DECLARATION } from "../config/index.js";
+import { AgentObjectSchema, isRecord, ToolDefSchema, TOOL_TYPES_NEEDING_DECLARATION } from "../config/index.js";
 import { AGENT_BOUNDS, boundsText } from "./complexity.js";
 import type { WorkflowDraft } from "./template-planner.js";
 import type { Complexity, GenerateWorkflowRequest, GenerationProblem } from "./types.js";
@@ -12,8 +12,6 @@ export interface Customized {
 function zodProblems(prefix: string, issues: readonly { path: PropertyKey[]; message: string }[], hint: string): GenerationProblem[] {
   return issues.map((i) => ({ code: "WFX_INVALID_VALUE", path: [prefix, ...i.path.map(String)].join("."), message: i.message, hint }));
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** `tools_config`: each entry becomes (or replaces) a declared tool; generated agents are offered it. */
 export function applyToolsConfig(draft: WorkflowDraft, request: GenerateWorkflowRequest, out: Customized): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { loadValidWorkflowFile } from "../config/index.js";
+import { asString, loadValidWorkflowFile } from "../config/index.js";
 import type { ExecutionMode, ExecutionRecord, Runtime, WorkflowSource } from "../engine/index.js";
 import { listWorkflows } from "../engine/workflow-catalog.js";
 import { DEFAULT_MAX_META_DEPTH, metaDepthExceeded, ToolError, type WorkflowExecutorClient, type WorkflowExecutorMethod } from "../tools/index.js";
@@ -19,8 +19,6 @@ export interface LocalExecutorOptions {
   saveDir?: string;
 }
 
-
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
 /** An execution record cut to what a calling model needs. */
 function summary(record: ExecutionRecord): Record<string, unknown> {
@@ -95,10 +93,10 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
       }
       case "execute_workflow": {
         const depth = this.#childDepth(method, ctx.executionId);
-        const name = str(params["workflow_name"]);
+        const name = asString(params["workflow_name"]);
         if (name === undefined) throw new ToolError("WFX_TOOL_BAD_ARGS", "execute_workflow needs workflow_name", { hint: "pass params: { workflow_name, input_data?, execution_mode? }" });
-        const source = await this.#find(name, str(params["config_path"]));
-        const mode = (str(params["execution_mode"]) ?? "sync") as ExecutionMode;
+        const source = await this.#find(name, asString(params["config_path"]));
+        const mode = (asString(params["execution_mode"]) ?? "sync") as ExecutionMode;
         return this.#startAt(depth, async (executionId) => {
           const started = runtime.start({
             executionId,
@@ -114,18 +112,18 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
         });
       }
       case "check_execution_status": {
-        const id = str(params["execution_id"]);
+        const id = asString(params["execution_id"]);
         const record = id === undefined ? undefined : await runtime.status(id);
         return record === undefined ? { execution_id: id, status: "not_found" } : summary(record);
       }
       case "cancel_execution": {
-        const id = str(params["execution_id"]);
+        const id = asString(params["execution_id"]);
         if (id === undefined) throw new ToolError("WFX_TOOL_BAD_ARGS", "cancel_execution needs execution_id", { hint: "pass params: { execution_id }" });
         return runtime.cancel(id, "cancelled by a workflow");
       }
       case "list_workflows": {
-        const dir = resolve(this.#options.workflowDir, str(params["config_path"]) ?? ".");
-        return (await listWorkflows(dir, str(params["pattern"]))).result;
+        const dir = resolve(this.#options.workflowDir, asString(params["config_path"]) ?? ".");
+        return (await listWorkflows(dir, asString(params["pattern"]))).result;
       }
     }
   }
