@@ -3,7 +3,7 @@ export { AGENT_TYPES, BUILTIN_TOOL_TYPES, TOOL_TYPES_NEEDING_DECLARATION, type B
 export { compileCondition, deepEqual, truthy, type CompiledCondition } from "./condition.js";
 export { CONFIG_PROBLEM_CODES, ConditionSyntaxError, ConfigError, ReferenceSyntaxError, WorkflowInvalidError, type ConfigProblemCode } from "./errors.js";
 export { loadWorkflowFile, parseWorkflowYaml, type LoadResult } from "./load.js";
-export { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, defaultLoadOptions, resolveLoadOptions, type LoadOptions } from "./load-options.js";
+export { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, resolveLoadOptions, type LoadOptions } from "./load-options.js";
 export { adjustWorkflowFile, applyConfigOverride, applyEnvironment, deepMerge, type WorkflowFileAdjustments } from "./overlay.js";
 export { formatProblems, type Problem } from "./problems.js";
 export { closestMatch } from "./suggest.js";
@@ -51,5 +51,5 @@ export { parseFunctionRef, stepIdOf, type ResolvedFunctionRef } from "./step-id.
 export { compileReference, compileTemplate, toText, userInputOf, type CompiledTemplate, type TemplateScope } from "./template.js";
 export { checkWorkflowFile, loadAndValidate, loadValidWorkflowFile, validateWorkflowFile, type WorkflowFileCheck } from "./validate.js";
 export { asString, isRecord } from "./validate-context.js";
-export { AGENT_STEPS_ENABLED, defaultValidateOptions, resolveValidateOptions, type ValidateOptions } from "./validate-options.js";
+export { resolveValidateOptions, type ValidateOptions } from "./validate-options.js";
 export { formatYamlPath, type LoadedSource } from "./yaml-location.js";

@@ -14,13 +14,9 @@ export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_ALIAS_COUNT = 100;
 export const DEFAULT_MAX_DEPTH = 64;
 
-export function defaultLoadOptions(): LoadOptions {
-  return { maxBytes: DEFAULT_MAX_BYTES, maxAliasCount: DEFAULT_MAX_ALIAS_COUNT, maxDepth: DEFAULT_MAX_DEPTH };
-}
-
 /** Fills in defaults and rejects nonsense limits; the result is frozen. */
 export function resolveLoadOptions(options: Partial<LoadOptions> = {}): Readonly<LoadOptions> {
-  const resolved: LoadOptions = { ...defaultLoadOptions() };
+  const resolved: LoadOptions = { maxBytes: DEFAULT_MAX_BYTES, maxAliasCount: DEFAULT_MAX_ALIAS_COUNT, maxDepth: DEFAULT_MAX_DEPTH };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
   for (const key of ["maxBytes", "maxAliasCount", "maxDepth"] as const) {
     const value = resolved[key];

@@ -26,7 +26,7 @@ function positionOf(text: string, offset: number): { line: number; column: numbe
 }
 
 /** Parses YAML into plain data under the limits; every failure becomes a problem, never an exception. */
-export function readYaml(text: string, sourceName: string, options: Partial<LoadOptions> = {}): { data?: unknown; problems: Problem[]; source: LoadedSource } {
+function readYaml(text: string, sourceName: string, options: Partial<LoadOptions> = {}): { data?: unknown; problems: Problem[]; source: LoadedSource } {
   const limits = resolveLoadOptions(options);
   const lineCounter = new LineCounter();
   const source: LoadedSource = { path: sourceName, text, lineCounter };

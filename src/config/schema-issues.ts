@@ -75,8 +75,8 @@ function child(schema: AnySchema, segment: string | number): AnySchema | undefin
 }
 
 /** The keys the schema allows for the object at `path`, found by walking the schema itself. */
-export function knownKeysAt(path: YamlPath, root: AnySchema = WorkflowFileSchema): string[] {
-  let nodes = unwrap(root);
+function knownKeysAt(path: YamlPath): string[] {
+  let nodes = unwrap(WorkflowFileSchema);
   for (const segment of path) {
     nodes = nodes.flatMap((n) => {
       const next = child(n, segment);

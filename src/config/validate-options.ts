@@ -1,8 +1,5 @@
 import { BUILTIN_TOOL_TYPES } from "./builtin-tools.js";
 
-/** Agent steps are accepted; `allowAgentSteps: false` still refuses them, for builds or callers without a model. */
-export const AGENT_STEPS_ENABLED = true;
-
 export interface ValidateOptions {
   /** Accept `agent:` steps. */
   allowAgentSteps: boolean;
@@ -19,12 +16,9 @@ export interface ValidateOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-export function defaultValidateOptions(): ValidateOptions {
-  return { allowAgentSteps: AGENT_STEPS_ENABLED, toolTypes: BUILTIN_TOOL_TYPES, checkFunctionFiles: true };
-}
-
 export function resolveValidateOptions(options: Partial<ValidateOptions> = {}): Readonly<ValidateOptions> {
-  const resolved: ValidateOptions = defaultValidateOptions();
+  // Agent steps are accepted; `allowAgentSteps: false` still refuses them, for builds or callers without a model.
+  const resolved: ValidateOptions = { allowAgentSteps: true, toolTypes: BUILTIN_TOOL_TYPES, checkFunctionFiles: true };
   if (options.allowAgentSteps !== undefined) resolved.allowAgentSteps = options.allowAgentSteps;
   if (options.toolTypes !== undefined) resolved.toolTypes = Object.freeze([...options.toolTypes]);
   if (options.checkFunctionFiles !== undefined) resolved.checkFunctionFiles = options.checkFunctionFiles;

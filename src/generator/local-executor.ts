@@ -19,7 +19,6 @@ export interface LocalExecutorOptions {
   saveDir?: string;
 }
 
-
 /** An execution record cut to what a calling model needs. */
 function summary(record: ExecutionRecord): Record<string, unknown> {
   return {
