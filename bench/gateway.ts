@@ -12,7 +12,8 @@ import { silentLogger } from "../src/observability/index.js";
 import { loadSource } from "../test/helpers/engine-fixture.js";
 import { grpcClient, watch } from "../test/helpers/gateway-grpc.js";
 import { GATEWAY_WORKFLOWS } from "../test/helpers/gateway-node.js";
-import { gatewayCallPaths, roundTripsInBlocks, type CallPath, type GatewayAddresses } from "./lib/gateway-callers.js";
+import { expectCompleted, gatewayCallPaths, roundTripsInBlocks, type CallPath, type GatewayAddresses } from "./lib/gateway-callers.js";
+import { summary } from "./lib/stats.js";
 
 /** 2,000 timed calls per path, in four blocks of 500 taking turns with the other paths, after 3,000 warm-up calls. */
 const ROUNDS = { warmup: 3000, blocks: 4, perBlock: 500 };
@@ -33,18 +34,15 @@ const AUTOCANNON_BIN = fileURLToPath(new URL("../../node_modules/autocannon/auto
 const log = (line = ""): void => console.log(line);
 const now = (): number => performance.now();
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function summary(samples: number[]): { p50: number; p99: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-}
-
 const ms = (v: number): string => `${v.toFixed(3)} ms`;
 
-/** Child-process side: runs every call path interleaved and prints the samples as JSON. */
+/** Runs this script again in a child process (`--callers` / `--watchers` mode) and parses the JSON it prints. */
+async function runSelf<T>(...args: string[]): Promise<T> {
+  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), ...args], { maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout) as T;
+}
+
+/** Child-process side: runs every call path (in blocks taking turns) and prints the samples as JSON. */
 async function runCallers(at: GatewayAddresses): Promise<void> {
   // The MCP SDK client hands its transport-wide AbortSignal to every fetch; thousands of sequential calls on one client
   // trip Node's listener-leak warning (undici releases them lazily). Client-side only; silenced for the benchmark.
@@ -57,17 +55,13 @@ async function runCallers(at: GatewayAddresses): Promise<void> {
 
 async function latencyTable(node: GatewayNode, runtime: Runtime): Promise<void> {
   const source = await loadSource(`${GATEWAY_WORKFLOWS}/gateway.yaml`);
-  const expectCompleted = (status: unknown) => {
-    if (status !== "completed") throw new Error(`round trip ended ${String(status)}`);
-  };
   const inProcess: CallPath[] = [
-    { name: "in-process runtime.execute", library: false, call: async () => expectCompleted((await runtime.execute({ source, workflowName: "one_step", input: 1 })).status) },
-    { name: "in-process operations.call", library: false, call: async () => expectCompleted((await node.operations.call("execute_workflow", { workflow_name: "one_step", input_data: 1 }, { principal: LOCAL_PRINCIPAL, gateway: "bench" }))["status"]) },
+    { name: "in-process runtime.execute", library: false, call: async () => expectCompleted((await runtime.execute({ source, workflowName: "one_step", input: 1 })).status, "in-process runtime") },
+    { name: "in-process operations.call", library: false, call: async () => expectCompleted((await node.operations.call("execute_workflow", { workflow_name: "one_step", input_data: 1 }, { principal: LOCAL_PRINCIPAL, gateway: "bench" }))["status"], "in-process operations") },
   ];
   const local = await roundTripsInBlocks(inProcess, ROUNDS);
   const addresses = JSON.stringify({ httpUrl: node.httpUrl!, mcpUrl: node.mcpUrl!, grpcAddress: node.grpcAddress! } satisfies GatewayAddresses);
-  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), "--callers", addresses], { maxBuffer: 64 * 1024 * 1024 });
-  const remote = JSON.parse(stdout) as { name: string; library: boolean; samples: number[] }[];
+  const remote = await runSelf<{ name: string; library: boolean; samples: number[] }[]>("--callers", addresses);
   const rows = [...inProcess.map((path, index) => ({ name: path.name, library: false, samples: local[index]! })), ...remote];
   const base = summary(local[0]!).p50;
   log(`1-step sync execution, round trip (${ROUNDS.blocks * ROUNDS.perBlock} calls per path after ${ROUNDS.warmup} warm-up, in ${ROUNDS.blocks} blocks taking turns;`);
@@ -109,10 +103,9 @@ async function runWatchers(address: string, executionId: string, count: number):
 async function watcherLatency(node: GatewayNode, ticks: (typeof TICK_RATES)[number]): Promise<void> {
   const ticker = await node.operations.call("execute_workflow", { workflow_name: "ticker", input_data: ticks, execution_mode: "async" }, { principal: LOCAL_PRINCIPAL, gateway: "bench" });
   const perProcess = WATCHERS / WATCHER_PROCESSES;
-  const children = Array.from({ length: WATCHER_PROCESSES }, () =>
-    promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), "--watchers", node.grpcAddress!, ticker["execution_id"] as string, String(perProcess)], { maxBuffer: 64 * 1024 * 1024 }),
+  const results = await Promise.all(
+    Array.from({ length: WATCHER_PROCESSES }, () => runSelf<{ opened: number; latencies: number[] }>("--watchers", node.grpcAddress!, ticker["execution_id"] as string, String(perProcess))),
   );
-  const results = (await Promise.all(children)).map(({ stdout }) => JSON.parse(stdout) as { opened: number; latencies: number[] });
   const opened = results.reduce((n, r) => n + r.opened, 0);
   const latencies = results.flatMap((r) => r.latencies);
   const { p50, p99 } = summary(latencies);

@@ -18,7 +18,7 @@ export interface CallPath {
 const ARGS = { workflow_name: "one_step", input_data: 1 };
 const JSON_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
-function expectCompleted(status: unknown, path: string): void {
+export function expectCompleted(status: unknown, path: string): void {
   if (status !== "completed") throw new Error(`${path}: the round trip ended ${String(status)}`);
 }
 

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Runtime, WorkflowSource } from "../../src/engine/index.js";
-import { sleep } from "./measure.js";
 
 /** Time from spawning `node -e 0` to its exit, in ms, `samples` times. */
 export async function coldNodeSpawns(samples: number): Promise<number[]> {

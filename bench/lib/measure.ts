@@ -86,7 +86,3 @@ export async function countedRounds(op: () => Promise<unknown>, warmupOps: numbe
   }
   return { usPerOp, ops, medianUs: median(usPerOp) };
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadAndValidate } from "../../src/config/index.js";
-import { EmbeddedExecutionStore, MemoryExecutionStore, Runtime, type WorkflowSource } from "../../src/engine/index.js";
+import { openRuntime } from "../../src/cli/open-runtime.js";
+import { loadValidWorkflowFile } from "../../src/config/index.js";
+import { MemoryExecutionStore, Runtime, type WorkflowSource } from "../../src/engine/index.js";
 
 /** The source tree's bench fixtures (the bench runs from dist/bench, fixtures stay in bench/fixtures). */
 export const FIXTURES = fileURLToPath(new URL("../../../bench/fixtures/", import.meta.url));
@@ -11,14 +12,11 @@ export const WORKFLOWS = join(FIXTURES, "workflows.yaml");
 export const STEPS = join(FIXTURES, "steps.js");
 
 export async function loadSource(path = WORKFLOWS): Promise<WorkflowSource> {
-  const { file, problems } = await loadAndValidate(path);
-  if (!file || problems.length > 0) throw new Error(`bench fixture ${path} is invalid: ${JSON.stringify(problems)}`);
-  return { file, path };
+  return { file: await loadValidWorkflowFile(path), path };
 }
 
 export interface BenchRuntime {
   runtime: Runtime;
-  store: "embedded" | "memory";
   /** Bytes in the data dir's journal so far (0 for the memory store). */
   journalBytes(): number;
   close(): Promise<void>;
@@ -30,11 +28,9 @@ export interface BenchRuntime {
  */
 export async function embeddedRuntime(label: string): Promise<BenchRuntime> {
   const dataDir = mkdtempSync(join(tmpdir(), `wfx-bench-${label}-`));
-  const store = await EmbeddedExecutionStore.open({ dataDir });
-  const runtime = new Runtime({ store, dataDir });
+  const runtime = await openRuntime(dataDir);
   return {
     runtime,
-    store: "embedded",
     journalBytes() {
       const dir = join(dataDir, "journal");
       return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
@@ -48,5 +44,5 @@ export async function embeddedRuntime(label: string): Promise<BenchRuntime> {
 
 export function memoryRuntime(): BenchRuntime {
   const runtime = new Runtime({ store: new MemoryExecutionStore() });
-  return { runtime, store: "memory", journalBytes: () => 0, close: () => runtime.close() };
+  return { runtime, journalBytes: () => 0, close: () => runtime.close() };
 }

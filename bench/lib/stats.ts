@@ -33,3 +33,14 @@ export function mib(bytes: number): string {
 export function spread(values: readonly number[]): string {
   return values.map((v) => fmt(v)).join(" / ");
 }
+
+/** The sample at the p-th percentile of sorted samples (the element at the floor index, no interpolation). */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** p50 and p99 of latency samples. */
+export function summary(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
