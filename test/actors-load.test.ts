@@ -1,8 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { setImmediate as flush } from "node:timers/promises";
 import { createActorSystem, type ActorLogic, type ActorRef } from "../src/actors/index.js";
 
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 test("load - 100k spawn and stop cycles leave the address map empty", async () => {
   const system = createActorSystem({ id: "t" });

@@ -1,5 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { setImmediate as flush } from "node:timers/promises";
 import {
   ActorNameTakenError,
   ActorStoppedError,
@@ -15,7 +16,6 @@ import {
 } from "../src/actors/index.js";
 
 /** Resolves after every queued microtask, i.e. after the actors went idle. */
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type EchoMessage = { text: string; replyTo: ActorRef<string> };
 const echo: ActorLogic<null, EchoMessage> = {

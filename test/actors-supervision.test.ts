@@ -1,5 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { setImmediate as flush } from "node:timers/promises";
 import {
   ActorStoppedError,
   createActorSystem,
@@ -11,7 +12,6 @@ import {
   type Signal,
 } from "../src/actors/index.js";
 
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function restartPolicy(maxRestarts: number, withinMs = 60_000): RestartPolicy {
   return { kind: "restart", maxRestarts, withinMs, backoff: { initialMs: 100, maxMs: 250, multiplier: 2, jitter: 0 } };

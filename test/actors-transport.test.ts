@@ -1,8 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { setImmediate as flush } from "node:timers/promises";
 import { connectInMemory, createActorSystem, type ActorLogic, type ActorRef, type DeadLetter } from "../src/actors/index.js";
 
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Greeting = { text: string; meta: { tags: string[] }; replyTo: ActorRef<Reply> };
 type Reply = { echo: string; from: string };

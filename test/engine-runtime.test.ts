@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
 import type { ExecutionEvent } from "../src/engine/index.js";
-import { eventually, openEngineFixture } from "./helpers/engine-fixture.js";
+import { eventually, openEngineFixture, sleep } from "./helpers/engine-fixture.js";
 
 const { fixture, source, runtime, close } = await openEngineFixture();
 
@@ -128,7 +128,7 @@ test("engine - cancel of a running sync execution aborts the step", async () => 
   assert.is(record.status, "cancelled");
   assert.is(record.steps[0]!.status, "cancelled");
   const frozen = record.elapsed_time;
-  await new Promise((r) => setTimeout(r, 30));
+  await sleep(30);
   assert.is((await runtime.status(started.executionId))!.elapsed_time, frozen, "elapsed_time stops at the end");
   assert.ok((globalThis as any).__wfxTest.aborted.length > before, "the running step saw its AbortSignal");
 });

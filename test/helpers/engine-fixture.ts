@@ -1,8 +1,9 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { loadAndValidate } from "../../src/config/index.js";
+import { loadValidWorkflowFile } from "../../src/config/index.js";
 import { MemoryExecutionStore, Runtime, type ExecutionStore, type WorkflowSource } from "../../src/engine/index.js";
 
 /** The source tree's test fixtures (tests run from dist/test, fixtures stay in test/fixtures). */
@@ -16,18 +17,14 @@ export function copyFixture(name: string): { dir: string; cleanup(): void } {
 }
 
 export async function loadSource(path: string): Promise<WorkflowSource> {
-  const { file, problems } = await loadAndValidate(path);
-  if (!file || problems.length > 0) throw new Error(`fixture ${path} is invalid: ${JSON.stringify(problems)}`);
-  return { file, path };
+  return { file: await loadValidWorkflowFile(path), path };
 }
 
 export function memoryRuntime(store: ExecutionStore = new MemoryExecutionStore()): Runtime {
   return new Runtime({ store, nodeId: "test-node" });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep };
 
 /** Polls until `check` returns a value, or fails after `ms`. */
 export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms = 5000, what = "condition"): Promise<T> {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { MemoryExecutionStore, Runtime } from "../../src/engine/index.js";
+import type { Runtime } from "../../src/engine/index.js";
 import { GatewayNode, type GatewayNodeDeps, type GatewayOptions, type TokenEntry } from "../../src/gateway/index.js";
 import { silentLogger, type AuditEntry } from "../../src/observability/index.js";
-import { FIXTURES } from "./engine-fixture.js";
+import { FIXTURES, memoryRuntime } from "./engine-fixture.js";
 
 export const GATEWAY_WORKFLOWS = join(FIXTURES, "gateway", "workflows");
 
@@ -36,7 +36,7 @@ export interface TestNode {
 
 /** A node on free ports over an in-memory store, serving the gateway fixtures; its audit entries are kept in memory. */
 export async function startTestNode(options: Partial<GatewayOptions> = {}, deps: GatewayNodeDeps = {}): Promise<TestNode> {
-  const runtime = deps.runtime ?? new Runtime({ store: new MemoryExecutionStore(), nodeId: "test-node" });
+  const runtime = deps.runtime ?? memoryRuntime();
   const sandbox = mkdtempSync(join(tmpdir(), "wfx-gw-sandbox-"));
   const audit: AuditEntry[] = [];
   const auditLogger = pino({ level: "info" }, { write: (line: string) => void audit.push(JSON.parse(line) as AuditEntry) });

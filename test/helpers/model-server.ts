@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** One reply of the scripted model: text, tool calls, or an HTTP error. */
 export interface ModelTurn {
@@ -54,8 +55,6 @@ export function agentOf(body: ChatBody): string {
 
 /** The default script: every agent answers with its name and the start of its input. */
 export const echoScript = (body: ChatBody, _call?: number): ModelTurn => ({ content: `${agentOf(body)} handled: ${lastOf(body, "user").slice(0, 80)}` });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function chunk(id: string, model: string, delta: unknown, finish: string | null): string {
   return `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
