@@ -9,8 +9,7 @@ import { checkMode, runCommand } from "./commands/run.js";
 import { checkComplexity, generateCommand } from "./commands/generate.js";
 import { statusCommand } from "./commands/status.js";
 import { validateCommand } from "./commands/validate.js";
-import { mcpCommand } from "./commands/mcp.js";
-import { SERVE_FLAGS, serveCommand } from "./commands/serve.js";
+import { SERVE_FLAGS } from "./commands/serve-flags.js";
 
 const USAGE = `wfx — run AI workflows
 
@@ -129,9 +128,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case "serve":
     case "node":
       if (positionals.length > 0) throw new CliError(`wfx ${command} takes no positional arguments, got: ${positionals.join(" ")}`, { hint: "name workflow folders with --workflows DIR" });
-      return serveCommand(values, io);
+      // The gateways (gRPC, the MCP SDK) load only for the commands that serve them.
+      return (await import("./commands/serve.js")).serveCommand(values, io);
     case "mcp":
-      return mcpCommand(values);
+      return (await import("./commands/mcp.js")).mcpCommand(values);
   }
   return EXIT.badInput;
 }

@@ -3,7 +3,8 @@ import { createLogger } from "../../observability/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";
 import { cliGenerator } from "./generate.js";
-import { gatewayOptionsFrom, type ServeFlags } from "./serve.js";
+import type { ServeFlags } from "./serve-flags.js";
+import { gatewayOptionsFrom } from "./serve.js";
 
 /** `wfx mcp --stdio`: MCP over stdin/stdout for desktop clients; logs go to stderr, stdout is the protocol's. */
 export async function mcpCommand(flags: ServeFlags): Promise<number> {

@@ -3,28 +3,7 @@ import { GatewayNode, gatewayOptionsFromEnv, type GatewayOptions } from "../../g
 import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
-
-/** Flags shared by `wfx serve`, `wfx node` and `wfx mcp`, as parseArgs returns them. */
-export type ServeFlags = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
-export const SERVE_FLAGS = {
-  workflows: { type: "string", multiple: true },
-  host: { type: "string" },
-  port: { type: "string" },
-  "grpc-port": { type: "string" },
-  "no-http": { type: "boolean", default: false },
-  "no-grpc": { type: "boolean", default: false },
-  tokens: { type: "string" },
-  "tls-cert": { type: "string" },
-  "tls-key": { type: "string" },
-  "max-concurrent": { type: "string" },
-  "max-body-bytes": { type: "string" },
-  tags: { type: "string" },
-  "node-id": { type: "string" },
-  "audit-log": { type: "string" },
-  "allowed-host": { type: "string", multiple: true },
-  grace: { type: "string" },
-} as const;
+import type { ServeFlags } from "./serve-flags.js";
 
 function integer(flags: ServeFlags, name: string, min: number): number | undefined {
   const raw = flags[name];

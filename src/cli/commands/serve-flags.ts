@@ -1,0 +1,22 @@
+/** Flags shared by `wfx serve`, `wfx node` and `wfx mcp`, apart from their commands so parsing them loads no gateway. */
+export const SERVE_FLAGS = {
+  workflows: { type: "string", multiple: true },
+  host: { type: "string" },
+  port: { type: "string" },
+  "grpc-port": { type: "string" },
+  "no-http": { type: "boolean", default: false },
+  "no-grpc": { type: "boolean", default: false },
+  tokens: { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "max-concurrent": { type: "string" },
+  "max-body-bytes": { type: "string" },
+  tags: { type: "string" },
+  "node-id": { type: "string" },
+  "audit-log": { type: "string" },
+  "allowed-host": { type: "string", multiple: true },
+  grace: { type: "string" },
+} as const;
+
+/** Those flags as parseArgs returns them. */
+export type ServeFlags = Record<string, string | boolean | (string | boolean)[] | undefined>;
