@@ -1,5 +1,6 @@
 import { pathToFileURL } from "node:url";
 import type { Tool } from "../tools/index.js";
+import { describeIssues } from "../errors.js";
 import { EngineError } from "./errors.js";
 import type { StepAction } from "./plan.js";
 
@@ -81,8 +82,7 @@ export function runAction(action: StepAction, input: unknown, ctx: FunctionStepC
       const tool = services.tool(action.toolId);
       const parsed = tool.inputSchema.safeParse(input);
       if (!parsed.success) {
-        const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(args)"}: ${i.message}`).join("; ");
-        throw new EngineError("WFX_TOOL_BAD_ARGS", `tool '${action.toolId}' rejected its arguments: ${detail}`, {
+        throw new EngineError("WFX_TOOL_BAD_ARGS", `tool '${action.toolId}' rejected its arguments: ${describeIssues(parsed.error.issues, "(args)")}`, {
           hint: "fix the step's `args` to match the tool's input",
         });
       }

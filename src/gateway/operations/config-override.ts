@@ -1,3 +1,4 @@
+import { isRecord } from "../../config/index.js";
 import { InvalidArgumentsError, type ArgumentProblem } from "../errors.js";
 
 /**
@@ -14,7 +15,6 @@ export const OVERRIDABLE = Object.freeze({
 type Section = keyof typeof OVERRIDABLE;
 type Obj = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Throws InvalidArgumentsError naming each field the override may not touch. */
 export function checkOverridePolicy(override: Obj, method: string): void {
@@ -26,12 +26,12 @@ export function checkOverridePolicy(override: Obj, method: string): void {
       problems.push({ field, message: "cannot be overridden", expected: `one of ${Object.keys(OVERRIDABLE).join(", ")}` });
       continue;
     }
-    if (!isObject(changes)) {
+    if (!isRecord(changes)) {
       problems.push({ field, message: "must be an object keyed by id", expected: `{<${section === "workflows" ? "name" : "id"}>: {${allowed.join(", ")}}}` });
       continue;
     }
     for (const [id, change] of Object.entries(changes)) {
-      if (!isObject(change)) {
+      if (!isRecord(change)) {
         problems.push({ field: `${field}.${id}`, message: "must be an object", expected: `an object with any of ${allowed.join(", ")}` });
         continue;
       }

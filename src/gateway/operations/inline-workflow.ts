@@ -1,6 +1,6 @@
 import { join, relative, resolve, isAbsolute } from "node:path";
 import { LineCounter } from "yaml";
-import { WorkflowFileSchema, WorkflowInvalidError, adjustWorkflowFile, formatProblems, parseWorkflowYaml, validateWorkflowFile, type LoadedSource, type Problem, type WorkflowFile } from "../../config/index.js";
+import { WorkflowInvalidError, adjustWorkflowFile, checkWorkflowFile, formatProblems, isRecord, parseWorkflowYaml, type LoadedSource, type Problem, type WorkflowFile } from "../../config/index.js";
 import type { WorkflowSource } from "../../engine/index.js";
 import { GatewayError } from "../errors.js";
 
@@ -8,9 +8,6 @@ export interface InlineRequest {
   workflow_config?: Record<string, unknown> | undefined;
   workflow_yaml?: string | undefined;
 }
-
-type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function rejected(message: string, hint: string): never {
   throw new GatewayError("WFX_INLINE_WORKFLOW_REJECTED", message, { hint });
@@ -24,7 +21,7 @@ function findEnvReference(value: unknown, path: string): string | undefined {
       const found = findEnvReference(value[i], `${path}[${i}]`);
       if (found) return found;
     }
-  } else if (isObject(value)) {
+  } else if (isRecord(value)) {
     for (const [key, item] of Object.entries(value)) {
       const found = findEnvReference(item, path === "" ? key : `${path}.${key}`);
       if (found) return found;
@@ -70,9 +67,8 @@ export function inlineSource(request: InlineRequest, sandboxDir: string): Workfl
     data = loaded.data;
     source = loaded.source;
   }
-  const problems = validateWorkflowFile(data, source, { baseDir: sandboxDir });
-  if (problems.length > 0) invalid(origin, problems);
-  const file = WorkflowFileSchema.parse(data);
+  const { problems, file } = checkWorkflowFile(data, source, { baseDir: sandboxDir });
+  if (file === undefined) invalid(origin, problems);
   checkSandbox(file, data, sandboxDir);
   return { file, path: join(sandboxDir, "inline-workflow.yaml") };
 }
