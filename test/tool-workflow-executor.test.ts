@@ -165,6 +165,20 @@ test("meta - a tool step that starts its own workflow stops at the depth limit (
   assert.match(deepest.error!.message, "would start level 3");
 });
 
+test("meta - two runtimes running the same file object each build its tools from their own registry", async () => {
+  const { file } = await isolatedSource();
+  const listing = { file: { ...file, workflows: { listing: { steps: [{ id: "list", tool: "executor", args: { method: "list_workflows" } }] } } } };
+  const bare = new Runtime({ store: new MemoryExecutionStore(), nodeId: "bare" });
+  try {
+    const refused = await bare.execute({ source: listing });
+    assert.is(refused.error?.code, "WFX_EXECUTOR_UNAVAILABLE", "a runtime without an executor");
+    const listed = await runtime.execute({ source: listing });
+    assert.is(listed.status, "completed", `the connected runtime does not reuse the other's tool: ${JSON.stringify(listed.error)}`);
+  } finally {
+    await bare.close();
+  }
+});
+
 test("meta - without an executor wired in, the tool says so instead of pretending", async () => {
   const tool = defaultToolRegistry().create({ id: "workflow_executor", type: "mcpworkflow_executor" }, dir);
   const error = await tool.call({ method: "list_workflows" }, { signal: new AbortController().signal }).catch((e: ToolError) => e);

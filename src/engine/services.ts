@@ -20,7 +20,8 @@ export interface ServiceDeps {
 }
 
 const plans = new WeakMap<object, Map<string, ExecutionPlan>>();
-const toolCache = new WeakMap<ExecutionPlan, Map<string, Tool>>();
+/** Tools are built once per runtime (its registry and env: the deps) and plan, then shared by its executions. */
+const toolCache = new WeakMap<ServiceDeps, WeakMap<ExecutionPlan, Map<string, Tool>>>();
 
 /** Plans are compiled once per (file, workflow) and shared by all executions of it. */
 export function planFor(file: ExecutionPlan["file"], workflowName: string, filePath?: string): ExecutionPlan {
@@ -33,8 +34,10 @@ export function planFor(file: ExecutionPlan["file"], workflowName: string, fileP
 
 function toolOf(plan: ExecutionPlan, toolId: string, deps: ServiceDeps): Tool {
   const registry = deps.tools;
-  let cache = toolCache.get(plan);
-  if (!cache) toolCache.set(plan, (cache = new Map()));
+  let byPlan = toolCache.get(deps);
+  if (!byPlan) toolCache.set(deps, (byPlan = new WeakMap()));
+  let cache = byPlan.get(plan);
+  if (!cache) byPlan.set(plan, (cache = new Map()));
   let tool = cache.get(toolId);
   if (tool) return tool;
   const declared = plan.file.tools?.find((t) => t.id === toolId);
@@ -49,13 +52,12 @@ function toolOf(plan: ExecutionPlan, toolId: string, deps: ServiceDeps): Tool {
   return tool;
 }
 
-
-/** The services steps of `plan` use: function modules, tools of the plan's file, and sub-workflows run as child supervisors. */
 /** The supervisor of one execution run with `deps`: its step services, node and env come from them. */
 export function supervisorFor(deps: ServiceDeps, spec: Omit<ExecutionSpec, "services" | "node" | "env">): ReturnType<typeof fromExecution> {
   return fromExecution({ ...spec, services: servicesFor(spec.plan, deps), node: deps.node, env: deps.env });
 }
 
+/** The services steps of `plan` use: function modules, tools of the plan's file, and sub-workflows run as child supervisors. */
 export function servicesFor(plan: ExecutionPlan, deps: ServiceDeps): StepServices {
   return {
     loadFunction,
