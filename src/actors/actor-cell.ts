@@ -1,7 +1,7 @@
 import { IncarnationContext } from "./actor-context.js";
 import { checkName } from "./address.js";
 import { backoffDelay } from "./backoff.js";
-import { Envelope, IncarnationEnvelope, isNotSignal, SignalEnvelope } from "./envelopes.js";
+import { Envelope, IncarnationEnvelope, isNotSignal, letterOf, SignalEnvelope } from "./envelopes.js";
 import { ActorNameTakenError, ActorStoppedError } from "./errors.js";
 import type { KernelHost } from "./kernel-host.js";
 import { Mailbox } from "./mailbox.js";
@@ -75,11 +75,11 @@ export class ActorCell<S = any, M = any> implements Runnable {
 
   enqueue(message: unknown): Delivery {
     if (this.status === STOPPED) {
-      this.host.deadLetter(this.address, message, "stopped");
+      this.host.deadLetter(this.address, letterOf(message), "stopped");
       return TARGET_STOPPED;
     }
     if (this.mailbox.size - this.queuedSignals >= this.mailbox.capacity) {
-      this.host.deadLetter(this.address, message, "mailbox_full");
+      this.host.deadLetter(this.address, letterOf(message), "mailbox_full");
       return TARGET_FULL;
     }
     this.mailbox.push(message);
@@ -89,8 +89,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
 
   /** Queues a result of async work started by incarnation `owner`; it is dropped if that incarnation is gone by then. */
   enqueueFor(owner: IncarnationContext<M>, message: M): void {
-    if (this.status === STOPPED || this.mailbox.size - this.queuedSignals >= this.mailbox.capacity) this.enqueue(message);
-    else this.enqueue(new IncarnationEnvelope(owner, message));
+    this.enqueue(new IncarnationEnvelope(owner, message));
   }
 
   runTurn(): boolean {
@@ -287,7 +286,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
     while (mailbox.size > 0) {
       const message = mailbox.shift();
       if (message instanceof SignalEnvelope) continue;
-      this.host.deadLetter(this.address, message instanceof IncarnationEnvelope ? message.message : message, "stopped");
+      this.host.deadLetter(this.address, letterOf(message), "stopped");
     }
     const watchers = this.watchers;
     const parentListens = notifyParent && parent.status === RUNNING && parent.logic.onSignal !== undefined;

@@ -23,3 +23,8 @@ export class IncarnationEnvelope extends Envelope {
 export function isNotSignal(item: unknown): boolean {
   return !(item instanceof SignalEnvelope);
 }
+
+/** What a dead letter shows of a queued message: the message itself, not the kernel's incarnation envelope. */
+export function letterOf(message: unknown): unknown {
+  return message instanceof IncarnationEnvelope ? message.message : message;
+}
