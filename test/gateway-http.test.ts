@@ -91,11 +91,13 @@ test("http - inline workflows run; function steps, env references and outside ro
   const ok = await post(base, "execute_workflow", { workflow_yaml: yaml, input_data: { text: "hi" } });
   assert.equal([ok.status, ok.body["status"]], [200, "completed"], JSON.stringify(ok.body));
   const fn = await post(base, "execute_workflow", { workflow_config: { workflows: { w: { steps: [{ function: "./x.js#f" }] } } } });
-  assert.is(fn.status, 400);
+  assert.equal([fn.status, fn.body["code"]], [403, "WFX_CALLER_POLICY_DENIED"]);
+  assert.match(String(fn.body["message"]), "workflows.w.steps[0].function");
   const env = await post(base, "execute_workflow", { workflow_config: { workflows: { w: { steps: [{ tool: "filesystem", args: { op: "write", path: "x", content: "${env.HOME}" } }] } } } });
-  assert.equal([env.status, env.body["code"]], [400, "WFX_INLINE_WORKFLOW_REJECTED"]);
+  assert.equal([env.status, env.body["code"]], [403, "WFX_CALLER_POLICY_DENIED"]);
   const root = await post(base, "execute_workflow", { workflow_config: { tools: [{ id: "fs", type: "filesystem", settings: { root: "/etc" } }], workflows: { w: { steps: [{ tool: "fs", args: { op: "list" } }] } } } });
-  assert.equal([root.status, root.body["code"]], [400, "WFX_INLINE_WORKFLOW_REJECTED"]);
+  assert.equal([root.status, root.body["code"]], [403, "WFX_CALLER_POLICY_DENIED"]);
+  assert.match(String(root.body["message"]), "tools[0].settings.root: root /etc is outside the caller's sandbox folder");
   const invalid = await post(base, "validate_workflow", { workflow_yaml: "workflows:\n  w:\n    steps:\n      - tool: filesystem\n        colour: red\n" });
   assert.is(invalid.body["valid"], false);
   assert.equal((invalid.body["problems"] as { code: string; line: number }[]).map((p) => [p.code, p.line]), [["WFX_UNKNOWN_KEY", 5]]);

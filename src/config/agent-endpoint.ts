@@ -62,3 +62,24 @@ export function resolveAgentEndpoint(agent: EndpointFields, env: Readonly<Record
     },
   };
 }
+
+/**
+ * The endpoint of an agent in a workflow a caller sent: the node's own (its key included) when the agent names no
+ * base URL or the node's own; an operator-listed base URL with the caller's own key (never the node's); else a problem.
+ */
+export function resolveCallerAgentEndpoint(agent: EndpointFields, env: Readonly<Record<string, string | undefined>>, modelEndpoints: readonly string[]): EndpointResolution {
+  const nodeBase = nodeModelBaseUrl(env);
+  const base = agent.base_url?.replace(/\/+$/, "");
+  if (base === undefined || (nodeBase !== undefined && base === nodeBase.replace(/\/+$/, ""))) {
+    return resolveAgentEndpoint({ id: agent.id, ...(agent.model === undefined ? {} : { model: agent.model }) }, env);
+  }
+  if (!modelEndpoints.some((u) => u.replace(/\/+$/, "") === base)) {
+    return { problem: { message: `agent '${agent.id}' names model endpoint ${agent.base_url}, which the node's caller policy does not list`, hint: "leave base_url out to use the node's model endpoint; only the operator can list others (caller_policy.model_endpoints)" } };
+  }
+  return { endpoint: { baseURL: agent.base_url!, apiKey: agent.api_key ?? KEYLESS, model: agent.model ?? DEFAULT_AGENT_MODEL } };
+}
+
+/** The base URL the node's own key goes to: OPENAI_BASE_URL, else OpenAI's when only a key is set; undefined with neither. */
+export function nodeModelBaseUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  return asString(env[AGENT_ENDPOINT_ENV.baseUrl]) ?? (asString(env[AGENT_ENDPOINT_ENV.apiKey]) === undefined ? undefined : OPENAI_DEFAULT_BASE_URL);
+}

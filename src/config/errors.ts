@@ -34,6 +34,8 @@ export const CONFIG_PROBLEM_CODES = {
   WFX_FUNCTION_NOT_FOUND: "a function step's module file does not exist",
   WFX_UNKNOWN_ENVIRONMENT: "an environment name other than development, staging or production (--env, WFX_ENV)",
   WFX_WORKFLOW_INVALID: "a workflow file has problems (thrown by the loaders that require a valid file)",
+  WFX_CALLER_POLICY_INVALID: "the operator's caller policy (--caller-policy FILE, WFX_CALLER_POLICY, the --caller-* flags) is malformed",
+  WFX_CALLER_POLICY_DENIED: "a workflow a caller sent asks for something the node's caller policy does not grant (a tool type, host, MCP server, model endpoint, file root, function module or the node's environment)",
 } as const;
 
 export type ConfigProblemCode = keyof typeof CONFIG_PROBLEM_CODES;
@@ -75,8 +77,8 @@ export class WorkflowInvalidError extends ConfigError {
   /** The problems as `formatProblems` lays them out for people. */
   readonly formatted: string;
 
-  constructor(sourcePath: string, problems: Problem[], formatted: string) {
-    super("WFX_WORKFLOW_INVALID", `${sourcePath} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${formatted}`, {
+  constructor(sourcePath: string, problems: Problem[], formatted: string, code: "WFX_WORKFLOW_INVALID" | "WFX_CALLER_POLICY_DENIED" = "WFX_WORKFLOW_INVALID") {
+    super(code, `${sourcePath} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${formatted}`, {
       hint: problems[0]?.hint ?? "fix the problems listed above",
     });
     this.problems = problems;

@@ -1,4 +1,4 @@
-export { AGENT_ENDPOINT_ENV, DEFAULT_AGENT_MODEL, OPENAI_DEFAULT_BASE_URL, resolveAgentEndpoint, type AgentEndpoint, type EndpointResolution } from "./agent-endpoint.js";
+export { AGENT_ENDPOINT_ENV, DEFAULT_AGENT_MODEL, nodeModelBaseUrl, OPENAI_DEFAULT_BASE_URL, resolveAgentEndpoint, resolveCallerAgentEndpoint, type AgentEndpoint, type EndpointResolution } from "./agent-endpoint.js";
 export { AGENT_TYPES, BUILTIN_TOOL_TYPES, TOOL_TYPES_NEEDING_DECLARATION, type BuiltinToolType } from "./builtin-tools.js";
 export { compileCondition, deepEqual, truthy, type CompiledCondition } from "./condition.js";
 export { CONFIG_PROBLEM_CODES, ConditionSyntaxError, ConfigError, ReferenceSyntaxError, WorkflowInvalidError, type ConfigProblemCode } from "./errors.js";
@@ -7,6 +7,7 @@ export { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, resolveL
 export { adjustWorkflowFile, applyConfigOverride, applyEnvironment, deepMerge, type WorkflowFileAdjustments } from "./overlay.js";
 export { formatProblems, type Problem } from "./problems.js";
 export { closestMatch } from "./suggest.js";
+export { CALLER_POLICY_SETTING, CallerPolicySchema, defaultCallerPolicy, loadCallerPolicyFile, parseCallerPolicy, resolveCallerPolicy, type CallerPolicy } from "./caller-policy.js";
 export { secretNames, substituteSecrets, type SubstitutedText } from "./secrets.js";
 export {
   parseReferenceAt,

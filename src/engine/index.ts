@@ -5,5 +5,6 @@ export { compilePlan, type ExecutionPlan, type PlannedStep, type StepAction } fr
 export { applyEvent, createRecord, progressMessage, elapsedNow } from "./record.js";
 export { ExecutionFollower, executionNotFound, type EventSink, type FollowStats } from "./execution-follower.js";
 export { EngineError, StepTimeoutError, ExecutionTimeoutError, CancelledError } from "./errors.js";
+export { callerPolicyProblems, CallerPolicyError, enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
 export type { FunctionStepContext, StepFunction } from "./step-kinds.js";
 export { MemoryExecutionStore, EmbeddedExecutionStore, resolveDataDir } from "./store/index.js";

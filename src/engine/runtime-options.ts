@@ -3,6 +3,7 @@ import type { ExecutionStore } from "./types.js";
 import type { ToolRegistry } from "../tools/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
 import { resolveAgentOptions, type AgentOptions } from "../agents/index.js";
+import { defaultCallerPolicy, type CallerPolicy } from "../config/index.js";
 
 export interface IsolatedOptions {
   /** Heap cap of each isolated process (V8 old space), in MiB. */
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   dataDir: string | undefined;
   /** Model-call and tool-loop defaults for agent steps. */
   agents: Readonly<AgentOptions>;
+  /** What workflows callers send may declare (sources with origin `caller`); deny by default. */
+  callerPolicy: CallerPolicy;
 }
 
 export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
@@ -53,5 +56,6 @@ export function resolveRuntimeOptions(options: Partial<RuntimeOptions> & { store
     defaultTimeoutS: options.defaultTimeoutS,
     dataDir: options.dataDir,
     agents: resolveAgentOptions(options.agents),
+    callerPolicy: options.callerPolicy ?? defaultCallerPolicy(),
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createActorSystem, type ActorRef, type ActorSystem } from "../actors/index.js";
-import { adjustWorkflowFile, type WorkflowFile } from "../config/index.js";
+import { dirname, resolve } from "node:path";
+import { adjustWorkflowFile, nodeModelBaseUrl, resolveAgentEndpoint, resolveCallerAgentEndpoint, type WorkflowFile } from "../config/index.js";
 import { endpointsFor } from "../agents/index.js";
 import { toErrorInfo } from "../errors.js";
 import { ExecutionFollower } from "./execution-follower.js";
@@ -11,12 +12,18 @@ import { IsolatedLauncher } from "./isolated/launcher.js";
 import { resolveRuntimeOptions, type RuntimeOptions } from "./runtime-options.js";
 import { planFor, supervisorFor, type ServiceDeps } from "./services.js";
 import { CrossProcessCancel } from "./cross-process-cancel.js";
+import { enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
 import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord } from "./types.js";
 
 /** A workflow file already loaded and validated, and where it came from (function modules resolve against it). */
 export interface WorkflowSource {
   file: WorkflowFile;
   path?: string;
+  /**
+   * `caller`: sent over the network (inline, generated), so it runs under the operator's caller policy, with an empty
+   * environment, in the folder of `path` (its sandbox). `operator` (the default): a file the node's operator wrote.
+   */
+  origin?: "operator" | "caller";
 }
 
 export interface ExecuteRequest {
@@ -63,6 +70,8 @@ export class Runtime {
   readonly #supervisors = new Map<string, ActorRef<SupervisorMessage>>();
   readonly #isolated: IsolatedLauncher;
   readonly #deps: ServiceDeps;
+  /** The same, for workflows callers sent: no environment, tools bounded by the caller policy, the node's model only. */
+  readonly #callerDeps: ServiceDeps;
   readonly #crossProcess: CrossProcessCancel | undefined;
 
   constructor(options: Partial<RuntimeOptions> & Pick<RuntimeOptions, "store">) {
@@ -70,6 +79,8 @@ export class Runtime {
     this.recorder = new ExecutionRecorder(this.options.store);
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
     this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents };
+    const { env, callerPolicy } = this.options;
+    this.#callerDeps = { ...this.#deps, env: {}, caller: callerPolicy, endpointOf: (agent) => resolveCallerAgentEndpoint(agent, env, callerPolicy.model_endpoints) };
     this.#isolated = new IsolatedLauncher(this.system, this.recorder, this.options.isolated, this.options.tools.workflowExecutor);
     this.#crossProcess = this.options.dataDir === undefined ? undefined : new CrossProcessCancel(this.options.dataDir, (id) => this.#cancelLocal(id, "cancelled from another process"));
   }
@@ -86,6 +97,9 @@ export class Runtime {
     const environment = request.environment ?? this.options.env["WFX_ENV"];
     const file = adjustWorkflowFile(request.source.file, { environment, configOverride: request.configOverride }, request.source.path);
     const source: WorkflowSource = file === request.source.file ? request.source : { ...request.source, file };
+    const fromCaller = source.origin === "caller";
+    if (fromCaller) enforceCallerPolicy(source.file, this.callerGrant(source), "the workflow");
+    const deps = fromCaller ? this.#callerDeps : this.#deps;
     const workflowName = request.workflowName ?? defaultWorkflowName(source.file);
     const plan = planFor(source.file, workflowName, source.path);
     const mode = request.mode ?? "sync";
@@ -107,10 +121,11 @@ export class Runtime {
     if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
     const done = this.recorder.whenDone(executionId);
     if (mode === "isolated") {
-      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName, input: request.input, timeoutMs, env: this.options.env, agentEndpoints: endpointsFor(source.file, this.options.env), agentOptions: this.options.agents });
+      const agentEndpoints = endpointsFor(source.file, deps.endpointOf ?? ((agent) => resolveAgentEndpoint(agent, deps.env)));
+      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName, input: request.input, timeoutMs, env: deps.env, agentEndpoints, agentOptions: this.options.agents, ...(deps.caller === undefined ? {} : { caller: deps.caller }) });
     } else {
       const ref = this.system.spawn(
-        supervisorFor(this.#deps, { executionId, plan, input: request.input, reporter: this.recorder.reporter(executionId), timeoutMs }),
+        supervisorFor(deps, { executionId, plan, input: request.input, reporter: this.recorder.reporter(executionId), timeoutMs }),
         { name: executionId },
       );
       this.#supervisors.set(executionId, ref);
@@ -123,6 +138,12 @@ export class Runtime {
       void done.then(() => request.signal!.removeEventListener("abort", onAbort));
     }
     return { executionId, record, done };
+  }
+
+  /** What a caller's workflow is checked against; its sandbox is the folder of `source.path`, which it must have. */
+  callerGrant(source: WorkflowSource): CallerGrant {
+    if (source.path === undefined) throw new EngineError("WFX_CALLER_NO_SANDBOX", "a workflow sent by a caller needs a path in its sandbox folder", { hint: "give the source a path inside the caller's sandbox folder (the gateways do)" });
+    return { policy: this.options.callerPolicy, sandboxDir: dirname(resolve(source.path)), nodeModelBaseUrl: nodeModelBaseUrl(this.options.env) };
   }
 
   /** sync: resolves with the final record; async and isolated: with the record as started (status `running`). */

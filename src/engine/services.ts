@@ -1,7 +1,7 @@
 import type { ActorSystem } from "../actors/index.js";
 import { AgentError, DEFAULT_AGENT_OPTIONS, runAgent, type AgentOptions } from "../agents/index.js";
 import type { Tool, ToolRegistry } from "../tools/index.js";
-import { BUILTIN_TOOL_TYPES, resolveAgentEndpoint, type AgentEndpoint } from "../config/index.js";
+import { BUILTIN_TOOL_TYPES, resolveAgentEndpoint, type AgentDef, type CallerPolicy, type EndpointResolution } from "../config/index.js";
 import { EngineError } from "./errors.js";
 import { fromExecution, type ExecutionSpec } from "./execution-supervisor.js";
 import { compilePlan, type ExecutionPlan } from "./plan.js";
@@ -15,8 +15,10 @@ export interface ServiceDeps {
   env: Record<string, string | undefined>;
   /** Model-call and tool-loop defaults for agent steps. */
   agentOptions?: Readonly<AgentOptions>;
-  /** Endpoints resolved by the parent, for a process (isolated) whose own environment is scrubbed. */
-  agentEndpoints?: Readonly<Record<string, AgentEndpoint>>;
+  /** Where an agent's model lives; default: its config and then `env`. Isolated processes look up what the parent resolved. */
+  endpointOf?: (agent: AgentDef) => EndpointResolution;
+  /** Set for a workflow a caller sent: the operator's policy bounds its tools (and `env` is empty). */
+  caller?: CallerPolicy;
 }
 
 const plans = new WeakMap<object, Map<string, ExecutionPlan>>();
@@ -41,10 +43,11 @@ function toolOf(plan: ExecutionPlan, toolId: string, deps: ServiceDeps): Tool {
   let tool = cache.get(toolId);
   if (tool) return tool;
   const declared = plan.file.tools?.find((t) => t.id === toolId);
+  const context = deps.caller === undefined ? { env: deps.env } : { env: deps.env, caller: deps.caller };
   if (declared) {
-    tool = registry.create({ ...declared }, plan.baseDir, { env: deps.env });
+    tool = registry.create({ ...declared }, plan.baseDir, context);
   } else if ((BUILTIN_TOOL_TYPES as readonly string[]).includes(toolId)) {
-    tool = registry.create({ id: toolId, type: toolId }, plan.baseDir, { env: deps.env });
+    tool = registry.create({ id: toolId, type: toolId }, plan.baseDir, context);
   } else {
     throw new EngineError("WFX_UNKNOWN_TOOL", `tool '${toolId}' is not declared in the workflow file`, { hint: "declare it under `tools:`" });
   }
@@ -70,12 +73,9 @@ export function servicesFor(plan: ExecutionPlan, deps: ServiceDeps): StepService
 function runAgentStep(plan: ExecutionPlan, agentId: string, toolIds: readonly string[] | undefined, input: unknown, ctx: FunctionStepContext, deps: ServiceDeps): Promise<unknown> {
   const agent = plan.file.agents?.find((a) => a.id === agentId);
   if (!agent) throw new EngineError("WFX_UNKNOWN_AGENT", `agent '${agentId}' is not declared in the workflow file`, { hint: "declare it under `agents:`" });
-  let endpoint = deps.agentEndpoints?.[agentId];
-  if (endpoint === undefined) {
-    const resolved = resolveAgentEndpoint(agent, deps.env);
-    if ("problem" in resolved) throw new AgentError("WFX_AGENT_NO_ENDPOINT", resolved.problem.message, { hint: resolved.problem.hint });
-    endpoint = resolved.endpoint;
-  }
+  const resolved = deps.endpointOf?.(agent) ?? resolveAgentEndpoint(agent, deps.env);
+  if ("problem" in resolved) throw new AgentError("WFX_AGENT_NO_ENDPOINT", resolved.problem.message, { hint: resolved.problem.hint });
+  const endpoint = resolved.endpoint;
   const tools = (toolIds ?? agent.tools ?? []).map((id) => toolOf(plan, id, deps));
   return runAgent({ agent, endpoint, tools, input, options: deps.agentOptions ?? DEFAULT_AGENT_OPTIONS, signal: ctx.signal, progress: (data) => ctx.progress(data), executionId: ctx.executionId });
 }

@@ -92,7 +92,7 @@ export class GatewayNode {
     const executor = runtime === undefined ? new NodeExecutor() : undefined;
     if (runtime === undefined) {
       const dataDir = resolved.dataDir ?? resolveDataDir();
-      runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), dataDir, nodeId: resolved.nodeId ?? defaultNodeId(), tools: defaultToolRegistry({ workflowExecutor: executor }) });
+      runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), dataDir, nodeId: resolved.nodeId ?? defaultNodeId(), tools: defaultToolRegistry({ workflowExecutor: executor }), callerPolicy: resolved.callerPolicy });
     }
     const node = new GatewayNode(resolved, runtime, deps.runtime === undefined, deps, tokens);
     executor?.attach(node.operations);

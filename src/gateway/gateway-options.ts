@@ -1,3 +1,4 @@
+import { defaultCallerPolicy, parseCallerPolicy, type CallerPolicy } from "../config/index.js";
 import { GatewayError } from "./errors.js";
 import { LOOPBACK_HOSTNAMES } from "./http/host-guard.js";
 
@@ -30,6 +31,8 @@ export interface GatewayOptions {
   allowedOrigins: readonly string[];
   /** Folder that inline and generated workflows run in; default: `<dataDir>/inline`. */
   sandboxDir: string | undefined;
+  /** What workflows callers send may declare; deny by default (a runtime passed in brings its own). */
+  callerPolicy: CallerPolicy;
   /** Where the audit log goes: a file, or the node's log (stderr). */
   auditLogFile: string | undefined;
   logLevel: string;
@@ -58,18 +61,20 @@ export function defaultGatewayOptions(): GatewayOptions {
     allowedHosts: [],
     allowedOrigins: [],
     sandboxDir: undefined,
+    callerPolicy: defaultCallerPolicy(),
     auditLogFile: undefined,
     logLevel: "info",
   };
 }
 
-/** Options from the environment: WFX_WORKFLOWS (path list), WFX_TOKENS, WFX_DATA_DIR, WFX_LOG_LEVEL. */
+/** Options from the environment: WFX_WORKFLOWS (path list), WFX_TOKENS, WFX_DATA_DIR, WFX_LOG_LEVEL, WFX_CALLER_POLICY (YAML). */
 export function gatewayOptionsFromEnv(env: Record<string, string | undefined>): Partial<GatewayOptions> {
   const out: Partial<GatewayOptions> = {};
   if (env["WFX_WORKFLOWS"]) out.workflowDirs = env["WFX_WORKFLOWS"].split(":").filter((d) => d !== "");
   if (env["WFX_TOKENS"]) out.tokensText = env["WFX_TOKENS"];
   if (env["WFX_DATA_DIR"]) out.dataDir = env["WFX_DATA_DIR"];
   if (env["WFX_LOG_LEVEL"]) out.logLevel = env["WFX_LOG_LEVEL"];
+  if (env["WFX_CALLER_POLICY"]) out.callerPolicy = parseCallerPolicy(env["WFX_CALLER_POLICY"], "WFX_CALLER_POLICY");
   return out;
 }
 

@@ -37,9 +37,9 @@ export interface CodebaseMatch {
 export const codebaseIndexerToolFactory: ToolFactory = {
   type: "codebase_indexer",
   description: "Lists, searches and reads source files under one root folder (read-only)",
-  create(definition, baseDir) {
+  create(definition, baseDir, context) {
     const { max_results: maxResults = 200, ...fsSettings } = parseToolSettings(settingsSchema, definition, "codebase_indexer", "codebase_indexer settings are root, max_results and max_bytes");
-    const files = filesystemToolFactory.create({ id: definition.id, type: "filesystem", settings: fsSettings }, baseDir);
+    const files = filesystemToolFactory.create({ id: definition.id, type: "filesystem", settings: fsSettings }, baseDir, context);
     return new CodebaseIndexer(definition.id, definition.description ?? codebaseIndexerToolFactory.description, files, maxResults);
   },
 };

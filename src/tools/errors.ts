@@ -13,3 +13,8 @@ export function throwIfAborted(signal: AbortSignal, what: string): void {
 export function cancelled(signal: AbortSignal, what: string): ToolError {
   return new ToolError("WFX_CANCELLED", `${what} was cancelled`, { cause: signal.reason, hint: "the calling step was cancelled or timed out" });
 }
+
+/** A tool of a workflow a caller sent asked for what the operator's caller policy does not grant. */
+export function callerDenied(message: string, hint: string): ToolError {
+  return new ToolError("WFX_CALLER_POLICY_DENIED", message, { hint });
+}

@@ -3,11 +3,11 @@ import { chmod, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, wri
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { z } from "zod";
 import { describeIssues } from "../errors.js";
-import { cancelled, throwIfAborted, ToolError } from "./errors.js";
+import { callerDenied, cancelled, throwIfAborted, ToolError } from "./errors.js";
 import { compileGlob, expandBraces, splitPattern } from "./glob.js";
-import { RootedResolver } from "./rooted-path.js";
+import { isInside, RootedResolver } from "./rooted-path.js";
 import { parseToolSettings } from "./tool-settings.js";
-import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
+import type { Tool, ToolCallContext, ToolCreateContext, ToolFactory } from "./types.js";
 
 export const filesystemArgsSchema = z.strictObject({
   op: z.enum(["read", "write", "list", "glob"]).describe("read a file, write a file, list a folder, or find paths matching a glob"),
@@ -48,10 +48,13 @@ interface FilesystemConfig {
 export const filesystemToolFactory = {
   type: "filesystem",
   description: "Reads, writes, lists and globs files inside one root folder",
-  create(definition, baseDir): FilesystemTool {
+  create(definition, baseDir, context?: ToolCreateContext): FilesystemTool {
     const settings = parseToolSettings(settingsSchema, definition, "filesystem", "filesystem settings are root (folder), max_bytes and max_matches (positive integers)");
+    const root = resolve(baseDir, settings.root ?? ".");
+    // A caller's workflow runs in its token's sandbox folder (its baseDir); its roots may not leave it.
+    if (context?.caller !== undefined && !isInside(baseDir, root)) throw callerDenied(`tool '${definition.id}' has root ${settings.root}, outside the caller's sandbox folder`, "workflows sent by callers may only use relative roots inside their sandbox folder");
     const config: FilesystemConfig = Object.freeze({
-      root: resolve(baseDir, settings.root ?? "."),
+      root,
       maxBytes: settings.max_bytes ?? DEFAULT_MAX_BYTES,
       maxMatches: settings.max_matches ?? DEFAULT_MAX_MATCHES,
     });

@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { cancelled, throwIfAborted, ToolError } from "./errors.js";
+import { fetch, type Response } from "undici";
+import { CALLER_POLICY_SETTING } from "../config/index.js";
+import { callerDenied, cancelled, throwIfAborted, ToolError } from "./errors.js";
+import { pinnedDispatcher } from "./network-guard.js";
 import { secretHeaders } from "./tool-secrets.js";
 import { parseToolSettings } from "./tool-settings.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
@@ -39,6 +42,8 @@ interface HttpConfig {
   timeoutMs: number;
   headers: Record<string, string>;
   env: Readonly<Record<string, string | undefined>>;
+  /** For a workflow a caller sent: the operator's hosts, which bound the tool's own list and guard every address. */
+  operatorHosts: readonly string[] | undefined;
 }
 
 /** Whether `url`'s host is on the list; entries may carry a port and a leading `*.` wildcard. */
@@ -71,6 +76,7 @@ export const httpToolFactory: ToolFactory = {
       timeoutMs: timeout * 1000,
       headers: (definition["headers"] as Record<string, string> | undefined) ?? {},
       env: context?.env ?? {},
+      operatorHosts: context?.caller?.http_hosts,
     });
     return new HttpTool(definition.id, definition.description ?? httpToolFactory.description, config);
   },
@@ -99,27 +105,32 @@ class HttpTool implements Tool<HttpArgs> {
     try {
       for (let hop = 0; ; hop++) {
         this.#checkHost(url);
-        const response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }), redirect: "manual", signal });
-        const location = response.headers.get("location");
-        if (response.status >= 300 && response.status < 400 && location !== null) {
-          await response.body?.cancel();
-          if (hop >= this.config.maxRedirects) throw new ToolError("WFX_HTTP_FAILED", `more than ${this.config.maxRedirects} redirects from ${args.url}`, { hint: "call the final URL directly" });
-          url = new URL(location, url);
-          if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === "POST")) {
-            method = "GET";
-            body = undefined;
+        const dispatcher = this.config.operatorHosts === undefined ? undefined : await pinnedDispatcher(url, this.config.operatorHosts);
+        try {
+          const response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }), redirect: "manual", signal, ...(dispatcher === undefined ? {} : { dispatcher }) });
+          const location = response.headers.get("location");
+          if (response.status >= 300 && response.status < 400 && location !== null) {
+            await response.body?.cancel();
+            if (hop >= this.config.maxRedirects) throw new ToolError("WFX_HTTP_FAILED", `more than ${this.config.maxRedirects} redirects from ${args.url}`, { hint: "call the final URL directly" });
+            url = new URL(location, url);
+            if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === "POST")) {
+              method = "GET";
+              body = undefined;
+            }
+            continue;
           }
-          continue;
+          const text = await readCapped(response, this.config.maxBytes, url);
+          const contentType = response.headers.get("content-type") ?? "";
+          if (response.status >= 400) {
+            throw new ToolError("WFX_HTTP_STATUS", `${method} ${url.href} answered ${response.status}: ${text.slice(0, 300)}`, {
+              hint: response.status >= 500 || response.status === 429 ? "the server failed; the step may retry" : "check the URL, headers and body",
+              retryable: response.status >= 500 || response.status === 429,
+            });
+          }
+          return { status: response.status, url: url.href, content_type: contentType, body: parseBody(text, contentType) };
+        } finally {
+          void dispatcher?.close();
         }
-        const text = await readCapped(response, this.config.maxBytes, url);
-        const contentType = response.headers.get("content-type") ?? "";
-        if (response.status >= 400) {
-          throw new ToolError("WFX_HTTP_STATUS", `${method} ${url.href} answered ${response.status}: ${text.slice(0, 300)}`, {
-            hint: response.status >= 500 || response.status === 429 ? "the server failed; the step may retry" : "check the URL, headers and body",
-            retryable: response.status >= 500 || response.status === 429,
-          });
-        }
-        return { status: response.status, url: url.href, content_type: contentType, body: parseBody(text, contentType) };
       }
     } catch (error) {
       if (error instanceof ToolError) throw error;
@@ -142,6 +153,10 @@ class HttpTool implements Tool<HttpArgs> {
   }
 
   #checkHost(url: URL): void {
+    const operator = this.config.operatorHosts;
+    if (operator !== undefined && !hostAllowed(url, operator)) {
+      throw callerDenied(`tool '${this.id}' may not call ${url.host}: the node's caller policy does not list it`, `hosts the operator grants callers: ${operator.join(", ") || "(none)"}; only the operator can add one (${CALLER_POLICY_SETTING.http_hosts})`);
+    }
     if (hostAllowed(url, this.config.allowHosts)) return;
     throw new ToolError("WFX_HTTP_HOST_NOT_ALLOWED", `tool '${this.id}' may not call ${url.host}`, {
       hint: this.config.allowHosts.length === 0 ? "list the hosts it may call: settings: { allow_hosts: [api.example.com] } (or give it a base_url)" : `allowed hosts: ${this.config.allowHosts.join(", ")}; add ${url.host} to settings.allow_hosts`,

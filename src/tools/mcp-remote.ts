@@ -3,7 +3,8 @@ import { Client, StreamableHTTPClientTransport, type Transport } from "@modelcon
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { z } from "zod";
 import { backoffDelay, type BackoffPolicy } from "../actors/index.js";
-import { cancelled, throwIfAborted, ToolError } from "./errors.js";
+import { CALLER_POLICY_SETTING } from "../config/index.js";
+import { callerDenied, cancelled, throwIfAborted, ToolError } from "./errors.js";
 import { secretHeaders, withToolSecrets } from "./tool-secrets.js";
 import { parseToolSettings } from "./tool-settings.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
@@ -49,6 +50,7 @@ export const mcpRemoteToolFactory: ToolFactory = {
     if (url === undefined && command === undefined) {
       throw new ToolError("WFX_TOOL_BAD_SETTINGS", `tool '${definition.id}' (mcpremote) needs mcp_url or command`, { hint: 'add mcp_url: "http://host:4020/mcp", or command: and args: for a stdio server' });
     }
+    if (context?.caller !== undefined) checkCallerServer(definition.id, url, command, context.caller.mcp_servers);
     const timeout = typeof definition["timeout"] === "number" ? definition["timeout"] : DEFAULT_TIMEOUT_S;
     const config: McpRemoteConfig = Object.freeze({
       url,
@@ -65,6 +67,20 @@ export const mcpRemoteToolFactory: ToolFactory = {
     return new McpRemoteTool(definition.id, definition.description ?? `${mcpRemoteToolFactory.description} (${where}); method is the remote tool's name, params its arguments, '${LIST_TOOLS_METHOD}' lists them`, config);
   },
 };
+
+/** A caller's workflow never starts a process here, and talks only to MCP servers the operator listed. */
+function checkCallerServer(toolId: string, url: string | undefined, command: string | undefined, servers: readonly string[]): void {
+  if (command !== undefined) throw callerDenied(`tool '${toolId}' (mcpremote) has command: workflows sent by callers may not start processes on the node`, "use mcp_url with a server the operator lists in caller_policy.mcp_servers");
+  if (url !== undefined && !servers.includes(normalUrl(url))) throw callerDenied(`tool '${toolId}' (mcpremote) calls ${url}, which the node's caller policy does not list`, `MCP servers the operator grants callers: ${servers.join(", ") || "(none)"}; only the operator can add one (${CALLER_POLICY_SETTING.mcp_servers})`);
+}
+
+function normalUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
 
 /** Failures of the connection itself (worth retrying), as opposed to a tool that ran and reported an error. */
 class TransportFailure extends Error {}

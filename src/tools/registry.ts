@@ -1,4 +1,5 @@
-import { ToolError } from "./errors.js";
+import { CALLER_POLICY_SETTING } from "../config/index.js";
+import { callerDenied, ToolError } from "./errors.js";
 import { codebaseIndexerToolFactory } from "./codebase-indexer.js";
 import { filesystemToolFactory } from "./filesystem.js";
 import { httpToolFactory } from "./http.js";
@@ -54,6 +55,7 @@ export class ToolRegistry {
         hint: `set \`type\` to one of: ${known.join(", ") || "(none registered)"}`,
       });
     }
+    if (context.caller !== undefined && !context.caller.tool_types.includes(definition.type)) throw callerDenied(`tool '${definition.id}' has type '${definition.type}', which the node's caller policy does not grant`, `granted types: ${context.caller.tool_types.join(", ") || "(none)"}; the operator can add it to ${CALLER_POLICY_SETTING.tool_types}`);
     return factory.create(definition, baseDir, context);
   }
 }

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { CallerPolicy } from "../config/index.js";
 
 /** What a tool gets besides its arguments. */
 export interface ToolCallContext {
@@ -11,6 +12,8 @@ export interface ToolCallContext {
 /** What a factory may read besides the definition: the environment `${NAME}` secrets come from. */
 export interface ToolCreateContext {
   env: Readonly<Record<string, string | undefined>>;
+  /** Set for a tool of a workflow a caller sent: the operator's policy bounds what it may reach (its env is empty). */
+  caller?: CallerPolicy;
 }
 
 /** A callable tool instance, configured from one `tools:` entry of a workflow file. */

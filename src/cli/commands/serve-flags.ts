@@ -16,6 +16,11 @@ export const SERVE_FLAGS = {
   "audit-log": { type: "string" },
   "allowed-host": { type: "string", multiple: true },
   grace: { type: "string" },
+  "caller-policy": { type: "string" },
+  "caller-tool-types": { type: "string" },
+  "caller-http-host": { type: "string", multiple: true },
+  "caller-mcp-server": { type: "string", multiple: true },
+  "caller-model-endpoint": { type: "string", multiple: true },
 } as const;
 
 /** Those flags as parseArgs returns them. */

@@ -1,3 +1,4 @@
+import { defaultCallerPolicy, loadCallerPolicyFile, resolveCallerPolicy, type CallerPolicy } from "../../config/index.js";
 import { cliGenerator } from "./generate.js";
 import { GatewayNode, gatewayOptionsFromEnv, type GatewayOptions } from "../../gateway/index.js";
 import { CliError } from "../cli-error.js";
@@ -14,6 +15,23 @@ function integer(flags: ServeFlags, name: string, min: number): number | undefin
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** `--caller-policy FILE` (else WFX_CALLER_POLICY) with the `--caller-*` flags over it: `--caller-tool-types` replaces, the others add. */
+function callerPolicyFrom(flags: ServeFlags, fromEnv: CallerPolicy | undefined): CallerPolicy | undefined {
+  const file = str(flags["caller-policy"]);
+  const base = file === undefined ? fromEnv : loadCallerPolicyFile(file);
+  const list = (name: string) => (flags[name] as string[] | undefined) ?? [];
+  const types = str(flags["caller-tool-types"])?.split(",").map((t) => t.trim()).filter((t) => t !== "");
+  const added = { http_hosts: list("caller-http-host"), mcp_servers: list("caller-mcp-server"), model_endpoints: list("caller-model-endpoint") };
+  if (types === undefined && Object.values(added).every((l) => l.length === 0)) return base;
+  const start = base ?? defaultCallerPolicy();
+  return resolveCallerPolicy({
+    tool_types: types ?? start.tool_types,
+    http_hosts: [...start.http_hosts, ...added.http_hosts],
+    mcp_servers: [...start.mcp_servers, ...added.mcp_servers],
+    model_endpoints: [...start.model_endpoints, ...added.model_endpoints],
+  }, "the --caller-* flags");
+}
 
 /** Environment first (WFX_WORKFLOWS, WFX_TOKENS, WFX_DATA_DIR), flags over it. */
 export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string | undefined>): Partial<GatewayOptions> {
@@ -41,6 +59,7 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
   set("allowedHosts", flags["allowed-host"] as string[] | undefined);
   set("tags", str(flags["tags"])?.split(",").map((t) => t.trim()).filter((t) => t !== ""));
   set("shutdownGraceMs", grace === undefined ? undefined : Math.round(grace * 1000));
+  set("callerPolicy", callerPolicyFrom(flags, options.callerPolicy));
   if (flags["no-http"] === true) options.http = false;
   if (flags["no-grpc"] === true) options.grpc = false;
   return options;

@@ -1,4 +1,5 @@
 import { createActorSystem, type ActorRef } from "../../actors/index.js";
+import { endpointFrom } from "../../agents/index.js";
 import { defaultToolRegistry } from "../../tools/index.js";
 import { planFor, supervisorFor } from "../services.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../types.js";
@@ -44,7 +45,7 @@ process.on("message", (message: ToChild) => {
     },
   };
   const plan = planFor(message.file, message.workflowName, message.filePath);
-  const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, agentEndpoints: message.agentEndpoints, agentOptions: message.agentOptions };
+  const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, endpointOf: endpointFrom(message.agentEndpoints), agentOptions: message.agentOptions, ...(message.caller === undefined ? {} : { caller: message.caller }) };
   system.spawn(
     supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs }),
     { name: message.executionId },

@@ -1,5 +1,5 @@
 import type { AgentOptions } from "../../agents/index.js";
-import type { AgentEndpoint, WorkflowFile } from "../../config/index.js";
+import type { AgentEndpoint, CallerPolicy, WorkflowFile } from "../../config/index.js";
 import type { WorkflowExecutorMethod } from "../../tools/index.js";
 import type { ErrorInfo } from "../types.js";
 
@@ -18,6 +18,8 @@ export interface ExecuteOrder {
   /** Model endpoints of the file's agents, resolved in the parent: the scrubbed environment does not carry them. */
   agentEndpoints: Record<string, AgentEndpoint>;
   agentOptions: AgentOptions;
+  /** Set for a workflow a caller sent: the operator's policy, which bounds its tools there too. */
+  caller?: CallerPolicy;
   /** Address of the parent's observer actor that receives the execution's events. */
   reporter: string;
   parentSystemId: string;

@@ -1,12 +1,11 @@
 import { WorkflowInvalidError } from "../../config/index.js";
-import { WfxError } from "../../errors.js";
 import type { GenerateWorkflowResult } from "../../generator/types.js";
 import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireNode, requireWorkflow } from "../auth/index.js";
 import { GatewayError, GenerationUnavailableError } from "../errors.js";
 import { notFoundAnswer, executionAnswer, statusMessage } from "./answers.js";
 import type { Executions } from "./executions.js";
 import { checkOverridePolicy } from "./config-override.js";
-import { inlineSource, overriddenFile } from "./inline-workflow.js";
+import { inlineSource, overriddenFile, sandboxFor } from "./inline-workflow.js";
 import type { MethodName } from "./method-catalog.js";
 import type { CallContext, OperationDeps } from "./operations.js";
 import type * as S from "./schemas.js";
@@ -52,7 +51,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
       let source;
       if (inline) {
         requireAnyWorkflow(ctx.principal, "inline workflows");
-        source = inlineSource(args, deps.sandboxDir);
+        source = inlineSource(args, sandboxFor(deps.sandboxDir, ctx.principal), deps.runtime);
       } else {
         requireWorkflow(ctx.principal, args.workflow_name!);
         source = (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
@@ -72,7 +71,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         const problems = generated.validation_errors.map((p) => `${p.path}: ${p.message} (${p.hint})`).join("; ");
         throw new GatewayError("WFX_GENERATION_INVALID", `the generated workflow '${generated.workflow_name}' does not validate: ${problems}`, { hint: "rephrase the description, or call generate_workflow, fix the config and run it with execute_workflow" });
       }
-      const source = inlineSource({ workflow_config: generated.workflow_config }, deps.sandboxDir);
+      const source = inlineSource({ workflow_config: generated.workflow_config }, sandboxFor(deps.sandboxDir, ctx.principal), deps.runtime);
       const answer = await executions.run({ source, workflowName: generated.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout }, ctx);
       return { ...answer, generation: { workflow_name: generated.workflow_name, workflow_yaml: generated.workflow_yaml, validation_status: generated.validation_status, generator: generated.generator } };
     },
@@ -102,17 +101,13 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         const inline = args.workflow_config !== undefined || args.workflow_yaml !== undefined;
         // A token limited to some workflows may not look into the others (list_workflows hides them too).
         if (!inline) requireWorkflow(ctx.principal, args.workflow_name!);
-        const source = inline ? inlineSource(args, deps.sandboxDir) : (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
+        const source = inline ? inlineSource(args, sandboxFor(deps.sandboxDir, ctx.principal), deps.runtime) : (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
         const file = args.config_override === undefined ? source.file : overriddenFile(source, args.config_override);
         const workflows = Object.keys(file.workflows);
         return { valid: true, workflows, problems: [], formatted: `valid (${workflows.length} workflow${workflows.length === 1 ? "" : "s"}: ${workflows.join(", ")})` };
       } catch (error) {
         if (error instanceof WorkflowInvalidError) {
           return { valid: false, workflows: [], problems: error.problems.map((p) => ({ ...p })), formatted: error.formatted };
-        }
-        if (error instanceof WfxError && error.code === "WFX_INLINE_WORKFLOW_REJECTED") {
-          const problem = { code: error.code, message: error.message, path: "", hint: error.hint ?? "" };
-          return { valid: false, workflows: [], problems: [problem], formatted: `error ${error.code} ${error.message}\n    hint: ${problem.hint}` };
         }
         throw error;
       }

@@ -1,63 +1,34 @@
-import { join, relative, resolve, isAbsolute } from "node:path";
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { LineCounter } from "yaml";
-import { WorkflowInvalidError, adjustWorkflowFile, checkWorkflowFile, formatProblems, isRecord, parseWorkflowYaml, type LoadedSource, type Problem, type WorkflowFile } from "../../config/index.js";
-import type { WorkflowSource } from "../../engine/index.js";
-import { GatewayError } from "../errors.js";
+import { WorkflowInvalidError, adjustWorkflowFile, checkWorkflowFile, formatProblems, parseWorkflowYaml, type LoadedSource, type Problem, type WorkflowFile } from "../../config/index.js";
+import { enforceCallerPolicy, type Runtime, type WorkflowSource } from "../../engine/index.js";
+import type { Principal } from "../auth/index.js";
 
 export interface InlineRequest {
   workflow_config?: Record<string, unknown> | undefined;
   workflow_yaml?: string | undefined;
 }
 
-function rejected(message: string, hint: string): never {
-  throw new GatewayError("WFX_INLINE_WORKFLOW_REJECTED", message, { hint });
-}
-
-/** Finds the first string anywhere in `value` that reads the node's environment. */
-function findEnvReference(value: unknown, path: string): string | undefined {
-  if (typeof value === "string") return /\$\{\s*env\./.test(value) ? path : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findEnvReference(value[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-  } else if (isRecord(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      const found = findEnvReference(item, path === "" ? key : `${path}.${key}`);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-/**
- * Inline workflows come from the network, so they may not do what only a file's author should: run function modules,
- * read the node's environment, or reach files outside their sandbox folder.
- */
-function checkSandbox(file: WorkflowFile, data: unknown, sandboxDir: string): void {
-  const sections = [file, file.development, file.staging, file.production].filter((s) => s !== undefined);
-  for (const section of sections) {
-    for (const [name, workflow] of Object.entries(section.workflows ?? {})) {
-      const step = workflow.steps.findIndex((s) => s.function !== undefined);
-      if (step >= 0) rejected(`workflows.${name}.steps[${step}] is a function step; inline workflows cannot run function modules`, "put the workflow in a file in one of the node's workflow directories and run it by workflow_name");
-    }
-    for (const tool of section.tools ?? []) {
-      if (tool.type !== "filesystem") continue;
-      const root = resolve(sandboxDir, String(tool.settings?.["root"] ?? "."));
-      const rel = relative(sandboxDir, root);
-      if (rel.startsWith("..") || isAbsolute(rel)) rejected(`tool '${tool.id}' has root ${String(tool.settings?.["root"])}, outside the inline sandbox`, "inline workflows' filesystem roots must be relative paths inside their sandbox folder");
-    }
-  }
-  const env = findEnvReference(data, "");
-  if (env !== undefined) rejected(`${env} reads the node's environment (\${env.…}); inline workflows may not`, "pass the value in input_data instead");
-}
-
 function invalid(origin: string, problems: Problem[]): never {
   throw new WorkflowInvalidError(origin, problems, formatProblems(problems, origin));
 }
 
-/** Validates an inline workflow exactly as a file would be, then applies the sandbox rules. */
-export function inlineSource(request: InlineRequest, sandboxDir: string): WorkflowSource {
+/** Each token's own folder under the sandbox root: one caller's workflows never see another's files. */
+export function sandboxFor(sandboxRoot: string, principal: Principal): string {
+  const readable = principal.id.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40);
+  const dir = join(sandboxRoot, `${readable}-${createHash("sha256").update(principal.id).digest("hex").slice(0, 12)}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/**
+ * A workflow a caller sent: validated exactly as a file would be, placed in the caller's sandbox folder, marked as
+ * the caller's (the runtime runs it under the operator's caller policy) and checked against that policy now, so a
+ * refusal names every field at once before anything starts.
+ */
+export function inlineSource(request: InlineRequest, sandboxDir: string, runtime: Runtime): WorkflowSource {
   const origin = request.workflow_yaml !== undefined ? "workflow_yaml" : "workflow_config";
   let data: unknown = request.workflow_config;
   let source: LoadedSource = { path: origin, text: "", lineCounter: new LineCounter(), baseDir: sandboxDir };
@@ -67,10 +38,11 @@ export function inlineSource(request: InlineRequest, sandboxDir: string): Workfl
     data = loaded.data;
     source = loaded.source;
   }
-  const { problems, file } = checkWorkflowFile(data, source, { baseDir: sandboxDir });
+  const { problems, file } = checkWorkflowFile(data, source, { baseDir: sandboxDir, checkFunctionFiles: false });
   if (file === undefined) invalid(origin, problems);
-  checkSandbox(file, data, sandboxDir);
-  return { file, path: join(sandboxDir, "inline-workflow.yaml") };
+  const inline: WorkflowSource = { file, path: join(sandboxDir, "inline-workflow.yaml"), origin: "caller" };
+  enforceCallerPolicy(file, runtime.callerGrant(inline), origin);
+  return inline;
 }
 
 /** The file with `config_override` merged in (as the runtime will merge it), or WorkflowInvalidError; for validate_workflow. */
