@@ -115,7 +115,8 @@ export class Runtime {
       stepIds: plan.steps.map((s) => s.id),
       startMs: Date.now(),
       pid: process.pid,
-      ...(source.path === undefined ? {} : { workflowFile: source.path }),
+      // A caller's workflow lives in a sandbox folder on this node: that path is nothing the caller should see.
+      ...(source.path === undefined || fromCaller ? {} : { workflowFile: source.path }),
       ...(request.input === undefined ? {} : { input: request.input }),
     });
     if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
