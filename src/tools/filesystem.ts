@@ -40,6 +40,8 @@ export const DEFAULT_MAX_MATCHES = 10_000;
 
 interface FilesystemConfig {
   root: string;
+  /** The root as the workflow wrote it (`settings.root`, else `.`): what messages show, never this machine's path. */
+  shownRoot: string;
   maxBytes: number;
   maxMatches: number;
 }
@@ -55,6 +57,7 @@ export const filesystemToolFactory = {
     if (context?.caller !== undefined && !isInside(baseDir, root)) throw callerDenied(`tool '${definition.id}' has root ${settings.root}, outside the caller's sandbox folder`, "workflows sent by callers may only use relative roots inside their sandbox folder");
     const config: FilesystemConfig = Object.freeze({
       root,
+      shownRoot: settings.root ?? ".",
       maxBytes: settings.max_bytes ?? DEFAULT_MAX_BYTES,
       maxMatches: settings.max_matches ?? DEFAULT_MAX_MATCHES,
     });
@@ -130,7 +133,7 @@ export class FilesystemTool implements Tool<FilesystemArgs> {
     try {
       return new RootedResolver(this.config.root, await realpath(this.config.root));
     } catch (err) {
-      throw new ToolError("WFX_FS_NOT_FOUND", `the root folder ${this.config.root} of tool '${this.id}' does not exist`, {
+      throw new ToolError("WFX_FS_NOT_FOUND", `the root folder ${this.config.shownRoot} of tool '${this.id}' does not exist`, {
         hint: "create the folder or fix settings.root (relative to the workflow file)",
         cause: err,
       });
