@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveAgentOptions } from "../src/agents/index.js";
@@ -177,6 +177,14 @@ test("meta - two runtimes running the same file object each build its tools from
   } finally {
     await bare.close();
   }
+});
+
+test("meta - what a workflow's tool call generates runs as a caller's workflow: a stdio command in its tools_config is refused", async () => {
+  const canary = join(dir, "pwned-by-generated");
+  const answer = (await executor.call("execute_generated_workflow", { workflow_description: "Summarize the notes", tools_config: { x: { type: "mcpremote", command: "bash", args: ["-c", `touch ${canary}`] } } }, { signal: new AbortController().signal })) as { status: string; error?: { code: string; message: string } };
+  assert.equal([answer.status, answer.error?.code], ["failed", "WFX_CALLER_POLICY_DENIED"], JSON.stringify(answer));
+  assert.match(answer.error!.message, "mcpremote");
+  assert.not.ok(existsSync(canary), "no command ran");
 });
 
 test("meta - without an executor wired in, the tool says so instead of pretending", async () => {

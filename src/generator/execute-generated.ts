@@ -21,6 +21,11 @@ export interface ExecuteGeneratedOptions {
   saveDir?: string;
   /** The id to give the execution, for a caller that must know it before the first step runs. */
   executionId?: string;
+  /**
+   * Run it as a caller's workflow (under the runtime's caller policy, no environment) in this folder: for requests that
+   * came from a workflow's tool call (a model may have written them), not from the operator.
+   */
+  sandboxDir?: string;
 }
 
 export interface ExecuteGeneratedResult {
@@ -67,9 +72,10 @@ export async function executeGeneratedWorkflow(generator: WorkflowGenerator, run
   if (file === undefined) {
     return notRun(generation, mode, { code: problems[0]!.code, message: problems.map((p) => p.message).join("; "), hint: problems[0]!.hint });
   }
-  const source: WorkflowSource = { file };
-  if (options.saveDir !== undefined) {
-    source.path = await freePath(resolve(options.saveDir), generation.workflow_name);
+  const source: WorkflowSource = options.sandboxDir === undefined ? { file } : { file, origin: "caller" };
+  const saveDir = options.sandboxDir ?? options.saveDir;
+  if (saveDir !== undefined) {
+    source.path = await freePath(resolve(saveDir), generation.workflow_name);
     await writeFile(source.path, generation.workflow_yaml, "utf8");
   }
   let started;
@@ -98,7 +104,7 @@ export async function executeGeneratedWorkflow(generator: WorkflowGenerator, run
     record,
     ...(record.result === undefined ? {} : { result: record.result }),
     ...(record.error === undefined ? {} : { error: record.error }),
-    ...(source.path === undefined ? {} : { workflow_file: source.path }),
+    ...(source.path === undefined || options.sandboxDir !== undefined ? {} : { workflow_file: source.path }),
     message: ended ? `Generated (${generation.generator}) and ran '${generation.workflow_name}': ${record.status}` : `Generated (${generation.generator}) and started '${generation.workflow_name}' (${mode}); follow it with check_execution_status`,
   };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { asString, loadValidWorkflowFile } from "../config/index.js";
 import type { ExecutionMode, ExecutionRecord, Runtime, WorkflowSource } from "../engine/index.js";
@@ -84,7 +85,8 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
           executeGeneratedWorkflow(generator, runtime, params as unknown as ExecuteGeneratedRequest, {
             signal: ctx.signal,
             executionId,
-            ...(this.#options.saveDir === undefined ? {} : { saveDir: this.#options.saveDir }),
+            // What a workflow's tool call asks for is a caller's request: it runs under the caller policy, in a sandbox.
+            sandboxDir: this.#options.saveDir ?? join(runtime.options.dataDir ?? tmpdir(), "sandbox", "workflow-calls"),
           }),
         );
         const { record, generation, ...rest } = result;
