@@ -72,6 +72,18 @@ function storeContract(name: string, openStore: () => Promise<{ store: Execution
     assert.equal(await store.listRecords({ limit: 0 }), []);
   });
 
+  test(`store - ${name} a claim is won once: later claimants see the winner's value until it is released`, async ({ store }) => {
+    const tries = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claim("key/a b", { by: i })));
+    const winners = tries.filter((t) => t === undefined);
+    assert.is(winners.length, 1, "exactly one claimant wins");
+    const value = tries.find((t) => t !== undefined)!;
+    assert.ok(tries.every((t) => t === undefined || t["by"] === value["by"]), "every loser sees the same winner");
+    assert.equal(await store.claim("key/a b", { by: "late" }), value);
+    await store.release("key/a b");
+    assert.is(await store.claim("key/a b", { by: "after release" }), undefined);
+    assert.is(await store.claim("other", { by: 1 }), undefined, "names are independent");
+  });
+
   test(`store - ${name} flush and close resolve, and writes after close are refused`, async ({ store }) => {
     store.putRecord(runningRecord("e1"));
     await store.flush();
@@ -106,6 +118,8 @@ storeContract("embedded (read back from disk)", async () => {
     getRecord: async (id) => (await writer.flush(), reader.getRecord(id)),
     getEvents: async (id, after) => (await writer.flush(), reader.getEvents(id, after)),
     listRecords: async (q) => (await writer.flush(), reader.listRecords(q)),
+    claim: (n, v) => writer.claim(n, v),
+    release: (n) => writer.release(n),
     flush: () => writer.flush(),
     close: async () => (await writer.close(), reader.close()),
   };

@@ -103,6 +103,14 @@ export interface ExecutionStore {
   /** Events with `seq > afterSeq`, in order; those appended through this store are seen without a flush. */
   getEvents(executionId: string, afterSeq?: number): Promise<ExecutionEvent[]>;
   listRecords(query?: ListExecutionsQuery): Promise<ExecutionRecord[]>;
+  /**
+   * Records `value` under `name` unless something is there already, atomically across every process sharing the
+   * store, and durably: resolves undefined when this call won, else with what the winner recorded. Ownership of an
+   * orphaned execution and idempotency keys are claims.
+   */
+  claim(name: string, value: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
+  /** Forgets a claim (an expired idempotency key), so the name can be claimed again. */
+  release(name: string): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { ExecutionEvent, ExecutionRecord, ExecutionStore, ListExecutionsQuery } from "../types.js";
 import { resolveEmbeddedStoreOptions, type EmbeddedStoreOptions, type ResolvedEmbeddedStoreOptions } from "./embedded-store-options.js";
 import { StoreError, storeClosed } from "./errors.js";
+import { ClaimFiles } from "./claim-files.js";
 import { compactJournal, type CompactionResult } from "./journal-compactor.js";
 import { eventLine, recordLine } from "./journal-format.js";
 import { JournalIndex } from "./journal-index.js";
@@ -32,6 +33,7 @@ export class EmbeddedExecutionStore implements ExecutionStore {
   readonly #dir: string;
   readonly #writer: JournalWriter | undefined;
   readonly #index: JournalIndex;
+  readonly #claims: ClaimFiles;
   readonly #hot: RecentCache<HotRecord>;
   readonly #events: RecentCache<HotEvents>;
   #compacting: Promise<CompactionResult> | undefined;
@@ -63,6 +65,7 @@ export class EmbeddedExecutionStore implements ExecutionStore {
     this.#options = options;
     this.#dir = dir;
     this.#index = new JournalIndex(dir);
+    this.#claims = new ClaimFiles(options.dataDir);
     this.#hot = new RecentCache(options.maxCachedExecutions);
     this.#events = new RecentCache(options.maxCachedExecutions);
     if (!options.readOnly) {
@@ -131,6 +134,16 @@ export class EmbeddedExecutionStore implements ExecutionStore {
       candidates.set(hot.execution_id, { ...summaryOf(hot), materialize: () => JSON.parse(hot.json) as ExecutionRecord });
     }
     return selectRecords(candidates.values(), query).map((candidate) => candidate.materialize());
+  }
+
+  claim(name: string, value: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+    this.#writable();
+    return this.#claims.claim(name, value);
+  }
+
+  release(name: string): Promise<void> {
+    this.#writable();
+    return this.#claims.release(name);
   }
 
   /** Writes and fdatasyncs everything put or appended so far. */

@@ -22,6 +22,7 @@ export class MemoryExecutionStore implements ExecutionStore {
   readonly #maxExecutions: number;
   readonly #records = new Map<string, StoredRecord>();
   readonly #events = new Map<string, Array<{ seq: number; value: ExecutionEvent | string }>>();
+  readonly #claims = new Map<string, Record<string, unknown>>();
   #closed = false;
 
   constructor(options: MemoryExecutionStoreOptions = {}) {
@@ -70,6 +71,18 @@ export class MemoryExecutionStore implements ExecutionStore {
 
   async listRecords(query: ListExecutionsQuery = {}): Promise<ExecutionRecord[]> {
     return selectRecords(this.#records.values(), query).map((stored) => this.#materialize(stored.value));
+  }
+
+  async claim(name: string, value: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+    this.#assertOpen();
+    const existing = this.#claims.get(name);
+    if (existing !== undefined) return structuredClone(existing);
+    this.#claims.set(name, structuredClone(value));
+    return undefined;
+  }
+
+  async release(name: string): Promise<void> {
+    this.#claims.delete(name);
   }
 
   async flush(): Promise<void> {}
