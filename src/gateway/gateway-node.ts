@@ -119,7 +119,7 @@ export class GatewayNode {
     const tls = o.tlsCertFile !== undefined && o.tlsKeyFile !== undefined ? { cert: readFileSync(o.tlsCertFile), key: readFileSync(o.tlsKeyFile) } : undefined;
     const endpoints: GatewayEndpoint[] = [];
     if (o.http) {
-      this.#mcp = mcpHttpEndpoint(this.operations, { name: "workflow-executor", version: VERSION }, { maxBodyBytes: o.maxBodyBytes, logger: this.logger });
+      this.#mcp = mcpHttpEndpoint(this.operations, { name: "workflow-executor", version: VERSION }, { maxBodyBytes: o.maxBodyBytes, logger: this.logger, maxSessions: o.mcpMaxSessions, maxSessionsPerToken: o.mcpMaxSessionsPerToken });
       const allowedHosts = isLoopback(host) ? [...LOOPBACK_HOSTNAMES, ...o.allowedHosts] : o.allowedHosts.length > 0 ? [...o.allowedHosts] : undefined;
       this.#http = new HttpGateway(
         { operations: this.operations, tokens: this.tokens, metrics: this.metrics, logger: this.logger, mcp: this.#mcp, ready: () => this.#ready, nodeId: this.registry.self().id },
