@@ -20,7 +20,10 @@ export interface GatewayNodeDeps {
   runtime?: Runtime;
   generator?: WorkflowGenerator;
   logger?: Logger;
-  /** Where audit entries go; the node's logger (or --audit-log FILE) by default. */
+  /**
+   * Where audit entries go, used as given (its level included); by default a logger of the audit log's own, at info
+   * whatever the node's log level, writing to --audit-log FILE or else stderr.
+   */
   auditLogger?: Logger;
   /**
    * The registry list_nodes and WatchNodes read, given this node's own state (load, gateways, status) to publish; by
@@ -58,7 +61,8 @@ export class GatewayNode {
     this.#ownsRuntime = ownsRuntime;
     this.tokens = tokens;
     this.logger = deps.logger ?? createLogger({ level: options.logLevel });
-    this.audit = new AuditLog(deps.auditLogger ?? (options.auditLogFile ? createLogger({ destination: options.auditLogFile, name: "wfx-audit" }) : this.logger));
+    // Not the node's logger: WFX_LOG_LEVEL=warn must not silence the record of successful calls.
+    this.audit = new AuditLog(deps.auditLogger ?? createLogger({ level: "info", name: "wfx-audit", ...(options.auditLogFile === undefined ? {} : { destination: options.auditLogFile }) }));
     this.metrics = new NodeMetrics();
     this.registry = new LocalNodeRegistry({ id: runtime.options.nodeId, tags: options.tags, capacity: options.maxConcurrentExecutions, version: VERSION });
     this.nodes = deps.nodeRegistry?.(this.registry) ?? this.registry;

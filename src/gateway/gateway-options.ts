@@ -33,7 +33,7 @@ export interface GatewayOptions {
   allowedOrigins: readonly string[];
   /** Folder that inline and generated workflows run in; default: `<dataDir>/inline`. */
   sandboxDir: string | undefined;
-  /** Where the audit log goes: a file, or the node's log (stderr). */
+  /** Where the audit log goes: a file, or stderr beside the node's log; either way every entry, whatever `logLevel` says. */
   auditLogFile: string | undefined;
   logLevel: string;
 }
