@@ -57,7 +57,8 @@ export class Executions {
 
   async run(request: RunRequest, ctx: RunContext): Promise<ExecutionAnswer> {
     const workflowName = request.workflowName ?? defaultWorkflowName(request.source.file);
-    if (!(workflowName in request.source.file.workflows)) {
+    // The name is the caller's: `in` would accept `constructor` or `toString`, which every object inherits.
+    if (!Object.hasOwn(request.source.file.workflows, workflowName)) {
       const match = closestMatch(workflowName, Object.keys(request.source.file.workflows));
       throw new GatewayError("WFX_UNKNOWN_WORKFLOW", `the workflow file has no workflow '${workflowName}'${match === undefined ? "" : `; did you mean '${match}'?`}`, { hint: `workflows in it: ${Object.keys(request.source.file.workflows).join(", ")}` });
     }

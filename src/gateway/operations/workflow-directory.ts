@@ -49,7 +49,7 @@ export class WorkflowDirectory {
     }
     if (path === undefined) throw this.#notFound(name, visible);
     let source = await this.#load(path);
-    if (!(name in source.file.workflows)) {
+    if (!Object.hasOwn(source.file.workflows, name)) {
       await this.refresh();
       const moved = this.#index.get(name);
       if (moved === undefined) throw this.#notFound(name, visible);
