@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { WfxError } from "../../errors.js";
 import { PROMETHEUS_CONTENT_TYPE, type Logger, type NodeMetrics } from "../../observability/index.js";
-import { requireScopes, type Principal, type TokenStore } from "../auth/index.js";
+import { requireNode, requireScopes, type Principal, type TokenStore } from "../auth/index.js";
 import { GatewayError, PermissionDeniedError } from "../errors.js";
 import type { McpHttpEndpoint } from "../mcp/index.js";
 import { METHODS_BY_NAME, type CallContext, type Operations } from "../operations/index.js";
@@ -114,7 +114,11 @@ export class HttpGateway {
         return sendError(res, error);
       }
       if (path === "/metrics") {
-        requireScopes(this.#authenticate(req, "metrics"), ["read"], "metrics");
+        const principal = this.#authenticate(req, "metrics");
+        requireScopes(principal, ["read"], "metrics");
+        // This node's execution counts, like its methods, are only for tokens that may use the node.
+        const self = this.#deps.operations.deps.registry.self();
+        requireNode(principal, self.id, self.tags);
         const text = this.#deps.metrics.render();
         res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE, "content-length": String(Buffer.byteLength(text)) });
         return void res.end(text);

@@ -1,7 +1,7 @@
 import { WorkflowInvalidError } from "../../config/index.js";
 import { WfxError } from "../../errors.js";
 import type { GenerateWorkflowResult } from "../../generator/types.js";
-import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireNode, requireWorkflow } from "../auth/index.js";
+import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireWorkflow } from "../auth/index.js";
 import { GatewayError, GenerationUnavailableError } from "../errors.js";
 import { notFoundAnswer, executionAnswer, statusMessage } from "./answers.js";
 import type { Executions } from "./executions.js";
@@ -29,9 +29,6 @@ function generationAnswer(result: GenerateWorkflowResult): S.GenerateWorkflowAns
 
 /** The implementation of every method, over the node's runtime, workflow directories, generator and registry. */
 export function handlers(deps: OperationDeps, executions: Executions): Record<MethodName, Handler> {
-  const node = () => deps.registry.self();
-  const checkNode = (ctx: CallContext) => requireNode(ctx.principal, node().id, node().tags);
-
   async function generate(args: S.GenerateWorkflowArgs, ctx: CallContext): Promise<GenerateWorkflowResult> {
     if (deps.generator === undefined) throw new GenerationUnavailableError("no workflow generator is configured");
     const request = {
@@ -46,7 +43,6 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
 
   return {
     async execute_workflow(args: S.ExecuteWorkflowArgs, ctx) {
-      checkNode(ctx);
       if (args.config_override !== undefined) checkOverridePolicy(args.config_override, "execute_workflow");
       const inline = args.workflow_config !== undefined || args.workflow_yaml !== undefined;
       let source;
@@ -65,7 +61,6 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
     },
 
     async execute_generated_workflow(args: S.ExecuteGeneratedWorkflowArgs, ctx) {
-      checkNode(ctx);
       requireAnyWorkflow(ctx.principal, "generated workflows");
       const generated = await generate(args, ctx);
       if (generated.validation_status !== "valid") {
@@ -83,7 +78,6 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
     },
 
     async cancel_execution(args: { execution_id: string; reason?: string }, ctx) {
-      checkNode(ctx);
       const record = await executions.status(args.execution_id, ctx.principal);
       if (!record) return { execution_id: args.execution_id, status: "not_found", cancelled: false, message: `No execution with id ${args.execution_id}` };
       return { ...(await deps.runtime.cancel(args.execution_id, args.reason ?? `cancelled by ${ctx.principal.id}`)) };
