@@ -40,6 +40,8 @@ export interface ExecuteRequest {
    * (steps may start before `start` returns) makes one with `randomUUID()`; an id already running is refused.
    */
   executionId?: string;
+  /** Who starts it (a gateway passes the caller's token id); kept in the record as `started_by`. */
+  startedBy?: string;
 }
 
 export interface CancelResult {
@@ -103,6 +105,7 @@ export class Runtime {
       pid: process.pid,
       ...(source.path === undefined ? {} : { workflowFile: source.path }),
       ...(request.input === undefined ? {} : { input: request.input }),
+      ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
     });
     if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
     const done = this.recorder.whenDone(executionId);

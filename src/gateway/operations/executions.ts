@@ -82,6 +82,7 @@ export class Executions {
     try {
       started = this.#runtime.start({
         executionId,
+        startedBy: ctx.principal.id,
         source: request.source,
         workflowName,
         input: request.input,

@@ -1,7 +1,7 @@
 import { WorkflowInvalidError } from "../../config/index.js";
 import { WfxError } from "../../errors.js";
 import type { GenerateWorkflowResult } from "../../generator/types.js";
-import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireWorkflow } from "../auth/index.js";
+import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireCanceller, requireWorkflow } from "../auth/index.js";
 import { GatewayError, GenerationUnavailableError } from "../errors.js";
 import { notFoundAnswer, executionAnswer, statusMessage } from "./answers.js";
 import type { Executions } from "./executions.js";
@@ -80,6 +80,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
     async cancel_execution(args: { execution_id: string; reason?: string }, ctx) {
       const record = await executions.status(args.execution_id, ctx.principal);
       if (!record) return { execution_id: args.execution_id, status: "not_found", cancelled: false, message: `No execution with id ${args.execution_id}` };
+      requireCanceller(ctx.principal, args.execution_id, record.started_by);
       return { ...(await deps.runtime.cancel(args.execution_id, args.reason ?? `cancelled by ${ctx.principal.id}`)) };
     },
 
