@@ -12,7 +12,7 @@ import { HttpGateway, LOOPBACK_HOSTNAMES } from "./http/index.js";
 import { mcpHttpEndpoint, type McpHttpEndpoint } from "./mcp/index.js";
 import { LocalNodeRegistry } from "./nodes/local-node-registry.js";
 import type { GatewayEndpoint, NodeRegistry } from "./nodes/node-registry.js";
-import { Admission, NodeExecutor, Operations, WorkflowDirectory } from "./operations/index.js";
+import { Admission, NodeExecutor, Operations, ServerPaths, WorkflowDirectory } from "./operations/index.js";
 import { VERSION } from "./version.js";
 
 export interface GatewayNodeDeps {
@@ -67,11 +67,14 @@ export class GatewayNode {
     this.registry = new LocalNodeRegistry({ id: runtime.options.nodeId, tags: options.tags, capacity: options.maxConcurrentExecutions, version: VERSION });
     this.nodes = deps.nodeRegistry?.(this.registry) ?? this.registry;
     const admission = new Admission(options.maxConcurrentExecutions, (running) => this.registry.setLoad(running));
-    const sandboxDir = options.sandboxDir ?? join(options.dataDir ?? runtime.options.dataDir ?? resolveDataDir(), "inline");
+    const dataDir = options.dataDir ?? runtime.options.dataDir ?? resolveDataDir();
+    const sandboxDir = options.sandboxDir ?? join(dataDir, "inline");
     mkdirSync(sandboxDir, { recursive: true });
+    const workflows = new WorkflowDirectory(options.workflowDirs);
     this.operations = new Operations({
       runtime,
-      workflows: new WorkflowDirectory(options.workflowDirs),
+      workflows,
+      paths: new ServerPaths([{ path: sandboxDir, name: "<sandbox>" }, { path: dataDir, name: "<data>" }, ...workflows.folders]),
       registry: this.nodes,
       admission,
       metrics: this.metrics,

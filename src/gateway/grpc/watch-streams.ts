@@ -32,7 +32,7 @@ export async function watchExecution(call: Stream, deps: StreamDeps, encodeEvent
     await followExecution(deps.operations.deps, "grpc", executionId, Number(call.request["after_seq"] ?? 0), sink, ctx.signal);
     call.end();
   } catch (error) {
-    call.emit("error", toServiceError(error));
+    call.emit("error", toServiceError(error, deps.operations.deps.paths));
   }
 }
 
@@ -46,7 +46,7 @@ export function watchNodes(call: Stream, deps: StreamDeps): void {
     principal = authenticate(call, deps.tokens, deps.operations, "WatchNodes");
     requireScopes(principal, ["read"], "WatchNodes");
   } catch (error) {
-    call.emit("error", toServiceError(error));
+    call.emit("error", toServiceError(error, deps.operations.deps.paths));
     return;
   }
   let paused = false;

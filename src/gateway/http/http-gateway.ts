@@ -111,7 +111,7 @@ export class HttpGateway {
       if (refused !== undefined) {
         const error = new PermissionDeniedError(refused, { hint: "call the node by an allowed host name (--allowed-host)" });
         this.#deps.operations.reject("http", path, error, req.socket.remoteAddress);
-        return sendError(res, error);
+        return sendError(res, error, this.#deps.operations.deps.paths);
       }
       if (path === "/metrics") {
         const principal = this.#authenticate(req, "metrics");
@@ -151,7 +151,7 @@ export class HttpGateway {
       return sendJson(res, 404, noRoute.toJSON());
     } catch (error) {
       if (!(error instanceof WfxError)) this.#deps.logger.error({ err: error, path }, "http request failed");
-      sendError(res, error);
+      sendError(res, error, this.#deps.operations.deps.paths);
     }
   }
 }

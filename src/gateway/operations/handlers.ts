@@ -74,7 +74,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
 
     async check_execution_status(args: { execution_id: string }, ctx) {
       const record = await executions.status(args.execution_id, ctx.principal);
-      return record ? executionAnswer(record, statusMessage(record)) : notFoundAnswer(args.execution_id);
+      return record ? executionAnswer(record, statusMessage(record, deps.paths), deps.paths) : notFoundAnswer(args.execution_id);
     },
 
     async cancel_execution(args: { execution_id: string; reason?: string }, ctx) {
@@ -88,7 +88,8 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
       const answer = await deps.workflows.list(args.config_path, args.pattern);
       answer.workflows = answer.workflows.filter((w) => mayUseWorkflow(ctx.principal, w.name));
       answer.total_count = answer.workflows.length;
-      return answer;
+      // The directories are the operator's: a read token is a caller and sees them by neutral name (config_path takes it).
+      return deps.paths.value(answer);
     },
 
     async validate_workflow(args: S.ValidateWorkflowArgs, ctx) {
@@ -103,11 +104,11 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         return { valid: true, workflows, problems: [], formatted: `valid (${workflows.length} workflow${workflows.length === 1 ? "" : "s"}: ${workflows.join(", ")})` };
       } catch (error) {
         if (error instanceof WorkflowInvalidError) {
-          return { valid: false, workflows: [], problems: error.problems.map((p) => ({ ...p })), formatted: error.formatted };
+          return deps.paths.value({ valid: false, workflows: [], problems: error.problems.map((p) => ({ ...p })), formatted: error.formatted });
         }
         if (error instanceof WfxError && error.code === "WFX_INLINE_WORKFLOW_REJECTED") {
           const problem = { code: error.code, message: error.message, path: "", hint: error.hint ?? "" };
-          return { valid: false, workflows: [], problems: [problem], formatted: `error ${error.code} ${error.message}\n    hint: ${problem.hint}` };
+          return deps.paths.value({ valid: false, workflows: [], problems: [problem], formatted: `error ${error.code} ${error.message}\n    hint: ${problem.hint}` });
         }
         throw error;
       }

@@ -7,6 +7,7 @@ import { requireNode, requireScopes, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
 import type { NodeRegistry } from "../nodes/node-registry.js";
 import type { Admission } from "./admission.js";
+import type { ServerPaths } from "./server-paths.js";
 import { parseArguments } from "./arguments.js";
 import { Executions } from "./executions.js";
 import { METHODS_BY_NAME, type MethodName } from "./method-catalog.js";
@@ -36,6 +37,8 @@ export interface OperationDeps {
   audit: AuditLog;
   /** Folder inline and generated workflows resolve against (their filesystem tools stay inside it). */
   sandboxDir: string;
+  /** The node's folders, named neutrally in every answer (see answers.ts and error-status.ts). */
+  paths: ServerPaths;
   generator?: WorkflowGenerator | undefined;
 }
 
@@ -75,7 +78,7 @@ export class Operations {
 
   constructor(deps: OperationDeps) {
     this.deps = deps;
-    this.executions = new Executions(deps.runtime, deps.admission, deps.metrics);
+    this.executions = new Executions(deps.runtime, deps.admission, deps.metrics, deps.paths);
     this.#handlers = handlers(deps, this.executions);
   }
 
