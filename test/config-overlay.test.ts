@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { adjustWorkflowFile, applyConfigOverride, applyEnvironment, parseWorkflowYaml, substituteSecrets, WorkflowInvalidError, type WorkflowFile } from "../src/config/index.js";
+import { adjustWorkflowFile, applyConfigOverride, applyEnvironment, compileCondition, deepMerge, parseWorkflowYaml, substituteSecrets, WorkflowInvalidError, type WorkflowFile } from "../src/config/index.js";
 import { FIXTURES } from "./helpers/engine-fixture.js";
 import { readFileSync } from "node:fs";
 
@@ -35,6 +35,17 @@ test("config_override - deep-merges onto named agents; unknown agents and sectio
 test("secrets - ${NAME} and ${env.NAME} come from the environment; $${ stays literal; missing ones are named", () => {
   assert.equal(substituteSecrets("Bearer ${TOKEN} / ${env.USER_ID} / $${LITERAL}", { TOKEN: "t", USER_ID: "u" }), { value: "Bearer t / u / ${LITERAL}", missing: [] });
   assert.equal(substituteSecrets("Bearer ${WORKFLOW_EXECUTOR_TOKEN}", {}).missing, ["WORKFLOW_EXECUTOR_TOKEN"]);
+});
+
+test("own keys - names that every object inherits are nobody's workflow, key, variable or hint", () => {
+  const named = applyConfigOverride(file, { workflows: { constructor: { timeout: 5 }, toString: { timeout: 5 } } });
+  assert.equal(named.problems.map((p) => p.message), ["unknown workflow 'constructor'", "unknown workflow 'toString'"]);
+  const merged = deepMerge({ a: 1 }, JSON.parse('{"__proto__": {"polluted": true}, "b": 2}')) as Record<string, unknown>;
+  assert.is(Object.getPrototypeOf(merged), Object.prototype, "a JSON __proto__ key does not become the result's prototype");
+  assert.equal([merged["polluted"], Object.hasOwn(merged, "__proto__"), merged["b"]], [undefined, true, 2]);
+  assert.is(({} as Record<string, unknown>)["polluted"], undefined);
+  assert.equal(substituteSecrets("${constructor}${toString}", { PATH: "/bin" }), { value: "", missing: ["constructor", "toString"] });
+  assert.throws(() => compileCondition("constructor"), (e: Error & { hint?: string }) => typeof e.hint === "string" && e.hint.includes("wrap references in"));
 });
 
 test.run();

@@ -69,7 +69,7 @@ function tokenize(text: string): Token[] {
       if (word === "true" || word === "false") tokens.push({ type: "value", value: word === "true", offset: i });
       else if (word === "null") tokens.push({ type: "value", value: null, offset: i });
       else if (word === "in") tokens.push({ type: "op", op: "in", offset: i });
-      else fail(`unexpected word '${word}'`, i, WORD_HINTS[word] ?? `wrap references in \${...} (e.g. \${${word}.output}) and quote text: '${word}'`);
+      else fail(`unexpected word '${word}'`, i, (Object.hasOwn(WORD_HINTS, word) ? WORD_HINTS[word] : undefined) ?? `wrap references in \${...} (e.g. \${${word}.output}) and quote text: '${word}'`);
       i += word.length;
     } else {
       const op = OPERATORS.find((o) => text.startsWith(o, i));

@@ -45,11 +45,17 @@ export function applyEnvironment(file: WorkflowFile, environment: string | undef
   return result;
 }
 
-/** Objects merge key by key, anything else (lists included) is replaced. */
+/**
+ * Objects merge key by key, anything else (lists included) is replaced. Keys are the caller's, so they are read as own
+ * properties and defined as data (a `__proto__` key must not read Object.prototype or set the result's prototype).
+ */
 export function deepMerge(base: unknown, patch: unknown): unknown {
   if (!isRecord(base) || !isRecord(patch)) return patch;
   const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(patch)) out[key] = value === undefined ? out[key] : deepMerge(out[key], value);
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    Object.defineProperty(out, key, { value: deepMerge(Object.hasOwn(out, key) ? out[key] : undefined, value), enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 
@@ -80,7 +86,7 @@ export function applyConfigOverride(file: WorkflowFile, override: unknown): { fi
     for (const [name, change] of Object.entries(patch)) {
       if (section === "workflows") {
         const workflows = data["workflows"] as Record<string, unknown>;
-        if (!(name in workflows)) report("WFX_UNKNOWN_WORKFLOW", `${section}.${name}`, `unknown workflow '${name}'`, suggestionHint(name, Object.keys(workflows), "workflows"));
+        if (!Object.hasOwn(workflows, name)) report("WFX_UNKNOWN_WORKFLOW", `${section}.${name}`, `unknown workflow '${name}'`, suggestionHint(name, Object.keys(workflows), "workflows"));
         else workflows[name] = deepMerge(workflows[name], change);
         continue;
       }

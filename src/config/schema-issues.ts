@@ -136,7 +136,7 @@ function boundMessage(issue: Issue & { code: "too_small" | "too_big" }): string 
 function issueProblems(issue: Issue, data: unknown, source: LoadedSource): Problem[] {
   const path = issue.path as (string | number)[];
   const key = lastKey(path);
-  const fieldHint = FIELD_HINTS[key];
+  const fieldHint = Object.hasOwn(FIELD_HINTS, key) ? FIELD_HINTS[key] : undefined;
   switch (issue.code) {
     case "unrecognized_keys": {
       const known = knownKeysAt(path);

@@ -61,7 +61,7 @@ export const AgentObjectSchema = z.strictObject({
 export function normaliseAgentShorthand(value: unknown): unknown {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
   const keys = Object.keys(value);
-  if (keys.length !== 1 || keys[0]! in AgentObjectSchema.shape) return value;
+  if (keys.length !== 1 || Object.hasOwn(AgentObjectSchema.shape, keys[0]!)) return value;
   const id = keys[0]!;
   const body = (value as Record<string, unknown>)[id];
   if (typeof body === "string") return { id, description: body };

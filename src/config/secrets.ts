@@ -14,7 +14,8 @@ export function substituteSecrets(text: string, env: Readonly<Record<string, str
   const value = parts
     .map((part) =>
       part.replace(SECRET_PATTERN, (_, name: string) => {
-        const found = env[name];
+        // Own variables only: `${constructor}` must not find Object's.
+        const found = Object.hasOwn(env, name) ? env[name] : undefined;
         if (found === undefined) missing.push(name);
         return found ?? "";
       }),

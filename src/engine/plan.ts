@@ -75,7 +75,8 @@ function supervisionOf(step: StepDef): SupervisionPolicy {
 
 /** Compiles one workflow of a validated file into a plan; the plan is immutable and shared by every execution of it. */
 export function compilePlan(file: WorkflowFile, workflowName: string, filePath?: string): ExecutionPlan {
-  const workflow: WorkflowDef | undefined = file.workflows[workflowName];
+  // Own keys only: a caller's `constructor` must not find Object's.
+  const workflow: WorkflowDef | undefined = Object.hasOwn(file.workflows, workflowName) ? file.workflows[workflowName] : undefined;
   if (!workflow) {
     throw new EngineError("WFX_UNKNOWN_WORKFLOW", `workflow '${workflowName}' is not defined`, {
       hint: `known workflows: ${Object.keys(file.workflows).join(", ") || "(none)"}`,

@@ -13,6 +13,7 @@ export interface NewRecordInput {
   input?: unknown;
   /** The process that owns the execution (and answers cancel requests), not an isolated child's. */
   pid?: number;
+  startedBy?: string;
 }
 
 export function createRecord(init: NewRecordInput): ExecutionRecord {
@@ -29,6 +30,7 @@ export function createRecord(init: NewRecordInput): ExecutionRecord {
     ...(init.workflowFile === undefined ? {} : { workflow_file: init.workflowFile }),
     ...(init.input === undefined ? {} : { input: init.input }),
     ...(init.pid === undefined ? {} : { pid: init.pid }),
+    ...(init.startedBy === undefined ? {} : { started_by: init.startedBy }),
   };
 }
 

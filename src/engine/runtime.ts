@@ -47,6 +47,8 @@ export interface ExecuteRequest {
    * (steps may start before `start` returns) makes one with `randomUUID()`; an id already running is refused.
    */
   executionId?: string;
+  /** Who starts it (a gateway passes the caller's token id); kept in the record as `started_by`. */
+  startedBy?: string;
 }
 
 export interface CancelResult {
@@ -118,6 +120,7 @@ export class Runtime {
       // A caller's workflow lives in a sandbox folder on this node: that path is nothing the caller should see.
       ...(source.path === undefined || fromCaller ? {} : { workflowFile: source.path }),
       ...(request.input === undefined ? {} : { input: request.input }),
+      ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
     });
     if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
     const done = this.recorder.whenDone(executionId);

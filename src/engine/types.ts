@@ -51,6 +51,8 @@ export interface ExecutionRecord {
   /** OS process that runs it (async executions started from the CLI run in a background process). */
   pid?: number;
   input?: unknown;
+  /** Who started it: the token id a gateway ran it for (kept so cancel can check it after the run left memory). */
+  started_by?: string;
 }
 
 export type ExecutionEventType =

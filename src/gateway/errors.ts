@@ -11,6 +11,7 @@ export const GATEWAY_ERROR_CODES = {
   WFX_GENERATION_UNAVAILABLE: "this node has no workflow generator configured",
   WFX_GENERATION_INVALID: "the generator produced a workflow that does not validate",
   WFX_PAYLOAD_TOO_LARGE: "the request body or message is larger than the configured cap",
+  WFX_TOO_MANY_SESSIONS: "a token already holds as many 2025-era MCP sessions as one token may, all in use (429), or the node holds as many as it allows (503)",
   WFX_DIRECTORY_NOT_SERVED: "list_workflows named a directory that is not one of the node's workflow directories",
   WFX_TOKENS_INVALID: "the token file or WFX_TOKENS could not be read or has invalid entries",
   WFX_GATEWAY_CONFIG: "the gateway options are inconsistent (for example a public address without tokens)",

@@ -12,7 +12,7 @@ import { HttpGateway, LOOPBACK_HOSTNAMES } from "./http/index.js";
 import { mcpHttpEndpoint, type McpHttpEndpoint } from "./mcp/index.js";
 import { LocalNodeRegistry } from "./nodes/local-node-registry.js";
 import type { GatewayEndpoint, NodeRegistry } from "./nodes/node-registry.js";
-import { Admission, NodeExecutor, Operations, WorkflowDirectory } from "./operations/index.js";
+import { Admission, NodeExecutor, Operations, ServerPaths, WorkflowDirectory } from "./operations/index.js";
 import { VERSION } from "./version.js";
 
 export interface GatewayNodeDeps {
@@ -20,7 +20,10 @@ export interface GatewayNodeDeps {
   runtime?: Runtime;
   generator?: WorkflowGenerator;
   logger?: Logger;
-  /** Where audit entries go; the node's logger (or --audit-log FILE) by default. */
+  /**
+   * Where audit entries go, used as given (its level included); by default a logger of the audit log's own, at info
+   * whatever the node's log level, writing to --audit-log FILE or else stderr.
+   */
   auditLogger?: Logger;
   /**
    * The registry list_nodes and WatchNodes read, given this node's own state (load, gateways, status) to publish; by
@@ -58,16 +61,20 @@ export class GatewayNode {
     this.#ownsRuntime = ownsRuntime;
     this.tokens = tokens;
     this.logger = deps.logger ?? createLogger({ level: options.logLevel });
-    this.audit = new AuditLog(deps.auditLogger ?? (options.auditLogFile ? createLogger({ destination: options.auditLogFile, name: "wfx-audit" }) : this.logger));
+    // Not the node's logger: WFX_LOG_LEVEL=warn must not silence the record of successful calls.
+    this.audit = new AuditLog(deps.auditLogger ?? createLogger({ level: "info", name: "wfx-audit", ...(options.auditLogFile === undefined ? {} : { destination: options.auditLogFile }) }));
     this.metrics = new NodeMetrics();
     this.registry = new LocalNodeRegistry({ id: runtime.options.nodeId, tags: options.tags, capacity: options.maxConcurrentExecutions, version: VERSION });
     this.nodes = deps.nodeRegistry?.(this.registry) ?? this.registry;
     const admission = new Admission(options.maxConcurrentExecutions, (running) => this.registry.setLoad(running));
-    const sandboxDir = options.sandboxDir ?? join(options.dataDir ?? runtime.options.dataDir ?? resolveDataDir(), "inline");
+    const dataDir = options.dataDir ?? runtime.options.dataDir ?? resolveDataDir();
+    const sandboxDir = options.sandboxDir ?? join(dataDir, "inline");
     mkdirSync(sandboxDir, { recursive: true });
+    const workflows = new WorkflowDirectory(options.workflowDirs);
     this.operations = new Operations({
       runtime,
-      workflows: new WorkflowDirectory(options.workflowDirs),
+      workflows,
+      paths: new ServerPaths([{ path: sandboxDir, name: "<sandbox>" }, { path: dataDir, name: "<data>" }, ...workflows.folders]),
       registry: this.nodes,
       admission,
       metrics: this.metrics,
@@ -119,7 +126,7 @@ export class GatewayNode {
     const tls = o.tlsCertFile !== undefined && o.tlsKeyFile !== undefined ? { cert: readFileSync(o.tlsCertFile), key: readFileSync(o.tlsKeyFile) } : undefined;
     const endpoints: GatewayEndpoint[] = [];
     if (o.http) {
-      this.#mcp = mcpHttpEndpoint(this.operations, { name: "workflow-executor", version: VERSION }, { maxBodyBytes: o.maxBodyBytes, logger: this.logger });
+      this.#mcp = mcpHttpEndpoint(this.operations, { name: "workflow-executor", version: VERSION }, { maxBodyBytes: o.maxBodyBytes, logger: this.logger, maxSessions: o.mcpMaxSessions, maxSessionsPerToken: o.mcpMaxSessionsPerToken });
       const allowedHosts = isLoopback(host) ? [...LOOPBACK_HOSTNAMES, ...o.allowedHosts] : o.allowedHosts.length > 0 ? [...o.allowedHosts] : undefined;
       this.#http = new HttpGateway(
         { operations: this.operations, tokens: this.tokens, metrics: this.metrics, logger: this.logger, mcp: this.#mcp, ready: () => this.#ready, nodeId: this.registry.self().id },

@@ -23,6 +23,9 @@ export interface GatewayOptions {
   tlsKeyFile: string | undefined;
   maxConcurrentExecutions: number;
   maxBodyBytes: number;
+  /** 2025-era MCP sessions the node holds in all, and per token (so one token cannot fill the node). */
+  mcpMaxSessions: number;
+  mcpMaxSessionsPerToken: number;
   grpcMaxMessageBytes: number;
   /** How long SIGTERM waits for sync calls before cancelling what still runs. */
   shutdownGraceMs: number;
@@ -33,7 +36,7 @@ export interface GatewayOptions {
   sandboxDir: string | undefined;
   /** What workflows callers send may declare; deny by default (a runtime passed in brings its own). */
   callerPolicy: CallerPolicy;
-  /** Where the audit log goes: a file, or the node's log (stderr). */
+  /** Where the audit log goes: a file, or stderr beside the node's log; either way every entry, whatever `logLevel` says. */
   auditLogFile: string | undefined;
   logLevel: string;
 }
@@ -56,6 +59,8 @@ export function defaultGatewayOptions(): GatewayOptions {
     tlsKeyFile: undefined,
     maxConcurrentExecutions: 64,
     maxBodyBytes: 4 * 1024 * 1024,
+    mcpMaxSessions: 1000,
+    mcpMaxSessionsPerToken: 32,
     grpcMaxMessageBytes: 4 * 1024 * 1024,
     shutdownGraceMs: 30_000,
     allowedHosts: [],
@@ -92,6 +97,8 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions>): Readonl
   for (const [key, value] of Object.entries(options)) if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
   positiveInteger("maxConcurrentExecutions", resolved.maxConcurrentExecutions);
   positiveInteger("maxBodyBytes", resolved.maxBodyBytes, 1024);
+  positiveInteger("mcpMaxSessions", resolved.mcpMaxSessions);
+  positiveInteger("mcpMaxSessionsPerToken", resolved.mcpMaxSessionsPerToken);
   positiveInteger("grpcMaxMessageBytes", resolved.grpcMaxMessageBytes, 1024);
   positiveInteger("httpPort", resolved.httpPort, 0);
   positiveInteger("grpcPort", resolved.grpcPort, 0);

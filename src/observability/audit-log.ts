@@ -18,7 +18,10 @@ export interface AuditEntry {
   remote?: string;
 }
 
-/** Writes every gateway request to a pino logger, one JSON line each (`"audit": true` tells them apart). */
+/**
+ * Writes every gateway request to a pino logger, one JSON line each (`"audit": true` tells them apart). The logger is
+ * the audit log's own, at info: given the node's logger, WFX_LOG_LEVEL=warn would drop every successful call.
+ */
 export class AuditLog {
   readonly #logger: Logger;
 

@@ -57,6 +57,18 @@ export function requireAnyWorkflow(principal: Principal, what: string): void {
   });
 }
 
+/**
+ * Cancelling stops someone's work: only the token that started the execution (its record's `started_by`) or an admin
+ * token may. The local principal (no tokens configured) has admin.
+ */
+export function requireCanceller(principal: Principal, executionId: string, startedBy: string | undefined): void {
+  if (hasScope(principal, "admin") || (startedBy !== undefined && startedBy === principal.id)) return;
+  const why = startedBy === undefined ? "it was not started through a gateway" : "another token started it";
+  throw new PermissionDeniedError(`token '${principal.id}' may not cancel execution ${executionId}: ${why}`, {
+    hint: "only the token that started it, or an admin token, may cancel it",
+  });
+}
+
 export function mayUseNode(principal: Principal, nodeTags: readonly string[]): boolean {
   return principal.tags === undefined || principal.tags.some((t) => nodeTags.includes(t));
 }

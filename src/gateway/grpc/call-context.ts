@@ -1,12 +1,12 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Principal, TokenStore } from "../auth/index.js";
-import { errorBody, errorStatus, type CallContext, type Operations } from "../operations/index.js";
+import { errorBody, errorStatus, type CallContext, type Operations, type ServerPaths } from "../operations/index.js";
 
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
 /** A WFX error as a gRPC status; the full JSON body (with actionable_feedback) rides in `wfx-error-bin` metadata. */
-export function toServiceError(error: unknown): Partial<grpc.StatusObject> & Error {
-  const body = errorBody(error);
+export function toServiceError(error: unknown, paths: ServerPaths): Partial<grpc.StatusObject> & Error {
+  const body = errorBody(error, paths);
   const metadata = new grpc.Metadata();
   metadata.set("wfx-code", String(body["code"]));
   metadata.set("wfx-error-bin", Buffer.from(JSON.stringify(body)));

@@ -5,6 +5,7 @@ import type { Logger } from "../../observability/index.js";
 import { WfxError } from "../../errors.js";
 import { authenticate, callContext, toServiceError } from "./call-context.js";
 import type { ExecutionEvent } from "../../engine/index.js";
+import { eventAnswer, type ServerPaths } from "../operations/index.js";
 import { eventMessage, requestToArgs, UNARY_METHODS } from "./convert.js";
 import { loadDefinitions, SERVICE_NAME } from "./proto.js";
 import { watchExecution, watchNodes, type StreamDeps } from "./watch-streams.js";
@@ -24,13 +25,13 @@ export interface GrpcGatewayDeps extends StreamDeps {
  * A live event goes to every watcher of its execution as the same object; it is encoded once (the first time) and the
  * bytes written to each stream, instead of converting and encoding it again per watcher.
  */
-function withSharedEventEncoding(service: grpc.ServiceDefinition): { service: grpc.ServiceDefinition; encodeEvent: (event: ExecutionEvent) => Buffer } {
+function withSharedEventEncoding(service: grpc.ServiceDefinition, paths: ServerPaths): { service: grpc.ServiceDefinition; encodeEvent: (event: ExecutionEvent) => Buffer } {
   const watch = service["WatchExecution"]!;
   const serialize = watch.responseSerialize as (value: unknown) => Buffer;
   const encoded = new WeakMap<ExecutionEvent, Buffer>();
   const encodeEvent = (event: ExecutionEvent): Buffer => {
     let bytes = encoded.get(event);
-    if (bytes === undefined) encoded.set(event, (bytes = serialize(eventMessage(event))));
+    if (bytes === undefined) encoded.set(event, (bytes = serialize(eventMessage(eventAnswer(event, paths)))));
     return bytes;
   };
   const responseSerialize = (value: unknown) => (Buffer.isBuffer(value) ? value : serialize(value));
@@ -51,7 +52,7 @@ export class GrpcGateway {
       "grpc.max_send_message_length": options.maxMessageBytes,
     });
     const { packageDefinition, service: loaded } = loadDefinitions();
-    const { service, encodeEvent } = withSharedEventEncoding(loaded);
+    const { service, encodeEvent } = withSharedEventEncoding(loaded, deps.operations.deps.paths);
     const implementation: grpc.UntypedServiceImplementation = {
       WatchExecution: (call: grpc.ServerWritableStream<Record<string, unknown>, unknown>) => void watchExecution(call, deps, encodeEvent),
       WatchNodes: (call: grpc.ServerWritableStream<Record<string, unknown>, unknown>) => watchNodes(call, deps),
@@ -62,14 +63,14 @@ export class GrpcGateway {
         try {
           ctx = callContext(call, authenticate(call, deps.tokens, deps.operations, method));
         } catch (error) {
-          return callback(toServiceError(error));
+          return callback(toServiceError(error, deps.operations.deps.paths));
         }
         const run = async () => toMessage(await deps.operations.call(method, requestToArgs(method, call.request), ctx));
         run().then(
           (message) => callback(null, message),
           (error: unknown) => {
             if (!(error instanceof WfxError)) deps.logger.error({ err: error, rpc }, "grpc call failed");
-            callback(toServiceError(error));
+            callback(toServiceError(error, deps.operations.deps.paths));
           },
         );
       };

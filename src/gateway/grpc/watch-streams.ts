@@ -2,7 +2,7 @@ import type * as grpc from "@grpc/grpc-js";
 import { executionNotFound, type ExecutionEvent } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import type { TokenStore } from "../auth/index.js";
-import { requireScopes } from "../auth/index.js";
+import { mayUseNode, requireScopes } from "../auth/index.js";
 import { followExecution, type Operations } from "../operations/index.js";
 import type { NodeRegistry } from "../nodes/node-registry.js";
 import { authenticate, callContext, toServiceError } from "./call-context.js";
@@ -32,17 +32,21 @@ export async function watchExecution(call: Stream, deps: StreamDeps, encodeEvent
     await followExecution(deps.operations.deps, "grpc", executionId, Number(call.request["after_seq"] ?? 0), sink, ctx.signal);
     call.end();
   } catch (error) {
-    call.emit("error", toServiceError(error));
+    call.emit("error", toServiceError(error, deps.operations.deps.paths));
   }
 }
 
-/** WatchNodes: registry changes as they happen; a client that falls behind gets a fresh snapshot once it drains. */
+/**
+ * WatchNodes: registry changes as they happen; a client that falls behind gets a fresh snapshot once it drains. Like
+ * list_nodes, it shows only the nodes the token may use.
+ */
 export function watchNodes(call: Stream, deps: StreamDeps): void {
+  let principal;
   try {
-    const principal = authenticate(call, deps.tokens, deps.operations, "WatchNodes");
+    principal = authenticate(call, deps.tokens, deps.operations, "WatchNodes");
     requireScopes(principal, ["read"], "WatchNodes");
   } catch (error) {
-    call.emit("error", toServiceError(error));
+    call.emit("error", toServiceError(error, deps.operations.deps.paths));
     return;
   }
   let paused = false;
@@ -55,13 +59,14 @@ export function watchNodes(call: Stream, deps: StreamDeps): void {
         paused = false;
         if (!missed) return;
         missed = false;
-        void deps.registry.list().then((nodes) => nodes.forEach((node) => !paused && send(nodeEventMessage({ seq: lastSeq, type: "node.updated", node, time: Date.now() }))));
+        void deps.registry.list().then((nodes) => nodes.forEach((node) => !paused && mayUseNode(principal, node.tags) && send(nodeEventMessage({ seq: lastSeq, type: "node.updated", node, time: Date.now() }))));
       });
     }
   };
   deps.metrics.activeWatchers.inc({ gateway: "grpc" });
   const unwatch = deps.registry.watch(Number(call.request["after_seq"] ?? 0), (event) => {
     lastSeq = event.seq;
+    if (!mayUseNode(principal, event.node.tags)) return;
     if (paused) missed = true;
     else send(nodeEventMessage(event));
   });

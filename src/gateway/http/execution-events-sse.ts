@@ -20,7 +20,7 @@ export async function serveExecutionEvents(req: IncomingMessage, res: ServerResp
   try {
     status = await operations.call("check_execution_status", { execution_id: executionId }, ctx);
   } catch (error) {
-    sendError(res, error);
+    sendError(res, error, operations.deps.paths);
     return;
   }
   if (status["status"] === "not_found") {
@@ -31,15 +31,15 @@ export async function serveExecutionEvents(req: IncomingMessage, res: ServerResp
   res.write(": stream open\n\n");
   const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
   const sink = {
-    write: (event: ExecutionEvent) => res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventAnswer(event))}\n\n`),
+    write: (event: ExecutionEvent) => res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventAnswer(event, operations.deps.paths))}\n\n`),
     onDrain: (resume: () => void) => void res.once("drain", resume),
   };
   try {
     // ctx.signal aborts when the client goes away.
     const record = await followExecution(operations.deps, "sse", executionId, afterSeqOf(req, url), sink, ctx.signal);
-    if (record && !ctx.signal?.aborted) res.write(`event: end\ndata: ${JSON.stringify(executionAnswer(record, statusMessage(record)))}\n\n`);
+    if (record && !ctx.signal?.aborted) res.write(`event: end\ndata: ${JSON.stringify(executionAnswer(record, statusMessage(record, operations.deps.paths), operations.deps.paths))}\n\n`);
   } catch (error) {
-    res.write(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
+    res.write(`event: error\ndata: ${JSON.stringify({ message: operations.deps.paths.text((error as Error).message) })}\n\n`);
   } finally {
     clearInterval(heartbeat);
     res.end();

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { WfxError } from "../../errors.js";
 import { PROMETHEUS_CONTENT_TYPE, type Logger, type NodeMetrics } from "../../observability/index.js";
-import { requireScopes, type Principal, type TokenStore } from "../auth/index.js";
+import { requireNode, requireScopes, type Principal, type TokenStore } from "../auth/index.js";
 import { GatewayError, PermissionDeniedError } from "../errors.js";
 import type { McpHttpEndpoint } from "../mcp/index.js";
 import { METHODS_BY_NAME, type CallContext, type Operations } from "../operations/index.js";
@@ -111,10 +111,14 @@ export class HttpGateway {
       if (refused !== undefined) {
         const error = new PermissionDeniedError(refused, { hint: "call the node by an allowed host name (--allowed-host)" });
         this.#deps.operations.reject("http", path, error, req.socket.remoteAddress);
-        return sendError(res, error);
+        return sendError(res, error, this.#deps.operations.deps.paths);
       }
       if (path === "/metrics") {
-        requireScopes(this.#authenticate(req, "metrics"), ["read"], "metrics");
+        const principal = this.#authenticate(req, "metrics");
+        requireScopes(principal, ["read"], "metrics");
+        // This node's execution counts, like its methods, are only for tokens that may use the node.
+        const self = this.#deps.operations.deps.registry.self();
+        requireNode(principal, self.id, self.tags);
         const text = this.#deps.metrics.render();
         res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE, "content-length": String(Buffer.byteLength(text)) });
         return void res.end(text);
@@ -147,7 +151,7 @@ export class HttpGateway {
       return sendJson(res, 404, noRoute.toJSON());
     } catch (error) {
       if (!(error instanceof WfxError)) this.#deps.logger.error({ err: error, path }, "http request failed");
-      sendError(res, error);
+      sendError(res, error, this.#deps.operations.deps.paths);
     }
   }
 }

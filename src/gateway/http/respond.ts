@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { errorBody, errorStatus } from "../operations/index.js";
+import { errorBody, errorStatus, type ServerPaths } from "../operations/index.js";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -8,7 +8,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Maps a WFX error to its HTTP status; 401 carries a Bearer challenge and 429/503 a Retry-After. */
-export function sendError(res: ServerResponse, error: unknown): void {
+export function sendError(res: ServerResponse, error: unknown, paths: ServerPaths): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -17,5 +17,5 @@ export function sendError(res: ServerResponse, error: unknown): void {
   const headers: Record<string, string> = {};
   if (http === 401) headers["www-authenticate"] = 'Bearer realm="wfx"';
   if (http === 429 || http === 503) headers["retry-after"] = "1";
-  sendJson(res, http, errorBody(error), headers);
+  sendJson(res, http, errorBody(error, paths), headers);
 }

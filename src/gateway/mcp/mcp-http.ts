@@ -20,7 +20,8 @@ export interface McpHttpOptions {
   maxBodyBytes: number;
   logger: Logger;
   sessionIdleMs?: number;
-  maxSessions?: number;
+  maxSessions: number;
+  maxSessionsPerToken: number;
 }
 
 /** Protocol requests (initialize, tools/list, …) are audited here; tools/call is audited by the operation it runs. */
@@ -53,7 +54,7 @@ export function mcpHttpEndpoint(operations: Operations, info: McpServerInfo, opt
   const factory = mcpServerFactory(operations, info, "mcp");
   const modern = createMcpHandler(factory, { legacy: "reject", maxRequestBodySize: options.maxBodyBytes, onerror });
   const serveModern = toNodeHandler(modern, { maxRequestBodySize: options.maxBodyBytes, onerror });
-  const legacy = new LegacySessions(factory, { idleMs: options.sessionIdleMs ?? 30 * 60_000, maxSessions: options.maxSessions ?? 1000, maxBodyBytes: options.maxBodyBytes, onerror });
+  const legacy = new LegacySessions(factory, { idleMs: options.sessionIdleMs ?? 30 * 60_000, maxSessions: options.maxSessions, maxSessionsPerToken: options.maxSessionsPerToken, maxBodyBytes: options.maxBodyBytes, onerror });
   return {
     async handle(req, res, principal) {
       let parsed: unknown;

@@ -1,7 +1,7 @@
 import { McpServer, type AuthInfo, type CallToolResult, type McpServerFactory, type ServerContext } from "@modelcontextprotocol/server";
 import type { ExecutionEvent, ExecutionRecord } from "../../engine/index.js";
 import type { Principal, Scope } from "../auth/index.js";
-import { errorBody, METHODS, type MethodSpec, type Operations } from "../operations/index.js";
+import { errorBody, eventAnswer, METHODS, type MethodSpec, type Operations, type ServerPaths } from "../operations/index.js";
 import { declaredSchema } from "./declared-schema.js";
 
 export interface McpServerInfo {
@@ -24,8 +24,8 @@ export function authInfoFor(principal: Principal): AuthInfo {
   return { token: "", clientId: principal.id, scopes: [...principal.scopes], extra: { principal } };
 }
 
-function toolError(error: unknown): CallToolResult {
-  const body = errorBody(error);
+function toolError(error: unknown, paths: ServerPaths): CallToolResult {
+  const body = errorBody(error, paths);
   const lines = [`${String(body["code"])}: ${String(body["message"])}`];
   if (body["hint"] !== undefined) lines.push(`hint: ${String(body["hint"])}`);
   if (body["actionable_feedback"] !== undefined) lines.push(`actionable_feedback: ${JSON.stringify(body["actionable_feedback"])}`);
@@ -38,13 +38,13 @@ const LOGGED = new Set(["step.failed", "step.retrying"]);
  * A sync execution's step events become `notifications/progress` when the client sent a progress token (progress is
  * the event's sequence number, so it only grows); failed and retried steps are also sent as log messages.
  */
-function eventListener(ctx: ServerContext): (event: ExecutionEvent, record: ExecutionRecord) => void {
+function eventListener(ctx: ServerContext, paths: ServerPaths): (event: ExecutionEvent, record: ExecutionRecord) => void {
   const token = ctx.mcpReq._meta?.progressToken;
   return (event, record) => {
     if (!event.type.startsWith("step.")) return;
     const message = `${event.type}${event.step === undefined ? "" : ` ${event.step}`}: ${record.progress.message}`;
     if (token !== undefined) ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, progress: event.seq, message } }).catch(() => {});
-    if (LOGGED.has(event.type)) ctx.mcpReq.log("warning", { execution_id: event.execution_id, event: event.type, step: event.step, attempt: event.attempt, data: event.data }, "wfx").catch(() => {});
+    if (LOGGED.has(event.type)) ctx.mcpReq.log("warning", { execution_id: event.execution_id, event: event.type, step: event.step, attempt: event.attempt, data: eventAnswer(event, paths).data }, "wfx").catch(() => {});
   };
 }
 
@@ -81,10 +81,10 @@ function registerMethod(server: McpServer, spec: MethodSpec, config: ReturnType<
     async (args: unknown, ctx: ServerContext): Promise<CallToolResult> => {
       const caller = callerSignal(ctx);
       try {
-        const result = await operations.call(spec.name, args, { principal, gateway, signal: caller.signal, onEvent: eventListener(ctx) });
+        const result = await operations.call(spec.name, args, { principal, gateway, signal: caller.signal, onEvent: eventListener(ctx, operations.deps.paths) });
         return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
       } catch (error) {
-        return toolError(error);
+        return toolError(error, operations.deps.paths);
       } finally {
         caller.release();
       }

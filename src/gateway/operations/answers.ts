@@ -1,12 +1,16 @@
 import { elapsedNow, type ExecutionEvent, type ExecutionRecord } from "../../engine/index.js";
 import type { ExecutionAnswer, ExecutionEventAnswer } from "./schemas.js";
+import type { ServerPaths } from "./server-paths.js";
 
-/** A record in the shape every gateway answers with (the documented fields only, elapsed time as of now). */
-export function executionAnswer(record: ExecutionRecord, message: string): ExecutionAnswer {
+/**
+ * A record in the shape every gateway answers with (the documented fields only, elapsed time as of now). Errors and
+ * the workflow file name server folders neutrally (see ServerPaths); results and outputs are the workflow's own.
+ */
+export function executionAnswer(record: ExecutionRecord, message: string, paths: ServerPaths): ExecutionAnswer {
   const answer: ExecutionAnswer = {
     execution_id: record.execution_id,
     status: record.status,
-    message,
+    message: paths.text(message),
     workflow_name: record.workflow_name,
     execution_mode: record.execution_mode,
     start_time: record.start_time,
@@ -20,14 +24,14 @@ export function executionAnswer(record: ExecutionRecord, message: string): Execu
       ...(s.started === undefined ? {} : { started: s.started }),
       ...(s.ended === undefined ? {} : { ended: s.ended }),
       ...(s.output === undefined ? {} : { output: s.output }),
-      ...(s.error === undefined ? {} : { error: s.error }),
+      ...(s.error === undefined ? {} : { error: paths.errorInfo(s.error) }),
     })),
     node: record.node,
   };
   if (record.end_time !== undefined) answer.end_time = record.end_time;
   if (record.result !== undefined) answer.result = record.result;
-  if (record.error !== undefined) answer.error = record.error;
-  if (record.workflow_file !== undefined) answer.workflow_file = record.workflow_file;
+  if (record.error !== undefined) answer.error = paths.errorInfo(record.error);
+  if (record.workflow_file !== undefined) answer.workflow_file = paths.text(record.workflow_file);
   return answer;
 }
 
@@ -35,8 +39,12 @@ export function notFoundAnswer(executionId: string): ExecutionAnswer {
   return { execution_id: executionId, status: "not_found", message: `No execution with id ${executionId}` };
 }
 
-/** What a caller is told about an execution, in the source document's words. */
-export function statusMessage(record: ExecutionRecord): string {
+/** What a caller is told about an execution, in the source document's words (server folders named neutrally). */
+export function statusMessage(record: ExecutionRecord, paths: ServerPaths): string {
+  return paths.text(statusText(record));
+}
+
+function statusText(record: ExecutionRecord): string {
   switch (record.status) {
     case "completed":
       return `Execution completed in ${elapsedNow(record, Date.now()).toFixed(3)}s`;
@@ -50,10 +58,17 @@ export function statusMessage(record: ExecutionRecord): string {
   }
 }
 
-export function eventAnswer(event: ExecutionEvent): ExecutionEventAnswer {
+/** An event as callers see it: the error a failure event carries names server folders neutrally. */
+export function eventAnswer(event: ExecutionEvent, paths: ServerPaths): ExecutionEventAnswer {
   const answer: ExecutionEventAnswer = { execution_id: event.execution_id, seq: event.seq, type: event.type, time: event.time };
   if (event.step !== undefined) answer.step = event.step;
   if (event.attempt !== undefined) answer.attempt = event.attempt;
-  if (event.data !== undefined) answer.data = event.data;
+  if (event.data !== undefined) answer.data = withScrubbedError(event.data, paths);
   return answer;
+}
+
+function withScrubbedError(data: unknown, paths: ServerPaths): unknown {
+  const error = typeof data === "object" && data !== null ? (data as { error?: unknown }).error : undefined;
+  if (typeof error !== "object" || error === null || typeof (error as { message?: unknown }).message !== "string") return data;
+  return { ...(data as object), error: paths.errorInfo(error as { message: string; hint?: string }) };
 }

@@ -71,13 +71,33 @@ function problemsOf(spec: ArgumentSpec<z.ZodType>, error: z.ZodError): ArgumentP
   return problems;
 }
 
+/**
+ * Where a request has a `__proto__` key: JSON.parse makes it an ordinary key, but copied into an object it sets that
+ * object's prototype (and the schema would drop it without a word). Walked with a stack: requests may nest deeply.
+ */
+function prototypeKeys(raw: unknown): ArgumentProblem[] {
+  const problems: ArgumentProblem[] = [];
+  const todo: [unknown, string][] = [[raw, ""]];
+  while (todo.length > 0 && problems.length < 10) {
+    const [value, path] = todo.pop()!;
+    if (value === null || typeof value !== "object") continue;
+    for (const [key, item] of Object.entries(value)) {
+      const field = path === "" ? key : `${path}.${key}`;
+      if (key === "__proto__") problems.push({ field, message: "'__proto__' is not accepted as a key", expected: "any other key" });
+      else todo.push([item, field]);
+    }
+  }
+  return problems;
+}
+
 /** Validates raw arguments; a bad request becomes an InvalidArgumentsError naming every wrong field and what it expects. */
 export function parseArguments<S extends z.ZodType>(spec: ArgumentSpec<S>, raw: unknown): z.output<S> {
-  const parsed = spec.schema.safeParse(raw ?? {});
-  if (parsed.success) return parsed.data;
+  const refused = prototypeKeys(raw);
+  const parsed = refused.length > 0 ? undefined : spec.schema.safeParse(raw ?? {});
+  if (parsed?.success) return parsed.data;
   throw new InvalidArgumentsError({
     method: spec.method,
-    problems: problemsOf(spec as ArgumentSpec<z.ZodType>, parsed.error),
+    problems: parsed === undefined ? refused : problemsOf(spec as ArgumentSpec<z.ZodType>, parsed.error),
     required_fields: spec.required,
     optional_fields: spec.optional,
     example: spec.example,

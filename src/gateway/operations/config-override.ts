@@ -15,12 +15,12 @@ export const OVERRIDABLE = Object.freeze({
 type Section = keyof typeof OVERRIDABLE;
 type Obj = Record<string, unknown>;
 
-
 /** Throws InvalidArgumentsError naming each field the override may not touch. */
 export function checkOverridePolicy(override: Obj, method: string): void {
   const problems: ArgumentProblem[] = [];
   for (const [section, changes] of Object.entries(override)) {
-    const allowed = OVERRIDABLE[section as Section] as readonly string[] | undefined;
+    // Own keys only: `constructor` or `toString` would otherwise find Object.prototype's members.
+    const allowed = Object.hasOwn(OVERRIDABLE, section) ? (OVERRIDABLE[section as Section] as readonly string[]) : undefined;
     const field = `config_override.${section}`;
     if (allowed === undefined) {
       problems.push({ field, message: "cannot be overridden", expected: `one of ${Object.keys(OVERRIDABLE).join(", ")}` });

@@ -1,4 +1,5 @@
 import { WfxError, toErrorInfo } from "../../errors.js";
+import type { ServerPaths } from "./server-paths.js";
 
 /** gRPC status names (grpc-js maps them to numbers); kept as names so this file needs no gRPC import. */
 export type GrpcStatusName =
@@ -41,9 +42,12 @@ export function errorStatus(error: unknown): ErrorStatus {
   return error instanceof WfxError ? BY_CODE[error.code] ?? INTERNAL : INTERNAL;
 }
 
-/** The JSON body every gateway sends for an error: `{code, message, hint?, actionable_feedback?}`. */
-export function errorBody(error: unknown): Record<string, unknown> {
-  if (error instanceof WfxError) return error.toJSON();
+/**
+ * The JSON body every gateway sends for an error: `{code, message, hint?, actionable_feedback?}`, with the node's
+ * folders named neutrally (see ServerPaths): the one place errors become answers, so no gateway can forget it.
+ */
+export function errorBody(error: unknown, paths: ServerPaths): Record<string, unknown> {
+  if (error instanceof WfxError) return paths.value(error.toJSON() as Record<string, unknown>);
   const info = toErrorInfo(error);
-  return { code: "WFX_INTERNAL", message: `internal error: ${info.message}`, hint: "this is a bug in the node; the audit log has the details" };
+  return { code: "WFX_INTERNAL", message: paths.text(`internal error: ${info.message}`), hint: "this is a bug in the node; the audit log has the details" };
 }

@@ -7,6 +7,7 @@ import { GatewayError } from "../errors.js";
 import type { Admission } from "./admission.js";
 import { executionAnswer, statusMessage } from "./answers.js";
 import type { ExecutionAnswer } from "./schemas.js";
+import type { ServerPaths } from "./server-paths.js";
 
 export interface RunRequest {
   source: WorkflowSource;
@@ -45,19 +46,22 @@ export class Executions {
   readonly #runtime: Runtime;
   readonly #admission: Admission;
   readonly #metrics: NodeMetrics;
+  readonly #paths: ServerPaths;
   readonly #sync = new Map<string, Promise<ExecutionRecord>>();
   readonly #background = new Set<string>();
   readonly #callers = new Map<string, ExecutionCaller>();
 
-  constructor(runtime: Runtime, admission: Admission, metrics: NodeMetrics) {
+  constructor(runtime: Runtime, admission: Admission, metrics: NodeMetrics, paths: ServerPaths) {
     this.#runtime = runtime;
     this.#admission = admission;
     this.#metrics = metrics;
+    this.#paths = paths;
   }
 
   async run(request: RunRequest, ctx: RunContext): Promise<ExecutionAnswer> {
     const workflowName = request.workflowName ?? defaultWorkflowName(request.source.file);
-    if (!(workflowName in request.source.file.workflows)) {
+    // The name is the caller's: `in` would accept `constructor` or `toString`, which every object inherits.
+    if (!Object.hasOwn(request.source.file.workflows, workflowName)) {
       const match = closestMatch(workflowName, Object.keys(request.source.file.workflows));
       throw new GatewayError("WFX_UNKNOWN_WORKFLOW", `the workflow file has no workflow '${workflowName}'${match === undefined ? "" : `; did you mean '${match}'?`}`, { hint: `workflows in it: ${Object.keys(request.source.file.workflows).join(", ")}` });
     }
@@ -81,6 +85,7 @@ export class Executions {
     try {
       started = this.#runtime.start({
         executionId,
+        startedBy: ctx.principal.id,
         source: request.source,
         workflowName,
         input: request.input,
@@ -104,12 +109,12 @@ export class Executions {
     if (!sync) {
       this.#background.add(executionId);
       void done.finally(() => this.#background.delete(executionId));
-      return executionAnswer(started.record, `Execution started in ${request.mode} mode; follow it with check_execution_status or watch_execution`);
+      return executionAnswer(started.record, `Execution started in ${request.mode} mode; follow it with check_execution_status or watch_execution`, this.#paths);
     }
     this.#sync.set(executionId, done);
     try {
       const record = await done;
-      return executionAnswer(record, statusMessage(record));
+      return executionAnswer(record, statusMessage(record, this.#paths), this.#paths);
     } finally {
       this.#sync.delete(executionId);
     }

@@ -1,6 +1,6 @@
 import { WorkflowInvalidError } from "../../config/index.js";
 import type { GenerateWorkflowResult } from "../../generator/types.js";
-import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireNode, requireWorkflow } from "../auth/index.js";
+import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireCanceller, requireWorkflow } from "../auth/index.js";
 import { GatewayError, GenerationUnavailableError } from "../errors.js";
 import { notFoundAnswer, executionAnswer, statusMessage } from "./answers.js";
 import type { Executions } from "./executions.js";
@@ -28,9 +28,6 @@ function generationAnswer(result: GenerateWorkflowResult): S.GenerateWorkflowAns
 
 /** The implementation of every method, over the node's runtime, workflow directories, generator and registry. */
 export function handlers(deps: OperationDeps, executions: Executions): Record<MethodName, Handler> {
-  const node = () => deps.registry.self();
-  const checkNode = (ctx: CallContext) => requireNode(ctx.principal, node().id, node().tags);
-
   async function generate(args: S.GenerateWorkflowArgs, ctx: CallContext): Promise<GenerateWorkflowResult> {
     if (deps.generator === undefined) throw new GenerationUnavailableError("no workflow generator is configured");
     const request = {
@@ -45,7 +42,6 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
 
   return {
     async execute_workflow(args: S.ExecuteWorkflowArgs, ctx) {
-      checkNode(ctx);
       if (args.config_override !== undefined) checkOverridePolicy(args.config_override, "execute_workflow");
       const inline = args.workflow_config !== undefined || args.workflow_yaml !== undefined;
       let source;
@@ -64,7 +60,6 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
     },
 
     async execute_generated_workflow(args: S.ExecuteGeneratedWorkflowArgs, ctx) {
-      checkNode(ctx);
       requireAnyWorkflow(ctx.principal, "generated workflows");
       const generated = await generate(args, ctx);
       if (generated.validation_status !== "valid") {
@@ -78,13 +73,13 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
 
     async check_execution_status(args: { execution_id: string }, ctx) {
       const record = await executions.status(args.execution_id, ctx.principal);
-      return record ? executionAnswer(record, statusMessage(record)) : notFoundAnswer(args.execution_id);
+      return record ? executionAnswer(record, statusMessage(record, deps.paths), deps.paths) : notFoundAnswer(args.execution_id);
     },
 
     async cancel_execution(args: { execution_id: string; reason?: string }, ctx) {
-      checkNode(ctx);
       const record = await executions.status(args.execution_id, ctx.principal);
       if (!record) return { execution_id: args.execution_id, status: "not_found", cancelled: false, message: `No execution with id ${args.execution_id}` };
+      requireCanceller(ctx.principal, args.execution_id, record.started_by);
       return { ...(await deps.runtime.cancel(args.execution_id, args.reason ?? `cancelled by ${ctx.principal.id}`)) };
     },
 
@@ -92,7 +87,8 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
       const answer = await deps.workflows.list(args.config_path, args.pattern);
       answer.workflows = answer.workflows.filter((w) => mayUseWorkflow(ctx.principal, w.name));
       answer.total_count = answer.workflows.length;
-      return answer;
+      // The directories are the operator's: a read token is a caller and sees them by neutral name (config_path takes it).
+      return deps.paths.value(answer);
     },
 
     async validate_workflow(args: S.ValidateWorkflowArgs, ctx) {
@@ -107,7 +103,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         return { valid: true, workflows, problems: [], formatted: `valid (${workflows.length} workflow${workflows.length === 1 ? "" : "s"}: ${workflows.join(", ")})` };
       } catch (error) {
         if (error instanceof WorkflowInvalidError) {
-          return { valid: false, workflows: [], problems: error.problems.map((p) => ({ ...p })), formatted: error.formatted };
+          return deps.paths.value({ valid: false, workflows: [], problems: error.problems.map((p) => ({ ...p })), formatted: error.formatted });
         }
         throw error;
       }

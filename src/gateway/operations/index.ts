@@ -5,6 +5,7 @@ export { errorBody, errorStatus, type ErrorStatus, type GrpcStatusName } from ".
 export { METHOD_NAMES, METHODS, METHODS_BY_NAME, type MethodAnnotations, type MethodName, type MethodSpec } from "./method-catalog.js";
 export { followExecution } from "./follow.js";
 export { NodeExecutor } from "./node-executor.js";
+export { ServerPaths, type NamedFolder } from "./server-paths.js";
 export { Operations, type CallContext, type OperationDeps } from "./operations.js";
 export { WorkflowDirectory } from "./workflow-directory.js";
 export * from "./schemas.js";

@@ -3,10 +3,11 @@ import { WfxError } from "../../errors.js";
 import type { ExecutionEvent, ExecutionRecord, Runtime } from "../../engine/index.js";
 import type { WorkflowGenerator } from "../../generator/types.js";
 import type { AuditLog, AuditOutcome, NodeMetrics } from "../../observability/index.js";
-import { requireScopes, type Principal } from "../auth/index.js";
+import { requireNode, requireScopes, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
 import type { NodeRegistry } from "../nodes/node-registry.js";
 import type { Admission } from "./admission.js";
+import type { ServerPaths } from "./server-paths.js";
 import { parseArguments } from "./arguments.js";
 import { Executions } from "./executions.js";
 import { METHODS_BY_NAME, type MethodName } from "./method-catalog.js";
@@ -36,8 +37,13 @@ export interface OperationDeps {
   audit: AuditLog;
   /** Folder inline and generated workflows resolve against (their filesystem tools stay inside it). */
   sandboxDir: string;
+  /** The node's folders, named neutrally in every answer (see answers.ts and error-status.ts). */
+  paths: ServerPaths;
   generator?: WorkflowGenerator | undefined;
 }
+
+/** Methods that answer about the cluster, not this node: a token limited to other nodes' tags finds its nodes with them. */
+const CLUSTER_METHODS: ReadonlySet<MethodName> = new Set(["list_nodes"]);
 
 function outcomeOf(error: unknown): AuditOutcome {
   if (!(error instanceof WfxError)) return "error";
@@ -72,7 +78,7 @@ export class Operations {
 
   constructor(deps: OperationDeps) {
     this.deps = deps;
-    this.executions = new Executions(deps.runtime, deps.admission, deps.metrics);
+    this.executions = new Executions(deps.runtime, deps.admission, deps.metrics, deps.paths);
     this.#handlers = handlers(deps, this.executions);
   }
 
@@ -87,6 +93,11 @@ export class Operations {
         throw new GatewayError("WFX_INVALID_ARGUMENTS", `unknown method '${method}'`, { hint: `methods: ${[...METHODS_BY_NAME.keys()].join(", ")}` });
       }
       requireScopes(ctx.principal, spec.scopes, method);
+      // Checked here, for every method, so no method (or route or stream built on one) can forget it.
+      if (!CLUSTER_METHODS.has(spec.name)) {
+        const self = this.deps.registry.self();
+        requireNode(ctx.principal, self.id, self.tags);
+      }
       const args = parseArguments(spec.input, rawArgs);
       result = await this.#handlers[spec.name](args as never, ctx);
       return result;

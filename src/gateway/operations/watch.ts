@@ -5,7 +5,6 @@ import { followExecution } from "./follow.js";
 import type { CallContext, OperationDeps } from "./operations.js";
 import type { WatchExecutionAnswer, WatchExecutionArgs } from "./schemas.js";
 
-
 /**
  * `watch_execution`: the events after `after_seq` if there are any, else the next ones as soon as they happen (events of
  * the same tick come together), else nothing once `wait` seconds pass. `done` says the caller has seen the end.
@@ -24,10 +23,10 @@ export async function watchExecution(deps: OperationDeps, executions: Executions
   return {
     execution_id: args.execution_id,
     status: final.status,
-    events: events.map(eventAnswer),
+    events: events.map((e) => eventAnswer(e, deps.paths)),
     last_seq: lastSeq,
     done,
-    message: done ? statusMessage(final) : events.length === 0 ? `no new events in ${args.wait}s; call again with after_seq ${lastSeq}` : `${events.length} event${events.length === 1 ? "" : "s"}; call again with after_seq ${lastSeq}`,
+    message: done ? statusMessage(final, deps.paths) : events.length === 0 ? `no new events in ${args.wait}s; call again with after_seq ${lastSeq}` : `${events.length} event${events.length === 1 ? "" : "s"}; call again with after_seq ${lastSeq}`,
   };
 }
 

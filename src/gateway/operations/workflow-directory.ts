@@ -5,6 +5,7 @@ import type { WorkflowSource } from "../../engine/index.js";
 import { DEFAULT_WORKFLOW_PATTERN, listWorkflows } from "../../engine/workflow-catalog.js";
 import { GatewayError } from "../errors.js";
 import type { ListWorkflowsAnswer } from "./schemas.js";
+import type { NamedFolder } from "./server-paths.js";
 
 /** An unknown name triggers a rescan at most this often, so guessing names cannot keep the node reading files. */
 const RESCAN_INTERVAL_MS = 1000;
@@ -21,6 +22,8 @@ interface CachedFile {
 /** The node's workflow directories: finds a workflow by name (files are cached and reloaded when they change). */
 export class WorkflowDirectory {
   readonly dirs: readonly string[];
+  /** The names answers give the directories instead of their paths (see ServerPaths); config_path accepts them too. */
+  readonly folders: readonly NamedFolder[];
   readonly #index = new Map<string, string>();
   readonly #files = new Map<string, CachedFile>();
   #scannedAt = -Infinity;
@@ -28,6 +31,7 @@ export class WorkflowDirectory {
 
   constructor(dirs: readonly string[]) {
     this.dirs = Object.freeze(dirs.map((d) => resolve(d)));
+    this.folders = Object.freeze(this.dirs.map((path, i) => ({ path, name: this.dirs.length === 1 ? "<workflows>" : `<workflows-${i + 1}>` })));
   }
 
   /** Re-reads every directory; the first file that defines a name wins. */
@@ -49,7 +53,7 @@ export class WorkflowDirectory {
     }
     if (path === undefined) throw this.#notFound(name, visible);
     let source = await this.#load(path);
-    if (!(name in source.file.workflows)) {
+    if (!Object.hasOwn(source.file.workflows, name)) {
       await this.refresh();
       const moved = this.#index.get(name);
       if (moved === undefined) throw this.#notFound(name, visible);
@@ -72,7 +76,8 @@ export class WorkflowDirectory {
   }
 
   #served(configPath: string): string {
-    const wanted = resolve(this.dirs[0] ?? ".", configPath);
+    const named = this.folders.find((f) => configPath === f.name || configPath.startsWith(`${f.name}/`));
+    const wanted = named === undefined ? resolve(this.dirs[0] ?? ".", configPath) : join(named.path, configPath.slice(named.name.length));
     const owner = this.dirs.find((d) => {
       const rel = relative(d, wanted);
       return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
