@@ -3,6 +3,7 @@ import type { ExecutionStore } from "./types.js";
 import type { ToolRegistry } from "../tools/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
 import { resolveAgentOptions, type AgentOptions } from "../agents/index.js";
+import { resolveLimitsOptions, type LimitsOptions } from "./limits-options.js";
 
 export interface IsolatedOptions {
   /** Heap cap of each isolated process (V8 old space), in MiB. */
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   dataDir: string | undefined;
   /** Model-call and tool-loop defaults for agent steps. */
   agents: Readonly<AgentOptions>;
+  /** Input, inline-workflow and for_each caps (see limits-options.ts). */
+  limits: Readonly<LimitsOptions>;
 }
 
 export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
@@ -42,8 +45,11 @@ export function defaultNodeId(): string {
   return `${hostname()}-${process.pid}`;
 }
 
+/** What a runtime is given: everything but the store may be left out, and limits may be given one by one. */
+export type RuntimeOptionsInput = Partial<Omit<RuntimeOptions, "limits">> & Pick<RuntimeOptions, "store"> & { limits?: Partial<LimitsOptions> };
+
 /** Fills defaults and freezes; nothing else in the engine falls back on its own. */
-export function resolveRuntimeOptions(options: Partial<RuntimeOptions> & { store: ExecutionStore }): Readonly<RuntimeOptions> {
+export function resolveRuntimeOptions(options: RuntimeOptionsInput): Readonly<RuntimeOptions> {
   return Object.freeze({
     store: options.store,
     nodeId: options.nodeId ?? defaultNodeId(),
@@ -53,5 +59,6 @@ export function resolveRuntimeOptions(options: Partial<RuntimeOptions> & { store
     defaultTimeoutS: options.defaultTimeoutS,
     dataDir: options.dataDir,
     agents: resolveAgentOptions(options.agents),
+    limits: resolveLimitsOptions(options.limits),
   });
 }

@@ -8,7 +8,7 @@ import { EngineError } from "./errors.js";
 import type { SupervisorMessage } from "./execution-supervisor.js";
 import { ExecutionRecorder, type EventListener } from "./recorder.js";
 import { IsolatedLauncher } from "./isolated/launcher.js";
-import { resolveRuntimeOptions, type RuntimeOptions } from "./runtime-options.js";
+import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } from "./runtime-options.js";
 import { planFor, supervisorFor, type ServiceDeps } from "./services.js";
 import { CrossProcessCancel } from "./cross-process-cancel.js";
 import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord } from "./types.js";
@@ -65,11 +65,11 @@ export class Runtime {
   readonly #deps: ServiceDeps;
   readonly #crossProcess: CrossProcessCancel | undefined;
 
-  constructor(options: Partial<RuntimeOptions> & Pick<RuntimeOptions, "store">) {
+  constructor(options: RuntimeOptionsInput) {
     this.options = resolveRuntimeOptions(options);
     this.recorder = new ExecutionRecorder(this.options.store);
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
-    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents };
+    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits };
     this.#isolated = new IsolatedLauncher(this.system, this.recorder, this.options.isolated, this.options.tools.workflowExecutor);
     this.#crossProcess = this.options.dataDir === undefined ? undefined : new CrossProcessCancel(this.options.dataDir, (id) => this.#cancelLocal(id, "cancelled from another process"));
   }
@@ -107,7 +107,7 @@ export class Runtime {
     if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
     const done = this.recorder.whenDone(executionId);
     if (mode === "isolated") {
-      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName, input: request.input, timeoutMs, env: this.options.env, agentEndpoints: endpointsFor(source.file, this.options.env), agentOptions: this.options.agents });
+      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName, input: request.input, timeoutMs, env: this.options.env, agentEndpoints: endpointsFor(source.file, this.options.env), agentOptions: this.options.agents, limits: this.options.limits });
     } else {
       const ref = this.system.spawn(
         supervisorFor(this.#deps, { executionId, plan, input: request.input, reporter: this.recorder.reporter(executionId), timeoutMs }),

@@ -44,7 +44,7 @@ process.on("message", (message: ToChild) => {
     },
   };
   const plan = planFor(message.file, message.workflowName, message.filePath);
-  const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, agentEndpoints: message.agentEndpoints, agentOptions: message.agentOptions };
+  const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, agentEndpoints: message.agentEndpoints, agentOptions: message.agentOptions, limits: message.limits };
   system.spawn(
     supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs }),
     { name: message.executionId },

@@ -1,6 +1,7 @@
 import type { AgentOptions } from "../../agents/index.js";
 import type { AgentEndpoint, WorkflowFile } from "../../config/index.js";
 import type { WorkflowExecutorMethod } from "../../tools/index.js";
+import type { LimitsOptions } from "../limits-options.js";
 import type { ErrorInfo } from "../types.js";
 
 /** Messages between a runtime and the isolated process it starts (Node IPC, v8 serialization). */
@@ -18,6 +19,7 @@ export interface ExecuteOrder {
   /** Model endpoints of the file's agents, resolved in the parent: the scrubbed environment does not carry them. */
   agentEndpoints: Record<string, AgentEndpoint>;
   agentOptions: AgentOptions;
+  limits: LimitsOptions;
   /** Address of the parent's observer actor that receives the execution's events. */
   reporter: string;
   parentSystemId: string;
