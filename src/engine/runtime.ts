@@ -49,6 +49,9 @@ export interface CancelResult {
   message: string;
 }
 
+/** Why the steps of an execution that could not be recorded were cancelled. */
+const UNRECORDED = "the execution could not be recorded";
+
 export function defaultWorkflowName(file: WorkflowFile): string {
   const names = Object.keys(file.workflows);
   if (names.length === 0) throw new EngineError("WFX_NO_WORKFLOWS", "the file defines no workflows", { hint: "add a `workflows:` section" });
@@ -61,13 +64,15 @@ export class Runtime {
   readonly system: ActorSystem;
   readonly recorder: ExecutionRecorder;
   readonly #supervisors = new Map<string, ActorRef<SupervisorMessage>>();
+  /** Executions the recorder gave up on inside spawn (their first event), before their supervisor's ref was known. */
+  readonly #abandonedInSpawn = new Set<string>();
   readonly #isolated: IsolatedLauncher;
   readonly #deps: ServiceDeps;
   readonly #crossProcess: CrossProcessCancel | undefined;
 
   constructor(options: RuntimeOptionsInput) {
     this.options = resolveRuntimeOptions(options);
-    this.recorder = new ExecutionRecorder(this.options.store);
+    this.recorder = new ExecutionRecorder(this.options.store, (record) => this.#abandon(record));
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
     this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits };
     this.#isolated = new IsolatedLauncher(this.system, this.recorder, this.options.isolated, this.options.tools.workflowExecutor);
@@ -79,6 +84,15 @@ export class Runtime {
     const executionId = address.slice(address.lastIndexOf("/") + 1);
     const info = toErrorInfo(error);
     this.recorder.finishIfRunning(executionId, "execution.failed", { code: "WFX_INTERNAL", message: `the execution supervisor crashed: ${info.message}`, hint: "this is a bug in the runtime; please report it with the workflow" }, Date.now());
+  }
+
+  /** Stops the steps of an execution the recorder ended because it could not record it (its later events would be lost). */
+  #abandon(record: ExecutionRecord): void {
+    const executionId = record.execution_id;
+    if (record.execution_mode === "isolated") return this.#isolated.cancel(executionId, UNRECORDED);
+    const ref = this.#supervisors.get(executionId);
+    if (ref) ref.tell({ type: "cancel", reason: UNRECORDED });
+    else this.#abandonedInSpawn.add(executionId);
   }
 
   /** Starts an execution and returns at once with its id; `done` resolves with the final record. */
@@ -113,6 +127,7 @@ export class Runtime {
         supervisorFor(this.#deps, { executionId, plan, input: request.input, reporter: this.recorder.reporter(executionId), timeoutMs }),
         { name: executionId },
       );
+      if (this.#abandonedInSpawn.delete(executionId)) ref.tell({ type: "cancel", reason: UNRECORDED });
       this.#supervisors.set(executionId, ref);
       void done.then(() => this.#supervisors.delete(executionId));
     }
