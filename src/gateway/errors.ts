@@ -2,7 +2,7 @@ import { WfxError } from "../errors.js";
 
 /** Every code the gateways raise themselves, with what it means; the README lists them and a test checks it. */
 export const GATEWAY_ERROR_CODES = {
-  WFX_INVALID_ARGUMENTS: "a request's arguments do not match the method's schema (the answer names each field and what it expects)",
+  WFX_INVALID_ARGUMENTS: "a request's arguments do not match the method's schema or pass a limit (too deeply nested JSON, too large input_data); the answer names each field and what it expects",
   WFX_UNAUTHENTICATED: "no bearer token, or one that matches no configured token",
   WFX_PERMISSION_DENIED: "the token lacks the scope the method needs, or is limited to other workflows or node tags",
   WFX_BUSY: "the node already runs as many executions as it allows; retry later or elsewhere",

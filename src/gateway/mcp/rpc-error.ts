@@ -1,8 +1,8 @@
 import type { ServerResponse } from "node:http";
 
 /** A JSON-RPC error answered before any MCP server saw the request (no request id is known yet). */
-export function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  const body = JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null });
+export function rpcError(res: ServerResponse, status: number, code: number, message: string, data?: unknown): void {
+  const body = JSON.stringify({ jsonrpc: "2.0", error: data === undefined ? { code, message } : { code, message, data }, id: null });
   res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
   res.end(body);
 }

@@ -71,15 +71,14 @@ function problemsOf(spec: ArgumentSpec<z.ZodType>, error: z.ZodError): ArgumentP
   return problems;
 }
 
+/** The error for a request to `spec`'s method with these problems, with what the method takes and an example. */
+export function invalidArguments(spec: ArgumentSpec<z.ZodType>, problems: ArgumentProblem[]): InvalidArgumentsError {
+  return new InvalidArgumentsError({ method: spec.method, problems, required_fields: spec.required, optional_fields: spec.optional, example: spec.example });
+}
+
 /** Validates raw arguments; a bad request becomes an InvalidArgumentsError naming every wrong field and what it expects. */
 export function parseArguments<S extends z.ZodType>(spec: ArgumentSpec<S>, raw: unknown): z.output<S> {
   const parsed = spec.schema.safeParse(raw ?? {});
   if (parsed.success) return parsed.data;
-  throw new InvalidArgumentsError({
-    method: spec.method,
-    problems: problemsOf(spec as ArgumentSpec<z.ZodType>, parsed.error),
-    required_fields: spec.required,
-    optional_fields: spec.optional,
-    example: spec.example,
-  });
+  throw invalidArguments(spec as ArgumentSpec<z.ZodType>, problemsOf(spec as ArgumentSpec<z.ZodType>, parsed.error));
 }

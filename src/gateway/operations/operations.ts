@@ -7,6 +7,7 @@ import { requireScopes, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
 import type { NodeRegistry } from "../nodes/node-registry.js";
 import type { Admission } from "./admission.js";
+import { checkArgumentBounds } from "./argument-bounds.js";
 import { parseArguments } from "./arguments.js";
 import { Executions } from "./executions.js";
 import { METHODS_BY_NAME, type MethodName } from "./method-catalog.js";
@@ -87,6 +88,7 @@ export class Operations {
         throw new GatewayError("WFX_INVALID_ARGUMENTS", `unknown method '${method}'`, { hint: `methods: ${[...METHODS_BY_NAME.keys()].join(", ")}` });
       }
       requireScopes(ctx.principal, spec.scopes, method);
+      checkArgumentBounds(spec.input, rawArgs, this.deps.runtime.options.limits);
       const args = parseArguments(spec.input, rawArgs);
       result = await this.#handlers[spec.name](args as never, ctx);
       return result;
