@@ -101,4 +101,41 @@ test("limits - input_data over 1 MiB is refused naming the field, the limit and 
   await assertUntouched(before);
 });
 
+/** An inline file whose one workflow has `count` filesystem steps. */
+function stepsWorkflow(count: number): Msg {
+  return { tools: [{ id: "scratch", type: "filesystem" }], workflows: { w: { steps: Array.from({ length: count }, (_, i) => ({ id: `s${i}`, tool: "scratch", args: { op: "list" } })) } } };
+}
+
+test("limits - an inline workflow of 201 steps is refused over HTTP, MCP and gRPC, and validate_workflow says why", async () => {
+  const before = await recordCount();
+  const long = stepsWorkflow(201);
+  const http = await post(base, "execute_workflow", { workflow_config: long }, TOKENS.runner);
+  assert.equal([http.status, http.body["code"]], [400, "WFX_INLINE_WORKFLOW_REJECTED"]);
+  assert.match(String(http.body["message"]), "workflows.w has 201 steps; inline workflows may have at most 200 (the node's maxInlineSteps)");
+  assert.match(String(http.body["hint"]), "split it into sub-workflows");
+  const viaMcp = await mcp.callTool({ name: "execute_workflow", arguments: { workflow_config: long } });
+  assert.equal([viaMcp.isError, (viaMcp.structuredContent as Msg)["code"]], [true, "WFX_INLINE_WORKFLOW_REJECTED"]);
+  const viaGrpc = await grpcOutcome(client, "ExecuteWorkflow", { workflow_config_json: JSON.stringify(long) }, TOKENS.runner);
+  assert.equal([viaGrpc.code, viaGrpc.error?.["code"]], [grpc.status.INVALID_ARGUMENT, "WFX_INLINE_WORKFLOW_REJECTED"]);
+  const validated = await post(base, "validate_workflow", { workflow_config: long }, TOKENS.runner);
+  assert.equal([validated.body["valid"], (validated.body["problems"] as Msg[])[0]?.["code"]], [false, "WFX_INLINE_WORKFLOW_REJECTED"]);
+  assert.is((await post(base, "validate_workflow", { workflow_config: stepsWorkflow(200) }, TOKENS.runner)).body["valid"], true, "200 steps are allowed");
+  await assertUntouched(before);
+});
+
+test("limits - an inline for_each over 1,000,000 items fails its step before any iteration, over HTTP, MCP and gRPC", async () => {
+  const attack = { tools: [{ id: "scratch", type: "filesystem" }], workflows: { w: { steps: [{ id: "each", tool: "scratch", for_each: new Array(1_000_000).fill(0), args: { op: "list" } }] } } };
+  const answers: Msg[] = [];
+  answers.push((await post(base, "execute_workflow", { workflow_config: attack }, TOKENS.runner)).body);
+  answers.push((await mcp.callTool({ name: "execute_workflow", arguments: { workflow_config: attack } })).structuredContent as Msg);
+  answers.push((await grpcOutcome(client, "ExecuteWorkflow", { workflow_config_json: JSON.stringify(attack) }, TOKENS.runner)).message!);
+  for (const answer of answers) {
+    assert.equal([answer["status"], (answer["error"] as Msg)["code"]], ["failed", "WFX_FOR_EACH_TOO_LONG"]);
+    assert.match(String((answer["error"] as Msg)["message"]), "gave 1000000 items; a for_each may have at most 10000 (the node's maxForEachItems)");
+    const events = await t.runtime.options.store.getEvents(String(answer["execution_id"]));
+    assert.equal(events.filter((e) => e.type === "step.started" || e.type === "step.progress"), [], "no iteration started");
+  }
+  await assertUntouched(await recordCount());
+});
+
 test.run();

@@ -11,7 +11,7 @@ export const GATEWAY_ERROR_CODES = {
   WFX_GENERATION_UNAVAILABLE: "this node has no workflow generator configured",
   WFX_GENERATION_INVALID: "the generator produced a workflow that does not validate",
   WFX_PAYLOAD_TOO_LARGE: "the request body or message is larger than the configured cap",
-  WFX_INLINE_WORKFLOW_REJECTED: "an inline workflow asks for something inline workflows may not do (function modules, files outside its sandbox)",
+  WFX_INLINE_WORKFLOW_REJECTED: "an inline workflow asks for something inline workflows may not do (function modules, files outside its sandbox, more steps than the node allows)",
   WFX_DIRECTORY_NOT_SERVED: "list_workflows named a directory that is not one of the node's workflow directories",
   WFX_TOKENS_INVALID: "the token file or WFX_TOKENS could not be read or has invalid entries",
   WFX_GATEWAY_CONFIG: "the gateway options are inconsistent (for example a public address without tokens)",

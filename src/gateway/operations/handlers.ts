@@ -6,7 +6,8 @@ import { GatewayError, GenerationUnavailableError } from "../errors.js";
 import { notFoundAnswer, executionAnswer, statusMessage } from "./answers.js";
 import type { Executions } from "./executions.js";
 import { checkOverridePolicy } from "./config-override.js";
-import { inlineSource, overriddenFile } from "./inline-workflow.js";
+import { checkInlineSteps } from "./inline-limits.js";
+import { inlineSource, overriddenFile, type InlineRequest } from "./inline-workflow.js";
 import type { MethodName } from "./method-catalog.js";
 import type { CallContext, OperationDeps } from "./operations.js";
 import type * as S from "./schemas.js";
@@ -31,6 +32,12 @@ function generationAnswer(result: GenerateWorkflowResult): S.GenerateWorkflowAns
 export function handlers(deps: OperationDeps, executions: Executions): Record<MethodName, Handler> {
   const node = () => deps.registry.self();
   const checkNode = (ctx: CallContext) => requireNode(ctx.principal, node().id, node().tags);
+  /** A caller-sent workflow file, validated, sandboxed and within the node's step cap. */
+  const inlineChecked = (request: InlineRequest) => {
+    const source = inlineSource(request, deps.sandboxDir);
+    checkInlineSteps(source.file, deps.runtime.options.limits.maxInlineSteps);
+    return source;
+  };
 
   async function generate(args: S.GenerateWorkflowArgs, ctx: CallContext): Promise<GenerateWorkflowResult> {
     if (deps.generator === undefined) throw new GenerationUnavailableError("no workflow generator is configured");
@@ -52,7 +59,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
       let source;
       if (inline) {
         requireAnyWorkflow(ctx.principal, "inline workflows");
-        source = inlineSource(args, deps.sandboxDir);
+        source = inlineChecked(args);
       } else {
         requireWorkflow(ctx.principal, args.workflow_name!);
         source = (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
@@ -72,7 +79,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         const problems = generated.validation_errors.map((p) => `${p.path}: ${p.message} (${p.hint})`).join("; ");
         throw new GatewayError("WFX_GENERATION_INVALID", `the generated workflow '${generated.workflow_name}' does not validate: ${problems}`, { hint: "rephrase the description, or call generate_workflow, fix the config and run it with execute_workflow" });
       }
-      const source = inlineSource({ workflow_config: generated.workflow_config }, deps.sandboxDir);
+      const source = inlineChecked({ workflow_config: generated.workflow_config });
       const answer = await executions.run({ source, workflowName: generated.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout }, ctx);
       return { ...answer, generation: { workflow_name: generated.workflow_name, workflow_yaml: generated.workflow_yaml, validation_status: generated.validation_status, generator: generated.generator } };
     },
@@ -102,7 +109,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         const inline = args.workflow_config !== undefined || args.workflow_yaml !== undefined;
         // A token limited to some workflows may not look into the others (list_workflows hides them too).
         if (!inline) requireWorkflow(ctx.principal, args.workflow_name!);
-        const source = inline ? inlineSource(args, deps.sandboxDir) : (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
+        const source = inline ? inlineChecked(args) : (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
         const file = args.config_override === undefined ? source.file : overriddenFile(source, args.config_override);
         const workflows = Object.keys(file.workflows);
         return { valid: true, workflows, problems: [], formatted: `valid (${workflows.length} workflow${workflows.length === 1 ? "" : "s"}: ${workflows.join(", ")})` };
