@@ -30,3 +30,16 @@ export class CancelledError extends WfxError {
     super("WFX_CANCELLED", reason);
   }
 }
+
+/** An execution the recorder could not record as it was (a value that is not JSON, a store refusing writes): it ends failed. */
+export class RecordFailedError extends WfxError {
+  override name = "RecordFailedError";
+  constructor(executionId: string, what: string, reasons: readonly { what: string; reason: string }[], storeFailure: string) {
+    const detail = reasons.length > 0 ? reasons.map((r) => `${r.what} cannot be serialised as JSON: ${r.reason}`).join("; ") : `the execution store refused it: ${storeFailure}`;
+    super("WFX_RECORD_FAILED", `execution ${executionId} failed because ${what} could not be stored: ${detail}`, {
+      hint: reasons.length > 0
+        ? "input_data, step outputs and results must be plain JSON (no BigInt, no cycles, not nested thousands of levels deep); the stored record shows a `[not stored: …]` marker in their place"
+        : "check the execution store (free space and permissions of the data dir) and run the workflow again",
+    });
+  }
+}

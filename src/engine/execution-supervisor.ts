@@ -18,9 +18,17 @@ export interface ExecutionSpec {
   node: string;
   timeoutMs: number | undefined;
   env: Record<string, string | undefined>;
+  /** A for_each over a longer list fails its step before any iteration starts. */
+  maxForEachItems: number;
 }
 
 export type SupervisorMessage = StepReport | { type: "cancel"; reason?: string } | { type: "execution_timeout" };
+
+function forEachTooLong(stepId: string, length: number, max: number): EngineError {
+  return new EngineError("WFX_FOR_EACH_TOO_LONG", `for_each of step '${stepId}' gave ${length} items; a for_each may have at most ${max} (the node's maxForEachItems)`, {
+    hint: "split the list into batches (a sub-workflow per batch), or raise maxForEachItems on the node",
+  });
+}
 
 const WAITING = 0, RUNNING = 1, DONE = 2, FAILED = 3;
 
@@ -82,6 +90,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
             hint: "point for_each at a list, e.g. `for_each: ${input.files}`",
           });
         }
+        if (items.length > spec.maxForEachItems) throw forEachTooLong(step.id, items.length, spec.maxForEachItems);
       } else {
         input = step.input.evaluate(scope);
       }

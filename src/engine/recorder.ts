@@ -1,6 +1,8 @@
 import type { ActorRef } from "../actors/index.js";
-import { applyEvent, createRecord, type NewRecordInput } from "./record.js";
-import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionEventType, type ExecutionRecord, type ExecutionStore, type ErrorInfo } from "./types.js";
+import { RecordFailedError } from "./errors.js";
+import { applyEvent, createRecord, progressMessage, type NewRecordInput } from "./record.js";
+import { describeFailure, makeRecordStorable, storableEvent, type NotStored } from "./storable.js";
+import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionEventType, type ExecutionRecord, type ExecutionStore, type ErrorInfo } from "./types.js";
 
 export type EventListener = (event: ExecutionEvent, record: ExecutionRecord) => void;
 
@@ -16,15 +18,42 @@ interface LiveExecution {
 const SNAPSHOT_INTERVAL_MS = 250;
 const FINISHED_KEPT = 1000;
 
+/** What could not be recorded, and where the failure goes in the execution's events. */
+interface RecordFailure {
+  /** The failure's event number and time. */
+  seq: number;
+  time: number;
+  /** "its record", "its step.completed event (step 'x')". */
+  what: string;
+  error: unknown;
+  /** The values already replaced by markers (in a refused event). */
+  replaced: NotStored[];
+  /** Whether the supervisor still runs and must be stopped. */
+  abandon: boolean;
+}
+
+/** Runs one store write; what it threw, or undefined when it went through. */
+function storeWrite(write: () => void): { error: unknown } | undefined {
+  try {
+    write();
+    return undefined;
+  } catch (error) {
+    return { error };
+  }
+}
+
 /** Folds events into live records, hands them to the store and to watchers, and wakes whoever waits for the end. */
 export class ExecutionRecorder {
   readonly #store: ExecutionStore;
   readonly #live = new Map<string, LiveExecution>();
   /** Recently finished records, so status and late watchers are answered without a store read. */
   readonly #finished = new Map<string, ExecutionRecord>();
+  readonly #onAbandon: (record: ExecutionRecord) => void;
 
-  constructor(store: ExecutionStore) {
+  /** `onAbandon` stops what still runs of an execution the recorder had to end because it could not record it. */
+  constructor(store: ExecutionStore, onAbandon: (record: ExecutionRecord) => void = () => {}) {
     this.#store = store;
+    this.#onAbandon = onAbandon;
   }
 
   begin(init: NewRecordInput): ExecutionRecord {
@@ -39,17 +68,54 @@ export class ExecutionRecorder {
     return { address: `recorder:${executionId}`, tell: (event) => this.record(event) };
   }
 
+  /** Never throws: whatever fails here still ends the execution (failed), stored and answered. */
   record(event: ExecutionEvent): void {
     const live = this.#live.get(event.execution_id);
     if (!live || event.seq <= live.lastSeq) return;
     live.lastSeq = event.seq;
+    const refused = storeWrite(() => this.#store.appendEvent(event));
+    if (refused) return this.#eventRefused(live, event, refused.error);
     const record = applyEvent(live.record, event);
-    this.#store.appendEvent(event);
-    for (const listener of live.listeners) listener(event, record);
-    if (TERMINAL_STATUSES.has(record.status)) return this.#end(event.execution_id, live);
+    this.#notify(live, event, record);
+    if (TERMINAL_STATUSES.has(record.status)) return this.#end(live);
     if (event.type === "execution.started" || (event.type === "step.completed" && event.time - live.lastPersistMs >= SNAPSHOT_INTERVAL_MS)) {
       live.lastPersistMs = event.time;
-      this.#store.putRecord(record);
+      const failed = storeWrite(() => this.#store.putRecord(record));
+      if (failed) this.#fail(live, { seq: event.seq + 1, time: event.time, what: "its record", error: failed.error, abandon: true, replaced: [] });
+    }
+  }
+
+  /** The record keeps what a refused event says, less the values that cannot be stored; the event's place goes to the failure. */
+  #eventRefused(live: LiveExecution, event: ExecutionEvent, error: unknown): void {
+    const terminal = TERMINAL_EVENT_TYPES.has(event.type);
+    const storable = storableEvent(event);
+    if (!terminal) applyEvent(live.record, storable.event);
+    const what = `its ${event.type} event${event.step === undefined ? "" : ` (step '${event.step}')`}`;
+    // A terminal event means the supervisor has already stopped; otherwise it still runs and must be stopped.
+    this.#fail(live, { seq: event.seq, time: event.time, what, error, abandon: !terminal, replaced: storable.replaced });
+  }
+
+  /** Ends the execution failed with WFX_RECORD_FAILED, as event `seq`, with a record that can be stored. */
+  #fail(live: LiveExecution, failure: RecordFailure): void {
+    const replaced = [...failure.replaced, ...makeRecordStorable(live.record)];
+    const error = new RecordFailedError(live.record.execution_id, failure.what, replaced, describeFailure(failure.error));
+    const event: ExecutionEvent = { execution_id: live.record.execution_id, seq: failure.seq, type: "execution.failed", time: failure.time, data: { error: error.toJSON() } };
+    live.lastSeq = failure.seq;
+    // If even this is refused the store is broken; the final record below (or the copy kept here) still says why.
+    storeWrite(() => this.#store.appendEvent(event));
+    this.#notify(live, event, applyEvent(live.record, event));
+    this.#end(live);
+    if (failure.abandon) this.#onAbandon(live.record);
+  }
+
+  #notify(live: LiveExecution, event: ExecutionEvent, record: ExecutionRecord): void {
+    for (const listener of live.listeners) {
+      try {
+        listener(event, record);
+      } catch {
+        // A watcher that throws is dropped: it must not stop the execution being recorded and answered.
+        live.listeners.delete(listener);
+      }
     }
   }
 
@@ -60,12 +126,26 @@ export class ExecutionRecorder {
     this.record({ execution_id: executionId, seq: live.lastSeq + 1, type, time: nowMs, data: { error } });
   }
 
-  #end(executionId: string, live: LiveExecution): void {
+  #end(live: LiveExecution): void {
+    const executionId = live.record.execution_id;
     this.#live.delete(executionId);
-    this.#store.putRecord(live.record);
+    const failed = storeWrite(() => this.#store.putRecord(live.record));
+    if (failed) this.#storeFailedRecord(live.record, failed.error);
     this.#finished.set(executionId, live.record);
     if (this.#finished.size > FINISHED_KEPT) this.#finished.delete(this.#finished.keys().next().value!);
     for (const wake of live.waiters) wake(live.record);
+  }
+
+  /** The final record could not be stored as it was: it is stored failed, less the parts that cannot be serialised. */
+  #storeFailedRecord(record: ExecutionRecord, error: unknown): void {
+    const replaced = makeRecordStorable(record);
+    if (record.error?.code !== "WFX_RECORD_FAILED") {
+      record.status = "failed";
+      record.error = new RecordFailedError(record.execution_id, "its final record", replaced, describeFailure(error)).toJSON();
+      record.progress.message = progressMessage(record);
+    }
+    // Refused again, the store is broken: this process still answers status from the copy it keeps.
+    storeWrite(() => this.#store.putRecord(record));
   }
 
   liveIds(): string[] {

@@ -4,6 +4,7 @@ import type { ToolRegistry } from "../tools/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
 import { resolveAgentOptions, type AgentOptions } from "../agents/index.js";
 import { defaultCallerPolicy, type CallerPolicy } from "../config/index.js";
+import { resolveLimitsOptions, type LimitsOptions } from "./limits-options.js";
 
 export interface IsolatedOptions {
   /** Heap cap of each isolated process (V8 old space), in MiB. */
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   agents: Readonly<AgentOptions>;
   /** What workflows callers send may declare (sources with origin `caller`); deny by default. */
   callerPolicy: CallerPolicy;
+  /** Input, inline-workflow and for_each caps (see limits-options.ts). */
+  limits: Readonly<LimitsOptions>;
 }
 
 export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
@@ -45,8 +48,11 @@ export function defaultNodeId(): string {
   return `${hostname()}-${process.pid}`;
 }
 
+/** What a runtime is given: everything but the store may be left out, and limits may be given one by one. */
+export type RuntimeOptionsInput = Partial<Omit<RuntimeOptions, "limits">> & Pick<RuntimeOptions, "store"> & { limits?: Partial<LimitsOptions> };
+
 /** Fills defaults and freezes; nothing else in the engine falls back on its own. */
-export function resolveRuntimeOptions(options: Partial<RuntimeOptions> & { store: ExecutionStore }): Readonly<RuntimeOptions> {
+export function resolveRuntimeOptions(options: RuntimeOptionsInput): Readonly<RuntimeOptions> {
   return Object.freeze({
     store: options.store,
     nodeId: options.nodeId ?? defaultNodeId(),
@@ -57,5 +63,6 @@ export function resolveRuntimeOptions(options: Partial<RuntimeOptions> & { store
     dataDir: options.dataDir,
     agents: resolveAgentOptions(options.agents),
     callerPolicy: options.callerPolicy ?? defaultCallerPolicy(),
+    limits: resolveLimitsOptions(options.limits),
   });
 }

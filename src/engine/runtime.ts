@@ -9,7 +9,7 @@ import { EngineError } from "./errors.js";
 import type { SupervisorMessage } from "./execution-supervisor.js";
 import { ExecutionRecorder, type EventListener } from "./recorder.js";
 import { IsolatedLauncher } from "./isolated/launcher.js";
-import { resolveRuntimeOptions, type RuntimeOptions } from "./runtime-options.js";
+import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } from "./runtime-options.js";
 import { planFor, supervisorFor, type ServiceDeps } from "./services.js";
 import { CrossProcessCancel } from "./cross-process-cancel.js";
 import { enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
@@ -58,6 +58,9 @@ export interface CancelResult {
   message: string;
 }
 
+/** Why the steps of an execution that could not be recorded were cancelled. */
+const UNRECORDED = "the execution could not be recorded";
+
 export function defaultWorkflowName(file: WorkflowFile): string {
   const names = Object.keys(file.workflows);
   if (names.length === 0) throw new EngineError("WFX_NO_WORKFLOWS", "the file defines no workflows", { hint: "add a `workflows:` section" });
@@ -70,17 +73,19 @@ export class Runtime {
   readonly system: ActorSystem;
   readonly recorder: ExecutionRecorder;
   readonly #supervisors = new Map<string, ActorRef<SupervisorMessage>>();
+  /** Executions the recorder gave up on inside spawn (their first event), before their supervisor's ref was known. */
+  readonly #abandonedInSpawn = new Set<string>();
   readonly #isolated: IsolatedLauncher;
   readonly #deps: ServiceDeps;
   /** The same, for workflows callers sent: no environment, tools bounded by the caller policy, the node's model only. */
   readonly #callerDeps: ServiceDeps;
   readonly #crossProcess: CrossProcessCancel | undefined;
 
-  constructor(options: Partial<RuntimeOptions> & Pick<RuntimeOptions, "store">) {
+  constructor(options: RuntimeOptionsInput) {
     this.options = resolveRuntimeOptions(options);
-    this.recorder = new ExecutionRecorder(this.options.store);
+    this.recorder = new ExecutionRecorder(this.options.store, (record) => this.#abandon(record));
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
-    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents };
+    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits };
     const { env, callerPolicy } = this.options;
     this.#callerDeps = { ...this.#deps, env: {}, caller: callerPolicy, endpointOf: (agent) => resolveCallerAgentEndpoint(agent, env, callerPolicy.model_endpoints) };
     this.#isolated = new IsolatedLauncher(this.system, this.recorder, this.options.isolated, this.options.tools.workflowExecutor);
@@ -92,6 +97,15 @@ export class Runtime {
     const executionId = address.slice(address.lastIndexOf("/") + 1);
     const info = toErrorInfo(error);
     this.recorder.finishIfRunning(executionId, "execution.failed", { code: "WFX_INTERNAL", message: `the execution supervisor crashed: ${info.message}`, hint: "this is a bug in the runtime; please report it with the workflow" }, Date.now());
+  }
+
+  /** Stops the steps of an execution the recorder ended because it could not record it (its later events would be lost). */
+  #abandon(record: ExecutionRecord): void {
+    const executionId = record.execution_id;
+    if (record.execution_mode === "isolated") return this.#isolated.cancel(executionId, UNRECORDED);
+    const ref = this.#supervisors.get(executionId);
+    if (ref) ref.tell({ type: "cancel", reason: UNRECORDED });
+    else this.#abandonedInSpawn.add(executionId);
   }
 
   /** Starts an execution and returns at once with its id; `done` resolves with the final record. */
@@ -126,12 +140,13 @@ export class Runtime {
     const done = this.recorder.whenDone(executionId);
     if (mode === "isolated") {
       const agentEndpoints = endpointsFor(source.file, deps.endpointOf ?? ((agent) => resolveAgentEndpoint(agent, deps.env)));
-      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName, input: request.input, timeoutMs, env: deps.env, agentEndpoints, agentOptions: this.options.agents, ...(deps.caller === undefined ? {} : { caller: deps.caller }) });
+      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName, input: request.input, timeoutMs, env: deps.env, agentEndpoints, agentOptions: this.options.agents, limits: this.options.limits, ...(deps.caller === undefined ? {} : { caller: deps.caller }) });
     } else {
       const ref = this.system.spawn(
         supervisorFor(deps, { executionId, plan, input: request.input, reporter: this.recorder.reporter(executionId), timeoutMs }),
         { name: executionId },
       );
+      if (this.#abandonedInSpawn.delete(executionId)) ref.tell({ type: "cancel", reason: UNRECORDED });
       this.#supervisors.set(executionId, ref);
       void done.then(() => this.#supervisors.delete(executionId));
     }

@@ -1,5 +1,6 @@
 import type { ActorSystem } from "../actors/index.js";
 import { AgentError, DEFAULT_AGENT_OPTIONS, runAgent, type AgentOptions } from "../agents/index.js";
+import type { LimitsOptions } from "./limits-options.js";
 import type { Tool, ToolRegistry } from "../tools/index.js";
 import { BUILTIN_TOOL_TYPES, resolveAgentEndpoint, type AgentDef, type CallerPolicy, type EndpointResolution } from "../config/index.js";
 import { EngineError } from "./errors.js";
@@ -13,6 +14,8 @@ export interface ServiceDeps {
   tools: ToolRegistry;
   node: string;
   env: Record<string, string | undefined>;
+  /** for_each cap of every execution (and sub-workflow) run with these deps. */
+  limits: Readonly<LimitsOptions>;
   /** Model-call and tool-loop defaults for agent steps. */
   agentOptions?: Readonly<AgentOptions>;
   /** Where an agent's model lives; default: its config and then `env`. Isolated processes look up what the parent resolved. */
@@ -56,8 +59,8 @@ function toolOf(plan: ExecutionPlan, toolId: string, deps: ServiceDeps): Tool {
 }
 
 /** The supervisor of one execution run with `deps`: its step services, node and env come from them. */
-export function supervisorFor(deps: ServiceDeps, spec: Omit<ExecutionSpec, "services" | "node" | "env">): ReturnType<typeof fromExecution> {
-  return fromExecution({ ...spec, services: servicesFor(spec.plan, deps), node: deps.node, env: deps.env });
+export function supervisorFor(deps: ServiceDeps, spec: Omit<ExecutionSpec, "services" | "node" | "env" | "maxForEachItems">): ReturnType<typeof fromExecution> {
+  return fromExecution({ ...spec, services: servicesFor(spec.plan, deps), node: deps.node, env: deps.env, maxForEachItems: deps.limits.maxForEachItems });
 }
 
 /** The services steps of `plan` use: function modules, tools of the plan's file, and sub-workflows run as child supervisors. */

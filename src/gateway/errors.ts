@@ -2,7 +2,7 @@ import { WfxError } from "../errors.js";
 
 /** Every code the gateways raise themselves, with what it means; the README lists them and a test checks it. */
 export const GATEWAY_ERROR_CODES = {
-  WFX_INVALID_ARGUMENTS: "a request's arguments do not match the method's schema (the answer names each field and what it expects)",
+  WFX_INVALID_ARGUMENTS: "a request's arguments do not match the method's schema or pass a limit (too deeply nested JSON, too large input_data); the answer names each field and what it expects",
   WFX_UNAUTHENTICATED: "no bearer token, or one that matches no configured token",
   WFX_PERMISSION_DENIED: "the token lacks the scope the method needs, or is limited to other workflows or node tags",
   WFX_BUSY: "the node already runs as many executions as it allows; retry later or elsewhere",
@@ -12,6 +12,7 @@ export const GATEWAY_ERROR_CODES = {
   WFX_GENERATION_INVALID: "the generator produced a workflow that does not validate",
   WFX_PAYLOAD_TOO_LARGE: "the request body or message is larger than the configured cap",
   WFX_TOO_MANY_SESSIONS: "a token already holds as many 2025-era MCP sessions as one token may, all in use (429), or the node holds as many as it allows (503)",
+  WFX_INLINE_WORKFLOW_REJECTED: "an inline workflow asks for something inline workflows may not do (function modules, files outside its sandbox, more steps than the node allows)",
   WFX_DIRECTORY_NOT_SERVED: "list_workflows named a directory that is not one of the node's workflow directories",
   WFX_TOKENS_INVALID: "the token file or WFX_TOKENS could not be read or has invalid entries",
   WFX_GATEWAY_CONFIG: "the gateway options are inconsistent (for example a public address without tokens)",

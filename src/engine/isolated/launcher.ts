@@ -9,6 +9,7 @@ import type { ExecutionRecorder } from "../recorder.js";
 import type { IsolatedOptions } from "../runtime-options.js";
 import { toErrorInfo } from "../../errors.js";
 import { CancelledError, ExecutionTimeoutError } from "../errors.js";
+import { describeFailure } from "../storable.js";
 import type { ErrorInfo, ExecutionEvent } from "../types.js";
 import type { WorkflowExecutorClient } from "../../tools/index.js";
 import { ExecutorBridge } from "./executor-bridge.js";
@@ -140,10 +141,13 @@ export class IsolatedLauncher {
       node: this.#system.id,
       executor: bridge !== undefined,
     };
-    void spare.ready.then(
-      () => child.send(order),
-      (error: Error) => this.#recorder.finishIfRunning(request.executionId, "execution.failed", { code: "WFX_ISOLATED_START_FAILED", message: error.message }, Date.now()),
-    );
+    // Sending throws for what v8 cannot serialise (an input nested thousands deep): it ends the execution, not the node.
+    void spare.ready
+      .then(() => child.send(order))
+      .catch((error: unknown) => {
+        this.#recorder.finishIfRunning(request.executionId, "execution.failed", { code: "WFX_ISOLATED_START_FAILED", message: describeFailure(error) }, Date.now());
+        child.kill("SIGKILL");
+      });
   }
 
   #stop(running: Running, endAs: Running["endAs"]): void {

@@ -1,6 +1,7 @@
 import type { AgentOptions } from "../../agents/index.js";
 import type { AgentEndpoint, CallerPolicy, WorkflowFile } from "../../config/index.js";
 import type { WorkflowExecutorMethod } from "../../tools/index.js";
+import type { LimitsOptions } from "../limits-options.js";
 import type { ErrorInfo } from "../types.js";
 
 /** Messages between a runtime and the isolated process it starts (Node IPC, v8 serialization). */
@@ -20,6 +21,8 @@ export interface ExecuteOrder {
   agentOptions: AgentOptions;
   /** Set for a workflow a caller sent: the operator's policy, which bounds its tools there too. */
   caller?: CallerPolicy;
+  /** Input, inline-workflow and for_each caps, the same as the parent's. */
+  limits: LimitsOptions;
   /** Address of the parent's observer actor that receives the execution's events. */
   reporter: string;
   parentSystemId: string;

@@ -3,7 +3,7 @@ import { toNodeHandler, toWebRequest } from "@modelcontextprotocol/node";
 import { createMcpHandler, isLegacyRequest } from "@modelcontextprotocol/server";
 import type { Logger } from "../../observability/index.js";
 import type { Principal } from "../auth/index.js";
-import type { Operations } from "../operations/index.js";
+import { checkJsonBounds, type Operations } from "../operations/index.js";
 import { GatewayError } from "../errors.js";
 import { readBody } from "../http/request-body.js";
 import { LegacySessions } from "./legacy-sessions.js";
@@ -29,6 +29,19 @@ function auditProtocolRequest(operations: Operations, principal: Principal, pars
   const method = typeof parsed === "object" && parsed !== null ? (parsed as { method?: unknown }).method : undefined;
   if (method === "tools/call") return;
   operations.deps.audit.record({ gateway: "mcp", principal: principal.id, method: typeof method === "string" ? `mcp ${method}` : `mcp ${httpMethod ?? "?"}`, outcome: "ok", duration_ms: 0 });
+}
+
+/** Levels a JSON-RPC message adds above a tool's argument values: batch, message, params, arguments. */
+const ENVELOPE_DEPTH = 4;
+
+/**
+ * A body nested deeper than any argument may be, refused before the SDK walks it (recursively: a 200,000-deep body
+ * was a stack overflow). Arguments within it are checked precisely, per field, by the operation.
+ */
+function tooDeepError(parsed: unknown, maxJsonDepth: number): GatewayError | undefined {
+  const exceeded = checkJsonBounds(parsed, maxJsonDepth + ENVELOPE_DEPTH);
+  if (exceeded === undefined) return undefined;
+  return new GatewayError("WFX_INVALID_ARGUMENTS", `${exceeded.path} nests more than ${maxJsonDepth} levels deep (the node's maxJsonDepth)`, { hint: "flatten the value, or send a deep structure as a string" });
 }
 
 const MODERN_REVISIONS: readonly string[] = ["2026-07-28"];
@@ -71,6 +84,8 @@ export function mcpHttpEndpoint(operations: Operations, info: McpServerInfo, opt
         } catch {
           return rpcError(res, 400, -32700, "Parse error: the body is not JSON");
         }
+        const tooDeep = tooDeepError(parsed, operations.deps.runtime.options.limits.maxJsonDepth);
+        if (tooDeep) return rpcError(res, 400, -32602, `Invalid params: ${tooDeep.message}`, tooDeep.toJSON());
       }
       const authed = Object.assign(req, { auth: authInfoFor(principal) });
       auditProtocolRequest(operations, principal, parsed, req.method);

@@ -90,16 +90,15 @@ function prototypeKeys(raw: unknown): ArgumentProblem[] {
   return problems;
 }
 
+/** The error for a request to `spec`'s method with these problems, with what the method takes and an example. */
+export function invalidArguments(spec: ArgumentSpec<z.ZodType>, problems: ArgumentProblem[]): InvalidArgumentsError {
+  return new InvalidArgumentsError({ method: spec.method, problems, required_fields: spec.required, optional_fields: spec.optional, example: spec.example });
+}
+
 /** Validates raw arguments; a bad request becomes an InvalidArgumentsError naming every wrong field and what it expects. */
 export function parseArguments<S extends z.ZodType>(spec: ArgumentSpec<S>, raw: unknown): z.output<S> {
   const refused = prototypeKeys(raw);
   const parsed = refused.length > 0 ? undefined : spec.schema.safeParse(raw ?? {});
   if (parsed?.success) return parsed.data;
-  throw new InvalidArgumentsError({
-    method: spec.method,
-    problems: parsed === undefined ? refused : problemsOf(spec as ArgumentSpec<z.ZodType>, parsed.error),
-    required_fields: spec.required,
-    optional_fields: spec.optional,
-    example: spec.example,
-  });
+  throw invalidArguments(spec as ArgumentSpec<z.ZodType>, parsed === undefined ? refused : problemsOf(spec as ArgumentSpec<z.ZodType>, parsed.error));
 }

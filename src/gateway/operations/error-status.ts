@@ -22,6 +22,7 @@ const BY_CODE: Readonly<Record<string, ErrorStatus>> = Object.freeze({
   WFX_INVALID_ARGUMENTS: { http: 400, grpc: "INVALID_ARGUMENT" },
   WFX_WORKFLOW_INVALID: { http: 400, grpc: "INVALID_ARGUMENT" },
   WFX_CALLER_POLICY_DENIED: { http: 403, grpc: "PERMISSION_DENIED" },
+  WFX_INLINE_WORKFLOW_REJECTED: { http: 400, grpc: "INVALID_ARGUMENT" },
   WFX_GENERATION_INVALID: { http: 422, grpc: "FAILED_PRECONDITION" },
   WFX_DIRECTORY_NOT_SERVED: { http: 400, grpc: "INVALID_ARGUMENT" },
   WFX_NO_WORKFLOWS: { http: 400, grpc: "INVALID_ARGUMENT" },

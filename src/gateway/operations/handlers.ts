@@ -1,11 +1,13 @@
 import { WorkflowInvalidError } from "../../config/index.js";
+import { WfxError } from "../../errors.js";
 import type { GenerateWorkflowResult } from "../../generator/types.js";
 import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireCanceller, requireWorkflow } from "../auth/index.js";
 import { GatewayError, GenerationUnavailableError } from "../errors.js";
 import { notFoundAnswer, executionAnswer, statusMessage } from "./answers.js";
 import type { Executions } from "./executions.js";
 import { checkOverridePolicy } from "./config-override.js";
-import { inlineSource, overriddenFile, sandboxFor } from "./inline-workflow.js";
+import { checkInlineSteps } from "./inline-limits.js";
+import { inlineSource, overriddenFile, sandboxFor, type InlineRequest } from "./inline-workflow.js";
 import type { MethodName } from "./method-catalog.js";
 import type { CallContext, OperationDeps } from "./operations.js";
 import type * as S from "./schemas.js";
@@ -28,6 +30,13 @@ function generationAnswer(result: GenerateWorkflowResult): S.GenerateWorkflowAns
 
 /** The implementation of every method, over the node's runtime, workflow directories, generator and registry. */
 export function handlers(deps: OperationDeps, executions: Executions): Record<MethodName, Handler> {
+  /** A caller-sent workflow file, validated, within the node's step cap, in the caller's sandbox and its policy. */
+  const inlineChecked = (request: InlineRequest, ctx: CallContext) => {
+    const source = inlineSource(request, sandboxFor(deps.sandboxDir, ctx.principal), deps.runtime);
+    checkInlineSteps(source.file, deps.runtime.options.limits.maxInlineSteps);
+    return source;
+  };
+
   async function generate(args: S.GenerateWorkflowArgs, ctx: CallContext): Promise<GenerateWorkflowResult> {
     if (deps.generator === undefined) throw new GenerationUnavailableError("no workflow generator is configured");
     const request = {
@@ -47,7 +56,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
       let source;
       if (inline) {
         requireAnyWorkflow(ctx.principal, "inline workflows");
-        source = inlineSource(args, sandboxFor(deps.sandboxDir, ctx.principal), deps.runtime);
+        source = inlineChecked(args, ctx);
       } else {
         requireWorkflow(ctx.principal, args.workflow_name!);
         source = (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
@@ -66,7 +75,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         const problems = generated.validation_errors.map((p) => `${p.path}: ${p.message} (${p.hint})`).join("; ");
         throw new GatewayError("WFX_GENERATION_INVALID", `the generated workflow '${generated.workflow_name}' does not validate: ${problems}`, { hint: "rephrase the description, or call generate_workflow, fix the config and run it with execute_workflow" });
       }
-      const source = inlineSource({ workflow_config: generated.workflow_config }, sandboxFor(deps.sandboxDir, ctx.principal), deps.runtime);
+      const source = inlineChecked({ workflow_config: generated.workflow_config }, ctx);
       const answer = await executions.run({ source, workflowName: generated.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout }, ctx);
       return { ...answer, generation: { workflow_name: generated.workflow_name, workflow_yaml: generated.workflow_yaml, validation_status: generated.validation_status, generator: generated.generator } };
     },
@@ -97,13 +106,17 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         const inline = args.workflow_config !== undefined || args.workflow_yaml !== undefined;
         // A token limited to some workflows may not look into the others (list_workflows hides them too).
         if (!inline) requireWorkflow(ctx.principal, args.workflow_name!);
-        const source = inline ? inlineSource(args, sandboxFor(deps.sandboxDir, ctx.principal), deps.runtime) : (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
+        const source = inline ? inlineChecked(args, ctx) : (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
         const file = args.config_override === undefined ? source.file : overriddenFile(source, args.config_override);
         const workflows = Object.keys(file.workflows);
         return { valid: true, workflows, problems: [], formatted: `valid (${workflows.length} workflow${workflows.length === 1 ? "" : "s"}: ${workflows.join(", ")})` };
       } catch (error) {
         if (error instanceof WorkflowInvalidError) {
           return deps.paths.value({ valid: false, workflows: [], problems: error.problems.map((p) => ({ ...p })), formatted: error.formatted });
+        }
+        if (error instanceof WfxError && error.code === "WFX_INLINE_WORKFLOW_REJECTED") {
+          const problem = { code: error.code, message: error.message, path: "", hint: error.hint ?? "" };
+          return deps.paths.value({ valid: false, workflows: [], problems: [problem], formatted: `error ${error.code} ${error.message}\n    hint: ${problem.hint}` });
         }
         throw error;
       }

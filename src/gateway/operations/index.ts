@@ -4,6 +4,7 @@ export { argumentSpec, expectedOf, parseArguments, type ArgumentSpec } from "./a
 export { errorBody, errorStatus, type ErrorStatus, type GrpcStatusName } from "./error-status.js";
 export { METHOD_NAMES, METHODS, METHODS_BY_NAME, type MethodAnnotations, type MethodName, type MethodSpec } from "./method-catalog.js";
 export { followExecution } from "./follow.js";
+export { checkJsonBounds, type JsonBoundsExceeded } from "./json-bounds.js";
 export { NodeExecutor } from "./node-executor.js";
 export { ServerPaths, type NamedFolder } from "./server-paths.js";
 export { Operations, type CallContext, type OperationDeps } from "./operations.js";

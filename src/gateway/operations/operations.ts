@@ -8,6 +8,7 @@ import { GatewayError } from "../errors.js";
 import type { NodeRegistry } from "../nodes/node-registry.js";
 import type { Admission } from "./admission.js";
 import type { ServerPaths } from "./server-paths.js";
+import { checkArgumentBounds } from "./argument-bounds.js";
 import { parseArguments } from "./arguments.js";
 import { Executions } from "./executions.js";
 import { METHODS_BY_NAME, type MethodName } from "./method-catalog.js";
@@ -98,6 +99,7 @@ export class Operations {
         const self = this.deps.registry.self();
         requireNode(ctx.principal, self.id, self.tags);
       }
+      checkArgumentBounds(spec.input, rawArgs, this.deps.runtime.options.limits);
       const args = parseArguments(spec.input, rawArgs);
       result = await this.#handlers[spec.name](args as never, ctx);
       return result;
