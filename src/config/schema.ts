@@ -119,6 +119,8 @@ export const StepDefSchema = z
     for_each: z.union([z.string(), z.array(z.unknown())], { error: "for_each must be a reference string or a list" }).optional(),
     concurrency: z.number().int().min(1).optional(),
     retry: RetryPolicySchema.optional(),
+    /** Safe to run again after a crash cut it short (default: true for agent steps, else only with `retry:`). */
+    idempotent: z.boolean().optional(),
     timeout: Seconds.optional(),
     output: OutputSchema.optional(),
     placement: PlacementSchema.optional(),

@@ -6,6 +6,7 @@ import { fromFanOut } from "./fan-out-actor.js";
 import type { ExecutionPlan, PlannedStep } from "./plan.js";
 import { fromStep, type StepReport, type StepSpec } from "./step-actor.js";
 import type { StepServices } from "./step-kinds.js";
+import type { ResumePoint } from "./resume-point.js";
 import type { ExecutionEvent, ExecutionEventType } from "./types.js";
 
 export interface ExecutionSpec {
@@ -20,6 +21,8 @@ export interface ExecutionSpec {
   env: Record<string, string | undefined>;
   /** A for_each over a longer list fails its step before any iteration starts. */
   maxForEachItems: number;
+  /** Set when this supervisor adopts an execution whose owner died: it continues from there instead of starting. */
+  resume?: ResumePoint;
 }
 
 export type SupervisorMessage = StepReport | { type: "cancel"; reason?: string } | { type: "execution_timeout" };
@@ -40,6 +43,8 @@ interface SupervisorState {
   children: Map<ActorRef, number>;
   completed: number;
   finished: boolean;
+  /** Attempts a step made before an adoption, so its attempt numbers continue. */
+  attemptsBefore: Int32Array;
 }
 
 /** One actor per execution: starts steps whose inputs are ready, supervises them, records every change as an event. */
@@ -66,7 +71,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
   }
 
   function stepSpec(step: PlannedStep, input: unknown, slot: number, item?: unknown, index?: number): StepSpec {
-    const result: StepSpec = { slot, stepId: step.id, executionId, action: step.action, input, timeoutMs: step.timeoutMs, services: spec.services };
+    const result: StepSpec = { slot, stepId: step.id, executionId, action: step.action, input, timeoutMs: step.timeoutMs, services: spec.services, attemptsBefore: 0 };
     if (index !== undefined) {
       result.item = item;
       result.index = index;
@@ -110,7 +115,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
           }),
           { name: step.id },
         )
-      : ctx.spawn(fromStep(stepSpec(step, input, step.index)), { name: step.id, supervision });
+      : ctx.spawn(fromStep({ ...stepSpec(step, input, step.index), attemptsBefore: state.attemptsBefore[step.index]! }), { name: step.id, supervision });
     state.children.set(ref, step.index);
   }
 
@@ -150,6 +155,34 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     ctx.stop();
   }
 
+  /**
+   * Continues an adopted execution: completed steps keep their outputs and never run again; a step the dead owner was
+   * running starts over when it may run again (`rerunnable`), else it fails the execution naming the crash.
+   */
+  function resume(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, point: ResumePoint): void {
+    state.seq = point.lastSeq;
+    const skipped = new Set(point.skipped);
+    for (const [index, output] of point.done) {
+      state.phase[index] = DONE;
+      state.outputs[index] = output;
+      state.completed++;
+    }
+    for (const [index, attempts] of point.attempts) state.attemptsBefore[index] = attempts;
+    for (const step of plan.steps) state.waitingOn[step.index] = step.deps.filter((d) => state.phase[d] !== DONE).length;
+    const rerun = point.inFlight.filter((i) => plan.steps[i]!.rerunnable);
+    const lost = point.inFlight.filter((i) => !plan.steps[i]!.rerunnable);
+    const ids = (indexes: readonly number[]) => indexes.map((i) => plan.steps[i]!.id);
+    emit(state, ctx, "execution.resumed", undefined, undefined, { node: spec.node, pid: process.pid, lost_owner: point.lostOwner, completed: ids(point.done.map(([i]) => i).filter((i) => !skipped.has(i))), rerun: ids(rerun), not_rerun: ids(lost) });
+    if (lost.length > 0) {
+      const step = plan.steps[lost[0]!]!;
+      return stepFailed(state, ctx, step.index, new EngineError("WFX_RESUME_STEP_INTERRUPTED", `${point.lostOwner} died while step '${step.id}' was running; the step is not marked safe to run again, so it was not`, {
+        hint: "if the step may run twice, mark it `idempotent: true` (or give it `retry:`); then an adopting node runs it again",
+      }));
+    }
+    if (state.completed === total) return finish(state, ctx, "execution.completed", { result: resultOf(state) });
+    for (const step of plan.steps) if (state.phase[step.index] === WAITING && state.waitingOn[step.index] === 0 && !state.finished) launch(state, ctx, step);
+  }
+
   return {
     start(ctx) {
       const state: SupervisorState = {
@@ -160,9 +193,14 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
         children: new Map(),
         completed: 0,
         finished: false,
+        attemptsBefore: new Int32Array(total),
       };
+      if (spec.timeoutMs !== undefined) ctx.scheduleOnce(Math.max(0, spec.timeoutMs), { type: "execution_timeout" });
+      if (spec.resume !== undefined) {
+        resume(state, ctx, spec.resume);
+        return state;
+      }
       emit(state, ctx, "execution.started", undefined, undefined, { node: spec.node, pid: process.pid, total_steps: total });
-      if (spec.timeoutMs !== undefined) ctx.scheduleOnce(spec.timeoutMs, { type: "execution_timeout" });
       for (const step of plan.steps) if (step.deps.length === 0 && !state.finished) launch(state, ctx, step);
       return state;
     },

@@ -26,6 +26,8 @@ export interface PlannedStep {
   concurrency: number;
   /** A retry is a restart of the step's actor; without `retry` a failed step stops. Built once per plan. */
   supervision: SupervisionPolicy;
+  /** May run again when a crash cut it short: `idempotent:`, else `retry:` set, else true for agent steps only. */
+  rerunnable: boolean;
   timeoutMs: number | undefined;
   /** Indexes of the steps this one waits for. */
   deps: number[];
@@ -111,6 +113,7 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
       forEach,
       concurrency: step.concurrency ?? 8,
       supervision: supervisionOf(step),
+      rerunnable: step.idempotent ?? ((step.retry !== undefined && step.retry.max > 0) || action.kind === "agent"),
       timeoutMs: step.timeout === undefined ? undefined : step.timeout * 1000,
       deps,
       dependents: [],

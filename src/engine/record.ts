@@ -60,6 +60,14 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
       record.status = "running";
       if (typeof data?.["node"] === "string") record.node = data["node"];
       break;
+    case "execution.resumed":
+      // Steps that were running when the owner died start over (or fail): none of them is running now.
+      record.status = "running";
+      record.progress.current = [];
+      for (const s of record.steps) if (s.status === "running" || s.status === "retrying") s.status = "pending";
+      if (typeof data?.["node"] === "string") record.node = data["node"];
+      if (typeof data?.["pid"] === "number") record.pid = data["pid"];
+      break;
     case "step.started":
       if (step) {
         if (step.status !== "retrying") record.progress.current.push(step.id);

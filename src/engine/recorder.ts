@@ -2,7 +2,7 @@ import type { ActorRef } from "../actors/index.js";
 import { RecordFailedError } from "./errors.js";
 import { applyEvent, createRecord, progressMessage, type NewRecordInput } from "./record.js";
 import { describeFailure, makeRecordStorable, storableEvent, type NotStored } from "./storable.js";
-import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionEventType, type ExecutionRecord, type ExecutionStore, type ErrorInfo } from "./types.js";
+import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type ResumeSpec, type ExecutionEvent, type ExecutionEventType, type ExecutionRecord, type ExecutionStore, type ErrorInfo } from "./types.js";
 
 export type EventListener = (event: ExecutionEvent, record: ExecutionRecord) => void;
 
@@ -56,11 +56,21 @@ export class ExecutionRecorder {
     this.#onAbandon = onAbandon;
   }
 
-  begin(init: NewRecordInput): ExecutionRecord {
+  begin(init: NewRecordInput, resume?: ResumeSpec): ExecutionRecord {
     const record = createRecord(init);
-    // The first snapshot is written at `execution.started`: a local supervisor emits it within this same turn.
-    this.#live.set(init.executionId, { record, lastSeq: 0, listeners: new Set(), waiters: [], lastPersistMs: init.startMs });
+    if (resume !== undefined) record.resume = resume;
+    const live: LiveExecution = { record, lastSeq: 0, listeners: new Set(), waiters: [], lastPersistMs: init.startMs };
+    this.#live.set(init.executionId, live);
+    // Stored before anyone hears of the id: an execution the node acknowledged can be found, and adopted, after a crash.
+    const failed = storeWrite(() => this.#store.putRecord(record));
+    if (failed) this.#fail(live, { seq: 1, time: init.startMs, what: "its record", error: failed.error, abandon: true, replaced: [] });
     return record;
+  }
+
+  /** Takes over an execution whose owner died: its stored record goes live here, and events continue after `lastSeq`. */
+  adopt(record: ExecutionRecord, lastSeq: number): void {
+    this.#finished.delete(record.execution_id);
+    this.#live.set(record.execution_id, { record, lastSeq, listeners: new Set(), waiters: [], lastPersistMs: Date.now() });
   }
 
   /** A sink with the shape of an actor ref, so a supervisor reports to it exactly as it would to a remote observer. */
@@ -78,7 +88,7 @@ export class ExecutionRecorder {
     const record = applyEvent(live.record, event);
     this.#notify(live, event, record);
     if (TERMINAL_STATUSES.has(record.status)) return this.#end(live);
-    if (event.type === "execution.started" || (event.type === "step.completed" && event.time - live.lastPersistMs >= SNAPSHOT_INTERVAL_MS)) {
+    if (event.type === "execution.started" || event.type === "execution.resumed" || (event.type === "step.completed" && event.time - live.lastPersistMs >= SNAPSHOT_INTERVAL_MS)) {
       live.lastPersistMs = event.time;
       const failed = storeWrite(() => this.#store.putRecord(record));
       if (failed) this.#fail(live, { seq: event.seq + 1, time: event.time, what: "its record", error: failed.error, abandon: true, replaced: [] });
@@ -129,6 +139,7 @@ export class ExecutionRecorder {
   #end(live: LiveExecution): void {
     const executionId = live.record.execution_id;
     this.#live.delete(executionId);
+    delete live.record.resume;
     const failed = storeWrite(() => this.#store.putRecord(live.record));
     if (failed) this.#storeFailedRecord(live.record, failed.error);
     this.#finished.set(executionId, live.record);

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import type { ResumePolicy } from "./orphans.js";
 import type { ExecutionStore } from "./types.js";
 import type { ToolRegistry } from "../tools/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
   callerPolicy: CallerPolicy;
   /** Input, inline-workflow and for_each caps (see limits-options.ts). */
   limits: Readonly<LimitsOptions>;
+  /** What `recoverOrphans` does with an execution whose owning process died: continue it (default) or end it failed. */
+  resumePolicy: ResumePolicy;
 }
 
 export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
@@ -64,5 +67,6 @@ export function resolveRuntimeOptions(options: RuntimeOptionsInput): Readonly<Ru
     agents: resolveAgentOptions(options.agents),
     callerPolicy: options.callerPolicy ?? defaultCallerPolicy(),
     limits: resolveLimitsOptions(options.limits),
+    resumePolicy: options.resumePolicy ?? "resume",
   });
 }

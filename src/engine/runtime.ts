@@ -5,15 +5,19 @@ import { adjustWorkflowFile, nodeModelBaseUrl, resolveAgentEndpoint, resolveCall
 import { endpointsFor } from "../agents/index.js";
 import { toErrorInfo } from "../errors.js";
 import { ExecutionFollower } from "./execution-follower.js";
-import { EngineError } from "./errors.js";
+import { CancelledError, EngineError } from "./errors.js";
 import type { SupervisorMessage } from "./execution-supervisor.js";
 import { ExecutionRecorder, type EventListener } from "./recorder.js";
 import { IsolatedLauncher } from "./isolated/launcher.js";
 import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } from "./runtime-options.js";
 import { planFor, supervisorFor, type ServiceDeps } from "./services.js";
 import { CrossProcessCancel } from "./cross-process-cancel.js";
+import { isProcessAlive } from "./process-alive.js";
+import { claimOrphan, findOrphans, ownerOf, rebuildRecord } from "./orphans.js";
+import type { ExecutionPlan } from "./plan.js";
+import { resumePointOf, type ResumePoint } from "./resume-point.js";
 import { enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
-import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord } from "./types.js";
+import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type ResumeSpec } from "./types.js";
 
 /** A workflow file already loaded and validated, and where it came from (function modules resolve against it). */
 export interface WorkflowSource {
@@ -123,34 +127,23 @@ export class Runtime {
     if (this.recorder.isLive(executionId)) throw new EngineError("WFX_DUPLICATE_EXECUTION_ID", `an execution with id ${executionId} is already running`, { hint: "leave executionId out, or pass a fresh randomUUID()" });
     const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.options.defaultTimeoutS : plan.timeoutMs / 1000);
     const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
+    const startMs = Date.now();
+    const resume: ResumeSpec = { file: source.file, generation: 0, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }) };
     const record = this.recorder.begin({
       executionId,
       workflowName,
       mode,
       node: this.options.nodeId,
       stepIds: plan.steps.map((s) => s.id),
-      startMs: Date.now(),
+      startMs,
       pid: process.pid,
       // A caller's workflow lives in a sandbox folder on this node: that path is nothing the caller should see.
       ...(source.path === undefined || fromCaller ? {} : { workflowFile: source.path }),
       ...(request.input === undefined ? {} : { input: request.input }),
       ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
-    });
+    }, resume);
     if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
-    const done = this.recorder.whenDone(executionId);
-    if (mode === "isolated") {
-      const agentEndpoints = endpointsFor(source.file, deps.endpointOf ?? ((agent) => resolveAgentEndpoint(agent, deps.env)));
-      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName, input: request.input, timeoutMs, env: deps.env, agentEndpoints, agentOptions: this.options.agents, limits: this.options.limits, ...(deps.caller === undefined ? {} : { caller: deps.caller }) });
-    } else {
-      const ref = this.system.spawn(
-        supervisorFor(deps, { executionId, plan, input: request.input, reporter: this.recorder.reporter(executionId), timeoutMs }),
-        { name: executionId },
-      );
-      if (this.#abandonedInSpawn.delete(executionId)) ref.tell({ type: "cancel", reason: UNRECORDED });
-      this.#supervisors.set(executionId, ref);
-      void done.then(() => this.#supervisors.delete(executionId));
-    }
-    this.#crossProcess?.own(executionId, done);
+    const done = this.#launch({ executionId, source, deps, plan, mode, input: request.input, timeoutMs });
     if (request.signal) {
       const onAbort = () => void this.#cancelLocal(executionId, "the caller went away");
       request.signal.addEventListener("abort", onAbort, { once: true });
@@ -159,10 +152,84 @@ export class Runtime {
     return { executionId, record, done };
   }
 
+  /** Runs a recorded execution's supervisor, here or in an isolated process; from its start, or from where a dead owner left it. */
+  #launch(run: { executionId: string; source: WorkflowSource; deps: ServiceDeps; plan: ExecutionPlan; mode: ExecutionMode; input: unknown; timeoutMs: number | undefined; resume?: ResumePoint }): Promise<ExecutionRecord> {
+    const { executionId, source, deps, plan } = run;
+    const done = this.recorder.whenDone(executionId);
+    if (run.mode === "isolated") {
+      const agentEndpoints = endpointsFor(source.file, deps.endpointOf ?? ((agent) => resolveAgentEndpoint(agent, deps.env)));
+      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName: plan.workflowName, input: run.input, timeoutMs: run.timeoutMs, env: deps.env, agentEndpoints, agentOptions: this.options.agents, limits: this.options.limits, ...(deps.caller === undefined ? {} : { caller: deps.caller }), ...(run.resume === undefined ? {} : { resume: run.resume }) });
+    } else {
+      const ref = this.system.spawn(
+        supervisorFor(deps, { executionId, plan, input: run.input, reporter: this.recorder.reporter(executionId), timeoutMs: run.timeoutMs, ...(run.resume === undefined ? {} : { resume: run.resume }) }),
+        { name: executionId },
+      );
+      if (this.#abandonedInSpawn.delete(executionId)) ref.tell({ type: "cancel", reason: UNRECORDED });
+      this.#supervisors.set(executionId, ref);
+      void done.then(() => this.#supervisors.delete(executionId));
+    }
+    this.#crossProcess?.own(executionId, done);
+    return done;
+  }
+
+  /**
+   * Adopts every execution whose owning process died (once across the processes sharing the store): continues it
+   * from its events under `resumePolicy: resume`, or ends it failed under `fail`. Returns the ids adopted.
+   */
+  async recoverOrphans(): Promise<string[]> {
+    const store = this.options.store;
+    const adopted: string[] = [];
+    for (const stored of await findOrphans(store, this.recorder)) {
+      const generation = await claimOrphan(store, stored, this.options.nodeId);
+      if (generation === undefined) continue;
+      const events = await store.getEvents(stored.execution_id);
+      const record = rebuildRecord(stored, events);
+      if (TERMINAL_STATUSES.has(record.status)) {
+        // Its end was journaled but the final snapshot was not: nothing to run, just repair the record.
+        delete record.resume;
+        store.putRecord(record);
+        continue;
+      }
+      adopted.push(stored.execution_id);
+      this.#adopt(record, events, generation);
+    }
+    return adopted;
+  }
+
+  #adopt(record: ExecutionRecord, events: readonly ExecutionEvent[], generation: number): void {
+    const executionId = record.execution_id;
+    const lostOwner = ownerOf(record);
+    const spec = record.resume;
+    const seq = events.reduce((max, e) => Math.max(max, e.seq), 0);
+    record.pid = process.pid;
+    if (spec !== undefined) record.resume = { ...spec, generation };
+    this.recorder.adopt(record, seq);
+    const fail = (message: string, hint: string) => this.recorder.finishIfRunning(executionId, "execution.failed", { code: "WFX_RESUME_REFUSED", message, hint }, Date.now());
+    if (spec === undefined) return fail(`${lostOwner} died, and the execution carries nothing to resume it from`, "start it again");
+    if (this.options.resumePolicy === "fail") return fail(`${lostOwner} died, and this node is set not to resume executions (resume policy: fail)`, "start it again, or run the node with --resume-policy resume");
+    try {
+      const source: WorkflowSource = { file: spec.file as WorkflowFile, ...(spec.path === undefined ? {} : { path: spec.path }), ...(spec.origin === undefined ? {} : { origin: spec.origin }) };
+      const fromCaller = source.origin === "caller";
+      if (fromCaller) enforceCallerPolicy(source.file, this.callerGrant(source), "the workflow");
+      const plan = planFor(source.file, record.workflow_name, source.path);
+      const timeoutMs = spec.deadline_ms === undefined ? undefined : spec.deadline_ms - Date.now();
+      const resume = resumePointOf(plan, events, lostOwner);
+      this.#launch({ executionId, source, deps: fromCaller ? this.#callerDeps : this.#deps, plan, mode: record.execution_mode, input: record.input, timeoutMs, resume });
+    } catch (error) {
+      const info = toErrorInfo(error);
+      fail(`${lostOwner} died, and resuming failed: ${info.message}`, info.hint ?? "start it again");
+    }
+  }
+
   /** What a caller's workflow is checked against; its sandbox is the folder of `source.path`, which it must have. */
   callerGrant(source: WorkflowSource): CallerGrant {
     if (source.path === undefined) throw new EngineError("WFX_CALLER_NO_SANDBOX", "a workflow sent by a caller needs a path in its sandbox folder", { hint: "give the source a path inside the caller's sandbox folder (the gateways do)" });
     return { policy: this.options.callerPolicy, sandboxDir: dirname(resolve(source.path)), nodeModelBaseUrl: nodeModelBaseUrl(this.options.env) };
+  }
+
+  /** Resolves once everything recorded so far is durable in the store (an acknowledged execution can be found after a crash). */
+  persisted(): Promise<void> {
+    return this.options.store.flush();
   }
 
   /** sync: resolves with the final record; async and isolated: with the record as started (status `running`). */
@@ -193,9 +260,29 @@ export class Runtime {
     const record = await this.status(executionId);
     if (!record) return { execution_id: executionId, status: "not_found", cancelled: false, message: `No execution with id ${executionId}` };
     if (TERMINAL_STATUSES.has(record.status)) return { execution_id: executionId, status: record.status, cancelled: false, message: `Execution already ended: ${record.status}` };
+    if (record.pid !== undefined && record.pid !== process.pid && !isProcessAlive(record.pid)) return this.#cancelOrphan(record, reason);
     const final = await this.#crossProcess?.request(executionId, record, () => this.options.store.getRecord(executionId));
     if (final && final.status === "cancelled") return { execution_id: executionId, status: "cancelled", cancelled: true, message: "Execution cancelled" };
     return { execution_id: executionId, status: final?.status ?? record.status, cancelled: false, message: final ? `Execution ended: ${final.status}` : "The process running this execution did not answer; it may have died" };
+  }
+
+  /** Its owner died: claim it like an adopter would, then end it cancelled (nothing runs it to be stopped). */
+  async #cancelOrphan(stored: ExecutionRecord, reason: string): Promise<CancelResult> {
+    const executionId = stored.execution_id;
+    const store = this.options.store;
+    const generation = await claimOrphan(store, stored, this.options.nodeId);
+    if (generation === undefined) {
+      // Another process adopted it just now; ask it like any live owner.
+      const current = await store.getRecord(executionId);
+      return current === undefined || TERMINAL_STATUSES.has(current.status) ? { execution_id: executionId, status: current?.status ?? "not_found", cancelled: false, message: `Execution ended: ${current?.status}` } : this.cancel(executionId, reason);
+    }
+    const events = await store.getEvents(executionId);
+    const record = rebuildRecord(stored, events);
+    record.pid = process.pid;
+    this.recorder.adopt(record, events.reduce((max, e) => Math.max(max, e.seq), 0));
+    this.recorder.finishIfRunning(executionId, "execution.cancelled", toErrorInfo(new CancelledError(`${reason} (${ownerOf(stored)} had died)`)), Date.now());
+    const final = await this.recorder.whenDone(executionId).catch(() => record);
+    return { execution_id: executionId, status: final.status, cancelled: final.status === "cancelled", message: final.status === "cancelled" ? "Execution cancelled (its owner had died)" : `Execution had already ended: ${final.status}` };
   }
 
   /**

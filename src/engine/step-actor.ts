@@ -24,6 +24,8 @@ export interface StepSpec {
   item?: unknown;
   index?: number;
   services: StepServices;
+  /** Attempts made before this execution was adopted from a dead owner; attempt numbers continue after them. */
+  attemptsBefore: number;
 }
 
 type StepMessage = { type: "done"; value: unknown } | { type: "error"; error: unknown } | { type: "timeout" };
@@ -55,7 +57,7 @@ class StepContext implements FunctionStepContext {
   readonly #parent: ActorRef<StepReport>;
 
   constructor(spec: StepSpec, actor: ActorContext<StepMessage>, parent: ActorRef<StepReport>) {
-    this.attempt = actor.attempt;
+    this.attempt = spec.attemptsBefore + actor.attempt;
     this.executionId = spec.executionId;
     this.stepId = spec.stepId;
     this.item = spec.item;
@@ -81,7 +83,7 @@ export function fromStep(spec: StepSpec): ActorLogic<null, StepMessage> {
   return {
     start(ctx) {
       const parent = ctx.parent as ActorRef<StepReport>;
-      parent.tell({ type: "step_started", slot: spec.slot, attempt: ctx.attempt });
+      parent.tell({ type: "step_started", slot: spec.slot, attempt: spec.attemptsBefore + ctx.attempt });
       if (spec.timeoutMs !== undefined) ctx.scheduleOnce(spec.timeoutMs, { type: "timeout" });
       const stepCtx = new StepContext(spec, ctx, parent);
       try {

@@ -53,10 +53,26 @@ export interface ExecutionRecord {
   input?: unknown;
   /** Who started it: the token id a gateway ran it for (kept so cancel can check it after the run left memory). */
   started_by?: string;
+  /** What another process needs to continue the execution if this one dies; dropped once it ends. Never sent to callers. */
+  resume?: ResumeSpec;
+}
+
+/** An execution's workflow and settings as it started, so an adopter can rebuild its supervisor. */
+export interface ResumeSpec {
+  /** The workflow file with its environment section and config_override already applied. */
+  file: unknown;
+  path?: string;
+  origin?: "operator" | "caller";
+  /** Epoch ms by which the execution times out, if it has a timeout. */
+  deadline_ms?: number;
+  /** How many times the execution has been adopted; the next adopter claims generation + 1. */
+  generation: number;
 }
 
 export type ExecutionEventType =
   | "execution.started"
+  /** Another process adopted the execution after its owner died, and continues it from its events. */
+  | "execution.resumed"
   | "execution.progress"
   | "execution.completed"
   | "execution.failed"

@@ -119,6 +119,8 @@ async function runAsBackground(options: RunOptions): Promise<number> {
     const prepared = await prepare(options);
     const runtime = await openAgentRuntime(options.dataDir, dirname(prepared.source.path!));
     const started = runtime.start(runRequest(options, prepared));
+    // The id is told only once the execution is on disk: whoever hears of it can find it, even after a crash.
+    await runtime.persisted();
     process.send?.({ executionId: started.executionId });
     process.disconnect?.();
     const record = await started.done;

@@ -47,7 +47,7 @@ process.on("message", (message: ToChild) => {
   const plan = planFor(message.file, message.workflowName, message.filePath);
   const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, endpointOf: endpointFrom(message.agentEndpoints), agentOptions: message.agentOptions, limits: message.limits, ...(message.caller === undefined ? {} : { caller: message.caller }) };
   system.spawn(
-    supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs }),
+    supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs, ...(message.resume === undefined ? {} : { resume: message.resume }) }),
     { name: message.executionId },
   );
 });

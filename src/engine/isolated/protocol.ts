@@ -2,6 +2,7 @@ import type { AgentOptions } from "../../agents/index.js";
 import type { AgentEndpoint, CallerPolicy, WorkflowFile } from "../../config/index.js";
 import type { WorkflowExecutorMethod } from "../../tools/index.js";
 import type { LimitsOptions } from "../limits-options.js";
+import type { ResumePoint } from "../resume-point.js";
 import type { ErrorInfo } from "../types.js";
 
 /** Messages between a runtime and the isolated process it starts (Node IPC, v8 serialization). */
@@ -19,6 +20,8 @@ export interface ExecuteOrder {
   /** Model endpoints of the file's agents, resolved in the parent: the scrubbed environment does not carry them. */
   agentEndpoints: Record<string, AgentEndpoint>;
   agentOptions: AgentOptions;
+  /** Set when the execution was adopted from a dead owner: where its supervisor continues from. */
+  resume?: ResumePoint;
   /** Set for a workflow a caller sent: the operator's policy, which bounds its tools there too. */
   caller?: CallerPolicy;
   /** Input, inline-workflow and for_each caps, the same as the parent's. */

@@ -109,6 +109,8 @@ export class Executions {
     if (!sync) {
       this.#background.add(executionId);
       void done.finally(() => this.#background.delete(executionId));
+      // The id leaves only once the execution is on disk, so an acknowledged execution survives a crash.
+      await this.#runtime.persisted();
       return executionAnswer(started.record, `Execution started in ${request.mode} mode; follow it with check_execution_status or watch_execution`, this.#paths);
     }
     this.#sync.set(executionId, done);

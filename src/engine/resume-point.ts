@@ -1,0 +1,45 @@
+import type { ExecutionPlan } from "./plan.js";
+import type { ExecutionEvent } from "./types.js";
+
+/** Where an adopted execution stands, read from its events: data only, so it can cross to an isolated process. */
+export interface ResumePoint {
+  lastSeq: number;
+  /** Steps that completed before the owner died, with their outputs, by step index. */
+  done: Array<[index: number, output: unknown]>;
+  skipped: number[];
+  /** Steps that had started and not ended when the owner died. */
+  inFlight: number[];
+  /** Attempts each step had made, so attempt numbers continue. */
+  attempts: Array<[index: number, attempts: number]>;
+  /** Who died: "process 123 on node a" — named in the resumed event and in a refusal to re-run a step. */
+  lostOwner: string;
+}
+
+/** Folds an execution's events into the point to resume from. */
+export function resumePointOf(plan: ExecutionPlan, events: readonly ExecutionEvent[], lostOwner: string): ResumePoint {
+  const done = new Map<number, unknown>();
+  const skipped = new Set<number>();
+  const inFlight = new Set<number>();
+  const attempts = new Map<number, number>();
+  let lastSeq = 0;
+  for (const event of events) {
+    lastSeq = Math.max(lastSeq, event.seq);
+    const index = event.step === undefined ? undefined : plan.stepIndex.get(event.step);
+    if (index === undefined) continue;
+    switch (event.type) {
+      case "step.started":
+        inFlight.add(index);
+        attempts.set(index, Math.max(attempts.get(index) ?? 0, event.attempt ?? 1));
+        break;
+      case "step.completed":
+        inFlight.delete(index);
+        done.set(index, (event.data as { output?: unknown } | undefined)?.output);
+        break;
+      case "step.skipped":
+        done.set(index, undefined);
+        skipped.add(index);
+        break;
+    }
+  }
+  return { lastSeq, done: [...done], skipped: [...skipped], inFlight: [...inFlight], attempts: [...attempts], lostOwner };
+}
