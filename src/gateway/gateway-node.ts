@@ -54,6 +54,8 @@ export class GatewayNode {
   #ownsRuntime: boolean;
   #ready = false;
   #closing: Promise<void> | undefined;
+  #orphanScan: NodeJS.Timeout | undefined;
+  #scanning = false;
 
   private constructor(options: Readonly<GatewayOptions>, runtime: Runtime, ownsRuntime: boolean, deps: GatewayNodeDeps, tokens: TokenStore) {
     this.options = options;
@@ -99,7 +101,7 @@ export class GatewayNode {
     const executor = runtime === undefined ? new NodeExecutor() : undefined;
     if (runtime === undefined) {
       const dataDir = resolved.dataDir ?? resolveDataDir();
-      runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), dataDir, nodeId: resolved.nodeId ?? defaultNodeId(), tools: defaultToolRegistry({ workflowExecutor: executor }), callerPolicy: resolved.callerPolicy });
+      runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), dataDir, nodeId: resolved.nodeId ?? defaultNodeId(), tools: defaultToolRegistry({ workflowExecutor: executor }), callerPolicy: resolved.callerPolicy, resumePolicy: resolved.resumePolicy });
     }
     const node = new GatewayNode(resolved, runtime, deps.runtime === undefined, deps, tokens);
     executor?.attach(node.operations);
@@ -109,7 +111,23 @@ export class GatewayNode {
       await node.close(0);
       throw error;
     }
+    await node.#adoptOrphans();
+    if (resolved.orphanScanMs > 0) node.#orphanScan = setInterval(() => void node.#adoptOrphans(), resolved.orphanScanMs).unref();
     return node;
+  }
+
+  /** Continues (or fails, per the resume policy) the executions of processes that died sharing this node's store. */
+  async #adoptOrphans(): Promise<void> {
+    if (this.#scanning || this.#closing !== undefined) return;
+    this.#scanning = true;
+    try {
+      const adopted = await this.runtime.recoverOrphans();
+      if (adopted.length > 0) this.logger.info({ adopted: adopted.length, policy: this.runtime.options.resumePolicy }, "adopted executions whose process died");
+    } catch (error) {
+      this.logger.error({ err: error }, "looking for executions whose process died failed; will try again");
+    } finally {
+      this.#scanning = false;
+    }
   }
 
   get ready(): boolean {
@@ -160,6 +178,7 @@ export class GatewayNode {
 
   async #close(graceMs: number): Promise<void> {
     this.#ready = false;
+    clearInterval(this.#orphanScan);
     this.operations.deps.admission.drain();
     this.registry.setStatus("draining");
     const stopped = this.#http?.stopAccepting();

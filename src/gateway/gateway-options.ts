@@ -1,4 +1,5 @@
 import { defaultCallerPolicy, parseCallerPolicy, type CallerPolicy } from "../config/index.js";
+import type { ResumePolicy } from "../engine/index.js";
 import { GatewayError } from "./errors.js";
 import { LOOPBACK_HOSTNAMES } from "./http/host-guard.js";
 
@@ -34,6 +35,10 @@ export interface GatewayOptions {
   allowedOrigins: readonly string[];
   /** Folder that inline and generated workflows run in; default: `<dataDir>/inline`. */
   sandboxDir: string | undefined;
+  /** Executions whose process died sharing this node's store: continued from their events (`resume`) or ended failed. */
+  resumePolicy: ResumePolicy;
+  /** How often to look for such executions after the startup scan (0: only at startup). */
+  orphanScanMs: number;
   /** What workflows callers send may declare; deny by default (a runtime passed in brings its own). */
   callerPolicy: CallerPolicy;
   /** Where the audit log goes: a file, or stderr beside the node's log; either way every entry, whatever `logLevel` says. */
@@ -67,6 +72,8 @@ export function defaultGatewayOptions(): GatewayOptions {
     allowedOrigins: [],
     sandboxDir: undefined,
     callerPolicy: defaultCallerPolicy(),
+    resumePolicy: "resume",
+    orphanScanMs: 2000,
     auditLogFile: undefined,
     logLevel: "info",
   };
@@ -79,6 +86,7 @@ export function gatewayOptionsFromEnv(env: Record<string, string | undefined>): 
   if (env["WFX_TOKENS"]) out.tokensText = env["WFX_TOKENS"];
   if (env["WFX_DATA_DIR"]) out.dataDir = env["WFX_DATA_DIR"];
   if (env["WFX_LOG_LEVEL"]) out.logLevel = env["WFX_LOG_LEVEL"];
+  if (env["WFX_RESUME_POLICY"]) out.resumePolicy = env["WFX_RESUME_POLICY"] as ResumePolicy;
   if (env["WFX_CALLER_POLICY"]) out.callerPolicy = parseCallerPolicy(env["WFX_CALLER_POLICY"], "WFX_CALLER_POLICY");
   return out;
 }
@@ -103,6 +111,8 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions>): Readonl
   positiveInteger("httpPort", resolved.httpPort, 0);
   positiveInteger("grpcPort", resolved.grpcPort, 0);
   positiveInteger("shutdownGraceMs", resolved.shutdownGraceMs, 0);
+  positiveInteger("orphanScanMs", resolved.orphanScanMs, 0);
+  if (resolved.resumePolicy !== "resume" && resolved.resumePolicy !== "fail") throw new GatewayError("WFX_GATEWAY_CONFIG", `the resume policy must be resume or fail, got '${String(resolved.resumePolicy)}'`, { hint: "pass --resume-policy resume (continue orphaned executions) or fail (end them failed)" });
   if ((resolved.tlsCertFile === undefined) !== (resolved.tlsKeyFile === undefined)) {
     throw new GatewayError("WFX_GATEWAY_CONFIG", "TLS needs both a certificate and a key file", { hint: "pass --tls-cert FILE and --tls-key FILE together" });
   }

@@ -17,6 +17,7 @@ export const SERVE_FLAGS = {
   "allowed-host": { type: "string", multiple: true },
   grace: { type: "string" },
   "caller-policy": { type: "string" },
+  "resume-policy": { type: "string" },
   "caller-tool-types": { type: "string" },
   "caller-http-host": { type: "string", multiple: true },
   "caller-mcp-server": { type: "string", multiple: true },

@@ -60,6 +60,7 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
   set("tags", str(flags["tags"])?.split(",").map((t) => t.trim()).filter((t) => t !== ""));
   set("shutdownGraceMs", grace === undefined ? undefined : Math.round(grace * 1000));
   set("callerPolicy", callerPolicyFrom(flags, options.callerPolicy));
+  set("resumePolicy", str(flags["resume-policy"]) as GatewayOptions["resumePolicy"] | undefined);
   if (flags["no-http"] === true) options.http = false;
   if (flags["no-grpc"] === true) options.grpc = false;
   return options;

@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { WFX } from "./cli.js";
+
+/** A real `wfx serve` in a child process, on free ports, over a data dir; killable like a crashed node. */
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  stderr(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startServe(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [WFX, "serve", "--port", "0", "--no-grpc", "--data-dir", dataDir, ...args], {
+    env: { ...process.env, WFX_LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+      const found = /HTTP: (http:\/\/[^\s]+)/.exec(stderr);
+      if (found) resolve(found[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`wfx serve exited with ${code}: ${stderr}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    child,
+    url,
+    stderr: () => stderr,
+    async kill(signal = "SIGKILL") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
