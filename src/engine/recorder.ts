@@ -56,13 +56,14 @@ export class ExecutionRecorder {
     this.#onAbandon = onAbandon;
   }
 
-  begin(init: NewRecordInput, resume?: ResumeSpec): ExecutionRecord {
+  /** `storeNow`: write the record at once; a local supervisor's `execution.started`, in this same turn, writes it anyway. */
+  begin(init: NewRecordInput, resume?: ResumeSpec, storeNow = true): ExecutionRecord {
     const record = createRecord(init);
     if (resume !== undefined) record.resume = resume;
     const live: LiveExecution = { record, lastSeq: 0, listeners: new Set(), waiters: [], lastPersistMs: init.startMs };
     this.#live.set(init.executionId, live);
     // Stored before anyone hears of the id: an execution the node acknowledged can be found, and adopted, after a crash.
-    const failed = storeWrite(() => this.#store.putRecord(record));
+    const failed = storeNow ? storeWrite(() => this.#store.putRecord(record)) : undefined;
     if (failed) this.#fail(live, { seq: 1, time: init.startMs, what: "its record", error: failed.error, abandon: true, replaced: [] });
     return record;
   }

@@ -65,6 +65,15 @@ export interface CancelResult {
 /** Why the steps of an execution that could not be recorded were cancelled. */
 const UNRECORDED = "the execution could not be recorded";
 
+const fileJsonCache = new WeakMap<WorkflowFile, string>();
+
+/** A file's JSON for resume specs, made once per file object: every execution of a workflow shares it. */
+function fileJson(file: WorkflowFile): string {
+  let json = fileJsonCache.get(file);
+  if (json === undefined) fileJsonCache.set(file, (json = JSON.stringify(file)));
+  return json;
+}
+
 export function defaultWorkflowName(file: WorkflowFile): string {
   const names = Object.keys(file.workflows);
   if (names.length === 0) throw new EngineError("WFX_NO_WORKFLOWS", "the file defines no workflows", { hint: "add a `workflows:` section" });
@@ -128,7 +137,7 @@ export class Runtime {
     const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.options.defaultTimeoutS : plan.timeoutMs / 1000);
     const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
     const startMs = Date.now();
-    const resume: ResumeSpec = { file: source.file, generation: 0, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }) };
+    const resume: ResumeSpec = { file_json: fileJson(source.file), generation: 0, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }) };
     const record = this.recorder.begin({
       executionId,
       workflowName,
@@ -141,7 +150,7 @@ export class Runtime {
       ...(source.path === undefined || fromCaller ? {} : { workflowFile: source.path }),
       ...(request.input === undefined ? {} : { input: request.input }),
       ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
-    }, resume);
+    }, resume, mode === "isolated");
     if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
     const done = this.#launch({ executionId, source, deps, plan, mode, input: request.input, timeoutMs });
     if (request.signal) {
@@ -208,7 +217,7 @@ export class Runtime {
     if (spec === undefined) return fail(`${lostOwner} died, and the execution carries nothing to resume it from`, "start it again");
     if (this.options.resumePolicy === "fail") return fail(`${lostOwner} died, and this node is set not to resume executions (resume policy: fail)`, "start it again, or run the node with --resume-policy resume");
     try {
-      const source: WorkflowSource = { file: spec.file as WorkflowFile, ...(spec.path === undefined ? {} : { path: spec.path }), ...(spec.origin === undefined ? {} : { origin: spec.origin }) };
+      const source: WorkflowSource = { file: JSON.parse(spec.file_json) as WorkflowFile, ...(spec.path === undefined ? {} : { path: spec.path }), ...(spec.origin === undefined ? {} : { origin: spec.origin }) };
       const fromCaller = source.origin === "caller";
       if (fromCaller) enforceCallerPolicy(source.file, this.callerGrant(source), "the workflow");
       const plan = planFor(source.file, record.workflow_name, source.path);

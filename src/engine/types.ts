@@ -59,8 +59,8 @@ export interface ExecutionRecord {
 
 /** An execution's workflow and settings as it started, so an adopter can rebuild its supervisor. */
 export interface ResumeSpec {
-  /** The workflow file with its environment section and config_override already applied. */
-  file: unknown;
+  /** The workflow file with its environment section and config_override applied, as JSON (made once per file). */
+  file_json: string;
   path?: string;
   origin?: "operator" | "caller";
   /** Epoch ms by which the execution times out, if it has a timeout. */
