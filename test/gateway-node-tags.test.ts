@@ -12,7 +12,7 @@ const generator = new FixedGenerator();
 const t = await startTestNode({ tokensText: tokensText([...TOKEN_ENTRIES, { id: "gpu-admin", token: GPU_ADMIN, scopes: ["admin"], tags: ["gpu"] }]), host: "127.0.0.1" }, { generator });
 const base = t.node.httpUrl!;
 const client = grpcClient(t.node.grpcAddress!);
-const started = await post(base, "execute_workflow", { workflow_name: "slow", input_data: { ms: 60_000 }, execution_mode: "async" }, TOKENS.runner);
+const started = await post(base, "execute_workflow", { workflow_name: "slow", input_data: { ms: 3_600_000 }, execution_mode: "async" }, TOKENS.runner);
 const executionId = String(started.body["execution_id"]);
 
 test.after(async () => {
