@@ -24,7 +24,7 @@ usage:
   wfx validate FILE [--json]
   wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--tokens FILE] [--tls-cert F --tls-key F]
             [--max-concurrent N] [--max-body-bytes N] [--tags a,b] [--node-id ID] [--audit-log FILE]
-            [--allowed-host H]... [--grace S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
+            [--allowed-host H]... [--grace S] [--idempotency-window S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
   wfx node [same options as serve]                                     a node (joins a cluster once that lands)
   wfx mcp --stdio [--workflows DIR]...                                  MCP over stdio for desktop clients
 
