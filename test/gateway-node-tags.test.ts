@@ -12,7 +12,8 @@ const generator = new FixedGenerator();
 const t = await startTestNode({ tokensText: tokensText([...TOKEN_ENTRIES, { id: "gpu-admin", token: GPU_ADMIN, scopes: ["admin"], tags: ["gpu"] }]), host: "127.0.0.1" }, { generator });
 const base = t.node.httpUrl!;
 const client = grpcClient(t.node.grpcAddress!);
-const started = await post(base, "execute_workflow", { workflow_name: "slow", input_data: { ms: 60_000 }, execution_mode: "async" }, TOKENS.runner);
+// Started when the suite imports this file, so it must outlast every test file that runs before this one's tests.
+const started = await post(base, "execute_workflow", { workflow_name: "slow", input_data: { ms: 600_000 }, execution_mode: "async" }, TOKENS.runner);
 const executionId = String(started.body["execution_id"]);
 
 test.after(async () => {
