@@ -11,10 +11,19 @@ const { fixture, source, runtime, close } = await openEngineFixture();
 test.after(close);
 
 
+/** The child's report once it is written whole (the step writes it in place, so it may be caught half-written). */
+function readReport(path: string): { pid: number; tmpdir: string; env: string[] } | undefined {
+  try {
+    return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as { pid: number; tmpdir: string; env: string[] }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function hangInChild(name: string, timeoutS?: number) {
   const report = join(fixture.dir, `${name}.json`);
   const started = runtime.start({ source, workflowName: "hang", input: { report }, mode: "isolated", ...(timeoutS === undefined ? {} : { timeoutS }) });
-  const seen = await eventually(() => (existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as { pid: number; tmpdir: string; env: string[] }) : undefined), 20_000, "the isolated step to start");
+  const seen = await eventually(() => readReport(report), 20_000, "the isolated step to start");
   return { started, seen };
 }
 

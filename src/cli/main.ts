@@ -10,12 +10,13 @@ import { checkComplexity, generateCommand } from "./commands/generate.js";
 import { statusCommand } from "./commands/status.js";
 import { validateCommand } from "./commands/validate.js";
 import { SERVE_FLAGS } from "./commands/serve-flags.js";
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../engine/idempotency.js";
 
 const USAGE = `wfx — run AI workflows
 
 usage:
   wfx run FILE [--workflow NAME] [--input JSON|@file] [--mode sync|async|isolated] [--timeout S] [--json]
-          [--env development|staging|production] [--override JSON|@file]
+          [--env development|staging|production] [--override JSON|@file] [--idempotency-key KEY]
   wfx run --describe "DESCRIPTION" [--complexity simple|medium|complex] [--out FILE] [run options]
   wfx generate "DESCRIPTION" [--complexity simple|medium|complex] [--name NAME] [--out FILE [--force]] [--template] [--json]
   wfx status ID [--follow] [--json]                                    --follow: live progress until it ends (Ctrl-C stops following, not the run)
@@ -24,7 +25,7 @@ usage:
   wfx validate FILE [--json]
   wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--tokens FILE] [--tls-cert F --tls-key F]
             [--max-concurrent N] [--max-body-bytes N] [--tags a,b] [--node-id ID] [--audit-log FILE]
-            [--allowed-host H]... [--grace S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
+            [--allowed-host H]... [--grace S] [--idempotency-window S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
   wfx node [same options as serve]                                     a node (joins a cluster once that lands)
   wfx mcp --stdio [--workflows DIR]...                                  MCP over stdio for desktop clients
 
@@ -44,6 +45,7 @@ const OPTIONS: Record<string, ParseArgsConfig["options"]> = {
   run: {
     ...COMMON, workflow: { type: "string", short: "w" }, input: { type: "string", short: "i" }, mode: { type: "string", short: "m", default: "sync" }, timeout: { type: "string", short: "t" }, background: { type: "boolean", default: false },
     describe: { type: "string", short: "d" }, complexity: { type: "string", short: "c" }, out: { type: "string", short: "o" }, env: { type: "string", short: "e" }, override: { type: "string" },
+    "idempotency-key": { type: "string" },
   },
   generate: { ...COMMON, complexity: { type: "string", short: "c" }, name: { type: "string", short: "n" }, out: { type: "string", short: "o" }, force: { type: "boolean", default: false }, template: { type: "boolean", default: false } },
   status: { ...COMMON, follow: { type: "boolean", short: "f", default: false } },
@@ -69,6 +71,14 @@ function onePositional(command: string, positionals: string[], what: string): st
   return positionals[0]!;
 }
 
+function checkIdempotencyKey(key: string | undefined, describe: boolean): string | undefined {
+  if (key === undefined) return undefined;
+  if (key === "" || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw new CliError(`--idempotency-key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, got ${key.length}`);
+  // Each --describe run generates and saves a new file, so a repeat would never be the same run.
+  if (describe) throw new CliError("--idempotency-key does not go with --describe", { hint: "save the workflow with `wfx generate --out FILE`, then `wfx run FILE --idempotency-key KEY`" });
+  return key;
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
@@ -91,6 +101,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const describe = values.describe as string | undefined;
       if (describe !== undefined && positionals.length > 0) throw new CliError("wfx run takes a FILE or --describe, not both", { hint: 'wfx run --describe "what the workflow should do"' });
       if (describe === undefined && (values.complexity !== undefined || values.out !== undefined)) throw new CliError("--complexity and --out go with --describe");
+      const key = checkIdempotencyKey(values["idempotency-key"] as string | undefined, describe !== undefined);
       return runCommand({
         ...common,
         file: describe === undefined ? onePositional(command, positionals, "file") : "",
@@ -99,6 +110,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         ...(values.out === undefined ? {} : { out: values.out as string }),
         ...(values.env === undefined ? {} : { environment: values.env as string }),
         ...(values.override === undefined ? {} : { override: values.override as string }),
+        ...(key === undefined ? {} : { idempotencyKey: key }),
         mode: checkMode(values.mode as string),
         background: values.background === true,
         ...(values.workflow === undefined ? {} : { workflow: values.workflow as string }),

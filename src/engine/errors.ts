@@ -43,3 +43,13 @@ export class RecordFailedError extends WfxError {
     });
   }
 }
+
+/** An idempotency key sent again, within its window, with a request other than the one it started an execution for. */
+export class IdempotencyKeyReusedError extends WfxError {
+  override name = "IdempotencyKeyReusedError";
+  constructor(key: string, executionId: string, createdMs: number) {
+    super("WFX_IDEMPOTENCY_KEY_REUSED", `idempotency key '${key}' was already used at ${new Date(createdMs).toISOString()} for a different request (execution ${executionId})`, {
+      hint: "send the original request unchanged to get that execution again, or use a new key for a new request",
+    });
+  }
+}

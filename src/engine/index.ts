@@ -7,7 +7,8 @@ export { DEFAULT_LIMITS, resolveLimitsOptions, type LimitsOptions } from "./limi
 export { compilePlan, type ExecutionPlan, type PlannedStep, type StepAction } from "./plan.js";
 export { applyEvent, createRecord, progressMessage, elapsedNow } from "./record.js";
 export { ExecutionFollower, executionNotFound, type EventSink, type FollowStats } from "./execution-follower.js";
-export { EngineError, StepTimeoutError, ExecutionTimeoutError, CancelledError } from "./errors.js";
+export { EngineError, StepTimeoutError, ExecutionTimeoutError, CancelledError, IdempotencyKeyReusedError } from "./errors.js";
+export { IdempotencyKeys, DEFAULT_IDEMPOTENCY_WINDOW_MS, MAX_IDEMPOTENCY_KEY_LENGTH, canonicalJson, requestHash, type KeyClaim, type IdempotencyKeysOptions } from "./idempotency.js";
 export { callerPolicyProblems, CallerPolicyError, enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
 export type { FunctionStepContext, StepFunction } from "./step-kinds.js";
 export { MemoryExecutionStore, EmbeddedExecutionStore, resolveDataDir } from "./store/index.js";

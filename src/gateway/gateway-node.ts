@@ -83,6 +83,7 @@ export class GatewayNode {
       audit: this.audit,
       sandboxDir,
       generator: deps.generator,
+      idempotencyWindowMs: options.idempotencyWindowMs,
     });
   }
 

@@ -1,5 +1,5 @@
 import { defaultCallerPolicy, parseCallerPolicy, type CallerPolicy } from "../config/index.js";
-import type { ResumePolicy } from "../engine/index.js";
+import { DEFAULT_IDEMPOTENCY_WINDOW_MS, type ResumePolicy } from "../engine/index.js";
 import { GatewayError } from "./errors.js";
 import { LOOPBACK_HOSTNAMES } from "./http/host-guard.js";
 
@@ -39,6 +39,8 @@ export interface GatewayOptions {
   resumePolicy: ResumePolicy;
   /** How often to look for such executions after the startup scan (0: only at startup). */
   orphanScanMs: number;
+  /** How long an execute request's idempotency key names the execution it started (across restarts: it is in the store). */
+  idempotencyWindowMs: number;
   /** What workflows callers send may declare; deny by default (a runtime passed in brings its own). */
   callerPolicy: CallerPolicy;
   /** Where the audit log goes: a file, or stderr beside the node's log; either way every entry, whatever `logLevel` says. */
@@ -74,6 +76,7 @@ export function defaultGatewayOptions(): GatewayOptions {
     callerPolicy: defaultCallerPolicy(),
     resumePolicy: "resume",
     orphanScanMs: 2000,
+    idempotencyWindowMs: DEFAULT_IDEMPOTENCY_WINDOW_MS,
     auditLogFile: undefined,
     logLevel: "info",
   };
@@ -112,6 +115,7 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions>): Readonl
   positiveInteger("grpcPort", resolved.grpcPort, 0);
   positiveInteger("shutdownGraceMs", resolved.shutdownGraceMs, 0);
   positiveInteger("orphanScanMs", resolved.orphanScanMs, 0);
+  positiveInteger("idempotencyWindowMs", resolved.idempotencyWindowMs);
   if (resolved.resumePolicy !== "resume" && resolved.resumePolicy !== "fail") throw new GatewayError("WFX_GATEWAY_CONFIG", `the resume policy must be resume or fail, got '${String(resolved.resumePolicy)}'`, { hint: "pass --resume-policy resume (continue orphaned executions) or fail (end them failed)" });
   if ((resolved.tlsCertFile === undefined) !== (resolved.tlsKeyFile === undefined)) {
     throw new GatewayError("WFX_GATEWAY_CONFIG", "TLS needs both a certificate and a key file", { hint: "pass --tls-cert FILE and --tls-key FILE together" });

@@ -10,6 +10,8 @@ import { cliGenerator, describeProblems, generatedPath, openAgentRuntime, saveGe
 import { reportOutcome } from "../outcome.js";
 import { createProgressView, viewKindFor } from "../progress-view.js";
 import { loadWorkflowSource, parseInput } from "../workflow-input.js";
+import { claimRunKey, type RunKeyClaim } from "../run-key.js";
+import { follow } from "./status.js";
 import type { Io } from "../io.js";
 
 export interface RunOptions {
@@ -29,6 +31,17 @@ export interface RunOptions {
   environment?: string;
   /** `--override`: JSON (or @file) deep-merged onto agents/tools/workflows for this run. */
   override?: string;
+  /** `--idempotency-key`: a run repeated with it follows the execution the first one started instead of starting another. */
+  idempotencyKey?: string;
+}
+
+/** What the background process of `--mode async` tells the command that started it. */
+interface BackgroundReply {
+  executionId?: string;
+  status?: string;
+  error?: string;
+  code?: string;
+  hint?: string;
 }
 
 const MODES: readonly ExecutionMode[] = ["sync", "async", "isolated"];
@@ -63,6 +76,23 @@ function runRequest(options: RunOptions, prepared: Awaited<ReturnType<typeof pre
   };
 }
 
+/** With `--idempotency-key`: the id to start the run with, or the execution the key already started. */
+function claimKey(runtime: Runtime, options: RunOptions, prepared: Awaited<ReturnType<typeof prepare>>): Promise<RunKeyClaim | undefined> {
+  if (options.idempotencyKey === undefined) return Promise.resolve(undefined);
+  const { source, workflowName, input, configOverride } = prepared;
+  return claimRunKey(runtime, options.idempotencyKey, { file: source.path ?? options.file, workflowName, input, mode: options.mode, timeoutS: options.timeout, environment: options.environment, configOverride });
+}
+
+/** Starts the run under the key's id; a start that fails gives the key back, since nothing ran under it. */
+function startKeyed(runtime: Runtime, request: ExecuteRequest, claim: RunKeyClaim | undefined): ReturnType<Runtime["start"]> {
+  try {
+    return runtime.start({ ...request, ...(claim === undefined ? {} : { executionId: claim.executionId }) });
+  } catch (error) {
+    if (claim?.existing === undefined) void claim?.forget().catch(() => undefined);
+    throw error;
+  }
+}
+
 /** `--describe`: generates the workflow, saves it, and returns its path; a workflow that does not validate is not run. */
 async function generateForRun(options: RunOptions, io: Io): Promise<string> {
   const result = await cliGenerator().generate({ workflow_description: options.describe!, ...(options.complexity === undefined ? {} : { complexity: options.complexity }) });
@@ -75,8 +105,10 @@ async function generateForRun(options: RunOptions, io: Io): Promise<string> {
 
 /** Runs a workflow here and now (sync or isolated), with live progress, and exits with a code that says how it ended. */
 async function runHere(options: RunOptions, io: Io, runtime: Runtime, prepared: Awaited<ReturnType<typeof prepare>>): Promise<number> {
+  const claim = await claimKey(runtime, options, prepared);
+  if (claim?.existing !== undefined) return follow(runtime, claim.existing, options.json, io);
   const view = createProgressView(viewKindFor(options.json, io), io);
-  const started = runtime.start({ ...runRequest(options, prepared), onEvent: (e, r) => view.onEvent(e, r) });
+  const started = startKeyed(runtime, { ...runRequest(options, prepared), onEvent: (e, r) => view.onEvent(e, r) }, claim);
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -99,15 +131,17 @@ async function runInBackground(options: RunOptions, io: Io): Promise<number> {
   if (options.dataDir !== undefined) args.push("--data-dir", options.dataDir);
   if (options.environment !== undefined) args.push("--env", options.environment);
   if (options.override !== undefined) args.push("--override", options.override);
+  if (options.idempotencyKey !== undefined) args.push("--idempotency-key", options.idempotencyKey);
   const child = fork(MAIN, args, { detached: true, stdio: ["ignore", "ignore", "ignore", "ipc"] });
-  const reply = await new Promise<{ executionId?: string; error?: string }>((resolve) => {
-    child.once("message", (m) => resolve(m as { executionId?: string; error?: string }));
+  const reply = await new Promise<BackgroundReply>((resolve) => {
+    child.once("message", (m) => resolve(m as BackgroundReply));
     child.once("exit", (code) => resolve({ error: `background process exited with code ${code} before starting` }));
   });
   child.disconnect();
   child.unref();
-  if (reply.error !== undefined) throw new CliError(reply.error, { exitCode: EXIT.failed });
-  if (options.json) io.out.write(`${JSON.stringify({ execution_id: reply.executionId, status: "running", execution_mode: "async" })}\n`);
+  // Said as main's report says a WFX error: the message, then its code.
+  if (reply.error !== undefined) throw new CliError(reply.code === undefined ? reply.error : `${reply.error} [${reply.code}]`, { exitCode: reply.code === "WFX_IDEMPOTENCY_KEY_REUSED" ? EXIT.badInput : EXIT.failed, ...(reply.hint === undefined ? {} : { hint: reply.hint }) });
+  if (options.json) io.out.write(`${JSON.stringify({ execution_id: reply.executionId, status: reply.status ?? "running", execution_mode: "async" })}\n`);
   else io.out.write(`${reply.executionId}\n`);
   if (!options.json) io.err.write(`started in the background; follow it with: wfx status ${reply.executionId} --follow\n`);
   return EXIT.ok;
@@ -118,7 +152,15 @@ async function runAsBackground(options: RunOptions): Promise<number> {
   try {
     const prepared = await prepare(options);
     const runtime = await openAgentRuntime(options.dataDir, dirname(prepared.source.path!));
-    const started = runtime.start(runRequest(options, prepared));
+    const claim = await claimKey(runtime, options, prepared);
+    if (claim?.existing !== undefined) {
+      // An earlier run with this key started it (and may still run it): its id is the answer, and this process is done.
+      process.send?.({ executionId: claim.executionId, status: claim.existing.status });
+      process.disconnect?.();
+      await runtime.close();
+      return EXIT.ok;
+    }
+    const started = startKeyed(runtime, runRequest(options, prepared), claim);
     // The id is told only once the execution is on disk: whoever hears of it can find it, even after a crash.
     await runtime.persisted();
     process.send?.({ executionId: started.executionId });
@@ -127,7 +169,8 @@ async function runAsBackground(options: RunOptions): Promise<number> {
     await runtime.close();
     return exitCodeFor(record.status);
   } catch (error) {
-    process.send?.({ error: (error as Error).message });
+    const { message, code, hint } = error as { message: string; code?: unknown; hint?: unknown };
+    process.send?.({ error: message, ...(typeof code === "string" ? { code } : {}), ...(typeof hint === "string" ? { hint } : {}) });
     return EXIT.failed;
   }
 }

@@ -18,6 +18,7 @@ export const SERVE_FLAGS = {
   grace: { type: "string" },
   "caller-policy": { type: "string" },
   "resume-policy": { type: "string" },
+  "idempotency-window": { type: "string" },
   "caller-tool-types": { type: "string" },
   "caller-http-host": { type: "string", multiple: true },
   "caller-mcp-server": { type: "string", multiple: true },

@@ -61,6 +61,8 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
   set("shutdownGraceMs", grace === undefined ? undefined : Math.round(grace * 1000));
   set("callerPolicy", callerPolicyFrom(flags, options.callerPolicy));
   set("resumePolicy", str(flags["resume-policy"]) as GatewayOptions["resumePolicy"] | undefined);
+  const window = integer(flags, "idempotency-window", 1);
+  set("idempotencyWindowMs", window === undefined ? undefined : window * 1000);
   if (flags["no-http"] === true) options.http = false;
   if (flags["no-grpc"] === true) options.grpc = false;
   return options;

@@ -27,7 +27,7 @@ function formatRecord(record: ExecutionRecord): string {
  * `--follow`: the execution's events from the first, then live until it ends, shown as `wfx run` shows them (it may
  * run in another process: a `--mode async` background run). Ctrl-C stops following; the execution goes on.
  */
-async function follow(runtime: Runtime, record: ExecutionRecord, json: boolean, io: Io): Promise<number> {
+export async function follow(runtime: Runtime, record: ExecutionRecord, json: boolean, io: Io): Promise<number> {
   const view = createProgressView(viewKindFor(json, io), io);
   // The view wants the record as of each event: fold the events onto a fresh one, as the engine does.
   const folded = createRecord({ executionId: record.execution_id, workflowName: record.workflow_name, mode: record.execution_mode, node: record.node, stepIds: record.steps.map((s) => s.id), startMs: record.start_time * 1000 });

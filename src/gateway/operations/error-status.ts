@@ -11,6 +11,7 @@ export type GrpcStatusName =
   | "UNAVAILABLE"
   | "UNIMPLEMENTED"
   | "FAILED_PRECONDITION"
+  | "ALREADY_EXISTS"
   | "INTERNAL";
 
 export interface ErrorStatus {
@@ -34,6 +35,7 @@ const BY_CODE: Readonly<Record<string, ErrorStatus>> = Object.freeze({
   WFX_PAYLOAD_TOO_LARGE: { http: 413, grpc: "RESOURCE_EXHAUSTED" },
   WFX_SHUTTING_DOWN: { http: 503, grpc: "UNAVAILABLE" },
   WFX_GENERATION_UNAVAILABLE: { http: 501, grpc: "UNIMPLEMENTED" },
+  WFX_IDEMPOTENCY_KEY_REUSED: { http: 409, grpc: "ALREADY_EXISTS" },
 });
 
 const INTERNAL: ErrorStatus = Object.freeze({ http: 500, grpc: "INTERNAL" });

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch } from "../../config/index.js";
-import { defaultWorkflowName, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type Runtime, type WorkflowSource } from "../../engine/index.js";
+import { defaultWorkflowName, IdempotencyKeys, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type Runtime, type WorkflowSource } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { requireWorkflow, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
 import type { Admission } from "./admission.js";
 import { executionAnswer, statusMessage } from "./answers.js";
+import { repeatAnswer, type KeyedRequest } from "./idempotency.js";
 import type { ExecutionAnswer } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
 
@@ -18,6 +19,14 @@ export interface RunRequest {
   timeoutS?: number | undefined;
   /** Merged onto the file by the runtime (the gateway has already checked what it may change). */
   configOverride?: Record<string, unknown> | undefined;
+  /** The caller's idempotency key and the request it stands for (see idempotency.ts). */
+  idempotency?: KeyedRequest | undefined;
+}
+
+/** The answer, and with an idempotency key the memo the key's first request stored (a generated workflow's summary). */
+export interface RunResult {
+  answer: ExecutionAnswer;
+  memo?: Record<string, unknown>;
 }
 
 export interface RunContext {
@@ -50,15 +59,18 @@ export class Executions {
   readonly #sync = new Map<string, Promise<ExecutionRecord>>();
   readonly #background = new Set<string>();
   readonly #callers = new Map<string, ExecutionCaller>();
+  readonly #keys: IdempotencyKeys;
 
-  constructor(runtime: Runtime, admission: Admission, metrics: NodeMetrics, paths: ServerPaths) {
+  constructor(runtime: Runtime, admission: Admission, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number) {
     this.#runtime = runtime;
+    this.#keys = new IdempotencyKeys(runtime.options.store, { windowMs: idempotencyWindowMs, lookup: (id) => runtime.status(id) });
     this.#admission = admission;
     this.#metrics = metrics;
     this.#paths = paths;
   }
 
-  async run(request: RunRequest, ctx: RunContext): Promise<ExecutionAnswer> {
+  /** Starts the execution, or with an idempotency key already used, answers with the execution the key started. */
+  async run(request: RunRequest, ctx: RunContext): Promise<RunResult> {
     const workflowName = request.workflowName ?? defaultWorkflowName(request.source.file);
     // The name is the caller's: `in` would accept `constructor` or `toString`, which every object inherits.
     if (!Object.hasOwn(request.source.file.workflows, workflowName)) {
@@ -66,6 +78,27 @@ export class Executions {
       throw new GatewayError("WFX_UNKNOWN_WORKFLOW", `the workflow file has no workflow '${workflowName}'${match === undefined ? "" : `; did you mean '${match}'?`}`, { hint: `workflows in it: ${Object.keys(request.source.file.workflows).join(", ")}` });
     }
     requireWorkflow(ctx.principal, workflowName);
+    // Known before the first step runs (it may call the node's executor, which asks who started the execution), and
+    // before an idempotency key is claimed for it.
+    const executionId = randomUUID();
+    const keyed = request.idempotency;
+    if (keyed !== undefined) {
+      const existing = await this.#keys.claim(ctx.principal.id, keyed.key, keyed.request, executionId, { ...(keyed.memo === undefined ? {} : { memo: keyed.memo }), ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
+      if (existing !== undefined) return { answer: await repeatAnswer(this.#runtime, this.#paths, existing.execution_id, request.mode, ctx), ...(existing.memo === undefined ? {} : { memo: existing.memo }) };
+    }
+    let started: { record: ExecutionRecord; done: Promise<ExecutionRecord> };
+    try {
+      started = this.#start(request, ctx, workflowName, executionId);
+    } catch (error) {
+      // Nothing started: the key is free for the caller's retry (if releasing fails, the claim lapses unrecorded).
+      if (keyed !== undefined) await this.#keys.forget(ctx.principal.id, keyed.key).catch(() => undefined);
+      throw error;
+    }
+    return { answer: await this.#answer(started, request.mode), ...(keyed?.memo === undefined ? {} : { memo: keyed.memo }) };
+  }
+
+  /** Takes an admission slot and starts the execution; throws (holding nothing) when it cannot. */
+  #start(request: RunRequest, ctx: RunContext, workflowName: string, executionId: string): { record: ExecutionRecord; done: Promise<ExecutionRecord> } {
     const sync = request.mode === "sync";
     let timeoutS = request.timeoutS;
     if (sync && ctx.deadlineMs !== undefined) {
@@ -78,8 +111,8 @@ export class Executions {
     const caller = sync ? ctx.onEvent : undefined;
     const track = tracker.onEvent;
     const onEvent = caller === undefined ? track : (event: ExecutionEvent, record: ExecutionRecord) => (track(event, record), caller(event, record));
-    // Known before the first step runs (it may call the node's executor, which asks who started the execution).
-    const executionId = randomUUID();
+    // A caller with an idempotency key may come back for the execution: its going away does not cancel it.
+    const signal = sync && request.idempotency === undefined ? ctx.signal : undefined;
     this.#callers.set(executionId, { principal: ctx.principal, depth: ctx.depth ?? 0 });
     let started: ReturnType<Runtime["start"]>;
     try {
@@ -93,7 +126,7 @@ export class Executions {
         onEvent,
         ...(timeoutS === undefined ? {} : { timeoutS }),
         ...(request.configOverride === undefined ? {} : { configOverride: request.configOverride }),
-        ...(sync && ctx.signal !== undefined ? { signal: ctx.signal } : {}),
+        ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {
       release();
@@ -101,22 +134,28 @@ export class Executions {
       this.#callers.delete(executionId);
       throw error;
     }
-    const { done } = started;
-    void done.finally(() => {
+    void started.done.finally(() => {
       release();
       this.#callers.delete(executionId);
     });
-    if (!sync) {
+    return started;
+  }
+
+  /** Async: the execution as started, once it is on disk. Sync: the execution as it ended. */
+  async #answer(started: { record: ExecutionRecord; done: Promise<ExecutionRecord> }, mode: ExecutionMode): Promise<ExecutionAnswer> {
+    const { record, done } = started;
+    const executionId = record.execution_id;
+    if (mode !== "sync") {
       this.#background.add(executionId);
       void done.finally(() => this.#background.delete(executionId));
       // The id leaves only once the execution is on disk, so an acknowledged execution survives a crash.
       await this.#runtime.persisted();
-      return executionAnswer(started.record, `Execution started in ${request.mode} mode; follow it with check_execution_status or watch_execution`, this.#paths);
+      return executionAnswer(record, `Execution started in ${mode} mode; follow it with check_execution_status or watch_execution`, this.#paths);
     }
     this.#sync.set(executionId, done);
     try {
-      const record = await done;
-      return executionAnswer(record, statusMessage(record, this.#paths), this.#paths);
+      const ended = await done;
+      return executionAnswer(ended, statusMessage(ended, this.#paths), this.#paths);
     } finally {
       this.#sync.delete(executionId);
     }

@@ -5,6 +5,7 @@ import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireCanceller, requi
 import { GatewayError, GenerationUnavailableError } from "../errors.js";
 import { notFoundAnswer, executionAnswer, statusMessage } from "./answers.js";
 import type { Executions } from "./executions.js";
+import { keyedRequest } from "./idempotency.js";
 import { checkOverridePolicy } from "./config-override.js";
 import { checkInlineSteps } from "./inline-limits.js";
 import { inlineSource, overriddenFile, sandboxFor, type InlineRequest } from "./inline-workflow.js";
@@ -61,7 +62,8 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         requireWorkflow(ctx.principal, args.workflow_name!);
         source = (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
       }
-      return executions.run({ source, workflowName: args.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout, configOverride: args.config_override }, ctx);
+      const idempotency = keyedRequest("execute_workflow", args);
+      return (await executions.run({ source, workflowName: args.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout, configOverride: args.config_override, idempotency }, ctx)).answer;
     },
 
     async generate_workflow(args: S.GenerateWorkflowArgs, ctx) {
@@ -76,8 +78,12 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         throw new GatewayError("WFX_GENERATION_INVALID", `the generated workflow '${generated.workflow_name}' does not validate: ${problems}`, { hint: "rephrase the description, or call generate_workflow, fix the config and run it with execute_workflow" });
       }
       const source = inlineChecked({ workflow_config: generated.workflow_config }, ctx);
-      const answer = await executions.run({ source, workflowName: generated.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout }, ctx);
-      return { ...answer, generation: { workflow_name: generated.workflow_name, workflow_yaml: generated.workflow_yaml, validation_status: generated.validation_status, generator: generated.generator } };
+      const generation = { workflow_name: generated.workflow_name, workflow_yaml: generated.workflow_yaml, validation_status: generated.validation_status, generator: generated.generator };
+      // Keyed by what the caller asked for, not by what the generator made of it (a model need not make it twice alike).
+      const idempotency = keyedRequest("execute_generated_workflow", args, generation);
+      const { answer, memo } = await executions.run({ source, workflowName: generated.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout, idempotency }, ctx);
+      // A repeat answers with the generation that started the execution.
+      return { ...answer, generation: memo ?? generation };
     },
 
     async check_execution_status(args: { execution_id: string }, ctx) {

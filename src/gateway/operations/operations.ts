@@ -41,6 +41,8 @@ export interface OperationDeps {
   /** The node's folders, named neutrally in every answer (see answers.ts and error-status.ts). */
   paths: ServerPaths;
   generator?: WorkflowGenerator | undefined;
+  /** How long an idempotency key names the execution it started. */
+  idempotencyWindowMs: number;
 }
 
 /** Methods that answer about the cluster, not this node: a token limited to other nodes' tags finds its nodes with them. */
@@ -79,7 +81,7 @@ export class Operations {
 
   constructor(deps: OperationDeps) {
     this.deps = deps;
-    this.executions = new Executions(deps.runtime, deps.admission, deps.metrics, deps.paths);
+    this.executions = new Executions(deps.runtime, deps.admission, deps.metrics, deps.paths, deps.idempotencyWindowMs);
     this.#handlers = handlers(deps, this.executions);
   }
 

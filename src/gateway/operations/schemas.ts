@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../../engine/index.js";
 
 /** Input and output schemas of every gateway method; parameter and field names are the source document's. */
 
@@ -18,6 +19,7 @@ const runFields = {
   input_data: z.unknown().optional().describe("The workflow's input: ${input.x} and ${user_input} read it"),
   execution_mode: ExecutionMode.default("sync").describe("sync waits for the result (progress notifications while it runs); async and isolated return the execution id at once"),
   timeout: Seconds.optional().describe("Seconds the execution may run (a sync call waits at most this long)"),
+  idempotency_key: z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().describe("Sent again with the same request (within the node's window, 24 h by default), answers with the execution it started instead of starting another"),
 };
 
 type SourceArgs = { workflow_name?: string | undefined; workflow_config?: unknown; workflow_yaml?: string | undefined };
