@@ -26,7 +26,8 @@ usage:
   wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--tokens FILE] [--tls-cert F --tls-key F]
             [--max-concurrent N] [--max-body-bytes N] [--tags a,b] [--node-id ID] [--audit-log FILE]
             [--allowed-host H]... [--grace S] [--idempotency-window S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
-  wfx node [same options as serve]                                     a node (joins a cluster once that lands)
+  wfx node [same options as serve] [--nats URL]...                      a node; with --nats (or WFX_NATS_URL) it joins the cluster
+  wfx nodes [--nats URL]... [--watch] [--json]                          the cluster's nodes, their tags, load and status
   wfx mcp --stdio [--workflows DIR]...                                  MCP over stdio for desktop clients
 
 options:
@@ -55,6 +56,7 @@ const OPTIONS: Record<string, ParseArgsConfig["options"]> = {
   serve: { ...COMMON, ...SERVE_FLAGS },
   node: { ...COMMON, ...SERVE_FLAGS },
   mcp: { ...COMMON, ...SERVE_FLAGS, stdio: { type: "boolean", default: false } },
+  nodes: { ...COMMON, nats: { type: "string", multiple: true }, watch: { type: "boolean", default: false } },
 };
 
 function parse(command: string, argv: string[]) {
@@ -141,7 +143,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case "node":
       if (positionals.length > 0) throw new CliError(`wfx ${command} takes no positional arguments, got: ${positionals.join(" ")}`, { hint: "name workflow folders with --workflows DIR" });
       // The gateways (gRPC, the MCP SDK) load only for the commands that serve them.
-      return (await import("./commands/serve.js")).serveCommand(values, io);
+      return (await import("./commands/serve.js")).serveCommand(values, io, command);
+    case "nodes":
+      return (await import("./commands/nodes.js")).nodesCommand({ json, watch: values.watch === true, nats: (values.nats as string[] | undefined) ?? [] }, io);
     case "mcp":
       return (await import("./commands/mcp.js")).mcpCommand(values);
   }

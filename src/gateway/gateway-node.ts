@@ -30,6 +30,8 @@ export interface GatewayNodeDeps {
    * default that local state alone. A cluster passes one that announces it and lists the other nodes too.
    */
   nodeRegistry?: (self: LocalNodeRegistry) => NodeRegistry;
+  /** Whether what the node depends on beyond itself (the cluster's NATS) is usable, and why not: /ready and gRPC health. */
+  readiness?: () => { ready: boolean; reason?: string };
 }
 
 /** One node: the runtime, the shared operations, and the HTTP (+MCP) and gRPC gateways in front of them. */
@@ -55,11 +57,14 @@ export class GatewayNode {
   #ready = false;
   #closing: Promise<void> | undefined;
   #orphanScan: NodeJS.Timeout | undefined;
+  #healthTimer: NodeJS.Timeout | undefined;
+  readonly #deps: GatewayNodeDeps;
   #scanning = false;
 
   private constructor(options: Readonly<GatewayOptions>, runtime: Runtime, ownsRuntime: boolean, deps: GatewayNodeDeps, tokens: TokenStore) {
     this.options = options;
     this.runtime = runtime;
+    this.#deps = deps;
     this.#ownsRuntime = ownsRuntime;
     this.tokens = tokens;
     this.logger = deps.logger ?? createLogger({ level: options.logLevel });
@@ -112,6 +117,7 @@ export class GatewayNode {
       await node.close(0);
       throw error;
     }
+    if (deps.readiness !== undefined) node.#followReadiness();
     await node.#adoptOrphans();
     if (resolved.orphanScanMs > 0) node.#orphanScan = setInterval(() => void node.#adoptOrphans(), resolved.orphanScanMs).unref();
     return node;
@@ -132,7 +138,24 @@ export class GatewayNode {
   }
 
   get ready(): boolean {
-    return this.#ready;
+    return this.readiness.ready;
+  }
+
+  /** Ready when listening, not shutting down, and what it depends on (the cluster) is usable; else why not. */
+  get readiness(): { ready: boolean; reason?: string } {
+    if (!this.#ready) return { ready: false, reason: this.#closing === undefined ? "starting" : "shutting down" };
+    return this.#deps.readiness?.() ?? { ready: true };
+  }
+
+  /** gRPC health follows readiness (a lost NATS turns it NOT_SERVING until the connection is back). */
+  #followReadiness(): void {
+    let serving = true;
+    this.#healthTimer = setInterval(() => {
+      const ready = this.readiness.ready;
+      if (ready === serving || this.#closing !== undefined) return;
+      serving = ready;
+      this.#grpc?.setServing(ready);
+    }, 250).unref();
   }
 
   async #listen(): Promise<void> {
@@ -148,7 +171,7 @@ export class GatewayNode {
       this.#mcp = mcpHttpEndpoint(this.operations, { name: "workflow-executor", version: VERSION }, { maxBodyBytes: o.maxBodyBytes, logger: this.logger, maxSessions: o.mcpMaxSessions, maxSessionsPerToken: o.mcpMaxSessionsPerToken });
       const allowedHosts = isLoopback(host) ? [...LOOPBACK_HOSTNAMES, ...o.allowedHosts] : o.allowedHosts.length > 0 ? [...o.allowedHosts] : undefined;
       this.#http = new HttpGateway(
-        { operations: this.operations, tokens: this.tokens, metrics: this.metrics, logger: this.logger, mcp: this.#mcp, ready: () => this.#ready, nodeId: this.registry.self().id },
+        { operations: this.operations, tokens: this.tokens, metrics: this.metrics, logger: this.logger, mcp: this.#mcp, readiness: () => this.readiness, nodeId: this.registry.self().id },
         { host, port: o.httpPort, mcpPath: o.mcpPath, maxBodyBytes: o.maxBodyBytes, tls, allowedHosts, allowedOrigins: [...LOOPBACK_HOSTNAMES, ...o.allowedOrigins, ...o.allowedHosts] },
       );
       this.httpUrl = await this.#http.listen();
@@ -180,6 +203,7 @@ export class GatewayNode {
   async #close(graceMs: number): Promise<void> {
     this.#ready = false;
     clearInterval(this.#orphanScan);
+    clearInterval(this.#healthTimer);
     this.operations.deps.admission.drain();
     this.registry.setStatus("draining");
     const stopped = this.#http?.stopAccepting();

@@ -9,8 +9,8 @@ export interface ServeProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServe(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [WFX, "serve", "--port", "0", "--no-grpc", "--data-dir", dataDir, ...args], {
+export async function startServe(dataDir: string, args: string[] = [], env: Record<string, string> = {}, command: "serve" | "node" = "serve"): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [WFX, command, "--port", "0", "--no-grpc", "--data-dir", dataDir, ...args], {
     env: { ...process.env, WFX_LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });

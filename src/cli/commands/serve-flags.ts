@@ -16,6 +16,7 @@ export const SERVE_FLAGS = {
   "audit-log": { type: "string" },
   "allowed-host": { type: "string", multiple: true },
   grace: { type: "string" },
+  nats: { type: "string", multiple: true },
   "caller-policy": { type: "string" },
   "resume-policy": { type: "string" },
   "idempotency-window": { type: "string" },

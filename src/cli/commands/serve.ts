@@ -1,4 +1,6 @@
 import { defaultCallerPolicy, loadCallerPolicyFile, resolveCallerPolicy, type CallerPolicy } from "../../config/index.js";
+import { createLogger } from "../../observability/index.js";
+import { clusterFrom } from "./cluster-flags.js";
 import { cliGenerator } from "./generate.js";
 import { GatewayNode, gatewayOptionsFromEnv, type GatewayOptions } from "../../gateway/index.js";
 import { CliError } from "../cli-error.js";
@@ -69,11 +71,18 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
 }
 
 /** `wfx serve` / `wfx node`: MCP + HTTP and gRPC on one process until SIGTERM or SIGINT, then a graceful drain. */
-export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
+export async function serveCommand(flags: ServeFlags, io: Io, command = "serve"): Promise<number> {
   const options = gatewayOptionsFrom(flags, process.env);
-  if (options.http === false && options.grpc === false) throw new CliError("--no-http and --no-grpc together leave nothing to serve");
-  const node = await GatewayNode.start(options, { generator: cliGenerator() });
+  const logger = createLogger({ level: process.env["WFX_LOG_LEVEL"] ?? "info" });
+  if (options.nodeId === undefined && process.env["WFX_NODE_ID"]) options.nodeId = process.env["WFX_NODE_ID"];
+  if (options.tags === undefined && process.env["WFX_NODE_TAGS"]) options.tags = process.env["WFX_NODE_TAGS"].split(",").map((t) => t.trim()).filter((t) => t !== "");
+  const cluster = command === "node" ? clusterFrom(flags, process.env, { id: options.nodeId, tags: options.tags ?? [] }, logger) : undefined;
+  if (cluster !== undefined) options.nodeId = cluster.options.nodeId;
+  // A cluster worker may serve no gateway at all: it runs what the cluster places on it.
+  if (options.http === false && options.grpc === false && cluster === undefined) throw new CliError("--no-http and --no-grpc together leave nothing to serve", { hint: "a node that only runs work joins a cluster: wfx node --nats nats://host:4222" });
+  const node = await GatewayNode.start(options, { generator: cliGenerator(), logger, ...(cluster === undefined ? {} : { nodeRegistry: (self) => cluster.registryFor(self), readiness: () => cluster.readiness }) });
   const lines = [`wfx node ${node.registry.self().id} serving`];
+  if (cluster !== undefined) lines.push(`  cluster: NATS ${cluster.options.servers.join(", ")}, tags ${cluster.options.tags.join(",") || "(none)"}`);
   if (node.mcpUrl) lines.push(`  MCP:  ${node.mcpUrl}`, `  HTTP: ${node.httpUrl} (/health, /ready, /metrics, POST /execute_workflow, ...)`);
   if (node.grpcAddress) lines.push(`  gRPC: ${node.grpcAddress} (wfx.v1.WorkflowExecutor, grpc.health.v1, reflection)`);
   if (node.tokens.open) lines.push("  no tokens configured: listening on 127.0.0.1 only; every local caller has every scope");
@@ -92,6 +101,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     process.once("SIGINT", onInt);
   });
   await node.close();
+  await cluster?.close();
   io.err.write("stopped\n");
   return EXIT.ok;
 }

@@ -96,6 +96,13 @@ export class GrpcGateway {
     });
   }
 
+  /** Health follows the node's readiness (SERVING / NOT_SERVING) while it runs. */
+  setServing(serving: boolean): void {
+    const status = serving ? "SERVING" : "NOT_SERVING";
+    this.#health.setStatus("", status);
+    this.#health.setStatus(SERVICE_NAME, status);
+  }
+
   /** Health says NOT_SERVING (load balancers move away) and no new calls are accepted; calls in flight go on. */
   stopAccepting(): void {
     this.#health.setStatus("", "NOT_SERVING");

@@ -27,7 +27,7 @@ export interface HttpGatewayDeps {
   logger: Logger;
   mcp: McpHttpEndpoint;
   /** Readiness: false while starting or draining. */
-  ready: () => boolean;
+  readiness: () => { ready: boolean; reason?: string };
   nodeId: string;
 }
 
@@ -106,7 +106,10 @@ export class HttpGateway {
     const path = url.pathname;
     try {
       if (path === "/health") return sendJson(res, 200, { status: "ok", node: this.#deps.nodeId });
-      if (path === "/ready") return this.#deps.ready() ? sendJson(res, 200, { status: "ready", node: this.#deps.nodeId }) : sendJson(res, 503, { status: "not ready", node: this.#deps.nodeId });
+      if (path === "/ready") {
+        const { ready, reason } = this.#deps.readiness();
+        return ready ? sendJson(res, 200, { status: "ready", node: this.#deps.nodeId }) : sendJson(res, 503, { status: "not ready", node: this.#deps.nodeId, ...(reason === undefined ? {} : { reason }) });
+      }
       const refused = checkHostAndOrigin(req, this.#options);
       if (refused !== undefined) {
         const error = new PermissionDeniedError(refused, { hint: "call the node by an allowed host name (--allowed-host)" });

@@ -1,0 +1,26 @@
+import { Cluster } from "../../cluster/index.js";
+import type { Logger } from "../../observability/index.js";
+import type { ServeFlags } from "./serve-flags.js";
+
+const list = (value: string | undefined): string[] => (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+
+/**
+ * The cluster a `wfx node` joins: `--nats URL` (repeatable) or `WFX_NATS_URL` (comma-separated), with credentials from
+ * `WFX_NATS_USER`/`WFX_NATS_PASSWORD`, `WFX_NATS_TOKEN` or `WFX_NATS_CREDS`; none of them: a single node.
+ */
+export function clusterFrom(flags: ServeFlags, env: Record<string, string | undefined>, node: { id: string | undefined; tags: readonly string[] }, logger: Logger): Cluster | undefined {
+  const servers = (flags["nats"] as string[] | undefined) ?? list(env["WFX_NATS_URL"]);
+  if (servers.length === 0) return undefined;
+  return new Cluster(
+    {
+      servers,
+      ...(node.id === undefined ? {} : { nodeId: node.id }),
+      tags: node.tags,
+      user: env["WFX_NATS_USER"],
+      password: env["WFX_NATS_PASSWORD"],
+      token: env["WFX_NATS_TOKEN"],
+      credsFile: env["WFX_NATS_CREDS"],
+    },
+    logger,
+  );
+}

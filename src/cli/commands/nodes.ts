@@ -1,0 +1,53 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Cluster } from "../../cluster/index.js";
+import type { NodeInfo } from "../../gateway/nodes/node-registry.js";
+import { silentLogger } from "../../observability/index.js";
+import { CliError } from "../cli-error.js";
+import { EXIT } from "../exit-codes.js";
+import type { Io } from "../io.js";
+
+export interface NodesOptions {
+  json: boolean;
+  watch: boolean;
+  nats: string[];
+}
+
+/** Answers to the join-time hello arrive within a few ms; this leaves room for a slow link. */
+const GATHER_MS = 600;
+
+function table(nodes: readonly NodeInfo[]): string {
+  const rows = [["ID", "STATUS", "TAGS", "LOAD", "GATEWAYS"], ...nodes.map((n) => [n.id, n.status, n.tags.join(",") || "-", `${n.load}/${n.capacity}`, n.gateways.map((g) => `${g.kind} ${g.address}`).join(", ") || "-"])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
+}
+
+/** `wfx nodes`: the cluster's nodes, from the beats they publish on NATS (`--watch`: every change as it happens). */
+export async function nodesCommand(options: NodesOptions, io: Io): Promise<number> {
+  const servers = options.nats.length > 0 ? options.nats : (process.env["WFX_NATS_URL"] ?? "").split(",").filter((s) => s.trim() !== "");
+  if (servers.length === 0) throw new CliError("wfx nodes needs the cluster's NATS", { hint: "pass --nats nats://host:4222 or set WFX_NATS_URL" });
+  const cluster = new Cluster({ servers, nodeId: `wfx-nodes-${process.pid}`, maxRetryMs: 1000 }, silentLogger());
+  const registry = cluster.registryFor(undefined);
+  const unreachable = setTimeout(() => void cluster.close(), 5000);
+  await cluster.joined();
+  clearTimeout(unreachable);
+  if (!cluster.readiness.ready) {
+    await cluster.close();
+    throw new CliError(`cannot reach NATS at ${servers.join(", ")}`, { hint: "check the URL and that nats-server runs", exitCode: EXIT.failed });
+  }
+  try {
+    await sleep(GATHER_MS);
+    if (!options.watch) {
+      const nodes = await registry.list();
+      io.out.write(options.json ? `${JSON.stringify({ nodes, total_count: nodes.length })}\n` : `${table(nodes)}\n`);
+      return EXIT.ok;
+    }
+    // The current nodes first (as node.up), then every change, until Ctrl-C.
+    await new Promise<void>((resolve) => {
+      const stop = registry.watch(0, (event) => io.out.write(options.json ? `${JSON.stringify(event)}\n` : `${event.type.padEnd(12)} ${event.node.id}  ${event.node.status}  ${event.node.tags.join(",")}\n`));
+      process.once("SIGINT", () => (stop(), resolve()));
+    });
+    return EXIT.ok;
+  } finally {
+    await cluster.close();
+  }
+}

@@ -1,0 +1,62 @@
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { ClusterError } from "./errors.js";
+
+/** How a node joins the cluster: where NATS is, who it is, and how fast a dead node is noticed. */
+export interface ClusterOptions {
+  /** NATS server URLs (`nats://host:4222`); several for a NATS cluster. */
+  servers: readonly string[];
+  user: string | undefined;
+  password: string | undefined;
+  token: string | undefined;
+  /** A `.creds` file (JWT + nkey seed). */
+  credsFile: string | undefined;
+  /** TLS: CA, client certificate and key files; any of them turns TLS on. */
+  tls: { caFile?: string; certFile?: string; keyFile?: string } | undefined;
+  nodeId: string;
+  tags: readonly string[];
+  /** How often a node announces itself. */
+  heartbeatMs: number;
+  /** A node whose beats stop for this many intervals is down (1000 ms x 3: a dead node is seen within ~3 s). */
+  missedBeatsDown: number;
+  /** First wait before retrying an unreachable NATS, doubling up to `maxRetryMs`. */
+  retryMs: number;
+  maxRetryMs: number;
+}
+
+export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
+  user: undefined,
+  password: undefined,
+  token: undefined,
+  credsFile: undefined,
+  tls: undefined,
+  tags: Object.freeze([]) as readonly string[],
+  heartbeatMs: 1000,
+  missedBeatsDown: 3,
+  retryMs: 250,
+  maxRetryMs: 5000,
+});
+
+/** `host-3f9a`: the hostname with a short random suffix, so two nodes on one host never share an id. */
+export function defaultClusterNodeId(): string {
+  return `${hostname()}-${randomBytes(2).toString("hex")}`;
+}
+
+function positive(name: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) throw new ClusterError("WFX_CLUSTER_CONFIG", `${name} must be a positive number, got ${value}`, { hint: `set ${name} to a number above 0` });
+}
+
+/** Fills defaults, checks and freezes; nothing else in the cluster layer falls back on its own. */
+export function resolveClusterOptions(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers">): Readonly<ClusterOptions> {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<ClusterOptions>;
+  const resolved: ClusterOptions = { ...DEFAULT_CLUSTER_OPTIONS, nodeId: defaultClusterNodeId(), ...defined, servers: options.servers };
+  if (resolved.servers.length === 0) throw new ClusterError("WFX_CLUSTER_CONFIG", "no NATS server given", { hint: "pass --nats nats://host:4222 or set WFX_NATS_URL" });
+  for (const server of resolved.servers) {
+    if (!/^(nats|tls|wss?):\/\/[^\s]+$/.test(server) && !/^[^\s/]+:\d+$/.test(server)) throw new ClusterError("WFX_CLUSTER_CONFIG", `'${server}' is not a NATS server URL`, { hint: "write it as nats://host:4222" });
+  }
+  positive("heartbeatMs", resolved.heartbeatMs);
+  positive("missedBeatsDown", resolved.missedBeatsDown);
+  positive("retryMs", resolved.retryMs);
+  positive("maxRetryMs", resolved.maxRetryMs);
+  return Object.freeze({ ...resolved, servers: Object.freeze([...resolved.servers]), tags: Object.freeze([...resolved.tags]) });
+}

@@ -1,0 +1,62 @@
+import type { NodeRegistry } from "../gateway/nodes/node-registry.js";
+import type { Logger } from "../observability/index.js";
+import { resolveClusterOptions, type ClusterOptions } from "./cluster-options.js";
+import { NatsClusterConnection, type ClusterReadiness } from "./nats-connection.js";
+import { ClusterNodeRegistry } from "./node-registry.js";
+import { ServiceAnnouncement } from "./service-discovery.js";
+
+/**
+ * A node's membership in the cluster: the NATS connection (retried until reached), the live registry of every
+ * node, and its service-discovery answers. Builds and wires the parts; each lives in its own file.
+ */
+export class Cluster {
+  readonly options: Readonly<ClusterOptions>;
+  readonly connection: NatsClusterConnection;
+  readonly #logger: Logger;
+  readonly #abort = new AbortController();
+  #registry: ClusterNodeRegistry | undefined;
+  #announcement: ServiceAnnouncement | undefined;
+  #joined: Promise<void> | undefined;
+
+  constructor(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers">, logger: Logger) {
+    this.options = resolveClusterOptions(options);
+    this.#logger = logger;
+    this.connection = new NatsClusterConnection(this.options, logger);
+  }
+
+  /**
+   * The registry a node serves list_nodes and WatchNodes from, announcing `self` (kept up to date by the node):
+   * it lists this node alone until NATS is reached, then every node. Connecting goes on in the background.
+   */
+  registryFor(self: NodeRegistry | undefined): NodeRegistry {
+    const registry = new ClusterNodeRegistry(self, { heartbeatMs: this.options.heartbeatMs, missedBeatsDown: this.options.missedBeatsDown });
+    this.#registry = registry;
+    this.#joined = this.connection.open(this.#abort.signal).then(
+      (nc) => {
+        registry.attach(nc);
+        if (self !== undefined) this.#announcement = new ServiceAnnouncement(nc, () => self.self());
+      },
+      (error: unknown) => {
+        if (!this.#abort.signal.aborted) this.#logger.error({ err: error }, "cannot join the cluster");
+      },
+    );
+    return registry;
+  }
+
+  /** Resolves once the node has joined (or given up); for tests and `wfx nodes`. */
+  joined(): Promise<void> {
+    return this.#joined ?? Promise.resolve();
+  }
+
+  get readiness(): ClusterReadiness {
+    return this.connection.readiness;
+  }
+
+  /** Leaves: announces `down`, stops answering discovery, drains the connection. */
+  async close(): Promise<void> {
+    this.#abort.abort();
+    this.#announcement?.stop();
+    await this.#registry?.close();
+    await this.connection.close();
+  }
+}

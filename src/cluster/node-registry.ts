@@ -1,0 +1,130 @@
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { NodeEvent, NodeInfo, NodeRegistry } from "../gateway/nodes/node-registry.js";
+import { SUBJECTS } from "./subjects.js";
+
+const HISTORY = 256;
+/** Down nodes stay listed (status `down`) this many detection periods, then are forgotten. */
+const FORGET_AFTER_PERIODS = 10;
+
+interface Seen {
+  info: NodeInfo;
+  lastBeatMs: number;
+}
+
+export interface ClusterRegistryOptions {
+  heartbeatMs: number;
+  missedBeatsDown: number;
+}
+
+/**
+ * Every node's record, kept live from the beats nodes publish on NATS: this node's own (taken from `self`, which
+ * the gateway keeps up to date) is published every heartbeat and on every change; a node whose beats stop for
+ * `missedBeatsDown` intervals is marked down. Without `self` it only observes (`wfx nodes`).
+ */
+export class ClusterNodeRegistry implements NodeRegistry {
+  #nc: NatsConnection | undefined;
+  readonly #self: NodeRegistry | undefined;
+  readonly #options: ClusterRegistryOptions;
+  readonly #nodes = new Map<string, Seen>();
+  readonly #history: NodeEvent[] = [];
+  readonly #listeners = new Set<(event: NodeEvent) => void>();
+  readonly #subs: Subscription[] = [];
+  #seq = 0;
+  #timers: NodeJS.Timeout[] = [];
+  #stopSelf: (() => void) | undefined;
+
+  constructor(self: NodeRegistry | undefined, options: ClusterRegistryOptions) {
+    this.#self = self;
+    this.#options = options;
+  }
+
+  /** Once NATS is reached: subscribes, announces this node and asks the others to announce themselves. Until then it lists only this node. */
+  attach(nc: NatsConnection): void {
+    this.#nc = nc;
+    this.#subs.push(nc.subscribe(SUBJECTS.beat, { callback: (_err, msg) => this.#onBeat(msg.data) }));
+    if (this.#self !== undefined) {
+      this.#subs.push(nc.subscribe(SUBJECTS.hello, { callback: () => this.#beat() }));
+      // Every change of this node (load, gateways, status) is announced at once, not at the next beat.
+      this.#stopSelf = this.#self.watch(0, () => this.#beat());
+      this.#timers.push(setInterval(() => this.#beat(), this.#options.heartbeatMs).unref());
+    }
+    this.#timers.push(setInterval(() => this.#sweep(), Math.max(50, this.#options.heartbeatMs / 4)).unref());
+    nc.publish(SUBJECTS.hello);
+  }
+
+  self(): NodeInfo {
+    return this.#self?.self() ?? { id: "observer", tags: [], capacity: 0, load: 0, gateways: [], version: "", started_at: 0, status: "down" };
+  }
+
+  async list(): Promise<NodeInfo[]> {
+    const others = [...this.#nodes.values()].map((s) => s.info).filter((n) => n.id !== this.#self?.self().id);
+    const all = this.#self === undefined ? others : [this.#self.self(), ...others];
+    return all.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  watch(afterSeq: number, listener: (event: NodeEvent) => void): () => void {
+    const oldest = this.#history[0]?.seq ?? this.#seq + 1;
+    if (afterSeq > 0 && afterSeq >= oldest - 1 && afterSeq <= this.#seq) {
+      for (const event of this.#history) if (event.seq > afterSeq) listener(event);
+    } else {
+      void this.list().then((nodes) => nodes.forEach((node) => listener({ seq: this.#seq, type: node.status === "down" ? "node.down" : "node.up", node, time: Date.now() })));
+    }
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Leaves the cluster: a last beat says `down`, so the others need not wait for the missed beats. */
+  async close(): Promise<void> {
+    this.#stopSelf?.();
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers = [];
+    const nc = this.#nc;
+    if (this.#self !== undefined && nc !== undefined && !nc.isClosed()) {
+      nc.publish(SUBJECTS.beat, JSON.stringify({ ...this.#self.self(), status: "down" }));
+      await nc.flush().catch(() => undefined);
+    }
+    for (const sub of this.#subs) sub.unsubscribe();
+  }
+
+  #beat(): void {
+    if (this.#self === undefined || this.#nc === undefined || this.#nc.isClosed()) return;
+    this.#nc.publish(SUBJECTS.beat, JSON.stringify(this.#self.self()));
+  }
+
+  #onBeat(data: Uint8Array): void {
+    let info: NodeInfo;
+    try {
+      info = JSON.parse(new TextDecoder().decode(data)) as NodeInfo;
+    } catch {
+      return;
+    }
+    if (typeof info?.id !== "string" || info.id === this.#self?.self().id) return;
+    const known = this.#nodes.get(info.id);
+    this.#nodes.set(info.id, { info, lastBeatMs: Date.now() });
+    if (known === undefined || known.info.status === "down") this.#emit(info.status === "down" ? "node.down" : "node.up", info);
+    else if (info.status === "down") this.#emit("node.down", info);
+    else if (JSON.stringify(known.info) !== JSON.stringify(info)) this.#emit("node.updated", info);
+  }
+
+  /** Nodes whose beats stopped are down; long-down ones are forgotten. */
+  #sweep(): void {
+    const now = Date.now();
+    const downAfter = this.#options.heartbeatMs * this.#options.missedBeatsDown;
+    for (const [id, seen] of this.#nodes) {
+      const silent = now - seen.lastBeatMs;
+      if (seen.info.status !== "down" && silent > downAfter) {
+        seen.info = { ...seen.info, status: "down" };
+        this.#emit("node.down", seen.info);
+      } else if (seen.info.status === "down" && silent > downAfter * FORGET_AFTER_PERIODS) {
+        this.#nodes.delete(id);
+      }
+    }
+  }
+
+  #emit(type: NodeEvent["type"], node: NodeInfo): void {
+    const event: NodeEvent = { seq: ++this.#seq, type, node, time: Date.now() };
+    this.#history.push(event);
+    if (this.#history.length > HISTORY) this.#history.shift();
+    for (const listener of this.#listeners) listener(event);
+  }
+}
