@@ -141,7 +141,9 @@ function boundMessage(issue: Issue & { code: "too_small" | "too_big" }): string 
 function issueProblems(issue: Issue, data: unknown, source: LoadedSource, root: AnySchema, hints: Readonly<Record<string, string>>): Problem[] {
   const path = issue.path as (string | number)[];
   const key = lastKey(path);
-  const fieldHint = Object.hasOwn(hints, key) ? hints[key] : undefined;
+  // A key of no hint of its own (a resource name, a header) takes its mapping's: `resources.gpu` is a resources problem.
+  const parent = path.length >= 2 && typeof path.at(-1) === "string" && typeof path.at(-2) === "string" ? (path.at(-2) as string) : "";
+  const fieldHint = Object.hasOwn(hints, key) ? hints[key] : Object.hasOwn(hints, parent) ? hints[parent] : undefined;
   switch (issue.code) {
     case "unrecognized_keys": {
       const known = knownKeysAt(root, path);
