@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import {
   checkWorkflowFile,
   CONFIG_PROBLEM_CODES,
+  NODE_PROFILE_ENV,
   formatProblems,
   parseWorkflowYaml,
   validateWorkflowFile,
@@ -335,7 +336,7 @@ test("validate - checkWorkflowFile gives the typed file only when there is no pr
 test("validate - every problem code the config layer emits is documented", () => {
   const used = new Set<string>();
   for (const file of readdirSync(CONFIG_SRC).filter((f) => f.endsWith(".ts"))) {
-    for (const match of readFileSync(CONFIG_SRC + file, "utf8").matchAll(/"(WFX_[A-Z_]+)"/g)) used.add(match[1]!);
+    for (const match of readFileSync(CONFIG_SRC + file, "utf8").matchAll(/"(WFX_[A-Z_]+)"/g)) if (!Object.hasOwn(NODE_PROFILE_ENV, match[1]!)) used.add(match[1]!);
   }
   const documented = Object.keys(CONFIG_PROBLEM_CODES);
   for (const code of used) assert.ok(documented.includes(code), `${code} is used but not in CONFIG_PROBLEM_CODES`);

@@ -1,6 +1,37 @@
 import { WfxError } from "../errors.js";
+import type { Pending } from "./placement.js";
 
-/** Errors of the cluster layer: NATS connection and configuration, node discovery. */
+/** Every code the cluster layer raises, with what it means; docs/errors.md lists them and a test checks it. */
+export const CLUSTER_ERROR_CODES = {
+  WFX_CLUSTER_CONFIG: "a cluster setting is wrong: no NATS server given, a URL that is not one, a non-positive heartbeat",
+  WFX_NATS_SERVER_TOO_OLD: "the NATS server is older than 2.9.0, which the cluster layer needs (JetStream KV with compare-and-set)",
+  WFX_NO_FEASIBLE_NODE: "no node could take an execution or step within the placement timeout; the message says which tags or resources nobody offers, or which nodes fit but stayed full",
+} as const;
+
+export type ClusterErrorCode = keyof typeof CLUSTER_ERROR_CODES;
+
+/** Base of the errors the cluster layer raises. */
 export class ClusterError extends WfxError {
   override name = "ClusterError";
+  declare readonly code: ClusterErrorCode;
+  constructor(code: ClusterErrorCode, message: string, options: { hint?: string; cause?: unknown; retryable?: boolean } = {}) {
+    super(code, message, options);
+  }
+}
+
+const PENDING_HINTS: Record<Pending["reason"], string> = {
+  no_nodes: "start a worker node (a profile like nodes/worker.yaml) on the same NATS cluster",
+  unmatched: "start a node whose profile offers what is missing, or change the placement's tags, resources or target_instance",
+  busy: "raise the fitting nodes' capacity, add nodes like them, or raise placement_timeout_s",
+};
+
+/** What the wait for a node ended with: the last reason it was pending, after `waitedS` seconds. */
+export class NoFeasibleNodeError extends ClusterError {
+  override name = "NoFeasibleNodeError";
+  readonly pending: Pending;
+
+  constructor(what: string, pending: Pending, waitedS: number) {
+    super("WFX_NO_FEASIBLE_NODE", `no node could run ${what} within ${waitedS} s: ${pending.message}`, { hint: PENDING_HINTS[pending.reason] });
+    this.pending = pending;
+  }
 }

@@ -34,6 +34,7 @@ export const CONFIG_PROBLEM_CODES = {
   WFX_FUNCTION_NOT_FOUND: "a function step's module file does not exist",
   WFX_UNKNOWN_ENVIRONMENT: "an environment name other than development, staging or production (--env, WFX_ENV)",
   WFX_WORKFLOW_INVALID: "a workflow file has problems (thrown by the loaders that require a valid file)",
+  WFX_NODE_PROFILE_INVALID: "a node profile (nodes/*.yaml) or the WFX_NODE_*, WFX_NATS_*, WFX_HTTP_PORT and WFX_GRPC_PORT variables laid over it have problems",
   WFX_CALLER_POLICY_INVALID: "the operator's caller policy (--caller-policy FILE, WFX_CALLER_POLICY, the --caller-* flags) is malformed",
   WFX_CALLER_POLICY_DENIED: "a workflow a caller sent asks for something the node's caller policy does not grant (a tool type, host, MCP server, model endpoint, file root, function module or the node's environment)",
 } as const;
@@ -70,18 +71,36 @@ export class ReferenceSyntaxError extends ConfigError {
   }
 }
 
-/** Thrown by loaders that require a valid file; carries every problem found. */
-export class WorkflowInvalidError extends ConfigError {
-  override name = "WorkflowInvalidError";
+/** A file (or what was laid over it) with problems; carries every one found. */
+export class ProblemsError extends ConfigError {
+  override name = "ProblemsError";
   readonly problems: Problem[];
   /** The problems as `formatProblems` lays them out for people. */
   readonly formatted: string;
 
-  constructor(sourcePath: string, problems: Problem[], formatted: string, code: "WFX_WORKFLOW_INVALID" | "WFX_CALLER_POLICY_DENIED" = "WFX_WORKFLOW_INVALID") {
+  constructor(code: ConfigProblemCode, sourcePath: string, problems: Problem[], formatted: string) {
     super(code, `${sourcePath} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${formatted}`, {
       hint: problems[0]?.hint ?? "fix the problems listed above",
     });
     this.problems = problems;
     this.formatted = formatted;
+  }
+}
+
+/** Thrown by loaders that require a valid workflow file. */
+export class WorkflowInvalidError extends ProblemsError {
+  override name = "WorkflowInvalidError";
+
+  constructor(sourcePath: string, problems: Problem[], formatted: string, code: "WFX_WORKFLOW_INVALID" | "WFX_CALLER_POLICY_DENIED" = "WFX_WORKFLOW_INVALID") {
+    super(code, sourcePath, problems, formatted);
+  }
+}
+
+/** Thrown by `loadNodeProfile`: the profile, or the variables laid over it, have problems. */
+export class NodeProfileInvalidError extends ProblemsError {
+  override name = "NodeProfileInvalidError";
+
+  constructor(sourcePath: string, problems: Problem[], formatted: string) {
+    super("WFX_NODE_PROFILE_INVALID", sourcePath, problems, formatted);
   }
 }

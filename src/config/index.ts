@@ -1,10 +1,13 @@
 export { AGENT_ENDPOINT_ENV, DEFAULT_AGENT_MODEL, nodeModelBaseUrl, OPENAI_DEFAULT_BASE_URL, resolveAgentEndpoint, resolveCallerAgentEndpoint, type AgentEndpoint, type EndpointResolution } from "./agent-endpoint.js";
 export { AGENT_TYPES, BUILTIN_TOOL_TYPES, TOOL_TYPES_NEEDING_DECLARATION, type BuiltinToolType } from "./builtin-tools.js";
 export { compileCondition, deepEqual, truthy, type CompiledCondition } from "./condition.js";
-export { CONFIG_PROBLEM_CODES, ConditionSyntaxError, ConfigError, ReferenceSyntaxError, WorkflowInvalidError, type ConfigProblemCode } from "./errors.js";
+export { CONFIG_PROBLEM_CODES, ConditionSyntaxError, ConfigError, NodeProfileInvalidError, ProblemsError, ReferenceSyntaxError, WorkflowInvalidError, type ConfigProblemCode } from "./errors.js";
 export { loadWorkflowFile, parseWorkflowYaml, type LoadResult } from "./load.js";
 export { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, resolveLoadOptions, type LoadOptions } from "./load-options.js";
 export { adjustWorkflowFile, applyConfigOverride, applyEnvironment, deepMerge, type WorkflowFileAdjustments } from "./overlay.js";
+export { generateNodeId, loadNodeProfile, type NatsConnection, type NodeGateways, type NodeIdSource, type NodeProfile } from "./node-profile.js";
+export { NODE_PROFILE_ENV, type NodeProfileVariable } from "./node-profile-env.js";
+export { NODE_ID_PATTERN, NODE_PROFILE_DEFAULTS, NODE_TAG_PATTERN, NodeProfileFileSchema, type NodeProfileFile } from "./node-profile-schema.js";
 export { formatProblems, type Problem } from "./problems.js";
 export { closestMatch } from "./suggest.js";
 export { CALLER_POLICY_SETTING, CallerPolicySchema, defaultCallerPolicy, loadCallerPolicyFile, parseCallerPolicy, resolveCallerPolicy, type CallerPolicy } from "./caller-policy.js";
@@ -30,6 +33,7 @@ export {
   normaliseAgentShorthand,
   OutputSchema,
   PlacementSchema,
+  PreferenceSchema,
   RetryPolicySchema,
   STEP_KINDS,
   StepDefSchema,
@@ -40,6 +44,7 @@ export {
   type AgentDef,
   type FunctionRef,
   type Placement,
+  type Preference,
   type RetryPolicyDef,
   type StepDef,
   type StepKind,

@@ -25,8 +25,9 @@ function positionOf(text: string, offset: number): { line: number; column: numbe
   return { line: pos.line, column: pos.col };
 }
 
-/** Parses YAML into plain data under the limits; every failure becomes a problem, never an exception. */
-function readYaml(text: string, sourceName: string, options: Partial<LoadOptions> = {}): { data?: unknown; problems: Problem[]; source: LoadedSource } {
+/** Parses YAML (a leading BOM dropped) into plain data under the limits; every failure becomes a problem, never an exception. */
+export function readYaml(raw: string, sourceName: string, options: Partial<LoadOptions> = {}): { data?: unknown; problems: Problem[]; source: LoadedSource } {
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   const limits = resolveLoadOptions(options);
   const lineCounter = new LineCounter();
   const source: LoadedSource = { path: sourceName, text, lineCounter };
@@ -82,7 +83,7 @@ function yamlHint(code: string): string {
 
 /** Parses workflow YAML text: limits, syntax, then the schema. `sourceName` names it in problems. Never throws for bad content. */
 export function parseWorkflowYaml(text: string, sourceName: string, options: Partial<LoadOptions> = {}): LoadResult {
-  const read = readYaml(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, sourceName, options);
+  const read = readYaml(text, sourceName, options);
   if (read.problems.length > 0 || !("data" in read)) return read;
   const { problems, file } = checkSchema(read.data, read.source);
   if (file === undefined) return { data: read.data, problems, source: read.source };

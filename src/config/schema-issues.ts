@@ -24,6 +24,11 @@ const FIELD_HINTS: Record<string, string> = {
   agents: "agents is a list, e.g. - id: summarizer",
   placement: "write placement: { tags: [gpu], prefer: [eu] }",
   tags: "list tags: tags: [gpu, eu]",
+  prefer: "list tags, optionally weighted 1 to 100: prefer: [eu, { tag: gpu, weight: 80 }]",
+  weight: "a weight is a whole number from 1 to 100",
+  avoid: "list tags: avoid: [spot]",
+  resources: "map resource names to amounts: resources: { gpu: 1, memory_gb: 16 }",
+  target_instance: "name a node id or a pool (a tag its nodes carry): target_instance: gpu_workflow_executor",
   when: 'write when: "${check.output.ok} == true"',
   for_each: 'write for_each: "${list.output.items}" or a list',
   output: "write output: { to: user }",
@@ -74,9 +79,9 @@ function child(schema: AnySchema, segment: string | number): AnySchema | undefin
   return undefined;
 }
 
-/** The keys the schema allows for the object at `path`, found by walking the schema itself. */
-function knownKeysAt(path: YamlPath): string[] {
-  let nodes = unwrap(WorkflowFileSchema);
+/** The keys `root` allows for the object at `path`, found by walking the schema itself. */
+function knownKeysAt(root: AnySchema, path: YamlPath): string[] {
+  let nodes = unwrap(root);
   for (const segment of path) {
     nodes = nodes.flatMap((n) => {
       const next = child(n, segment);
@@ -133,13 +138,15 @@ function boundMessage(issue: Issue & { code: "too_small" | "too_big" }): string 
   }
 }
 
-function issueProblems(issue: Issue, data: unknown, source: LoadedSource): Problem[] {
+function issueProblems(issue: Issue, data: unknown, source: LoadedSource, root: AnySchema, hints: Readonly<Record<string, string>>): Problem[] {
   const path = issue.path as (string | number)[];
   const key = lastKey(path);
-  const fieldHint = Object.hasOwn(FIELD_HINTS, key) ? FIELD_HINTS[key] : undefined;
+  // A key of no hint of its own (a resource name, a header) takes its mapping's: `resources.gpu` is a resources problem.
+  const parent = path.length >= 2 && typeof path.at(-1) === "string" && typeof path.at(-2) === "string" ? (path.at(-2) as string) : "";
+  const fieldHint = Object.hasOwn(hints, key) ? hints[key] : Object.hasOwn(hints, parent) ? hints[parent] : undefined;
   switch (issue.code) {
     case "unrecognized_keys": {
-      const known = knownKeysAt(path);
+      const known = knownKeysAt(root, path);
       return issue.keys.map((k) => {
         const match = closestMatch(k, known);
         const hint = match !== undefined ? `did you mean '${match}'?` : `allowed keys here: ${listNames(known, 20)}`;
@@ -174,6 +181,13 @@ function issueProblems(issue: Issue, data: unknown, source: LoadedSource): Probl
   }
 }
 
+/** What `schema` makes of parsed data: the typed value, or every issue as a problem with its path, position and a hint (`hints` by field name). */
+export function parseWithProblems<T>(schema: z.ZodType<T>, data: unknown, source: LoadedSource, hints: Readonly<Record<string, string>>): { problems: Problem[]; value?: T } {
+  const result = schema.safeParse(data);
+  if (result.success) return { problems: [], value: result.data };
+  return { problems: result.error.issues.flatMap((issue) => issueProblems(issue, data, source, schema, hints)) };
+}
+
 /** What one schema check of parsed data found: its problems, or the typed file when there are none. */
 export interface SchemaCheck {
   problems: Problem[];
@@ -185,7 +199,6 @@ export function checkSchema(data: unknown, source: LoadedSource): SchemaCheck {
   if (data === null || data === undefined) {
     return { problems: [{ code: "WFX_EMPTY_FILE", message: "the file holds no workflow definitions", path: "", line: 1, column: 1, hint: "start with workflows:, e.g. workflows: { main: { steps: [...] } }" }] };
   }
-  const result = WorkflowFileSchema.safeParse(data);
-  if (result.success) return { problems: [], file: result.data };
-  return { problems: result.error.issues.flatMap((issue) => issueProblems(issue, data, source)) };
+  const { problems, value } = parseWithProblems(WorkflowFileSchema, data, source, FIELD_HINTS);
+  return value === undefined ? { problems } : { problems, file: value };
 }

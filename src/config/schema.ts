@@ -17,12 +17,22 @@ const Id = z
 const Seconds = z.number({ error: "expected a number of seconds" }).positive({ error: "must be a number of seconds greater than 0" });
 const StringList = z.array(z.string().min(1));
 
+/** A preferred node tag: bare (weight 50, Nomad's default affinity) or with a weight from 1 to 100 (Kubernetes' range). */
+export const PreferenceSchema = z.union([z.string().min(1), z.strictObject({ tag: z.string().min(1), weight: z.number().int().min(1).max(100) })], {
+  error: "a preference is a tag or { tag, weight } with weight 1 to 100",
+});
+export type Preference = z.infer<typeof PreferenceSchema>;
+
 export const PlacementSchema = z.strictObject({
   /** Hard requirement: the node must carry every tag. */
   tags: StringList.optional(),
-  prefer: StringList.optional(),
+  /** Soft: among the nodes that fit, those carrying preferred tags (highest total weight) win. */
+  prefer: z.array(PreferenceSchema).optional(),
+  /** Soft: a node carrying any of these tags is chosen only when no other node fits. */
   avoid: StringList.optional(),
-  /** A node id or pool name. */
+  /** Amounts of a node's numeric resources (`gpu: 1`, `memory_gb: 16`) reserved while the step runs. */
+  resources: z.record(z.string().min(1), z.number().positive()).optional(),
+  /** A node id, or a pool name: the tag its nodes carry. */
   target_instance: z.string().min(1).optional(),
 });
 export type Placement = z.infer<typeof PlacementSchema>;
