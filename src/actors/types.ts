@@ -83,7 +83,8 @@ export interface ActorLogic<S, M> {
 
 /** Carries messages to actors of another system (another process or node); implemented by adapters outside the kernel. */
 export interface Transport {
-  send(address: Address, message: unknown): void;
+  /** Returning false (a closed link) or throwing makes the send fail at once: dead letter, asks rejected. */
+  send(address: Address, message: unknown): void | boolean;
 }
 
 export interface DeadLetter {
