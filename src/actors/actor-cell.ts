@@ -6,6 +6,7 @@ import { ActorNameTakenError, ActorStoppedError } from "./errors.js";
 import type { KernelHost } from "./kernel-host.js";
 import { Mailbox } from "./mailbox.js";
 import { DELIVERED, LocalRef, TARGET_FULL, TARGET_STOPPED, type Delivery } from "./refs.js";
+import { Links } from "./links.js";
 import type { Runnable } from "./scheduler.js";
 import { resolveCapacity, resolveSupervision, RestartWindow } from "./supervision.js";
 import type { ActorLogic, ActorRef, Address, RestartPolicy, Signal, SpawnOptions, SupervisionPolicy } from "./types.js";
@@ -37,16 +38,18 @@ export class ActorCell<S = any, M = any> implements Runnable {
   private firstChild: ActorCell | undefined = undefined;
   private prevSibling: ActorCell | undefined = undefined;
   private nextSibling: ActorCell | undefined = undefined;
+  /** Local actors watching this one. */
   private watchers: Set<ActorCell> | undefined = undefined;
-  private watching: Set<ActorCell> | undefined = undefined;
   private restarts: RestartWindow | undefined = undefined;
   private backoffTimer: unknown = undefined;
+  /** This incarnation's watches; made by `linked()` on first use. */
+  links: Links | undefined = undefined;
 
   constructor(
     readonly host: KernelHost,
     private readonly logic: ActorLogic<S, M>,
     readonly address: Address,
-    private readonly parent: ActorCell | undefined,
+    readonly parent: ActorCell | undefined,
     private readonly supervision: SupervisionPolicy,
     capacity: number,
   ) {
@@ -71,6 +74,10 @@ export class ActorCell<S = any, M = any> implements Runnable {
     this.firstChild = child;
     child.startIncarnation();
     return child.ref;
+  }
+
+  linked(): Links {
+    return (this.links ??= new Links(this));
   }
 
   enqueue(message: unknown): Delivery {
@@ -152,23 +159,15 @@ export class ActorCell<S = any, M = any> implements Runnable {
     }
   }
 
-  watch(ref: ActorRef): void {
-    if (!(ref instanceof LocalRef)) return; // remote death watch belongs to transports
-    const target: ActorCell = ref.cell;
-    if (target === this || target.parent === this) return; // children are always watched
-    if (target.status === STOPPED) {
-      this.enqueueSignal({ type: "terminated", ref: target.ref });
-      return;
-    }
-    (target.watchers ??= new Set()).add(this);
-    (this.watching ??= new Set()).add(target);
+  /** False when this actor has stopped already: the watcher gets `terminated` at once. */
+  addWatcher(watcher: ActorCell): boolean {
+    if (this.status === STOPPED) return false;
+    (this.watchers ??= new Set()).add(watcher);
+    return true;
   }
 
-  unwatch(ref: ActorRef): void {
-    if (!(ref instanceof LocalRef)) return;
-    const target: ActorCell = ref.cell;
-    target.watchers?.delete(this);
-    this.watching?.delete(target);
+  removeWatcher(watcher: ActorCell): void {
+    this.watchers?.delete(watcher);
   }
 
   /** Stops every child (used on incarnation end and system terminate). */
@@ -217,7 +216,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
     }
   }
 
-  private enqueueSignal(signal: Signal): void {
+  enqueueSignal(signal: Signal): void {
     if (this.status !== RUNNING || this.logic.onSignal === undefined) return;
     this.mailbox.push(new SignalEnvelope(signal));
     this.queuedSignals++;
@@ -251,9 +250,9 @@ export class ActorCell<S = any, M = any> implements Runnable {
     const ctx = this.ctx;
     ctx.end(cause);
     if (this.firstChild !== undefined) this.stopChildren();
-    if (this.watching !== undefined) {
-      for (const target of this.watching) target.watchers?.delete(this);
-      this.watching = undefined;
+    if (this.links !== undefined) {
+      this.links.end();
+      this.links = undefined;
     }
     if (this.logic.stopped !== undefined) {
       this.processing = true;
@@ -296,7 +295,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
       if (watchers !== undefined) {
         this.watchers = undefined;
         for (const watcher of watchers) {
-          watcher.watching?.delete(this);
+          watcher.links?.forget(this);
           watcher.enqueueSignal(signal);
         }
       }

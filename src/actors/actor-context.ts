@@ -68,11 +68,11 @@ export class IncarnationContext<M> implements ActorContext<M> {
   }
 
   watch(ref: ActorRef): void {
-    if (!this.ended) this.cell.watch(ref);
+    if (!this.ended) this.cell.linked().watch(ref);
   }
 
   unwatch(ref: ActorRef): void {
-    this.cell.unwatch(ref);
+    this.cell.links?.unwatch(ref);
   }
 
   pipeToSelf<T>(promise: Promise<T>, onResolve: (value: T) => M, onReject: (error: unknown) => M): void {
