@@ -38,11 +38,11 @@ export class ActorCell<S = any, M = any> implements Runnable {
   private firstChild: ActorCell | undefined = undefined;
   private prevSibling: ActorCell | undefined = undefined;
   private nextSibling: ActorCell | undefined = undefined;
-  /** Local actors watching this one. */
+  /** Local actors watching this one; those on other systems are kept by the system. */
   private watchers: Set<ActorCell> | undefined = undefined;
   private restarts: RestartWindow | undefined = undefined;
   private backoffTimer: unknown = undefined;
-  /** This incarnation's watches; made by `linked()` on first use. */
+  /** This incarnation's watches and children on other systems; made by `linked()` on first use. */
   links: Links | undefined = undefined;
 
   constructor(
@@ -54,7 +54,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
     capacity: number,
   ) {
     this.ref = new LocalRef<M>(this);
-    this.parentRef = parent === undefined || parent.parent === undefined ? undefined : parent.ref;
+    this.parentRef = parent?.parentRefForChildren();
     this.mailbox = new Mailbox(capacity);
     this.ctx = new IncarnationContext<M>(this, 1);
   }
@@ -68,12 +68,31 @@ export class ActorCell<S = any, M = any> implements Runnable {
     const supervision = resolveSupervision(options?.supervision);
     const capacity = resolveCapacity(options?.mailboxCapacity, host.defaultMailboxCapacity);
     const child = new ActorCell<unknown, C>(host, logic, address, this, supervision, capacity);
-    host.register(child);
+    this.attachChild(child);
+    return child.ref;
+  }
+
+  /** Registers and starts `child`, made with this cell as its parent. */
+  attachChild(child: ActorCell): void {
+    this.host.register(child);
     child.nextSibling = this.firstChild;
     if (this.firstChild !== undefined) this.firstChild.prevSibling = child;
     this.firstChild = child;
     child.startIncarnation();
-    return child.ref;
+  }
+
+  /** What children see as `ctx.parent`: this actor, or nothing under the guardian. */
+  parentRefForChildren(): ActorRef | undefined {
+    return this.parent === undefined ? undefined : this.ref;
+  }
+
+  /** A child with the escalate policy failed: this actor fails in its place. */
+  childEscalated(_child: ActorCell, error: unknown): void {
+    this.handleFailure(error);
+  }
+
+  get isRunning(): boolean {
+    return this.status === RUNNING;
   }
 
   linked(): Links {
@@ -153,7 +172,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
       this.finalize(true, error, true);
     } else if (policy.kind === "escalate") {
       this.finalize(true, error, false); // the parent fails in its place; its own supervisor is told
-      parent.handleFailure(error);
+      parent.childEscalated(this, error);
     } else {
       this.scheduleRestart(policy, error);
     }
@@ -279,7 +298,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
     else if (parent.firstChild === this) parent.firstChild = this.nextSibling;
     if (this.nextSibling !== undefined) this.nextSibling.prevSibling = this.prevSibling;
     this.prevSibling = this.nextSibling = undefined;
-    this.host.unregister(this);
+    this.host.unregister(this, failed, error);
     const mailbox = this.mailbox;
     this.queuedSignals = 0;
     while (mailbox.size > 0) {

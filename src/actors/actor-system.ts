@@ -1,14 +1,18 @@
 import { ActorCell } from "./actor-cell.js";
+import { ActorKinds } from "./actor-kinds.js";
 import { rootAddress, systemIdOf } from "./address.js";
 import { ask } from "./ask.js";
 import { ActorStoppedError, InvalidActorOptionError } from "./errors.js";
 import type { KernelHost, PendingAsk } from "./kernel-host.js";
 import { decodeRefs } from "./ref-codec.js";
-import { DeadRef, LocalRef, RemoteRef } from "./refs.js";
+import { DeadRef, LocalRef, RemoteRef, transmit } from "./refs.js";
+import { RemoteHost } from "./remote-host.js";
+import { stopElsewhere } from "./links.js";
 import { Scheduler } from "./scheduler.js";
 import { STOP_POLICY } from "./supervision.js";
+import { systemEndpoint, type SystemMessage } from "./system-messages.js";
 import { resolveActorSystemOptions, type ResolvedActorSystemOptions } from "./actor-system-options.js";
-import type { ActorLogic, ActorRef, ActorSystemOptions, Address, AskOptions, Clock, DeadLetter, LocalActorSystem, SpawnOptions, Transport } from "./types.js";
+import type { ActorKindFactory, ActorLogic, ActorRef, ActorSystemOptions, Address, AskOptions, Clock, DeadLetter, LocalActorSystem, SpawnOptions, Transport } from "./types.js";
 
 /** The internal root: parent of top-level actors, never started, never registered, deaf to signals. */
 const GUARDIAN_LOGIC: ActorLogic<undefined, never> = { start: () => undefined, receive: (state) => state };
@@ -35,6 +39,9 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
   private readonly askRefs = new Map<Address, ActorRef>();
   private readonly pendingAsks = new Set<PendingAsk>();
   private readonly transports = new Map<string, Transport>();
+  private readonly kinds: ActorKinds;
+  private readonly remote: RemoteHost;
+  private readonly endpoint: Address;
   private nameSeq = 0;
   private askSeq = 0;
   private whenTerminated: Promise<void> | undefined = undefined;
@@ -48,6 +55,9 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
     this.defaultMailboxCapacity = options.defaultMailboxCapacity;
     this.root = rootAddress(options.id);
     this.guardian = new ActorCell(this, GUARDIAN_LOGIC, this.root, undefined, STOP_POLICY, 1);
+    this.kinds = new ActorKinds(options.id);
+    this.remote = new RemoteHost(this, this.guardian, (address) => this.cells.get(address));
+    this.endpoint = systemEndpoint(options.id);
   }
 
   get actorCount(): number {
@@ -64,6 +74,7 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
 
   stop(ref: ActorRef): void {
     if (ref instanceof LocalRef) ref.cell.requestStop();
+    else stopElsewhere(this, ref);
   }
 
   ask<R, M = unknown>(ref: ActorRef<M>, build: (replyTo: ActorRef<R>) => M, options: AskOptions): Promise<R> {
@@ -83,8 +94,16 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
     this.transports.set(systemId, transport);
   }
 
+  registerKind<Spec>(kind: string, factory: ActorKindFactory<Spec>): void {
+    this.kinds.register(kind, factory);
+  }
+
   deliver(address: Address, message: unknown): void {
     const decoded = decodeRefs(message, (a) => this.refFor(a));
+    if (address === this.endpoint) {
+      if (!this.remote.receive(decoded)) this.deadLetter(address, decoded, "stopped");
+      return;
+    }
     const target = this.cells.get(address)?.ref ?? this.askRefs.get(address);
     if (target !== undefined) target.tell(decoded);
     else this.deadLetter(address, decoded, systemIdOf(address) === this.id ? "stopped" : "no_route");
@@ -112,8 +131,9 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
     this.cells.set(cell.address, cell);
   }
 
-  unregister(cell: ActorCell): void {
+  unregister(cell: ActorCell, failed: boolean, error: unknown): void {
     this.cells.delete(cell.address);
+    this.remote.ended(cell.address, failed, error);
     if (this.resolveTerminated !== undefined && this.cells.size === 0) {
       this.resolveTerminated();
       this.resolveTerminated = undefined;
@@ -122,6 +142,14 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
 
   transportFor(systemId: string): Transport | undefined {
     return this.transports.get(systemId);
+  }
+
+  sendSystem(systemId: string, message: SystemMessage): boolean {
+    return transmit(this, systemEndpoint(systemId), message);
+  }
+
+  buildKind(kind: string, spec: unknown): ActorLogic<any, any> {
+    return this.kinds.build(kind, spec);
   }
 
   nextAskAddress(): Address {

@@ -1,5 +1,6 @@
 export type {
   ActorContext,
+  ActorKindFactory,
   ActorLogic,
   ActorRef,
   ActorSystem,
@@ -29,4 +30,6 @@ export {
   InvalidActorOptionError,
   MailboxFullError,
   NoRouteError,
+  RemoteActorError,
+  UnknownActorKindError,
 } from "./errors.js";

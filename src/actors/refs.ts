@@ -94,7 +94,7 @@ export class DeadRef<M = unknown> implements KernelRef<M> {
   constructor(
     private readonly host: KernelHost,
     readonly address: Address,
-    private readonly reason: DeadLetter["reason"],
+    readonly reason: DeadLetter["reason"],
   ) {}
 
   tell(message: M): void {
