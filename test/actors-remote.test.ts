@@ -1,8 +1,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
+  ActorSystemDownError,
   connectInMemory,
   createActorSystem,
+  InMemoryTransport,
+  NoRouteError,
   RemoteActorError,
   SimulatedClock,
   UnknownActorKindError,
@@ -244,6 +247,76 @@ test("actors remote - watch of an actor on another system: terminated with its e
   b!.stop(calm); // still watched: its signal comes after any the unwatched one could have sent
   await events.waitFor(isSignal("terminated", "wfx://b/calm"), "terminated of calm");
   assert.not.ok(events.seen.some(isSignal("terminated", "wfx://b/quiet")), "unwatched");
+  await terminate([a!, b!]);
+});
+
+test("actors remote - nodeDown ends everything the lost system hosted, for every watcher and parent", async () => {
+  const { all: [a, b, c], hosted } = systems(["a", "b", "c"]);
+  b!.spawn<unknown>({ start: () => null, receive: (s) => s }, { name: "svc" }); // never replies
+  const atA = new Probe<Event>();
+  const atC = new Probe<Event>();
+  const parentA = a!.spawn(recorder(atA), { name: "p" });
+  const parentC = c!.spawn(recorder(atC), { name: "p" });
+  const [a1, a2] = await inside(parentA, (ctx) => (ctx.watch(ctx.system.refFor("wfx://b/svc")), [ctx.spawnRemote("b", "worker", { name: "a1" }), ctx.spawnRemote("b", "worker", { name: "a2" })]));
+  const c1 = await inside(parentC, (ctx) => (ctx.watch(ctx.system.refFor("wfx://b/svc")), ctx.spawnRemote("b", "worker", { name: "c1" })));
+  await atA.waitFor(isMessage({ up: "a2", attempt: 1, parent: "wfx://a/p" }), "a2 up");
+  await atC.waitFor(isMessage({ up: "c1", attempt: 1, parent: "wfx://c/p" }), "c1 up");
+  const pending = a!.ask(a!.refFor("wfx://b/svc"), (replyTo) => ({ replyTo }), { timeoutMs: 10_000 });
+
+  a!.nodeDown("b");
+  assert.instance(await rejection(pending), ActorSystemDownError, "the waiting ask rejects now, not at its timeout");
+  for (const address of ["wfx://b/svc", a1!.address, a2!.address]) {
+    const ended = await atA.waitFor(isSignal("terminated", address), `terminated of ${address} at a`);
+    assert.is(errorOf(ended).code, "WFX_ACTOR_SYSTEM_DOWN");
+  }
+  c!.nodeDown("b");
+  for (const address of ["wfx://b/svc", c1.address]) {
+    const ended = await atC.waitFor(isSignal("terminated", address), `terminated of ${address} at c`);
+    assert.instance(errorOf(ended), ActorSystemDownError);
+  }
+  assert.instance(await rejection(a!.ask(a!.refFor("wfx://b/svc"), () => ({}), { timeoutMs: 10_000 })), NoRouteError, "no route any more");
+
+  b!.nodeDown("a"); // b's side: nobody is left to supervise the children a spawned here
+  await hosted.waitFor((h) => h === "stopped a2", "a's children stopped on b");
+  assert.ok(hosted.seen.includes("stopped a1"));
+  assert.not.ok(hosted.seen.includes("stopped c1"), "c's child runs on");
+  assert.is(b!.actorCount, 3, "svc, c1 and the stand-in for c's parent");
+  await terminate([a!, b!, c!]);
+});
+
+test("actors remote - removeTransport makes asks, tells and watches to that system fail at once", async () => {
+  const letters: DeadLetter[] = [];
+  const { all: [a, b] } = systems(["a", "b"], { a: { onDeadLetter: (l) => letters.push(l) } });
+  b!.spawn<unknown>({ start: () => null, receive: (s) => s }, { name: "silent" });
+  const events = new Probe<Event>();
+  const parent = a!.spawn(recorder(events), { name: "p" });
+  const silent = a!.refFor<unknown>("wfx://b/silent");
+  const child = await inside(parent, (ctx) => (ctx.watch(silent), ctx.spawnRemote("b", "worker", { name: "w" })));
+  await events.waitFor(isMessage({ up: "w", attempt: 1, parent: "wfx://a/p" }), "w up");
+  const pending = a!.ask(silent, (replyTo) => ({ replyTo }), { timeoutMs: 10_000 });
+
+  a!.removeTransport("b");
+  assert.instance(await rejection(pending), NoRouteError);
+  for (const address of [silent.address, child.address]) {
+    assert.is(errorOf(await events.waitFor(isSignal("terminated", address), `terminated of ${address}`)).code, "WFX_NO_ROUTE");
+  }
+  let settled = false;
+  const later = a!.ask(silent, () => ({}), { timeoutMs: 10_000 }).catch((e: unknown) => ((settled = true), e));
+  await Promise.resolve();
+  assert.ok(settled, "a new ask rejects on the spot");
+  assert.instance(await later, NoRouteError);
+  silent.tell("lost");
+  assert.equal(letters.at(-1), { address: "wfx://b/silent", message: "lost", reason: "no_route" });
+  await inside(parent, (ctx) => ctx.watch(silent));
+  let count = 0;
+  const again = await events.waitFor((e) => isSignal("terminated", silent.address)(e) && ++count === 2, "a second terminated");
+  assert.is(errorOf(again).code, "WFX_NO_ROUTE", "a watch made after the route went ends at once");
+  assert.instance(await rejection(inside(parent, (ctx) => ctx.spawnRemote("b", "worker", { name: "x" }))), NoRouteError);
+
+  // A transport that knows its link is closed (returns false) fails the send the same way.
+  a!.registerTransport("b", { send: () => false });
+  assert.instance(await rejection(a!.ask(silent, () => ({}), { timeoutMs: 10_000 })), NoRouteError);
+  a!.registerTransport("b", new InMemoryTransport(b!));
   await terminate([a!, b!]);
 });
 

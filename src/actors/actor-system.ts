@@ -2,7 +2,7 @@ import { ActorCell } from "./actor-cell.js";
 import { ActorKinds } from "./actor-kinds.js";
 import { rootAddress, systemIdOf } from "./address.js";
 import { ask } from "./ask.js";
-import { ActorStoppedError, InvalidActorOptionError } from "./errors.js";
+import { ActorStoppedError, ActorSystemDownError, InvalidActorOptionError, NoRouteError } from "./errors.js";
 import type { KernelHost, PendingAsk } from "./kernel-host.js";
 import { decodeRefs } from "./ref-codec.js";
 import { DeadRef, LocalRef, RemoteRef, transmit } from "./refs.js";
@@ -39,6 +39,7 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
   private readonly askRefs = new Map<Address, ActorRef>();
   private readonly pendingAsks = new Set<PendingAsk>();
   private readonly transports = new Map<string, Transport>();
+  readonly linkedCells = new Set<ActorCell>();
   private readonly kinds: ActorKinds;
   private readonly remote: RemoteHost;
   private readonly endpoint: Address;
@@ -92,6 +93,15 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
   registerTransport(systemId: string, transport: Transport): void {
     if (systemId === this.id) throw new InvalidActorOptionError(`cannot route this system's own id ${systemId} through a transport`, "register transports for other systems' ids only");
     this.transports.set(systemId, transport);
+  }
+
+  removeTransport(systemId: string): void {
+    this.dropRoute(systemId, (address) => new NoRouteError(address));
+  }
+
+  nodeDown(systemId: string): void {
+    this.dropRoute(systemId, (address) => new ActorSystemDownError(address, systemId));
+    this.remote.systemDown(systemId);
   }
 
   registerKind<Spec>(kind: string, factory: ActorKindFactory<Spec>): void {
@@ -150,6 +160,14 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
 
   buildKind(kind: string, spec: unknown): ActorLogic<any, any> {
     return this.kinds.build(kind, spec);
+  }
+
+  /** No more word from `systemId`: whatever waits for some ends now, with `errorFor`'s error. */
+  private dropRoute(systemId: string, errorFor: (address: Address) => unknown): void {
+    if (systemId === this.id) throw new InvalidActorOptionError(`${systemId} is this system's own id`, "pass the id of another system");
+    this.transports.delete(systemId);
+    for (const cell of [...this.linkedCells]) cell.links?.lost(systemId, errorFor);
+    for (const pending of [...this.pendingAsks]) if (systemIdOf(pending.target) === systemId) pending.fail(errorFor(pending.target));
   }
 
   nextAskAddress(): Address {

@@ -10,6 +10,7 @@ export const ACTOR_ERROR_CODES = [
   "WFX_ACTOR_NAME_TAKEN",
   "WFX_ACTOR_INVALID_OPTION",
   "WFX_UNKNOWN_ACTOR_KIND",
+  "WFX_ACTOR_SYSTEM_DOWN",
   "WFX_ACTOR_FAILED",
 ] as const;
 
@@ -78,6 +79,17 @@ export class UnknownActorKindError extends WfxError {
   constructor(readonly kind: string, readonly systemId: string) {
     super("WFX_UNKNOWN_ACTOR_KIND", `actor system ${systemId} has no actor kind ${JSON.stringify(kind)}`, {
       hint: "register it there with `system.registerKind(kind, (spec) => logic)` before spawning it, or spawn on a system that has it",
+    });
+  }
+}
+
+/** The system hosting the actor is gone (`nodeDown`): its actors ended with it, whatever they were doing. */
+export class ActorSystemDownError extends WfxError {
+  override name = "ActorSystemDownError";
+  constructor(readonly address: Address, readonly systemId: string) {
+    super("WFX_ACTOR_SYSTEM_DOWN", `${address} is gone: its actor system ${systemId} is down`, {
+      hint: "spawn the work again on a system that is up",
+      retryable: true,
     });
   }
 }

@@ -26,6 +26,7 @@ export {
   ACTOR_ERROR_CODES,
   ActorNameTakenError,
   ActorStoppedError,
+  ActorSystemDownError,
   AskTimeoutError,
   InvalidActorOptionError,
   MailboxFullError,

@@ -3,8 +3,9 @@ import type { Scheduler } from "./scheduler.js";
 import type { SystemMessage } from "./system-messages.js";
 import type { ActorLogic, ActorRef, Address, Clock, DeadLetter, LocalActorSystem, Transport } from "./types.js";
 
-/** An ask waiting for its reply; `terminate` fails those still waiting. */
+/** An ask waiting for its reply; `terminate` fails those still waiting, a dropped route those asking there. */
 export interface PendingAsk extends ActorRef {
+  readonly target: Address;
   fail(error: unknown): void;
 }
 
@@ -23,6 +24,8 @@ export interface KernelHost {
   /** The cell has ended (`failed` with `error`): its address is free and its watchers on other systems are told. */
   unregister(cell: ActorCell, failed: boolean, error: unknown): void;
   transportFor(systemId: string): Transport | undefined;
+  /** Cells with ties to actors of other systems (remote children, remote watches), for `nodeDown`. */
+  readonly linkedCells: Set<ActorCell>;
   /** Sends a kernel message to system `systemId`; false when it cannot go. */
   sendSystem(systemId: string, message: SystemMessage): boolean;
   /** The logic this system registered as `kind`, built from `spec`. */

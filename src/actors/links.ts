@@ -36,7 +36,7 @@ export class Links {
     } else if (ref instanceof RemoteRef) {
       const target = ref.address;
       if (this.children.has(target) || this.watching.has(target)) return;
-      this.watching.set(target, ref);
+      this.tie().watching.set(target, ref);
       if (cell.host.sendSystem(systemIdOf(target)!, { t: "watch", target, watcher: cell.address })) return;
       this.watching.delete(target);
       cell.enqueueSignal(terminated(ref, new NoRouteError(target)));
@@ -64,7 +64,7 @@ export class Links {
   }
 
   addChild(ref: ActorRef, uid: string): void {
-    this.children.set(ref.address, { ref, uid });
+    this.tie().children.set(ref.address, { ref, uid });
   }
 
   /** `target` ended; `uid` is set when the message is about a child (an older child of that name is not this one). */
@@ -95,13 +95,28 @@ export class Links {
     this.cell.handleFailure(error);
   }
 
+  /** Everything tied to `systemId` ended with the error `errorFor` gives (the route is gone, or the system is down). */
+  lost(systemId: string, errorFor: (address: Address) => unknown): void {
+    const lost: ActorRef[] = [];
+    for (const [address, child] of this.children) if (systemIdOf(address) === systemId && this.children.delete(address)) lost.push(child.ref);
+    for (const [address, ref] of this.watching) if (systemIdOf(address) === systemId && this.watching.delete(address)) lost.push(ref);
+    for (const ref of lost) this.cell.enqueueSignal(terminated(ref, errorFor(ref.address)));
+  }
+
   /** The incarnation ended: its watches are dropped and its children elsewhere stopped, as local ones are. */
   end(): void {
     const { cell, local } = this;
     if (local !== undefined) for (const target of local) target.removeWatcher(cell);
     const host = cell.host;
+    host.linkedCells.delete(cell);
     for (const target of this.children.keys()) host.sendSystem(systemIdOf(target)!, { t: "stop", target });
     for (const target of this.watching.keys()) host.sendSystem(systemIdOf(target)!, { t: "unwatch", target, watcher: cell.address });
+  }
+
+  /** Marks the cell as tied to other systems, so `nodeDown` and `removeTransport` find it. */
+  private tie(): this {
+    this.cell.host.linkedCells.add(this.cell);
+    return this;
   }
 }
 

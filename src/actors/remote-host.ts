@@ -64,6 +64,15 @@ export class RemoteHost {
     for (const watcher of watchers) this.host.sendSystem(systemIdOf(watcher)!, { t: "terminated", target: address, to: watcher, ...wire });
   }
 
+  /** `systemId` is down: the children it spawned here are stopped, its watches here forgotten. */
+  systemDown(systemId: string): void {
+    for (const [address, watchers] of this.watchers) {
+      for (const watcher of watchers) if (systemIdOf(watcher) === systemId) watchers.delete(watcher);
+      if (watchers.size === 0) this.watchers.delete(address);
+    }
+    for (const standIn of [...this.standIns.values()]) if (systemIdOf(standIn.parentAddress) === systemId) standIn.abandon();
+  }
+
   private spawn(message: Extract<SystemMessage, { t: "spawn" }>): void {
     const { parent, child, uid } = message;
     const parentSystem = systemIdOf(parent);

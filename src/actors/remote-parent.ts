@@ -28,6 +28,8 @@ export class RemoteParentCell extends ActorCell<undefined, never> {
   /** Child address -> uid of the spawn that made it, echoed back so the parent can tell it from a namesake. */
   private readonly uids = new Map<Address, string>();
   private readonly parentSystem: string;
+  /** Set when the parent's system is down: nobody to tell any more. */
+  private silent = false;
 
   constructor(
     host: KernelHost,
@@ -76,7 +78,13 @@ export class RemoteParentCell extends ActorCell<undefined, never> {
     this.send({ t: "terminated", target, to: this.realParent.address, uid, ...error });
   }
 
-  /** Stopped with children still running (system terminate): the parent hears they stopped. */
+  /** The parent's system is down: stop the children quietly. */
+  abandon(): void {
+    this.silent = true;
+    this.requestStop();
+  }
+
+  /** Stopped with children still running (system terminate, `abandon`): the parent hears they stopped. */
   orphaned(): void {
     for (const [target, uid] of this.uids) {
       this.send({ t: "terminated", target, to: this.realParent.address, uid, error: encodeError(new ActorStoppedError(target)) });
@@ -94,6 +102,6 @@ export class RemoteParentCell extends ActorCell<undefined, never> {
   }
 
   private send(message: Parameters<KernelHost["sendSystem"]>[1]): void {
-    this.host.sendSystem(this.parentSystem, message);
+    if (!this.silent) this.host.sendSystem(this.parentSystem, message);
   }
 }

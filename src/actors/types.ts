@@ -73,7 +73,7 @@ export interface ActorContext<M> {
   stop(ref?: ActorRef): void;
   /**
    * Delivers `terminated` when `ref` stops, wherever it lives: at once when it cannot be reached (the error is then
-   * WFX_NO_ROUTE), after a round trip when it is gone already.
+   * WFX_NO_ROUTE), after a round trip when it is gone already, and when its system is declared down (WFX_ACTOR_SYSTEM_DOWN).
    */
   watch(ref: ActorRef): void;
   unwatch(ref: ActorRef): void;
@@ -142,6 +142,18 @@ export interface ActorSystem {
   refFor<M = unknown>(address: Address): ActorRef<M>;
   /** Routes addresses `wfx://<systemId>/...` through `transport`. */
   registerTransport(systemId: string, transport: Transport): void;
+  /**
+   * Drops the route to `systemId`: later sends there fail at once (asks reject with WFX_NO_ROUTE, tells are dead
+   * letters) and so do asks waiting for a reply from there; local actors watching or parenting actors there get
+   * `terminated` with WFX_NO_ROUTE, since no word of their end could arrive any more.
+   */
+  removeTransport(systemId: string): void;
+  /**
+   * Declares system `systemId` gone (the cluster's failure detector calls it): every local watcher and parent of an
+   * actor it hosted gets `terminated` with WFX_ACTOR_SYSTEM_DOWN, asks waiting on it reject, the route is dropped,
+   * and the children it had spawned here are stopped, as nobody is left to supervise them.
+   */
+  nodeDown(systemId: string): void;
   /** Makes `kind` spawnable here by `spawnRemote` from any system with a route to this one. */
   registerKind<Spec>(kind: string, factory: ActorKindFactory<Spec>): void;
   /** Entry point for transports: a message that arrived for a local address. */
