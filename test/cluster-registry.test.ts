@@ -105,7 +105,8 @@ test("cluster registry - NATS unreachable at start: /ready says why; once NATS c
   const body = (await notReady.json()) as { reason: string };
   assert.is(notReady.status, 503);
   assert.match(body.reason, late.url.replace("nats://", ""));
-  assert.match(waiting.stderr(), /unreachable/);
+  await eventually(() => (/unreachable/.test(waiting.stderr()) ? true : undefined), 5000, "the log names the failure");
+  assert.match(waiting.stderr(), late.url.replace("nats://", ""));
   await late.start();
   await eventually(async () => ((await fetch(`${waiting.url}/ready`)).status === 200 ? true : undefined), 10_000, "ready once NATS is up");
   await waiting.kill("SIGTERM");

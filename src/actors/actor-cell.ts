@@ -6,6 +6,7 @@ import { ActorNameTakenError, ActorStoppedError } from "./errors.js";
 import type { KernelHost } from "./kernel-host.js";
 import { Mailbox } from "./mailbox.js";
 import { DELIVERED, LocalRef, TARGET_FULL, TARGET_STOPPED, type Delivery } from "./refs.js";
+import { Links } from "./links.js";
 import type { Runnable } from "./scheduler.js";
 import { resolveCapacity, resolveSupervision, RestartWindow } from "./supervision.js";
 import type { ActorLogic, ActorRef, Address, RestartPolicy, Signal, SpawnOptions, SupervisionPolicy } from "./types.js";
@@ -37,21 +38,23 @@ export class ActorCell<S = any, M = any> implements Runnable {
   private firstChild: ActorCell | undefined = undefined;
   private prevSibling: ActorCell | undefined = undefined;
   private nextSibling: ActorCell | undefined = undefined;
+  /** Local actors watching this one; those on other systems are kept by the system. */
   private watchers: Set<ActorCell> | undefined = undefined;
-  private watching: Set<ActorCell> | undefined = undefined;
   private restarts: RestartWindow | undefined = undefined;
   private backoffTimer: unknown = undefined;
+  /** This incarnation's watches and children on other systems; made by `linked()` on first use. */
+  links: Links | undefined = undefined;
 
   constructor(
     readonly host: KernelHost,
     private readonly logic: ActorLogic<S, M>,
     readonly address: Address,
-    private readonly parent: ActorCell | undefined,
+    readonly parent: ActorCell | undefined,
     private readonly supervision: SupervisionPolicy,
     capacity: number,
   ) {
     this.ref = new LocalRef<M>(this);
-    this.parentRef = parent === undefined || parent.parent === undefined ? undefined : parent.ref;
+    this.parentRef = parent?.parentRefForChildren();
     this.mailbox = new Mailbox(capacity);
     this.ctx = new IncarnationContext<M>(this, 1);
   }
@@ -65,12 +68,35 @@ export class ActorCell<S = any, M = any> implements Runnable {
     const supervision = resolveSupervision(options?.supervision);
     const capacity = resolveCapacity(options?.mailboxCapacity, host.defaultMailboxCapacity);
     const child = new ActorCell<unknown, C>(host, logic, address, this, supervision, capacity);
-    host.register(child);
+    this.attachChild(child);
+    return child.ref;
+  }
+
+  /** Registers and starts `child`, made with this cell as its parent. */
+  attachChild(child: ActorCell): void {
+    this.host.register(child);
     child.nextSibling = this.firstChild;
     if (this.firstChild !== undefined) this.firstChild.prevSibling = child;
     this.firstChild = child;
     child.startIncarnation();
-    return child.ref;
+  }
+
+  /** What children see as `ctx.parent`: this actor, or nothing under the guardian. */
+  parentRefForChildren(): ActorRef | undefined {
+    return this.parent === undefined ? undefined : this.ref;
+  }
+
+  /** A child with the escalate policy failed: this actor fails in its place. */
+  childEscalated(_child: ActorCell, error: unknown): void {
+    this.handleFailure(error);
+  }
+
+  get isRunning(): boolean {
+    return this.status === RUNNING;
+  }
+
+  linked(): Links {
+    return (this.links ??= new Links(this));
   }
 
   enqueue(message: unknown): Delivery {
@@ -146,29 +172,21 @@ export class ActorCell<S = any, M = any> implements Runnable {
       this.finalize(true, error, true);
     } else if (policy.kind === "escalate") {
       this.finalize(true, error, false); // the parent fails in its place; its own supervisor is told
-      parent.handleFailure(error);
+      parent.childEscalated(this, error);
     } else {
       this.scheduleRestart(policy, error);
     }
   }
 
-  watch(ref: ActorRef): void {
-    if (!(ref instanceof LocalRef)) return; // remote death watch belongs to transports
-    const target: ActorCell = ref.cell;
-    if (target === this || target.parent === this) return; // children are always watched
-    if (target.status === STOPPED) {
-      this.enqueueSignal({ type: "terminated", ref: target.ref });
-      return;
-    }
-    (target.watchers ??= new Set()).add(this);
-    (this.watching ??= new Set()).add(target);
+  /** False when this actor has stopped already: the watcher gets `terminated` at once. */
+  addWatcher(watcher: ActorCell): boolean {
+    if (this.status === STOPPED) return false;
+    (this.watchers ??= new Set()).add(watcher);
+    return true;
   }
 
-  unwatch(ref: ActorRef): void {
-    if (!(ref instanceof LocalRef)) return;
-    const target: ActorCell = ref.cell;
-    target.watchers?.delete(this);
-    this.watching?.delete(target);
+  removeWatcher(watcher: ActorCell): void {
+    this.watchers?.delete(watcher);
   }
 
   /** Stops every child (used on incarnation end and system terminate). */
@@ -217,7 +235,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
     }
   }
 
-  private enqueueSignal(signal: Signal): void {
+  enqueueSignal(signal: Signal): void {
     if (this.status !== RUNNING || this.logic.onSignal === undefined) return;
     this.mailbox.push(new SignalEnvelope(signal));
     this.queuedSignals++;
@@ -251,9 +269,9 @@ export class ActorCell<S = any, M = any> implements Runnable {
     const ctx = this.ctx;
     ctx.end(cause);
     if (this.firstChild !== undefined) this.stopChildren();
-    if (this.watching !== undefined) {
-      for (const target of this.watching) target.watchers?.delete(this);
-      this.watching = undefined;
+    if (this.links !== undefined) {
+      this.links.end();
+      this.links = undefined;
     }
     if (this.logic.stopped !== undefined) {
       this.processing = true;
@@ -280,7 +298,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
     else if (parent.firstChild === this) parent.firstChild = this.nextSibling;
     if (this.nextSibling !== undefined) this.nextSibling.prevSibling = this.prevSibling;
     this.prevSibling = this.nextSibling = undefined;
-    this.host.unregister(this);
+    this.host.unregister(this, failed, error);
     const mailbox = this.mailbox;
     this.queuedSignals = 0;
     while (mailbox.size > 0) {
@@ -296,7 +314,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
       if (watchers !== undefined) {
         this.watchers = undefined;
         for (const watcher of watchers) {
-          watcher.watching?.delete(this);
+          watcher.links?.forget(this);
           watcher.enqueueSignal(signal);
         }
       }

@@ -1,6 +1,8 @@
 import type { ActorCell } from "./actor-cell.js";
 import { ActorStoppedError } from "./errors.js";
 import { LocalRef } from "./refs.js";
+import { stopElsewhere } from "./links.js";
+import { spawnRemote } from "./remote-spawn.js";
 import type { ActorContext, ActorLogic, ActorRef, ActorSystem, SpawnOptions } from "./types.js";
 
 function noop(): void {}
@@ -59,20 +61,27 @@ export class IncarnationContext<M> implements ActorContext<M> {
     return this.cell.spawnChild(logic, options);
   }
 
+  spawnRemote<C>(systemId: string, kind: string, spec: unknown, options?: SpawnOptions): ActorRef<C> {
+    if (this.ended) throw new ActorStoppedError(this.cell.address);
+    return spawnRemote<C>(this.cell, systemId, kind, spec, options);
+  }
+
   stop(ref?: ActorRef): void {
     if (ref === undefined) {
       if (!this.ended) this.cell.requestStop();
     } else if (ref instanceof LocalRef) {
       ref.cell.requestStop();
+    } else {
+      stopElsewhere(this.cell.host, ref);
     }
   }
 
   watch(ref: ActorRef): void {
-    if (!this.ended) this.cell.watch(ref);
+    if (!this.ended) this.cell.linked().watch(ref);
   }
 
   unwatch(ref: ActorRef): void {
-    this.cell.unwatch(ref);
+    this.cell.links?.unwatch(ref);
   }
 
   pipeToSelf<T>(promise: Promise<T>, onResolve: (value: T) => M, onReject: (error: unknown) => M): void {

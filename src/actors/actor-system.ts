@@ -1,14 +1,18 @@
 import { ActorCell } from "./actor-cell.js";
+import { ActorKinds } from "./actor-kinds.js";
 import { rootAddress, systemIdOf } from "./address.js";
 import { ask } from "./ask.js";
-import { ActorStoppedError, InvalidActorOptionError } from "./errors.js";
+import { ActorStoppedError, ActorSystemDownError, InvalidActorOptionError, NoRouteError } from "./errors.js";
 import type { KernelHost, PendingAsk } from "./kernel-host.js";
 import { decodeRefs } from "./ref-codec.js";
-import { DeadRef, LocalRef, RemoteRef } from "./refs.js";
+import { DeadRef, LocalRef, RemoteRef, transmit } from "./refs.js";
+import { RemoteHost } from "./remote-host.js";
+import { stopElsewhere } from "./links.js";
 import { Scheduler } from "./scheduler.js";
 import { STOP_POLICY } from "./supervision.js";
+import { systemEndpoint, type SystemMessage } from "./system-messages.js";
 import { resolveActorSystemOptions, type ResolvedActorSystemOptions } from "./actor-system-options.js";
-import type { ActorLogic, ActorRef, ActorSystemOptions, Address, AskOptions, Clock, DeadLetter, LocalActorSystem, SpawnOptions, Transport } from "./types.js";
+import type { ActorKindFactory, ActorLogic, ActorRef, ActorSystemOptions, Address, AskOptions, Clock, DeadLetter, LocalActorSystem, SpawnOptions, Transport } from "./types.js";
 
 /** The internal root: parent of top-level actors, never started, never registered, deaf to signals. */
 const GUARDIAN_LOGIC: ActorLogic<undefined, never> = { start: () => undefined, receive: (state) => state };
@@ -35,6 +39,10 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
   private readonly askRefs = new Map<Address, ActorRef>();
   private readonly pendingAsks = new Set<PendingAsk>();
   private readonly transports = new Map<string, Transport>();
+  readonly linkedCells = new Set<ActorCell>();
+  private readonly kinds: ActorKinds;
+  private readonly remote: RemoteHost;
+  private readonly endpoint: Address;
   private nameSeq = 0;
   private askSeq = 0;
   private whenTerminated: Promise<void> | undefined = undefined;
@@ -48,6 +56,9 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
     this.defaultMailboxCapacity = options.defaultMailboxCapacity;
     this.root = rootAddress(options.id);
     this.guardian = new ActorCell(this, GUARDIAN_LOGIC, this.root, undefined, STOP_POLICY, 1);
+    this.kinds = new ActorKinds(options.id);
+    this.remote = new RemoteHost(this, this.guardian, (address) => this.cells.get(address));
+    this.endpoint = systemEndpoint(options.id);
   }
 
   get actorCount(): number {
@@ -64,6 +75,7 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
 
   stop(ref: ActorRef): void {
     if (ref instanceof LocalRef) ref.cell.requestStop();
+    else stopElsewhere(this, ref);
   }
 
   ask<R, M = unknown>(ref: ActorRef<M>, build: (replyTo: ActorRef<R>) => M, options: AskOptions): Promise<R> {
@@ -83,8 +95,25 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
     this.transports.set(systemId, transport);
   }
 
+  removeTransport(systemId: string): void {
+    this.dropRoute(systemId, (address) => new NoRouteError(address));
+  }
+
+  nodeDown(systemId: string): void {
+    this.dropRoute(systemId, (address) => new ActorSystemDownError(address, systemId));
+    this.remote.systemDown(systemId);
+  }
+
+  registerKind<Spec>(kind: string, factory: ActorKindFactory<Spec>): void {
+    this.kinds.register(kind, factory);
+  }
+
   deliver(address: Address, message: unknown): void {
     const decoded = decodeRefs(message, (a) => this.refFor(a));
+    if (address === this.endpoint) {
+      if (!this.remote.receive(decoded)) this.deadLetter(address, decoded, "stopped");
+      return;
+    }
     const target = this.cells.get(address)?.ref ?? this.askRefs.get(address);
     if (target !== undefined) target.tell(decoded);
     else this.deadLetter(address, decoded, systemIdOf(address) === this.id ? "stopped" : "no_route");
@@ -112,8 +141,9 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
     this.cells.set(cell.address, cell);
   }
 
-  unregister(cell: ActorCell): void {
+  unregister(cell: ActorCell, failed: boolean, error: unknown): void {
     this.cells.delete(cell.address);
+    this.remote.ended(cell.address, failed, error);
     if (this.resolveTerminated !== undefined && this.cells.size === 0) {
       this.resolveTerminated();
       this.resolveTerminated = undefined;
@@ -122,6 +152,22 @@ class ActorSystemImpl implements LocalActorSystem, KernelHost {
 
   transportFor(systemId: string): Transport | undefined {
     return this.transports.get(systemId);
+  }
+
+  sendSystem(systemId: string, message: SystemMessage): boolean {
+    return transmit(this, systemEndpoint(systemId), message);
+  }
+
+  buildKind(kind: string, spec: unknown): ActorLogic<any, any> {
+    return this.kinds.build(kind, spec);
+  }
+
+  /** No more word from `systemId`: whatever waits for some ends now, with `errorFor`'s error. */
+  private dropRoute(systemId: string, errorFor: (address: Address) => unknown): void {
+    if (systemId === this.id) throw new InvalidActorOptionError(`${systemId} is this system's own id`, "pass the id of another system");
+    this.transports.delete(systemId);
+    for (const cell of [...this.linkedCells]) cell.links?.lost(systemId, errorFor);
+    for (const pending of [...this.pendingAsks]) if (systemIdOf(pending.target) === systemId) pending.fail(errorFor(pending.target));
   }
 
   nextAskAddress(): Address {

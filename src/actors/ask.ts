@@ -13,7 +13,7 @@ export class AskRef<R> implements KernelRef<R> {
 
   constructor(
     private readonly host: KernelHost,
-    private readonly target: Address,
+    readonly target: Address,
     private readonly resolve: (value: R) => void,
     private readonly reject: (error: unknown) => void,
   ) {}

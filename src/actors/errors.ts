@@ -9,6 +9,9 @@ export const ACTOR_ERROR_CODES = [
   "WFX_NO_ROUTE",
   "WFX_ACTOR_NAME_TAKEN",
   "WFX_ACTOR_INVALID_OPTION",
+  "WFX_UNKNOWN_ACTOR_KIND",
+  "WFX_ACTOR_SYSTEM_DOWN",
+  "WFX_ACTOR_FAILED",
 ] as const;
 
 /** No reply came in time: the target may be slow, overloaded or gone, so asking again can help. */
@@ -67,5 +70,40 @@ export class InvalidActorOptionError extends WfxError {
   override name = "InvalidActorOptionError";
   constructor(message: string, hint: string) {
     super("WFX_ACTOR_INVALID_OPTION", message, { hint });
+  }
+}
+
+/** A spawn by kind named a kind the hosting system never registered with `registerKind`. */
+export class UnknownActorKindError extends WfxError {
+  override name = "UnknownActorKindError";
+  constructor(readonly kind: string, readonly systemId: string) {
+    super("WFX_UNKNOWN_ACTOR_KIND", `actor system ${systemId} has no actor kind ${JSON.stringify(kind)}`, {
+      hint: "register it there with `system.registerKind(kind, (spec) => logic)` before spawning it, or spawn on a system that has it",
+    });
+  }
+}
+
+/** The system hosting the actor is gone (`nodeDown`): its actors ended with it, whatever they were doing. */
+export class ActorSystemDownError extends WfxError {
+  override name = "ActorSystemDownError";
+  constructor(readonly address: Address, readonly systemId: string) {
+    super("WFX_ACTOR_SYSTEM_DOWN", `${address} is gone: its actor system ${systemId} is down`, {
+      hint: "spawn the work again on a system that is up",
+      retryable: true,
+    });
+  }
+}
+
+/** What an error of another system is on arrival: its code (or `WFX_ACTOR_FAILED`), message, hint and retryable flag. */
+export class RemoteActorError extends WfxError {
+  override name = "RemoteActorError";
+  constructor(
+    code: `WFX_${string}`,
+    message: string,
+    /** The `name` the error had where it was thrown, e.g. `TypeError` or `UnknownActorKindError`. */
+    readonly remoteName: string,
+    options: { hint?: string; retryable?: boolean },
+  ) {
+    super(code, message, options);
   }
 }

@@ -1,5 +1,6 @@
 export type {
   ActorContext,
+  ActorKindFactory,
   ActorLogic,
   ActorRef,
   ActorSystem,
@@ -25,8 +26,11 @@ export {
   ACTOR_ERROR_CODES,
   ActorNameTakenError,
   ActorStoppedError,
+  ActorSystemDownError,
   AskTimeoutError,
   InvalidActorOptionError,
   MailboxFullError,
   NoRouteError,
+  RemoteActorError,
+  UnknownActorKindError,
 } from "./errors.js";

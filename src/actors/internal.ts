@@ -5,3 +5,4 @@ export { REF_KEY, decodeRefs, encodeRefs } from "./ref-codec.js";
 export { rootAddress, systemIdOf } from "./address.js";
 export { STOP_POLICY, resolveSupervision } from "./supervision.js";
 export { defaultActorSystemOptions, resolveActorSystemOptions, type ResolvedActorSystemOptions } from "./actor-system-options.js";
+export { systemEndpoint, type SystemMessage, type WireError } from "./system-messages.js";

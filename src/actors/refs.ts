@@ -47,6 +47,22 @@ export class LocalRef<M = unknown> implements KernelRef<M> {
   }
 }
 
+/**
+ * Hands `message`, its refs encoded, to the transport registered now for `address`'s system. False when there is
+ * none, when it refuses (returns false: its link is closed) or throws (reported: a send never throws).
+ */
+export function transmit(host: KernelHost, address: Address, message: unknown): boolean {
+  const systemId = systemIdOf(address);
+  const transport = systemId === undefined ? undefined : host.transportFor(systemId);
+  if (transport === undefined) return false;
+  try {
+    return transport.send(address, encodeRefs(message)) !== false;
+  } catch (error) {
+    host.reportError(error, address); // e.g. a message that cannot be serialised
+    return false;
+  }
+}
+
 /** An actor of another system: refs inside messages are encoded, then the transport registered now carries it. */
 export class RemoteRef<M = unknown> implements KernelRef<M> {
   constructor(
@@ -59,20 +75,9 @@ export class RemoteRef<M = unknown> implements KernelRef<M> {
   }
 
   [SEND](message: unknown): Delivery {
-    const systemId = systemIdOf(this.address);
-    const transport = systemId === undefined ? undefined : this.host.transportFor(systemId);
-    if (transport === undefined) {
-      this.host.deadLetter(this.address, message, "no_route");
-      return TARGET_NO_ROUTE;
-    }
-    try {
-      transport.send(this.address, encodeRefs(message));
-    } catch (error) {
-      this.host.reportError(error, this.address); // a tell never throws, even when the message cannot be serialised
-      this.host.deadLetter(this.address, message, "no_route");
-      return TARGET_NO_ROUTE;
-    }
-    return DELIVERED;
+    if (transmit(this.host, this.address, message)) return DELIVERED;
+    this.host.deadLetter(this.address, message, "no_route");
+    return TARGET_NO_ROUTE;
   }
 
   toString(): string {
@@ -89,7 +94,7 @@ export class DeadRef<M = unknown> implements KernelRef<M> {
   constructor(
     private readonly host: KernelHost,
     readonly address: Address,
-    private readonly reason: DeadLetter["reason"],
+    readonly reason: DeadLetter["reason"],
   ) {}
 
   tell(message: M): void {

@@ -60,8 +60,21 @@ export interface ActorContext<M> {
   /** 1 on first start, incremented on each restart. */
   readonly attempt: number;
   spawn<C>(logic: ActorLogic<any, C>, options?: SpawnOptions): ActorRef<C>;
-  /** Stops a child (or this actor when no ref is given). */
+  /**
+   * Spawns a child on system `systemId` (this one included) from the logic it registered as `kind`, built there
+   * from `spec`: plain data, refs allowed. The ref works at once: messages sent before the child started arrive
+   * after its start, in order. What the call site can see throws here (bad options, no route, on this system an
+   * unknown kind); what only the hosting system can see (unknown kind there, a throwing factory, a taken name)
+   * arrives as `terminated` with the error. The hosting system applies `supervision`: restarts happen there and
+   * `child_restarting`, `terminated` and escalations travel back to this actor.
+   */
+  spawnRemote<C>(systemId: string, kind: string, spec: unknown, options?: SpawnOptions): ActorRef<C>;
+  /** Stops a child, or any actor, of this system or another (or this actor when no ref is given). */
   stop(ref?: ActorRef): void;
+  /**
+   * Delivers `terminated` when `ref` stops, wherever it lives: at once when it cannot be reached (the error is then
+   * WFX_NO_ROUTE), after a round trip when it is gone already, and when its system is declared down (WFX_ACTOR_SYSTEM_DOWN).
+   */
   watch(ref: ActorRef): void;
   unwatch(ref: ActorRef): void;
   /** Delivers the outcome of async work as a message, only if this incarnation is still running. */
@@ -81,10 +94,19 @@ export interface ActorLogic<S, M> {
   stopped?(state: S, ctx: ActorContext<M>): void;
 }
 
-/** Carries messages to actors of another system (another process or node); implemented by adapters outside the kernel. */
+/**
+ * Carries messages to actors of another system (another process or node); implemented by adapters outside the
+ * kernel. Messages are plain data (refs are encoded as `{ $wfxRef: address }`), and those for one system must
+ * arrive in the order sent: a remote spawn and the messages that follow it rely on it. Kernel messages (spawn,
+ * stop, watch, terminated...) travel the same way, to the address `wfx://<systemId>/$$system`.
+ */
 export interface Transport {
-  send(address: Address, message: unknown): void;
+  /** Returning false (a closed link) or throwing makes the send fail at once: dead letter, asks rejected. */
+  send(address: Address, message: unknown): void | boolean;
 }
+
+/** Builds the logic of a kind from a data-only spec, on the system where the actor is to run. */
+export type ActorKindFactory<Spec = any> = (spec: Spec) => ActorLogic<any, any>;
 
 export interface DeadLetter {
   address: Address;
@@ -120,6 +142,20 @@ export interface ActorSystem {
   refFor<M = unknown>(address: Address): ActorRef<M>;
   /** Routes addresses `wfx://<systemId>/...` through `transport`. */
   registerTransport(systemId: string, transport: Transport): void;
+  /**
+   * Drops the route to `systemId`: later sends there fail at once (asks reject with WFX_NO_ROUTE, tells are dead
+   * letters) and so do asks waiting for a reply from there; local actors watching or parenting actors there get
+   * `terminated` with WFX_NO_ROUTE, since no word of their end could arrive any more.
+   */
+  removeTransport(systemId: string): void;
+  /**
+   * Declares system `systemId` gone (the cluster's failure detector calls it): every local watcher and parent of an
+   * actor it hosted gets `terminated` with WFX_ACTOR_SYSTEM_DOWN, asks waiting on it reject, the route is dropped,
+   * and the children it had spawned here are stopped, as nobody is left to supervise them.
+   */
+  nodeDown(systemId: string): void;
+  /** Makes `kind` spawnable here by `spawnRemote` from any system with a route to this one. */
+  registerKind<Spec>(kind: string, factory: ActorKindFactory<Spec>): void;
   /** Entry point for transports: a message that arrived for a local address. */
   deliver(address: Address, message: unknown): void;
   /** Stops every actor (children before parents) and resolves when all are stopped. */
@@ -128,7 +164,7 @@ export interface ActorSystem {
 
 /** What `createActorSystem` returns: the system plus read-only counters for metrics and leak checks. */
 export interface LocalActorSystem extends ActorSystem {
-  /** Live actors, i.e. entries in the address map (0 after everything stopped). */
+  /** Live actors, i.e. entries in the address map, stand-ins for parents on other systems included (0 after everything stopped). */
   readonly actorCount: number;
   /** Asks still waiting for their reply. */
   readonly pendingAskCount: number;

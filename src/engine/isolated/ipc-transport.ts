@@ -14,9 +14,11 @@ export class IpcTransport implements Transport {
     this.#endpoint = endpoint;
   }
 
-  send(address: string, message: unknown): void {
-    if (!this.#endpoint.connected || !this.#endpoint.send) return; // the other side is gone; its exit handler settles the execution
+  /** False when the other side is gone (its exit handler settles the execution): the kernel fails the send at once. */
+  send(address: string, message: unknown): boolean {
+    if (!this.#endpoint.connected || !this.#endpoint.send) return false;
     const envelope: ActorEnvelope = { t: "actor", address, message };
     this.#endpoint.send(envelope);
+    return true;
   }
 }
