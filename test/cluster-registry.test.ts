@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
@@ -95,6 +95,23 @@ test("cluster registry - a SIGKILLed node is seen down within the detection time
   await leaving.kill("SIGTERM");
   await eventually(async () => ((await listed(gateway)).some((n) => n.id === "leaving-1" && n.status === "down") ? true : undefined), 3000, "leaving down");
   assert.ok(Date.now() - leftAt < 2500, "a graceful leave is seen before the missed beats would tell");
+});
+
+test("cluster registry - wfx node --profile joins with the profile's id, tags and NATS; WFX_NODE_TAGS goes over the file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wfx-profile-"));
+  dirs.push(dir);
+  const profile = join(dir, "gpu-worker.yaml");
+  writeFileSync(profile, `id: profiled-gpu\ntags: [gpu, gpu_workflow_executor]\nresources: { gpu: 2 }\ncapacity: { executions: 4, steps: 2 }\ngateways: { http: { port: 0 } }\nnats: { url: ${nats.url} }\n`);
+  const profiled = await startServe(dir, ["--profile", profile], {}, "node");
+  nodes.push(profiled);
+  const seen = await eventually(async () => (await listed(gateway)).find((n) => n.id === "profiled-gpu" && n.status === "up"), 5000, "profiled node up");
+  assert.equal(seen.tags, ["gpu", "gpu_workflow_executor"]);
+  await profiled.kill("SIGTERM");
+  const overridden = await startServe(dir, ["--profile", profile], { WFX_NODE_TAGS: "eu" }, "node");
+  nodes.push(overridden);
+  const again = await eventually(async () => (await listed(gateway)).find((n) => n.id === "profiled-gpu" && n.status === "up"), 5000, "profiled node up again");
+  assert.equal(again.tags, ["eu"]);
+  await overridden.kill("SIGTERM");
 });
 
 test("cluster registry - NATS unreachable at start: /ready says why; once NATS comes up the node joins", async () => {

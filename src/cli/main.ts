@@ -26,7 +26,7 @@ usage:
   wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--tokens FILE] [--tls-cert F --tls-key F]
             [--max-concurrent N] [--max-body-bytes N] [--tags a,b] [--node-id ID] [--audit-log FILE]
             [--allowed-host H]... [--grace S] [--idempotency-window S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
-  wfx node [same options as serve] [--nats URL]...                      a node; with --nats (or WFX_NATS_URL) it joins the cluster
+  wfx node [--profile nodes/worker.yaml] [same options as serve] [--nats URL]...   a node; with nats (profile, --nats or WFX_NATS_URL) it joins the cluster
   wfx nodes [--nats URL]... [--watch] [--json]                          the cluster's nodes, their tags, load and status
   wfx mcp --stdio [--workflows DIR]...                                  MCP over stdio for desktop clients
 

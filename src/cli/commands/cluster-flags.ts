@@ -1,4 +1,4 @@
-import { Cluster } from "../../cluster/index.js";
+import { Cluster, type ClusterOptions } from "../../cluster/index.js";
 import type { Logger } from "../../observability/index.js";
 import type { ServeFlags } from "./serve-flags.js";
 
@@ -8,8 +8,10 @@ const list = (value: string | undefined): string[] => (value ?? "").split(",").m
  * The cluster a `wfx node` joins: `--nats URL` (repeatable) or `WFX_NATS_URL` (comma-separated), with credentials from
  * `WFX_NATS_USER`/`WFX_NATS_PASSWORD`, `WFX_NATS_TOKEN` or `WFX_NATS_CREDS`; none of them: a single node.
  */
-export function clusterFrom(flags: ServeFlags, env: Record<string, string | undefined>, node: { id: string | undefined; tags: readonly string[] }, logger: Logger): Cluster | undefined {
+export function clusterFrom(flags: ServeFlags, env: Record<string, string | undefined>, node: { id: string | undefined; tags: readonly string[] }, logger: Logger, fromProfile?: Partial<ClusterOptions> & Pick<ClusterOptions, "servers">): Cluster | undefined {
   const servers = (flags["nats"] as string[] | undefined) ?? list(env["WFX_NATS_URL"]);
+  // A profile's nats section already has the WFX_NATS_* variables applied; --nats still wins.
+  if (fromProfile !== undefined && flags["nats"] === undefined) return new Cluster({ ...fromProfile, ...(node.id === undefined ? {} : { nodeId: node.id }), tags: node.tags }, logger);
   if (servers.length === 0) return undefined;
   return new Cluster(
     {

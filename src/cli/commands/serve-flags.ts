@@ -17,6 +17,7 @@ export const SERVE_FLAGS = {
   "allowed-host": { type: "string", multiple: true },
   grace: { type: "string" },
   nats: { type: "string", multiple: true },
+  profile: { type: "string" },
   "caller-policy": { type: "string" },
   "resume-policy": { type: "string" },
   "idempotency-window": { type: "string" },

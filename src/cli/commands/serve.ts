@@ -1,6 +1,7 @@
-import { defaultCallerPolicy, loadCallerPolicyFile, resolveCallerPolicy, type CallerPolicy } from "../../config/index.js";
+import { defaultCallerPolicy, loadCallerPolicyFile, loadNodeProfile, resolveCallerPolicy, type CallerPolicy } from "../../config/index.js";
 import { createLogger } from "../../observability/index.js";
 import { clusterFrom } from "./cluster-flags.js";
+import { clusterOptionsOfProfile, gatewayOptionsOfProfile } from "./profile-options.js";
 import { cliGenerator } from "./generate.js";
 import { GatewayNode, gatewayOptionsFromEnv, type GatewayOptions } from "../../gateway/index.js";
 import { CliError } from "../cli-error.js";
@@ -72,11 +73,14 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
 
 /** `wfx serve` / `wfx node`: MCP + HTTP and gRPC on one process until SIGTERM or SIGINT, then a graceful drain. */
 export async function serveCommand(flags: ServeFlags, io: Io, command = "serve"): Promise<number> {
-  const options = gatewayOptionsFrom(flags, process.env);
+  // `wfx node --profile nodes/gpu-worker.yaml` (or WFX_NODE_PROFILE): the profile first, flags over it.
+  const profilePath = command === "node" ? (str(flags["profile"]) ?? process.env["WFX_NODE_PROFILE"]) : undefined;
+  const profile = profilePath === undefined ? undefined : loadNodeProfile(profilePath, process.env);
+  const options = { ...(profile === undefined ? {} : gatewayOptionsOfProfile(profile)), ...gatewayOptionsFrom(flags, process.env) };
   const logger = createLogger({ level: process.env["WFX_LOG_LEVEL"] ?? "info" });
   if (options.nodeId === undefined && process.env["WFX_NODE_ID"]) options.nodeId = process.env["WFX_NODE_ID"];
   if (options.tags === undefined && process.env["WFX_NODE_TAGS"]) options.tags = process.env["WFX_NODE_TAGS"].split(",").map((t) => t.trim()).filter((t) => t !== "");
-  const cluster = command === "node" ? clusterFrom(flags, process.env, { id: options.nodeId, tags: options.tags ?? [] }, logger) : undefined;
+  const cluster = command === "node" ? clusterFrom(flags, process.env, { id: options.nodeId, tags: options.tags ?? [] }, logger, profile === undefined ? undefined : clusterOptionsOfProfile(profile)) : undefined;
   if (cluster !== undefined) options.nodeId = cluster.options.nodeId;
   // A cluster worker may serve no gateway at all: it runs what the cluster places on it.
   if (options.http === false && options.grpc === false && cluster === undefined) throw new CliError("--no-http and --no-grpc together leave nothing to serve", { hint: "a node that only runs work joins a cluster: wfx node --nats nats://host:4222" });

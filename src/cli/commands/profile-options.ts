@@ -1,0 +1,38 @@
+import type { NodeProfile } from "../../config/index.js";
+import type { ClusterOptions } from "../../cluster/index.js";
+import type { GatewayOptions } from "../../gateway/index.js";
+
+/** What a node profile says, as the gateway's options (flags given on the command line go over these). */
+export function gatewayOptionsOfProfile(profile: NodeProfile): Partial<GatewayOptions> {
+  const { http, grpc, mcp } = profile.gateways;
+  return {
+    nodeId: profile.id,
+    tags: profile.tags,
+    // A profile that runs no executions (a gateway-only node) still needs a slot count; the cluster places its work.
+    maxConcurrentExecutions: Math.max(1, profile.capacity.executions),
+    http: http !== undefined,
+    grpc: grpc !== undefined,
+    ...(http === undefined ? {} : { httpPort: http.port, ...(http.host === undefined ? {} : { host: http.host }) }),
+    ...(grpc === undefined ? {} : { grpcPort: grpc.port }),
+    ...(mcp === undefined ? {} : { mcpPath: mcp }),
+    callerPolicy: profile.caller_policy,
+  };
+}
+
+/** The profile's NATS section as cluster options; undefined for a profile that runs alone. */
+export function clusterOptionsOfProfile(profile: NodeProfile): (Partial<ClusterOptions> & Pick<ClusterOptions, "servers">) | undefined {
+  const nats = profile.nats;
+  if (nats === undefined) return undefined;
+  return {
+    servers: nats.servers,
+    nodeId: profile.id,
+    tags: profile.tags,
+    user: nats.user,
+    password: nats.password,
+    token: nats.token,
+    credsFile: nats.creds_file,
+    ...(nats.tls === undefined ? {} : { tls: { ...(nats.tls.ca ? { caFile: nats.tls.ca } : {}), ...(nats.tls.cert ? { certFile: nats.tls.cert } : {}), ...(nats.tls.key ? { keyFile: nats.tls.key } : {}) } }),
+    heartbeatMs: profile.heartbeat.interval_ms,
+    missedBeatsDown: profile.heartbeat.missed_beats_down,
+  };
+}
