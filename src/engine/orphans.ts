@@ -35,6 +35,8 @@ export function rebuildRecord(stored: ExecutionRecord, events: readonly Executio
     ...(stored.workflow_file === undefined ? {} : { workflowFile: stored.workflow_file }),
     ...(stored.input === undefined ? {} : { input: stored.input }),
     ...(stored.pid === undefined ? {} : { pid: stored.pid }),
+    // Who may cancel it does not change because another process runs it now.
+    ...(stored.started_by === undefined ? {} : { startedBy: stored.started_by }),
   });
   for (const event of events) applyEvent(record, event);
   if (stored.resume !== undefined) record.resume = stored.resume;
