@@ -1,5 +1,5 @@
 import { resolve as resolvePath, dirname } from "node:path";
-import type { WorkflowFile, StepDef, WorkflowDef } from "../config/index.js";
+import type { Placement, WorkflowFile, StepDef, WorkflowDef } from "../config/index.js";
 import { compileTemplate, compileCondition, parseFunctionRef, stepIdOf } from "../config/index.js";
 import type { CompiledTemplate } from "../config/index.js";
 import type { BackoffPolicy, SupervisionPolicy } from "../actors/index.js";
@@ -36,6 +36,8 @@ export interface PlannedStep {
   toUser: boolean;
   /** The step just before it in file order, for `${previous_output}`. */
   previous: number | undefined;
+  /** The step's `placement:`, as parsed: where its actor should run (undefined: wherever the host puts it). */
+  placement: Placement | undefined;
 }
 
 export interface ExecutionPlan {
@@ -44,6 +46,8 @@ export interface ExecutionPlan {
   steps: PlannedStep[];
   stepIndex: ReadonlyMap<string, number>;
   timeoutMs: number | undefined;
+  /** The workflow's `placement:`, as parsed: where its supervisor should run. */
+  placement: Placement | undefined;
   /** Folder of the workflow file: function modules and tool roots resolve against it. */
   baseDir: string;
   file: WorkflowFile;
@@ -119,6 +123,7 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
       dependents: [],
       toUser: step.output?.to === "user",
       previous: index > 0 ? index - 1 : undefined,
+      placement: step.placement,
     };
   });
   for (const step of steps) for (const dep of step.deps) steps[dep]!.dependents.push(step.index);
@@ -128,6 +133,7 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
     steps,
     stepIndex,
     timeoutMs: workflow.timeout === undefined ? undefined : workflow.timeout * 1000,
+    placement: workflow.placement,
     baseDir,
     file,
     filePath,
