@@ -6,19 +6,30 @@ import type { BackoffPolicy, SupervisionPolicy } from "../actors/index.js";
 import { STOP_POLICY } from "../actors/internal.js";
 import { EngineError } from "./errors.js";
 
-/** What a step does, resolved once from its definition. */
-export type StepAction =
-  | { kind: "function"; modulePath: string; exportName: string }
+/** What a step does, as data any node can read: a function's `module` is as written, relative to the workflow file. */
+export type StepActionData =
+  | { kind: "function"; module: string; exportName: string }
   | { kind: "tool"; toolId: string }
   | { kind: "workflow"; workflowName: string }
   /** `tools`: the step's own `tools:` list, replacing the agent's. */
   | { kind: "agent"; agentId: string; tools?: readonly string[] };
 
+/** A step's action resolved on the node that runs it: a function's module by its absolute path there. */
+export type StepAction = Exclude<StepActionData, { kind: "function" }> | { kind: "function"; modulePath: string; exportName: string };
+
+/** Resolves an action against the folder the workflow file is in on this node. */
+export function resolveAction(action: StepActionData, baseDir: string): StepAction {
+  return action.kind === "function" ? { kind: "function", modulePath: resolvePath(baseDir, action.module), exportName: action.exportName } : action;
+}
+
 /** One step of a compiled plan: everything the engine needs at run time, with templates compiled. */
 export interface PlannedStep {
   id: string;
   index: number;
+  /** What it does, resolved on this node. */
   action: StepAction;
+  /** The same as data, for the step orders sent to whichever node runs the step. */
+  actionData: StepActionData;
   /** The step's `input` (or `args` for tool steps), compiled. */
   input: CompiledTemplate;
   when: { evaluate(scope: import("../config/index.js").TemplateScope): boolean } | undefined;
@@ -61,10 +72,10 @@ function defaultAgentInput(action: StepAction, index: number): string | undefine
   return index === 0 ? "${user_input}" : "${previous_output}";
 }
 
-function actionOf(step: StepDef, baseDir: string): StepAction {
+function actionOf(step: StepDef): StepActionData {
   if (step.function !== undefined) {
     const ref = parseFunctionRef(step.function);
-    return { kind: "function", modulePath: resolvePath(baseDir, ref.module), exportName: ref.export };
+    return { kind: "function", module: ref.module, exportName: ref.export };
   }
   if (step.tool !== undefined) return { kind: "tool", toolId: step.tool };
   if (step.workflow !== undefined) return { kind: "workflow", workflowName: step.workflow };
@@ -92,7 +103,8 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
   const ids = workflow.steps.map((step, i) => stepIdOf(step, i));
   const stepIndex = new Map(ids.map((id, i) => [id, i]));
   const steps: PlannedStep[] = workflow.steps.map((step, index) => {
-    const action = actionOf(step, baseDir);
+    const actionData = actionOf(step);
+    const action = resolveAction(actionData, baseDir);
     const input = compileTemplate(action.kind === "tool" ? (step.args ?? step.input ?? {}) : (step.input ?? defaultAgentInput(action, index)));
     const when = step.when === undefined ? undefined : compileCondition(step.when);
     const forEach = step.for_each === undefined ? undefined : compileTemplate(step.for_each);
@@ -112,6 +124,7 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
       id: ids[index]!,
       index,
       action,
+      actionData,
       input,
       when,
       forEach,

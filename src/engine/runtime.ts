@@ -15,6 +15,9 @@ import { CrossProcessCancel } from "./cross-process-cancel.js";
 import { isProcessAlive } from "./process-alive.js";
 import { claimOrphan, findOrphans, ownerOf, rebuildRecord } from "./orphans.js";
 import type { ExecutionPlan } from "./plan.js";
+import type { StepLogic } from "./step-actor.js";
+import { stepFromOrder, type OrderNode } from "./step-from-order.js";
+import { fileJsonOf, type StepOrder } from "./step-order.js";
 import { resumePointOf, type ResumePoint } from "./resume-point.js";
 import { enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
 import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type ResumeSpec } from "./types.js";
@@ -65,15 +68,6 @@ export interface CancelResult {
 /** Why the steps of an execution that could not be recorded were cancelled. */
 const UNRECORDED = "the execution could not be recorded";
 
-const fileJsonCache = new WeakMap<WorkflowFile, string>();
-
-/** A file's JSON for resume specs, made once per file object: every execution of a workflow shares it. */
-function fileJson(file: WorkflowFile): string {
-  let json = fileJsonCache.get(file);
-  if (json === undefined) fileJsonCache.set(file, (json = JSON.stringify(file)));
-  return json;
-}
-
 export function defaultWorkflowName(file: WorkflowFile): string {
   const names = Object.keys(file.workflows);
   if (names.length === 0) throw new EngineError("WFX_NO_WORKFLOWS", "the file defines no workflows", { hint: "add a `workflows:` section" });
@@ -93,14 +87,21 @@ export class Runtime {
   /** The same, for workflows callers sent: no environment, tools bounded by the caller policy, the node's model only. */
   readonly #callerDeps: ServiceDeps;
   readonly #crossProcess: CrossProcessCancel | undefined;
+  readonly #orderNode: OrderNode;
 
   constructor(options: RuntimeOptionsInput) {
     this.options = resolveRuntimeOptions(options);
     this.recorder = new ExecutionRecorder(this.options.store, (record) => this.#abandon(record));
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
-    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits };
+    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits, ...(this.options.stepHost === undefined ? {} : { stepHost: this.options.stepHost }) };
     const { env, callerPolicy } = this.options;
     this.#callerDeps = { ...this.#deps, env: {}, caller: callerPolicy, endpointOf: (agent) => resolveCallerAgentEndpoint(agent, env, callerPolicy.model_endpoints) };
+    this.#orderNode = {
+      depsFor: (origin) => (origin === "caller" ? this.#callerDeps : this.#deps),
+      admit: (file, origin, path) => {
+        if (origin === "caller") enforceCallerPolicy(file, this.callerGrant({ file, path, origin }), "the ordered workflow");
+      },
+    };
     this.#isolated = new IsolatedLauncher(this.system, this.recorder, this.options.isolated, this.options.tools.workflowExecutor);
     this.#crossProcess = this.options.dataDir === undefined ? undefined : new CrossProcessCancel(this.options.dataDir, (id) => this.#cancelLocal(id, "cancelled from another process"));
   }
@@ -137,7 +138,7 @@ export class Runtime {
     const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.options.defaultTimeoutS : plan.timeoutMs / 1000);
     const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
     const startMs = Date.now();
-    const resume: ResumeSpec = { file_json: fileJson(source.file), generation: 0, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }) };
+    const resume: ResumeSpec = { file_json: fileJsonOf(source.file), generation: 0, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }) };
     const record = this.recorder.begin({
       executionId,
       workflowName,
@@ -234,6 +235,14 @@ export class Runtime {
   callerGrant(source: WorkflowSource): CallerGrant {
     if (source.path === undefined) throw new EngineError("WFX_CALLER_NO_SANDBOX", "a workflow sent by a caller needs a path in its sandbox folder", { hint: "give the source a path inside the caller's sandbox folder (the gateways do)" });
     return { policy: this.options.callerPolicy, sandboxDir: dirname(resolve(source.path)), nodeModelBaseUrl: nodeModelBaseUrl(this.options.env) };
+  }
+
+  /**
+   * One step attempt another node's supervisor ordered, rebuilt from the order alone and run with this node's deps for
+   * its origin; its workflow file counts as being in `baseDir` (a caller's must pass this node's caller policy there).
+   */
+  stepFromOrder(order: StepOrder, baseDir: string): StepLogic {
+    return stepFromOrder(order, baseDir, this.#orderNode);
   }
 
   /** Resolves once everything recorded so far is durable in the store (an acknowledged execution can be found after a crash). */
