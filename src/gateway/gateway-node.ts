@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EmbeddedExecutionStore, resolveDataDir, Runtime, defaultNodeId } from "../engine/index.js";
+import { EmbeddedExecutionStore, resolveDataDir, Runtime, defaultNodeId, type ExecutionClient } from "../engine/index.js";
 import type { WorkflowGenerator } from "../generator/types.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
@@ -18,6 +18,8 @@ import { VERSION } from "./version.js";
 export interface GatewayNodeDeps {
   /** A runtime to serve; by default one with an embedded store in the data dir, closed with the node. */
   runtime?: Runtime;
+  /** What the gateways start, read, cancel and watch executions through; by default the runtime. A cluster passes its client. */
+  client?: ExecutionClient;
   generator?: WorkflowGenerator;
   logger?: Logger;
   /**
@@ -35,6 +37,7 @@ export interface GatewayNodeDeps {
 /** One node: the runtime, the shared operations, and the HTTP (+MCP) and gRPC gateways in front of them. */
 export class GatewayNode {
   readonly options: Readonly<GatewayOptions>;
+  /** The node's own runtime, which it adopts orphans with and closes; the gateways reach executions through `operations.deps.client`. */
   readonly runtime: Runtime;
   readonly operations: Operations;
   readonly metrics: NodeMetrics;
@@ -74,6 +77,7 @@ export class GatewayNode {
     mkdirSync(sandboxDir, { recursive: true });
     const workflows = new WorkflowDirectory(options.workflowDirs);
     this.operations = new Operations({
+      client: deps.client ?? runtime,
       runtime,
       workflows,
       paths: new ServerPaths([{ path: sandboxDir, name: "<sandbox>" }, { path: dataDir, name: "<data>" }, ...workflows.folders]),

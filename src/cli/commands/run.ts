@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataDir } from "../../engine/index.js";
 import type { Complexity } from "../../generator/index.js";
-import type { ExecuteRequest, ExecutionMode, Runtime } from "../../engine/index.js";
+import type { ExecuteRequest, ExecutionClient, ExecutionMode } from "../../engine/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT, exitCodeFor } from "../exit-codes.js";
 import { cliGenerator, describeProblems, generatedPath, openAgentRuntime, saveGenerated } from "./generate.js";
@@ -74,13 +74,13 @@ async function generateForRun(options: RunOptions, io: Io): Promise<string> {
 }
 
 /** Runs a workflow here and now (sync or isolated), with live progress, and exits with a code that says how it ended. */
-async function runHere(options: RunOptions, io: Io, runtime: Runtime, prepared: Awaited<ReturnType<typeof prepare>>): Promise<number> {
+async function runHere(options: RunOptions, io: Io, client: ExecutionClient, prepared: Awaited<ReturnType<typeof prepare>>): Promise<number> {
   const view = createProgressView(viewKindFor(options.json, io), io);
-  const started = runtime.start({ ...runRequest(options, prepared), onEvent: (e, r) => view.onEvent(e, r) });
+  const started = client.start({ ...runRequest(options, prepared), onEvent: (e, r) => view.onEvent(e, r) });
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
-    void runtime.cancel(started.executionId, "interrupted (Ctrl-C)");
+    void client.cancel(started.executionId, "interrupted (Ctrl-C)");
   };
   process.once("SIGINT", onSigint);
   const record = await started.done;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch } from "../../config/index.js";
-import { defaultWorkflowName, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type Runtime, type WorkflowSource } from "../../engine/index.js";
+import { defaultWorkflowName, TERMINAL_STATUSES, type ExecutionClient, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { requireWorkflow, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
@@ -43,7 +43,7 @@ function deadlineMargin(leftS: number): number {
 
 /** Starts executions under the node's admission limit, waits for sync ones, and drains them all at shutdown. */
 export class Executions {
-  readonly #runtime: Runtime;
+  readonly #runtime: ExecutionClient;
   readonly #admission: Admission;
   readonly #metrics: NodeMetrics;
   readonly #paths: ServerPaths;
@@ -51,7 +51,7 @@ export class Executions {
   readonly #background = new Set<string>();
   readonly #callers = new Map<string, ExecutionCaller>();
 
-  constructor(runtime: Runtime, admission: Admission, metrics: NodeMetrics, paths: ServerPaths) {
+  constructor(runtime: ExecutionClient, admission: Admission, metrics: NodeMetrics, paths: ServerPaths) {
     this.#runtime = runtime;
     this.#admission = admission;
     this.#metrics = metrics;
@@ -81,7 +81,7 @@ export class Executions {
     // Known before the first step runs (it may call the node's executor, which asks who started the execution).
     const executionId = randomUUID();
     this.#callers.set(executionId, { principal: ctx.principal, depth: ctx.depth ?? 0 });
-    let started: ReturnType<Runtime["start"]>;
+    let started: StartedExecution;
     try {
       started = this.#runtime.start({
         executionId,

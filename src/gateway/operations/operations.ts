@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { WfxError } from "../../errors.js";
-import type { ExecutionEvent, ExecutionRecord, Runtime } from "../../engine/index.js";
+import type { ExecutionClient, ExecutionEvent, ExecutionRecord, Runtime } from "../../engine/index.js";
 import type { WorkflowGenerator } from "../../generator/types.js";
 import type { AuditLog, AuditOutcome, NodeMetrics } from "../../observability/index.js";
 import { requireNode, requireScopes, type Principal } from "../auth/index.js";
@@ -30,7 +30,10 @@ export interface CallContext {
 }
 
 export interface OperationDeps {
-  runtime: Runtime;
+  /** Starts, reads, cancels and watches executions: the node's runtime, or a cluster's client. */
+  client: ExecutionClient;
+  /** The node's own runtime, for its configuration only (limits, and the caller policy inline workflows are checked against). */
+  runtime: Pick<Runtime, "options" | "callerGrant">;
   workflows: WorkflowDirectory;
   registry: NodeRegistry;
   admission: Admission;
@@ -79,7 +82,7 @@ export class Operations {
 
   constructor(deps: OperationDeps) {
     this.deps = deps;
-    this.executions = new Executions(deps.runtime, deps.admission, deps.metrics, deps.paths);
+    this.executions = new Executions(deps.client, deps.admission, deps.metrics, deps.paths);
     this.#handlers = handlers(deps, this.executions);
   }
 
