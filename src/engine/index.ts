@@ -10,6 +10,8 @@ export { fileJsonOf, hashOf, workflowRefOf, type StepOrder, type WorkflowFileRef
 export { LocalStepHost, type StepHost, type StepHostFactory, type StepSpawnOptions } from "./step-host.js";
 export type { StepReport, StepLogic } from "./step-actor.js";
 export { applyEvent, createRecord, progressMessage, elapsedNow } from "./record.js";
+export { LocalNodeRegistry } from "./local-node-registry.js";
+export type { GatewayEndpoint, NodeEvent, NodeInfo, NodeRegistry } from "./node-registry.js";
 export { ExecutionFollower, executionNotFound, type EventSink, type FollowStats } from "./execution-follower.js";
 export { EngineError, StepTimeoutError, ExecutionTimeoutError, CancelledError, StepFailedError, isRetryable, toStepErrorInfo, type StepErrorInfo } from "./errors.js";
 export { callerPolicyProblems, CallerPolicyError, enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";

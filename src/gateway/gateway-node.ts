@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EmbeddedExecutionStore, resolveDataDir, Runtime, defaultNodeId, type ExecutionClient } from "../engine/index.js";
+import { EmbeddedExecutionStore, LocalNodeRegistry, resolveDataDir, Runtime, defaultNodeId, type ExecutionClient, type GatewayEndpoint, type NodeRegistry } from "../engine/index.js";
 import type { WorkflowGenerator } from "../generator/types.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
@@ -10,8 +10,6 @@ import { isLoopback, resolveGatewayOptions, type GatewayOptions } from "./gatewa
 import { GrpcGateway } from "./grpc/index.js";
 import { HttpGateway, LOOPBACK_HOSTNAMES } from "./http/index.js";
 import { mcpHttpEndpoint, type McpHttpEndpoint } from "./mcp/index.js";
-import { LocalNodeRegistry } from "./nodes/local-node-registry.js";
-import type { GatewayEndpoint, NodeRegistry } from "./nodes/node-registry.js";
 import { Admission, NodeExecutor, Operations, ServerPaths, WorkflowDirectory } from "./operations/index.js";
 import { VERSION } from "./version.js";
 
