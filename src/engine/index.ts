@@ -6,7 +6,7 @@ export type { ResumePoint } from "./resume-point.js";
 export { resolveRuntimeOptions, defaultNodeId, DEFAULT_ISOLATED_OPTIONS, type RuntimeOptions, type RuntimeOptionsInput, type IsolatedOptions } from "./runtime-options.js";
 export { DEFAULT_LIMITS, resolveLimitsOptions, type LimitsOptions } from "./limits-options.js";
 export { compilePlan, resolveAction, type ExecutionPlan, type PlannedStep, type StepAction, type StepActionData } from "./plan.js";
-export { fileJsonOf, hashOf, workflowRefOf, type StepOrder, type WorkflowFileRef, type WorkflowOrigin } from "./step-order.js";
+export { hashOf, type StepOrder, type WorkflowFileRef, type WorkflowOrigin } from "./step-order.js";
 export { LocalStepHost, type StepHost, type StepHostFactory, type StepSpawnOptions } from "./step-host.js";
 export type { StepReport, StepLogic } from "./step-actor.js";
 export { applyEvent, createRecord, progressMessage, elapsedNow } from "./record.js";
