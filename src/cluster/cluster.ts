@@ -1,4 +1,4 @@
-import type { NodeRegistry } from "../gateway/nodes/node-registry.js";
+import type { NodeRegistry } from "../engine/index.js";
 import type { Logger } from "../observability/index.js";
 import { resolveClusterOptions, type ClusterOptions } from "./cluster-options.js";
 import { NatsClusterConnection, type ClusterReadiness } from "./nats-connection.js";

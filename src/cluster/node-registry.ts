@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import type { NodeEvent, NodeInfo, NodeRegistry } from "../gateway/nodes/node-registry.js";
+import type { NodeEvent, NodeInfo, NodeRegistry } from "../engine/index.js";
 import { SUBJECTS } from "./subjects.js";
 
 const HISTORY = 256;

@@ -1,4 +1,4 @@
-import { WfxError } from "../errors.js";
+import { toErrorInfo, WfxError } from "../errors.js";
 
 /** Errors the engine raises about executions (as opposed to errors a step's own code throws). */
 export class EngineError extends WfxError {
@@ -51,5 +51,32 @@ export class IdempotencyKeyReusedError extends WfxError {
     super("WFX_IDEMPOTENCY_KEY_REUSED", `idempotency key '${key}' was already used at ${new Date(createdMs).toISOString()} for a different request (execution ${executionId})`, {
       hint: "send the original request unchanged to get that execution again, or use a new key for a new request",
     });
+  }
+}
+
+/** A step's failure as data: how it travels back from the node that ran the step. */
+export interface StepErrorInfo {
+  code: string;
+  message: string;
+  hint?: string;
+  /** Whether another attempt may succeed: the supervisor retries only these (when the step has `retry:`). */
+  retryable: boolean;
+}
+
+/** Errors the runtime raises say whether a retry can help; anything else a step throws (a bug, a network blip) may be retried. */
+export function isRetryable(error: unknown): boolean {
+  return !(error instanceof WfxError) || error.retryable;
+}
+
+export function toStepErrorInfo(error: unknown): StepErrorInfo {
+  return { ...toErrorInfo(error), retryable: isRetryable(error) };
+}
+
+/** A step's failure rebuilt on the supervisor's side from its info: same code, message, hint and retryable. */
+export class StepFailedError extends WfxError {
+  override name = "StepFailedError";
+  constructor(info: StepErrorInfo) {
+    const code = /^WFX_[A-Z0-9_]+$/.test(info.code) ? (info.code as `WFX_${string}`) : "WFX_STEP_ERROR";
+    super(code, String(info.message), { ...(info.hint === undefined ? {} : { hint: String(info.hint) }), retryable: info.retryable === true });
   }
 }

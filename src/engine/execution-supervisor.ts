@@ -1,11 +1,12 @@
 import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index.js";
 import type { TemplateScope } from "../config/index.js";
 import { toErrorInfo } from "../errors.js";
-import { CancelledError, EngineError, ExecutionTimeoutError, StepTimeoutError } from "./errors.js";
+import { CancelledError, EngineError, ExecutionTimeoutError } from "./errors.js";
 import { fromFanOut } from "./fan-out-actor.js";
 import type { ExecutionPlan, PlannedStep } from "./plan.js";
-import { fromStep, type StepReport, type StepSpec } from "./step-actor.js";
-import type { StepServices } from "./step-kinds.js";
+import type { StepReport } from "./step-actor.js";
+import type { StepHost } from "./step-host.js";
+import type { StepOrder, WorkflowFileRef } from "./step-order.js";
 import type { ResumePoint } from "./resume-point.js";
 import type { ExecutionEvent, ExecutionEventType } from "./types.js";
 
@@ -15,7 +16,10 @@ export interface ExecutionSpec {
   input: unknown;
   /** Receives every event, in sequence order; locally a direct sink, remotely a ref through a transport. */
   reporter: ActorRef<ExecutionEvent>;
-  services: StepServices;
+  /** Spawns the step actors: here by default, or wherever a cluster's host places them. */
+  host: StepHost;
+  /** The workflow file every step order refers to. */
+  workflow: WorkflowFileRef;
   node: string;
   timeoutMs: number | undefined;
   env: Record<string, string | undefined>;
@@ -45,6 +49,8 @@ interface SupervisorState {
   finished: boolean;
   /** Attempts a step made before an adoption, so its attempt numbers continue. */
   attemptsBefore: Int32Array;
+  /** Epoch ms by which the execution times out, for step orders. */
+  deadlineMs: number | undefined;
 }
 
 /** One actor per execution: starts steps whose inputs are ready, supervises them, records every change as an event. */
@@ -70,13 +76,13 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     };
   }
 
-  function stepSpec(step: PlannedStep, input: unknown, slot: number, item?: unknown, index?: number): StepSpec {
-    const result: StepSpec = { slot, stepId: step.id, executionId, action: step.action, input, timeoutMs: step.timeoutMs, services: spec.services, attemptsBefore: 0 };
+  function orderOf(state: SupervisorState, step: PlannedStep, input: unknown, slot: number, attempt: number, item?: unknown, index?: number): StepOrder {
+    const order: StepOrder = { executionId, stepId: step.id, slot, action: step.actionData, input, attempt, timeoutMs: step.timeoutMs, deadlineMs: state.deadlineMs, placement: step.placement, workflow: spec.workflow };
     if (index !== undefined) {
-      result.item = item;
-      result.index = index;
+      order.item = item;
+      order.index = index;
     }
-    return result;
+    return order;
   }
 
   function launch(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, step: PlannedStep): void {
@@ -111,11 +117,12 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
             items: items as unknown[],
             concurrency: step.concurrency,
             supervision,
-            iteration: (item, index) => stepSpec(step, step.input.evaluate({ ...scope, item, index }), index, item, index),
+            host: spec.host,
+            iteration: (item, index) => orderOf(state, step, step.input.evaluate({ ...scope, item, index }), index, 1, item, index),
           }),
           { name: step.id },
         )
-      : ctx.spawn(fromStep({ ...stepSpec(step, input, step.index), attemptsBefore: state.attemptsBefore[step.index]! }), { name: step.id, supervision });
+      : spec.host.spawnStep(ctx, orderOf(state, step, input, step.index, state.attemptsBefore[step.index]! + 1), { name: step.id, supervision });
     state.children.set(ref, step.index);
   }
 
@@ -143,7 +150,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     state.phase[index] = FAILED;
     const step = plan.steps[index]!;
     const info = toErrorInfo(error);
-    emit(state, ctx, "step.failed", step.id, undefined, { error: info, status: error instanceof StepTimeoutError ? "timeout" : "failed" });
+    emit(state, ctx, "step.failed", step.id, undefined, { error: info, status: info.code === "WFX_STEP_TIMEOUT" ? "timeout" : "failed" });
     const cause = { code: info.code, message: `step '${step.id}' failed: ${info.message}`, ...(info.hint === undefined ? {} : { hint: info.hint }) };
     finish(state, ctx, "execution.failed", { error: cause });
   }
@@ -194,6 +201,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
         completed: 0,
         finished: false,
         attemptsBefore: new Int32Array(total),
+        deadlineMs: spec.timeoutMs === undefined ? undefined : ctx.system.clock.now() + spec.timeoutMs,
       };
       if (spec.timeoutMs !== undefined) ctx.scheduleOnce(Math.max(0, spec.timeoutMs), { type: "execution_timeout" });
       if (spec.resume !== undefined) {

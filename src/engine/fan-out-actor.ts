@@ -1,13 +1,16 @@
 import type { ActorContext, ActorLogic, ActorRef, Signal, SupervisionPolicy } from "../actors/index.js";
-import { fromStep, type StepReport, type StepSpec } from "./step-actor.js";
+import type { StepReport } from "./step-actor.js";
+import type { StepHost } from "./step-host.js";
+import type { StepOrder } from "./step-order.js";
 
 /** A `for_each` step: one step actor per item, at most `concurrency` at a time; its output is the list of theirs, in order. */
 export interface FanOutSpec {
   slot: number;
   items: readonly unknown[];
   concurrency: number;
-  iteration(item: unknown, index: number): StepSpec;
+  iteration(item: unknown, index: number): StepOrder;
   supervision: SupervisionPolicy;
+  host: StepHost;
 }
 
 interface FanOutState {
@@ -22,7 +25,7 @@ interface FanOutState {
 function launch(spec: FanOutSpec, state: FanOutState, ctx: ActorContext<StepReport>): void {
   while (state.running < spec.concurrency && state.next < spec.items.length) {
     const index = state.next++;
-    const ref = ctx.spawn(fromStep(spec.iteration(spec.items[index], index)), { name: `item-${index}`, supervision: spec.supervision });
+    const ref = spec.host.spawnStep(ctx, spec.iteration(spec.items[index], index), { name: `item-${index}`, supervision: spec.supervision });
     state.slots.set(ref, index);
     state.running++;
   }

@@ -1,24 +1,35 @@
 import { resolve as resolvePath, dirname } from "node:path";
-import type { WorkflowFile, StepDef, WorkflowDef } from "../config/index.js";
+import type { Placement, WorkflowFile, StepDef, WorkflowDef } from "../config/index.js";
 import { compileTemplate, compileCondition, parseFunctionRef, stepIdOf } from "../config/index.js";
 import type { CompiledTemplate } from "../config/index.js";
 import type { BackoffPolicy, SupervisionPolicy } from "../actors/index.js";
 import { STOP_POLICY } from "../actors/internal.js";
 import { EngineError } from "./errors.js";
 
-/** What a step does, resolved once from its definition. */
-export type StepAction =
-  | { kind: "function"; modulePath: string; exportName: string }
+/** What a step does, as data any node can read: a function's `module` is as written, relative to the workflow file. */
+export type StepActionData =
+  | { kind: "function"; module: string; exportName: string }
   | { kind: "tool"; toolId: string }
   | { kind: "workflow"; workflowName: string }
   /** `tools`: the step's own `tools:` list, replacing the agent's. */
   | { kind: "agent"; agentId: string; tools?: readonly string[] };
 
+/** A step's action resolved on the node that runs it: a function's module by its absolute path there. */
+export type StepAction = Exclude<StepActionData, { kind: "function" }> | { kind: "function"; modulePath: string; exportName: string };
+
+/** Resolves an action against the folder the workflow file is in on this node. */
+export function resolveAction(action: StepActionData, baseDir: string): StepAction {
+  return action.kind === "function" ? { kind: "function", modulePath: resolvePath(baseDir, action.module), exportName: action.exportName } : action;
+}
+
 /** One step of a compiled plan: everything the engine needs at run time, with templates compiled. */
 export interface PlannedStep {
   id: string;
   index: number;
+  /** What it does, resolved on this node. */
   action: StepAction;
+  /** The same as data, for the step orders sent to whichever node runs the step. */
+  actionData: StepActionData;
   /** The step's `input` (or `args` for tool steps), compiled. */
   input: CompiledTemplate;
   when: { evaluate(scope: import("../config/index.js").TemplateScope): boolean } | undefined;
@@ -36,6 +47,8 @@ export interface PlannedStep {
   toUser: boolean;
   /** The step just before it in file order, for `${previous_output}`. */
   previous: number | undefined;
+  /** The step's `placement:`, as parsed: where its actor should run (undefined: wherever the host puts it). */
+  placement: Placement | undefined;
 }
 
 export interface ExecutionPlan {
@@ -44,6 +57,8 @@ export interface ExecutionPlan {
   steps: PlannedStep[];
   stepIndex: ReadonlyMap<string, number>;
   timeoutMs: number | undefined;
+  /** The workflow's `placement:`, as parsed: where its supervisor should run. */
+  placement: Placement | undefined;
   /** Folder of the workflow file: function modules and tool roots resolve against it. */
   baseDir: string;
   file: WorkflowFile;
@@ -57,10 +72,10 @@ function defaultAgentInput(action: StepAction, index: number): string | undefine
   return index === 0 ? "${user_input}" : "${previous_output}";
 }
 
-function actionOf(step: StepDef, baseDir: string): StepAction {
+function actionOf(step: StepDef): StepActionData {
   if (step.function !== undefined) {
     const ref = parseFunctionRef(step.function);
-    return { kind: "function", modulePath: resolvePath(baseDir, ref.module), exportName: ref.export };
+    return { kind: "function", module: ref.module, exportName: ref.export };
   }
   if (step.tool !== undefined) return { kind: "tool", toolId: step.tool };
   if (step.workflow !== undefined) return { kind: "workflow", workflowName: step.workflow };
@@ -88,7 +103,8 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
   const ids = workflow.steps.map((step, i) => stepIdOf(step, i));
   const stepIndex = new Map(ids.map((id, i) => [id, i]));
   const steps: PlannedStep[] = workflow.steps.map((step, index) => {
-    const action = actionOf(step, baseDir);
+    const actionData = actionOf(step);
+    const action = resolveAction(actionData, baseDir);
     const input = compileTemplate(action.kind === "tool" ? (step.args ?? step.input ?? {}) : (step.input ?? defaultAgentInput(action, index)));
     const when = step.when === undefined ? undefined : compileCondition(step.when);
     const forEach = step.for_each === undefined ? undefined : compileTemplate(step.for_each);
@@ -108,6 +124,7 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
       id: ids[index]!,
       index,
       action,
+      actionData,
       input,
       when,
       forEach,
@@ -119,6 +136,7 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
       dependents: [],
       toUser: step.output?.to === "user",
       previous: index > 0 ? index - 1 : undefined,
+      placement: step.placement,
     };
   });
   for (const step of steps) for (const dep of step.deps) steps[dep]!.dependents.push(step.index);
@@ -128,6 +146,7 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
     steps,
     stepIndex,
     timeoutMs: workflow.timeout === undefined ? undefined : workflow.timeout * 1000,
+    placement: workflow.placement,
     baseDir,
     file,
     filePath,

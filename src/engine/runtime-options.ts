@@ -6,6 +6,7 @@ import { defaultToolRegistry } from "../tools/index.js";
 import { resolveAgentOptions, type AgentOptions } from "../agents/index.js";
 import { defaultCallerPolicy, type CallerPolicy } from "../config/index.js";
 import { resolveLimitsOptions, type LimitsOptions } from "./limits-options.js";
+import type { StepHostFactory } from "./step-host.js";
 
 export interface IsolatedOptions {
   /** Heap cap of each isolated process (V8 old space), in MiB. */
@@ -38,6 +39,8 @@ export interface RuntimeOptions {
   limits: Readonly<LimitsOptions>;
   /** What `recoverOrphans` does with an execution whose owning process died: continue it (default) or end it failed. */
   resumePolicy: ResumePolicy;
+  /** Where step actors run; undefined: here, as children of their supervisor. A cluster passes one that places them. */
+  stepHost: StepHostFactory | undefined;
 }
 
 export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
@@ -68,5 +71,6 @@ export function resolveRuntimeOptions(options: RuntimeOptionsInput): Readonly<Ru
     callerPolicy: options.callerPolicy ?? defaultCallerPolicy(),
     limits: resolveLimitsOptions(options.limits),
     resumePolicy: options.resumePolicy ?? "resume",
+    stepHost: options.stepHost,
   });
 }

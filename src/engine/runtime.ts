@@ -7,7 +7,8 @@ import { toErrorInfo } from "../errors.js";
 import { ExecutionFollower } from "./execution-follower.js";
 import { CancelledError, EngineError } from "./errors.js";
 import type { SupervisorMessage } from "./execution-supervisor.js";
-import { ExecutionRecorder, type EventListener } from "./recorder.js";
+import { ExecutionRecorder } from "./recorder.js";
+import type { CancelResult, ExecuteRequest, ExecutionClient, StartedExecution, WatchListener, WorkflowSource } from "./execution-client.js";
 import { IsolatedLauncher } from "./isolated/launcher.js";
 import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } from "./runtime-options.js";
 import { planFor, supervisorFor, type ServiceDeps } from "./services.js";
@@ -15,64 +16,15 @@ import { CrossProcessCancel } from "./cross-process-cancel.js";
 import { isProcessAlive } from "./process-alive.js";
 import { claimOrphan, findOrphans, ownerOf, rebuildRecord } from "./orphans.js";
 import type { ExecutionPlan } from "./plan.js";
+import type { StepLogic } from "./step-actor.js";
+import { stepFromOrder, type OrderNode } from "./step-from-order.js";
+import { fileJsonOf, type StepOrder } from "./step-order.js";
 import { resumePointOf, type ResumePoint } from "./resume-point.js";
 import { enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
-import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type ResumeSpec } from "./types.js";
-
-/** A workflow file already loaded and validated, and where it came from (function modules resolve against it). */
-export interface WorkflowSource {
-  file: WorkflowFile;
-  path?: string;
-  /**
-   * `caller`: sent over the network (inline, generated), so it runs under the operator's caller policy, with an empty
-   * environment, in the folder of `path` (its sandbox). `operator` (the default): a file the node's operator wrote.
-   */
-  origin?: "operator" | "caller";
-}
-
-export interface ExecuteRequest {
-  source: WorkflowSource;
-  /** Defaults to the file's only workflow, else its first. */
-  workflowName?: string;
-  input?: unknown;
-  mode?: ExecutionMode;
-  /** Seconds; overrides the workflow's own `timeout`. */
-  timeoutS?: number;
-  /** Aborting it cancels the execution (a sync caller going away, say). */
-  signal?: AbortSignal;
-  /** Sees every event from the first on. */
-  onEvent?: EventListener;
-  /** `development` / `staging` / `production`: that section of the file is laid over it; default `$WFX_ENV`. */
-  environment?: string;
-  /** Deep-merged onto the file's agents, tools or workflows for this execution only (`{agents: {a: {model: …}}}`). */
-  configOverride?: unknown;
-  /**
-   * The id to give the execution (default: a fresh UUID). A caller that must know the id before the first step runs
-   * (steps may start before `start` returns) makes one with `randomUUID()`; an id already running is refused.
-   */
-  executionId?: string;
-  /** Who starts it (a gateway passes the caller's token id); kept in the record as `started_by`. */
-  startedBy?: string;
-}
-
-export interface CancelResult {
-  execution_id: string;
-  status: ExecutionRecord["status"] | "not_found";
-  cancelled: boolean;
-  message: string;
-}
+import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type ListExecutionsQuery, type ResumeSpec } from "./types.js";
 
 /** Why the steps of an execution that could not be recorded were cancelled. */
 const UNRECORDED = "the execution could not be recorded";
-
-const fileJsonCache = new WeakMap<WorkflowFile, string>();
-
-/** A file's JSON for resume specs, made once per file object: every execution of a workflow shares it. */
-function fileJson(file: WorkflowFile): string {
-  let json = fileJsonCache.get(file);
-  if (json === undefined) fileJsonCache.set(file, (json = JSON.stringify(file)));
-  return json;
-}
 
 export function defaultWorkflowName(file: WorkflowFile): string {
   const names = Object.keys(file.workflows);
@@ -81,7 +33,7 @@ export function defaultWorkflowName(file: WorkflowFile): string {
 }
 
 /** One node's execution runtime: starts executions in any mode, answers status, cancels, and streams events. */
-export class Runtime {
+export class Runtime implements ExecutionClient {
   readonly options: Readonly<RuntimeOptions>;
   readonly system: ActorSystem;
   readonly recorder: ExecutionRecorder;
@@ -93,14 +45,21 @@ export class Runtime {
   /** The same, for workflows callers sent: no environment, tools bounded by the caller policy, the node's model only. */
   readonly #callerDeps: ServiceDeps;
   readonly #crossProcess: CrossProcessCancel | undefined;
+  readonly #orderNode: OrderNode;
 
   constructor(options: RuntimeOptionsInput) {
     this.options = resolveRuntimeOptions(options);
     this.recorder = new ExecutionRecorder(this.options.store, (record) => this.#abandon(record));
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
-    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits };
+    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits, ...(this.options.stepHost === undefined ? {} : { stepHost: this.options.stepHost }) };
     const { env, callerPolicy } = this.options;
     this.#callerDeps = { ...this.#deps, env: {}, caller: callerPolicy, endpointOf: (agent) => resolveCallerAgentEndpoint(agent, env, callerPolicy.model_endpoints) };
+    this.#orderNode = {
+      depsFor: (origin) => (origin === "caller" ? this.#callerDeps : this.#deps),
+      admit: (file, origin, path) => {
+        if (origin === "caller") enforceCallerPolicy(file, this.callerGrant({ file, path, origin }), "the ordered workflow");
+      },
+    };
     this.#isolated = new IsolatedLauncher(this.system, this.recorder, this.options.isolated, this.options.tools.workflowExecutor);
     this.#crossProcess = this.options.dataDir === undefined ? undefined : new CrossProcessCancel(this.options.dataDir, (id) => this.#cancelLocal(id, "cancelled from another process"));
   }
@@ -122,7 +81,7 @@ export class Runtime {
   }
 
   /** Starts an execution and returns at once with its id; `done` resolves with the final record. */
-  start(request: ExecuteRequest): { executionId: string; record: ExecutionRecord; done: Promise<ExecutionRecord> } {
+  start(request: ExecuteRequest): StartedExecution {
     const environment = request.environment ?? this.options.env["WFX_ENV"];
     const file = adjustWorkflowFile(request.source.file, { environment, configOverride: request.configOverride }, request.source.path);
     const source: WorkflowSource = file === request.source.file ? request.source : { ...request.source, file };
@@ -137,7 +96,7 @@ export class Runtime {
     const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.options.defaultTimeoutS : plan.timeoutMs / 1000);
     const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
     const startMs = Date.now();
-    const resume: ResumeSpec = { file_json: fileJson(source.file), generation: 0, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }) };
+    const resume: ResumeSpec = { file_json: fileJsonOf(source.file), generation: 0, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }) };
     const record = this.recorder.begin({
       executionId,
       workflowName,
@@ -236,6 +195,14 @@ export class Runtime {
     return { policy: this.options.callerPolicy, sandboxDir: dirname(resolve(source.path)), nodeModelBaseUrl: nodeModelBaseUrl(this.options.env) };
   }
 
+  /**
+   * One step attempt another node's supervisor ordered, rebuilt from the order alone and run with this node's deps for
+   * its origin; its workflow file counts as being in `baseDir` (a caller's must pass this node's caller policy there).
+   */
+  stepFromOrder(order: StepOrder, baseDir: string): StepLogic {
+    return stepFromOrder(order, baseDir, this.#orderNode);
+  }
+
   /** Resolves once everything recorded so far is durable in the store (an acknowledged execution can be found after a crash). */
   persisted(): Promise<void> {
     return this.options.store.flush();
@@ -294,14 +261,19 @@ export class Runtime {
     return { execution_id: executionId, status: final.status, cancelled: final.status === "cancelled", message: final.status === "cancelled" ? "Execution cancelled (its owner had died)" : `Execution had already ended: ${final.status}` };
   }
 
-  /**
-   * Past events after `afterSeq`, then live ones until the end, in order and without gaps; resolves with the final
-   * record (or the current one if `signal` stops it first). A listener that cannot keep up should use ExecutionFollower
-   * with a sink that says when it is full. Rejects with WFX_EXECUTION_NOT_FOUND for an unknown id.
-   */
-  watch(executionId: string, afterSeq: number, listener: (event: ExecutionEvent) => void, signal?: AbortSignal): Promise<ExecutionRecord | undefined> {
-    const sink = { write: (event: ExecutionEvent) => (listener(event), true), onDrain: () => {} };
+  /** See ExecutionClient.watch; a sink that says it is full pauses the follower, which catches up from the store (ExecutionFollower). */
+  watch(executionId: string, afterSeq: number, listener: WatchListener, signal?: AbortSignal): Promise<ExecutionRecord | undefined> {
+    const sink = typeof listener === "function" ? { write: (event: ExecutionEvent) => (listener(event), true), onDrain: () => {} } : listener;
     return new ExecutionFollower(this, executionId, afterSeq, sink).run(signal);
+  }
+
+  /** Stored records, each replaced by its live state while it runs here. */
+  async list(query?: ListExecutionsQuery): Promise<ExecutionRecord[]> {
+    return (await this.options.store.listRecords(query)).map((record) => this.recorder.peek(record.execution_id) ?? record);
+  }
+
+  events(executionId: string, afterSeq?: number): Promise<ExecutionEvent[]> {
+    return this.options.store.getEvents(executionId, afterSeq);
   }
 
   /** Cancels what still runs here (so no record is left `running` forever), then closes the store. */

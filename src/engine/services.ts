@@ -7,6 +7,8 @@ import { EngineError } from "./errors.js";
 import { fromExecution, type ExecutionSpec } from "./execution-supervisor.js";
 import { compilePlan, type ExecutionPlan } from "./plan.js";
 import { loadFunction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
+import { LocalStepHost, type StepHostFactory } from "./step-host.js";
+import { workflowRefOf } from "./step-order.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "./types.js";
 
 export interface ServiceDeps {
@@ -22,6 +24,8 @@ export interface ServiceDeps {
   endpointOf?: (agent: AgentDef) => EndpointResolution;
   /** Set for a workflow a caller sent: the operator's policy bounds its tools (and `env` is empty). */
   caller?: CallerPolicy;
+  /** Where step actors run; default: here, as children of their supervisor (see step-host.ts). */
+  stepHost?: StepHostFactory;
 }
 
 const plans = new WeakMap<object, Map<string, ExecutionPlan>>();
@@ -58,9 +62,12 @@ function toolOf(plan: ExecutionPlan, toolId: string, deps: ServiceDeps): Tool {
   return tool;
 }
 
-/** The supervisor of one execution run with `deps`: its step services, node and env come from them. */
-export function supervisorFor(deps: ServiceDeps, spec: Omit<ExecutionSpec, "services" | "node" | "env" | "maxForEachItems">): ReturnType<typeof fromExecution> {
-  return fromExecution({ ...spec, services: servicesFor(spec.plan, deps), node: deps.node, env: deps.env, maxForEachItems: deps.limits.maxForEachItems });
+/** The supervisor of one execution run with `deps`: its step host, node and env come from them. */
+export function supervisorFor(deps: ServiceDeps, spec: Omit<ExecutionSpec, "host" | "workflow" | "node" | "env" | "maxForEachItems">): ReturnType<typeof fromExecution> {
+  const local = new LocalStepHost(spec.plan, servicesFor(spec.plan, deps));
+  const host = deps.stepHost === undefined ? local : deps.stepHost(local);
+  const workflow = workflowRefOf(spec.plan, deps.caller === undefined ? "operator" : "caller");
+  return fromExecution({ ...spec, host, workflow, node: deps.node, env: deps.env, maxForEachItems: deps.limits.maxForEachItems });
 }
 
 /** The services steps of `plan` use: function modules, tools of the plan's file, and sub-workflows run as child supervisors. */

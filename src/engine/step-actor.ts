@@ -1,8 +1,8 @@
 import type { ActorContext, ActorLogic, ActorRef } from "../actors/index.js";
-import { WfxError } from "../errors.js";
-import { StepTimeoutError } from "./errors.js";
+import { isRetryable, StepTimeoutError } from "./errors.js";
 import type { StepAction } from "./plan.js";
 import { isThenable, runAction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
+import type { StepOrder } from "./step-order.js";
 
 /** What a step actor tells its parent (the execution supervisor, or a fan-out actor for `for_each`). */
 export type StepReport =
@@ -14,35 +14,26 @@ export type StepReport =
   /** Sent by a fan-out actor when one of its iterations is about to be retried. */
   | { type: "step_retrying"; slot: number; attempt: number; error: unknown; delayMs: number; iteration?: number };
 
-export interface StepSpec {
-  slot: number;
-  stepId: string;
-  executionId: string;
+/** One step order as this node runs it: the order, its action resolved here, and the services of its workflow here. */
+export interface StepRun {
+  order: StepOrder;
   action: StepAction;
-  input: unknown;
-  timeoutMs: number | undefined;
-  item?: unknown;
-  index?: number;
   services: StepServices;
-  /** Attempts made before this execution was adopted from a dead owner; attempt numbers continue after them. */
-  attemptsBefore: number;
 }
 
 type StepMessage = { type: "done"; value: unknown } | { type: "error"; error: unknown } | { type: "timeout" };
 
-/** Failures a retry cannot fix are reported, not crashed on, so supervision does not restart them. */
-function isRetryable(error: unknown): boolean {
-  return !(error instanceof WfxError) || error.retryable;
-}
+export type StepLogic = ActorLogic<null, StepMessage>;
 
 function finish(ctx: ActorContext<StepMessage>, report: StepReport): void {
   (ctx.parent as ActorRef<StepReport>).tell(report);
   ctx.stop();
 }
 
-function failed(spec: StepSpec, ctx: ActorContext<StepMessage>, error: unknown): void {
+/** Failures a retry cannot fix are reported, not crashed on, so supervision does not restart them. */
+function failed(order: StepOrder, ctx: ActorContext<StepMessage>, error: unknown): void {
   if (isRetryable(error)) ctx.fail(error);
-  else finish(ctx, { type: "step_failed", slot: spec.slot, error });
+  else finish(ctx, { type: "step_failed", slot: order.slot, error });
 }
 
 /** What a step function gets; a class, so the hot path allocates one plain-shaped object per attempt. */
@@ -52,17 +43,17 @@ class StepContext implements FunctionStepContext {
   readonly stepId: string;
   readonly item: unknown;
   readonly index: number | undefined;
-  readonly #spec: StepSpec;
+  readonly #slot: number;
   readonly #actor: ActorContext<StepMessage>;
   readonly #parent: ActorRef<StepReport>;
 
-  constructor(spec: StepSpec, actor: ActorContext<StepMessage>, parent: ActorRef<StepReport>) {
-    this.attempt = spec.attemptsBefore + actor.attempt;
-    this.executionId = spec.executionId;
-    this.stepId = spec.stepId;
-    this.item = spec.item;
-    this.index = spec.index;
-    this.#spec = spec;
+  constructor(order: StepOrder, actor: ActorContext<StepMessage>, parent: ActorRef<StepReport>) {
+    this.attempt = order.attempt - 1 + actor.attempt;
+    this.executionId = order.executionId;
+    this.stepId = order.stepId;
+    this.item = order.item;
+    this.index = order.index;
+    this.#slot = order.slot;
     this.#actor = actor;
     this.#parent = parent;
   }
@@ -74,20 +65,21 @@ class StepContext implements FunctionStepContext {
 
   /** A getter handing out a bound function: step functions destructure it (`{ progress }`). */
   get progress(): (data: unknown) => void {
-    return (data) => this.#parent.tell({ type: "step_progress", slot: this.#spec.slot, data });
+    return (data) => this.#parent.tell({ type: "step_progress", slot: this.#slot, data });
   }
 }
 
 /** One attempt of one step per incarnation: a restart by the parent's supervision is a retry. */
-export function fromStep(spec: StepSpec): ActorLogic<null, StepMessage> {
+export function fromStep(run: StepRun): StepLogic {
+  const { order } = run;
   return {
     start(ctx) {
       const parent = ctx.parent as ActorRef<StepReport>;
-      parent.tell({ type: "step_started", slot: spec.slot, attempt: spec.attemptsBefore + ctx.attempt });
-      if (spec.timeoutMs !== undefined) ctx.scheduleOnce(spec.timeoutMs, { type: "timeout" });
-      const stepCtx = new StepContext(spec, ctx, parent);
+      parent.tell({ type: "step_started", slot: order.slot, attempt: order.attempt - 1 + ctx.attempt });
+      if (order.timeoutMs !== undefined) ctx.scheduleOnce(order.timeoutMs, { type: "timeout" });
+      const stepCtx = new StepContext(order, ctx, parent);
       try {
-        const result = runAction(spec.action, spec.input, stepCtx, spec.services);
+        const result = runAction(run.action, order.input, stepCtx, run.services);
         if (isThenable(result)) {
           ctx.pipeToSelf(Promise.resolve(result), (value) => ({ type: "done", value }), (error) => ({ type: "error", error }));
         } else {
@@ -101,13 +93,13 @@ export function fromStep(spec: StepSpec): ActorLogic<null, StepMessage> {
     receive(state, message, ctx) {
       switch (message.type) {
         case "done":
-          finish(ctx, { type: "step_output", slot: spec.slot, output: message.value });
+          finish(ctx, { type: "step_output", slot: order.slot, output: message.value });
           break;
         case "error":
-          failed(spec, ctx, message.error);
+          failed(order, ctx, message.error);
           break;
         case "timeout":
-          ctx.fail(new StepTimeoutError(spec.stepId, spec.timeoutMs!));
+          ctx.fail(new StepTimeoutError(order.stepId, order.timeoutMs!));
           break;
       }
       return state;

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EmbeddedExecutionStore, resolveDataDir, Runtime, defaultNodeId } from "../engine/index.js";
+import { EmbeddedExecutionStore, LocalNodeRegistry, resolveDataDir, Runtime, defaultNodeId, type ExecutionClient, type GatewayEndpoint, type NodeRegistry } from "../engine/index.js";
 import type { WorkflowGenerator } from "../generator/types.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
@@ -10,14 +10,14 @@ import { isLoopback, resolveGatewayOptions, type GatewayOptions } from "./gatewa
 import { GrpcGateway } from "./grpc/index.js";
 import { HttpGateway, LOOPBACK_HOSTNAMES } from "./http/index.js";
 import { mcpHttpEndpoint, type McpHttpEndpoint } from "./mcp/index.js";
-import { LocalNodeRegistry } from "./nodes/local-node-registry.js";
-import type { GatewayEndpoint, NodeRegistry } from "./nodes/node-registry.js";
 import { Admission, NodeExecutor, Operations, ServerPaths, WorkflowDirectory } from "./operations/index.js";
 import { VERSION } from "./version.js";
 
 export interface GatewayNodeDeps {
   /** A runtime to serve; by default one with an embedded store in the data dir, closed with the node. */
   runtime?: Runtime;
+  /** What the gateways start, read, cancel and watch executions through; by default the runtime. A cluster passes its client. */
+  client?: ExecutionClient;
   generator?: WorkflowGenerator;
   logger?: Logger;
   /**
@@ -37,6 +37,7 @@ export interface GatewayNodeDeps {
 /** One node: the runtime, the shared operations, and the HTTP (+MCP) and gRPC gateways in front of them. */
 export class GatewayNode {
   readonly options: Readonly<GatewayOptions>;
+  /** The node's own runtime, which it adopts orphans with and closes; the gateways reach executions through `operations.deps.client`. */
   readonly runtime: Runtime;
   readonly operations: Operations;
   readonly metrics: NodeMetrics;
@@ -79,6 +80,7 @@ export class GatewayNode {
     mkdirSync(sandboxDir, { recursive: true });
     const workflows = new WorkflowDirectory(options.workflowDirs);
     this.operations = new Operations({
+      client: deps.client ?? runtime,
       runtime,
       workflows,
       paths: new ServerPaths([{ path: sandboxDir, name: "<sandbox>" }, { path: dataDir, name: "<data>" }, ...workflows.folders]),

@@ -5,7 +5,6 @@ export { GatewayNode, type GatewayNodeDeps } from "./gateway-node.js";
 export { GrpcGateway, workflowExecutorClient, PROTO_ROOT, SERVICE_NAME } from "./grpc/index.js";
 export { HttpGateway } from "./http/index.js";
 export { mcpServerFactory, serveMcpStdio, type McpServerInfo } from "./mcp/index.js";
-export { LocalNodeRegistry } from "./nodes/local-node-registry.js";
-export type { GatewayEndpoint, NodeEvent, NodeInfo, NodeRegistry } from "./nodes/node-registry.js";
+export { LocalNodeRegistry, type GatewayEndpoint, type NodeEvent, type NodeInfo, type NodeRegistry } from "../engine/index.js";
 export { METHOD_NAMES, METHODS, Operations, type CallContext, type MethodName } from "./operations/index.js";
 export { VERSION } from "./version.js";

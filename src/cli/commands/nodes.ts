@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Cluster } from "../../cluster/index.js";
-import type { NodeInfo } from "../../gateway/nodes/node-registry.js";
+import type { NodeInfo } from "../../engine/index.js";
 import { silentLogger } from "../../observability/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";

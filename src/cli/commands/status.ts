@@ -1,7 +1,7 @@
-import { applyEvent, createRecord, elapsedNow, type ExecutionRecord, type Runtime } from "../../engine/index.js";
+import { applyEvent, createRecord, elapsedNow, type ExecutionClient, type ExecutionRecord } from "../../engine/index.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
-import { openRuntime } from "../open-runtime.js";
+import { withClient } from "../open-runtime.js";
 import { reportOutcome } from "../outcome.js";
 import { createProgressView, viewKindFor } from "../progress-view.js";
 
@@ -27,14 +27,14 @@ function formatRecord(record: ExecutionRecord): string {
  * `--follow`: the execution's events from the first, then live until it ends, shown as `wfx run` shows them (it may
  * run in another process: a `--mode async` background run). Ctrl-C stops following; the execution goes on.
  */
-export async function follow(runtime: Runtime, record: ExecutionRecord, json: boolean, io: Io): Promise<number> {
+export async function follow(client: ExecutionClient, record: ExecutionRecord, json: boolean, io: Io): Promise<number> {
   const view = createProgressView(viewKindFor(json, io), io);
   // The view wants the record as of each event: fold the events onto a fresh one, as the engine does.
   const folded = createRecord({ executionId: record.execution_id, workflowName: record.workflow_name, mode: record.execution_mode, node: record.node, stepIds: record.steps.map((s) => s.id), startMs: record.start_time * 1000 });
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   process.once("SIGINT", onSigint);
-  const final = (await runtime.watch(record.execution_id, 0, (event) => view.onEvent(event, applyEvent(folded, event)), stop.signal)) ?? folded;
+  const final = (await client.watch(record.execution_id, 0, (event) => view.onEvent(event, applyEvent(folded, event)), stop.signal)) ?? folded;
   process.off("SIGINT", onSigint);
   view.end(final);
   if (stop.signal.aborted) return EXIT.interrupted;
@@ -42,19 +42,16 @@ export async function follow(runtime: Runtime, record: ExecutionRecord, json: bo
 }
 
 export async function statusCommand(options: { id: string; json: boolean; follow?: boolean; dataDir?: string }, io: Io): Promise<number> {
-  const runtime = await openRuntime(options.dataDir);
-  try {
-    const record = await runtime.status(options.id);
+  return withClient(options.dataDir, async (client) => {
+    const record = await client.status(options.id);
     if (!record) {
       if (options.json) io.out.write(`${JSON.stringify({ execution_id: options.id, status: "not_found" })}\n`);
       else io.err.write(`no execution with id ${options.id}\n  hint: ids come from \`wfx run\`; records older than the retention period are pruned\n`);
       return EXIT.notFound;
     }
-    if (options.follow) return await follow(runtime, record, options.json, io);
+    if (options.follow) return await follow(client, record, options.json, io);
     const live = { ...record, elapsed_time: elapsedNow(record, Date.now()) };
     io.out.write(options.json ? `${JSON.stringify(live)}\n` : `${formatRecord(live)}\n`);
     return EXIT.ok;
-  } finally {
-    await runtime.close();
-  }
+  });
 }

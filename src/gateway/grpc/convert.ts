@@ -1,6 +1,6 @@
 import type { ExecutionEvent } from "../../engine/index.js";
 import { InvalidArgumentsError } from "../errors.js";
-import type { NodeEvent, NodeInfo } from "../nodes/node-registry.js";
+import type { NodeEvent, NodeInfo } from "../../engine/index.js";
 
 /** Between proto messages (as proto-loader decodes them: snake_case, defaults filled) and the operations' JSON. */
 

@@ -4,7 +4,7 @@ import type { NodeMetrics } from "../../observability/index.js";
 import type { TokenStore } from "../auth/index.js";
 import { mayUseNode, requireScopes } from "../auth/index.js";
 import { followExecution, type Operations } from "../operations/index.js";
-import type { NodeRegistry } from "../nodes/node-registry.js";
+import type { NodeRegistry } from "../../engine/index.js";
 import { authenticate, callContext, toServiceError } from "./call-context.js";
 import { nodeEventMessage } from "./convert.js";
 

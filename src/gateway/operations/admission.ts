@@ -1,6 +1,9 @@
 import { BusyError, ShuttingDownError } from "../errors.js";
 
-/** How many executions this node runs at once, shared by every gateway; past the cap a request is told the node is busy. */
+/**
+ * How many executions this node runs at once, shared by every gateway; past the cap a request is told the node is busy.
+ * Its count is the node's load in the registry; it belongs in the engine (see src/engine/node-registry.ts).
+ */
 export class Admission {
   readonly capacity: number;
   #running = 0;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch } from "../../config/index.js";
-import { defaultWorkflowName, IdempotencyKeys, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type Runtime, type WorkflowSource } from "../../engine/index.js";
+import { defaultWorkflowName, IdempotencyKeys, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { requireWorkflow, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
@@ -52,7 +52,7 @@ function deadlineMargin(leftS: number): number {
 
 /** Starts executions under the node's admission limit, waits for sync ones, and drains them all at shutdown. */
 export class Executions {
-  readonly #runtime: Runtime;
+  readonly #runtime: ExecutionClient;
   readonly #admission: Admission;
   readonly #metrics: NodeMetrics;
   readonly #paths: ServerPaths;
@@ -61,9 +61,9 @@ export class Executions {
   readonly #callers = new Map<string, ExecutionCaller>();
   readonly #keys: IdempotencyKeys;
 
-  constructor(runtime: Runtime, admission: Admission, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number) {
+  constructor(runtime: ExecutionClient, store: ExecutionStore, admission: Admission, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number) {
     this.#runtime = runtime;
-    this.#keys = new IdempotencyKeys(runtime.options.store, { windowMs: idempotencyWindowMs, lookup: (id) => runtime.status(id) });
+    this.#keys = new IdempotencyKeys(store, { windowMs: idempotencyWindowMs, lookup: (id) => runtime.status(id) });
     this.#admission = admission;
     this.#metrics = metrics;
     this.#paths = paths;
@@ -114,7 +114,7 @@ export class Executions {
     // A caller with an idempotency key may come back for the execution: its going away does not cancel it.
     const signal = sync && request.idempotency === undefined ? ctx.signal : undefined;
     this.#callers.set(executionId, { principal: ctx.principal, depth: ctx.depth ?? 0 });
-    let started: ReturnType<Runtime["start"]>;
+    let started: StartedExecution;
     try {
       started = this.#runtime.start({
         executionId,

@@ -95,7 +95,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
       const record = await executions.status(args.execution_id, ctx.principal);
       if (!record) return { execution_id: args.execution_id, status: "not_found", cancelled: false, message: `No execution with id ${args.execution_id}` };
       requireCanceller(ctx.principal, args.execution_id, record.started_by);
-      return { ...(await deps.runtime.cancel(args.execution_id, args.reason ?? `cancelled by ${ctx.principal.id}`)) };
+      return { ...(await deps.client.cancel(args.execution_id, args.reason ?? `cancelled by ${ctx.principal.id}`)) };
     },
 
     async list_workflows(args: { config_path?: string; pattern?: string }, ctx) {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { TERMINAL_STATUSES, type ExecutionMode, type ExecutionRecord, type Runtime } from "../../engine/index.js";
+import { applyEvent, rebuildRecord, TERMINAL_STATUSES, type ExecutionClient, type ExecutionMode, type ExecutionRecord } from "../../engine/index.js";
 import { executionAnswer, statusMessage } from "./answers.js";
 import type { RunContext } from "./executions.js";
 import type { ExecutionAnswer } from "./schemas.js";
@@ -26,7 +26,7 @@ export function keyedRequest(method: string, args: { idempotency_key?: string | 
  * What a request repeating an idempotency key is told: the execution the key started, as it is now; a sync caller
  * waits for its end (with progress, as for its own execution) unless it goes away first.
  */
-export async function repeatAnswer(runtime: Runtime, paths: ServerPaths, executionId: string, mode: ExecutionMode, ctx: RunContext): Promise<ExecutionAnswer> {
+export async function repeatAnswer(runtime: ExecutionClient, paths: ServerPaths, executionId: string, mode: ExecutionMode, ctx: RunContext): Promise<ExecutionAnswer> {
   let record = await runtime.status(executionId);
   if (mode === "sync" && record !== undefined) record = (await untilEnded(runtime, record, ctx)) ?? record;
   const repeat = "(an earlier request with this idempotency key started it)";
@@ -35,14 +35,16 @@ export async function repeatAnswer(runtime: Runtime, paths: ServerPaths, executi
   return executionAnswer(record, `${ended ? statusMessage(record, paths) : "Execution already running; follow it with check_execution_status or watch_execution"} ${repeat}`, paths);
 }
 
-async function untilEnded(runtime: Runtime, start: ExecutionRecord, ctx: RunContext): Promise<ExecutionRecord | undefined> {
+async function untilEnded(runtime: ExecutionClient, start: ExecutionRecord, ctx: RunContext): Promise<ExecutionRecord | undefined> {
   const id = start.execution_id;
   let last = 0;
+  // The record as the events tell it, for progress listeners: folded afresh, since the watch replays from the first event.
+  const seen = rebuildRecord(start, []);
   let record: ExecutionRecord | undefined = start;
   while (record !== undefined && !TERMINAL_STATUSES.has(record.status) && ctx.signal?.aborted !== true) {
     record = await runtime.watch(id, last, (event) => {
       last = event.seq;
-      ctx.onEvent?.(event, runtime.recorder.peek(id) ?? start);
+      ctx.onEvent?.(event, applyEvent(seen, event));
     }, ctx.signal);
     // Followed to its end, or it was orphaned before a node adopted it (the watch ends at once then): look again.
     if (record !== undefined && !TERMINAL_STATUSES.has(record.status)) await sleep(ORPHAN_POLL_MS, undefined, ctx.signal === undefined ? {} : { signal: ctx.signal }).catch(() => undefined);

@@ -28,7 +28,7 @@ export function sandboxFor(sandboxRoot: string, principal: Principal): string {
  * the caller's (the runtime runs it under the operator's caller policy) and checked against that policy now, so a
  * refusal names every field at once before anything starts.
  */
-export function inlineSource(request: InlineRequest, sandboxDir: string, runtime: Runtime): WorkflowSource {
+export function inlineSource(request: InlineRequest, sandboxDir: string, runtime: Pick<Runtime, "callerGrant">): WorkflowSource {
   const origin = request.workflow_yaml !== undefined ? "workflow_yaml" : "workflow_config";
   let data: unknown = request.workflow_config;
   let source: LoadedSource = { path: origin, text: "", lineCounter: new LineCounter(), baseDir: sandboxDir };

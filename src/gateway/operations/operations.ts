@@ -1,11 +1,10 @@
 import { performance } from "node:perf_hooks";
 import { WfxError } from "../../errors.js";
-import type { ExecutionEvent, ExecutionRecord, Runtime } from "../../engine/index.js";
+import type { ExecutionClient, ExecutionEvent, ExecutionRecord, NodeRegistry, Runtime } from "../../engine/index.js";
 import type { WorkflowGenerator } from "../../generator/types.js";
 import type { AuditLog, AuditOutcome, NodeMetrics } from "../../observability/index.js";
 import { requireNode, requireScopes, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
-import type { NodeRegistry } from "../nodes/node-registry.js";
 import type { Admission } from "./admission.js";
 import type { ServerPaths } from "./server-paths.js";
 import { checkArgumentBounds } from "./argument-bounds.js";
@@ -30,7 +29,10 @@ export interface CallContext {
 }
 
 export interface OperationDeps {
-  runtime: Runtime;
+  /** Starts, reads, cancels and watches executions: the node's runtime, or a cluster's client. */
+  client: ExecutionClient;
+  /** The node's own runtime, for its configuration only (limits, and the caller policy inline workflows are checked against). */
+  runtime: Pick<Runtime, "options" | "callerGrant">;
   workflows: WorkflowDirectory;
   registry: NodeRegistry;
   admission: Admission;
@@ -81,7 +83,7 @@ export class Operations {
 
   constructor(deps: OperationDeps) {
     this.deps = deps;
-    this.executions = new Executions(deps.runtime, deps.admission, deps.metrics, deps.paths, deps.idempotencyWindowMs);
+    this.executions = new Executions(deps.client, deps.runtime.options.store, deps.admission, deps.metrics, deps.paths, deps.idempotencyWindowMs);
     this.#handlers = handlers(deps, this.executions);
   }
 

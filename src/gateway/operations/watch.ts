@@ -12,7 +12,7 @@ import type { WatchExecutionAnswer, WatchExecutionArgs } from "./schemas.js";
 export async function watchExecution(deps: OperationDeps, executions: Executions, args: WatchExecutionArgs, ctx: CallContext): Promise<WatchExecutionAnswer> {
   const record = await executions.status(args.execution_id, ctx.principal);
   if (!record) throw executionNotFound(args.execution_id);
-  let events: ExecutionEvent[] = (await deps.runtime.options.store.getEvents(args.execution_id, args.after_seq)).slice(0, args.max_events);
+  let events: ExecutionEvent[] = (await deps.client.events(args.execution_id, args.after_seq)).slice(0, args.max_events);
   if (events.length === 0 && !executions.isFinal(record) && args.wait > 0) {
     events = await nextEvents(deps, args, ctx);
   }

@@ -1,0 +1,80 @@
+import type { EventSink } from "./execution-follower.js";
+import type { EventListener } from "./recorder.js";
+import type { ExecutionEvent, ExecutionMode, ExecutionRecord, ListExecutionsQuery } from "./types.js";
+import type { WorkflowFile } from "../config/index.js";
+
+/** A workflow file already loaded and validated, and where it came from (function modules resolve against it). */
+export interface WorkflowSource {
+  file: WorkflowFile;
+  path?: string;
+  /**
+   * `caller`: sent over the network (inline, generated), so it runs under the operator's caller policy, with an empty
+   * environment, in the folder of `path` (its sandbox). `operator` (the default): a file the node's operator wrote.
+   */
+  origin?: "operator" | "caller";
+}
+
+export interface ExecuteRequest {
+  source: WorkflowSource;
+  /** Defaults to the file's only workflow, else its first. */
+  workflowName?: string;
+  input?: unknown;
+  mode?: ExecutionMode;
+  /** Seconds; overrides the workflow's own `timeout`. */
+  timeoutS?: number;
+  /** Aborting it cancels the execution (a sync caller going away, say). */
+  signal?: AbortSignal;
+  /** Sees every event from the first on. */
+  onEvent?: EventListener;
+  /** `development` / `staging` / `production`: that section of the file is laid over it; default `$WFX_ENV`. */
+  environment?: string;
+  /** Deep-merged onto the file's agents, tools or workflows for this execution only (`{agents: {a: {model: …}}}`). */
+  configOverride?: unknown;
+  /**
+   * The id to give the execution (default: a fresh UUID). A caller that must know the id before the first step runs
+   * (steps may start before `start` returns) makes one with `randomUUID()`; an id already running is refused.
+   */
+  executionId?: string;
+  /** Who starts it (a gateway passes the caller's token id); kept in the record as `started_by`. */
+  startedBy?: string;
+}
+
+export interface CancelResult {
+  execution_id: string;
+  status: ExecutionRecord["status"] | "not_found";
+  cancelled: boolean;
+  message: string;
+}
+
+export interface StartedExecution {
+  executionId: string;
+  /** The record as started (status `running`). */
+  record: ExecutionRecord;
+  /** Resolves with the final record. */
+  done: Promise<ExecutionRecord>;
+}
+
+/** A plain listener, or a sink that says when it is full: the watch then pauses and catches up from the store once it drains. */
+export type WatchListener = ((event: ExecutionEvent) => void) | EventSink;
+
+/**
+ * What callers of executions need: start, read, cancel and watch them. A node's Runtime implements it for the executions
+ * it can reach; a cluster's client implements it for every node's. Gateways and the CLI depend on this, not on Runtime.
+ */
+export interface ExecutionClient {
+  /** Starts an execution and returns at once with its id (steps may already be running). */
+  start(request: ExecuteRequest): StartedExecution;
+  /** The record as it is now; undefined for an unknown id. */
+  status(executionId: string): Promise<ExecutionRecord | undefined>;
+  cancel(executionId: string, reason?: string): Promise<CancelResult>;
+  /**
+   * Past events after `afterSeq`, then live ones until the end, in order and without gaps; resolves with the final
+   * record (or the current one if `signal` stops it first). Rejects with WFX_EXECUTION_NOT_FOUND for an unknown id.
+   */
+  watch(executionId: string, afterSeq: number, listener: WatchListener, signal?: AbortSignal): Promise<ExecutionRecord | undefined>;
+  list(query?: ListExecutionsQuery): Promise<ExecutionRecord[]>;
+  /** The events recorded so far after `afterSeq`, without waiting for more (watch_execution's first read). */
+  events(executionId: string, afterSeq?: number): Promise<ExecutionEvent[]>;
+  /** Resolves once every execution started so far is durable: an id given out can then be found after a crash. */
+  persisted(): Promise<void>;
+}

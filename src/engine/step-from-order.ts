@@ -1,0 +1,57 @@
+import { join } from "node:path";
+import type { WorkflowFile } from "../config/index.js";
+import { EngineError } from "./errors.js";
+import { resolveAction } from "./plan.js";
+import { planFor, servicesFor, type ServiceDeps } from "./services.js";
+import { fromStep, type StepLogic } from "./step-actor.js";
+import { hashOf, type StepOrder, type WorkflowOrigin } from "./step-order.js";
+
+/** What a node lends the steps it runs for orders that came as data (from another node's supervisor). */
+export interface OrderNode {
+  /** The node's deps for a workflow of `origin`: a caller's runs under the caller policy with an empty environment. */
+  depsFor(origin: WorkflowOrigin): ServiceDeps;
+  /** Checks a file before the node runs its first step (a caller's file against the node's caller policy); throws to refuse. */
+  admit(file: WorkflowFile, origin: WorkflowOrigin, path: string): void;
+}
+
+/** The name an ordered file gets in the folder it is run from: only its folder matters (function modules, tool roots). */
+const ORDERED_FILE = "ordered-workflow.json";
+/** Files each node rebuilt from orders (it admitted each once), by hash, origin and folder; the least recently used goes first. */
+const MAX_FILES = 64;
+const filesOf = new WeakMap<OrderNode, Map<string, WorkflowFile>>();
+
+function mismatch(order: StepOrder, what: string): EngineError {
+  return new EngineError("WFX_STEP_ORDER_MISMATCH", `the order for step '${order.stepId}' of execution ${order.executionId} ${what}`, {
+    hint: "the order was corrupted on its way, or sent by a node running a different version; the step was not run",
+  });
+}
+
+function fileOf(order: StepOrder, baseDir: string, node: OrderNode): WorkflowFile {
+  const { fileJson, hash, origin } = order.workflow;
+  let files = filesOf.get(node);
+  if (files === undefined) filesOf.set(node, (files = new Map()));
+  const key = `${hash}\n${origin}\n${baseDir}`;
+  let file = files.get(key);
+  if (file !== undefined) {
+    files.delete(key);
+  } else {
+    if (hashOf(fileJson) !== hash) throw mismatch(order, "carries a workflow file whose content does not match its hash");
+    file = JSON.parse(fileJson) as WorkflowFile;
+    node.admit(file, origin, join(baseDir, ORDERED_FILE));
+    if (files.size >= MAX_FILES) files.delete(files.keys().next().value!);
+  }
+  files.set(key, file);
+  return file;
+}
+
+/**
+ * Rebuilds one step attempt from its order alone, as this node runs it: the order's workflow file (checked against its
+ * hash, and admitted by the node once) counts as being in `baseDir`, and its tools and agents are built with the node's
+ * deps for the order's origin. Throws WFX_STEP_ORDER_MISMATCH or the node's refusal when it cannot run the order.
+ */
+export function stepFromOrder(order: StepOrder, baseDir: string, node: OrderNode): StepLogic {
+  const file = fileOf(order, baseDir, node);
+  const plan = planFor(file, order.workflow.workflowName, join(baseDir, ORDERED_FILE));
+  if (!plan.stepIndex.has(order.stepId)) throw mismatch(order, `names a step that workflow '${plan.workflowName}' does not have`);
+  return fromStep({ order, action: resolveAction(order.action, plan.baseDir), services: servicesFor(plan, node.depsFor(order.workflow.origin)) });
+}

@@ -1,0 +1,80 @@
+import { createHash } from "node:crypto";
+import type { Placement, WorkflowFile } from "../config/index.js";
+import type { ExecutionPlan, StepActionData } from "./plan.js";
+
+/** `caller`: a workflow a caller sent, run under the operator's caller policy with an empty environment. */
+export type WorkflowOrigin = "operator" | "caller";
+
+/** The workflow file a step comes from, as data: a node rebuilds the step's tools, agents and sub-workflows from it. */
+export interface WorkflowFileRef {
+  /** The file as the execution runs it (environment section and config_override applied), as JSON. */
+  fileJson: string;
+  /** sha256 of `fileJson`, hex: a node rebuilds a file once per hash, so it need not be sent a file it has. */
+  hash: string;
+  /** The file's workflow the step belongs to (a sub-workflow's steps name the sub-workflow). */
+  workflowName: string;
+  origin: WorkflowOrigin;
+}
+
+/**
+ * Everything a node needs to run one step attempt, as data: no closures and no paths of the supervisor's machine, so
+ * `JSON.parse(JSON.stringify(order))` runs the same step. Fields marked optional may be absent after JSON.
+ */
+export interface StepOrder {
+  executionId: string;
+  stepId: string;
+  /** What the step's reports carry: its index in the plan, or the iteration's index for one item of a `for_each`. */
+  slot: number;
+  action: StepActionData;
+  /** The step's input, its templates resolved. */
+  input: unknown;
+  /** The current element and its index, for one iteration of a `for_each`. */
+  item?: unknown;
+  index?: number | undefined;
+  /** Number of the first attempt this order makes; restarts by the step's retry policy make the next ones. */
+  attempt: number;
+  /** Milliseconds one attempt may take. */
+  timeoutMs?: number | undefined;
+  /** Epoch milliseconds by which the whole execution times out. */
+  deadlineMs?: number | undefined;
+  /** Where the step should run (its `placement:`); absent: wherever the step host puts it. */
+  placement?: Placement | undefined;
+  workflow: WorkflowFileRef;
+}
+
+interface FileData {
+  json: string;
+  /** Made with the first step order's reference to the file (the resume spec needs only the JSON). */
+  hash?: string;
+}
+
+const fileData = new WeakMap<WorkflowFile, FileData>();
+const refs = new WeakMap<ExecutionPlan, Partial<Record<WorkflowOrigin, WorkflowFileRef>>>();
+
+export function hashOf(fileJson: string): string {
+  return createHash("sha256").update(fileJson).digest("hex");
+}
+
+function dataOf(file: WorkflowFile): FileData {
+  let data = fileData.get(file);
+  if (data === undefined) fileData.set(file, (data = { json: JSON.stringify(file) }));
+  return data;
+}
+
+/** A file's JSON, made once per file object: every execution and step order of a workflow shares it. */
+export function fileJsonOf(file: WorkflowFile): string {
+  return dataOf(file).json;
+}
+
+/** The file reference of every order of `plan`'s steps, made once per plan and origin. */
+export function workflowRefOf(plan: ExecutionPlan, origin: WorkflowOrigin): WorkflowFileRef {
+  let byOrigin = refs.get(plan);
+  if (byOrigin === undefined) refs.set(plan, (byOrigin = {}));
+  let ref = byOrigin[origin];
+  if (ref === undefined) {
+    const data = dataOf(plan.file);
+    data.hash ??= hashOf(data.json);
+    byOrigin[origin] = ref = { fileJson: data.json, hash: data.hash, workflowName: plan.workflowName, origin };
+  }
+  return ref;
+}
