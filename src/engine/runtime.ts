@@ -215,8 +215,12 @@ export class Runtime implements ExecutionClient {
     return started.record;
   }
 
+  /** The record as callers see it: without the resume spec, which is for an adopting node only. */
   async status(executionId: string): Promise<ExecutionRecord | undefined> {
-    return this.recorder.peek(executionId) ?? (await this.options.store.getRecord(executionId));
+    const record = this.recorder.peek(executionId) ?? (await this.options.store.getRecord(executionId));
+    if (record?.resume === undefined) return record;
+    const { resume: _resume, ...shown } = record;
+    return shown;
   }
 
   #cancelLocal(executionId: string, reason: string): boolean {
@@ -243,9 +247,11 @@ export class Runtime implements ExecutionClient {
   }
 
   /** Its owner died: claim it like an adopter would, then end it cancelled (nothing runs it to be stopped). */
-  async #cancelOrphan(stored: ExecutionRecord, reason: string): Promise<CancelResult> {
-    const executionId = stored.execution_id;
+  async #cancelOrphan(seen: ExecutionRecord, reason: string): Promise<CancelResult> {
+    const executionId = seen.execution_id;
     const store = this.options.store;
+    // The stored record, resume spec included: the claim names the next adoption generation.
+    const stored = (await store.getRecord(executionId)) ?? seen;
     const generation = await claimOrphan(store, stored, this.options.nodeId);
     if (generation === undefined) {
       // Another process adopted it just now; ask it like any live owner.
