@@ -17,3 +17,5 @@ export {
   type PlacementRequest,
   type PlacementResult,
 } from "./placement.js";
+export { ActorLinks } from "./actor-links.js";
+export { actorSubject, NatsTransport, receiveActorMessages } from "./nats-transport.js";
