@@ -6,6 +6,7 @@ import * as assert from "uvu/assert";
 import type { AuditEntry } from "../src/observability/index.js";
 import { grpcClient, unary } from "./helpers/gateway-grpc.js";
 import { callJson, connectHttp } from "./helpers/gateway-mcp.js";
+import { eventually } from "./helpers/engine-fixture.js";
 import { post, startTestNode, TOKENS, tokensText } from "./helpers/gateway-node.js";
 
 test("audit - at log level warn every successful call over HTTP, MCP and gRPC is still in the audit log", async () => {
@@ -24,8 +25,12 @@ test("audit - at log level warn every successful call over HTTP, MCP and gRPC is
     assert.is((await unary(client, "ExecuteWorkflow", { workflow_name: "one_step", input_data_json: "3" }, { token: TOKENS.runner }))["status"], "completed");
     client.close();
     await t.node.audit.flush();
-    const entries = readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line) as AuditEntry & { audit: boolean });
-    const runs = entries.filter((e) => e.audit && e.method === "execute_workflow" && e.outcome === "ok" && e.principal === "runner");
+    // The file is written by the logger's own stream: read it until the three entries have landed.
+    const runs = await eventually(() => {
+      const entries = readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as AuditEntry & { audit: boolean });
+      const found = entries.filter((e) => e.audit && e.method === "execute_workflow" && e.outcome === "ok" && e.principal === "runner");
+      return found.length >= 3 ? found : undefined;
+    }, 5000, "three audit entries");
     assert.equal(runs.map((e) => e.gateway).sort(), ["grpc", "http", "mcp"]);
     assert.ok(runs.every((e) => e.status === "completed" && e.workflow_name === "one_step"));
   } finally {

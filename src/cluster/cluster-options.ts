@@ -22,6 +22,8 @@ export interface ClusterOptions {
   /** First wait before retrying an unreachable NATS, doubling up to `maxRetryMs`. */
   retryMs: number;
   maxRetryMs: number;
+  /** How long a step no node can take waits for one before it fails (WFX_NO_FEASIBLE_NODE). */
+  placementTimeoutMs: number;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
@@ -35,6 +37,7 @@ export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
   missedBeatsDown: 3,
   retryMs: 250,
   maxRetryMs: 5000,
+  placementTimeoutMs: 300_000,
 });
 
 /** `host-3f9a`: the hostname with a short random suffix, so two nodes on one host never share an id. */
@@ -58,5 +61,6 @@ export function resolveClusterOptions(options: Partial<ClusterOptions> & Pick<Cl
   positive("missedBeatsDown", resolved.missedBeatsDown);
   positive("retryMs", resolved.retryMs);
   positive("maxRetryMs", resolved.maxRetryMs);
+  positive("placementTimeoutMs", resolved.placementTimeoutMs);
   return Object.freeze({ ...resolved, servers: Object.freeze([...resolved.servers]), tags: Object.freeze([...resolved.tags]) });
 }

@@ -1,4 +1,7 @@
-import type { NodeRegistry } from "../engine/index.js";
+import type { NodeRegistry, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
+import { ActorLinks } from "./actor-links.js";
+import { ClusterStepHost } from "./cluster-step-host.js";
+import { STEP_KIND } from "./placed-step.js";
 import type { Logger } from "../observability/index.js";
 import { resolveClusterOptions, type ClusterOptions } from "./cluster-options.js";
 import { NatsClusterConnection, type ClusterReadiness } from "./nats-connection.js";
@@ -16,6 +19,7 @@ export class Cluster {
   readonly #abort = new AbortController();
   #registry: ClusterNodeRegistry | undefined;
   #announcement: ServiceAnnouncement | undefined;
+  #links: ActorLinks | undefined;
   #joined: Promise<void> | undefined;
 
   constructor(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers">, logger: Logger) {
@@ -43,6 +47,23 @@ export class Cluster {
     return registry;
   }
 
+  /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
+  stepHost(): StepHostFactory {
+    return (local) => new ClusterStepHost(local, this.options.nodeId, () => this.#registry?.snapshot() ?? [], this.options.placementTimeoutMs);
+  }
+
+  /**
+   * Lets the node's runtime take part: it runs step orders other nodes send it (an operator's workflow from `baseDir`,
+   * a caller's from a sandbox folder), and its actor system is linked to every node's once NATS is reached.
+   */
+  attachRuntime(runtime: Runtime, dirs: { operator: string; caller: string }): void {
+    runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? dirs.caller : dirs.operator));
+    void this.joined().then(() => {
+      const nc = this.connection.connection;
+      if (nc !== undefined && this.#registry !== undefined && !this.#abort.signal.aborted) this.#links = new ActorLinks(runtime.system, nc, this.#registry);
+    });
+  }
+
   /** Resolves once the node has joined (or given up); for tests and `wfx nodes`. */
   joined(): Promise<void> {
     return this.#joined ?? Promise.resolve();
@@ -55,6 +76,7 @@ export class Cluster {
   /** Leaves: announces `down`, stops answering discovery, drains the connection. */
   async close(): Promise<void> {
     this.#abort.abort();
+    this.#links?.close();
     this.#announcement?.stop();
     await this.#registry?.close();
     await this.connection.close();

@@ -56,6 +56,12 @@ export class ClusterNodeRegistry implements NodeRegistry {
     return this.#self?.self() ?? { id: "observer", tags: [], capacity: 0, load: 0, gateways: [], version: "", started_at: 0, status: "down" };
   }
 
+  /** The nodes known now, this one first: what placement chooses from. */
+  snapshot(): NodeInfo[] {
+    const others = [...this.#nodes.values()].map((s) => s.info).filter((n) => n.id !== this.#self?.self().id);
+    return this.#self === undefined ? others : [this.#self.self(), ...others];
+  }
+
   async list(): Promise<NodeInfo[]> {
     const others = [...this.#nodes.values()].map((s) => s.info).filter((n) => n.id !== this.#self?.self().id);
     const all = this.#self === undefined ? others : [this.#self.self(), ...others];

@@ -69,7 +69,9 @@ export function isRetryable(error: unknown): boolean {
 }
 
 export function toStepErrorInfo(error: unknown): StepErrorInfo {
-  return { ...toErrorInfo(error), retryable: isRetryable(error) };
+  // Already data (a report from a step actor): the same info again.
+  const rebuilt = stepErrorOf(error);
+  return { ...toErrorInfo(rebuilt), retryable: isRetryable(rebuilt) };
 }
 
 /** A step's failure rebuilt on the supervisor's side from its info: same code, message, hint and retryable. */
@@ -79,4 +81,11 @@ export class StepFailedError extends WfxError {
     const code = /^WFX_[A-Z0-9_]+$/.test(info.code) ? (info.code as `WFX_${string}`) : "WFX_STEP_ERROR";
     super(code, String(info.message), { ...(info.hint === undefined ? {} : { hint: String(info.hint) }), retryable: info.retryable === true });
   }
+}
+
+/** A step failure as it arrives in a report: rebuilt from its data when it crossed from another node (or was sent as data). */
+export function stepErrorOf(error: unknown): unknown {
+  if (error instanceof Error || error === null || typeof error !== "object") return error;
+  const info = error as Partial<StepErrorInfo>;
+  return typeof info.code === "string" && typeof info.message === "string" ? new StepFailedError({ code: info.code, message: info.message, ...(info.hint === undefined ? {} : { hint: info.hint }), retryable: info.retryable === true }) : error;
 }

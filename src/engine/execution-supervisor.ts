@@ -1,7 +1,7 @@
 import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index.js";
 import type { TemplateScope } from "../config/index.js";
 import { toErrorInfo } from "../errors.js";
-import { CancelledError, EngineError, ExecutionTimeoutError } from "./errors.js";
+import { CancelledError, EngineError, ExecutionTimeoutError, stepErrorOf } from "./errors.js";
 import { fromFanOut } from "./fan-out-actor.js";
 import type { ExecutionPlan, PlannedStep } from "./plan.js";
 import type { StepReport } from "./step-actor.js";
@@ -216,13 +216,13 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
       if (state.finished) return state;
       switch (message.type) {
         case "step_started":
-          emit(state, ctx, "step.started", plan.steps[message.slot]!.id, message.attempt, { node: spec.node });
+          emit(state, ctx, "step.started", plan.steps[message.slot]!.id, message.attempt, { node: message.node ?? spec.node });
           break;
         case "step_output":
           complete(state, ctx, message.slot, message.output);
           break;
         case "step_failed":
-          stepFailed(state, ctx, message.slot, message.error);
+          stepFailed(state, ctx, message.slot, stepErrorOf(message.error));
           break;
         case "step_progress":
           emit(state, ctx, "step.progress", plan.steps[message.slot]!.id, undefined, message.data);

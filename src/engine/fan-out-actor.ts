@@ -1,4 +1,5 @@
 import type { ActorContext, ActorLogic, ActorRef, Signal, SupervisionPolicy } from "../actors/index.js";
+import { stepErrorOf } from "./errors.js";
 import type { StepReport } from "./step-actor.js";
 import type { StepHost } from "./step-host.js";
 import type { StepOrder } from "./step-order.js";
@@ -68,7 +69,7 @@ export function fromFanOut(spec: FanOutSpec): ActorLogic<FanOutState, StepReport
           }
           break;
         case "step_failed":
-          return fail(spec, state, ctx, message.error);
+          return fail(spec, state, ctx, stepErrorOf(message.error));
         case "step_progress":
           report(ctx, { type: "step_progress", slot: spec.slot, data: { iteration: message.slot, data: message.data } });
           break;

@@ -1,12 +1,13 @@
 import type { ActorContext, ActorLogic, ActorRef } from "../actors/index.js";
-import { isRetryable, StepTimeoutError } from "./errors.js";
+import { isRetryable, StepTimeoutError, toStepErrorInfo } from "./errors.js";
 import type { StepAction } from "./plan.js";
 import { isThenable, runAction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
 import type { StepOrder } from "./step-order.js";
 
 /** What a step actor tells its parent (the execution supervisor, or a fan-out actor for `for_each`). */
 export type StepReport =
-  | { type: "step_started"; slot: number; attempt: number }
+  /** `node`: where the step runs, when not on the supervisor's own node. */
+  | { type: "step_started"; slot: number; attempt: number; node?: string }
   | { type: "step_output"; slot: number; output: unknown }
   /** A failure that retrying cannot fix (e.g. bad tool arguments); retryable failures crash the actor instead. */
   | { type: "step_failed"; slot: number; error: unknown }
@@ -33,7 +34,8 @@ function finish(ctx: ActorContext<StepMessage>, report: StepReport): void {
 /** Failures a retry cannot fix are reported, not crashed on, so supervision does not restart them. */
 function failed(order: StepOrder, ctx: ActorContext<StepMessage>, error: unknown): void {
   if (isRetryable(error)) ctx.fail(error);
-  else finish(ctx, { type: "step_failed", slot: order.slot, error });
+  // As data: the report may cross to a supervisor on another node, and the code, hint and retryable must arrive.
+  else finish(ctx, { type: "step_failed", slot: order.slot, error: toStepErrorInfo(error) });
 }
 
 /** What a step function gets; a class, so the hot path allocates one plain-shaped object per attempt. */
@@ -75,7 +77,7 @@ export function fromStep(run: StepRun): StepLogic {
   return {
     start(ctx) {
       const parent = ctx.parent as ActorRef<StepReport>;
-      parent.tell({ type: "step_started", slot: order.slot, attempt: order.attempt - 1 + ctx.attempt });
+      parent.tell({ type: "step_started", slot: order.slot, attempt: order.attempt - 1 + ctx.attempt, node: ctx.system.id });
       if (order.timeoutMs !== undefined) ctx.scheduleOnce(order.timeoutMs, { type: "timeout" });
       const stepCtx = new StepContext(order, ctx, parent);
       try {

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EmbeddedExecutionStore, LocalNodeRegistry, resolveDataDir, Runtime, defaultNodeId, type ExecutionClient, type GatewayEndpoint, type NodeRegistry } from "../engine/index.js";
+import { EmbeddedExecutionStore, LocalNodeRegistry, resolveDataDir, Runtime, defaultNodeId, type ExecutionClient, type GatewayEndpoint, type NodeRegistry, type StepHostFactory } from "../engine/index.js";
 import type { WorkflowGenerator } from "../generator/types.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
@@ -32,6 +32,8 @@ export interface GatewayNodeDeps {
   nodeRegistry?: (self: LocalNodeRegistry) => NodeRegistry;
   /** Whether what the node depends on beyond itself (the cluster's NATS) is usable, and why not: /ready and gRPC health. */
   readiness?: () => { ready: boolean; reason?: string };
+  /** Where the runtime the node opens runs its steps (a cluster's places them by their placement); default: here. */
+  stepHost?: StepHostFactory;
 }
 
 /** One node: the runtime, the shared operations, and the HTTP (+MCP) and gRPC gateways in front of them. */
@@ -109,7 +111,7 @@ export class GatewayNode {
     const executor = runtime === undefined ? new NodeExecutor() : undefined;
     if (runtime === undefined) {
       const dataDir = resolved.dataDir ?? resolveDataDir();
-      runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), dataDir, nodeId: resolved.nodeId ?? defaultNodeId(), tools: defaultToolRegistry({ workflowExecutor: executor }), callerPolicy: resolved.callerPolicy, resumePolicy: resolved.resumePolicy });
+      runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), dataDir, nodeId: resolved.nodeId ?? defaultNodeId(), tools: defaultToolRegistry({ workflowExecutor: executor }), callerPolicy: resolved.callerPolicy, resumePolicy: resolved.resumePolicy, ...(deps.stepHost === undefined ? {} : { stepHost: deps.stepHost }) });
     }
     const node = new GatewayNode(resolved, runtime, deps.runtime === undefined, deps, tokens);
     executor?.attach(node.operations);

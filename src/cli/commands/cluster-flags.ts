@@ -22,6 +22,7 @@ export function clusterFrom(flags: ServeFlags, env: Record<string, string | unde
       password: env["WFX_NATS_PASSWORD"],
       token: env["WFX_NATS_TOKEN"],
       credsFile: env["WFX_NATS_CREDS"],
+      ...(env["WFX_PLACEMENT_TIMEOUT_S"] ? { placementTimeoutMs: Number(env["WFX_PLACEMENT_TIMEOUT_S"]) * 1000 } : {}),
     },
     logger,
   );

@@ -34,5 +34,6 @@ export function clusterOptionsOfProfile(profile: NodeProfile): (Partial<ClusterO
     ...(nats.tls === undefined ? {} : { tls: { ...(nats.tls.ca ? { caFile: nats.tls.ca } : {}), ...(nats.tls.cert ? { certFile: nats.tls.cert } : {}), ...(nats.tls.key ? { keyFile: nats.tls.key } : {}) } }),
     heartbeatMs: profile.heartbeat.interval_ms,
     missedBeatsDown: profile.heartbeat.missed_beats_down,
+    placementTimeoutMs: profile.placement_timeout_s * 1000,
   };
 }

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { eventually, FIXTURES } from "./helpers/engine-fixture.js";
+import { post } from "./helpers/gateway-node.js";
+import { startNatsServer } from "./helpers/nats-server.js";
+import { startServe, type ServeProcess } from "./helpers/serve-process.js";
+
+const FLOWS = join(FIXTURES, "cluster");
+const nats = await startNatsServer();
+const dirs: string[] = [];
+const nodes: ServeProcess[] = [];
+
+async function node(id: string, tags: string): Promise<ServeProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), `wfx-steps-${id}-`));
+  dirs.push(dataDir);
+  const started = await startServe(dataDir, ["--nats", nats.url, "--node-id", id, "--tags", tags, "--workflows", FLOWS], { WFX_PLACEMENT_TIMEOUT_S: "2" }, "node");
+  nodes.push(started);
+  return started;
+}
+
+const gateway = await node("gateway-1", "gateway");
+const gpu1 = await node("gpu-1", "gpu");
+const gpu2 = await node("gpu-2", "gpu");
+await node("eu-1", "eu");
+
+test.after(async () => {
+  for (const n of nodes) await n.kill("SIGTERM");
+  await nats.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Step {
+  id: string;
+  node: string;
+  status: string;
+  output?: unknown;
+  error?: { code: string; message: string };
+}
+
+async function allUp(): Promise<void> {
+  await eventually(async () => {
+    const listed = (await post(gateway.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[];
+    return ["eu-1", "gateway-1", "gpu-1", "gpu-2"].every((id) => listed.some((n) => n.id === id && n.status === "up")) ? true : undefined;
+  }, 5000, "four nodes up");
+}
+
+test("cluster steps - a gpu step runs on a gpu node and an eu step on the eu node; the step records name the node", async () => {
+  await allUp();
+  const answer = await post(gateway.url, "execute_workflow", { workflow_name: "gpu_then_eu", input_data: {} });
+  assert.is(answer.body["status"], "completed", JSON.stringify(answer.body));
+  const steps = answer.body["steps"] as Step[];
+  assert.ok(["gpu-1", "gpu-2"].includes(steps[0]!.node), `train ran on ${steps[0]!.node}`);
+  assert.equal(steps.slice(1).map((s) => s.node), ["eu-1", "gateway-1"]);
+  const path = (answer.body["result"] as { path: number[] }).path;
+  assert.is(new Set(path).size, 3, "three processes ran the three steps");
+});
+
+test("cluster steps - a step asking for tags nobody offers stays pending with the message, then fails after the placement timeout", async () => {
+  const started = await post(gateway.url, "execute_workflow", { workflow_name: "nobody", execution_mode: "async" });
+  const id = String(started.body["execution_id"]);
+  const pending = await eventually(async () => {
+    const events = (await post(gateway.url, "watch_execution", { execution_id: id, after_seq: 0, wait: 0 })).body["events"] as { type: string; data?: { kind?: string; message?: string } }[];
+    return events.find((e) => e.type === "step.progress" && e.data?.kind === "pending");
+  }, 5000, "the pending progress event");
+  assert.match(String(pending.data!.message), "quantum");
+  const final = await eventually(async () => {
+    const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
+    return record["status"] === "failed" ? record : undefined;
+  }, 10_000, "failed after the placement timeout");
+  assert.is((final["error"] as { code: string }).code, "WFX_NO_FEASIBLE_NODE");
+  assert.match((final["error"] as { message: string }).message, "quantum");
+});
+
+test("cluster steps - SIGKILL of the node running a retryable step: the step finishes on the other gpu node", async () => {
+  await allUp();
+  const started = await post(gateway.url, "execute_workflow", { workflow_name: "long_gpu", execution_mode: "async", input_data: { ms: 3000 } });
+  const id = String(started.body["execution_id"]);
+  const first = await eventually(async () => {
+    const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
+    const step = (record["steps"] as Step[] | undefined)?.[0];
+    return step?.status === "running" && step.node !== "gateway-1" ? step.node : undefined;
+  }, 5000, "crunch running on a gpu node");
+  const victim = first === "gpu-1" ? gpu1 : gpu2;
+  await victim.kill("SIGKILL");
+  const final = await eventually(async () => {
+    const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
+    return ["completed", "failed"].includes(String(record["status"])) ? record : undefined;
+  }, 20_000, "the execution ended");
+  assert.is(final["status"], "completed", JSON.stringify(final["error"]));
+  const crunch = (final["steps"] as Step[])[0]!;
+  assert.is(crunch.node, first === "gpu-1" ? "gpu-2" : "gpu-1", "it finished on the other gpu node");
+});
+
+test.run();
