@@ -7,6 +7,7 @@ import { eventually, FIXTURES } from "./helpers/engine-fixture.js";
 import { post } from "./helpers/gateway-node.js";
 import { startNatsServer } from "./helpers/nats-server.js";
 import { startServe, type ServeProcess } from "./helpers/serve-process.js";
+import { wfx } from "./helpers/cli.js";
 
 const FLOWS = join(FIXTURES, "cluster");
 const nats = await startNatsServer();
@@ -25,6 +26,7 @@ const gateway = await node("gateway-1", "gateway");
 const gpu1 = await node("gpu-1", "gpu");
 const gpu2 = await node("gpu-2", "gpu");
 await node("eu-1", "eu");
+const gpu3 = await node("gpu-3", "gpu");
 
 test.after(async () => {
   for (const n of nodes) await n.kill("SIGTERM");
@@ -52,7 +54,7 @@ test("cluster steps - a gpu step runs on a gpu node and an eu step on the eu nod
   const answer = await post(gateway.url, "execute_workflow", { workflow_name: "gpu_then_eu", input_data: {} });
   assert.is(answer.body["status"], "completed", JSON.stringify(answer.body));
   const steps = answer.body["steps"] as Step[];
-  assert.ok(["gpu-1", "gpu-2"].includes(steps[0]!.node), `train ran on ${steps[0]!.node}`);
+  assert.ok(["gpu-1", "gpu-2", "gpu-3"].includes(steps[0]!.node), `train ran on ${steps[0]!.node}`);
   assert.equal(steps.slice(1).map((s) => s.node), ["eu-1", "gateway-1"]);
   const path = (answer.body["result"] as { path: number[] }).path;
   assert.is(new Set(path).size, 3, "three processes ran the three steps");
@@ -72,6 +74,22 @@ test("cluster steps - a step asking for tags nobody offers stays pending with th
   }, 10_000, "failed after the placement timeout");
   assert.is((final["error"] as { code: string }).code, "WFX_NO_FEASIBLE_NODE");
   assert.match((final["error"] as { message: string }).message, "quantum");
+});
+
+test("cluster steps - wfx drain NODE: the drained node says draining (and not ready) and receives no new step", async () => {
+  await allUp();
+  const drained = await wfx(["drain", "gpu-3", "--nats", nats.url], { dataDir: dirs[0]! });
+  assert.is(drained.code, 0, drained.stderr);
+  assert.match(drained.stdout, "gpu-3 is draining");
+  await eventually(async () => ((await post(gateway.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[]).some((n) => n.id === "gpu-3" && n.status === "draining") || undefined, 5000, "gpu-3 draining");
+  assert.is((await fetch(`${gpu3.url}/ready`)).status, 503);
+  for (let i = 0; i < 6; i++) {
+    const answer = await post(gateway.url, "execute_workflow", { workflow_name: "gpu_then_eu", input_data: {} });
+    assert.ok(["gpu-1", "gpu-2"].includes((answer.body["steps"] as Step[])[0]!.node), "never on the drained node");
+  }
+  const unknown = await wfx(["drain", "nobody-9", "--nats", nats.url], { dataDir: dirs[0]! });
+  assert.is(unknown.code, 5);
+  assert.match(unknown.stderr, "no node 'nobody-9' answered");
 });
 
 test("cluster steps - SIGKILL of the node running a retryable step: the step finishes on the other gpu node", async () => {

@@ -28,6 +28,7 @@ usage:
             [--allowed-host H]... [--grace S] [--idempotency-window S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
   wfx node [--profile nodes/worker.yaml] [same options as serve] [--nats URL]...   a node; with nats (profile, --nats or WFX_NATS_URL) it joins the cluster
   wfx nodes [--nats URL]... [--watch] [--json]                          the cluster's nodes, their tags, load and status
+  wfx drain NODE [--nats URL]...                                        the node takes nothing new and finishes what it runs
   wfx mcp --stdio [--workflows DIR]...                                  MCP over stdio for desktop clients
 
 options:
@@ -57,6 +58,7 @@ const OPTIONS: Record<string, ParseArgsConfig["options"]> = {
   node: { ...COMMON, ...SERVE_FLAGS },
   mcp: { ...COMMON, ...SERVE_FLAGS, stdio: { type: "boolean", default: false } },
   nodes: { ...COMMON, nats: { type: "string", multiple: true }, watch: { type: "boolean", default: false } },
+  drain: { ...COMMON, nats: { type: "string", multiple: true } },
 };
 
 function parse(command: string, argv: string[]) {
@@ -146,6 +148,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return (await import("./commands/serve.js")).serveCommand(values, io, command);
     case "nodes":
       return (await import("./commands/nodes.js")).nodesCommand({ json, watch: values.watch === true, nats: (values.nats as string[] | undefined) ?? [] }, io);
+    case "drain":
+      return (await import("./commands/drain.js")).drainCommand({ json, node: onePositional(command, positionals, "node"), nats: (values.nats as string[] | undefined) ?? [] }, io);
     case "mcp":
       return (await import("./commands/mcp.js")).mcpCommand(values);
   }

@@ -7,6 +7,7 @@ import { resolveClusterOptions, type ClusterOptions } from "./cluster-options.js
 import { NatsClusterConnection, type ClusterReadiness } from "./nats-connection.js";
 import { ClusterNodeRegistry } from "./node-registry.js";
 import { ServiceAnnouncement } from "./service-discovery.js";
+import { drainSubject } from "./subjects.js";
 
 /**
  * A node's membership in the cluster: the NATS connection (retried until reached), the live registry of every
@@ -20,6 +21,7 @@ export class Cluster {
   #registry: ClusterNodeRegistry | undefined;
   #announcement: ServiceAnnouncement | undefined;
   #links: ActorLinks | undefined;
+  #onDrain: (() => void) | undefined;
   #joined: Promise<void> | undefined;
 
   constructor(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers">, logger: Logger) {
@@ -38,7 +40,15 @@ export class Cluster {
     this.#joined = this.connection.open(this.#abort.signal).then(
       (nc) => {
         registry.attach(nc);
-        if (self !== undefined) this.#announcement = new ServiceAnnouncement(nc, () => self.self());
+        if (self !== undefined) {
+          this.#announcement = new ServiceAnnouncement(nc, () => self.self());
+          nc.subscribe(drainSubject(self.self().id), {
+            callback: (_err, msg) => {
+              this.#onDrain?.();
+              msg.respond(JSON.stringify(self.self()));
+            },
+          });
+        }
       },
       (error: unknown) => {
         if (!this.#abort.signal.aborted) this.#logger.error({ err: error }, "cannot join the cluster");
@@ -62,6 +72,11 @@ export class Cluster {
       const nc = this.connection.connection;
       if (nc !== undefined && this.#registry !== undefined && !this.#abort.signal.aborted) this.#links = new ActorLinks(runtime.system, nc, this.#registry);
     });
+  }
+
+  /** What the node does when asked to drain (over NATS, by `wfx drain`): stop taking work, finish what runs. */
+  onDrain(drain: () => void): void {
+    this.#onDrain = drain;
   }
 
   /** Resolves once the node has joined (or given up); for tests and `wfx nodes`. */

@@ -6,5 +6,10 @@ export const SUBJECTS = Object.freeze({
   hello: "wfx.nodes.hello",
 });
 
+/** Asks one node to drain: it takes nothing new and finishes what it runs (`wfx drain NODE`). */
+export function drainSubject(nodeId: string): string {
+  return `wfx.node.${nodeId}.drain`;
+}
+
 /** The NATS services ($SRV) name nodes answer discovery under: `nats micro ls` lists them as `wfx`. */
 export const SERVICE_NAME = "wfx";

@@ -63,6 +63,7 @@ export class GatewayNode {
   #healthTimer: NodeJS.Timeout | undefined;
   readonly #deps: GatewayNodeDeps;
   #scanning = false;
+  #draining = false;
 
   private constructor(options: Readonly<GatewayOptions>, runtime: Runtime, ownsRuntime: boolean, deps: GatewayNodeDeps, tokens: TokenStore) {
     this.options = options;
@@ -148,6 +149,7 @@ export class GatewayNode {
   /** Ready when listening, not shutting down, and what it depends on (the cluster) is usable; else why not. */
   get readiness(): { ready: boolean; reason?: string } {
     if (!this.#ready) return { ready: false, reason: this.#closing === undefined ? "starting" : "shutting down" };
+    if (this.#draining) return { ready: false, reason: "draining: finishing what runs, taking nothing new" };
     return this.#deps.readiness?.() ?? { ready: true };
   }
 
@@ -193,6 +195,13 @@ export class GatewayNode {
     this.registry.setGateways(endpoints);
     this.#ready = true;
     if (o.http || o.grpc) this.logger.info({ node: this.registry.self().id, http: this.httpUrl, mcp: this.mcpUrl, grpc: this.grpcAddress, tls: tls !== undefined, workflows: this.operations.deps.workflows.names().length }, "gateways listening");
+  }
+
+  /** Takes no new executions (status `draining`, readiness off) while what runs finishes: `wfx drain NODE`, and the start of shutdown. */
+  drain(): void {
+    this.#draining = true;
+    this.operations.deps.admission.drain();
+    this.registry.setStatus("draining");
   }
 
   /**

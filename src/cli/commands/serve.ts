@@ -88,6 +88,7 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   if (options.http === false && options.grpc === false && cluster === undefined) throw new CliError("--no-http and --no-grpc together leave nothing to serve", { hint: "a node that only runs work joins a cluster: wfx node --nats nats://host:4222" });
   const node = await GatewayNode.start(options, { generator: cliGenerator(), logger, ...(cluster === undefined ? {} : { nodeRegistry: (self) => cluster.registryFor(self), readiness: () => cluster.readiness, stepHost: cluster.stepHost() }) });
   // Steps other nodes place here run from this node's first workflow folder (an operator's) or a sandbox (a caller's).
+  cluster?.onDrain(() => node.drain());
   cluster?.attachRuntime(node.runtime, { operator: node.options.workflowDirs[0] ?? process.cwd(), caller: join(node.runtime.options.dataDir ?? tmpdir(), "inline", "placed-steps") });
   const lines = [`wfx node ${node.registry.self().id} serving`];
   if (cluster !== undefined) lines.push(`  cluster: NATS ${cluster.options.servers.join(", ")}, tags ${cluster.options.tags.join(",") || "(none)"}`);
