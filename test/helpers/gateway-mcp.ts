@@ -20,11 +20,15 @@ export async function connectHttp(url: string, era: Era, token?: string): Promis
   return c;
 }
 
+/** How either SDK generation's stdio transport spawns `wfx mcp --stdio` (the two take the same parameters). */
+export function stdioServer(args: string[], env: Record<string, string> = {}) {
+  return { command: process.execPath, args: [WFX, "mcp", "--stdio", ...args], env: { ...(process.env as Record<string, string>), WFX_LOG_LEVEL: "warn", ...env }, stderr: "ignore" as const };
+}
+
 /** An MCP SDK client that spawns `wfx mcp --stdio`. */
 export async function connectStdio(era: Era, args: string[], env: Record<string, string> = {}): Promise<Client> {
   const c = client(era);
-  const transport = new StdioClientTransport({ command: process.execPath, args: [WFX, "mcp", "--stdio", ...args], env: { ...(process.env as Record<string, string>), WFX_LOG_LEVEL: "warn", ...env }, stderr: "ignore" });
-  await c.connect(transport);
+  await c.connect(new StdioClientTransport(stdioServer(args, env)));
   return c;
 }
 
