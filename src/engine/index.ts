@@ -1,6 +1,6 @@
 export * from "./types.js";
 export { Runtime, defaultWorkflowName, type ExecuteRequest, type CancelResult, type WorkflowSource } from "./runtime.js";
-export type { ResumePolicy } from "./orphans.js";
+export { rebuildRecord, type ResumePolicy } from "./orphans.js";
 export type { ResumePoint } from "./resume-point.js";
 export { resolveRuntimeOptions, defaultNodeId, DEFAULT_ISOLATED_OPTIONS, type RuntimeOptions, type RuntimeOptionsInput, type IsolatedOptions } from "./runtime-options.js";
 export { DEFAULT_LIMITS, resolveLimitsOptions, type LimitsOptions } from "./limits-options.js";

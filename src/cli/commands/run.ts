@@ -1,4 +1,5 @@
 import { fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataDir } from "../../engine/index.js";
@@ -76,7 +77,10 @@ async function generateForRun(options: RunOptions, io: Io): Promise<string> {
 /** Runs a workflow here and now (sync or isolated), with live progress, and exits with a code that says how it ended. */
 async function runHere(options: RunOptions, io: Io, runtime: Runtime, prepared: Awaited<ReturnType<typeof prepare>>): Promise<number> {
   const view = createProgressView(viewKindFor(options.json, io), io);
-  const started = runtime.start({ ...runRequest(options, prepared), onEvent: (e, r) => view.onEvent(e, r) });
+  // The id before anything else (steps may start before `start` returns): `wfx status` / `wfx cancel` from another terminal need it.
+  const executionId = randomUUID();
+  if (!options.json) io.err.write(`execution ${executionId}\n`);
+  const started = runtime.start({ ...runRequest(options, prepared), executionId, onEvent: (e, r) => view.onEvent(e, r) });
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;

@@ -1,4 +1,4 @@
-import { applyEvent, createRecord, elapsedNow, type ExecutionRecord, type Runtime } from "../../engine/index.js";
+import { applyEvent, createRecord, elapsedNow, rebuildRecord, TERMINAL_STATUSES, type ExecutionRecord, type Runtime } from "../../engine/index.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { openRuntime } from "../open-runtime.js";
@@ -41,6 +41,16 @@ async function follow(runtime: Runtime, record: ExecutionRecord, json: boolean, 
   return reportOutcome(final, json, io);
 }
 
+/**
+ * A running execution as of its last stored event. The stored record is a snapshot its owner rewrites now and then
+ * (at start, after some completed steps), so on its own it shows a running step as pending.
+ */
+async function asOfLastEvent(runtime: Runtime, record: ExecutionRecord): Promise<ExecutionRecord> {
+  if (TERMINAL_STATUSES.has(record.status)) return record;
+  const rebuilt = rebuildRecord(record, await runtime.options.store.getEvents(record.execution_id));
+  return record.started_by === undefined ? rebuilt : { ...rebuilt, started_by: record.started_by };
+}
+
 export async function statusCommand(options: { id: string; json: boolean; follow?: boolean; dataDir?: string }, io: Io): Promise<number> {
   const runtime = await openRuntime(options.dataDir);
   try {
@@ -51,7 +61,8 @@ export async function statusCommand(options: { id: string; json: boolean; follow
       return EXIT.notFound;
     }
     if (options.follow) return await follow(runtime, record, options.json, io);
-    const live = { ...record, elapsed_time: elapsedNow(record, Date.now()) };
+    const current = await asOfLastEvent(runtime, record);
+    const live = { ...current, elapsed_time: elapsedNow(current, Date.now()) };
     io.out.write(options.json ? `${JSON.stringify(live)}\n` : `${formatRecord(live)}\n`);
     return EXIT.ok;
   } finally {

@@ -1,6 +1,7 @@
 import { formatProblems, isRecord, loadAndValidate, type Problem } from "../../config/index.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
+import { unreadableFile } from "../workflow-input.js";
 
 /** Problems of this machine rather than of the file (it may run where a model is configured): warned about. */
 const MACHINE_PROBLEMS: ReadonlySet<string> = new Set(["WFX_AGENT_NO_ENDPOINT"]);
@@ -14,6 +15,8 @@ export async function validateCommand(options: { file: string; json: boolean }, 
   const { data, problems: found } = await loadAndValidate(options.file, { env: process.env });
   const problems = found.filter((p) => !MACHINE_PROBLEMS.has(p.code));
   const warnings = found.filter((p) => MACHINE_PROBLEMS.has(p.code)).map(asWarning);
+  const unreadable = options.json ? undefined : unreadableFile(options.file, found);
+  if (unreadable) throw unreadable;
   if (options.json) {
     io.out.write(`${JSON.stringify({ file: options.file, valid: problems.length === 0, problems, warnings })}\n`);
   } else if (problems.length === 0) {
