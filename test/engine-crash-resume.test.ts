@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { EmbeddedExecutionStore } from "../src/engine/index.js";
 import { FIXTURES, eventually } from "./helpers/engine-fixture.js";
 import { post } from "./helpers/gateway-node.js";
 import { startServe, type ServeProcess } from "./helpers/serve-process.js";
@@ -98,8 +98,10 @@ test("crash - SIGKILL of wfx serve with 100 async, 5 isolated and one fragile ex
     break;
   }
   assert.ok(watched !== "", "an execution was still running");
-  // Events reach watchers as they happen and the journal within its 10 ms batch: let what was seen reach it.
-  await sleep(100);
+  // Events reach watchers as they happen and the journal within its 10 ms batch: wait until what was seen is on disk.
+  const journal = await EmbeddedExecutionStore.open({ dataDir, readOnly: true });
+  await eventually(async () => ((await journal.getEvents(watched, lastSeen - 1)).length > 0 ? true : undefined), 10_000, "the watched events in the journal");
+  await journal.close();
   await node.kill("SIGKILL");
   assert.ok(ledgerLines(ledger).size < 530, "the kill came before the end");
 

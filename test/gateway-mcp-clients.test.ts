@@ -5,28 +5,24 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { MemoryExecutionStore, Runtime } from "../src/engine/index.js";
 import { METHOD_NAMES } from "../src/gateway/index.js";
-import { createWorkflowGenerator } from "../src/generator/index.js";
 import { GATEWAY_WORKFLOWS, startTestNode, TOKENS, tokensText } from "./helpers/gateway-node.js";
 import { connectGeneration, GENERATIONS, type McpCaller, type McpTarget, type ToolResult } from "./helpers/mcp-generations.js";
-import { startModelServer } from "./helpers/model-server.js";
+import { NO_MODEL_ENV, startModelServer } from "./helpers/model-server.js";
+import { assertReportsGenerated, RecordingGenerator, REPORTS, REPORTS_RESULT } from "./helpers/template-generator.js";
 
 // Every tool, answered and refused, through the official client of each SDK generation over both transports: the v1
 // client validates structuredContent against the tool's outputSchema even on errors, the v2 client only on answers.
 
 const model = await startModelServer();
 const runtime = new Runtime({ store: new MemoryExecutionStore(), nodeId: "test-node", env: model.env });
-const t = await startTestNode({ tokensText: tokensText() }, { runtime, generator: createWorkflowGenerator({ env: {}, planner: "template" }) });
+const t = await startTestNode({ tokensText: tokensText() }, { runtime, generator: new RecordingGenerator() });
 const dataDir = mkdtempSync(join(tmpdir(), "wfx-mcp-clients-"));
-/** No model for the stdio node: its generator plans from templates and generated agents have no endpoint. */
-const NO_MODEL = { OPENAI_BASE_URL: "", OPENAI_API_KEY: "", WFX_GENERATOR_MODEL: "" };
 
 test.after(async () => {
   await t.close();
   await model.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-const DESCRIPTION = "summarise the reports in a folder";
 
 function answer(result: ToolResult, tool: string): Record<string, unknown> {
   assert.is(result.isError ?? false, false, `${tool}: ${result.content[0]?.text}`);
@@ -48,12 +44,11 @@ async function answersEveryTool(c: McpCaller, transport: "http" | "stdio"): Prom
   assert.ok((await call("list_workflows", {}))["workflows"] as unknown[]);
   assert.is((await call("validate_workflow", { workflow_name: "slow" }))["valid"], true);
   assert.is(((await call("list_nodes", {}))["nodes"] as unknown[]).length, 1);
-  const generated = await call("generate_workflow", { workflow_description: DESCRIPTION, complexity: "simple" });
-  assert.equal([generated["validation_status"], generated["generator"]], ["valid", "template"]);
-  const executed = await call("execute_generated_workflow", { workflow_description: DESCRIPTION, complexity: "simple" });
+  assertReportsGenerated(await call("generate_workflow", REPORTS));
+  const executed = await call("execute_generated_workflow", REPORTS);
   if (transport === "http") {
     assert.is(executed["status"], "completed", JSON.stringify(executed["error"]));
-    assert.match(String(executed["result"]), "report_generator handled: summarizer handled");
+    assert.match(String(executed["result"]), REPORTS_RESULT);
   } else {
     assert.equal([executed["status"], (executed["error"] as { code: string }).code], ["failed", "WFX_AGENT_NO_ENDPOINT"]);
   }
@@ -76,8 +71,8 @@ const REFUSALS: Refusal[] = [
   { tool: "execute_workflow", args: { workflow_config: { tools: [{ id: "web", type: "http" }], workflows: { w: { steps: [{ id: "a", tool: "web", args: {} }] } } } }, code: "WFX_CALLER_POLICY_DENIED" },
   { tool: "execute_workflow", args: { workflow_name: "one_step" }, code: "WFX_PERMISSION_DENIED", token: TOKENS.reader },
   { tool: "generate_workflow", args: { workflow_description: "" }, code: "WFX_INVALID_ARGUMENTS", field: "workflow_description" },
-  { tool: "execute_generated_workflow", args: { workflow_description: DESCRIPTION, complexity: "huge" }, code: "WFX_INVALID_ARGUMENTS", field: "complexity" },
-  { tool: "execute_generated_workflow", args: { workflow_description: DESCRIPTION, complexity: "simple", agents_config: { a: {}, b: {}, c: {} } }, code: "WFX_GENERATION_INVALID" },
+  { tool: "execute_generated_workflow", args: { ...REPORTS, complexity: "huge" }, code: "WFX_INVALID_ARGUMENTS", field: "complexity" },
+  { tool: "execute_generated_workflow", args: { ...REPORTS, agents_config: { a: {}, b: {}, c: {} } }, code: "WFX_GENERATION_INVALID" },
   { tool: "check_execution_status", args: {}, code: "WFX_INVALID_ARGUMENTS", field: "execution_id" },
   { tool: "cancel_execution", args: { execution_id: "" }, code: "WFX_INVALID_ARGUMENTS", field: "execution_id" },
   { tool: "cancel_execution", args: { execution_id: "someone-elses" }, code: "WFX_PERMISSION_DENIED", token: TOKENS.reader },
@@ -125,7 +120,7 @@ for (const generation of GENERATIONS) {
   });
 
   test(`mcp clients - ${generation} over stdio: every tool answers and refuses in a shape the client accepts`, async () => {
-    const c = await connectGeneration(generation, { stdio: ["--workflows", GATEWAY_WORKFLOWS, "--data-dir", join(dataDir, generation.replace(/\W+/g, "-"))], env: NO_MODEL });
+    const c = await connectGeneration(generation, { stdio: ["--workflows", GATEWAY_WORKFLOWS, "--data-dir", join(dataDir, generation.replace(/\W+/g, "-"))], env: NO_MODEL_ENV });
     await c.listTools();
     await answersEveryTool(c, "stdio");
     await refusesEveryTool(c, () => undefined);

@@ -1,6 +1,5 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import type { GenerateWorkflowRequest, GenerateWorkflowResult, WorkflowGenerator } from "../../src/generator/types.js";
 import { WFX } from "./cli.js";
 
 export type Era = "2026-07-28" | "2025-11-25";
@@ -37,24 +36,4 @@ export async function callJson(c: Client, name: string, args: Record<string, unk
   const result = await c.callTool({ name, arguments: args });
   if (result.isError) throw Object.assign(new Error(String((result.content[0] as { text?: string })?.text)), { structured: result.structuredContent });
   return result.structuredContent as Record<string, unknown>;
-}
-
-/** A stand-in generator for gateway tests: the gateway only forwards to whatever WorkflowGenerator it is given. */
-export class FixedGenerator implements WorkflowGenerator {
-  readonly requests: GenerateWorkflowRequest[] = [];
-
-  async generate(request: GenerateWorkflowRequest): Promise<GenerateWorkflowResult> {
-    this.requests.push(request);
-    const name = request.workflow_name ?? "generated";
-    const config = { tools: [{ id: "scratch", type: "filesystem" }], workflows: { [name]: { description: request.workflow_description, steps: [{ id: "look", tool: "scratch", args: { op: "list" } }] } } };
-    return {
-      workflow_name: name,
-      workflow_config: config,
-      workflow_yaml: `# generated for: ${request.workflow_description}\n`,
-      validation_status: "valid",
-      validation_errors: [],
-      generator: "template",
-      message: "generated from a fixed template (test)",
-    };
-  }
 }
