@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { AgentError, ChatModel, resolveAgentOptions, retryAfterMs } from "../src/agents/index.js";
 import { parseWorkflowYaml, resolveAgentEndpoint, validateWorkflowFile } from "../src/config/index.js";
 import { startModelServer, type ModelTurn } from "./helpers/model-server.js";
+import { eventually } from "./helpers/engine-fixture.js";
 
 let turns: ModelTurn[] = [];
 const server = await startModelServer((_, n) => turns[n - 1] ?? { content: "no more turns scripted" });
@@ -75,8 +76,7 @@ test("model - cancelling during a streaming call stops the HTTP request", async 
   const call = model.complete(ask(true), { signal: controller.signal, onToken: (t) => (tokens.push(t), tokens.length === 3 && controller.abort()) });
   const error = await call.catch((e: AgentError) => e);
   assert.is((error as AgentError).code, "WFX_CANCELLED");
-  await new Promise((r) => setTimeout(r, 100));
-  assert.ok(server.requests[0]!.aborted, "the server saw the client go away");
+  await eventually(() => server.requests[0]!.aborted || undefined, 5000, "the server to see the client go away");
   assert.ok(tokens.length < 10);
 });
 

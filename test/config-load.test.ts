@@ -44,13 +44,11 @@ test("load - a duplicate key is a YAML error at the repeat", () => {
   assert.match(problem.hint, /once per mapping/);
 });
 
-test("load - a billion-laughs alias bomb is refused quickly", () => {
-  const started = performance.now();
+test("load - a billion-laughs alias bomb is refused, not expanded", () => {
   const result = parseWorkflowYaml(billionLaughs(9), "lol.yaml");
-  const elapsed = performance.now() - started;
   assert.is(result.problems[0]?.code, "WFX_YAML_ALIAS_LIMIT");
   assert.match(result.problems[0]!.hint, /aliases/);
-  assert.ok(elapsed < 500, `took ${elapsed} ms`);
+  assert.not.ok("data" in result, "the expansion was never built");
 });
 
 test("load - a few aliases within the cap are fine", () => {
@@ -60,14 +58,11 @@ test("load - a few aliases within the cap are fine", () => {
   assert.is(result.problems[0]?.code, "WFX_UNKNOWN_KEY", "defaults is not a workflow-file key");
 });
 
-test("load - deep flow nesting is refused before parsing, quickly", () => {
+test("load - deep flow nesting is refused before parsing", () => {
   const depth = 400_000;
-  const started = performance.now();
   const result = parseWorkflowYaml(`workflows: ${"[".repeat(depth)}${"]".repeat(depth)}\n`, "deep.yaml");
-  const elapsed = performance.now() - started;
   assert.is(result.problems[0]?.code, "WFX_YAML_TOO_DEEP");
   assert.is(result.problems[0]!.line, 1);
-  assert.ok(elapsed < 500, `took ${elapsed} ms`);
 });
 
 test("load - deep block nesting and compact sequences are refused", () => {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { EmbeddedExecutionStore, MemoryExecutionStore, Runtime, TERMINAL_EVENT_TYPES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type ExecutionStore } from "../src/engine/index.js";
-import { FIXTURES, loadSource, memoryRuntime, sleep } from "./helpers/engine-fixture.js";
+import type { LocalActorSystem } from "../src/actors/index.js";
+import { eventually, FIXTURES, loadSource, memoryRuntime } from "./helpers/engine-fixture.js";
 
 const source = await loadSource(join(FIXTURES, "limits", "workflows.yaml"));
 const deepInput = (depth: number): unknown => JSON.parse("[".repeat(depth) + "]".repeat(depth));
@@ -45,7 +46,9 @@ test("record failure - a step output nested 10,000 deep fails the execution, and
   assert.equal([stored?.status, stored?.error?.code, stored?.steps[0]!.output], ["failed", "WFX_RECORD_FAILED", record.steps[0]!.output]);
   assert.equal((await runtime.status(record.execution_id))?.status, "failed");
   await assertEventsSettled(store, record.execution_id);
-  await sleep(50);
+  // The recorder ended the execution and stopped its supervisor: once its actors are gone, nothing more can come.
+  await eventually(() => (runtime.system as LocalActorSystem).actorCount === 0 || undefined, 5000, "the stopped supervisor's actors to be gone");
+  await assertEventsSettled(store, record.execution_id);
   assert.is((await store.getRecord(record.execution_id))?.status, "failed", "the cancelled supervisor's later events change nothing");
   assert.equal(runtime.recorder.liveIds(), []);
   await runtime.close();

@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
+import { existsSync } from "node:fs";
 import type { ExecutionEvent } from "../src/engine/index.js";
 import { eventually, openEngineFixture, sleep } from "./helpers/engine-fixture.js";
 
@@ -27,7 +28,6 @@ test("engine - independent steps run at the same time", async () => {
   assert.is(record.status, "completed");
   const [a, b] = record.result as { started: number; ended: number }[];
   assert.ok(a!.started < b!.ended && b!.started < a!.ended, `a [${a!.started}, ${a!.ended}] and b [${b!.started}, ${b!.ended}] overlap`);
-  assert.ok(record.elapsed_time < 0.55, `two 300 ms steps in parallel took ${record.elapsed_time}s`);
 });
 
 test("engine - a failing step is retried and succeeds on its 2nd attempt", async () => {
@@ -52,12 +52,12 @@ test("engine - a step that keeps failing fails the execution once its retries ar
 });
 
 test("engine - a step timeout stops the step and fails the execution", async () => {
+  const before = (globalThis as any).__wfxTest.aborted.length;
   const record = await runtime.execute({ source, workflowName: "slow_step" });
   assert.is(record.status, "failed");
   assert.is(record.steps[0]!.status, "timeout");
   assert.is(record.error!.code, "WFX_STEP_TIMEOUT");
-  assert.ok(record.elapsed_time < 2, `took ${record.elapsed_time}s`);
-  assert.ok((globalThis as any).__wfxTest.aborted.length > 0, "the step saw its AbortSignal fire");
+  assert.ok((globalThis as any).__wfxTest.aborted.length > before, "the step saw its AbortSignal fire (and so stopped waiting)");
 });
 
 test("engine - the execution timeout ends it with status timeout", async () => {
@@ -135,9 +135,9 @@ test("engine - cancel of a running sync execution aborts the step", async () => 
 
 test("engine - async returns at once; status shows it running, then cancel ends it", async () => {
   const report = join(fixture.dir, "async-hang.json");
-  const t0 = Date.now();
   const record = await runtime.execute({ source, workflowName: "hang", input: { report }, mode: "async" });
-  assert.ok(Date.now() - t0 < 100, "async execute returns before the step ends");
+  // The step hangs until cancelled: an answer at all means it came before the step ended.
+  assert.ok(record.status === "pending" || record.status === "running", `async execute returned ${record.status}`);
   assert.is(record.execution_mode, "async");
   await eventually(async () => (await runtime.status(record.execution_id))?.status === "running", 5000, "running");
   const cancelled = await runtime.cancel(record.execution_id);
@@ -147,10 +147,13 @@ test("engine - async returns at once; status shows it running, then cancel ends 
 
 test("engine - an aborted caller signal cancels a sync execution", async () => {
   const controller = new AbortController();
-  const pending = runtime.execute({ source, workflowName: "hang", input: { report: join(fixture.dir, "signal.json") }, signal: controller.signal });
-  setTimeout(() => controller.abort(), 50);
+  const report = join(fixture.dir, "signal.json");
+  const pending = runtime.execute({ source, workflowName: "hang", input: { report }, signal: controller.signal });
+  await eventually(() => existsSync(report) || undefined, 5000, "the step to run");
+  controller.abort();
   const record = await pending;
   assert.is(record.status, "cancelled");
+  assert.is(record.steps[0]!.status, "cancelled", "the running step was stopped, not skipped");
 });
 
 test("engine - unknown ids: status is undefined and cancel says not_found", async () => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
@@ -8,10 +9,13 @@ import { GatewayError, GatewayNode, parseTokens, TokenStore } from "../src/gatew
 import { FIXTURES } from "./helpers/engine-fixture.js";
 import { errorBodyOf, grpcClient, unary } from "./helpers/gateway-grpc.js";
 import { callJson, connectHttp } from "./helpers/gateway-mcp.js";
-import { post, startTestNode, TOKENS, tokensText } from "./helpers/gateway-node.js";
+import { post, startTestNode, TOKEN_ENTRIES, TOKENS, tokensText } from "./helpers/gateway-node.js";
 
 const TLS_DIR = join(FIXTURES, "gateway", "tls");
-const t = await startTestNode({ tokensText: tokensText(), host: "127.0.0.1" });
+/** A token the node knows only by its sha256 (token_sha256 in the token file), with the read scope. */
+const HASHED = "hashed-token-0123456789abcdef";
+const HASHED_SHA256 = createHash("sha256").update(HASHED).digest("hex");
+const t = await startTestNode({ tokensText: tokensText([...TOKEN_ENTRIES, { id: "hashed", token_sha256: HASHED_SHA256, scopes: ["read"] }]), host: "127.0.0.1" });
 const base = t.node.httpUrl!;
 const client = grpcClient(t.node.grpcAddress!);
 
@@ -95,6 +99,18 @@ test("auth - refusals are in the audit log as who, what and why", async () => {
   const unauthenticated = t.audit.filter((e) => e.outcome === "unauthenticated").map((e) => e.gateway);
   assert.ok(["http", "grpc"].every((g) => unauthenticated.includes(g)), JSON.stringify(unauthenticated));
   assert.ok(t.audit.some((e) => e.outcome === "denied" && e.principal === "reader" && e.gateway === "mcp" && e.method === "execute_workflow"));
+});
+
+test("auth - a token_sha256 entry authenticates the token it is the hash of, on every gateway, with its scopes", async () => {
+  const http = await post(base, "list_nodes", {}, HASHED);
+  assert.equal([http.status, (http.body["nodes"] as unknown[]).length], [200, 1]);
+  assert.equal([(await post(base, "execute_workflow", { workflow_name: "one_step" }, HASHED)).status], [403], "read scope only");
+  assert.is((await post(base, "list_nodes", {}, HASHED_SHA256)).status, 401, "the hash itself is no token");
+  const mcp = await connectHttp(t.node.mcpUrl!, "2026-07-28", HASHED);
+  assert.is(((await callJson(mcp, "list_nodes", {}))["nodes"] as unknown[]).length, 1);
+  await mcp.close();
+  assert.is(((await unary(client, "ListNodes", {}, { token: HASHED }))["nodes"] as unknown[]).length, 1);
+  assert.ok(t.audit.some((e) => e.principal === "hashed" && e.gateway === "grpc" && e.outcome === "ok"), "audited as the hashed entry's id");
 });
 
 test("auth - tokens: file format, hashed tokens, short tokens and duplicates", () => {

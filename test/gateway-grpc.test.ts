@@ -7,20 +7,24 @@ import * as grpc from "@grpc/grpc-js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { EmbeddedExecutionStore, Runtime } from "../src/engine/index.js";
-import { eventually, sleep } from "./helpers/engine-fixture.js";
+import { eventually } from "./helpers/engine-fixture.js";
 import { collect, errorBodyOf, grpcClient, healthClient, metadataFor, unary, watch, type WfxClient } from "./helpers/gateway-grpc.js";
-import { FixedGenerator } from "./helpers/gateway-mcp.js";
 import { startTestNode } from "./helpers/gateway-node.js";
+import { startModelServer } from "./helpers/model-server.js";
+import { assertReportsGenerated, RecordingGenerator, REPORTS, REPORTS_RESULT } from "./helpers/template-generator.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "wfx-gw-grpc-"));
-// An on-disk store, so events a slow watcher has not read yet live on disk and not in this process's heap.
-const runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), nodeId: "test-node", dataDir });
-const t = await startTestNode({ maxConcurrentExecutions: 6, tags: ["eu"], grpcMaxMessageBytes: 256 * 1024 }, { runtime, generator: new FixedGenerator() });
+// An on-disk store, so events a slow watcher has not read yet live on disk and not in this process's heap; generated
+// agents reach the loopback echo model.
+const model = await startModelServer();
+const runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), nodeId: "test-node", dataDir, env: model.env });
+const t = await startTestNode({ maxConcurrentExecutions: 6, tags: ["eu"], grpcMaxMessageBytes: 256 * 1024 }, { runtime, generator: new RecordingGenerator() });
 const client: WfxClient = grpcClient(t.node.grpcAddress!);
 
 test.after(async () => {
   client.close();
   await t.close();
+  await model.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -39,10 +43,11 @@ test("grpc - every unary method answers in the source document's field names", a
   const poll = await unary(client, "PollExecution", { execution_id: id, after_seq: 2 });
   assert.equal([poll["done"], (poll["events"] as { seq: number }[])[0]!.seq], [true, 3]);
   assert.equal(((await unary(client, "ListNodes", {}))["nodes"] as { id: string; tags: string[] }[]).map((n) => [n.id, n.tags]), [["test-node", ["eu"]]]);
-  const generated = await unary(client, "GenerateWorkflow", { workflow_description: "list the files" });
-  assert.equal([generated["validation_status"], typeof JSON.parse(generated["workflow_config_json"] as string).workflows], ["valid", "object"]);
-  const ran = await unary(client, "ExecuteGeneratedWorkflow", { workflow_description: "list the files" });
-  assert.equal([ran["status"], (ran["generation"] as { generator: string }).generator], ["completed", "template"]);
+  const generated = await unary(client, "GenerateWorkflow", REPORTS);
+  assertReportsGenerated({ ...generated, workflow_config: JSON.parse(generated["workflow_config_json"] as string) });
+  const ran = await unary(client, "ExecuteGeneratedWorkflow", REPORTS);
+  assert.equal([ran["status"], ran["workflow_name"], (ran["generation"] as { generator: string }).generator], ["completed", "summarise_reports_folder", "template"]);
+  assert.match(JSON.parse(ran["result_json"] as string), REPORTS_RESULT);
 });
 
 test("grpc - invalid arguments are INVALID_ARGUMENT with the actionable feedback in wfx-error-bin", async () => {
@@ -56,8 +61,9 @@ test("grpc - invalid arguments are INVALID_ARGUMENT with the actionable feedback
 
 test("grpc - WatchExecution replays past events, follows live ones and ends after the last", async () => {
   const started = await unary(client, "ExecuteWorkflow", { workflow_name: "chatty", input_data_json: '{"count": 300}', execution_mode: "async" });
-  await sleep(5);
-  const { messages, error } = await collect(watch(client, started["execution_id"] as string));
+  const id = started["execution_id"] as string;
+  await eventually(async () => ((await t.runtime.options.store.getEvents(id)).length > 0 ? true : undefined), 5000, "a first recorded event to replay");
+  const { messages, error } = await collect(watch(client, id));
   assert.is(error, undefined);
   const seqs = messages.map((m) => Number(m["seq"]));
   assert.equal(seqs, seqs.map((_, i) => i + 1), "every event exactly once, in order");
@@ -102,6 +108,7 @@ async function heapGrowth(count: number, size: number, watcher: boolean): Promis
 test("grpc - a slow watcher is paused and caught up from the store, not buffered in server memory", async () => {
   const count = 8000;
   const size = 1500;
+  const pausesBefore = t.node.metrics.watcherPauses.get({ gateway: "grpc" });
   const baseline = await heapGrowth(count, size, false);
   const watched = await heapGrowth(count, size, true);
   const ended = new Promise<Error | undefined>((resolve) => {
@@ -110,7 +117,7 @@ test("grpc - a slow watcher is paused and caught up from the store, not buffered
   });
   const extra = watched.grown - baseline.grown;
   assert.ok(extra < 5 * 1024 * 1024, `a paused watcher added ${(extra / 1048576).toFixed(1)} MiB to the heap while ${((count * size) / 1048576).toFixed(0)} MiB of events waited for it`);
-  assert.ok(t.node.metrics.watcherPauses.get({ gateway: "grpc" }) > 0, "the stream paused on a full client");
+  assert.ok(t.node.metrics.watcherPauses.get({ gateway: "grpc" }) > pausesBefore, "the stream paused on a full client");
   watched.stream!.resume();
   assert.is(await ended, undefined);
   assert.is(watched.received.length, count + 5, "after resuming, every event arrives");
@@ -124,15 +131,17 @@ test("grpc - a client deadline caps a sync execution, which is recorded as timed
   if ("code" in answer) assert.is(answer.code, grpc.status.DEADLINE_EXCEEDED);
   else assert.is(answer["status"], "timeout");
   const record = await eventually(async () => (await t.runtime.options.store.listRecords({ workflow_name: "slow" })).find((r) => !before.has(r.execution_id) && r.status !== "running"));
-  assert.is(record.status, "timeout");
-  assert.ok(record.elapsed_time < 1, `ran ${record.elapsed_time}s, within the 1 s deadline`);
+  assert.equal([record.status, record.error?.code], ["timeout", "WFX_EXECUTION_TIMEOUT"]);
+  // The timeout is the deadline's (the workflow has none, and its step would wait 60 s), less time for the reply.
+  const timeoutS = Number(/timed out after ([\d.]+)s/.exec(record.error!.message)?.[1]);
+  assert.ok(timeoutS > 0 && timeoutS <= 1, record.error!.message);
 });
 
 test("grpc - cancelling the call cancels the sync execution", async () => {
   const before = new Set((await t.runtime.options.store.listRecords({ workflow_name: "slow" })).map((r) => r.execution_id));
   const abort = new AbortController();
   const call = unary(client, "ExecuteWorkflow", { workflow_name: "slow" }, { signal: abort.signal }).catch((e: grpc.ServiceError) => e);
-  await sleep(200);
+  await eventually(async () => (await t.runtime.options.store.listRecords({ workflow_name: "slow", status: "running" })).find((r) => !before.has(r.execution_id)), 5000, "the execution to run");
   abort.abort();
   assert.is(((await call) as grpc.ServiceError).code, grpc.status.CANCELLED);
   const record = await eventually(async () => (await t.runtime.options.store.listRecords({ workflow_name: "slow" })).find((r) => !before.has(r.execution_id) && r.status !== "running"));

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { eventually, sleep } from "./helpers/engine-fixture.js";
+import { eventually } from "./helpers/engine-fixture.js";
 import { WFX } from "./helpers/cli.js";
 import { GATEWAY_WORKFLOWS, post, startTestNode } from "./helpers/gateway-node.js";
 
@@ -17,11 +17,13 @@ test.after(() => t.close());
 test("http - health, readiness and Prometheus metrics", async () => {
   assert.equal(await (await fetch(`${base}/health`)).json(), { status: "ok", node: "test-node" });
   assert.is((await fetch(`${base}/ready`)).status, 200);
+  const finished = (text: string) => Number(/wfx_executions_finished_total\{mode="sync",status="completed"\} (\d+)/.exec(text)?.[1] ?? 0);
+  const before = finished(await (await fetch(`${base}/metrics`)).text());
   await post(base, "execute_workflow", { workflow_name: "one_step", input_data: 1 });
   const metrics = await fetch(`${base}/metrics`);
   assert.match(metrics.headers.get("content-type")!, "text/plain; version=0.0.4");
   const text = await metrics.text();
-  assert.match(text, /wfx_executions_finished_total\{mode="sync",status="completed"\} \d+/);
+  assert.is(finished(text), before + 1, "the execution is counted once");
   assert.match(text, /wfx_step_duration_seconds_count\{status="completed"\} \d+/);
   assert.match(text, /wfx_queue_depth 0/);
   assert.match(text, /# TYPE wfx_active_watchers gauge/);
@@ -169,7 +171,8 @@ test("http - shutdown drains sync calls, cancels async executions and refuses ne
   const url = other.node.httpUrl!;
   const sync = post(url, "execute_workflow", { workflow_name: "slow", input_data: { ms: 300 } });
   const async = await post(url, "execute_workflow", { workflow_name: "slow", execution_mode: "async" });
-  await sleep(50);
+  const started = async () => (await other.runtime.options.store.listRecords({ workflow_name: "slow" })).filter((r) => r.status !== "pending").length;
+  await eventually(async () => ((await started()) === 2 ? true : undefined), 5000, "both executions to start");
   const closing = other.node.close(2000);
   assert.is((await sync).body["status"], "completed", "the running sync call finished within the grace period");
   await closing;

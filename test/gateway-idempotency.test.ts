@@ -6,8 +6,29 @@ import * as assert from "uvu/assert";
 import { ExecuteGeneratedWorkflowInput, ExecuteWorkflowInput } from "../src/gateway/operations/schemas.js";
 import { sleep } from "./helpers/engine-fixture.js";
 import { errorBodyOf, grpcClient, unary } from "./helpers/gateway-grpc.js";
-import { connectHttp, FixedGenerator } from "./helpers/gateway-mcp.js";
+import { connectHttp } from "./helpers/gateway-mcp.js";
+import type { GenerateWorkflowRequest, GenerateWorkflowResult, WorkflowGenerator } from "../src/generator/types.js";
 import { post, startTestNode, TOKENS, tokensText } from "./helpers/gateway-node.js";
+
+/** A stand-in generator: these tests are about the key, not what a generator writes (gateway-mcp tests the real one). */
+class FixedGenerator implements WorkflowGenerator {
+  readonly requests: GenerateWorkflowRequest[] = [];
+
+  async generate(request: GenerateWorkflowRequest): Promise<GenerateWorkflowResult> {
+    this.requests.push(request);
+    const name = request.workflow_name ?? "generated";
+    const config = { tools: [{ id: "scratch", type: "filesystem" }], workflows: { [name]: { description: request.workflow_description, steps: [{ id: "look", tool: "scratch", args: { op: "list" } }] } } };
+    return {
+      workflow_name: name,
+      workflow_config: config,
+      workflow_yaml: `# generated for: ${request.workflow_description}\n`,
+      validation_status: "valid",
+      validation_errors: [],
+      generator: "template",
+      message: "generated from a fixed template (test)",
+    };
+  }
+}
 
 const generator = new FixedGenerator();
 const t = await startTestNode({ tokensText: tokensText(), host: "127.0.0.1", maxConcurrentExecutions: 20 }, { generator });

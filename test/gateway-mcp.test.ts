@@ -4,23 +4,28 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Client } from "@modelcontextprotocol/client";
+import { MemoryExecutionStore, Runtime } from "../src/engine/index.js";
 import { METHOD_NAMES } from "../src/gateway/index.js";
-import { eventually, sleep } from "./helpers/engine-fixture.js";
-import { callJson, connectHttp, connectStdio, FixedGenerator, type Era } from "./helpers/gateway-mcp.js";
+import { eventually } from "./helpers/engine-fixture.js";
+import { callJson, connectHttp, connectStdio, type Era } from "./helpers/gateway-mcp.js";
 import { GATEWAY_WORKFLOWS, startTestNode } from "./helpers/gateway-node.js";
+import { NO_MODEL_ENV, startModelServer } from "./helpers/model-server.js";
+import { assertReportsGenerated, RecordingGenerator, REPORTS, REPORTS_RESULT } from "./helpers/template-generator.js";
 
-const generator = new FixedGenerator();
-const t = await startTestNode({}, { generator });
+// The HTTP node's agents reach the loopback echo model; the stdio node (wfx mcp, the CLI's generator) has no model.
+const model = await startModelServer();
+const t = await startTestNode({}, { generator: new RecordingGenerator(), runtime: new Runtime({ store: new MemoryExecutionStore(), nodeId: "test-node", env: model.env }) });
 const url = t.node.mcpUrl!;
 const dataDir = mkdtempSync(join(tmpdir(), "wfx-gw-mcp-"));
 
 test.after(async () => {
   await t.close();
+  await model.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Calls every tool once and checks the answers' shape; `generator` says which generator the node was given. */
-async function exerciseEveryTool(c: Client, generator: "fixed" | "built-in"): Promise<void> {
+/** Calls every tool once and checks the answers; over stdio generated agents have no model, so their run fails saying so. */
+async function exerciseEveryTool(c: Client, transport: "http" | "stdio"): Promise<void> {
   const { tools } = await c.listTools();
   assert.equal(tools.map((tool) => tool.name).sort(), [...METHOD_NAMES].sort());
   const status = tools.find((tool) => tool.name === "check_execution_status")!;
@@ -38,24 +43,18 @@ async function exerciseEveryTool(c: Client, generator: "fixed" | "built-in"): Pr
   assert.ok(((await callJson(c, "list_workflows", {}))["workflows"] as { name: string }[]).some((w) => w.name === "slow"));
   assert.is((await callJson(c, "validate_workflow", { workflow_name: "slow" }))["valid"], true);
   assert.is(((await callJson(c, "list_nodes", {}))["nodes"] as unknown[]).length, 1);
-  if (generator === "fixed") {
-    assert.is((await callJson(c, "generate_workflow", { workflow_description: "list my files" }))["validation_status"], "valid");
-    const generated = await callJson(c, "execute_generated_workflow", { workflow_description: "list my files", workflow_name: "lister" });
-    assert.equal([generated["status"], (generated["generation"] as { workflow_name: string }).workflow_name], ["completed", "lister"]);
-  } else {
-    const generated = await callJson(c, "generate_workflow", { workflow_description: "summarise the reports in a folder", complexity: "simple" });
-    assert.type(generated["workflow_yaml"], "string");
-    const run = await c.callTool({ name: "execute_generated_workflow", arguments: { workflow_description: "summarise the reports in a folder", execution_mode: "async" } });
-    const text = (run.content[0] as { text: string }).text;
-    assert.ok(run.isError ? /^WFX_[A-Z_]+: /.test(text) : typeof (run.structuredContent as { status?: string }).status === "string", text);
-  }
+  assertReportsGenerated(await callJson(c, "generate_workflow", REPORTS));
+  const ran = await callJson(c, "execute_generated_workflow", { ...REPORTS, workflow_name: "reports" });
+  assert.equal([ran["workflow_name"], (ran["generation"] as { generator: string }).generator], ["reports", "template"]);
+  if (transport === "http") assert.equal([ran["status"], REPORTS_RESULT.test(String(ran["result"]))], ["completed", true], JSON.stringify(ran["result"]));
+  else assert.equal([ran["status"], (ran["error"] as { code: string }).code], ["failed", "WFX_AGENT_NO_ENDPOINT"]);
 }
 
 for (const era of ["2026-07-28", "2025-11-25"] as Era[]) {
   test(`mcp http ${era} - every tool answers with structured content`, async () => {
     const c = await connectHttp(url, era);
     assert.is(c.getNegotiatedProtocolVersion(), era);
-    await exerciseEveryTool(c, "fixed");
+    await exerciseEveryTool(c, "http");
     await c.close();
   });
 
@@ -101,8 +100,8 @@ for (const era of ["2026-07-28", "2025-11-25"] as Era[]) {
 
 for (const era of ["2026-07-28", "2025-11-25"] as Era[]) {
   test(`mcp stdio ${era} - wfx mcp --stdio serves every tool`, async () => {
-    const c = await connectStdio(era, ["--workflows", GATEWAY_WORKFLOWS, "--data-dir", dataDir]);
-    await exerciseEveryTool(c, "built-in");
+    const c = await connectStdio(era, ["--workflows", GATEWAY_WORKFLOWS, "--data-dir", dataDir], NO_MODEL_ENV);
+    await exerciseEveryTool(c, "stdio");
     await c.close();
   });
 }
@@ -110,8 +109,11 @@ for (const era of ["2026-07-28", "2025-11-25"] as Era[]) {
 test("mcp stdio - closing stdin cancels a running sync execution and the process exits", async () => {
   const c = await connectStdio("2026-07-28", ["--workflows", GATEWAY_WORKFLOWS, "--data-dir", dataDir, "--grace", "0"]);
   await callJson(c, "list_nodes", {});
-  const call = c.callTool({ name: "execute_workflow", arguments: { workflow_name: "slow", input_data: { ms: 30_000 } } }).catch(() => undefined);
-  await sleep(300);
+  let stepStarted!: () => void;
+  const running = new Promise<void>((resolve) => (stepStarted = resolve));
+  // The first progress notification is the step's step.started: the execution is running when stdin closes.
+  const call = c.callTool({ name: "execute_workflow", arguments: { workflow_name: "slow", input_data: { ms: 30_000 } } }, { onprogress: () => stepStarted() }).catch(() => undefined);
+  await running;
   await c.close();
   await call;
   const { EmbeddedExecutionStore } = await import("../src/engine/index.js");

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
 import { CliError } from "./cli-error.js";
 import { EXIT } from "./exit-codes.js";
 import type { Io } from "./io.js";
@@ -9,57 +9,10 @@ import { checkMode, runCommand } from "./commands/run.js";
 import { checkComplexity, generateCommand } from "./commands/generate.js";
 import { statusCommand } from "./commands/status.js";
 import { validateCommand } from "./commands/validate.js";
-import { SERVE_FLAGS } from "./commands/serve-flags.js";
+import { OPTIONS } from "./cli-options.js";
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../engine/idempotency.js";
-
-const USAGE = `wfx — run AI workflows
-
-usage:
-  wfx run FILE [--workflow NAME] [--input JSON|@file] [--mode sync|async|isolated] [--timeout S] [--json]
-          [--env development|staging|production] [--override JSON|@file] [--idempotency-key KEY]
-  wfx run --describe "DESCRIPTION" [--complexity simple|medium|complex] [--out FILE] [run options]
-  wfx generate "DESCRIPTION" [--complexity simple|medium|complex] [--name NAME] [--out FILE [--force]] [--template] [--json]
-  wfx status ID [--follow] [--json]                                    --follow: live progress until it ends (Ctrl-C stops following, not the run)
-  wfx cancel ID [--json]
-  wfx list [DIR] [--pattern GLOB] [--json]
-  wfx validate FILE [--json]
-  wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--tokens FILE] [--tls-cert F --tls-key F]
-            [--max-concurrent N] [--max-body-bytes N] [--tags a,b] [--node-id ID] [--audit-log FILE]
-            [--allowed-host H]... [--grace S] [--idempotency-window S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
-  wfx node [--profile nodes/worker.yaml] [same options as serve] [--nats URL]...   a node; with nats (profile, --nats or WFX_NATS_URL) it joins the cluster
-  wfx nodes [--nats URL]... [--watch] [--json]                          the cluster's nodes, their tags, load and status
-  wfx drain NODE [--nats URL]...                                        the node takes nothing new and finishes what it runs
-  wfx mcp --stdio [--workflows DIR]...                                  MCP over stdio for desktop clients
-
-options:
-  --data-dir DIR   where execution records live (default: $WFX_DATA_DIR or ~/.wfx/data)
-  -h, --help       this text
-
-exit codes: 0 ok, 1 execution failed, 2 bad input, 3 timed out, 4 cancelled, 5 not found, 130 interrupted`;
-
-const COMMON = {
-  json: { type: "boolean", default: false },
-  "data-dir": { type: "string" },
-  help: { type: "boolean", short: "h", default: false },
-} as const;
-
-const OPTIONS: Record<string, ParseArgsConfig["options"]> = {
-  run: {
-    ...COMMON, workflow: { type: "string", short: "w" }, input: { type: "string", short: "i" }, mode: { type: "string", short: "m", default: "sync" }, timeout: { type: "string", short: "t" }, background: { type: "boolean", default: false },
-    describe: { type: "string", short: "d" }, complexity: { type: "string", short: "c" }, out: { type: "string", short: "o" }, env: { type: "string", short: "e" }, override: { type: "string" },
-    "idempotency-key": { type: "string" },
-  },
-  generate: { ...COMMON, complexity: { type: "string", short: "c" }, name: { type: "string", short: "n" }, out: { type: "string", short: "o" }, force: { type: "boolean", default: false }, template: { type: "boolean", default: false } },
-  status: { ...COMMON, follow: { type: "boolean", short: "f", default: false } },
-  cancel: COMMON,
-  list: { ...COMMON, pattern: { type: "string", short: "p" } },
-  validate: COMMON,
-  serve: { ...COMMON, ...SERVE_FLAGS },
-  node: { ...COMMON, ...SERVE_FLAGS },
-  mcp: { ...COMMON, ...SERVE_FLAGS, stdio: { type: "boolean", default: false } },
-  nodes: { ...COMMON, nats: { type: "string", multiple: true }, watch: { type: "boolean", default: false } },
-  drain: { ...COMMON, nats: { type: "string", multiple: true } },
-};
+import { COMMAND_USAGE, commandHelp, USAGE } from "./help.js";
+import { VERSION } from "../gateway/version.js";
 
 function parse(command: string, argv: string[]) {
   try {
@@ -69,9 +22,10 @@ function parse(command: string, argv: string[]) {
   }
 }
 
+/** The one positional argument `command` takes; `what` names it for people ("an execution id"). */
 function onePositional(command: string, positionals: string[], what: string): string {
-  if (positionals.length === 0) throw new CliError(`wfx ${command} needs ${what}`, { hint: `usage: wfx ${command} ${what.toUpperCase()}` });
-  if (positionals.length > 1) throw new CliError(`wfx ${command} takes one ${what}, got ${positionals.length}: ${positionals.join(" ")}`);
+  if (positionals.length === 0) throw new CliError(`missing ${what}`, { hint: `usage: ${COMMAND_USAGE[command]}` });
+  if (positionals.length > 1) throw new CliError(`wfx ${command} takes one argument (${what}), got ${positionals.length}: ${positionals.join(" ")}`, { hint: `usage: ${COMMAND_USAGE[command]}` });
   return positionals[0]!;
 }
 
@@ -89,10 +43,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.out.write(`${USAGE}\n`);
     return command === undefined ? EXIT.badInput : EXIT.ok;
   }
+  if (command === "--version" || command === "version") {
+    io.out.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
   if (!(command in OPTIONS)) throw new CliError(`unknown command '${command}'`, { hint: `commands: ${Object.keys(OPTIONS).join(", ")}` });
   const { values, positionals } = parse(command, rest);
   if (values.help) {
-    io.out.write(`${USAGE}\n`);
+    io.out.write(`${commandHelp(command)}\n`);
     return EXIT.ok;
   }
   const json = values.json === true;
@@ -108,7 +66,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const key = checkIdempotencyKey(values["idempotency-key"] as string | undefined, describe !== undefined);
       return runCommand({
         ...common,
-        file: describe === undefined ? onePositional(command, positionals, "file") : "",
+        file: describe === undefined ? onePositional(command, positionals, "the workflow file") : "",
         ...(describe === undefined ? {} : { describe }),
         ...(values.complexity === undefined ? {} : { complexity: checkComplexity(values.complexity as string) }),
         ...(values.out === undefined ? {} : { out: values.out as string }),
@@ -125,7 +83,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case "generate":
       return generateCommand({
         json,
-        description: onePositional(command, positionals, "description"),
+        description: onePositional(command, positionals, "the description"),
         force: values.force === true,
         template: values.template === true,
         ...(values.complexity === undefined ? {} : { complexity: checkComplexity(values.complexity as string) }),
@@ -133,11 +91,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
         ...(values.out === undefined ? {} : { out: values.out as string }),
       }, io);
     case "status":
-      return statusCommand({ ...common, id: onePositional(command, positionals, "id"), follow: values.follow === true }, io);
+      return statusCommand({ ...common, id: onePositional(command, positionals, "the execution id"), follow: values.follow === true }, io);
     case "cancel":
-      return cancelCommand({ ...common, id: onePositional(command, positionals, "id") }, io);
+      return cancelCommand({ ...common, id: onePositional(command, positionals, "the execution id") }, io);
     case "validate":
-      return validateCommand({ json, file: onePositional(command, positionals, "file") }, io);
+      return validateCommand({ json, file: onePositional(command, positionals, "the workflow file") }, io);
     case "list":
       if (positionals.length > 1) throw new CliError(`wfx list takes at most one directory, got ${positionals.length}`);
       return listCommand({ json, dir: positionals[0] ?? ".", ...(values.pattern === undefined ? {} : { pattern: values.pattern as string }) }, io);

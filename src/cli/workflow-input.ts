@@ -1,8 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { formatProblems, loadAndValidate } from "../config/index.js";
+import { formatProblems, loadAndValidate, type Problem } from "../config/index.js";
 import type { WorkflowSource } from "../engine/index.js";
 import { CliError } from "./cli-error.js";
+
+/** A file that is not there (or not a file) is that, said plainly, not "a workflow file with 1 problem". */
+export function unreadableFile(path: string, problems: readonly Problem[]): CliError | undefined {
+  const problem = problems.find((p) => p.code === "WFX_FILE_NOT_FOUND" || p.code === "WFX_FILE_UNREADABLE");
+  if (problem === undefined) return undefined;
+  return new CliError(problem.code === "WFX_FILE_NOT_FOUND" ? `${path} does not exist` : `cannot read ${path}: ${problem.message}`, { hint: problem.hint });
+}
 
 /**
  * Loads and validates a workflow file, turning every problem into one CliError listing them all. With `env`, agent
@@ -11,6 +18,8 @@ import { CliError } from "./cli-error.js";
 export async function loadWorkflowSource(path: string, options: { env?: Record<string, string | undefined> } = {}): Promise<WorkflowSource> {
   const absolute = resolve(path);
   const { file, problems } = await loadAndValidate(absolute, options.env === undefined ? {} : { env: options.env });
+  const unreadable = unreadableFile(path, problems);
+  if (unreadable) throw unreadable;
   if (!file || problems.length > 0) {
     throw new CliError(`${path} is not a valid workflow file (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${formatProblems(problems, path)}`);
   }

@@ -29,6 +29,7 @@ export const CONFIG_PROBLEM_CODES = {
   WFX_BAD_REFERENCE: "a `${...}` reference is malformed or used where it has no value",
   WFX_BAD_CONDITION: "a `when:` expression does not parse",
   WFX_AGENT_STEPS_UNAVAILABLE: "agent steps are switched off for this validation (allowAgentSteps: false)",
+  WFX_ENV_UNSET: "a tool's settings, command, args, mcp_url or headers, or an agent's base_url, api_key or model, names a `${NAME}` the environment does not set",
   WFX_AGENT_NO_ENDPOINT: "an agent step has no model endpoint: no base_url/api_key in its agent, no OPENAI_BASE_URL or OPENAI_API_KEY",
   WFX_FUNCTION_OUTSIDE_FOLDER: "a function step's module lies outside the workflow file's folder",
   WFX_FUNCTION_NOT_FOUND: "a function step's module file does not exist",

@@ -12,12 +12,12 @@ export interface Problem {
 }
 
 /** Renders problems compiler-style: `file:line:col error CODE path: message` plus an indented hint line. */
-export function formatProblems(problems: readonly Problem[], sourcePath: string): string {
+export function formatProblems(problems: readonly Problem[], sourcePath: string, severity: "error" | "warning" = "error"): string {
   return problems
     .map((p) => {
       const where = p.line === undefined ? sourcePath : `${sourcePath}:${p.line}:${p.column ?? 1}`;
       const subject = p.path === "" ? p.message : `${p.path}: ${p.message}`;
-      return `${where} error ${p.code} ${subject}\n    hint: ${p.hint}`;
+      return `${where} ${severity} ${p.code} ${subject}\n    hint: ${p.hint}`;
     })
     .join("\n");
 }

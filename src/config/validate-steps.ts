@@ -4,6 +4,7 @@ import { findCycles, type Edge } from "./graph.js";
 import { REFERENCE_ROOTS } from "./reference.js";
 import { ID_PATTERN, STEP_KINDS, stepKindMessage, type FunctionRef } from "./schema.js";
 import { stepIdOf } from "./step-id.js";
+import { AGENT_FIELDS_FILLED_IN, substituteSecretsDeep } from "./secrets.js";
 import { suggestionHint } from "./suggest.js";
 import { asArray, asRecord, asString, type CheckContext } from "./validate-context.js";
 import { checkFunctionModule } from "./validate-function.js";
@@ -78,6 +79,8 @@ function checkAgentEndpoint(agentId: string, path: YamlPath, ctx: CheckContext):
   const env = ctx.options.env;
   const agent = ctx.catalog.agents.get(agentId);
   if (env === undefined || agent === undefined) return;
+  // An endpoint field naming an unset variable is reported where it is written (WFX_ENV_UNSET), once.
+  if (substituteSecretsDeep(AGENT_FIELDS_FILLED_IN.map((f) => agent[f]), env).missing.length > 0) return;
   const resolved = resolveAgentEndpoint({ id: agentId, base_url: asString(agent["base_url"]), api_key: asString(agent["api_key"]), model: asString(agent["model"]) }, env);
   if ("problem" in resolved) ctx.sink.report("WFX_AGENT_NO_ENDPOINT", path, resolved.problem.message, resolved.problem.hint);
 }

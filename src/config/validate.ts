@@ -10,6 +10,7 @@ import { checkSchema, type SchemaCheck } from "./schema-issues.js";
 import { suggestionHint } from "./suggest.js";
 import { asArray, asRecord, asString, ProblemSink, type Catalog, type CheckContext } from "./validate-context.js";
 import { resolveValidateOptions, type ValidateOptions } from "./validate-options.js";
+import { checkEnvVariables } from "./validate-env.js";
 import { checkToolReference, checkWorkflowSteps, type WorkflowCall } from "./validate-steps.js";
 import type { LoadedSource, YamlPath } from "./yaml-location.js";
 
@@ -61,6 +62,7 @@ function checkSection(section: Record<string, unknown>, prefix: YamlPath, base: 
       sink.report("WFX_MISSING_FIELD", [...prefix, "tools", i, "mcp_url"], `tool '${String(tool["id"])}' of type mcpremote needs mcp_url (or command, for a server on stdio)`, 'add mcp_url: "http://host:4020/mcp", or command: and args: to start a stdio server');
     }
   });
+  checkEnvVariables(tools, agents, prefix, ctx);
   agents.forEach((raw, i) => {
     const agentType = asString(asRecord(raw)?.["agent_type"]);
     if (agentType !== undefined && !(AGENT_TYPES as readonly string[]).includes(agentType)) {

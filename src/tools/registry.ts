@@ -4,6 +4,7 @@ import { codebaseIndexerToolFactory } from "./codebase-indexer.js";
 import { filesystemToolFactory } from "./filesystem.js";
 import { httpToolFactory } from "./http.js";
 import { mcpRemoteToolFactory } from "./mcp-remote.js";
+import { definitionWithSecrets } from "./tool-secrets.js";
 import { workflowExecutorToolFactory, type WorkflowExecutorClient } from "./workflow-executor.js";
 import type { Tool, ToolCreateContext, ToolFactory } from "./types.js";
 
@@ -56,7 +57,7 @@ export class ToolRegistry {
       });
     }
     if (context.caller !== undefined && !context.caller.tool_types.includes(definition.type)) throw callerDenied(`tool '${definition.id}' has type '${definition.type}', which the node's caller policy does not grant`, `granted types: ${context.caller.tool_types.join(", ") || "(none)"}; the operator can add it to ${CALLER_POLICY_SETTING.tool_types}`);
-    return factory.create(definition, baseDir, context);
+    return factory.create(context.caller === undefined ? definitionWithSecrets(definition, context.env) : definition, baseDir, context);
   }
 }
 

@@ -1,6 +1,5 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import type { GenerateWorkflowRequest, GenerateWorkflowResult, WorkflowGenerator } from "../../src/generator/types.js";
 import { WFX } from "./cli.js";
 
 export type Era = "2026-07-28" | "2025-11-25";
@@ -20,11 +19,15 @@ export async function connectHttp(url: string, era: Era, token?: string): Promis
   return c;
 }
 
+/** How either SDK generation's stdio transport spawns `wfx mcp --stdio` (the two take the same parameters). */
+export function stdioServer(args: string[], env: Record<string, string> = {}) {
+  return { command: process.execPath, args: [WFX, "mcp", "--stdio", ...args], env: { ...(process.env as Record<string, string>), WFX_LOG_LEVEL: "warn", ...env }, stderr: "ignore" as const };
+}
+
 /** An MCP SDK client that spawns `wfx mcp --stdio`. */
 export async function connectStdio(era: Era, args: string[], env: Record<string, string> = {}): Promise<Client> {
   const c = client(era);
-  const transport = new StdioClientTransport({ command: process.execPath, args: [WFX, "mcp", "--stdio", ...args], env: { ...(process.env as Record<string, string>), WFX_LOG_LEVEL: "warn", ...env }, stderr: "ignore" });
-  await c.connect(transport);
+  await c.connect(new StdioClientTransport(stdioServer(args, env)));
   return c;
 }
 
@@ -33,24 +36,4 @@ export async function callJson(c: Client, name: string, args: Record<string, unk
   const result = await c.callTool({ name, arguments: args });
   if (result.isError) throw Object.assign(new Error(String((result.content[0] as { text?: string })?.text)), { structured: result.structuredContent });
   return result.structuredContent as Record<string, unknown>;
-}
-
-/** A stand-in generator for gateway tests: the gateway only forwards to whatever WorkflowGenerator it is given. */
-export class FixedGenerator implements WorkflowGenerator {
-  readonly requests: GenerateWorkflowRequest[] = [];
-
-  async generate(request: GenerateWorkflowRequest): Promise<GenerateWorkflowResult> {
-    this.requests.push(request);
-    const name = request.workflow_name ?? "generated";
-    const config = { tools: [{ id: "scratch", type: "filesystem" }], workflows: { [name]: { description: request.workflow_description, steps: [{ id: "look", tool: "scratch", args: { op: "list" } }] } } };
-    return {
-      workflow_name: name,
-      workflow_config: config,
-      workflow_yaml: `# generated for: ${request.workflow_description}\n`,
-      validation_status: "valid",
-      validation_errors: [],
-      generator: "template",
-      message: "generated from a fixed template (test)",
-    };
-  }
 }

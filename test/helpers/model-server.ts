@@ -42,6 +42,9 @@ export interface ModelServer {
   close(): Promise<void>;
 }
 
+/** An environment naming no model (for a child process that would otherwise inherit one): generators plan from templates. */
+export const NO_MODEL_ENV: Readonly<Record<string, string>> = { OPENAI_BASE_URL: "", OPENAI_API_KEY: "", WFX_GENERATOR_MODEL: "" };
+
 /** The text of the last message with `role`. */
 export function lastOf(body: ChatBody, role: string): string {
   for (let i = body.messages.length - 1; i >= 0; i--) if (body.messages[i]!.role === role) return body.messages[i]!.content ?? "";

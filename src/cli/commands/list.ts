@@ -5,7 +5,7 @@ import type { Io } from "../io.js";
 
 export async function listCommand(options: { dir: string; pattern?: string; json: boolean }, io: Io): Promise<number> {
   const listing = await listWorkflows(options.dir, options.pattern);
-  if (listing.missing) throw new CliError(`no such directory: ${options.dir}`, { exitCode: EXIT.notFound });
+  if (listing.missing) throw new CliError(`no such directory: ${options.dir}`, { hint: "wfx list DIR names a folder of workflow files (default: the current one)" });
   if (options.json) {
     io.out.write(`${JSON.stringify(listing.result)}\n`);
     return EXIT.ok;

@@ -1,4 +1,5 @@
 import { fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataDir } from "../../engine/index.js";
@@ -108,7 +109,10 @@ async function runHere(options: RunOptions, io: Io, runtime: Runtime, prepared: 
   const claim = await claimKey(runtime, options, prepared);
   if (claim?.existing !== undefined) return follow(runtime, claim.existing, options.json, io);
   const view = createProgressView(viewKindFor(options.json, io), io);
-  const started = startKeyed(runtime, { ...runRequest(options, prepared), onEvent: (e, r) => view.onEvent(e, r) }, claim);
+  // The id before anything else (steps may start before `start` returns): `wfx status` / `wfx cancel` from another terminal need it.
+  const executionId = claim?.executionId ?? randomUUID();
+  if (!options.json) io.err.write(`execution ${executionId}\n`);
+  const started = startKeyed(runtime, { ...runRequest(options, prepared), executionId, onEvent: (e, r) => view.onEvent(e, r) }, claim);
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultCallerPolicy, loadCallerPolicyFile, loadNodeProfile, resolveCallerPolicy, type CallerPolicy } from "../../config/index.js";
@@ -38,11 +39,21 @@ function callerPolicyFrom(flags: ServeFlags, fromEnv: CallerPolicy | undefined):
   }, "the --caller-* flags");
 }
 
+/** A workflow folder that is not there is a typo to say, not a node that starts serving nothing. */
+function requireFolders(dirs: readonly string[]): void {
+  for (const dir of dirs) {
+    const found = statSync(dir, { throwIfNoEntry: false });
+    if (found?.isDirectory()) continue;
+    throw new CliError(found === undefined ? `no such workflow folder: ${dir}` : `${dir} is not a folder`, { hint: "--workflows DIR (or WFX_WORKFLOWS=dir1:dir2) names folders of workflow files; relative paths start from the current folder" });
+  }
+}
+
 /** Environment first (WFX_WORKFLOWS, WFX_TOKENS, WFX_DATA_DIR), flags over it. */
 export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string | undefined>): Partial<GatewayOptions> {
   const options: Partial<GatewayOptions> = gatewayOptionsFromEnv(env);
   const dirs = flags["workflows"] as string[] | undefined;
   if (dirs !== undefined && dirs.length > 0) options.workflowDirs = dirs;
+  requireFolders(options.workflowDirs ?? []);
   const grace = flags["grace"] === undefined ? undefined : Number(flags["grace"]);
   if (grace !== undefined && !(grace >= 0)) throw new CliError(`--grace must be a number of seconds >= 0, got '${String(flags["grace"])}'`);
   const set = <K extends keyof GatewayOptions>(key: K, value: GatewayOptions[K] | undefined) => {

@@ -1,4 +1,4 @@
-import { applyEvent, createRecord, elapsedNow, type ExecutionClient, type ExecutionRecord } from "../../engine/index.js";
+import { applyEvent, createRecord, elapsedNow, rebuildRecord, TERMINAL_STATUSES, type ExecutionClient, type ExecutionRecord } from "../../engine/index.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { withClient } from "../open-runtime.js";
@@ -41,6 +41,16 @@ export async function follow(client: ExecutionClient, record: ExecutionRecord, j
   return reportOutcome(final, json, io);
 }
 
+/**
+ * A running execution as of its last stored event. The stored record is a snapshot its owner rewrites now and then
+ * (at start, after some completed steps), so on its own it shows a running step as pending.
+ */
+async function asOfLastEvent(client: ExecutionClient, record: ExecutionRecord): Promise<ExecutionRecord> {
+  if (TERMINAL_STATUSES.has(record.status)) return record;
+  const rebuilt = rebuildRecord(record, await client.events(record.execution_id));
+  return record.started_by === undefined ? rebuilt : { ...rebuilt, started_by: record.started_by };
+}
+
 export async function statusCommand(options: { id: string; json: boolean; follow?: boolean; dataDir?: string }, io: Io): Promise<number> {
   return withClient(options.dataDir, async (client) => {
     const record = await client.status(options.id);
@@ -50,7 +60,8 @@ export async function statusCommand(options: { id: string; json: boolean; follow
       return EXIT.notFound;
     }
     if (options.follow) return await follow(client, record, options.json, io);
-    const live = { ...record, elapsed_time: elapsedNow(record, Date.now()) };
+    const current = await asOfLastEvent(client, record);
+    const live = { ...current, elapsed_time: elapsedNow(current, Date.now()) };
     io.out.write(options.json ? `${JSON.stringify(live)}\n` : `${formatRecord(live)}\n`);
     return EXIT.ok;
   });

@@ -3,6 +3,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "../../observability/index.js";
 import { WfxError } from "../../errors.js";
+import { listenFailed } from "../errors.js";
 import { authenticate, callContext, toServiceError } from "./call-context.js";
 import type { ExecutionEvent } from "../../engine/index.js";
 import { eventAnswer, type ServerPaths } from "../operations/index.js";
@@ -89,7 +90,7 @@ export class GrpcGateway {
     const host = this.#options.host.includes(":") ? `[${this.#options.host}]` : this.#options.host;
     return new Promise((resolve, reject) => {
       this.#server.bindAsync(`${host}:${this.#options.port}`, credentials, (error, port) => {
-        if (error) return reject(error);
+        if (error) return reject(listenFailed(error, "gRPC", this.#options.host, this.#options.port, "--grpc-port"));
         this.#address = `${host}:${port}`;
         resolve(this.#address);
       });
@@ -107,7 +108,8 @@ export class GrpcGateway {
   stopAccepting(): void {
     this.#health.setStatus("", "NOT_SERVING");
     this.#health.setStatus(SERVICE_NAME, "NOT_SERVING");
-    this.#server.unbind(this.#address);
+    // Never bound (its port was taken): nothing to unbind.
+    if (this.#address !== "") this.#server.unbind(this.#address);
   }
 
   /** Ends every call still open (streams included). */

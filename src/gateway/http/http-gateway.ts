@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { WfxError } from "../../errors.js";
 import { PROMETHEUS_CONTENT_TYPE, type Logger, type NodeMetrics } from "../../observability/index.js";
 import { requireNode, requireScopes, type Principal, type TokenStore } from "../auth/index.js";
-import { GatewayError, PermissionDeniedError } from "../errors.js";
+import { GatewayError, listenFailed, PermissionDeniedError } from "../errors.js";
 import type { McpHttpEndpoint } from "../mcp/index.js";
 import { METHODS_BY_NAME, type CallContext, type Operations } from "../operations/index.js";
 import { serveExecutionEvents } from "./execution-events-sse.js";
@@ -64,7 +64,7 @@ export class HttpGateway {
 
   listen(): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.#server.once("error", reject);
+      this.#server.once("error", (error) => reject(listenFailed(error, "HTTP/MCP", this.#options.host, this.#options.port, "--port")));
       this.#server.listen(this.#options.port, this.#options.host, () => {
         this.#server.off("error", reject);
         resolve(this.url);

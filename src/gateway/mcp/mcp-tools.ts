@@ -3,6 +3,7 @@ import type { ExecutionEvent, ExecutionRecord } from "../../engine/index.js";
 import type { Principal, Scope } from "../auth/index.js";
 import { errorBody, eventAnswer, METHODS, type MethodSpec, type Operations, type ServerPaths } from "../operations/index.js";
 import { declaredSchema } from "./declared-schema.js";
+import { toolOutputSchema } from "./tool-output-schema.js";
 
 export interface McpServerInfo {
   name: string;
@@ -69,7 +70,7 @@ function toolConfig(spec: MethodSpec) {
     title: spec.title,
     description: spec.description,
     inputSchema: declaredSchema(spec.input.jsonSchema),
-    outputSchema: declaredSchema(spec.outputJsonSchema),
+    outputSchema: declaredSchema(toolOutputSchema(spec.outputJsonSchema)),
     annotations: { title: spec.title, ...spec.annotations },
   };
 }

@@ -152,6 +152,17 @@ export const NodeInfoOutput = z.object({
 
 export const ListNodesOutput = z.object({ nodes: z.array(NodeInfoOutput), total_count: z.number() });
 
+/** Every gateway's error body (see errorBody); loose so a field added later never makes an answer invalid. */
+export const ErrorOutput = z.looseObject({
+  code: z.string().describe("A stable WFX_… code, see docs/errors.md"),
+  message: z.string(),
+  hint: z.string().optional().describe("How to fix it"),
+  actionable_feedback: z
+    .looseObject({ method: z.string(), problems: z.array(z.looseObject({ field: z.string(), message: z.string(), expected: z.string() })), required_fields: z.array(z.string()), optional_fields: z.array(z.string()), example: JsonObject })
+    .optional()
+    .describe("For a bad request: each wrong field and what it expects"),
+});
+
 export type ExecuteWorkflowArgs = z.output<typeof ExecuteWorkflowInput>;
 export type GenerateWorkflowArgs = z.output<typeof GenerateWorkflowInput>;
 export type ExecuteGeneratedWorkflowArgs = z.output<typeof ExecuteGeneratedWorkflowInput>;
