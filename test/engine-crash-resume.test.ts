@@ -81,8 +81,7 @@ test("crash - SIGKILL of wfx serve with 100 async, 5 isolated and one fragile ex
   const ledger = join(dataDir, "ledger.txt");
   let node = await serve(dataDir);
   // The isolated executions first, each running in its process before the rest start (slower steps, so they are still
-  // running at the kill). One killed before its process recorded anything is another case: it now fails on resume
-  // with WFX_ISOLATED_PROCESS_DIED (exit code 0) at its last step, a known bug this test does not cover.
+  // running at the kill).
   const isolated: string[] = [];
   for (let i = 0; i < 5; i++) isolated.push(await start(node.url, "five_steps", "isolated", { ledger, ms: 1000 }));
   const running = async (id: string) => (await events(node.url, id)).some((e) => e.type === "step.started");

@@ -33,6 +33,12 @@ interface Running {
   deadline?: NodeJS.Timeout;
 }
 
+/** The isolated process ended: what to record if its execution had not ended by then. */
+interface ProcessExited {
+  exited: true;
+  endAs: Running["endAs"];
+}
+
 /** What the runtime hands over; the launcher adds where events go and which env values travel. */
 export type LaunchRequest = Omit<ExecuteOrder, "t" | "reporter" | "parentSystemId" | "node" | "executor">;
 
@@ -111,7 +117,19 @@ export class IsolatedLauncher {
 
     const observerName = `isolated-observer-${request.executionId}`;
     const recorder = this.#recorder;
-    const observer: ActorRef<ExecutionEvent> = this.#system.spawn<ExecutionEvent>({ start: () => null, receive: (s, event) => (recorder.record(event), s) }, { name: observerName });
+    // The process's exit is told to the observer too, after the events it delivered: only events it never sent are lost.
+    const observer: ActorRef<ExecutionEvent | ProcessExited> = this.#system.spawn<ExecutionEvent | ProcessExited>({
+      start: () => null,
+      receive: (s, message, ctx) => {
+        if ("exited" in message) {
+          recorder.finishIfRunning(request.executionId, message.endAs.type, message.endAs.error, Date.now());
+          ctx.stop();
+        } else {
+          recorder.record(message);
+        }
+        return s;
+      },
+    }, { name: observerName });
     const childSystemId = isolatedSystemId(child.pid!);
     this.#system.registerTransport(childSystemId, new IpcTransport(child));
     const bridge = this.#executor === undefined ? undefined : new ExecutorBridge(child, this.#executor);
@@ -125,8 +143,7 @@ export class IsolatedLauncher {
       clearTimeout(running.deadline);
       this.#running.delete(request.executionId);
       const detail = signal ? `killed by ${signal}` : `exit code ${code}`;
-      this.#recorder.finishIfRunning(request.executionId, running.endAs.type, { ...running.endAs.error, message: `${running.endAs.error.message} (${detail})` }, Date.now());
-      this.#system.stop(observer);
+      observer.tell({ exited: true, endAs: { type: running.endAs.type, error: { ...running.endAs.error, message: `${running.endAs.error.message} (${detail})` } } });
     });
     if (request.timeoutMs !== undefined) {
       // The supervisor inside enforces the timeout; this is the backstop for a process that stopped answering.
