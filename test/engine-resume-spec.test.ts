@@ -11,6 +11,7 @@ test("resume spec - stored with a running execution for an adopter, never shown 
   const started = runtime.start({ source, workflowName: "five_steps", mode: "async", input: { ledger: "/dev/null", ms: 10 } });
   assert.ok((await store.getRecord(started.executionId))?.resume?.file_json, "the stored record carries the workflow for an adopter");
   assert.is((await runtime.status(started.executionId))?.resume, undefined, "status leaves it out");
+  assert.ok((await runtime.list()).every((r) => r.resume === undefined), "and so does list");
   await started.done;
   assert.is((await store.getRecord(started.executionId))?.resume, undefined, "an ended record drops it");
   await runtime.close();

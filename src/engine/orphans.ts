@@ -47,3 +47,8 @@ export function rebuildRecord(stored: ExecutionRecord, events: readonly Executio
 export function ownerOf(record: ExecutionRecord): string {
   return `the process running it (pid ${record.pid ?? "unknown"} on node ${record.node})`;
 }
+
+/** The highest sequence number among an execution's events (0 for none): where its numbering goes on. */
+export function lastSeqOf(events: readonly ExecutionEvent[]): number {
+  return events.reduce((max, e) => Math.max(max, e.seq), 0);
+}

@@ -14,7 +14,7 @@ import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } 
 import { planFor, supervisorFor, type ServiceDeps } from "./services.js";
 import { CrossProcessCancel } from "./cross-process-cancel.js";
 import { isProcessAlive } from "./process-alive.js";
-import { claimOrphan, findOrphans, ownerOf, rebuildRecord } from "./orphans.js";
+import { claimOrphan, findOrphans, lastSeqOf, ownerOf, rebuildRecord } from "./orphans.js";
 import type { ExecutionPlan } from "./plan.js";
 import type { StepLogic } from "./step-actor.js";
 import { stepFromOrder, type OrderNode } from "./step-from-order.js";
@@ -25,6 +25,13 @@ import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type Execut
 
 /** Why the steps of an execution that could not be recorded were cancelled. */
 const UNRECORDED = "the execution could not be recorded";
+
+/** A record as callers see it: without the resume spec, which is for an adopting node only. */
+function shownRecord(record: ExecutionRecord): ExecutionRecord {
+  if (record.resume === undefined) return record;
+  const { resume: _resume, ...shown } = record;
+  return shown;
+}
 
 export function defaultWorkflowName(file: WorkflowFile): string {
   const names = Object.keys(file.workflows);
@@ -148,30 +155,41 @@ export class Runtime implements ExecutionClient {
     const store = this.options.store;
     const adopted: string[] = [];
     for (const stored of await findOrphans(store, this.recorder)) {
-      const generation = await claimOrphan(store, stored, this.options.nodeId);
-      if (generation === undefined) continue;
-      const events = await store.getEvents(stored.execution_id);
-      const record = rebuildRecord(stored, events);
-      if (TERMINAL_STATUSES.has(record.status)) {
+      const claimed = await this.#claimOrphan(stored);
+      if (claimed === undefined) continue;
+      if (TERMINAL_STATUSES.has(claimed.record.status)) {
         // Its end was journaled but the final snapshot was not: nothing to run, just repair the record.
-        delete record.resume;
-        store.putRecord(record);
+        delete claimed.record.resume;
+        store.putRecord(claimed.record);
         continue;
       }
       adopted.push(stored.execution_id);
-      this.#adopt(record, events, generation);
+      this.#adopt(stored, claimed.record, claimed.events);
     }
     return adopted;
   }
 
-  #adopt(record: ExecutionRecord, events: readonly ExecutionEvent[], generation: number): void {
-    const executionId = record.execution_id;
-    const lostOwner = ownerOf(record);
-    const spec = record.resume;
-    const seq = events.reduce((max, e) => Math.max(max, e.seq), 0);
+  /**
+   * Claims an orphan for this process (undefined when another process has it): its record folded afresh from its
+   * events, owned here, with the resume spec's generation advanced.
+   */
+  async #claimOrphan(stored: ExecutionRecord): Promise<{ record: ExecutionRecord; events: ExecutionEvent[] } | undefined> {
+    const store = this.options.store;
+    const generation = await claimOrphan(store, stored, this.options.nodeId);
+    if (generation === undefined) return undefined;
+    const events = await store.getEvents(stored.execution_id);
+    const record = rebuildRecord(stored, events);
     record.pid = process.pid;
-    if (spec !== undefined) record.resume = { ...spec, generation };
-    this.recorder.adopt(record, seq);
+    if (record.resume !== undefined) record.resume = { ...record.resume, generation };
+    return { record, events };
+  }
+
+  /** Takes a claimed orphan live here: `stored` is as its dead owner left it, `record` the claimed copy. */
+  #adopt(stored: ExecutionRecord, record: ExecutionRecord, events: readonly ExecutionEvent[]): void {
+    const executionId = record.execution_id;
+    const lostOwner = ownerOf(stored);
+    const spec = record.resume;
+    this.recorder.adopt(record, lastSeqOf(events));
     const fail = (message: string, hint: string) => this.recorder.finishIfRunning(executionId, "execution.failed", { code: "WFX_RESUME_REFUSED", message, hint }, Date.now());
     if (spec === undefined) return fail(`${lostOwner} died, and the execution carries nothing to resume it from`, "start it again");
     if (this.options.resumePolicy === "fail") return fail(`${lostOwner} died, and this node is set not to resume executions (resume policy: fail)`, "start it again, or run the node with --resume-policy resume");
@@ -215,12 +233,9 @@ export class Runtime implements ExecutionClient {
     return started.record;
   }
 
-  /** The record as callers see it: without the resume spec, which is for an adopting node only. */
   async status(executionId: string): Promise<ExecutionRecord | undefined> {
     const record = this.recorder.peek(executionId) ?? (await this.options.store.getRecord(executionId));
-    if (record?.resume === undefined) return record;
-    const { resume: _resume, ...shown } = record;
-    return shown;
+    return record === undefined ? undefined : shownRecord(record);
   }
 
   #cancelLocal(executionId: string, reason: string): boolean {
@@ -252,16 +267,14 @@ export class Runtime implements ExecutionClient {
     const store = this.options.store;
     // The stored record, resume spec included: the claim names the next adoption generation.
     const stored = (await store.getRecord(executionId)) ?? seen;
-    const generation = await claimOrphan(store, stored, this.options.nodeId);
-    if (generation === undefined) {
+    const claimed = await this.#claimOrphan(stored);
+    if (claimed === undefined) {
       // Another process adopted it just now; ask it like any live owner.
       const current = await store.getRecord(executionId);
       return current === undefined || TERMINAL_STATUSES.has(current.status) ? { execution_id: executionId, status: current?.status ?? "not_found", cancelled: false, message: `Execution ended: ${current?.status}` } : this.cancel(executionId, reason);
     }
-    const events = await store.getEvents(executionId);
-    const record = rebuildRecord(stored, events);
-    record.pid = process.pid;
-    this.recorder.adopt(record, events.reduce((max, e) => Math.max(max, e.seq), 0));
+    const { record, events } = claimed;
+    this.recorder.adopt(record, lastSeqOf(events));
     this.recorder.finishIfRunning(executionId, "execution.cancelled", toErrorInfo(new CancelledError(`${reason} (${ownerOf(stored)} had died)`)), Date.now());
     const final = await this.recorder.whenDone(executionId).catch(() => record);
     return { execution_id: executionId, status: final.status, cancelled: final.status === "cancelled", message: final.status === "cancelled" ? "Execution cancelled (its owner had died)" : `Execution had already ended: ${final.status}` };
@@ -275,7 +288,7 @@ export class Runtime implements ExecutionClient {
 
   /** Stored records, each replaced by its live state while it runs here. */
   async list(query?: ListExecutionsQuery): Promise<ExecutionRecord[]> {
-    return (await this.options.store.listRecords(query)).map((record) => this.recorder.peek(record.execution_id) ?? record);
+    return (await this.options.store.listRecords(query)).map((record) => shownRecord(this.recorder.peek(record.execution_id) ?? record));
   }
 
   events(executionId: string, afterSeq?: number): Promise<ExecutionEvent[]> {
