@@ -2,6 +2,7 @@ import { z } from "zod";
 import { fetch, type Response } from "undici";
 import { CALLER_POLICY_SETTING } from "../config/index.js";
 import { callerDenied, cancelled, throwIfAborted, ToolError } from "./errors.js";
+import { parseHostEntry } from "./host-entry.js";
 import { pinnedDispatcher } from "./network-guard.js";
 import { secretHeaders } from "./tool-secrets.js";
 import { parseToolSettings } from "./tool-settings.js";
@@ -51,12 +52,10 @@ export function hostAllowed(url: URL, allow: readonly string[]): boolean {
   const host = url.hostname.toLowerCase();
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   return allow.some((raw) => {
-    const entry = raw.toLowerCase();
-    if (entry === "*") return true;
-    const [name, entryPort] = entry.startsWith("[") ? [entry.slice(0, entry.indexOf("]") + 1), entry.slice(entry.indexOf("]") + 2) || undefined] : (entry.split(":") as [string, string | undefined]);
-    if (entryPort !== undefined && entryPort !== port) return false;
-    const bare = name.replace(/^\[|\]$/g, "");
-    return bare.startsWith("*.") ? host.endsWith(bare.slice(1)) : host === bare;
+    if (raw === "*") return true;
+    const entry = parseHostEntry(raw);
+    if (entry.port !== undefined && entry.port !== port) return false;
+    return entry.name.startsWith("*.") ? host.endsWith(entry.name.slice(1)) : host === entry.name;
   });
 }
 

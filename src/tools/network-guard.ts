@@ -3,6 +3,7 @@ import { BlockList, isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { Agent } from "undici";
 import { ToolError } from "./errors.js";
+import { parseHostEntry } from "./host-entry.js";
 
 /** Private, shared, link-local, multicast and reserved ranges: a caller's request may not reach them unless named. */
 const INTERNAL = new BlockList();
@@ -42,13 +43,10 @@ function exactEntries(operatorHosts: readonly string[], host: string): { anyPort
   let anyPort = false;
   const wanted = host.toLowerCase().replace(/^\[|\]$/g, "");
   for (const raw of operatorHosts) {
-    const entry = raw.toLowerCase();
-    if (entry.includes("*")) continue;
-    const bracketed = entry.startsWith("[");
-    const name = bracketed ? entry.slice(1, entry.indexOf("]")) : entry.split(":")[0]!;
-    const port = bracketed ? entry.slice(entry.indexOf("]") + 2) : (entry.split(":")[1] ?? "");
+    if (raw.includes("*")) continue;
+    const { name, port } = parseHostEntry(raw);
     if (name !== wanted) continue;
-    if (port === "") anyPort = true;
+    if (port === undefined) anyPort = true;
     else ports.add(port);
   }
   return { anyPort, ports };
