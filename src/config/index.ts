@@ -28,6 +28,7 @@ export {
   AgentDefSchema,
   AgentObjectSchema,
   ENVIRONMENT_NAMES,
+  fileSections,
   FunctionRefSchema,
   ID_PATTERN,
   normaliseAgentShorthand,

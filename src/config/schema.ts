@@ -170,6 +170,13 @@ export type WorkflowFileOverlay = z.infer<typeof WorkflowFileOverlaySchema>;
 
 export const ENVIRONMENT_NAMES = ["development", "staging", "production"] as const;
 
+/** A file's sections (itself, then each environment section it has) with their YAML path prefixes: what a check of every section walks. */
+export function fileSections(file: Pick<WorkflowFile, "agents" | "tools" | "workflows" | (typeof ENVIRONMENT_NAMES)[number]>): Array<[section: WorkflowFileOverlay, prefix: string]> {
+  const sections: Array<[WorkflowFileOverlay, string]> = [[file, ""]];
+  for (const env of ENVIRONMENT_NAMES) if (file[env] !== undefined) sections.push([file[env]!, `${env}.`]);
+  return sections;
+}
+
 export const WorkflowFileSchema = z.strictObject({
   agents: z.array(AgentDefSchema).optional(),
   tools: z.array(ToolDefSchema).optional(),

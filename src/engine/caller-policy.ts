@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve } from "node:path";
-import { BUILTIN_TOOL_TYPES, CALLER_POLICY_SETTING, formatProblems, WorkflowInvalidError, type CallerPolicy, type Problem, type WorkflowFile } from "../config/index.js";
+import { BUILTIN_TOOL_TYPES, CALLER_POLICY_SETTING, fileSections, formatProblems, WorkflowInvalidError, type CallerPolicy, type Problem, type WorkflowFile, type WorkflowFileOverlay } from "../config/index.js";
 import { hostAllowed } from "../tools/index.js";
 
 /** What a caller's workflow is checked against: the operator's policy, its sandbox folder and the node's own model. */
@@ -10,8 +10,6 @@ export interface CallerGrant {
   /** The node's own model base URL, which caller agents may name (it is where the node's key goes anyway). */
   nodeModelBaseUrl: string | undefined;
 }
-
-type Section = Pick<WorkflowFile, "agents" | "tools"> & { workflows?: WorkflowFile["workflows"] | undefined };
 
 const ROOTED_TYPES: readonly string[] = ["filesystem", "codebase_indexer"];
 /** Agent fields that are prose for the model, never filled in from anywhere. */
@@ -120,7 +118,7 @@ function checkAgent(agent: NonNullable<WorkflowFile["agents"]>[number], at: stri
   }
 }
 
-function checkSection(section: Section, prefix: string, grant: CallerGrant, declared: ReadonlySet<string>, out: Problem[]): void {
+function checkSection(section: WorkflowFileOverlay, prefix: string, grant: CallerGrant, declared: ReadonlySet<string>, out: Problem[]): void {
   (section.tools ?? []).forEach((tool, i) => checkTool(tool, `${prefix}tools[${i}]`, grant, out));
   (section.agents ?? []).forEach((agent, i) => checkAgent(agent, `${prefix}agents[${i}]`, grant, out));
   const builtinUse = (name: string, path: string) => {
@@ -144,8 +142,7 @@ function checkSection(section: Section, prefix: string, grant: CallerGrant, decl
 /** Every way a caller's workflow (all its environment sections) asks for more than the operator's policy grants. */
 export function callerPolicyProblems(file: WorkflowFile, grant: CallerGrant): Problem[] {
   const out: Problem[] = [];
-  const sections: [Section, string][] = [[file, ""]];
-  for (const env of ["development", "staging", "production"] as const) if (file[env] !== undefined) sections.push([file[env]!, `${env}.`]);
+  const sections = fileSections(file);
   const declared = new Set(sections.flatMap(([s]) => (s.tools ?? []).map((t) => t.id)));
   for (const [section, prefix] of sections) checkSection(section, prefix, grant, declared, out);
   return out;

@@ -1,4 +1,4 @@
-import type { WorkflowFile } from "../../config/index.js";
+import { fileSections, type WorkflowFile } from "../../config/index.js";
 import { GatewayError } from "../errors.js";
 
 /**
@@ -6,8 +6,7 @@ import { GatewayError } from "../errors.js";
  * in any environment section, before it is planned or run.
  */
 export function checkInlineSteps(file: WorkflowFile, maxSteps: number): void {
-  const sections = [file, file.development, file.staging, file.production].filter((s) => s !== undefined);
-  for (const section of sections) {
+  for (const [section] of fileSections(file)) {
     for (const [name, workflow] of Object.entries(section.workflows ?? {})) {
       if (workflow.steps.length <= maxSteps) continue;
       throw new GatewayError("WFX_INLINE_WORKFLOW_REJECTED", `workflows.${name} has ${workflow.steps.length} steps; inline workflows may have at most ${maxSteps} (the node's maxInlineSteps)`, {
