@@ -63,9 +63,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
   }
 
   async list(): Promise<NodeInfo[]> {
-    const others = [...this.#nodes.values()].map((s) => s.info).filter((n) => n.id !== this.#self?.self().id);
-    const all = this.#self === undefined ? others : [this.#self.self(), ...others];
-    return all.sort((a, b) => a.id.localeCompare(b.id));
+    return this.snapshot().sort((a, b) => a.id.localeCompare(b.id));
   }
 
   watch(afterSeq: number, listener: (event: NodeEvent) => void): () => void {
