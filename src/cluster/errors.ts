@@ -5,6 +5,8 @@ import type { Pending } from "./placement.js";
 export const CLUSTER_ERROR_CODES = {
   WFX_CLUSTER_CONFIG: "a cluster setting is wrong: no NATS server given, a URL that is not one, a non-positive heartbeat",
   WFX_NATS_SERVER_TOO_OLD: "the NATS server is older than 2.9.0, which the cluster layer needs (JetStream KV with compare-and-set)",
+  WFX_CLUSTER_STORE_UNAVAILABLE: "the cluster store (JetStream) is not open yet, because NATS has not been reached since the node started",
+  WFX_NODE_UNREACHABLE: "the node an execution was placed on (or runs on) did not answer over NATS; the execution is placed again, or its owner's death is waited for",
   WFX_NO_FEASIBLE_NODE: "no node could take an execution or step within the placement timeout; the message says which tags or resources nobody offers, or which nodes fit but stayed full",
 } as const;
 

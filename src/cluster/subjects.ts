@@ -13,3 +13,37 @@ export function drainSubject(nodeId: string): string {
 
 /** The NATS services ($SRV) name nodes answer discovery under: `nats micro ls` lists them as `wfx`. */
 export const SERVICE_NAME = "wfx";
+
+/** The cluster store's JetStream names: records and claims in KV buckets, events in one stream. */
+export const CLUSTER_STORE = Object.freeze({
+  records: "wfx-executions",
+  claims: "wfx-claims",
+  events: "WFX_EVENTS",
+  eventsPrefix: "wfx.events",
+});
+
+/**
+ * An execution id as one KV key or subject token: ids made here (UUIDs) stay as they are; any other is base64url
+ * behind `=`, since keys and tokens allow few characters and an id may come from a caller.
+ */
+export function storeKey(executionId: string): string {
+  return /^[A-Za-z0-9_-]{1,200}$/.test(executionId) ? executionId : `=${Buffer.from(executionId).toString("base64url")}`;
+}
+
+export function idOfStoreKey(key: string): string {
+  return key.startsWith("=") ? Buffer.from(key.slice(1), "base64url").toString() : key;
+}
+
+/** Where an execution's events are published: stored by the events stream, and seen live by any node's watchers. */
+export function eventSubject(executionId: string): string {
+  return `${CLUSTER_STORE.eventsPrefix}.${storeKey(executionId)}`;
+}
+
+/** Asks a node to start an execution placement sent it, or to cancel one it runs. */
+export function startSubject(nodeId: string): string {
+  return `wfx.node.${nodeId}.start`;
+}
+
+export function cancelSubject(nodeId: string): string {
+  return `wfx.node.${nodeId}.cancel`;
+}

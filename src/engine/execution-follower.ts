@@ -1,6 +1,5 @@
 import { EngineError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
-import { isProcessAlive } from "./process-alive.js";
 import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord } from "./types.js";
 
 /** Where followed events go. `write` returns false when the consumer is full; `onDrain` is called once it has room again. */
@@ -20,6 +19,8 @@ export interface FollowStats {
 const WINDOW = 512;
 /** How often an execution that another process on this machine runs (a CLI background run sharing the data dir) is re-read. */
 const POLL_MS = 100;
+/** The same, when the store fans events out live (a cluster store): the re-read only fills what fan-out dropped. */
+const FANNED_OUT_POLL_MS = 1000;
 
 export function executionNotFound(executionId: string): EngineError {
   return new EngineError("WFX_EXECUTION_NOT_FOUND", `no execution with id ${executionId}`, { hint: "ids come from execute_workflow; records older than the retention period are pruned" });
@@ -42,6 +43,7 @@ export class ExecutionFollower {
   #behind = false;
   #finished = false;
   #unlisten: (() => void) | undefined;
+  #unsubscribe: (() => void) | undefined;
   #window: ExecutionEvent[] = [];
   #poll: NodeJS.Timeout | undefined;
   #finalRead = false;
@@ -73,6 +75,8 @@ export class ExecutionFollower {
       const record = await this.#runtime.status(this.#executionId);
       if (!record) throw executionNotFound(this.#executionId);
       this.#unlisten = this.#runtime.recorder.listen(this.#executionId, (event) => this.#onLive(event));
+      // Run by another process: its events reach this one live when the store fans them out.
+      if (this.#unlisten === undefined && !TERMINAL_STATUSES.has(record.status)) this.#unsubscribe = this.#runtime.options.store.subscribe?.(this.#executionId, (event) => this.#onLive(event));
       await this.#catchUp();
     } catch (error) {
       this.#stop();
@@ -151,9 +155,9 @@ export class ExecutionFollower {
     const record = await this.#runtime.status(this.#executionId);
     if (this.#finished) return;
     const ended = record === undefined || TERMINAL_STATUSES.has(record.status);
-    const runsElsewhere = record?.pid !== undefined && record.pid !== process.pid && isProcessAlive(record.pid);
+    const runsElsewhere = record !== undefined && !this.#runtime.recorder.isLive(this.#executionId) && this.#runtime.options.ownerAlive(record);
     if (!ended && runsElsewhere) {
-      this.#poll = setTimeout(() => void this.#catchUp(), POLL_MS);
+      this.#poll = setTimeout(() => void this.#catchUp(), this.#unsubscribe === undefined ? POLL_MS : FANNED_OUT_POLL_MS);
       return;
     }
     // Its end may have been written after the last read: one more read delivers the terminal event if it is there.
@@ -180,5 +184,7 @@ export class ExecutionFollower {
     clearTimeout(this.#poll);
     this.#unlisten?.();
     this.#unlisten = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 }

@@ -2,6 +2,7 @@ export * from "./types.js";
 export { Runtime, defaultWorkflowName } from "./runtime.js";
 export type { ExecutionClient, ExecuteRequest, CancelResult, StartedExecution, WatchListener, WorkflowSource } from "./execution-client.js";
 export { rebuildRecord, type ResumePolicy } from "./orphans.js";
+export { processOwnerAlive, type OwnerAlive } from "./owner-liveness.js";
 export type { ResumePoint } from "./resume-point.js";
 export { resolveRuntimeOptions, defaultNodeId, DEFAULT_ISOLATED_OPTIONS, type RuntimeOptions, type RuntimeOptionsInput, type IsolatedOptions } from "./runtime-options.js";
 export { DEFAULT_LIMITS, resolveLimitsOptions, type LimitsOptions } from "./limits-options.js";
@@ -17,4 +18,5 @@ export { EngineError, StepTimeoutError, ExecutionTimeoutError, CancelledError, I
 export { IdempotencyKeys, DEFAULT_IDEMPOTENCY_WINDOW_MS, MAX_IDEMPOTENCY_KEY_LENGTH, canonicalJson, requestHash, type KeyClaim, type IdempotencyKeysOptions } from "./idempotency.js";
 export { callerPolicyProblems, CallerPolicyError, enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
 export type { FunctionStepContext, StepFunction } from "./step-kinds.js";
-export { MemoryExecutionStore, EmbeddedExecutionStore, resolveDataDir } from "./store/index.js";
+export { MemoryExecutionStore, EmbeddedExecutionStore, resolveDataDir, storeClosed } from "./store/index.js";
+export { selectRecords } from "./store/record-query.js";

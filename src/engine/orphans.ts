@@ -1,5 +1,5 @@
 import { applyEvent, createRecord } from "./record.js";
-import { isProcessAlive } from "./process-alive.js";
+import type { OwnerAlive } from "./owner-liveness.js";
 import type { ExecutionRecorder } from "./recorder.js";
 import type { ExecutionEvent, ExecutionRecord, ExecutionStore } from "./types.js";
 
@@ -7,9 +7,9 @@ import type { ExecutionEvent, ExecutionRecord, ExecutionStore } from "./types.js
 export type ResumePolicy = "resume" | "fail";
 
 /** Executions recorded as not ended whose owning process is gone (and that this process is not running). */
-export async function findOrphans(store: ExecutionStore, recorder: ExecutionRecorder): Promise<ExecutionRecord[]> {
+export async function findOrphans(store: ExecutionStore, recorder: ExecutionRecorder, ownerAlive: OwnerAlive): Promise<ExecutionRecord[]> {
   const open = [...(await store.listRecords({ status: "running" })), ...(await store.listRecords({ status: "pending" }))];
-  return open.filter((r) => !recorder.isLive(r.execution_id) && (r.pid === undefined || !isProcessAlive(r.pid)));
+  return open.filter((r) => !recorder.isLive(r.execution_id) && !ownerAlive(r));
 }
 
 /**

@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { processOwnerAlive, type OwnerAlive } from "./owner-liveness.js";
 import type { ResumePolicy } from "./orphans.js";
 import type { ExecutionStore } from "./types.js";
 import type { ToolRegistry } from "../tools/index.js";
@@ -41,6 +43,10 @@ export interface RuntimeOptions {
   resumePolicy: ResumePolicy;
   /** Where step actors run; undefined: here, as children of their supervisor. A cluster passes one that places them. */
   stepHost: StepHostFactory | undefined;
+  /** Whether an execution's owning process lives (default: its pid, on this machine); a cluster asks its registry. */
+  ownerAlive: OwnerAlive;
+  /** This process's incarnation, kept in the resume spec of what it owns: a node restarted under the same id is another owner. */
+  instanceId: string;
 }
 
 export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
@@ -72,5 +78,7 @@ export function resolveRuntimeOptions(options: RuntimeOptionsInput): Readonly<Ru
     limits: resolveLimitsOptions(options.limits),
     resumePolicy: options.resumePolicy ?? "resume",
     stepHost: options.stepHost,
+    ownerAlive: options.ownerAlive ?? processOwnerAlive,
+    instanceId: options.instanceId ?? randomUUID(),
   });
 }

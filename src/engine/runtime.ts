@@ -13,7 +13,6 @@ import { IsolatedLauncher } from "./isolated/launcher.js";
 import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } from "./runtime-options.js";
 import { planFor, supervisorFor, type ServiceDeps } from "./services.js";
 import { CrossProcessCancel } from "./cross-process-cancel.js";
-import { isProcessAlive } from "./process-alive.js";
 import { claimOrphan, findOrphans, lastSeqOf, ownerOf, rebuildRecord } from "./orphans.js";
 import type { ExecutionPlan } from "./plan.js";
 import type { StepLogic } from "./step-actor.js";
@@ -103,7 +102,7 @@ export class Runtime implements ExecutionClient {
     const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.options.defaultTimeoutS : plan.timeoutMs / 1000);
     const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
     const startMs = Date.now();
-    const resume: ResumeSpec = { file_json: fileJsonOf(source.file), generation: 0, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }) };
+    const resume: ResumeSpec = { file_json: fileJsonOf(source.file), generation: 0, owner_instance: this.options.instanceId, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }) };
     const record = this.recorder.begin({
       executionId,
       workflowName,
@@ -154,7 +153,7 @@ export class Runtime implements ExecutionClient {
   async recoverOrphans(): Promise<string[]> {
     const store = this.options.store;
     const adopted: string[] = [];
-    for (const stored of await findOrphans(store, this.recorder)) {
+    for (const stored of await findOrphans(store, this.recorder, this.options.ownerAlive)) {
       const claimed = await this.#claimOrphan(stored);
       if (claimed === undefined) continue;
       if (TERMINAL_STATUSES.has(claimed.record.status)) {
@@ -180,7 +179,7 @@ export class Runtime implements ExecutionClient {
     const events = await store.getEvents(stored.execution_id);
     const record = rebuildRecord(stored, events);
     record.pid = process.pid;
-    if (record.resume !== undefined) record.resume = { ...record.resume, generation };
+    if (record.resume !== undefined) record.resume = { ...record.resume, generation, owner_instance: this.options.instanceId };
     return { record, events };
   }
 
@@ -252,10 +251,11 @@ export class Runtime implements ExecutionClient {
       const record = await this.recorder.whenDone(executionId);
       return { execution_id: executionId, status: record.status, cancelled: record.status === "cancelled", message: record.status === "cancelled" ? "Execution cancelled" : `Execution had already ended: ${record.status}` };
     }
-    const record = await this.status(executionId);
+    // The stored record, resume spec included: it names the owner's incarnation, which liveness checks.
+    const record = await this.options.store.getRecord(executionId);
     if (!record) return { execution_id: executionId, status: "not_found", cancelled: false, message: `No execution with id ${executionId}` };
     if (TERMINAL_STATUSES.has(record.status)) return { execution_id: executionId, status: record.status, cancelled: false, message: `Execution already ended: ${record.status}` };
-    if (record.pid !== undefined && record.pid !== process.pid && !isProcessAlive(record.pid)) return this.#cancelOrphan(record, reason);
+    if (!this.options.ownerAlive(record)) return this.#cancelOrphan(record, reason);
     const final = await this.#crossProcess?.request(executionId, record, () => this.options.store.getRecord(executionId));
     if (final && final.status === "cancelled") return { execution_id: executionId, status: "cancelled", cancelled: true, message: "Execution cancelled" };
     return { execution_id: executionId, status: final?.status ?? record.status, cancelled: false, message: final ? `Execution ended: ${final.status}` : "The process running this execution did not answer; it may have died" };

@@ -67,6 +67,8 @@ export interface ResumeSpec {
   deadline_ms?: number;
   /** How many times the execution has been adopted; the next adopter claims generation + 1. */
   generation: number;
+  /** The incarnation (RuntimeOptions.instanceId) of the process that owns it: a node restarted under the same id does not. */
+  owner_instance?: string;
 }
 
 export type ExecutionEventType =
@@ -131,4 +133,9 @@ export interface ExecutionStore {
   release(name: string): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional: calls `listener` with the events any process sharing the store appends to the execution from now on, as
+   * they are appended (a cluster store fans them out over NATS); at-most-once, so a follower still reads to fill gaps.
+   */
+  subscribe?(executionId: string, listener: (event: ExecutionEvent) => void): () => void;
 }

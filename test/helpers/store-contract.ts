@@ -1,0 +1,97 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import type { ExecutionEvent, ExecutionStatus, ExecutionStore } from "../../src/engine/types.js";
+import { runningRecord } from "./store-records.js";
+
+function event(id: string, seq: number, type: ExecutionEvent["type"] = "step.progress"): ExecutionEvent {
+  return { execution_id: id, seq, type, time: 1_700_000_000_000 + seq, data: { n: seq } };
+}
+
+/** The behaviour every ExecutionStore must have, run against each implementation. */
+export function storeContract(name: string, openStore: () => Promise<{ store: ExecutionStore; cleanup(): Promise<void> }>): void {
+  const test = suite<{ store: ExecutionStore; cleanup(): Promise<void> }>(`store - ${name} contract`);
+  test.before.each(async (ctx) => {
+    Object.assign(ctx, await openStore());
+  });
+  test.after.each(async (ctx) => {
+    await ctx.store.close();
+    await ctx.cleanup();
+  });
+
+  test(`store - ${name} returns what was put, and undefined for unknown ids`, async ({ store }) => {
+    store.putRecord(runningRecord("e1", { input: { file: "a.txt" } }));
+    assert.equal(await store.getRecord("e1"), runningRecord("e1", { input: { file: "a.txt" } }));
+    assert.is(await store.getRecord("nope"), undefined);
+  });
+
+  test(`store - ${name} keeps the latest version of a record`, async ({ store }) => {
+    store.putRecord(runningRecord("e1"));
+    store.putRecord(runningRecord("e1", { status: "completed", end_time: 1_700_000_010, elapsed_time: 10, result: [1, 2] }));
+    const got = await store.getRecord("e1");
+    assert.is(got?.status, "completed");
+    assert.equal(got?.result, [1, 2]);
+    assert.is(got?.elapsed_time, 10);
+  });
+
+  test(`store - ${name} stores a copy: later mutation of the caller's object changes nothing`, async ({ store }) => {
+    const mutable = runningRecord("e1");
+    store.putRecord(mutable);
+    mutable.status = "failed";
+    mutable.steps[0]!.attempts = 99;
+    const got = await store.getRecord("e1");
+    assert.is(got?.status, "running");
+    assert.is(got?.steps[0]?.attempts, 1);
+    got!.status = "cancelled";
+    assert.is((await store.getRecord("e1"))?.status, "running");
+  });
+
+  test(`store - ${name} returns events in order and resumes after a seq`, async ({ store }) => {
+    for (let seq = 1; seq <= 5; seq++) store.appendEvent(event("e1", seq));
+    store.appendEvent(event("e2", 1, "execution.started"));
+    assert.equal((await store.getEvents("e1")).map((e) => e.seq), [1, 2, 3, 4, 5]);
+    assert.equal(await store.getEvents("e1", 3), [event("e1", 4), event("e1", 5)]);
+    assert.equal(await store.getEvents("e1", 5), []);
+    assert.equal(await store.getEvents("e2"), [event("e2", 1, "execution.started")]);
+    assert.equal(await store.getEvents("unknown"), []);
+  });
+
+  test(`store - ${name} lists newest first, filtered by status and workflow, limited`, async ({ store }) => {
+    const statuses: ExecutionStatus[] = ["running", "completed", "failed", "completed"];
+    statuses.forEach((status, i) =>
+      store.putRecord(runningRecord(`e${i}`, { status, start_time: 1_700_000_000 + i, workflow_name: i % 2 === 0 ? "even" : "odd" })),
+    );
+    assert.equal((await store.listRecords()).map((r) => r.execution_id), ["e3", "e2", "e1", "e0"]);
+    assert.equal((await store.listRecords({ status: "completed" })).map((r) => r.execution_id), ["e3", "e1"]);
+    assert.equal((await store.listRecords({ workflow_name: "even" })).map((r) => r.execution_id), ["e2", "e0"]);
+    assert.equal((await store.listRecords({ workflow_name: "odd", status: "failed" })).map((r) => r.execution_id), []);
+    assert.equal((await store.listRecords({ limit: 2 })).map((r) => r.execution_id), ["e3", "e2"]);
+    assert.equal(await store.listRecords({ limit: 0 }), []);
+  });
+
+  test(`store - ${name} a claim is won once: later claimants see the winner's value until it is released`, async ({ store }) => {
+    const tries = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claim("key/a b", { by: i })));
+    const winners = tries.filter((t) => t === undefined);
+    assert.is(winners.length, 1, "exactly one claimant wins");
+    const value = tries.find((t) => t !== undefined)!;
+    assert.ok(tries.every((t) => t === undefined || t["by"] === value["by"]), "every loser sees the same winner");
+    assert.equal(await store.claim("key/a b", { by: "late" }), value);
+    await store.release("key/a b");
+    assert.is(await store.claim("key/a b", { by: "after release" }), undefined);
+    assert.is(await store.claim("other", { by: 1 }), undefined, "names are independent");
+  });
+
+  test(`store - ${name} flush and close resolve, and writes after close are refused`, async ({ store }) => {
+    store.putRecord(runningRecord("e1"));
+    await store.flush();
+    await store.close();
+    try {
+      store.putRecord(runningRecord("e2"));
+      assert.unreachable("putRecord after close must throw");
+    } catch (err) {
+      assert.is((err as { code?: string }).code, "WFX_STORE_CLOSED");
+    }
+  });
+
+  test.run();
+}
+
