@@ -24,6 +24,10 @@ export interface ClusterOptions {
   maxRetryMs: number;
   /** How long a step no node can take waits for one before it fails (WFX_NO_FEASIBLE_NODE). */
   placementTimeoutMs: number;
+  /** Copies JetStream keeps of the cluster store's buckets and stream: 1 on one nats-server, 3 on a NATS cluster. */
+  storeReplicas: number;
+  /** How long the cluster store keeps records, events and claims (JetStream's max_age). */
+  storeRetentionMs: number;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
@@ -38,6 +42,8 @@ export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
   retryMs: 250,
   maxRetryMs: 5000,
   placementTimeoutMs: 300_000,
+  storeReplicas: 1,
+  storeRetentionMs: 7 * 24 * 3600 * 1000,
 });
 
 /** `host-3f9a`: the hostname with a short random suffix, so two nodes on one host never share an id. */
@@ -62,5 +68,7 @@ export function resolveClusterOptions(options: Partial<ClusterOptions> & Pick<Cl
   positive("retryMs", resolved.retryMs);
   positive("maxRetryMs", resolved.maxRetryMs);
   positive("placementTimeoutMs", resolved.placementTimeoutMs);
+  positive("storeRetentionMs", resolved.storeRetentionMs);
+  if (![1, 3, 5].includes(resolved.storeReplicas)) throw new ClusterError("WFX_CLUSTER_CONFIG", `storeReplicas must be 1, 3 or 5, got ${resolved.storeReplicas}`, { hint: "JetStream keeps 1, 3 or 5 copies; use 3 on a three-server NATS cluster" });
   return Object.freeze({ ...resolved, servers: Object.freeze([...resolved.servers]), tags: Object.freeze([...resolved.tags]) });
 }

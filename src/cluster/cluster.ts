@@ -1,4 +1,11 @@
-import type { NodeRegistry, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
+import { randomUUID } from "node:crypto";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { ExecutionClient, ExecutionStore, NodeRegistry, OwnerAlive, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
+import { ClusterExecutionClient } from "./cluster-execution-client.js";
+import { clusterOwnerAlive } from "./cluster-liveness.js";
+import { ExecutionOrderServer } from "./execution-order-server.js";
+import type { OrderFolders } from "./execution-order.js";
+import { JetStreamExecutionStore } from "./jetstream-store.js";
 import { ActorLinks } from "./actor-links.js";
 import { ClusterStepHost } from "./cluster-step-host.js";
 import { STEP_KIND } from "./placed-step.js";
@@ -16,6 +23,8 @@ import { drainSubject } from "./subjects.js";
 export class Cluster {
   readonly options: Readonly<ClusterOptions>;
   readonly connection: NatsClusterConnection;
+  /** This process's incarnation, announced with its record: what it owns dies with it, even under the same node id. */
+  readonly instanceId = randomUUID();
   readonly #logger: Logger;
   readonly #abort = new AbortController();
   #registry: ClusterNodeRegistry | undefined;
@@ -23,6 +32,8 @@ export class Cluster {
   #links: ActorLinks | undefined;
   #onDrain: (() => void) | undefined;
   #joined: Promise<void> | undefined;
+  #connecting: Promise<NatsConnection> | undefined;
+  #orders: ExecutionOrderServer | undefined;
 
   constructor(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers">, logger: Logger) {
     this.options = resolveClusterOptions(options);
@@ -37,7 +48,7 @@ export class Cluster {
   registryFor(self: NodeRegistry | undefined): NodeRegistry {
     const registry = new ClusterNodeRegistry(self, { heartbeatMs: this.options.heartbeatMs, missedBeatsDown: this.options.missedBeatsDown });
     this.#registry = registry;
-    this.#joined = this.connection.open(this.#abort.signal).then(
+    this.#joined = this.#connect().then(
       (nc) => {
         registry.attach(nc);
         if (self !== undefined) {
@@ -57,6 +68,29 @@ export class Cluster {
     return registry;
   }
 
+  /** Connects once (retrying until NATS answers); every part waits on the same connection. */
+  #connect(): Promise<NatsConnection> {
+    this.#connecting ??= this.connection.open(this.#abort.signal);
+    return this.#connecting;
+  }
+
+  /** The cluster store the node's runtime keeps records and events in: JetStream, shared by every node. */
+  store(): ExecutionStore {
+    const connected = this.#connect();
+    connected.catch(() => undefined);
+    return new JetStreamExecutionStore(connected, { replicas: this.options.storeReplicas, retentionMs: this.options.storeRetentionMs }, this.#logger);
+  }
+
+  /** Whether an execution's owner lives: this process by its incarnation, another node by the registry. */
+  ownerAlive(): OwnerAlive {
+    return clusterOwnerAlive({ selfId: this.options.nodeId, instance: this.instanceId, nodeOf: (id) => this.#registry?.node(id), settledAtMs: () => this.#registry?.settledAtMs() });
+  }
+
+  /** What the node's gateways use: executions placed across the cluster, and answered for any node. */
+  clientFor(runtime: Runtime): ExecutionClient {
+    return new ClusterExecutionClient(runtime, { selfId: this.options.nodeId, nc: () => this.connection.connection, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, logger: this.#logger });
+  }
+
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
   stepHost(): StepHostFactory {
     return (local) => new ClusterStepHost(local, this.options.nodeId, () => this.#registry?.snapshot() ?? [], this.options.placementTimeoutMs);
@@ -66,11 +100,14 @@ export class Cluster {
    * Lets the node's runtime take part: it runs step orders other nodes send it (an operator's workflow from `baseDir`,
    * a caller's from a sandbox folder), and its actor system is linked to every node's once NATS is reached.
    */
-  attachRuntime(runtime: Runtime, dirs: { operator: string; caller: string }): void {
+  attachRuntime(runtime: Runtime, dirs: { operator: string; caller: string } & OrderFolders, admit: () => () => void): void {
     runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? dirs.caller : dirs.operator));
     void this.joined().then(() => {
       const nc = this.connection.connection;
-      if (nc !== undefined && this.#registry !== undefined && !this.#abort.signal.aborted) this.#links = new ActorLinks(runtime.system, nc, this.#registry);
+      if (nc === undefined || this.#registry === undefined || this.#abort.signal.aborted) return;
+      this.#links = new ActorLinks(runtime.system, nc, this.#registry);
+      // Executions other nodes place here run on this runtime itself, never placed on again.
+      this.#orders = new ExecutionOrderServer(nc, { selfId: this.options.nodeId, client: runtime, folders: dirs, admit, logger: this.#logger });
     });
   }
 
@@ -92,6 +129,7 @@ export class Cluster {
   async close(): Promise<void> {
     this.#abort.abort();
     this.#links?.close();
+    this.#orders?.close();
     this.#announcement?.stop();
     await this.#registry?.close();
     await this.connection.close();

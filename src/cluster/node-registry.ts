@@ -32,6 +32,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
   #seq = 0;
   #timers: NodeJS.Timeout[] = [];
   #stopSelf: (() => void) | undefined;
+  #settledAtMs: number | undefined;
 
   constructor(self: NodeRegistry | undefined, options: ClusterRegistryOptions) {
     this.#self = self;
@@ -50,6 +51,18 @@ export class ClusterNodeRegistry implements NodeRegistry {
     }
     this.#timers.push(setInterval(() => this.#sweep(), Math.max(50, this.#options.heartbeatMs / 4)).unref());
     nc.publish(SUBJECTS.hello);
+    this.#settledAtMs = Date.now() + this.#options.heartbeatMs * this.#options.missedBeatsDown;
+  }
+
+  /** From when every live node has beaten at least once since this one attached (undefined before NATS is reached). */
+  settledAtMs(): number | undefined {
+    return this.#settledAtMs;
+  }
+
+  /** One node as seen now (this one included); undefined when the registry has no record of it. */
+  node(id: string): NodeInfo | undefined {
+    if (id === this.#self?.self().id) return this.#self.self();
+    return this.#nodes.get(id)?.info;
   }
 
   self(): NodeInfo {

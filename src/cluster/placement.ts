@@ -21,6 +21,8 @@ export interface PlacementNode {
 export interface PlacementRequest extends Placement {
   /** Tags the request adds to the workflow's own (an execute call's), all required like `tags`. */
   target_tags?: readonly string[];
+  /** At least one of these tags (the node-tag limit of the caller's token); empty or absent: no such rule. */
+  any_of_tags?: readonly string[];
   /** Default `step`. */
   kind?: PlacementKind;
 }
@@ -69,14 +71,17 @@ function compile(request: PlacementRequest, nodes: readonly PlacementNode[]) {
     weights.set(tag, Math.max(weights.get(tag) ?? 0, weight));
   }
   const avoid = new Set(request.avoid ?? []);
+  const anyOf = request.any_of_tags ?? [];
+  const allowed = (n: PlacementNode) => anyOf.length === 0 || anyOf.some((t) => n.tags.includes(t));
   return {
     slot,
     tags,
+    anyOf,
     wanted,
     target,
     targetIsId,
     /** Could ever run it: runs this kind, carries every tag, is (or is in) the target, has enough of each resource. */
-    fits: (n: PlacementNode) => n.capacity[slot] > 0 && tags.every((t) => n.tags.includes(t)) && onTarget(n) && wanted.every(([r, amount]) => (n.resources.total[r] ?? 0) >= amount),
+    fits: (n: PlacementNode) => n.capacity[slot] > 0 && tags.every((t) => n.tags.includes(t)) && allowed(n) && onTarget(n) && wanted.every(([r, amount]) => (n.resources.total[r] ?? 0) >= amount),
     /** Can run it now: a free slot and enough of each resource unreserved. */
     hasRoom: (n: PlacementNode) => n.load[slot] < n.capacity[slot] && wanted.every(([r, amount]) => (n.resources.free[r] ?? 0) >= amount),
     avoided: (n: PlacementNode) => n.tags.filter((t) => avoid.has(t)).length,
@@ -143,6 +148,7 @@ function unmatched(rules: Compiled, up: readonly PlacementNode[], all: readonly 
   if (targetNode !== undefined && targetNode.status !== "up") parts.push(`node '${target}' is ${targetNode.status}`);
   else if (targetNode !== undefined && targetNode.capacity[slot] === 0) parts.push(`node '${target}' does not run ${slot}`);
   else if (target !== undefined && targetNode === undefined && !runners.some((n) => n.tags.includes(target))) parts.push(`no node is named '${target}' or carries it as a pool tag`);
+  if (parts.length === 0 && (rules.anyOf.length > 0)) parts.push(`no node that fits carries any of the tags the caller may use (${quoted(rules.anyOf)})`);
   if (parts.length === 0) parts.push(`no single node has all of ${describe(rules)}`);
   // Draining nodes that would fit explain a wait that ends only when they come back or others join.
   const draining = targetNode === undefined ? all.filter((n) => n.status === "draining" && rules.fits(n)) : [];

@@ -37,6 +37,12 @@ export interface ExecuteRequest {
   executionId?: string;
   /** Who starts it (a gateway passes the caller's token id); kept in the record as `started_by`. */
   startedBy?: string;
+  /**
+   * Where it may run, beyond its workflow's own `placement:`: the request's `target_instance` (a node id or pool tag) and
+   * `target_tags` (all required), and `any_of_tags` (at least one: the caller's token may use only such nodes). A single
+   * node runs everything itself; a cluster's client places the execution by them.
+   */
+  placement?: { target_instance?: string; target_tags?: readonly string[]; any_of_tags?: readonly string[] };
 }
 
 export interface CancelResult {
@@ -52,6 +58,8 @@ export interface StartedExecution {
   record: ExecutionRecord;
   /** Resolves with the final record. */
   done: Promise<ExecutionRecord>;
+  /** Placed on another node, which owns it: this node shutting down leaves it running there. */
+  elsewhere?: boolean;
 }
 
 /** A plain listener, or a sink that says when it is full: the watch then pauses and catches up from the store once it drains. */

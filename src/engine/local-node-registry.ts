@@ -9,8 +9,8 @@ export class LocalNodeRegistry implements NodeRegistry {
   readonly #history: NodeEvent[] = [];
   readonly #listeners = new Set<(event: NodeEvent) => void>();
 
-  constructor(init: { id: string; tags: readonly string[]; capacity: number; version: string }) {
-    this.#node = { id: init.id, tags: [...init.tags], capacity: init.capacity, load: 0, gateways: [], version: init.version, started_at: Date.now() / 1000, status: "up" };
+  constructor(init: { id: string; tags: readonly string[]; capacity: number; version: string; instance?: string }) {
+    this.#node = { id: init.id, tags: [...init.tags], capacity: init.capacity, load: 0, gateways: [], version: init.version, started_at: Date.now() / 1000, status: "up", ...(init.instance === undefined ? {} : { instance: init.instance }) };
     this.#emit("node.up");
   }
 

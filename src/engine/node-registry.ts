@@ -26,6 +26,8 @@ export interface NodeInfo {
   /** Epoch seconds. */
   started_at: number;
   status: "up" | "draining" | "down";
+  /** The process's incarnation (a node restarted under the same id has a new one): whose executions it still owns. */
+  instance?: string;
 }
 
 export interface NodeEvent {

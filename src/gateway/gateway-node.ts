@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EmbeddedExecutionStore, LocalNodeRegistry, resolveDataDir, Runtime, defaultNodeId, type ExecutionClient, type GatewayEndpoint, type NodeRegistry, type StepHostFactory } from "../engine/index.js";
+import { EmbeddedExecutionStore, LocalNodeRegistry, resolveDataDir, Runtime, defaultNodeId, type ExecutionClient, type ExecutionStore, type GatewayEndpoint, type NodeRegistry, type OwnerAlive, type StepHostFactory } from "../engine/index.js";
 import type { WorkflowGenerator } from "../generator/types.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
@@ -16,8 +16,14 @@ import { VERSION } from "./version.js";
 export interface GatewayNodeDeps {
   /** A runtime to serve; by default one with an embedded store in the data dir, closed with the node. */
   runtime?: Runtime;
-  /** What the gateways start, read, cancel and watch executions through; by default the runtime. A cluster passes its client. */
-  client?: ExecutionClient;
+  /** What the gateways start, read, cancel and watch executions through; by default the runtime. A cluster passes its client, made over the runtime. */
+  client?: ExecutionClient | ((runtime: Runtime) => ExecutionClient);
+  /** Where the runtime the node opens keeps records and events; by default an embedded store in the data dir. A cluster passes its JetStream store. */
+  store?: ExecutionStore;
+  /** Whether an execution's owner lives (for orphans); by default its pid on this machine. A cluster asks its registry. */
+  ownerAlive?: OwnerAlive;
+  /** The runtime's incarnation id, when the cluster announces it with the node's record. */
+  instanceId?: string;
   generator?: WorkflowGenerator;
   logger?: Logger;
   /**
@@ -75,7 +81,7 @@ export class GatewayNode {
     // Not the node's logger: WFX_LOG_LEVEL=warn must not silence the record of successful calls.
     this.audit = new AuditLog(deps.auditLogger ?? createLogger({ level: "info", name: "wfx-audit", ...(options.auditLogFile === undefined ? {} : { destination: options.auditLogFile }) }));
     this.metrics = new NodeMetrics();
-    this.registry = new LocalNodeRegistry({ id: runtime.options.nodeId, tags: options.tags, capacity: options.maxConcurrentExecutions, version: VERSION });
+    this.registry = new LocalNodeRegistry({ id: runtime.options.nodeId, tags: options.tags, capacity: options.supervisesExecutions ? options.maxConcurrentExecutions : 0, version: VERSION, instance: runtime.options.instanceId });
     this.nodes = deps.nodeRegistry?.(this.registry) ?? this.registry;
     const admission = new Admission(options.maxConcurrentExecutions, (running) => this.registry.setLoad(running));
     const dataDir = options.dataDir ?? runtime.options.dataDir ?? resolveDataDir();
@@ -83,7 +89,7 @@ export class GatewayNode {
     mkdirSync(sandboxDir, { recursive: true });
     const workflows = new WorkflowDirectory(options.workflowDirs);
     this.operations = new Operations({
-      client: deps.client ?? runtime,
+      client: typeof deps.client === "function" ? deps.client(runtime) : (deps.client ?? runtime),
       runtime,
       workflows,
       paths: new ServerPaths([{ path: sandboxDir, name: "<sandbox>" }, { path: dataDir, name: "<data>" }, ...workflows.folders]),
@@ -112,7 +118,17 @@ export class GatewayNode {
     const executor = runtime === undefined ? new NodeExecutor() : undefined;
     if (runtime === undefined) {
       const dataDir = resolved.dataDir ?? resolveDataDir();
-      runtime = new Runtime({ store: await EmbeddedExecutionStore.open({ dataDir }), dataDir, nodeId: resolved.nodeId ?? defaultNodeId(), tools: defaultToolRegistry({ workflowExecutor: executor }), callerPolicy: resolved.callerPolicy, resumePolicy: resolved.resumePolicy, ...(deps.stepHost === undefined ? {} : { stepHost: deps.stepHost }) });
+      runtime = new Runtime({
+        store: deps.store ?? (await EmbeddedExecutionStore.open({ dataDir })),
+        dataDir,
+        nodeId: resolved.nodeId ?? defaultNodeId(),
+        tools: defaultToolRegistry({ workflowExecutor: executor }),
+        callerPolicy: resolved.callerPolicy,
+        resumePolicy: resolved.resumePolicy,
+        ...(deps.stepHost === undefined ? {} : { stepHost: deps.stepHost }),
+        ...(deps.ownerAlive === undefined ? {} : { ownerAlive: deps.ownerAlive }),
+        ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
+      });
     }
     const node = new GatewayNode(resolved, runtime, deps.runtime === undefined, deps, tokens);
     executor?.attach(node.operations);

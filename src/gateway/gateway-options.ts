@@ -23,6 +23,8 @@ export interface GatewayOptions {
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
   maxConcurrentExecutions: number;
+  /** false: a gateway-only node, announcing capacity 0 so placement sends every execution to a worker. */
+  supervisesExecutions: boolean;
   maxBodyBytes: number;
   /** 2025-era MCP sessions the node holds in all, and per token (so one token cannot fill the node). */
   mcpMaxSessions: number;
@@ -65,6 +67,7 @@ export function defaultGatewayOptions(): GatewayOptions {
     tlsCertFile: undefined,
     tlsKeyFile: undefined,
     maxConcurrentExecutions: 64,
+    supervisesExecutions: true,
     maxBodyBytes: 4 * 1024 * 1024,
     mcpMaxSessions: 1000,
     mcpMaxSessionsPerToken: 32,

@@ -2,14 +2,18 @@ import type { NodeProfile } from "../../config/index.js";
 import type { ClusterOptions } from "../../cluster/index.js";
 import type { GatewayOptions } from "../../gateway/index.js";
 
+/** Executions a gateway-only node has in flight on workers at once (its requests, not its own work). */
+const GATEWAY_ONLY_IN_FLIGHT = 1024;
+
 /** What a node profile says, as the gateway's options (flags given on the command line go over these). */
 export function gatewayOptionsOfProfile(profile: NodeProfile): Partial<GatewayOptions> {
   const { http, grpc, mcp } = profile.gateways;
   return {
     nodeId: profile.id,
     tags: profile.tags,
-    // A profile that runs no executions (a gateway-only node) still needs a slot count; the cluster places its work.
-    maxConcurrentExecutions: Math.max(1, profile.capacity.executions),
+    // A profile that runs no executions (a gateway-only node) still admits requests, which the cluster places on workers.
+    maxConcurrentExecutions: profile.capacity.executions > 0 ? profile.capacity.executions : GATEWAY_ONLY_IN_FLIGHT,
+    supervisesExecutions: profile.capacity.executions > 0,
     http: http !== undefined,
     grpc: grpc !== undefined,
     ...(http === undefined ? {} : { httpPort: http.port, ...(http.host === undefined ? {} : { host: http.host }) }),

@@ -7,6 +7,7 @@ import { clusterFrom } from "./cluster-flags.js";
 import { clusterOptionsOfProfile, gatewayOptionsOfProfile } from "./profile-options.js";
 import { cliGenerator } from "./generate.js";
 import { GatewayNode, gatewayOptionsFromEnv, type GatewayOptions } from "../../gateway/index.js";
+import type { LocalNodeRegistry, Runtime } from "../../engine/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -97,10 +98,14 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   if (cluster !== undefined) options.nodeId = cluster.options.nodeId;
   // A cluster worker may serve no gateway at all: it runs what the cluster places on it.
   if (options.http === false && options.grpc === false && cluster === undefined) throw new CliError("--no-http and --no-grpc together leave nothing to serve", { hint: "a node that only runs work joins a cluster: wfx node --nats nats://host:4222" });
-  const node = await GatewayNode.start(options, { generator: cliGenerator(), logger, ...(cluster === undefined ? {} : { nodeRegistry: (self) => cluster.registryFor(self), readiness: () => cluster.readiness, stepHost: cluster.stepHost() }) });
-  // Steps other nodes place here run from this node's first workflow folder (an operator's) or a sandbox (a caller's).
+  const clustered = cluster === undefined
+    ? {}
+    : { nodeRegistry: (self: LocalNodeRegistry) => cluster.registryFor(self), readiness: () => cluster.readiness, stepHost: cluster.stepHost(), store: cluster.store(), ownerAlive: cluster.ownerAlive(), instanceId: cluster.instanceId, client: (runtime: Runtime) => cluster.clientFor(runtime) };
+  const node = await GatewayNode.start(options, { generator: cliGenerator(), logger, ...clustered });
+  // Work other nodes place here runs from this node's first workflow folder (an operator's) or a sandbox (a caller's).
   cluster?.onDrain(() => node.drain());
-  cluster?.attachRuntime(node.runtime, { operator: node.options.workflowDirs[0] ?? process.cwd(), caller: join(node.runtime.options.dataDir ?? tmpdir(), "inline", "placed-steps") });
+  const inline = join(node.runtime.options.dataDir ?? tmpdir(), "inline");
+  cluster?.attachRuntime(node.runtime, { operator: node.options.workflowDirs[0] ?? process.cwd(), caller: join(inline, "placed-steps"), callerRoot: inline }, () => node.operations.deps.admission.acquire());
   const lines = [`wfx node ${node.registry.self().id} serving`];
   if (cluster !== undefined) lines.push(`  cluster: NATS ${cluster.options.servers.join(", ")}, tags ${cluster.options.tags.join(",") || "(none)"}`);
   if (node.mcpUrl) lines.push(`  MCP:  ${node.mcpUrl}`, `  HTTP: ${node.httpUrl} (/health, /ready, /metrics, POST /execute_workflow, ...)`);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch } from "../../config/index.js";
-import { defaultWorkflowName, IdempotencyKeys, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
+import { defaultWorkflowName, IdempotencyKeys, TERMINAL_STATUSES, type ExecuteRequest, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { requireWorkflow, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
@@ -21,6 +21,9 @@ export interface RunRequest {
   configOverride?: Record<string, unknown> | undefined;
   /** The caller's idempotency key and the request it stands for (see idempotency.ts). */
   idempotency?: KeyedRequest | undefined;
+  /** In a cluster: the node or pool, and the tags, the caller asks it to run on. */
+  targetInstance?: string | undefined;
+  targetTags?: string[] | undefined;
 }
 
 /** The answer, and with an idempotency key the memo the key's first request stored (a generated workflow's summary). */
@@ -45,6 +48,15 @@ export interface ExecutionCaller {
   depth: number;
 }
 
+/** Where the caller asks it to run, within the nodes its token may use (a token limited to node tags reaches only those). */
+function placementOf(request: RunRequest, principal: Principal): NonNullable<ExecuteRequest["placement"]> {
+  return {
+    ...(request.targetInstance === undefined ? {} : { target_instance: request.targetInstance }),
+    ...(request.targetTags === undefined ? {} : { target_tags: request.targetTags }),
+    ...(principal.tags === undefined ? {} : { any_of_tags: principal.tags }),
+  };
+}
+
 /** Time kept for the reply to travel back once a deadline-capped execution times out: 10% of it, 50 to 250 ms. */
 function deadlineMargin(leftS: number): number {
   return Math.min(0.25, Math.max(0.05, leftS / 10));
@@ -58,6 +70,8 @@ export class Executions {
   readonly #paths: ServerPaths;
   readonly #sync = new Map<string, Promise<ExecutionRecord>>();
   readonly #background = new Set<string>();
+  /** Placed on another node, which owns it: this node's shutdown stops waiting for it, never cancels it. */
+  readonly #elsewhere = new Set<string>();
   readonly #callers = new Map<string, ExecutionCaller>();
   readonly #keys: IdempotencyKeys;
 
@@ -124,6 +138,7 @@ export class Executions {
         input: request.input,
         mode: request.mode,
         onEvent,
+        placement: placementOf(request, ctx.principal),
         ...(timeoutS === undefined ? {} : { timeoutS }),
         ...(request.configOverride === undefined ? {} : { configOverride: request.configOverride }),
         ...(signal === undefined ? {} : { signal }),
@@ -138,6 +153,8 @@ export class Executions {
       release();
       this.#callers.delete(executionId);
     });
+    if (started.elsewhere === true) this.#elsewhere.add(executionId);
+    void started.done.finally(() => this.#elsewhere.delete(executionId));
     return started;
   }
 
@@ -170,7 +187,7 @@ export class Executions {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(waiting), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
-    const left = [...this.#sync.keys(), ...this.#background];
+    const left = [...this.#sync.keys(), ...this.#background].filter((id) => !this.#elsewhere.has(id));
     const cancelled = await Promise.all(left.map((id) => this.#runtime.cancel(id, "the node shut down").then((r) => r.cancelled, () => false)));
     return { finished: waiting.length - this.#sync.size, cancelled: cancelled.filter(Boolean).length };
   }

@@ -19,6 +19,8 @@ const runFields = {
   input_data: z.unknown().optional().describe("The workflow's input: ${input.x} and ${user_input} read it"),
   execution_mode: ExecutionMode.default("sync").describe("sync waits for the result (progress notifications while it runs); async and isolated return the execution id at once"),
   timeout: Seconds.optional().describe("Seconds the execution may run (a sync call waits at most this long)"),
+  target_instance: z.string().min(1).max(256).optional().describe("In a cluster: the node id, or the pool (a tag its nodes carry), to run it on, e.g. gpu_workflow_executor"),
+  target_tags: z.array(z.string().min(1).max(128)).max(32).optional().describe("In a cluster: tags the node that runs it must all carry, e.g. [\"eu\"]"),
   idempotency_key: z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().describe("Sent again with the same request (within the node's window, 24 h by default), answers with the execution it started instead of starting another"),
 };
 

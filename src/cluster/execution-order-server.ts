@@ -1,0 +1,66 @@
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { CancelResult, ExecutionClient } from "../engine/index.js";
+import { toErrorInfo, WfxError } from "../errors.js";
+import type { Logger } from "../observability/index.js";
+import { requestOf, type ExecutionOrder, type OrderFolders } from "./execution-order.js";
+import { cancelSubject, startSubject } from "./subjects.js";
+import { decodeJson, encodeJson } from "./codec.js";
+
+/** What a start order is answered with: the record as started (durable in the store), or why not. */
+export type StartAnswer = { record: unknown } | { error: { code: string; message: string; hint?: string; retryable: boolean } };
+export type CancelAnswer = { result: CancelResult } | { error: { code: string; message: string; hint?: string } };
+
+export interface OrderServerDeps {
+  selfId: string;
+  client: ExecutionClient;
+  folders: OrderFolders;
+  /** Takes one of the node's execution slots (throws when full or draining); the function returned gives it back. */
+  admit: () => () => void;
+  logger: Logger;
+}
+
+/**
+ * Runs here the executions other nodes place on this one, and cancels those it runs when another node's gateway asks:
+ * a start takes an admission slot like a gateway request would, and is answered once its record is durable.
+ */
+export class ExecutionOrderServer {
+  readonly #subs: Subscription[];
+
+  constructor(nc: NatsConnection, deps: OrderServerDeps) {
+    this.#subs = [
+      nc.subscribe(startSubject(deps.selfId), { callback: (_e, msg) => void start(deps, decodeJson<ExecutionOrder>(msg.data)).then((answer) => msg.respond(encodeJson(answer))) }),
+      nc.subscribe(cancelSubject(deps.selfId), { callback: (_e, msg) => void cancel(deps, decodeJson<{ executionId: string; reason: string }>(msg.data)).then((answer) => msg.respond(encodeJson(answer))) }),
+    ];
+  }
+
+  close(): void {
+    for (const sub of this.#subs) sub.unsubscribe();
+  }
+}
+
+async function start(deps: OrderServerDeps, order: ExecutionOrder | undefined): Promise<StartAnswer> {
+  let release: (() => void) | undefined;
+  try {
+    if (order === undefined) throw new WfxError("WFX_CLUSTER_CONFIG", "the execution order is not JSON", { hint: "the order was corrupted on its way" });
+    release = deps.admit();
+    const started = deps.client.start(requestOf(order, deps.folders));
+    void started.done.finally(release).catch(() => undefined);
+    await deps.client.persisted();
+    deps.logger.info({ execution_id: order.executionId, placed_by: order.placedBy, mode: order.mode }, "started an execution placed here");
+    return { record: started.record };
+  } catch (error) {
+    release?.();
+    const info = toErrorInfo(error);
+    // A full or draining node is worth placing again elsewhere; a workflow this node refuses is not.
+    return { error: { ...info, retryable: info.code === "WFX_BUSY" || info.code === "WFX_SHUTTING_DOWN" } };
+  }
+}
+
+async function cancel(deps: OrderServerDeps, asked: { executionId: string; reason: string } | undefined): Promise<CancelAnswer> {
+  try {
+    if (asked === undefined) throw new WfxError("WFX_CLUSTER_CONFIG", "the cancel order is not JSON", { hint: "the order was corrupted on its way" });
+    return { result: await deps.client.cancel(asked.executionId, asked.reason) };
+  } catch (error) {
+    return { error: toErrorInfo(error) };
+  }
+}

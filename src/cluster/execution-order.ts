@@ -1,0 +1,84 @@
+import { mkdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { WorkflowFile } from "../config/index.js";
+import type { ExecuteRequest, ExecutionMode, WorkflowSource } from "../engine/index.js";
+import { ClusterError } from "./errors.js";
+
+/**
+ * An execution placement sent to another node, as data: the workflow file as the caller gave it (the receiving node
+ * applies the same environment and override), where the file goes in that node's folders, and the request's settings.
+ */
+export interface ExecutionOrder {
+  executionId: string;
+  workflowName: string;
+  fileJson: string;
+  origin: "operator" | "caller";
+  /** The file's name; a caller's goes in the sandbox folder of the same name on the receiving node. */
+  fileName: string;
+  sandbox?: string;
+  input?: unknown;
+  mode: ExecutionMode;
+  timeoutS?: number;
+  environment?: string;
+  configOverride?: unknown;
+  startedBy?: string;
+  /** The node that placed it (for its log and the record's messages). */
+  placedBy: string;
+}
+
+/** Folders the receiving node puts ordered files in: an operator's workflow folder, and the caller sandboxes' root. */
+export interface OrderFolders {
+  operator: string;
+  callerRoot: string;
+}
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+export function orderOf(request: ExecuteRequest, init: { executionId: string; workflowName: string; environment: string | undefined; placedBy: string }): ExecutionOrder {
+  const { source } = request;
+  const origin = source.origin ?? "operator";
+  const path = source.path ?? "workflow.yaml";
+  return {
+    executionId: init.executionId,
+    workflowName: init.workflowName,
+    fileJson: JSON.stringify(source.file),
+    origin,
+    fileName: basename(path),
+    ...(origin === "caller" && source.path !== undefined ? { sandbox: basename(dirname(source.path)) } : {}),
+    ...(request.input === undefined ? {} : { input: request.input }),
+    mode: request.mode ?? "sync",
+    ...(request.timeoutS === undefined ? {} : { timeoutS: request.timeoutS }),
+    ...(init.environment === undefined ? {} : { environment: init.environment }),
+    ...(request.configOverride === undefined ? {} : { configOverride: request.configOverride }),
+    ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
+    placedBy: init.placedBy,
+  };
+}
+
+function bad(what: string): ClusterError {
+  return new ClusterError("WFX_CLUSTER_CONFIG", `an execution order carries ${what}`, { hint: "the order was corrupted, or sent by a node running another version; it was not run" });
+}
+
+/** The order as this node starts it: its file in this node's folders (a caller's in the caller's own sandbox here). */
+export function requestOf(order: ExecutionOrder, folders: OrderFolders): ExecuteRequest {
+  if (!SAFE_NAME.test(order.fileName)) throw bad(`a file name that is not a plain name: '${order.fileName}'`);
+  if (order.origin === "caller" && (order.sandbox === undefined || !SAFE_NAME.test(order.sandbox))) throw bad("a caller's workflow without a plain sandbox name");
+  let path: string;
+  if (order.origin === "caller") {
+    const sandbox = join(folders.callerRoot, order.sandbox!);
+    mkdirSync(sandbox, { recursive: true, mode: 0o700 });
+    path = join(sandbox, order.fileName);
+  } else path = join(folders.operator, order.fileName);
+  const source: WorkflowSource = { file: JSON.parse(order.fileJson) as WorkflowFile, path, origin: order.origin };
+  return {
+    source,
+    workflowName: order.workflowName,
+    executionId: order.executionId,
+    mode: order.mode,
+    ...(order.input === undefined ? {} : { input: order.input }),
+    ...(order.timeoutS === undefined ? {} : { timeoutS: order.timeoutS }),
+    ...(order.environment === undefined ? {} : { environment: order.environment }),
+    ...(order.configOverride === undefined ? {} : { configOverride: order.configOverride }),
+    ...(order.startedBy === undefined ? {} : { startedBy: order.startedBy }),
+  };
+}

@@ -1,0 +1,195 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import { applyEvent, createRecord, TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type CancelResult, type ExecuteRequest, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type NodeInfo } from "../engine/index.js";
+import { toErrorInfo } from "../errors.js";
+import type { Logger } from "../observability/index.js";
+import { decodeJson, encodeJson } from "./codec.js";
+import { ClusterError, NoFeasibleNodeError } from "./errors.js";
+import type { ExecutionOrder } from "./execution-order.js";
+import type { CancelAnswer, StartAnswer } from "./execution-order-server.js";
+import { placementNodeOf } from "./placed-step.js";
+import { place, type PlacementRequest } from "./placement.js";
+import { cancelSubject, startSubject } from "./subjects.js";
+
+/** How often an execution nobody can take yet looks for a node again, and how long a node has to answer a start. */
+const REPLACE_MS = 250;
+const START_TIMEOUT_MS = 10_000;
+/** How often the record is read while the execution runs elsewhere, in case fan-out dropped its last event. */
+const CHECK_MS = 1000;
+
+export interface PlacedExecutionDeps {
+  nc: NatsConnection;
+  selfId: string;
+  nodes: () => NodeInfo[];
+  store: ExecutionStore;
+  placementTimeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * An execution this node placed on another: it places it (waiting, `pending` in the store, while no node fits, up to
+ * the placement timeout), sends the start order, and follows the execution's events from the store's fan-out until it
+ * ends, for the caller's `done` and `onEvent`. Once started there, the other node owns it; this is only a watcher.
+ */
+export class PlacedExecution {
+  readonly record: ExecutionRecord;
+  readonly done: Promise<ExecutionRecord>;
+  /** Resolves once the execution is durable somewhere: started on its node, or recorded pending or ended here. */
+  readonly acknowledged: Promise<void>;
+  /** The node running it, once it answered the start order. */
+  node: string | undefined;
+  readonly #deps: PlacedExecutionDeps;
+  readonly #order: ExecutionOrder;
+  readonly #placement: PlacementRequest;
+  readonly #request: ExecuteRequest;
+  readonly #since = Date.now();
+  #resolve!: (record: ExecutionRecord) => void;
+  #acknowledge!: () => void;
+  #unsubscribe: (() => void) | undefined;
+  #check: NodeJS.Timeout | undefined;
+  #lastSeq = 0;
+  #toldPending = false;
+  #cancelAsked: string | undefined;
+  #ended = false;
+
+  constructor(deps: PlacedExecutionDeps, request: ExecuteRequest, order: ExecutionOrder, placement: PlacementRequest, stepIds: readonly string[]) {
+    this.#deps = deps;
+    this.#order = order;
+    this.#placement = placement;
+    this.#request = request;
+    this.record = createRecord({
+      executionId: order.executionId,
+      workflowName: order.workflowName,
+      mode: order.mode,
+      node: deps.selfId,
+      stepIds,
+      startMs: this.#since,
+      pid: process.pid,
+      ...(order.input === undefined ? {} : { input: order.input }),
+      ...(order.startedBy === undefined ? {} : { startedBy: order.startedBy }),
+    });
+    this.done = new Promise((resolve) => (this.#resolve = resolve));
+    this.acknowledged = new Promise((resolve) => (this.#acknowledge = resolve));
+    this.#unsubscribe = deps.store.subscribe?.(order.executionId, (event) => this.#onEvent(event));
+    void deps.nc.flush().then(() => this.#tryPlace(), (error: unknown) => this.#fail(toErrorInfo(error)));
+  }
+
+  /** Asks for a cancel: before it started anywhere it just ends here; once started, its node is asked. */
+  async cancel(reason: string): Promise<CancelResult> {
+    const id = this.#order.executionId;
+    if (this.#ended) return { execution_id: id, status: this.record.status, cancelled: false, message: `Execution already ended: ${this.record.status}` };
+    if (this.node === undefined) {
+      this.#cancelAsked = reason;
+      await this.acknowledged;
+      if (this.node === undefined) return { execution_id: id, status: this.record.status, cancelled: this.record.status === "cancelled", message: this.record.status === "cancelled" ? "Execution cancelled before it was placed" : `Execution ended: ${this.record.status}` };
+    }
+    return cancelOn(this.#deps.nc, this.node, id, reason);
+  }
+
+  #tryPlace(): void {
+    if (this.#ended) return;
+    if (this.#cancelAsked !== undefined) return this.#endHere("execution.cancelled", { code: "WFX_CANCELLED", message: this.#cancelAsked });
+    const result = place(this.#placement, this.#deps.nodes().map(placementNodeOf), Math.random);
+    if ("node" in result) return void this.#send(result.node.id);
+    if (Date.now() - this.#since >= this.#deps.placementTimeoutMs) {
+      return this.#fail(toErrorInfo(new NoFeasibleNodeError(`execution of workflow '${this.#order.workflowName}'`, result.pending, Math.round(this.#deps.placementTimeoutMs / 1000))));
+    }
+    if (!this.#toldPending) {
+      this.#toldPending = true;
+      // Pending where every node sees it: status answers with the reason from any gateway.
+      this.record.progress.message = `pending: ${result.pending.message}`;
+      this.#deps.store.putRecord(this.record);
+      void this.#deps.store.flush().then(this.#acknowledge, this.#acknowledge);
+    }
+    setTimeout(() => this.#tryPlace(), REPLACE_MS).unref();
+  }
+
+  async #send(nodeId: string): Promise<void> {
+    let answer: StartAnswer | undefined;
+    try {
+      const reply = await this.#deps.nc.request(startSubject(nodeId), encodeJson(this.#order), { timeout: START_TIMEOUT_MS });
+      answer = decodeJson<StartAnswer>(reply.data);
+    } catch (error) {
+      this.#deps.logger.warn({ err: error, node: nodeId, execution_id: this.#order.executionId }, "a node did not answer an execution's start; placing it again");
+    }
+    if (answer !== undefined && "error" in answer && !answer.error.retryable) return this.#fail(answer.error);
+    if (answer === undefined || "error" in answer) {
+      setTimeout(() => this.#tryPlace(), REPLACE_MS).unref();
+      return;
+    }
+    this.node = nodeId;
+    Object.assign(this.record, answer.record);
+    this.#acknowledge();
+    this.#check = setInterval(() => void this.#checkRecord(), CHECK_MS).unref();
+    if (this.#cancelAsked !== undefined) void cancelOn(this.#deps.nc, nodeId, this.#order.executionId, this.#cancelAsked);
+  }
+
+  #onEvent(event: ExecutionEvent): void {
+    if (this.#ended || event.seq <= this.#lastSeq) return;
+    this.#lastSeq = event.seq;
+    applyEvent(this.record, event);
+    this.#request.onEvent?.(event, this.record);
+    if (TERMINAL_EVENT_TYPES.has(event.type)) void this.#finish();
+  }
+
+  /** The stored record has ended though no terminal event arrived (fan-out is at-most-once): end with it. */
+  async #checkRecord(): Promise<void> {
+    const stored = await this.#deps.store.getRecord(this.#order.executionId).catch(() => undefined);
+    if (stored !== undefined && TERMINAL_STATUSES.has(stored.status)) void this.#finish(stored);
+  }
+
+  async #finish(stored?: ExecutionRecord): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#stop();
+    // The owner writes its final record with the terminal event: read it (it has the result), else keep the folded one.
+    const final = stored ?? (await this.#deps.store.getRecord(this.#order.executionId).catch(() => undefined));
+    const record = final !== undefined && TERMINAL_STATUSES.has(final.status) ? final : this.record;
+    delete record.resume;
+    Object.assign(this.record, record);
+    this.#resolve(this.record);
+  }
+
+  #fail(error: { code: string; message: string; hint?: string }): void {
+    this.#endHere("execution.failed", error);
+  }
+
+  /** Ends an execution no node started: the record and its one terminal event are written here. */
+  #endHere(type: "execution.failed" | "execution.cancelled", error: { code: string; message: string; hint?: string }): void {
+    if (this.#ended) return;
+    const event: ExecutionEvent = { execution_id: this.#order.executionId, seq: 1, type, time: Date.now(), data: { error: { code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) } } };
+    applyEvent(this.record, event);
+    try {
+      this.#deps.store.appendEvent(event);
+      this.#deps.store.putRecord(this.record);
+    } catch (cause) {
+      this.#deps.logger.error({ err: cause, execution_id: this.#order.executionId }, "could not record the end of an execution that was never placed");
+    }
+    this.#request.onEvent?.(event, this.record);
+    this.#ended = true;
+    this.#stop();
+    void this.#deps.store.flush().finally(() => {
+      this.#acknowledge();
+      this.#resolve(this.record);
+    });
+  }
+
+  #stop(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    clearInterval(this.#check);
+  }
+}
+
+/** Asks the node that runs an execution to cancel it. */
+export async function cancelOn(nc: NatsConnection, nodeId: string, executionId: string, reason: string): Promise<CancelResult> {
+  try {
+    const reply = await nc.request(cancelSubject(nodeId), encodeJson({ executionId, reason }), { timeout: START_TIMEOUT_MS });
+    const answer = decodeJson<CancelAnswer>(reply.data);
+    if (answer !== undefined && "result" in answer) return answer.result;
+    throw new ClusterError("WFX_NODE_UNREACHABLE", `node '${nodeId}' could not cancel execution ${executionId}: ${answer?.error.message ?? "its answer was not JSON"}`, { hint: "send the cancel again" });
+  } catch (error) {
+    const info = toErrorInfo(error);
+    if (info.code === "WFX_NODE_UNREACHABLE") throw error;
+    throw new ClusterError("WFX_NODE_UNREACHABLE", `node '${nodeId}', which runs execution ${executionId}, did not answer the cancel: ${info.message}`, { hint: "send the cancel again; if the node died, its executions are adopted by another node within seconds", cause: error });
+  }
+}
