@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { ExecutionClient, ExecutionStore, NodeRegistry, OwnerAlive, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
+import { place, type PlacementRequest } from "./placement.js";
+import { placementNodeOf } from "./placed-step.js";
+import { workflowPlacementOf } from "./execution-order.js";
+import type { ExecutionClient, ExecutionRecord, ExecutionStore, NodeRegistry, OwnerAlive, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
 import { ClusterExecutionClient } from "./cluster-execution-client.js";
 import { clusterOwnerAlive } from "./cluster-liveness.js";
 import { ExecutionOrderServer } from "./execution-order-server.js";
@@ -84,6 +87,22 @@ export class Cluster {
   /** Whether an execution's owner lives: this process by its incarnation, another node by the registry. */
   ownerAlive(): OwnerAlive {
     return clusterOwnerAlive({ selfId: this.options.nodeId, instance: this.instanceId, nodeOf: (id) => this.#registry?.node(id), settledAtMs: () => this.#registry?.settledAtMs() });
+  }
+
+  /**
+   * Which orphans this node takes over: only while it is up and supervises executions, and only those its workflow's
+   * placement and its request's targets fit (a target naming the dead node itself is dropped: that node is gone).
+   */
+  mayAdopt(): (record: ExecutionRecord) => boolean {
+    return (record) => {
+      const self = this.#registry?.node(this.options.nodeId);
+      if (self === undefined || self.capacity === 0 || self.status !== "up") return false;
+      const spec = record.resume;
+      if (spec === undefined) return true;
+      const asked: PlacementRequest = { ...workflowPlacementOf(spec.file_json, record.workflow_name), ...spec.placement, kind: "execution" };
+      if (asked.target_instance === record.node) delete asked.target_instance;
+      return "node" in place(asked, [placementNodeOf(self)]);
+    };
   }
 
   /** What the node's gateways use: executions placed across the cluster, and answered for any node. */

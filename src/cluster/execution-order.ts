@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { WorkflowFile } from "../config/index.js";
+import type { Placement, WorkflowFile } from "../config/index.js";
 import type { ExecuteRequest, ExecutionMode, WorkflowSource } from "../engine/index.js";
 import { ClusterError } from "./errors.js";
 
@@ -22,6 +22,7 @@ export interface ExecutionOrder {
   environment?: string;
   configOverride?: unknown;
   startedBy?: string;
+  placement?: ExecuteRequest["placement"];
   /** The node that placed it (for its log and the record's messages). */
   placedBy: string;
 }
@@ -51,6 +52,7 @@ export function orderOf(request: ExecuteRequest, init: { executionId: string; wo
     ...(init.environment === undefined ? {} : { environment: init.environment }),
     ...(request.configOverride === undefined ? {} : { configOverride: request.configOverride }),
     ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
+    ...(request.placement === undefined ? {} : { placement: request.placement }),
     placedBy: init.placedBy,
   };
 }
@@ -80,5 +82,16 @@ export function requestOf(order: ExecutionOrder, folders: OrderFolders): Execute
     ...(order.environment === undefined ? {} : { environment: order.environment }),
     ...(order.configOverride === undefined ? {} : { configOverride: order.configOverride }),
     ...(order.startedBy === undefined ? {} : { startedBy: order.startedBy }),
+    ...(order.placement === undefined ? {} : { placement: order.placement }),
   };
+}
+
+/** A workflow's own `placement:` from a file's JSON (an orphan's resume spec); none when the JSON does not say. */
+export function workflowPlacementOf(fileJson: string, workflowName: string): Placement | undefined {
+  try {
+    const file = JSON.parse(fileJson) as WorkflowFile;
+    return Object.hasOwn(file.workflows ?? {}, workflowName) ? file.workflows[workflowName]!.placement : undefined;
+  } catch {
+    return undefined;
+  }
 }

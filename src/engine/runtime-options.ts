@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { processOwnerAlive, type OwnerAlive } from "./owner-liveness.js";
 import type { ResumePolicy } from "./orphans.js";
-import type { ExecutionStore } from "./types.js";
+import type { ExecutionRecord, ExecutionStore } from "./types.js";
 import type { ToolRegistry } from "../tools/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
 import { resolveAgentOptions, type AgentOptions } from "../agents/index.js";
@@ -45,6 +45,8 @@ export interface RuntimeOptions {
   stepHost: StepHostFactory | undefined;
   /** Whether an execution's owning process lives (default: its pid, on this machine); a cluster asks its registry. */
   ownerAlive: OwnerAlive;
+  /** Whether this process should take over an orphan (a cluster node only one its placement fits); default: every one. */
+  mayAdopt: (record: ExecutionRecord) => boolean;
   /** This process's incarnation, kept in the resume spec of what it owns: a node restarted under the same id is another owner. */
   instanceId: string;
 }
@@ -80,5 +82,6 @@ export function resolveRuntimeOptions(options: RuntimeOptionsInput): Readonly<Ru
     stepHost: options.stepHost,
     ownerAlive: options.ownerAlive ?? processOwnerAlive,
     instanceId: options.instanceId ?? randomUUID(),
+    mayAdopt: options.mayAdopt ?? (() => true),
   });
 }

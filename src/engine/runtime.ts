@@ -102,7 +102,7 @@ export class Runtime implements ExecutionClient {
     const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.options.defaultTimeoutS : plan.timeoutMs / 1000);
     const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
     const startMs = Date.now();
-    const resume: ResumeSpec = { file_json: fileJsonOf(source.file), generation: 0, owner_instance: this.options.instanceId, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }) };
+    const resume: ResumeSpec = { file_json: fileJsonOf(source.file), generation: 0, owner_instance: this.options.instanceId, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }), ...(request.placement === undefined ? {} : { placement: request.placement }) };
     const record = this.recorder.begin({
       executionId,
       workflowName,
@@ -154,6 +154,7 @@ export class Runtime implements ExecutionClient {
     const store = this.options.store;
     const adopted: string[] = [];
     for (const stored of await findOrphans(store, this.recorder, this.options.ownerAlive)) {
+      if (!this.options.mayAdopt(stored)) continue;
       const claimed = await this.#claimOrphan(stored);
       if (claimed === undefined) continue;
       if (TERMINAL_STATUSES.has(claimed.record.status)) {

@@ -67,6 +67,8 @@ export interface ResumeSpec {
   deadline_ms?: number;
   /** How many times the execution has been adopted; the next adopter claims generation + 1. */
   generation: number;
+  /** The request's own placement (target_instance, target_tags): where an adopter must fit to take it over. */
+  placement?: { target_instance?: string; target_tags?: readonly string[]; any_of_tags?: readonly string[] };
   /** The incarnation (RuntimeOptions.instanceId) of the process that owns it: a node restarted under the same id does not. */
   owner_instance?: string;
 }

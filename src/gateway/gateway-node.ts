@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EmbeddedExecutionStore, LocalNodeRegistry, resolveDataDir, Runtime, defaultNodeId, type ExecutionClient, type ExecutionStore, type GatewayEndpoint, type NodeRegistry, type OwnerAlive, type StepHostFactory } from "../engine/index.js";
+import { EmbeddedExecutionStore, LocalNodeRegistry, resolveDataDir, Runtime, defaultNodeId, type ExecutionClient, type ExecutionRecord, type ExecutionStore, type GatewayEndpoint, type NodeRegistry, type OwnerAlive, type StepHostFactory } from "../engine/index.js";
 import type { WorkflowGenerator } from "../generator/types.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
@@ -22,6 +22,8 @@ export interface GatewayNodeDeps {
   store?: ExecutionStore;
   /** Whether an execution's owner lives (for orphans); by default its pid on this machine. A cluster asks its registry. */
   ownerAlive?: OwnerAlive;
+  /** Which orphans this node takes over (a cluster node: those whose placement it fits); default every one. */
+  mayAdopt?: (record: ExecutionRecord) => boolean;
   /** The runtime's incarnation id, when the cluster announces it with the node's record. */
   instanceId?: string;
   generator?: WorkflowGenerator;
@@ -128,6 +130,7 @@ export class GatewayNode {
         ...(deps.stepHost === undefined ? {} : { stepHost: deps.stepHost }),
         ...(deps.ownerAlive === undefined ? {} : { ownerAlive: deps.ownerAlive }),
         ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
+        ...(deps.mayAdopt === undefined ? {} : { mayAdopt: deps.mayAdopt }),
       });
     }
     const node = new GatewayNode(resolved, runtime, deps.runtime === undefined, deps, tokens);
