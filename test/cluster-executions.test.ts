@@ -7,6 +7,7 @@ import { eventually, FIXTURES } from "./helpers/engine-fixture.js";
 import { post } from "./helpers/gateway-node.js";
 import { startNatsServer } from "./helpers/nats-server.js";
 import { startServe, type ServeProcess } from "./helpers/serve-process.js";
+import { wfx } from "./helpers/cli.js";
 
 const FLOWS = join(FIXTURES, "cluster");
 const nats = await startNatsServer();
@@ -121,6 +122,27 @@ test("cluster executions - cancel from a node that does not run it reaches the r
   const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
   assert.is(record["status"], "cancelled");
   assert.is((record["steps"] as Body[])[0]!["status"], "cancelled");
+});
+
+test("cluster executions - wfx status --follow and wfx cancel --nats answer for an execution on another node", async () => {
+  await allUp();
+  const followed = await post(gateway.url, "execute_workflow", { workflow_name: "ticking", input_data: { ms: 200 }, target_instance: "eu-1", execution_mode: "async" });
+  const id = String(followed.body["execution_id"]);
+  const cli = { dataDir: tempDir("cli"), timeoutMs: 30_000 };
+  const follow = await wfx(["status", id, "--follow", "--json", "--nats", nats.url], cli);
+  assert.is(follow.code, 0, follow.stderr);
+  const lines = follow.stdout.trim().split("\n").map((l) => JSON.parse(l) as { event?: { seq: number; type: string }; record?: Body });
+  const seqs = lines.flatMap((l) => (l.event === undefined ? [] : [l.event.seq]));
+  assert.equal(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), "every event once, in order");
+  assert.is(lines.at(-2)!.event!.type, "execution.completed");
+  assert.is(lines.at(-1)!.record!["status"], "completed");
+  assert.is(lines.at(-1)!.record!["node"], "eu-1");
+  const long = await post(gateway.url, "execute_workflow", { workflow_name: "ticking", input_data: { ms: 60_000 }, target_instance: "eu-1", execution_mode: "async" });
+  const longId = String(long.body["execution_id"]);
+  await eventually(async () => ((await eventsOf(gpu.url, longId, 0)).some((e) => e.type === "step.started") ? true : undefined), 10_000, "running on eu-1");
+  const cancelled = await wfx(["cancel", longId, "--json", "--nats", nats.url], cli);
+  assert.is(cancelled.code, 0, cancelled.stderr + cancelled.stdout);
+  assert.is((JSON.parse(cancelled.stdout) as Body)["status"], "cancelled");
 });
 
 test.run();

@@ -32,8 +32,8 @@ usage:
           [--env development|staging|production] [--override JSON|@file] [--idempotency-key KEY]
   wfx run --describe "DESCRIPTION" [--complexity simple|medium|complex] [--out FILE] [run options]
   wfx generate "DESCRIPTION" [--complexity simple|medium|complex] [--name NAME] [--out FILE [--force]] [--template] [--json]
-  wfx status ID [--follow] [--json]                                    --follow: live progress until it ends (Ctrl-C stops following, not the run)
-  wfx cancel ID [--json]
+  wfx status ID [--follow] [--nats URL]... [--json]                    --follow: live progress until it ends (Ctrl-C stops following, not the run)
+  wfx cancel ID [--nats URL]... [--json]
   wfx list [DIR] [--pattern GLOB] [--json]
   wfx validate FILE [--json]
   wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--tokens FILE] [--tls-cert F --tls-key F]
@@ -55,8 +55,8 @@ ${EXIT_CODES}`;
 export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   run: "wfx run FILE [options]   or   wfx run --describe \"DESCRIPTION\" [options]",
   generate: "wfx generate \"DESCRIPTION\" [options]",
-  status: "wfx status ID [--follow] [--json]",
-  cancel: "wfx cancel ID [--json]",
+  status: "wfx status ID [--follow] [--nats URL]... [--json]",
+  cancel: "wfx cancel ID [--nats URL]... [--json]",
   list: "wfx list [DIR] [--pattern GLOB] [--json]",
   validate: "wfx validate FILE [--json]",
   serve: "wfx serve [options]",
@@ -97,6 +97,7 @@ example:
 
 options:
   -f, --follow          live progress from the first event until it ends (Ctrl-C stops following, not the run)
+  --nats URL            a cluster's NATS (repeatable; or WFX_NATS_URL): any execution in its store, on any node
 ${JSON_OUT}
 
 example:
@@ -104,6 +105,7 @@ example:
   cancel: `Cancels a running execution: its running steps are stopped through their abort signal, in every mode.
 
 options:
+  --nats URL            a cluster's NATS (repeatable; or WFX_NATS_URL): cancelled on the node that runs it
 ${JSON_OUT}
 
 example:

@@ -37,6 +37,11 @@ function checkIdempotencyKey(key: string | undefined, describe: boolean): string
   return key;
 }
 
+/** `--nats URL` (repeatable): read and cancel executions in that cluster's store instead of the data dir's. */
+function natsOf(values: Record<string, unknown>): { nats?: string[] } {
+  return Array.isArray(values["nats"]) ? { nats: values["nats"] as string[] } : {};
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
@@ -91,9 +96,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
         ...(values.out === undefined ? {} : { out: values.out as string }),
       }, io);
     case "status":
-      return statusCommand({ ...common, id: onePositional(command, positionals, "the execution id"), follow: values.follow === true }, io);
+      return statusCommand({ ...common, id: onePositional(command, positionals, "the execution id"), follow: values.follow === true, ...natsOf(values) }, io);
     case "cancel":
-      return cancelCommand({ ...common, id: onePositional(command, positionals, "the execution id") }, io);
+      return cancelCommand({ ...common, id: onePositional(command, positionals, "the execution id"), ...natsOf(values) }, io);
     case "validate":
       return validateCommand({ json, file: onePositional(command, positionals, "the workflow file") }, io);
     case "list":

@@ -1,5 +1,6 @@
 import { EngineError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
+import { rebuildRecord } from "./orphans.js";
 import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord } from "./types.js";
 
 /** Where followed events go. `write` returns false when the consumer is full; `onDrain` is called once it has room again. */
@@ -47,6 +48,7 @@ export class ExecutionFollower {
   #window: ExecutionEvent[] = [];
   #poll: NodeJS.Timeout | undefined;
   #finalRead = false;
+  #sawEnd = false;
   #finish!: (record: ExecutionRecord | undefined) => void;
   #fail!: (error: unknown) => void;
 
@@ -100,6 +102,7 @@ export class ExecutionFollower {
     this.stats.delivered++;
     const ok = this.#sink.write(event);
     if (TERMINAL_EVENT_TYPES.has(event.type)) {
+      this.#sawEnd = true;
       this.#end(undefined);
       return;
     }
@@ -176,7 +179,17 @@ export class ExecutionFollower {
       this.#finish(record);
       return;
     }
-    void this.#runtime.status(this.#executionId).then(this.#finish, this.#fail);
+    void this.#finalRecord().then(this.#finish, this.#fail);
+  }
+
+  /**
+   * The record once its terminal event was delivered. Another process's final snapshot may land a moment after its
+   * last event (a cluster store writes them apart): then the record is folded from its events, which end with it.
+   */
+  async #finalRecord(): Promise<ExecutionRecord | undefined> {
+    const record = await this.#runtime.status(this.#executionId);
+    if (record === undefined || TERMINAL_STATUSES.has(record.status) || !this.#sawEnd) return record;
+    return rebuildRecord(record, await this.#runtime.options.store.getEvents(this.#executionId));
   }
 
   #stop(): void {

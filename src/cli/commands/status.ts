@@ -51,7 +51,7 @@ async function asOfLastEvent(client: ExecutionClient, record: ExecutionRecord): 
   return record.started_by === undefined ? rebuilt : { ...rebuilt, started_by: record.started_by };
 }
 
-export async function statusCommand(options: { id: string; json: boolean; follow?: boolean; dataDir?: string }, io: Io): Promise<number> {
+export async function statusCommand(options: { id: string; json: boolean; follow?: boolean; dataDir?: string; nats?: string[] }, io: Io): Promise<number> {
   return withClient(options.dataDir, async (client) => {
     const record = await client.status(options.id);
     if (!record) {
@@ -64,5 +64,5 @@ export async function statusCommand(options: { id: string; json: boolean; follow
     const live = { ...current, elapsed_time: elapsedNow(current, Date.now()) };
     io.out.write(options.json ? `${JSON.stringify(live)}\n` : `${formatRecord(live)}\n`);
     return EXIT.ok;
-  });
+  }, options.nats);
 }
