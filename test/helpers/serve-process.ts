@@ -10,10 +10,12 @@ export interface ServeProcess {
 }
 
 export async function startServe(dataDir: string, args: string[] = [], env: Record<string, string> = {}, command: "serve" | "node" = "serve"): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [WFX, command, "--port", "0", "--no-grpc", "--data-dir", dataDir, ...args], {
-    env: { ...process.env, WFX_LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  return startWfxProcess([command, "--port", "0", "--no-grpc", "--data-dir", dataDir, ...args], { ...process.env, WFX_LOG_LEVEL: "info", ...env });
+}
+
+/** `wfx` with exactly these arguments and this environment (nothing inherited), resolved once its HTTP gateway listens. */
+export async function startWfxProcess(args: string[], env: Record<string, string | undefined>): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [WFX, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on("data", (chunk: Buffer) => {
@@ -21,7 +23,7 @@ export async function startServe(dataDir: string, args: string[] = [], env: Reco
       const found = /HTTP: (http:\/\/[^\s]+)/.exec(stderr);
       if (found) resolve(found[1]!);
     });
-    child.once("exit", (code) => reject(new Error(`wfx serve exited with ${code}: ${stderr}`)));
+    child.once("exit", (code) => reject(new Error(`wfx ${args[0] ?? ""} exited with ${code}: ${stderr}`)));
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {
