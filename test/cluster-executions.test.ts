@@ -74,6 +74,22 @@ test("cluster executions - target_tags, target_instance and a workflow's placeme
   }
 });
 
+test("cluster executions - an isolated execution placed on a node runs in that node's isolated process; GET /nodes lists the cluster", async () => {
+  await allUp();
+  const answer = await post(gateway.url, "execute_workflow", { workflow_name: "anywhere", input_data: {}, target_instance: "eu-1", execution_mode: "isolated" });
+  const id = String(answer.body["execution_id"]);
+  const final = await eventually(async () => {
+    const r = (await post(gpu.url, "check_execution_status", { execution_id: id })).body;
+    return r["status"] === "completed" ? r : undefined;
+  }, 15_000, "the isolated execution completed");
+  assert.is(final["execution_mode"], "isolated");
+  assert.is(final["node"], "eu-1");
+  const path = ((final["steps"] as Body[])[0]!["output"] as { path: number[] }).path;
+  assert.is.not(path[0], eu.child.pid, "the step ran in a child process of eu-1, not in eu-1 itself");
+  const listed = (await (await fetch(`${gateway.url}/nodes?tags=eu`)).json()) as { nodes: { id: string }[] };
+  assert.equal(listed.nodes.map((n) => n.id), ["eu-1"]);
+});
+
 test("cluster executions - tags nobody offers: pending with the message on every node, then failed after the placement timeout", async () => {
   await allUp();
   const started = await post(gateway.url, "execute_workflow", { workflow_name: "anywhere", target_tags: ["quantum"], execution_mode: "async" });

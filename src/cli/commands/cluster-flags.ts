@@ -11,7 +11,9 @@ const list = (value: string | undefined): string[] => (value ?? "").split(",").m
 export function clusterFrom(flags: ServeFlags, env: Record<string, string | undefined>, node: { id: string | undefined; tags: readonly string[] }, logger: Logger, fromProfile?: Partial<ClusterOptions> & Pick<ClusterOptions, "servers">): Cluster | undefined {
   const servers = (flags["nats"] as string[] | undefined) ?? list(env["WFX_NATS_URL"]);
   // A profile's nats section already has the WFX_NATS_* variables applied; --nats still wins.
-  if (fromProfile !== undefined && flags["nats"] === undefined) return new Cluster({ ...fromProfile, ...(node.id === undefined ? {} : { nodeId: node.id }), tags: node.tags }, logger);
+  const timeout = env["WFX_PLACEMENT_TIMEOUT_S"] ? { placementTimeoutMs: Number(env["WFX_PLACEMENT_TIMEOUT_S"]) * 1000 } : {};
+  const replicas = env["WFX_STORE_REPLICAS"] ? { storeReplicas: Number(env["WFX_STORE_REPLICAS"]) } : {};
+  if (fromProfile !== undefined && flags["nats"] === undefined) return new Cluster({ ...fromProfile, ...(node.id === undefined ? {} : { nodeId: node.id }), tags: node.tags, ...timeout, ...replicas }, logger);
   if (servers.length === 0) return undefined;
   return new Cluster(
     {
@@ -22,7 +24,8 @@ export function clusterFrom(flags: ServeFlags, env: Record<string, string | unde
       password: env["WFX_NATS_PASSWORD"],
       token: env["WFX_NATS_TOKEN"],
       credsFile: env["WFX_NATS_CREDS"],
-      ...(env["WFX_PLACEMENT_TIMEOUT_S"] ? { placementTimeoutMs: Number(env["WFX_PLACEMENT_TIMEOUT_S"]) * 1000 } : {}),
+      ...timeout,
+      ...replicas,
     },
     logger,
   );

@@ -130,6 +130,12 @@ export class HttpGateway {
         const principal = this.#authenticate(req, "mcp");
         return await this.#deps.mcp.handle(req, res, principal);
       }
+      if (path === "/nodes" && req.method === "GET") {
+        // The REST spelling of list_nodes (`?tags=gpu,eu`: only nodes carrying all of them), with its auth and filters.
+        const principal = this.#authenticate(req, "list_nodes");
+        const tags = url.searchParams.get("tags")?.split(",").map((t) => t.trim()).filter((t) => t !== "");
+        return sendJson(res, 200, await this.#deps.operations.call("list_nodes", tags === undefined || tags.length === 0 ? {} : { tags }, this.#context(req, res, principal)));
+      }
       const execution = EXECUTION_PATH.exec(path);
       if (execution && req.method === "GET") {
         const principal = this.#authenticate(req, execution[2] ? "execution_events" : "check_execution_status");
@@ -150,7 +156,7 @@ export class HttpGateway {
         const answer = await this.#deps.operations.call(method, body, this.#context(req, res, principal));
         return sendJson(res, method === "check_execution_status" && answer["status"] === "not_found" ? 404 : 200, answer);
       }
-      const noRoute = new GatewayError("WFX_NO_ROUTE", `no route ${req.method} ${path}`, { hint: `POST one of /${[...METHODS_BY_NAME.keys()].join(", /")}; or ${this.#options.mcpPath}, /health, /ready, /metrics, /executions/ID/events` });
+      const noRoute = new GatewayError("WFX_NO_ROUTE", `no route ${req.method} ${path}`, { hint: `POST one of /${[...METHODS_BY_NAME.keys()].join(", /")}; or ${this.#options.mcpPath}, /health, /ready, /metrics, GET /nodes, GET /executions/ID, /executions/ID/events` });
       return sendJson(res, 404, noRoute.toJSON());
     } catch (error) {
       if (!(error instanceof WfxError)) this.#deps.logger.error({ err: error, path }, "http request failed");
