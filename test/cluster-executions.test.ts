@@ -8,6 +8,7 @@ import { post } from "./helpers/gateway-node.js";
 import { startNatsServer } from "./helpers/nats-server.js";
 import { startServe, type ServeProcess } from "./helpers/serve-process.js";
 import { wfx } from "./helpers/cli.js";
+import { collect, grpcClient, watch } from "./helpers/gateway-grpc.js";
 
 const FLOWS = join(FIXTURES, "cluster");
 const nats = await startNatsServer();
@@ -31,7 +32,7 @@ const profile = join(tempDir("profile"), "gateway.yaml");
 writeFileSync(profile, `tags: [gateway]\ncapacity: { executions: 0, steps: 0 }\ngateways: { http: { port: 0 } }\nnats: { url: "${nats.url}" }\nplacement_timeout_s: 2\n`);
 const gateway = await node("gw-1", ["--profile", profile]);
 const gpu = await node("gpu-1", ["--nats", nats.url, "--tags", "gpu"]);
-const eu = await node("eu-1", ["--nats", nats.url, "--tags", "eu"]);
+const eu = await node("eu-1", ["--nats", nats.url, "--tags", "eu", "--grpc-port", "0"]);
 
 test.after(async () => {
   for (const n of nodes) await n.kill("SIGTERM");
@@ -126,6 +127,21 @@ test("cluster executions - watched from a node that does not run it, resumed fro
   const record = (await post(eu.url, "check_execution_status", { execution_id: id })).body;
   assert.is(record["status"], "completed");
   assert.is(record["node"], "gpu-1");
+});
+
+test("cluster executions - gRPC WatchExecution on a node that does not run it, resumed from after_seq, ends after the last event", async () => {
+  await allUp();
+  const started = await post(gateway.url, "execute_workflow", { workflow_name: "ticking", input_data: { ms: 150 }, target_instance: "gpu-1", execution_mode: "async" });
+  const id = String(started.body["execution_id"]);
+  await eventually(async () => ((await eventsOf(gateway.url, id, 0)).length >= 3 ? true : undefined), 10_000, "three events");
+  const client = grpcClient(eu.grpc()!);
+  const { messages, error } = await collect(watch(client, id, 2));
+  client.close();
+  assert.is(error, undefined);
+  const seqs = messages.map((m) => Number(m["seq"]));
+  assert.is(seqs[0], 3, "resumed after sequence 2");
+  assert.equal(seqs, Array.from({ length: seqs.length }, (_, i) => i + 3), "no gap, no repeat");
+  assert.is(messages.at(-1)!["type"], "execution.completed");
 });
 
 test("cluster executions - cancel from a node that does not run it reaches the running step", async () => {

@@ -5,12 +5,16 @@ import { WFX } from "./cli.js";
 export interface ServeProcess {
   child: ChildProcess;
   url: string;
+  /** The gRPC address it printed (started with `--grpc-port`); undefined when it serves no gRPC. */
+  grpc(): string | undefined;
   stderr(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export async function startServe(dataDir: string, args: string[] = [], env: Record<string, string> = {}, command: "serve" | "node" = "serve"): Promise<ServeProcess> {
-  return startWfxProcess([command, "--port", "0", "--no-grpc", "--data-dir", dataDir, ...args], { ...process.env, WFX_LOG_LEVEL: "info", ...env });
+  // gRPC only when asked for with --grpc-port (0 for a free port).
+  const grpc = args.includes("--grpc-port") ? [] : ["--no-grpc"];
+  return startWfxProcess([command, "--port", "0", ...grpc, "--data-dir", dataDir, ...args], { ...process.env, WFX_LOG_LEVEL: "info", ...env });
 }
 
 /** `wfx` with exactly these arguments and this environment (nothing inherited), resolved once its HTTP gateway listens. */
@@ -29,6 +33,7 @@ export async function startWfxProcess(args: string[], env: Record<string, string
   return {
     child,
     url,
+    grpc: () => /gRPC: ([^\s]+)/.exec(stderr)?.[1],
     stderr: () => stderr,
     async kill(signal = "SIGKILL") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
