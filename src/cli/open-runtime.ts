@@ -1,7 +1,4 @@
-import { Cluster } from "../cluster/index.js";
-import { silentLogger } from "../observability/index.js";
-import { CliError } from "./cli-error.js";
-import { EXIT } from "./exit-codes.js";
+import { natsServers, observeCluster } from "./observe-cluster.js";
 import { EmbeddedExecutionStore, resolveDataDir, Runtime, type ExecutionClient, type RuntimeOptions } from "../engine/index.js";
 
 /** The CLI's runtime: embedded on-disk store in the data dir, so other `wfx` processes see the same executions. */
@@ -16,7 +13,7 @@ export async function openRuntime(dataDir: string | undefined, options: Partial<
  * that cluster's store, and closes what it opened once `use` settles.
  */
 export async function withClient<T>(dataDir: string | undefined, use: (client: ExecutionClient) => Promise<T>, nats: readonly string[] = []): Promise<T> {
-  const servers = nats.length > 0 ? nats : (process.env["WFX_NATS_URL"] ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const servers = natsServers(nats);
   if (servers.length === 0) {
     const runtime = await openRuntime(dataDir);
     try {
@@ -25,15 +22,7 @@ export async function withClient<T>(dataDir: string | undefined, use: (client: E
       await runtime.close();
     }
   }
-  const cluster = new Cluster({ servers, nodeId: `wfx-cli-${process.pid}`, maxRetryMs: 1000 }, silentLogger());
-  cluster.registryFor(undefined);
-  const unreachable = setTimeout(() => void cluster.close(), 5000);
-  await cluster.joined();
-  clearTimeout(unreachable);
-  if (!cluster.readiness.ready) {
-    await cluster.close();
-    throw new CliError(`cannot reach NATS at ${servers.join(", ")}`, { hint: "check the URL and that nats-server runs", exitCode: EXIT.failed });
-  }
+  const { cluster } = await observeCluster(servers, "cli");
   // A runtime that runs nothing: it reads the cluster store, and cancels through the node that runs an execution.
   const runtime = new Runtime({ store: cluster.store(), nodeId: cluster.options.nodeId, ownerAlive: cluster.ownerAlive(), mayAdopt: () => false, instanceId: cluster.instanceId });
   try {

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Cluster } from "../../cluster/index.js";
 import type { NodeInfo } from "../../engine/index.js";
-import { silentLogger } from "../../observability/index.js";
 import { CliError } from "../cli-error.js";
+import { natsServers, observeCluster } from "../observe-cluster.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
@@ -23,17 +22,9 @@ function table(nodes: readonly NodeInfo[]): string {
 
 /** `wfx nodes`: the cluster's nodes, from the beats they publish on NATS (`--watch`: every change as it happens). */
 export async function nodesCommand(options: NodesOptions, io: Io): Promise<number> {
-  const servers = options.nats.length > 0 ? options.nats : (process.env["WFX_NATS_URL"] ?? "").split(",").filter((s) => s.trim() !== "");
+  const servers = natsServers(options.nats);
   if (servers.length === 0) throw new CliError("wfx nodes needs the cluster's NATS", { hint: "pass --nats nats://host:4222 or set WFX_NATS_URL" });
-  const cluster = new Cluster({ servers, nodeId: `wfx-nodes-${process.pid}`, maxRetryMs: 1000 }, silentLogger());
-  const registry = cluster.registryFor(undefined);
-  const unreachable = setTimeout(() => void cluster.close(), 5000);
-  await cluster.joined();
-  clearTimeout(unreachable);
-  if (!cluster.readiness.ready) {
-    await cluster.close();
-    throw new CliError(`cannot reach NATS at ${servers.join(", ")}`, { hint: "check the URL and that nats-server runs", exitCode: EXIT.failed });
-  }
+  const { cluster, registry } = await observeCluster(servers, "nodes");
   try {
     await sleep(GATHER_MS);
     if (!options.watch) {

@@ -1,0 +1,31 @@
+import { Cluster, type ClusterNodeRegistry } from "../cluster/index.js";
+import type { NodeRegistry } from "../engine/index.js";
+import { silentLogger } from "../observability/index.js";
+import { CliError } from "./cli-error.js";
+import { EXIT } from "./exit-codes.js";
+
+/** How long a command waits for NATS before it says it cannot reach it. */
+const REACH_MS = 5000;
+
+/** `--nats URL`s given, else WFX_NATS_URL (comma-separated); empty when neither is set. */
+export function natsServers(flags: readonly string[] | undefined): string[] {
+  if (flags !== undefined && flags.length > 0) return [...flags];
+  return (process.env["WFX_NATS_URL"] ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/**
+ * Joins the cluster as an observer (announcing nothing) for a CLI command: resolves once NATS is reached, with the
+ * cluster and its live registry; throws a CLI error naming the servers when they cannot be reached.
+ */
+export async function observeCluster(servers: readonly string[], name: string): Promise<{ cluster: Cluster; registry: NodeRegistry }> {
+  const cluster = new Cluster({ servers, nodeId: `wfx-${name}-${process.pid}`, maxRetryMs: 1000 }, silentLogger());
+  const registry = cluster.registryFor(undefined) as ClusterNodeRegistry;
+  const unreachable = setTimeout(() => void cluster.close(), REACH_MS);
+  await cluster.joined();
+  clearTimeout(unreachable);
+  if (!cluster.readiness.ready) {
+    await cluster.close();
+    throw new CliError(`cannot reach NATS at ${servers.join(", ")}`, { hint: "check the URL and that nats-server runs", exitCode: EXIT.failed });
+  }
+  return { cluster, registry };
+}
