@@ -94,7 +94,7 @@ test("cli - list of a missing folder is bad input (exit 2), as the README says",
 test("cli - a missing argument names what is missing and the usage", async () => {
   const r = await wfx(["cancel"], { dataDir });
   assert.is(r.code, 2);
-  assert.is(r.stderr, "wfx: missing the execution id\n  hint: usage: wfx cancel ID [--json]\n");
+  assert.is(r.stderr, "wfx: missing the execution id\n  hint: usage: wfx cancel ID [--nats URL]... [--json]\n");
 });
 
 test("cli - a missing file is said to not exist, by run and validate", async () => {

@@ -142,7 +142,9 @@ export class GatewayNode {
       throw error;
     }
     if (deps.readiness !== undefined) node.#followReadiness();
-    await node.#adoptOrphans();
+    // A store of its own is read at once; a cluster's waits for NATS, which must not hold up serving /ready.
+    if (deps.store === undefined) await node.#adoptOrphans();
+    else void node.#adoptOrphans();
     if (resolved.orphanScanMs > 0) node.#orphanScan = setInterval(() => void node.#adoptOrphans(), resolved.orphanScanMs).unref();
     return node;
   }
