@@ -181,7 +181,7 @@ test("idempotency grpc - idempotency_key is a field of both execute requests; a 
   const proto = readFileSync(PROTO, "utf8");
   for (const [message, schema] of [["ExecuteWorkflowRequest", ExecuteWorkflowInput], ["ExecuteGeneratedWorkflowRequest", ExecuteGeneratedWorkflowInput]] as const) {
     const body = new RegExp(`message ${message} \\{([^}]*)\\}`).exec(proto)![1]!;
-    const protoFields = [...body.matchAll(/^\s*\w+ (\w+) = \d+;/gm)].map((m) => m[1]!.replace(/_json$/, "")).sort();
+    const protoFields = [...body.matchAll(/^\s*(?:repeated )?\w+ (\w+) = \d+;/gm)].map((m) => m[1]!.replace(/_json$/, "")).sort();
     assert.equal(protoFields, Object.keys(schema.shape).sort(), `${message} has a field for every argument`);
   }
   const client = grpcClient(t.node.grpcAddress!);

@@ -150,6 +150,7 @@ export const NodeInfoOutput = z.object({
   version: z.string(),
   started_at: z.number(),
   status: z.enum(["up", "draining", "down"]),
+  instance: z.string().optional().describe("The node process's incarnation: a node restarted under the same id has a new one"),
 });
 
 export const ListNodesOutput = z.object({ nodes: z.array(NodeInfoOutput), total_count: z.number() });
