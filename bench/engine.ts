@@ -8,6 +8,7 @@ import { countedRounds, sequentialRounds, syncRounds, type RoundResult } from ".
 import { peakRssInFreshProcess } from "./lib/memory.js";
 import { embeddedRuntime, loadSource, memoryRuntime, STEPS, type BenchRuntime } from "./lib/setup.js";
 import { fmt, max, median, mib, min, spread } from "./lib/stats.js";
+import { SummaryTable } from "./lib/summary-table.js";
 import { closedLoop } from "./lib/throughput.js";
 
 const STEPS_PER_RUN = 10;
@@ -19,15 +20,8 @@ const COLD_NODE_SAMPLES = 20;
 const RSS_EXECUTIONS = 10_000;
 const GIB = 1024 ** 3;
 
-interface Row {
-  name: string;
-  measured: string;
-  target: string;
-  /** undefined: information only, no target. */
-  pass: boolean | undefined;
-}
-const rows: Row[] = [];
-const row = (name: string, measured: string, target = "-", pass?: boolean): void => void rows.push({ name, measured, target, pass });
+const table = new SummaryTable();
+const row = table.row.bind(table);
 const log = (line = ""): void => console.log(line);
 const perStep = (r: RoundResult): number => r.medianUs / STEPS_PER_RUN;
 const perStepRounds = (r: RoundResult): string => spread(r.usPerOp.map((us) => us / STEPS_PER_RUN));
@@ -155,15 +149,4 @@ log(`   engine overhead vs a direct call: ${fmt(oursEmbedded / directUsPerStep)}
   row(`peak RSS, ${fmt(RSS_EXECUTIONS)} concurrent`, mib(m.peakRss), "<= 1 GiB", m.peakRss <= GIB);
 }
 
-// Summary table.
-log();
-const header = ["benchmark", "measured", "target", ""];
-const cells = rows.map((r) => [r.name, r.measured, r.target, r.pass === undefined ? "" : r.pass ? "PASS" : "MISS"]);
-const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-const line = (c: string[]): string => c.map((v, i) => (i === 1 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join("  ").trimEnd();
-log(line(header));
-log(widths.map((w) => "-".repeat(w)).join("  "));
-for (const c of cells) log(line(c));
-const misses = rows.filter((r) => r.pass === false).length;
-log();
-log(`${rows.filter((r) => r.pass === true).length} PASS, ${misses} MISS; node ${process.version}; ${cpus()[0]?.model ?? "unknown CPU"}; total ${fmt((performance.now() - benchStart) / 1000)} s`);
+table.print(log, benchStart);

@@ -12,7 +12,8 @@ import { silentLogger } from "../src/observability/index.js";
 import { loadSource } from "../test/helpers/engine-fixture.js";
 import { grpcClient, watch } from "../test/helpers/gateway-grpc.js";
 import { GATEWAY_WORKFLOWS } from "../test/helpers/gateway-node.js";
-import { expectCompleted, gatewayCallPaths, roundTripsInBlocks, type CallPath, type GatewayAddresses } from "./lib/gateway-callers.js";
+import { expectCompleted, gatewayCallPaths, type CallPath, type GatewayAddresses } from "./lib/gateway-callers.js";
+import { roundTripsInBlocks } from "./lib/round-trips.js";
 import { summary } from "./lib/stats.js";
 
 /** 2,000 timed calls per path, in four blocks of 500 taking turns with the other paths, after 3,000 warm-up calls. */

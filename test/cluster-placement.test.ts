@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ClusterError, NoFeasibleNodeError, place, type Pending, type PlacementNode, type PlacementRequest, type PlacementResult } from "../src/cluster/index.js";
 import { parseWorkflowYaml } from "../src/config/index.js";
+import { seeded } from "./helpers/seeded.js";
 
 interface NodeInit {
   tags?: string[];
@@ -21,18 +22,6 @@ function node(id: string, init: NodeInit = {}): PlacementNode {
     capacity: { executions: 8, steps: 8, ...init.capacity },
     load: { executions: 0, steps: 0, ...init.load },
     status: init.status ?? "up",
-  };
-}
-
-/** mulberry32: a small seeded generator, so a run of draws is the same every time. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -1,6 +1,7 @@
 import { grpcClient, unary } from "../../test/helpers/gateway-grpc.js";
 import { connectHttp } from "../../test/helpers/gateway-mcp.js";
 import { keepAliveCaller, type RawReply } from "./keep-alive-caller.js";
+import type { TimedPath } from "./round-trips.js";
 
 export interface GatewayAddresses {
   httpUrl: string;
@@ -9,10 +10,8 @@ export interface GatewayAddresses {
 }
 
 /** One way of running the 1-step workflow through a gateway; `library` marks a client library's own cost in the figure. */
-export interface CallPath {
-  name: string;
+export interface CallPath extends TimedPath {
   library: boolean;
-  call(): Promise<void>;
 }
 
 const ARGS = { workflow_name: "one_step", input_data: 1 };
@@ -76,25 +75,4 @@ export async function gatewayCallPaths(at: GatewayAddresses): Promise<{ paths: C
       grpc.close();
     },
   };
-}
-
-/**
- * Runs each path in blocks of `perBlock` sequential calls, the paths taking turns block by block, `blocks` times over:
- * a noisy moment on a shared machine lands on every path alike, while a call still follows calls of its own kind (one
- * call each, interleaved, would bill each path for the deferred work and garbage of the others). Each path first gets
- * `warmup` untimed calls: a server reaches its steady state only after a few thousand. Returns ms per call, by path.
- */
-export async function roundTripsInBlocks(paths: CallPath[], options: { warmup: number; blocks: number; perBlock: number }): Promise<number[][]> {
-  for (const path of paths) for (let i = 0; i < options.warmup; i++) await path.call();
-  const samples = paths.map(() => [] as number[]);
-  for (let block = 0; block < options.blocks; block++) {
-    for (const [index, path] of paths.entries()) {
-      for (let i = 0; i < options.perBlock; i++) {
-        const start = performance.now();
-        await path.call();
-        samples[index]!.push(performance.now() - start);
-      }
-    }
-  }
-  return samples;
 }

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Cluster } from "../../src/cluster/index.js";
+import { EmbeddedExecutionStore, LocalNodeRegistry, Runtime, type WorkflowSource } from "../../src/engine/index.js";
+import { silentLogger } from "../../src/observability/index.js";
+import { startNatsServer, type NatsServer } from "../../test/helpers/nats-server.js";
+import { startServe, type ServeProcess } from "../../test/helpers/serve-process.js";
+import { FIXTURES, loadSource } from "./setup.js";
+
+/** The tag only the worker node offers: a step asking for it can run nowhere else. */
+export const WORKER_TAG = "bench-worker";
+const SUPERVISOR_ID = "bench-supervisor";
+const WORKER_ID = "bench-worker-1";
+
+/** One nats-server, a `wfx node` child offering WORKER_TAG, and this process as a node running supervisors. */
+export interface BenchCluster {
+  nats: NatsServer;
+  worker: ServeProcess;
+  /** This process's runtime, a cluster member: placed steps of its executions run on the worker. */
+  runtime: Runtime;
+  source: WorkflowSource;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the bench's cluster: Debian's nats-server on a free port with its own store dir (never the machine's 4222),
+ * a real `wfx node --nats URL --tags bench-worker` child process, and this process joined as node `bench-supervisor`
+ * with an embedded store, the way `wfx node` opens its runtime. Resolves once a placed step has completed.
+ */
+export async function startBenchCluster(): Promise<BenchCluster> {
+  const dirs = [mkdtempSync(join(tmpdir(), "wfx-bench-worker-")), mkdtempSync(join(tmpdir(), "wfx-bench-supervisor-"))];
+  const [workerDir, supervisorDir] = dirs as [string, string];
+  const nats = await startNatsServer();
+  const worker = await startServe(workerDir, ["--nats", nats.url, "--node-id", WORKER_ID, "--tags", WORKER_TAG, "--workflows", FIXTURES], { WFX_LOG_LEVEL: "warn" }, "node");
+  const cluster = new Cluster({ servers: [nats.url], nodeId: SUPERVISOR_ID }, silentLogger());
+  const self = new LocalNodeRegistry({ id: SUPERVISOR_ID, tags: [], capacity: 10_000, version: "bench" });
+  cluster.registryFor(self);
+  const store = await EmbeddedExecutionStore.open({ dataDir: supervisorDir });
+  const runtime = new Runtime({ store, dataDir: supervisorDir, nodeId: SUPERVISOR_ID, stepHost: cluster.stepHost() });
+  cluster.attachRuntime(runtime, { operator: FIXTURES, caller: join(supervisorDir, "placed-steps") });
+  const close = async () => {
+    await runtime.close();
+    await cluster.close();
+    await worker.kill("SIGTERM");
+    await nats.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  };
+  const source = await loadSource(join(FIXTURES, "cluster.yaml"));
+  try {
+    await firstPlacedStep(runtime, source);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { nats, worker, runtime, source, close };
+}
+
+/** Runs `placed1` until it completes: the worker has been seen up and the actor link to it is made. */
+async function firstPlacedStep(runtime: Runtime, source: WorkflowSource): Promise<void> {
+  const deadline = performance.now() + 15_000;
+  for (;;) {
+    const record = await runtime.execute({ source, workflowName: "placed1", input: { value: 1 }, timeoutS: 2 });
+    if (record.status === "completed" && record.steps[0]?.node === WORKER_ID) return;
+    if (performance.now() > deadline) throw new Error(`the worker node never ran a placed step: ${JSON.stringify(record.error ?? record.steps)}`);
+  }
+}
