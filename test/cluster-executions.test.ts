@@ -91,6 +91,15 @@ test("cluster executions - an isolated execution placed on a node runs in that n
   assert.equal(listed.nodes.map((n) => n.id), ["eu-1"]);
 });
 
+test("cluster executions - an execution too large to cross NATS fails with the size and the limit, never truncated", async () => {
+  await allUp();
+  const answer = await post(gateway.url, "execute_workflow", { workflow_name: "anywhere", input_data: { pad: "y".repeat(1_000_000) } });
+  assert.is(answer.body["status"], "failed");
+  const error = answer.body["error"] as { code: string; message: string };
+  assert.is(error.code, "WFX_EXECUTION_ORDER_TOO_LARGE");
+  assert.match(error.message, /is \d+ bytes as JSON, over the \d+ bytes/);
+});
+
 test("cluster executions - tags nobody offers: pending with the message on every node, then failed after the placement timeout", async () => {
   await allUp();
   const started = await post(gateway.url, "execute_workflow", { workflow_name: "anywhere", target_tags: ["quantum"], execution_mode: "async" });

@@ -76,6 +76,23 @@ test("cluster steps - a step asking for tags nobody offers stays pending with th
   assert.match((final["error"] as { message: string }).message, "quantum");
 });
 
+test("cluster steps - what crosses NATS is bounded: a too-large input or output fails the step with the size and the limit, and the nodes stay up", async () => {
+  await allUp();
+  const input = await post(gateway.url, "execute_workflow", { workflow_name: "big_on_gpu", input_data: { bytes: 0, pad: "y".repeat(1_000_000) } });
+  assert.is(input.body["status"], "failed", JSON.stringify(input.body).slice(0, 300));
+  const inputError = input.body["error"] as { code: string; message: string };
+  assert.is(inputError.code, "WFX_STEP_PAYLOAD_TOO_LARGE");
+  assert.match(inputError.message, /order for step 'huge' .* is \d+ bytes as JSON, over the \d+ bytes/);
+  const output = await post(gateway.url, "execute_workflow", { workflow_name: "big_on_gpu", input_data: { bytes: 2_000_000 } });
+  assert.is(output.body["status"], "failed", JSON.stringify(output.body).slice(0, 300));
+  const outputError = output.body["error"] as { code: string; message: string };
+  assert.is(outputError.code, "WFX_STEP_PAYLOAD_TOO_LARGE");
+  assert.match(outputError.message, /output of step 'huge' is 2000002 bytes as JSON/);
+  const small = await post(gateway.url, "execute_workflow", { workflow_name: "big_on_gpu", input_data: { bytes: 10 } });
+  assert.is(small.body["status"], "completed", "the same nodes still run steps");
+  assert.is(small.body["result"] ?? (small.body["steps"] as Step[])[0]!.output, "x".repeat(10));
+});
+
 test("cluster steps - wfx drain NODE: the drained node says draining (and not ready) and receives no new step", async () => {
   await allUp();
   const drained = await wfx(["drain", "gpu-3", "--nats", nats.url], { dataDir: dirs[0]! });

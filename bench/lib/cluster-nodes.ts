@@ -38,7 +38,8 @@ export async function startBenchCluster(): Promise<BenchCluster> {
   cluster.registryFor(self);
   const store = await EmbeddedExecutionStore.open({ dataDir: supervisorDir });
   const runtime = new Runtime({ store, dataDir: supervisorDir, nodeId: SUPERVISOR_ID, stepHost: cluster.stepHost() });
-  cluster.attachRuntime(runtime, { operator: FIXTURES, caller: join(supervisorDir, "placed-steps") });
+  // The bench node takes no placed executions, so it admits them all.
+  cluster.attachRuntime(runtime, { operator: FIXTURES, caller: join(supervisorDir, "placed-steps"), callerRoot: supervisorDir }, () => () => {});
   const close = async () => {
     await runtime.close();
     await cluster.close();

@@ -24,6 +24,8 @@ export interface ClusterOptions {
   maxRetryMs: number;
   /** How long a step no node can take waits for one before it fails (WFX_NO_FEASIBLE_NODE). */
   placementTimeoutMs: number;
+  /** At most this many bytes of a step's order or output cross NATS (undefined: the server's max_payload less 64 KiB). */
+  maxStepPayloadBytes: number | undefined;
   /** Copies JetStream keeps of the cluster store's buckets and stream: 1 on one nats-server, 3 on a NATS cluster. */
   storeReplicas: number;
   /** How long the cluster store keeps records, events and claims (JetStream's max_age). */
@@ -42,6 +44,7 @@ export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
   retryMs: 250,
   maxRetryMs: 5000,
   placementTimeoutMs: 300_000,
+  maxStepPayloadBytes: undefined,
   storeReplicas: 1,
   storeRetentionMs: 7 * 24 * 3600 * 1000,
 });

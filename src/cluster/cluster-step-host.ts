@@ -18,10 +18,11 @@ export class ClusterStepHost implements StepHost {
     readonly selfId: string,
     readonly nodes: () => NodeInfo[],
     readonly placementTimeoutMs: number,
+    readonly maxPayloadBytes: () => number,
   ) {}
 
   spawnStep<M>(parent: ActorContext<M>, order: StepOrder, options: StepSpawnOptions): ActorRef {
     if (!placed(order)) return this.local.spawnStep(parent, order, options);
-    return parent.spawn(fromPlacedStep(order, { selfId: this.selfId, nodes: this.nodes, local: this.local, placementTimeoutMs: this.placementTimeoutMs }), options);
+    return parent.spawn(fromPlacedStep(order, { selfId: this.selfId, nodes: this.nodes, local: this.local, placementTimeoutMs: this.placementTimeoutMs, maxPayloadBytes: this.maxPayloadBytes }), options);
   }
 }

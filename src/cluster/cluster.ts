@@ -19,6 +19,10 @@ import { ClusterNodeRegistry } from "./node-registry.js";
 import { ServiceAnnouncement } from "./service-discovery.js";
 import { drainSubject } from "./subjects.js";
 
+/** NATS's own default max_payload (1 MiB), until the server says its own; and room kept for the message envelope. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+const ENVELOPE_ROOM = 64 * 1024;
+
 /**
  * A node's membership in the cluster: the NATS connection (retried until reached), the live registry of every
  * node, and its service-discovery answers. Builds and wires the parts; each lives in its own file.
@@ -112,7 +116,13 @@ export class Cluster {
 
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
   stepHost(): StepHostFactory {
-    return (local) => new ClusterStepHost(local, this.options.nodeId, () => this.#registry?.snapshot() ?? [], this.options.placementTimeoutMs);
+    return (local) => new ClusterStepHost(local, this.options.nodeId, () => this.#registry?.snapshot() ?? [], this.options.placementTimeoutMs, () => this.maxStepPayloadBytes());
+  }
+
+  /** What a step's order or output may take as JSON: the server's max_payload less room for the envelope, or lower by option. */
+  maxStepPayloadBytes(): number {
+    const server = (this.connection.connection?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - ENVELOPE_ROOM;
+    return Math.min(server, this.options.maxStepPayloadBytes ?? server);
   }
 
   /**
@@ -120,7 +130,7 @@ export class Cluster {
    * a caller's from a sandbox folder), and its actor system is linked to every node's once NATS is reached.
    */
   attachRuntime(runtime: Runtime, dirs: { operator: string; caller: string } & OrderFolders, admit: () => () => void): void {
-    runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? dirs.caller : dirs.operator));
+    runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? dirs.caller : dirs.operator, this.maxStepPayloadBytes()));
     void this.joined().then(() => {
       const nc = this.connection.connection;
       if (nc === undefined || this.#registry === undefined || this.#abort.signal.aborted) return;

@@ -6,6 +6,7 @@ export const CLUSTER_ERROR_CODES = {
   WFX_CLUSTER_CONFIG: "a cluster setting is wrong: no NATS server given, a URL that is not one, a non-positive heartbeat",
   WFX_NATS_SERVER_TOO_OLD: "the NATS server is older than 2.9.0, which the cluster layer needs (JetStream KV with compare-and-set)",
   WFX_CLUSTER_STORE_UNAVAILABLE: "the cluster store (JetStream) is not open yet, because NATS has not been reached since the node started",
+  WFX_EXECUTION_ORDER_TOO_LARGE: "an execution placed on another node is larger, as JSON, than a NATS message may carry; nothing is truncated, the execution fails",
   WFX_NODE_UNREACHABLE: "the node an execution was placed on (or runs on) did not answer over NATS; the execution is placed again, or its owner's death is waited for",
   WFX_NO_FEASIBLE_NODE: "no node could take an execution or step within the placement timeout; the message says which tags or resources nobody offers, or which nodes fit but stayed full",
 } as const;

@@ -15,6 +15,8 @@ const REPLACE_MS = 250;
 const START_TIMEOUT_MS = 10_000;
 /** How often the record is read while the execution runs elsewhere, in case fan-out dropped its last event. */
 const CHECK_MS = 1000;
+/** Room kept in a NATS message for its headers and envelope. */
+const ENVELOPE_ROOM = 64 * 1024;
 
 export interface PlacedExecutionDeps {
   nc: NatsConnection;
@@ -104,15 +106,25 @@ export class PlacedExecution {
   }
 
   async #send(nodeId: string): Promise<void> {
+    const payload = encodeJson(this.#order);
+    const maxBytes = (this.#deps.nc.info?.max_payload ?? payload.length) - ENVELOPE_ROOM;
+    if (payload.length > maxBytes) {
+      return this.#fail(toErrorInfo(new ClusterError("WFX_EXECUTION_ORDER_TOO_LARGE", `the execution (its workflow file and input) is ${payload.length} bytes as JSON, over the ${maxBytes} bytes that may cross to another node`, { hint: "pass a smaller input (a file path or a key, not the data itself), or raise the NATS server's max_payload" })));
+    }
     let answer: StartAnswer | undefined;
     try {
-      const reply = await this.#deps.nc.request(startSubject(nodeId), encodeJson(this.#order), { timeout: START_TIMEOUT_MS });
+      const reply = await this.#deps.nc.request(startSubject(nodeId), payload, { timeout: START_TIMEOUT_MS });
       answer = decodeJson<StartAnswer>(reply.data);
     } catch (error) {
       this.#deps.logger.warn({ err: error, node: nodeId, execution_id: this.#order.executionId }, "a node did not answer an execution's start; placing it again");
     }
     if (answer !== undefined && "error" in answer && !answer.error.retryable) return this.#fail(answer.error);
     if (answer === undefined || "error" in answer) {
+      // Nodes that fit but do not take it (full, draining, gone) count against the placement timeout too.
+      if (Date.now() - this.#since >= this.#deps.placementTimeoutMs) {
+        const why = answer === undefined ? `node '${nodeId}' did not answer` : answer.error.message;
+        return this.#fail(toErrorInfo(new ClusterError("WFX_NODE_UNREACHABLE", `no node took execution ${this.#order.executionId} within ${Math.round(this.#deps.placementTimeoutMs / 1000)} s: ${why}`, { hint: "check the fitting nodes' logs and capacity, or raise placement_timeout_s" })));
+      }
       setTimeout(() => this.#tryPlace(), REPLACE_MS).unref();
       return;
     }

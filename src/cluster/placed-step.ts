@@ -1,5 +1,5 @@
 import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index.js";
-import { StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/index.js";
+import { EngineError, StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/index.js";
 import { NoFeasibleNodeError } from "./errors.js";
 import { place, type PlacementNode } from "./placement.js";
 
@@ -13,11 +13,22 @@ export interface PlacedStepDeps {
   nodes: () => NodeInfo[];
   local: StepHost;
   placementTimeoutMs: number;
+  /** What the order may take as JSON to cross to another node. */
+  maxPayloadBytes: () => number;
 }
 
 /** A registry record as placement reads it (records carry no resources yet: none is asked of them). */
 export function placementNodeOf(node: NodeInfo): PlacementNode {
   return { id: node.id, tags: node.tags, resources: { total: {}, free: {} }, capacity: { executions: node.capacity, steps: node.capacity }, load: { executions: node.load, steps: 0 }, status: node.status };
+}
+
+/** The error for an order too large to send to another node (its input, mostly); undefined when it fits. */
+function oversizeOrder(order: StepOrder, maxBytes: number): EngineError | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(order));
+  if (bytes <= maxBytes) return undefined;
+  return new EngineError("WFX_STEP_PAYLOAD_TOO_LARGE", `the order for step '${order.stepId}' (its input and workflow file) is ${bytes} bytes as JSON, over the ${maxBytes} bytes that may cross to another node`, {
+    hint: "pass a smaller input (a file path or a key, not the data itself), or raise the NATS server's max_payload",
+  });
 }
 
 interface State {
@@ -41,6 +52,12 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     if ("node" in result) {
       const attemptOrder: StepOrder = { ...order, attempt: order.attempt - 1 + ctx.attempt };
       state.node = result.node.id;
+      const tooLarge = result.node.id === deps.selfId ? undefined : oversizeOrder(attemptOrder, deps.maxPayloadBytes());
+      if (tooLarge !== undefined) {
+        (ctx.parent as ActorRef<StepReport>).tell({ type: "step_failed", slot: order.slot, error: toStepErrorInfo(tooLarge) });
+        ctx.stop();
+        return;
+      }
       state.child = result.node.id === deps.selfId ? deps.local.spawnStep(ctx, attemptOrder, { name: "run" }) : ctx.spawnRemote(result.node.id, STEP_KIND, { order: attemptOrder }, { name: "run" });
       return;
     }

@@ -217,8 +217,8 @@ export class Runtime implements ExecutionClient {
    * One step attempt another node's supervisor ordered, rebuilt from the order alone and run with this node's deps for
    * its origin; its workflow file counts as being in `baseDir` (a caller's must pass this node's caller policy there).
    */
-  stepFromOrder(order: StepOrder, baseDir: string): StepLogic {
-    return stepFromOrder(order, baseDir, this.#orderNode);
+  stepFromOrder(order: StepOrder, baseDir: string, maxOutputBytes?: number): StepLogic {
+    return stepFromOrder(order, baseDir, this.#orderNode, maxOutputBytes);
   }
 
   /** Resolves once everything recorded so far is durable in the store (an acknowledged execution can be found after a crash). */

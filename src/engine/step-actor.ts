@@ -1,5 +1,5 @@
 import type { ActorContext, ActorLogic, ActorRef } from "../actors/index.js";
-import { isRetryable, StepTimeoutError, toStepErrorInfo } from "./errors.js";
+import { EngineError, isRetryable, StepTimeoutError, toStepErrorInfo } from "./errors.js";
 import type { StepAction } from "./plan.js";
 import { isThenable, runAction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
 import type { StepOrder } from "./step-order.js";
@@ -20,6 +20,8 @@ export interface StepRun {
   order: StepOrder;
   action: StepAction;
   services: StepServices;
+  /** For a step another node ordered: the most its output may take as JSON to travel back (absent: no bound). */
+  maxOutputBytes?: number | undefined;
 }
 
 type StepMessage = { type: "done"; value: unknown } | { type: "error"; error: unknown } | { type: "timeout" };
@@ -71,6 +73,15 @@ class StepContext implements FunctionStepContext {
   }
 }
 
+/** The error for an output too large to travel back to the supervisor's node; undefined when it fits. */
+function oversizeOutput(order: StepOrder, output: unknown, maxBytes: number): EngineError | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(output) ?? "");
+  if (bytes <= maxBytes) return undefined;
+  return new EngineError("WFX_STEP_PAYLOAD_TOO_LARGE", `the output of step '${order.stepId}' is ${bytes} bytes as JSON, over the ${maxBytes} bytes a step's output may carry between nodes`, {
+    hint: "return a smaller value (write a large result to a file or a store and return its path), or raise the NATS server's max_payload",
+  });
+}
+
 /** One attempt of one step per incarnation: a restart by the parent's supervision is a retry. */
 export function fromStep(run: StepRun): StepLogic {
   const { order } = run;
@@ -94,9 +105,12 @@ export function fromStep(run: StepRun): StepLogic {
     },
     receive(state, message, ctx) {
       switch (message.type) {
-        case "done":
-          finish(ctx, { type: "step_output", slot: order.slot, output: message.value });
+        case "done": {
+          const tooLarge = run.maxOutputBytes === undefined ? undefined : oversizeOutput(order, message.value, run.maxOutputBytes);
+          if (tooLarge !== undefined) failed(order, ctx, tooLarge);
+          else finish(ctx, { type: "step_output", slot: order.slot, output: message.value });
           break;
+        }
         case "error":
           failed(order, ctx, message.error);
           break;

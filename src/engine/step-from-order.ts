@@ -49,9 +49,9 @@ function fileOf(order: StepOrder, baseDir: string, node: OrderNode): WorkflowFil
  * hash, and admitted by the node once) counts as being in `baseDir`, and its tools and agents are built with the node's
  * deps for the order's origin. Throws WFX_STEP_ORDER_MISMATCH or the node's refusal when it cannot run the order.
  */
-export function stepFromOrder(order: StepOrder, baseDir: string, node: OrderNode): StepLogic {
+export function stepFromOrder(order: StepOrder, baseDir: string, node: OrderNode, maxOutputBytes?: number): StepLogic {
   const file = fileOf(order, baseDir, node);
   const plan = planFor(file, order.workflow.workflowName, join(baseDir, ORDERED_FILE));
   if (!plan.stepIndex.has(order.stepId)) throw mismatch(order, `names a step that workflow '${plan.workflowName}' does not have`);
-  return fromStep({ order, action: resolveAction(order.action, plan.baseDir), services: servicesFor(plan, node.depsFor(order.workflow.origin)) });
+  return fromStep({ order, action: resolveAction(order.action, plan.baseDir), services: servicesFor(plan, node.depsFor(order.workflow.origin)), maxOutputBytes });
 }
