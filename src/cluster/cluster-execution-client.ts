@@ -6,7 +6,7 @@ import type { Logger } from "../observability/index.js";
 import { orderOf } from "./execution-order.js";
 import { cancelOn, PlacedExecution } from "./placed-execution.js";
 import { placementNodeOf } from "./placed-step.js";
-import { place, type PlacementRequest } from "./placement.js";
+import { asksForSomewhere, place, type PlacementRequest } from "./placement.js";
 
 export interface ClusterClientDeps {
   selfId: string;
@@ -14,12 +14,9 @@ export interface ClusterClientDeps {
   nc: () => NatsConnection | undefined;
   nodes: () => NodeInfo[];
   placementTimeoutMs: number;
+  /** What an execution order may take as JSON to cross to another node. */
+  maxPayloadBytes: () => number;
   logger: Logger;
-}
-
-/** A placement that asks for somewhere in particular. */
-function asksSomewhere(p: PlacementRequest): boolean {
-  return (p.tags?.length ?? 0) > 0 || (p.target_tags?.length ?? 0) > 0 || (p.any_of_tags?.length ?? 0) > 0 || p.target_instance !== undefined || (p.prefer?.length ?? 0) > 0 || Object.keys(p.resources ?? {}).length > 0;
 }
 
 /**
@@ -49,13 +46,13 @@ export class ClusterExecutionClient implements ExecutionClient {
     const placement: PlacementRequest = { ...own, ...request.placement, ...(own?.target_instance === undefined && request.placement?.target_instance === undefined ? {} : { target_instance: request.placement?.target_instance ?? own?.target_instance }), kind: "execution" };
     const nodes = this.#deps.nodes();
     const self = nodes.find((n) => n.id === this.#deps.selfId);
-    if (!asksSomewhere(placement) && self !== undefined && self.capacity > 0) return this.#runtime.start(request);
+    if (!asksForSomewhere(placement) && self !== undefined && self.capacity > 0) return this.#runtime.start(request);
     const chosen = place(placement, nodes.map(placementNodeOf), Math.random);
     if ("node" in chosen && chosen.node.id === this.#deps.selfId) return this.#runtime.start(request);
     const executionId = request.executionId ?? randomUUID();
     const plan = compilePlan(file, workflowName, request.source.path);
     const order = orderOf(request, { executionId, workflowName, environment, placedBy: this.#deps.selfId });
-    const placed = new PlacedExecution({ nc, selfId: this.#deps.selfId, nodes: this.#deps.nodes, store: this.#runtime.options.store, placementTimeoutMs: this.#deps.placementTimeoutMs, logger: this.#deps.logger }, request, order, placement, plan.steps.map((s) => s.id));
+    const placed = new PlacedExecution({ nc, selfId: this.#deps.selfId, nodes: this.#deps.nodes, store: this.#runtime.options.store, placementTimeoutMs: this.#deps.placementTimeoutMs, maxPayloadBytes: this.#deps.maxPayloadBytes, logger: this.#deps.logger }, request, order, placement, plan.steps.map((s) => s.id));
     this.#placed.set(executionId, placed);
     void placed.done.finally(() => this.#placed.delete(executionId));
     if (request.signal !== undefined) {

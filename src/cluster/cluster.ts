@@ -111,7 +111,7 @@ export class Cluster {
 
   /** What the node's gateways use: executions placed across the cluster, and answered for any node. */
   clientFor(runtime: Runtime): ExecutionClient {
-    return new ClusterExecutionClient(runtime, { selfId: this.options.nodeId, nc: () => this.connection.connection, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, logger: this.#logger });
+    return new ClusterExecutionClient(runtime, { selfId: this.options.nodeId, nc: () => this.connection.connection, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), logger: this.#logger });
   }
 
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
@@ -119,7 +119,7 @@ export class Cluster {
     return (local) => new ClusterStepHost(local, this.options.nodeId, () => this.#registry?.snapshot() ?? [], this.options.placementTimeoutMs, () => this.maxStepPayloadBytes());
   }
 
-  /** What a step's order or output may take as JSON: the server's max_payload less room for the envelope, or lower by option. */
+  /** What a step's order or output, or an execution order, may take as JSON: the server's max_payload less room for the envelope, or lower by option. */
   maxStepPayloadBytes(): number {
     const server = (this.connection.connection?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - ENVELOPE_ROOM;
     return Math.min(server, this.options.maxStepPayloadBytes ?? server);

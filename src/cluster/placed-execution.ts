@@ -15,8 +15,6 @@ const REPLACE_MS = 250;
 const START_TIMEOUT_MS = 10_000;
 /** How often the record is read while the execution runs elsewhere, in case fan-out dropped its last event. */
 const CHECK_MS = 1000;
-/** Room kept in a NATS message for its headers and envelope. */
-const ENVELOPE_ROOM = 64 * 1024;
 
 export interface PlacedExecutionDeps {
   nc: NatsConnection;
@@ -24,6 +22,7 @@ export interface PlacedExecutionDeps {
   nodes: () => NodeInfo[];
   store: ExecutionStore;
   placementTimeoutMs: number;
+  maxPayloadBytes: () => number;
   logger: Logger;
 }
 
@@ -107,7 +106,7 @@ export class PlacedExecution {
 
   async #send(nodeId: string): Promise<void> {
     const payload = encodeJson(this.#order);
-    const maxBytes = (this.#deps.nc.info?.max_payload ?? payload.length) - ENVELOPE_ROOM;
+    const maxBytes = this.#deps.maxPayloadBytes();
     if (payload.length > maxBytes) {
       return this.#fail(toErrorInfo(new ClusterError("WFX_EXECUTION_ORDER_TOO_LARGE", `the execution (its workflow file and input) is ${payload.length} bytes as JSON, over the ${maxBytes} bytes that may cross to another node`, { hint: "pass a smaller input (a file path or a key, not the data itself), or raise the NATS server's max_payload" })));
     }

@@ -40,6 +40,12 @@ export interface Pending {
 
 export type PlacementResult = { node: PlacementNode } | { pending: Pending };
 
+/** Whether a placement asks for somewhere in particular (tags, a target, preferences, resources); else it runs where it was asked. */
+export function asksForSomewhere(p: PlacementRequest | undefined): boolean {
+  if (p === undefined) return false;
+  return (p.tags?.length ?? 0) > 0 || (p.target_tags?.length ?? 0) > 0 || (p.any_of_tags?.length ?? 0) > 0 || p.target_instance !== undefined || (p.prefer?.length ?? 0) > 0 || Object.keys(p.resources ?? {}).length > 0;
+}
+
 /** Weight of a preference written as a bare tag (Nomad's default affinity weight). */
 export const DEFAULT_PREFERENCE_WEIGHT = 50;
 
