@@ -14,16 +14,17 @@ const nats = await startNatsServer();
 const dirs: string[] = [];
 const nodes: ServeProcess[] = [];
 
-async function node(id: string, tags: string): Promise<ServeProcess> {
+async function node(id: string, tags: string, env: Record<string, string> = {}): Promise<ServeProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), `wfx-steps-${id}-`));
   dirs.push(dataDir);
-  const started = await startServe(dataDir, ["--nats", nats.url, "--node-id", id, "--tags", tags, "--workflows", FLOWS], { WFX_PLACEMENT_TIMEOUT_S: "2" }, "node");
+  const started = await startServe(dataDir, ["--nats", nats.url, "--node-id", id, "--tags", tags, "--workflows", FLOWS], { WFX_PLACEMENT_TIMEOUT_S: "2", ...env }, "node");
   nodes.push(started);
   return started;
 }
 
 const gateway = await node("gateway-1", "gateway");
-const gpu1 = await node("gpu-1", "gpu");
+// The one node with a gpu to reserve: steps asking for `resources: {gpu: 1}` take turns on it.
+const gpu1 = await node("gpu-1", "gpu", { WFX_NODE_RESOURCES: "gpu=1" });
 const gpu2 = await node("gpu-2", "gpu");
 await node("eu-1", "eu");
 const gpu3 = await node("gpu-3", "gpu");
@@ -91,6 +92,45 @@ test("cluster steps - what crosses NATS is bounded: a too-large input or output 
   const small = await post(gateway.url, "execute_workflow", { workflow_name: "big_on_gpu", input_data: { bytes: 10 } });
   assert.is(small.body["status"], "completed", "the same nodes still run steps");
   assert.is(small.body["result"] ?? (small.body["steps"] as Step[])[0]!.output, "x".repeat(10));
+});
+
+interface ListedNode {
+  id: string;
+  resources?: { total: Record<string, number>; free: Record<string, number> };
+  steps?: { capacity: number; load: number };
+}
+
+async function gpuNode(): Promise<ListedNode> {
+  return ((await post(gateway.url, "list_nodes", {})).body["nodes"] as ListedNode[]).find((n) => n.id === "gpu-1")!;
+}
+
+test("cluster steps - resources: two steps each reserving the node's one gpu take turns on it; its record shows the gpu taken, then free", async () => {
+  await allUp();
+  assert.equal((await gpuNode()).resources, { total: { gpu: 1 }, free: { gpu: 1 } });
+  const started = await post(gateway.url, "execute_workflow", { workflow_name: "two_on_one_gpu", execution_mode: "async", input_data: { ms: 1500 } });
+  const id = String(started.body["execution_id"]);
+  const taken = await eventually(async () => {
+    const seen = await gpuNode();
+    return seen.resources?.free["gpu"] === 0 ? seen : undefined;
+  }, 5000, "gpu-1's gpu reserved");
+  assert.is(taken.steps?.load, 1, "one placed step runs there");
+  const waiting = await eventually(async () => {
+    const events = (await post(gateway.url, "watch_execution", { execution_id: id, after_seq: 0, wait: 0 })).body["events"] as { type: string; step_id?: string; data?: { kind?: string; message?: string } }[];
+    return events.find((e) => e.type === "step.progress" && e.data?.kind === "pending");
+  }, 5000, "the other step pending");
+  assert.match(String(waiting.data!.message), "gpu-1 (gpu 0/1 free)");
+  const final = await eventually(async () => {
+    const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
+    return ["completed", "failed"].includes(String(record["status"])) ? record : undefined;
+  }, 10_000, "both steps ran");
+  assert.is(final["status"], "completed", JSON.stringify(final["error"]));
+  assert.equal((final["steps"] as Step[]).map((s) => s.node), ["gpu-1", "gpu-1"]);
+  const [a, b] = final["steps"] as (Step & { started: number; ended: number })[];
+  assert.ok(a!.ended <= b!.started || b!.ended <= a!.started, "one ran after the other");
+  await eventually(async () => ((await gpuNode()).resources?.free["gpu"] === 1 ? true : undefined), 5000, "the gpu given back");
+  const greedy = await post(gateway.url, "execute_workflow", { workflow_name: "two_gpus", input_data: {} });
+  assert.is((greedy.body["error"] as { code: string }).code, "WFX_NO_FEASIBLE_NODE");
+  assert.match((greedy.body["error"] as { message: string }).message, "has 2 gpu (the most on one node is 1)");
 });
 
 test("cluster steps - wfx drain NODE: the drained node says draining (and not ready) and receives no new step", async () => {

@@ -15,6 +15,10 @@ export interface ClusterOptions {
   tls: { caFile?: string; certFile?: string; keyFile?: string } | undefined;
   nodeId: string;
   tags: readonly string[];
+  /** The node's numeric resources (`{gpu: 2, memory_gb: 64}`), reserved by the placed steps that ask for them. */
+  resources: Readonly<Record<string, number>>;
+  /** Placed steps the node runs at once at most (the profile's capacity.steps); 0: it runs none. */
+  stepCapacity: number;
   /** How often a node announces itself. */
   heartbeatMs: number;
   /** A node whose beats stop for this many intervals is down (1000 ms x 3: a dead node is seen within ~3 s). */
@@ -39,6 +43,8 @@ export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
   credsFile: undefined,
   tls: undefined,
   tags: Object.freeze([]) as readonly string[],
+  resources: Object.freeze({}) as Readonly<Record<string, number>>,
+  stepCapacity: 256,
   heartbeatMs: 1000,
   missedBeatsDown: 3,
   retryMs: 250,
@@ -72,6 +78,10 @@ export function resolveClusterOptions(options: Partial<ClusterOptions> & Pick<Cl
   positive("maxRetryMs", resolved.maxRetryMs);
   positive("placementTimeoutMs", resolved.placementTimeoutMs);
   positive("storeRetentionMs", resolved.storeRetentionMs);
+  if (!Number.isInteger(resolved.stepCapacity) || resolved.stepCapacity < 0) throw new ClusterError("WFX_CLUSTER_CONFIG", `stepCapacity must be a whole number of 0 or more, got ${resolved.stepCapacity}`, { hint: "set capacity.steps in the node profile (or WFX_NODE_CAPACITY=steps=N)" });
+  for (const [name, amount] of Object.entries(resolved.resources)) {
+    if (!Number.isFinite(amount) || amount <= 0) throw new ClusterError("WFX_CLUSTER_CONFIG", `resource '${name}' must be a positive number, got ${amount}`, { hint: "write resources as name=amount pairs: WFX_NODE_RESOURCES=gpu=2,memory_gb=64" });
+  }
   if (![1, 3, 5].includes(resolved.storeReplicas)) throw new ClusterError("WFX_CLUSTER_CONFIG", `storeReplicas must be 1, 3 or 5, got ${resolved.storeReplicas}`, { hint: "JetStream keeps 1, 3 or 5 copies; use 3 on a three-server NATS cluster" });
-  return Object.freeze({ ...resolved, servers: Object.freeze([...resolved.servers]), tags: Object.freeze([...resolved.tags]) });
+  return Object.freeze({ ...resolved, servers: Object.freeze([...resolved.servers]), tags: Object.freeze([...resolved.tags]), resources: Object.freeze({ ...resolved.resources }) });
 }

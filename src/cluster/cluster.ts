@@ -18,6 +18,8 @@ import { NatsClusterConnection, type ClusterReadiness } from "./nats-connection.
 import { ClusterNodeRegistry } from "./node-registry.js";
 import { ServiceAnnouncement } from "./service-discovery.js";
 import { drainSubject } from "./subjects.js";
+import { StepSlots } from "./step-slots.js";
+import { hostedStep } from "./hosted-step.js";
 
 /** NATS's own default max_payload (1 MiB), until the server says its own; and room kept for the message envelope. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -32,6 +34,8 @@ export class Cluster {
   readonly connection: NatsClusterConnection;
   /** This process's incarnation, announced with its record: what it owns dies with it, even under the same node id. */
   readonly instanceId = randomUUID();
+  /** The placed steps this node runs: their slots and the resources they reserve, shown in the node's record. */
+  readonly slots: StepSlots;
   readonly #logger: Logger;
   readonly #abort = new AbortController();
   #registry: ClusterNodeRegistry | undefined;
@@ -46,6 +50,7 @@ export class Cluster {
     this.options = resolveClusterOptions(options);
     this.#logger = logger;
     this.connection = new NatsClusterConnection(this.options, logger);
+    this.slots = new StepSlots(this.options.stepCapacity, this.options.resources, () => this.#registry?.changed());
   }
 
   /**
@@ -53,13 +58,13 @@ export class Cluster {
    * it lists this node alone until NATS is reached, then every node. Connecting goes on in the background.
    */
   registryFor(self: NodeRegistry | undefined): NodeRegistry {
-    const registry = new ClusterNodeRegistry(self, { heartbeatMs: this.options.heartbeatMs, missedBeatsDown: this.options.missedBeatsDown });
+    const registry = new ClusterNodeRegistry(self, { heartbeatMs: this.options.heartbeatMs, missedBeatsDown: this.options.missedBeatsDown, selfExtra: () => this.slots.view() });
     this.#registry = registry;
     this.#joined = this.#connect().then(
       (nc) => {
         registry.attach(nc);
         if (self !== undefined) {
-          this.#announcement = new ServiceAnnouncement(nc, () => self.self());
+          this.#announcement = new ServiceAnnouncement(nc, () => registry.self());
           nc.subscribe(drainSubject(self.self().id), {
             callback: (_err, msg) => {
               this.#onDrain?.();
@@ -116,7 +121,7 @@ export class Cluster {
 
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
   stepHost(): StepHostFactory {
-    return (local) => new ClusterStepHost(local, this.options.nodeId, () => this.#registry?.snapshot() ?? [], this.options.placementTimeoutMs, () => this.maxStepPayloadBytes());
+    return (local) => new ClusterStepHost(local, { selfId: this.options.nodeId, nodes: () => this.#registry?.snapshot() ?? [], slots: this.slots, placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes() });
   }
 
   /** What a step's order or output, or an execution order, may take as JSON: the server's max_payload less room for the envelope, or lower by option. */
@@ -130,7 +135,7 @@ export class Cluster {
    * a caller's from a sandbox folder), and its actor system is linked to every node's once NATS is reached.
    */
   attachRuntime(runtime: Runtime, dirs: { operator: string; caller: string } & OrderFolders, admit: () => () => void): void {
-    runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? dirs.caller : dirs.operator, this.maxStepPayloadBytes()));
+    runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => hostedStep(spec.order, this.slots, () => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? dirs.caller : dirs.operator, this.maxStepPayloadBytes())));
     void this.joined().then(() => {
       const nc = this.connection.connection;
       if (nc === undefined || this.#registry === undefined || this.#abort.signal.aborted) return;

@@ -19,3 +19,5 @@ export {
 } from "./placement.js";
 export { ActorLinks } from "./actor-links.js";
 export { actorSubject, NatsTransport, receiveActorMessages } from "./nats-transport.js";
+export { StepSlots, type Release, type StepSlotsView } from "./step-slots.js";
+export { placementNodeOf } from "./placed-step.js";

@@ -14,6 +14,8 @@ interface Seen {
 export interface ClusterRegistryOptions {
   heartbeatMs: number;
   missedBeatsDown: number;
+  /** What the cluster adds to this node's own record (its placed steps' slots and resources). */
+  selfExtra?: () => Partial<NodeInfo>;
 }
 
 /**
@@ -33,6 +35,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
   #timers: NodeJS.Timeout[] = [];
   #stopSelf: (() => void) | undefined;
   #settledAtMs: number | undefined;
+  #beatScheduled = false;
 
   constructor(self: NodeRegistry | undefined, options: ClusterRegistryOptions) {
     this.#self = self;
@@ -46,7 +49,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
     if (this.#self !== undefined) {
       this.#subs.push(nc.subscribe(SUBJECTS.hello, { callback: () => this.#beat() }));
       // Every change of this node (load, gateways, status) is announced at once, not at the next beat.
-      this.#stopSelf = this.#self.watch(0, () => this.#beat());
+      this.#stopSelf = this.#self.watch(0, () => this.changed());
       this.#timers.push(setInterval(() => this.#beat(), this.#options.heartbeatMs).unref());
     }
     this.#timers.push(setInterval(() => this.#sweep(), Math.max(50, this.#options.heartbeatMs / 4)).unref());
@@ -61,18 +64,32 @@ export class ClusterNodeRegistry implements NodeRegistry {
 
   /** One node as seen now (this one included); undefined when the registry has no record of it. */
   node(id: string): NodeInfo | undefined {
-    if (id === this.#self?.self().id) return this.#self.self();
+    if (this.#self !== undefined && id === this.#self.self().id) return this.self();
     return this.#nodes.get(id)?.info;
   }
 
   self(): NodeInfo {
-    return this.#self?.self() ?? { id: "observer", tags: [], capacity: 0, load: 0, gateways: [], version: "", started_at: 0, status: "down" };
+    if (this.#self === undefined) return { id: "observer", tags: [], capacity: 0, load: 0, gateways: [], version: "", started_at: 0, status: "down" };
+    const extra = this.#options.selfExtra;
+    return extra === undefined ? this.#self.self() : { ...this.#self.self(), ...extra() };
   }
 
   /** The nodes known now, this one first: what placement chooses from. */
   snapshot(): NodeInfo[] {
-    const others = [...this.#nodes.values()].map((s) => s.info).filter((n) => n.id !== this.#self?.self().id);
-    return this.#self === undefined ? others : [this.#self.self(), ...others];
+    if (this.#self === undefined) return [...this.#nodes.values()].map((s) => s.info);
+    const selfId = this.#self.self().id;
+    const others = [...this.#nodes.values()].map((s) => s.info).filter((n) => n.id !== selfId);
+    return [this.self(), ...others];
+  }
+
+  /** This node's record changed: announced once the current burst of changes is over (a step's start and end are two). */
+  changed(): void {
+    if (this.#beatScheduled) return;
+    this.#beatScheduled = true;
+    setImmediate(() => {
+      this.#beatScheduled = false;
+      this.#beat();
+    });
   }
 
   async list(): Promise<NodeInfo[]> {
@@ -97,7 +114,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
     this.#timers = [];
     const nc = this.#nc;
     if (this.#self !== undefined && nc !== undefined && !nc.isClosed()) {
-      nc.publish(SUBJECTS.beat, JSON.stringify({ ...this.#self.self(), status: "down" }));
+      nc.publish(SUBJECTS.beat, JSON.stringify({ ...this.self(), status: "down" }));
       await nc.flush().catch(() => undefined);
     }
     for (const sub of this.#subs) sub.unsubscribe();
@@ -105,7 +122,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
 
   #beat(): void {
     if (this.#self === undefined || this.#nc === undefined || this.#nc.isClosed()) return;
-    this.#nc.publish(SUBJECTS.beat, JSON.stringify(this.#self.self()));
+    this.#nc.publish(SUBJECTS.beat, JSON.stringify(this.self()));
   }
 
   #onBeat(data: Uint8Array): void {

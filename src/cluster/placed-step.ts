@@ -2,24 +2,32 @@ import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index
 import { EngineError, StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/index.js";
 import { NoFeasibleNodeError } from "./errors.js";
 import { place, type PlacementNode } from "./placement.js";
+import type { Release, StepSlots } from "./step-slots.js";
 
 /** The actor kind a node registers to run step orders sent by supervisors on other nodes. */
 export const STEP_KIND = "wfx.step";
 /** How often a step nobody can take yet looks for a node again. */
 const REPLACE_MS = 250;
+/** How soon a step a node refused (full by the time it arrived) is placed again: that node's next record is on its way. */
+const REFUSED_REPLACE_MS = 20;
 
 export interface PlacedStepDeps {
   selfId: string;
   nodes: () => NodeInfo[];
   local: StepHost;
+  /** This node's placed steps: a step placed here takes a slot and its resources from them while it runs. */
+  slots: StepSlots;
   placementTimeoutMs: number;
   /** What the order may take as JSON to cross to another node. */
   maxPayloadBytes: () => number;
 }
 
-/** A registry record as placement reads it (records carry no resources yet: none is asked of them). */
+const NO_RESOURCES = Object.freeze({ total: Object.freeze({}), free: Object.freeze({}) });
+
+/** A registry record as placement reads it; a record without step slots (an older node's) takes steps as it takes executions. */
 export function placementNodeOf(node: NodeInfo): PlacementNode {
-  return { id: node.id, tags: node.tags, resources: { total: {}, free: {} }, capacity: { executions: node.capacity, steps: node.capacity }, load: { executions: node.load, steps: 0 }, status: node.status };
+  const steps = node.steps ?? { capacity: node.capacity, load: 0 };
+  return { id: node.id, tags: node.tags, resources: node.resources ?? NO_RESOURCES, capacity: { executions: node.capacity, steps: steps.capacity }, load: { executions: node.load, steps: steps.load }, status: node.status };
 }
 
 /** The error for an order too large to send to another node (its input, mostly); undefined when it fits. */
@@ -36,6 +44,10 @@ interface State {
   node: string | undefined;
   since: number;
   toldPending: boolean;
+  /** What a step placed on this node holds of its slots, until its child ends. */
+  release: Release | undefined;
+  /** Children started so far: each gets a name of its own. */
+  runs: number;
 }
 
 type Message = StepReport | { type: "place" };
@@ -47,55 +59,80 @@ type Message = StepReport | { type: "place" };
  * actor, places it again (on a node that is still up).
  */
 export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLogic<State, Message> {
+  const report = (ctx: ActorContext<Message>, message: StepReport) => (ctx.parent as ActorRef<StepReport>).tell(message);
+
+  /** Runs the attempt on `node`; false when this node, placed on by its own live view, has no room after all. */
+  function runOn(state: State, ctx: ActorContext<Message>, node: PlacementNode): boolean {
+    const attemptOrder: StepOrder = { ...order, attempt: order.attempt - 1 + ctx.attempt };
+    const name = `run-${++state.runs}`;
+    state.node = node.id;
+    if (node.id !== deps.selfId) {
+      const tooLarge = oversizeOrder(attemptOrder, deps.maxPayloadBytes());
+      if (tooLarge !== undefined) {
+        report(ctx, { type: "step_failed", slot: order.slot, error: toStepErrorInfo(tooLarge) });
+        ctx.stop();
+      } else {
+        state.child = ctx.spawnRemote(node.id, STEP_KIND, { order: attemptOrder }, { name });
+      }
+      return true;
+    }
+    const reserved = deps.slots.tryReserve(order.placement?.resources);
+    if (typeof reserved !== "function") return false;
+    state.release = reserved;
+    state.child = deps.local.spawnStep(ctx, attemptOrder, { name });
+    return true;
+  }
+
   function tryPlace(state: State, ctx: ActorContext<Message>): void {
     const result = place({ ...order.placement!, kind: "step" }, deps.nodes().map(placementNodeOf), Math.random);
-    if ("node" in result) {
-      const attemptOrder: StepOrder = { ...order, attempt: order.attempt - 1 + ctx.attempt };
-      state.node = result.node.id;
-      const tooLarge = result.node.id === deps.selfId ? undefined : oversizeOrder(attemptOrder, deps.maxPayloadBytes());
-      if (tooLarge !== undefined) {
-        (ctx.parent as ActorRef<StepReport>).tell({ type: "step_failed", slot: order.slot, error: toStepErrorInfo(tooLarge) });
-        ctx.stop();
-        return;
-      }
-      state.child = result.node.id === deps.selfId ? deps.local.spawnStep(ctx, attemptOrder, { name: "run" }) : ctx.spawnRemote(result.node.id, STEP_KIND, { order: attemptOrder }, { name: "run" });
-      return;
-    }
+    if ("node" in result && runOn(state, ctx, result.node)) return;
+    const pending = "pending" in result ? result.pending : { reason: "busy" as const, message: `this node (${deps.selfId}) has no room for it now`, missing_tags: [], missing_resources: [] };
     if (ctx.system.clock.now() - state.since >= deps.placementTimeoutMs) {
-      const error = new NoFeasibleNodeError(`step '${order.stepId}'`, result.pending, Math.round(deps.placementTimeoutMs / 1000));
-      (ctx.parent as ActorRef<StepReport>).tell({ type: "step_failed", slot: order.slot, error: toStepErrorInfo(error) });
+      const error = new NoFeasibleNodeError(`step '${order.stepId}'`, pending, Math.round(deps.placementTimeoutMs / 1000));
+      report(ctx, { type: "step_failed", slot: order.slot, error: toStepErrorInfo(error) });
       ctx.stop();
       return;
     }
     if (!state.toldPending) {
       state.toldPending = true;
-      (ctx.parent as ActorRef<StepReport>).tell({ type: "step_progress", slot: order.slot, data: { kind: "pending", message: result.pending.message } });
+      report(ctx, { type: "step_progress", slot: order.slot, data: { kind: "pending", message: pending.message } });
     }
     ctx.scheduleOnce(REPLACE_MS, { type: "place" });
   }
 
   return {
     start(ctx) {
-      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false };
+      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0 };
       tryPlace(state, ctx);
       return state;
     },
     receive(state, message, ctx) {
       if (message.type === "place") tryPlace(state, ctx);
-      else (ctx.parent as ActorRef<StepReport>).tell(message);
+      else report(ctx, message);
       return state;
     },
     onSignal(state, signal: Signal, ctx) {
       if (signal.type !== "terminated" || signal.ref !== state.child) return state;
+      state.child = undefined;
+      state.release?.();
+      state.release = undefined;
       if (signal.error === undefined) {
         ctx.stop();
         return state;
       }
       const cause = toStepErrorInfo(signal.error);
+      // The node had filled up by the time the step reached it: not a failure of the step, so not a retry either.
+      if (cause.code === "WFX_NODE_FULL") {
+        ctx.scheduleOnce(REFUSED_REPLACE_MS, { type: "place" });
+        return state;
+      }
       const lost = cause.code === "WFX_ACTOR_SYSTEM_DOWN" || cause.code === "WFX_NO_ROUTE";
       // A lost node is worth another try elsewhere; whether it gets one is the step's retry policy.
       ctx.fail(lost ? new StepFailedError({ code: "WFX_STEP_NODE_LOST", message: `node '${state.node}' running step '${order.stepId}' was lost: ${cause.message}`, hint: "give the step `retry:` to run it again on another fitting node", retryable: true }) : new StepFailedError(cause));
       return state;
+    },
+    stopped(state) {
+      state.release?.();
     },
   };
 }

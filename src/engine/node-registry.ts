@@ -28,6 +28,10 @@ export interface NodeInfo {
   status: "up" | "draining" | "down";
   /** The process's incarnation (a node restarted under the same id has a new one): whose executions it still owns. */
   instance?: string;
+  /** Numeric resources (`gpu`, `memory_gb`): all the node has, and what the placed steps it runs have not reserved. */
+  resources?: { total: Record<string, number>; free: Record<string, number> };
+  /** Placed steps (those whose `placement:` chose this node) the node runs at once at most, and runs now. */
+  steps?: { capacity: number; load: number };
 }
 
 export interface NodeEvent {

@@ -15,7 +15,7 @@ export interface NodesOptions {
 const GATHER_MS = 600;
 
 function table(nodes: readonly NodeInfo[]): string {
-  const rows = [["ID", "STATUS", "TAGS", "LOAD", "GATEWAYS"], ...nodes.map((n) => [n.id, n.status, n.tags.join(",") || "-", `${n.load}/${n.capacity}`, n.gateways.map((g) => `${g.kind} ${g.address}`).join(", ") || "-"])];
+  const rows = [["ID", "STATUS", "TAGS", "LOAD", "STEPS", "FREE", "GATEWAYS"], ...nodes.map((n) => [n.id, n.status, n.tags.join(",") || "-", `${n.load}/${n.capacity}`, n.steps === undefined ? "-" : `${n.steps.load}/${n.steps.capacity}`, freeResources(n), n.gateways.map((g) => `${g.kind} ${g.address}`).join(", ") || "-"])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
 }
@@ -41,4 +41,10 @@ export async function nodesCommand(options: NodesOptions, io: Io): Promise<numbe
   } finally {
     await cluster.close();
   }
+}
+
+/** `gpu 1/2, memory_gb 48/64`: what placed steps have not reserved, of all the node has. */
+function freeResources(node: NodeInfo): string {
+  const total = Object.entries(node.resources?.total ?? {});
+  return total.length === 0 ? "-" : total.map(([name, amount]) => `${name} ${node.resources!.free[name] ?? 0}/${amount}`).join(", ");
 }

@@ -31,6 +31,8 @@ export function clusterOptionsOfProfile(profile: NodeProfile): (Partial<ClusterO
     servers: nats.servers,
     nodeId: profile.id,
     tags: profile.tags,
+    resources: profile.resources,
+    stepCapacity: profile.capacity.steps,
     user: nats.user,
     password: nats.password,
     token: nats.token,

@@ -94,7 +94,9 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   const logger = createLogger({ level: process.env["WFX_LOG_LEVEL"] ?? "info" });
   if (options.nodeId === undefined && process.env["WFX_NODE_ID"]) options.nodeId = process.env["WFX_NODE_ID"];
   if (options.tags === undefined && process.env["WFX_NODE_TAGS"]) options.tags = process.env["WFX_NODE_TAGS"].split(",").map((t) => t.trim()).filter((t) => t !== "");
-  const cluster = command === "node" ? clusterFrom(flags, process.env, { id: options.nodeId, tags: options.tags ?? [] }, logger, profile === undefined ? undefined : clusterOptionsOfProfile(profile)) : undefined;
+  // Without a profile, WFX_NODE_RESOURCES and WFX_NODE_CAPACITY still say what the node offers placed steps.
+  const offers = command === "node" ? (profile ?? loadNodeProfile(undefined, process.env)) : undefined;
+  const cluster = offers === undefined ? undefined : clusterFrom(flags, process.env, { id: options.nodeId, tags: options.tags ?? [], resources: offers.resources, stepCapacity: offers.capacity.steps }, logger, profile === undefined ? undefined : clusterOptionsOfProfile(profile));
   if (cluster !== undefined) options.nodeId = cluster.options.nodeId;
   // A cluster worker may serve no gateway at all: it runs what the cluster places on it.
   if (options.http === false && options.grpc === false && cluster === undefined) throw new CliError("--no-http and --no-grpc together leave nothing to serve", { hint: "a node that only runs work joins a cluster: wfx node --nats nats://host:4222" });

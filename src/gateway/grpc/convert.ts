@@ -73,7 +73,9 @@ export function pollMessage(answer: Msg): Msg {
 }
 
 export function nodeMessage(node: NodeInfo): Msg {
-  return { ...node };
+  const { resources, ...rest } = node;
+  // The public protos use no map<>: each resource is one entry with its name.
+  return resources === undefined ? rest : { ...rest, resources: Object.entries(resources.total).map(([name, total]) => ({ name, total, free: resources.free[name] ?? 0 })) };
 }
 
 export function nodeEventMessage(event: NodeEvent): Msg {

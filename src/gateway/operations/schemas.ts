@@ -151,6 +151,8 @@ export const NodeInfoOutput = z.object({
   started_at: z.number(),
   status: z.enum(["up", "draining", "down"]),
   instance: z.string().optional().describe("The node process's incarnation: a node restarted under the same id has a new one"),
+  resources: z.object({ total: z.record(z.string(), z.number()), free: z.record(z.string(), z.number()) }).optional().describe("Numeric resources (gpu, memory_gb): all the node has, and what its placed steps have not reserved"),
+  steps: z.object({ capacity: z.number(), load: z.number() }).optional().describe("Placed steps the node runs at once at most, and runs now"),
 });
 
 export const ListNodesOutput = z.object({ nodes: z.array(NodeInfoOutput), total_count: z.number() });
