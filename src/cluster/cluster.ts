@@ -147,7 +147,21 @@ export class Cluster {
 
   /** What the node does when asked to drain (over NATS, by `wfx drain`): stop taking work, finish what runs. */
   onDrain(drain: () => void): void {
-    this.#onDrain = drain;
+    this.#onDrain = () => {
+      this.slots.drain();
+      drain();
+    };
+  }
+
+  /**
+   * Shutdown's share of the cluster: no new placed step is taken here, and those running (for supervisors on any node)
+   * get up to `graceMs` to finish before the runtime they run on closes; those still running then are lost to their
+   * supervisors, which retry them elsewhere by their retry policy.
+   */
+  async drainHostedSteps(graceMs: number): Promise<void> {
+    this.slots.drain();
+    const { running } = await this.slots.idle(graceMs);
+    if (running > 0) this.#logger.warn({ running, graceMs }, "placed steps still running after the shutdown grace; their supervisors will see this node lost");
   }
 
   /** Resolves once the node has joined (or given up); for tests and `wfx nodes`. */

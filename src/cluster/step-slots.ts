@@ -18,6 +18,8 @@ export class StepSlots {
   readonly #free: Record<string, number>;
   readonly #onChange: () => void;
   #load = 0;
+  #draining = false;
+  readonly #idle: (() => void)[] = [];
 
   constructor(capacity: number, total: Readonly<Record<string, number>>, onChange: () => void = () => undefined) {
     this.#capacity = capacity;
@@ -29,6 +31,7 @@ export class StepSlots {
   /** Takes a slot and the amounts asked, or says why the node cannot run the step now (and whether it ever could). */
   tryReserve(amounts: Readonly<Record<string, number>> = {}): Release | { refused: string; ever: boolean } {
     const wanted = Object.entries(amounts);
+    if (this.#draining) return { refused: "it is draining", ever: false };
     const never = wanted.filter(([r, amount]) => (this.#total[r] ?? 0) < amount);
     if (this.#capacity === 0 || never.length > 0) return { refused: this.#capacity === 0 ? "it runs no placed steps (capacity.steps is 0)" : `it has ${never.map(([r]) => `${this.#total[r] ?? 0} ${r}`).join(", ")}`, ever: false };
     if (this.#load >= this.#capacity) return { refused: `its ${this.#capacity} step slots are all in use`, ever: true };
@@ -44,7 +47,23 @@ export class StepSlots {
       this.#load--;
       for (const [r, amount] of wanted) this.#free[r] = this.#free[r]! + amount;
       this.#onChange();
+      if (this.#load === 0) this.#idle.splice(0).forEach((resolve) => resolve());
     };
+  }
+
+  /** Takes no new step from now on (`wfx drain`, shutdown); the ones running keep their slots until they end. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  /** Resolves once no placed step runs here, or after `timeoutMs`; says how many still ran then. */
+  async idle(timeoutMs: number): Promise<{ running: number }> {
+    if (this.#load > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((resolve) => this.#idle.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    }
+    return { running: this.#load };
   }
 
   view(): StepSlotsView {

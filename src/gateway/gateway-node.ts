@@ -42,6 +42,8 @@ export interface GatewayNodeDeps {
   readiness?: () => { ready: boolean; reason?: string };
   /** Where the runtime the node opens runs its steps (a cluster's places them by their placement); default: here. */
   stepHost?: StepHostFactory;
+  /** Work the node runs for others (a cluster's placed steps) that shutdown lets finish, up to the grace, before the runtime closes. */
+  drainHostedWork?: (graceMs: number) => Promise<void>;
 }
 
 /** One node: the runtime, the shared operations, and the HTTP (+MCP) and gRPC gateways in front of them. */
@@ -242,7 +244,7 @@ export class GatewayNode {
     this.registry.setStatus("draining");
     const stopped = this.#http?.stopAccepting();
     this.#grpc?.stopAccepting();
-    const drained = await this.operations.executions.drain(graceMs);
+    const [drained] = await Promise.all([this.operations.executions.drain(graceMs), this.#deps.drainHostedWork?.(graceMs)]);
     if (drained.finished + drained.cancelled > 0) this.logger.info(drained, "drained executions");
     this.#http?.closeAll();
     await stopped;
