@@ -62,7 +62,12 @@ function ids(nodes: readonly PlacementNode[]): string {
   return quoted(nodes.map((n) => n.id));
 }
 
-/** The request made concrete: every hard rule as one predicate, the soft ones as scores. */
+function hasAll(tags: readonly string[], wanted: readonly string[]): boolean {
+  for (const t of wanted) if (!tags.includes(t)) return false;
+  return true;
+}
+
+/** The request made concrete: every hard rule as one predicate, the soft ones as scores; plain loops, as it runs per node. */
 function compile(request: PlacementRequest, nodes: readonly PlacementNode[]) {
   const slot: keyof PlacementNode["capacity"] = request.kind === "execution" ? "executions" : "steps";
   const tags = [...new Set([...(request.tags ?? []), ...(request.target_tags ?? [])])];
@@ -79,6 +84,15 @@ function compile(request: PlacementRequest, nodes: readonly PlacementNode[]) {
   const avoid = new Set(request.avoid ?? []);
   const anyOf = request.any_of_tags ?? [];
   const allowed = (n: PlacementNode) => anyOf.length === 0 || anyOf.some((t) => n.tags.includes(t));
+  const enough = (amounts: Readonly<Record<string, number>>) => {
+    for (const [r, amount] of wanted) if ((amounts[r] ?? 0) < amount) return false;
+    return true;
+  };
+  const count = (n: PlacementNode, score: (tag: string) => number) => {
+    let sum = 0;
+    for (const t of n.tags) sum += score(t);
+    return sum;
+  };
   return {
     slot,
     tags,
@@ -87,11 +101,11 @@ function compile(request: PlacementRequest, nodes: readonly PlacementNode[]) {
     target,
     targetIsId,
     /** Could ever run it: runs this kind, carries every tag, is (or is in) the target, has enough of each resource. */
-    fits: (n: PlacementNode) => n.capacity[slot] > 0 && tags.every((t) => n.tags.includes(t)) && allowed(n) && onTarget(n) && wanted.every(([r, amount]) => (n.resources.total[r] ?? 0) >= amount),
+    fits: (n: PlacementNode) => n.capacity[slot] > 0 && hasAll(n.tags, tags) && allowed(n) && onTarget(n) && enough(n.resources.total),
     /** Can run it now: a free slot and enough of each resource unreserved. */
-    hasRoom: (n: PlacementNode) => n.load[slot] < n.capacity[slot] && wanted.every(([r, amount]) => (n.resources.free[r] ?? 0) >= amount),
-    avoided: (n: PlacementNode) => n.tags.filter((t) => avoid.has(t)).length,
-    preference: (n: PlacementNode) => n.tags.reduce((sum, t) => sum + (weights.get(t) ?? 0), 0),
+    hasRoom: (n: PlacementNode) => n.load[slot] < n.capacity[slot] && enough(n.resources.free),
+    avoided: avoid.size === 0 ? () => 0 : (n: PlacementNode) => count(n, (t) => (avoid.has(t) ? 1 : 0)),
+    preference: weights.size === 0 ? () => 0 : (n: PlacementNode) => count(n, (t) => weights.get(t) ?? 0),
     /** The busiest of the node's slots and of the resources asked for, as a fraction in use. */
     utilisation: (n: PlacementNode) => Math.max(n.load[slot] / n.capacity[slot], ...wanted.map(([r]) => 1 - (n.resources.free[r] ?? 0) / (n.resources.total[r] ?? 1))),
   };
@@ -108,16 +122,30 @@ type Compiled = ReturnType<typeof compile>;
  */
 export function place(request: PlacementRequest, nodes: readonly PlacementNode[], random: () => number = Math.random): PlacementResult {
   const rules = compile(request, nodes);
+  // One pass keeps the nodes with room that are best by the soft rules so far: fewest avoided, then most preferred.
+  let candidates: PlacementNode[] = [];
+  let bestAvoided = Infinity;
+  let bestPreference = -Infinity;
+  let anyFits = false;
+  for (const n of nodes) {
+    if (n.status !== "up" || !rules.fits(n)) continue;
+    anyFits = true;
+    if (!rules.hasRoom(n)) continue;
+    const avoided = rules.avoided(n);
+    if (avoided > bestAvoided) continue;
+    const preference = rules.preference(n);
+    if (avoided < bestAvoided || preference > bestPreference) {
+      bestAvoided = avoided;
+      bestPreference = preference;
+      candidates = [n];
+    } else if (preference === bestPreference) {
+      candidates.push(n);
+    }
+  }
+  if (candidates.length > 0) return { node: twoChoices(candidates, rules.utilisation, random) };
+  // Nothing placed: the slow path, which only explains why.
   const up = nodes.filter((n) => n.status === "up");
-  const fitting = up.filter(rules.fits);
-  if (fitting.length === 0) return { pending: unmatched(rules, up, nodes) };
-  const roomy = fitting.filter(rules.hasRoom);
-  if (roomy.length === 0) return { pending: busy(rules, fitting) };
-  const fewestAvoided = Math.min(...roomy.map(rules.avoided));
-  const unavoided = roomy.filter((n) => rules.avoided(n) === fewestAvoided);
-  const best = Math.max(...unavoided.map(rules.preference));
-  const candidates = unavoided.filter((n) => rules.preference(n) === best);
-  return { node: twoChoices(candidates, rules.utilisation, random) };
+  return anyFits ? { pending: busy(rules, up.filter(rules.fits)) } : { pending: unmatched(rules, up, nodes) };
 }
 
 function twoChoices(candidates: readonly PlacementNode[], utilisation: (n: PlacementNode) => number, random: () => number): PlacementNode {
