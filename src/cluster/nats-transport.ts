@@ -12,12 +12,23 @@ interface Envelope {
   message: unknown;
 }
 
+/** What one NATS message carries: one envelope, or the several (each serialized) sent to one system in the same turn. */
+type Wire = Envelope | { batch: Uint8Array[] };
+
+/** Messages up to this size wait for the end of the turn to go with others; a batch of them stays far below max_payload. */
+const BATCHED_BYTES = 16 * 1024;
+/** At most this many messages in one batch: 16 KiB each stays under NATS's default 1 MiB max_payload. */
+const MAX_BATCH = 48;
+
 /**
- * Carries actor messages to another system over NATS: one publish per message to the target system's subject, in
- * v8's structured-clone format (errors and nested data cross as they do between processes over IPC). NATS keeps the
- * order of one publisher's messages on one subject, which remote spawn relies on.
+ * Carries actor messages to another system over NATS, in v8's structured-clone format (errors and nested data cross
+ * as they do between processes over IPC). What is sent to the system in one turn (a step's output and its end, say)
+ * goes as one NATS message, published at the end of the turn: fewer writes and wake-ups on both sides. NATS keeps the
+ * order of one publisher's messages on one subject, and a batch keeps its own order, which remote spawn relies on.
  */
 export class NatsTransport implements Transport {
+  #queued: Uint8Array[] = [];
+
   constructor(
     readonly nc: NatsConnection,
     readonly systemId: string,
@@ -25,8 +36,26 @@ export class NatsTransport implements Transport {
 
   send(address: Address, message: unknown): boolean {
     if (this.nc.isClosed()) return false;
-    this.nc.publish(actorSubject(this.systemId), serialize({ address, message } satisfies Envelope));
+    // Serialized now, so a message that cannot travel (a closure in it) throws to its sender.
+    const bytes = serialize({ address, message } satisfies Envelope);
+    if (bytes.length > BATCHED_BYTES) {
+      // A large one goes at once, after what was queued before it, so the server's refusal (over max_payload) throws here.
+      this.#flush();
+      this.nc.publish(actorSubject(this.systemId), bytes);
+      return true;
+    }
+    const queued = this.#queued.push(bytes);
+    if (queued === 1) queueMicrotask(() => this.#flush());
+    else if (queued >= MAX_BATCH) this.#flush();
     return true;
+  }
+
+  #flush(): void {
+    const queued = this.#queued;
+    if (queued.length === 0) return;
+    this.#queued = [];
+    if (this.nc.isClosed()) return;
+    this.nc.publish(actorSubject(this.systemId), queued.length === 1 ? queued[0]! : serialize({ batch: queued } satisfies Wire));
   }
 }
 
@@ -34,13 +63,14 @@ export class NatsTransport implements Transport {
 export function receiveActorMessages(nc: NatsConnection, system: Pick<ActorSystem, "id" | "deliver">): Subscription {
   return nc.subscribe(actorSubject(system.id), {
     callback: (_err, msg) => {
-      let envelope: Envelope;
+      let envelopes: Envelope[];
       try {
-        envelope = deserialize(msg.data) as Envelope;
+        const wire = deserialize(msg.data) as Wire;
+        envelopes = "batch" in wire ? wire.batch.map((bytes) => deserialize(bytes) as Envelope) : [wire];
       } catch {
         return; // Not ours, or garbled: nothing to deliver.
       }
-      system.deliver(envelope.address, envelope.message);
+      for (const envelope of envelopes) system.deliver(envelope.address, envelope.message);
     },
   });
 }

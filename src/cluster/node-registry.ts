@@ -3,6 +3,8 @@ import type { NodeEvent, NodeInfo, NodeRegistry } from "../engine/index.js";
 import { SUBJECTS } from "./subjects.js";
 
 const HISTORY = 256;
+/** Changes of this node are announced at most this often: steps starting and ending by the thousand make one beat per period. */
+const CHANGE_BEAT_MS = 50;
 /** Down nodes stay listed (status `down`) this many detection periods, then are forgotten. */
 const FORGET_AFTER_PERIODS = 10;
 
@@ -36,6 +38,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
   #stopSelf: (() => void) | undefined;
   #settledAtMs: number | undefined;
   #beatScheduled = false;
+  #lastBeatMs = 0;
 
   constructor(self: NodeRegistry | undefined, options: ClusterRegistryOptions) {
     this.#self = self;
@@ -82,14 +85,17 @@ export class ClusterNodeRegistry implements NodeRegistry {
     return [this.self(), ...others];
   }
 
-  /** This node's record changed: announced once the current burst of changes is over (a step's start and end are two). */
+  /** This node's record changed: announced at the end of the current burst, or CHANGE_BEAT_MS after the last beat. */
   changed(): void {
     if (this.#beatScheduled) return;
     this.#beatScheduled = true;
-    setImmediate(() => {
+    const announce = () => {
       this.#beatScheduled = false;
       this.#beat();
-    });
+    };
+    const wait = this.#lastBeatMs + CHANGE_BEAT_MS - Date.now();
+    if (wait <= 0) setImmediate(announce);
+    else setTimeout(announce, wait).unref();
   }
 
   async list(): Promise<NodeInfo[]> {
@@ -122,6 +128,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
 
   #beat(): void {
     if (this.#self === undefined || this.#nc === undefined || this.#nc.isClosed()) return;
+    this.#lastBeatMs = Date.now();
     this.#nc.publish(SUBJECTS.beat, JSON.stringify(this.self()));
   }
 

@@ -88,9 +88,14 @@ function compile(request: PlacementRequest, nodes: readonly PlacementNode[]) {
     for (const [r, amount] of wanted) if ((amounts[r] ?? 0) < amount) return false;
     return true;
   };
-  const count = (n: PlacementNode, score: (tag: string) => number) => {
+  const avoidedBy = (n: PlacementNode) => {
+    let count = 0;
+    for (const t of n.tags) if (avoid.has(t)) count++;
+    return count;
+  };
+  const preferenceOf = (n: PlacementNode) => {
     let sum = 0;
-    for (const t of n.tags) sum += score(t);
+    for (const t of n.tags) sum += weights.get(t) ?? 0;
     return sum;
   };
   return {
@@ -104,8 +109,8 @@ function compile(request: PlacementRequest, nodes: readonly PlacementNode[]) {
     fits: (n: PlacementNode) => n.capacity[slot] > 0 && hasAll(n.tags, tags) && allowed(n) && onTarget(n) && enough(n.resources.total),
     /** Can run it now: a free slot and enough of each resource unreserved. */
     hasRoom: (n: PlacementNode) => n.load[slot] < n.capacity[slot] && enough(n.resources.free),
-    avoided: avoid.size === 0 ? () => 0 : (n: PlacementNode) => count(n, (t) => (avoid.has(t) ? 1 : 0)),
-    preference: weights.size === 0 ? () => 0 : (n: PlacementNode) => count(n, (t) => weights.get(t) ?? 0),
+    avoided: avoid.size === 0 ? () => 0 : avoidedBy,
+    preference: weights.size === 0 ? () => 0 : preferenceOf,
     /** The busiest of the node's slots and of the resources asked for, as a fraction in use. */
     utilisation: (n: PlacementNode) => Math.max(n.load[slot] / n.capacity[slot], ...wanted.map(([r]) => 1 - (n.resources.free[r] ?? 0) / (n.resources.total[r] ?? 1))),
   };
