@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -19,8 +19,14 @@ function tempDir(name: string): string {
   return dir;
 }
 
+/** Each node's own copy of the workflow folder, as on machines of their own: an adopter must not need the dead node's. */
+const folders = new Map<string, string>();
+
 async function node(id: string, args: string[]): Promise<ServeProcess> {
-  const started = await startServe(tempDir(id), ["--node-id", id, "--workflows", FLOWS, ...args], {}, "node");
+  const folder = join(tempDir(`${id}-flows`), "flows");
+  cpSync(FLOWS, folder, { recursive: true });
+  folders.set(id, folder);
+  const started = await startServe(tempDir(id), ["--node-id", id, "--workflows", folder, ...args], {}, "node");
   nodes.set(id, started);
   return started;
 }
@@ -67,6 +73,8 @@ test("cluster failover - SIGKILL of the node running an execution: another node 
   assert.ok(["gpu-1", "gpu-2"].includes(owner), `runs on ${owner}`);
   const firstPid = ((await record(id))["steps"] as Body[])[0]!["output"] as { pid: number };
   await nodes.get(owner)!.kill("SIGKILL");
+  // Its machine is gone with it: the adopter runs the workflow (and imports its function module) from its own folder.
+  rmSync(folders.get(owner)!, { recursive: true, force: true });
   const final = await eventually(async () => {
     const r = await record(id);
     return r["status"] === "completed" ? r : undefined;

@@ -49,6 +49,8 @@ export interface RuntimeOptions {
   mayAdopt: (record: ExecutionRecord) => boolean;
   /** This process's incarnation, kept in the resume spec of what it owns: a node restarted under the same id is another owner. */
   instanceId: string;
+  /** The operator's workflow folders: an adopted execution of an operator's workflow runs from the same place in them. */
+  workflowFolders: readonly string[];
 }
 
 export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
@@ -83,5 +85,6 @@ export function resolveRuntimeOptions(options: RuntimeOptionsInput): Readonly<Ru
     ownerAlive: options.ownerAlive ?? processOwnerAlive,
     instanceId: options.instanceId ?? randomUUID(),
     mayAdopt: options.mayAdopt ?? (() => true),
+    workflowFolders: Object.freeze([...(options.workflowFolders ?? [])]),
   });
 }

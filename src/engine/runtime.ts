@@ -19,6 +19,7 @@ import type { StepLogic } from "./step-actor.js";
 import { stepFromOrder, type OrderNode } from "./step-from-order.js";
 import { fileJsonOf, type StepOrder } from "./step-order.js";
 import { resumePointOf, type ResumePoint } from "./resume-point.js";
+import { adoptedPath, pathInFolders } from "./workflow-folders.js";
 import { enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
 import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type ListExecutionsQuery, type ResumeSpec } from "./types.js";
 
@@ -102,7 +103,7 @@ export class Runtime implements ExecutionClient {
     const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.options.defaultTimeoutS : plan.timeoutMs / 1000);
     const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
     const startMs = Date.now();
-    const resume: ResumeSpec = { file_json: fileJsonOf(source.file), generation: 0, owner_instance: this.options.instanceId, ...(source.path === undefined ? {} : { path: source.path }), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }), ...(request.placement === undefined ? {} : { placement: request.placement }) };
+    const resume: ResumeSpec = { file_json: fileJsonOf(source.file), generation: 0, owner_instance: this.options.instanceId, ...(source.path === undefined ? {} : { path: source.path }), ...this.#pathInFolder(source), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }), ...(request.placement === undefined ? {} : { placement: request.placement }) };
     const record = this.recorder.begin({
       executionId,
       workflowName,
@@ -194,7 +195,8 @@ export class Runtime implements ExecutionClient {
     if (spec === undefined) return fail(`${lostOwner} died, and the execution carries nothing to resume it from`, "start it again");
     if (this.options.resumePolicy === "fail") return fail(`${lostOwner} died, and this node is set not to resume executions (resume policy: fail)`, "start it again, or run the node with --resume-policy resume");
     try {
-      const source: WorkflowSource = { file: JSON.parse(spec.file_json) as WorkflowFile, ...(spec.path === undefined ? {} : { path: spec.path }), ...(spec.origin === undefined ? {} : { origin: spec.origin }) };
+      const path = spec.origin === "caller" ? spec.path : adoptedPath(spec.path, spec.path_in_folder, this.options.workflowFolders);
+      const source: WorkflowSource = { file: JSON.parse(spec.file_json) as WorkflowFile, ...(path === undefined ? {} : { path }), ...(spec.origin === undefined ? {} : { origin: spec.origin }) };
       const fromCaller = source.origin === "caller";
       if (fromCaller) enforceCallerPolicy(source.file, this.callerGrant(source), "the workflow");
       const plan = planFor(source.file, record.workflow_name, source.path);
@@ -205,6 +207,13 @@ export class Runtime implements ExecutionClient {
       const info = toErrorInfo(error);
       fail(`${lostOwner} died, and resuming failed: ${info.message}`, info.hint ?? "start it again");
     }
+  }
+
+  /** An operator's file inside one of the node's workflow folders: where it sits there, for an adopter on another machine. */
+  #pathInFolder(source: WorkflowSource): { path_in_folder?: string } {
+    if (source.origin === "caller" || source.path === undefined) return {};
+    const inside = pathInFolders(source.path, this.options.workflowFolders);
+    return inside === undefined ? {} : { path_in_folder: inside };
   }
 
   /** What a caller's workflow is checked against; its sandbox is the folder of `source.path`, which it must have. */

@@ -62,6 +62,8 @@ export interface ResumeSpec {
   /** The workflow file with its environment section and config_override applied, as JSON (made once per file). */
   file_json: string;
   path?: string;
+  /** An operator's file: its path inside the workflow folder it came from, so an adopter runs it from its own copy. */
+  path_in_folder?: string;
   origin?: "operator" | "caller";
   /** Epoch ms by which the execution times out, if it has a timeout. */
   deadline_ms?: number;

@@ -129,6 +129,7 @@ export class GatewayNode {
         tools: defaultToolRegistry({ workflowExecutor: executor }),
         callerPolicy: resolved.callerPolicy,
         resumePolicy: resolved.resumePolicy,
+        workflowFolders: resolved.workflowDirs,
         ...(deps.stepHost === undefined ? {} : { stepHost: deps.stepHost }),
         ...(deps.ownerAlive === undefined ? {} : { ownerAlive: deps.ownerAlive }),
         ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),
