@@ -169,7 +169,7 @@ test("cluster steps - SIGKILL of the node running a retryable step: the step fin
   assert.is(crunch.node, first === "gpu-1" ? "gpu-2" : "gpu-1", "it finished on the other gpu node");
 });
 
-test("cluster steps - SIGTERM of the node running a placed step: it takes nothing new and lets the step finish before it exits", async () => {
+test("cluster steps - SIGTERM of the node running a placed step and a placed execution: it takes nothing new and lets both finish before it exits", async () => {
   const survivor = await eventually(async () => ((await post(gateway.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[]).find((n) => ["gpu-1", "gpu-2"].includes(n.id) && n.status === "up")?.id, 5000, "the gpu node still up");
   const started = await post(gateway.url, "execute_workflow", { workflow_name: "slow_gpu", execution_mode: "async", input_data: { ms: 1500 } });
   const id = String(started.body["execution_id"]);
@@ -177,6 +177,9 @@ test("cluster steps - SIGTERM of the node running a placed step: it takes nothin
     const step = ((await post(gateway.url, "check_execution_status", { execution_id: id })).body["steps"] as Step[] | undefined)?.[0];
     return step?.status === "running" && step.node === survivor ? true : undefined;
   }, 5000, "crunch running on the last gpu node");
+  const placed = await post(gateway.url, "execute_workflow", { workflow_name: "ticking", execution_mode: "async", target_instance: survivor, input_data: { ms: 400 } });
+  const placedId = String(placed.body["execution_id"]);
+  assert.is(placed.body["status"], "running", JSON.stringify(placed.body));
   const victim = survivor === "gpu-1" ? gpu1 : gpu2;
   victim.child.kill("SIGTERM");
   await eventually(async () => ((await post(gateway.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[]).some((n) => n.id === survivor && n.status !== "up") || undefined, 5000, "the node no longer up");
@@ -186,6 +189,12 @@ test("cluster steps - SIGTERM of the node running a placed step: it takes nothin
   }, 20_000, "the execution ended");
   assert.is(final["status"], "completed", JSON.stringify(final["error"]));
   assert.is((final["steps"] as Step[])[0]!.node, survivor, "it finished where it ran, not killed with its node");
+  const ticked = await eventually(async () => {
+    const record = (await post(gateway.url, "check_execution_status", { execution_id: placedId })).body;
+    return ["completed", "failed", "cancelled"].includes(String(record["status"])) ? record : undefined;
+  }, 20_000, "the placed execution ended");
+  assert.is(ticked["status"], "completed", JSON.stringify(ticked["error"]));
+  assert.is(ticked["node"], survivor, "it ran to its end on the node that was shutting down");
   await victim.kill("SIGTERM");
   assert.match(victim.stderr(), "SIGTERM: draining");
 });

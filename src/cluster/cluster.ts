@@ -154,14 +154,14 @@ export class Cluster {
   }
 
   /**
-   * Shutdown's share of the cluster: no new placed step is taken here, and those running (for supervisors on any node)
-   * get up to `graceMs` to finish before the runtime they run on closes; those still running then are lost to their
-   * supervisors, which retry them elsewhere by their retry policy.
+   * Shutdown's share of the cluster: no new placed step is taken here, and the placed steps and placed executions it
+   * runs for other nodes get up to `graceMs` to finish before the runtime closes; a step still running then is lost to
+   * its supervisor, which retries it elsewhere by its retry policy, and an execution is cancelled with the node's own.
    */
-  async drainHostedSteps(graceMs: number): Promise<void> {
+  async drainHostedWork(graceMs: number): Promise<void> {
     this.slots.drain();
-    const { running } = await this.slots.idle(graceMs);
-    if (running > 0) this.#logger.warn({ running, graceMs }, "placed steps still running after the shutdown grace; their supervisors will see this node lost");
+    const [steps, executions] = await Promise.all([this.slots.idle(graceMs), this.#orders?.idle(graceMs) ?? { running: 0 }]);
+    if (steps.running + executions.running > 0) this.#logger.warn({ steps: steps.running, executions: executions.running, graceMs }, "placed work still running after the shutdown grace");
   }
 
   /** Resolves once the node has joined (or given up); for tests and `wfx nodes`. */

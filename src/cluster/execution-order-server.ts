@@ -25,12 +25,22 @@ export interface OrderServerDeps {
  */
 export class ExecutionOrderServer {
   readonly #subs: Subscription[];
+  /** The placed executions running here, by id, until they end: what a shutdown lets finish. */
+  readonly #running = new Map<string, Promise<unknown>>();
 
   constructor(nc: NatsConnection, deps: OrderServerDeps) {
     this.#subs = [
-      nc.subscribe(startSubject(deps.selfId), { callback: (_e, msg) => void start(deps, decodeJson<ExecutionOrder>(msg.data)).then((answer) => msg.respond(encodeJson(answer))) }),
+      nc.subscribe(startSubject(deps.selfId), { callback: (_e, msg) => void start(deps, decodeJson<ExecutionOrder>(msg.data), this.#running).then((answer) => msg.respond(encodeJson(answer))) }),
       nc.subscribe(cancelSubject(deps.selfId), { callback: (_e, msg) => void cancel(deps, decodeJson<{ executionId: string; reason: string }>(msg.data)).then((answer) => msg.respond(encodeJson(answer))) }),
     ];
+  }
+
+  /** Resolves once no placed execution runs here, or after `timeoutMs`; says how many still ran then. */
+  async idle(timeoutMs: number): Promise<{ running: number }> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.#running.values()]), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    return { running: this.#running.size };
   }
 
   close(): void {
@@ -38,13 +48,15 @@ export class ExecutionOrderServer {
   }
 }
 
-async function start(deps: OrderServerDeps, order: ExecutionOrder | undefined): Promise<StartAnswer> {
+async function start(deps: OrderServerDeps, order: ExecutionOrder | undefined, running: Map<string, Promise<unknown>>): Promise<StartAnswer> {
   let release: (() => void) | undefined;
   try {
     if (order === undefined) throw new WfxError("WFX_CLUSTER_CONFIG", "the execution order is not JSON", { hint: "the order was corrupted on its way" });
     release = deps.admit();
     const started = deps.client.start(requestOf(order, deps.folders));
-    void started.done.finally(release).catch(() => undefined);
+    const id = started.record.execution_id;
+    running.set(id, started.done);
+    void started.done.finally(() => (release!(), running.delete(id))).catch(() => undefined);
     await deps.client.persisted();
     deps.logger.info({ execution_id: order.executionId, placed_by: order.placedBy, mode: order.mode }, "started an execution placed here");
     return { record: started.record };

@@ -44,6 +44,11 @@ export interface GatewayNodeDeps {
   stepHost?: StepHostFactory;
   /** Work the node runs for others (a cluster's placed steps) that shutdown lets finish, up to the grace, before the runtime closes. */
   drainHostedWork?: (graceMs: number) => Promise<void>;
+  /**
+   * Whether shutdown lets async executions finish within the grace as it does sync calls (a cluster node's drain is a
+   * rolling restart's); by default they are cancelled at once, so a single node stops quickly.
+   */
+  waitForAsyncAtShutdown?: boolean;
 }
 
 /** One node: the runtime, the shared operations, and the HTTP (+MCP) and gRPC gateways in front of them. */
@@ -245,7 +250,7 @@ export class GatewayNode {
     this.registry.setStatus("draining");
     const stopped = this.#http?.stopAccepting();
     this.#grpc?.stopAccepting();
-    const [drained] = await Promise.all([this.operations.executions.drain(graceMs), this.#deps.drainHostedWork?.(graceMs)]);
+    const [drained] = await Promise.all([this.operations.executions.drain(graceMs, this.#deps.waitForAsyncAtShutdown === true), this.#deps.drainHostedWork?.(graceMs)]);
     if (drained.finished + drained.cancelled > 0) this.logger.info(drained, "drained executions");
     this.#http?.closeAll();
     await stopped;

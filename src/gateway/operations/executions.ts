@@ -70,6 +70,8 @@ export class Executions {
   readonly #paths: ServerPaths;
   readonly #sync = new Map<string, Promise<ExecutionRecord>>();
   readonly #background = new Set<string>();
+  /** Async executions running here (not those placed elsewhere), by id: what a cluster node's drain waits for. */
+  readonly #backgroundDone = new Map<string, Promise<ExecutionRecord>>();
   /** Placed on another node, which owns it: this node's shutdown stops waiting for it, never cancels it. */
   readonly #elsewhere = new Set<string>();
   readonly #callers = new Map<string, ExecutionCaller>();
@@ -164,7 +166,11 @@ export class Executions {
     const executionId = record.execution_id;
     if (mode !== "sync") {
       this.#background.add(executionId);
-      void done.finally(() => this.#background.delete(executionId));
+      if (!this.#elsewhere.has(executionId)) this.#backgroundDone.set(executionId, done);
+      void done.finally(() => {
+        this.#background.delete(executionId);
+        this.#backgroundDone.delete(executionId);
+      });
       // The id leaves only once the execution is on disk, so an acknowledged execution survives a crash.
       await this.#runtime.persisted();
       return executionAnswer(record, `Execution started in ${mode} mode; follow it with check_execution_status or watch_execution`, this.#paths);
@@ -179,17 +185,19 @@ export class Executions {
   }
 
   /**
-   * Shutdown: waits up to `graceMs` for sync calls to finish, then cancels what still runs (sync and async alike) so
-   * every record ends with a final status instead of staying `running` forever.
+   * Shutdown: waits up to `graceMs` for sync calls to finish (and async ones too with `waitForAsync`, as a cluster node
+   * does: its drain is a rolling restart's, and nobody waits on the call), then cancels what still runs so every record
+   * ends with a final status instead of staying `running` forever.
    */
-  async drain(graceMs: number): Promise<{ finished: number; cancelled: number }> {
-    const waiting = [...this.#sync.values()];
+  async drain(graceMs: number, waitForAsync = false): Promise<{ finished: number; cancelled: number }> {
+    const waiting = [...this.#sync.values(), ...(waitForAsync ? [...this.#backgroundDone.values()] : [])];
+    let finished = 0;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(waiting), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([Promise.allSettled(waiting.map((done) => done.finally(() => finished++))), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
     const left = [...this.#sync.keys(), ...this.#background].filter((id) => !this.#elsewhere.has(id));
     const cancelled = await Promise.all(left.map((id) => this.#runtime.cancel(id, "the node shut down").then((r) => r.cancelled, () => false)));
-    return { finished: waiting.length - this.#sync.size, cancelled: cancelled.filter(Boolean).length };
+    return { finished, cancelled: cancelled.filter(Boolean).length };
   }
 
   /** Who started an execution that still runs here (undefined once it ended, or if it was not started here). */
