@@ -27,6 +27,8 @@ export {
 export {
   AgentDefSchema,
   AgentObjectSchema,
+  BUDGET_FIELDS,
+  BudgetSchema,
   ENVIRONMENT_NAMES,
   fileSections,
   FunctionRefSchema,
@@ -43,6 +45,7 @@ export {
   WorkflowFileOverlaySchema,
   WorkflowFileSchema,
   type AgentDef,
+  type Budget,
   type FunctionRef,
   type Placement,
   type Preference,
