@@ -18,7 +18,7 @@ export const CallerPolicySchema = z.strictObject({
   mcp_servers: z.array(z.url()).default([]),
   /** Model base URLs a caller's agent may name besides the node's own; they never receive the node's key. */
   model_endpoints: z.array(z.url()).default([]),
-  /** The most a caller may ask for in an execute request's `budget`, and the budget of every workflow a caller sends. */
+  /** The most a caller may ask for in an execute request's `budget` (more is refused); a caller's workflow runs under it, keeping its own lower limits. */
   max_budget: BudgetSchema.optional(),
 });
 export type CallerPolicy = Readonly<z.infer<typeof CallerPolicySchema>>;

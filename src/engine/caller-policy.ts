@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve } from "node:path";
-import { BUDGET_FIELDS, BUILTIN_TOOL_TYPES, CALLER_POLICY_SETTING, type Budget, fileSections, formatProblems, WorkflowInvalidError, type CallerPolicy, type Problem, type WorkflowFile, type WorkflowFileOverlay } from "../config/index.js";
+import { BUILTIN_TOOL_TYPES, CALLER_POLICY_SETTING, fileSections, formatProblems, WorkflowInvalidError, type CallerPolicy, type Problem, type WorkflowFile, type WorkflowFileOverlay } from "../config/index.js";
 import { hostAllowed } from "../tools/index.js";
 
 /** What a caller's workflow is checked against: the operator's policy, its sandbox folder and the node's own model. */
@@ -118,32 +118,15 @@ function checkAgent(agent: NonNullable<WorkflowFile["agents"]>[number], at: stri
   }
 }
 
-/** A caller's budget may not exceed the operator's cap (an absent limit means the cap, so it never needs to be denied). */
-function checkBudget(budget: Budget | undefined, at: string, grant: CallerGrant, out: Problem[]): void {
-  const cap = grant.policy.max_budget;
-  if (budget === undefined || cap === undefined) return;
-  for (const field of BUDGET_FIELDS) {
-    const asked = budget[field];
-    const most = cap[field];
-    if (asked !== undefined && most !== undefined && asked > most) {
-      out.push(denied(`${at}.budget.${field}`, `${field} ${asked} is above the ${most} the node lets callers' workflows use`, `use at most ${most}, or leave it out to get that; only the operator can raise ${CALLER_POLICY_SETTING.max_budget}`));
-    }
-  }
-}
-
 function checkSection(section: WorkflowFileOverlay, prefix: string, grant: CallerGrant, declared: ReadonlySet<string>, out: Problem[]): void {
   (section.tools ?? []).forEach((tool, i) => checkTool(tool, `${prefix}tools[${i}]`, grant, out));
-  (section.agents ?? []).forEach((agent, i) => {
-    checkAgent(agent, `${prefix}agents[${i}]`, grant, out);
-    checkBudget(agent.budget, `${prefix}agents[${i}]`, grant, out);
-  });
+  (section.agents ?? []).forEach((agent, i) => checkAgent(agent, `${prefix}agents[${i}]`, grant, out));
   const builtinUse = (name: string, path: string) => {
     if (declared.has(name) || !(BUILTIN_TOOL_TYPES as readonly string[]).includes(name) || grant.policy.tool_types.includes(name)) return;
     out.push(denied(path, `the built-in tool '${name}' is not granted to workflows sent by callers`, `granted types: ${grant.policy.tool_types.join(", ") || "(none)"} (${CALLER_POLICY_SETTING.tool_types})`));
   };
   (section.agents ?? []).forEach((agent, i) => agent.tools?.forEach((name, j) => builtinUse(name, `${prefix}agents[${i}].tools[${j}]`)));
   for (const [name, workflow] of Object.entries(section.workflows ?? {})) {
-    checkBudget(workflow.budget, `${prefix}workflows.${name}`, grant, out);
     workflow.steps.forEach((step, i) => {
       const at = `${prefix}workflows.${name}.steps[${i}]`;
       if (step.function !== undefined) out.push(denied(`${at}.function`, "workflows sent by callers may not run function modules", "put the workflow in a file in one of the node's workflow directories and run it by workflow_name"));

@@ -6,7 +6,7 @@ import type { ExecutionRecord, ExecutionStore } from "./types.js";
 import type { ToolRegistry } from "../tools/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
 import { resolveAgentOptions, type AgentOptions } from "../agents/index.js";
-import { defaultCallerPolicy, type CallerPolicy } from "../config/index.js";
+import { defaultCallerPolicy, type CallerPolicy, type PriceTable } from "../config/index.js";
 import { resolveLimitsOptions, type LimitsOptions } from "./limits-options.js";
 import type { StepHostFactory } from "./step-host.js";
 
@@ -49,6 +49,8 @@ export interface RuntimeOptions {
   mayAdopt: (record: ExecutionRecord) => boolean;
   /** This process's incarnation, kept in the resume spec of what it owns: a node restarted under the same id is another owner. */
   instanceId: string;
+  /** Model prices (the node profile's `prices`): ended records' usage gets an estimated cost; empty: none. */
+  prices: PriceTable;
 }
 
 export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
@@ -83,5 +85,6 @@ export function resolveRuntimeOptions(options: RuntimeOptionsInput): Readonly<Ru
     ownerAlive: options.ownerAlive ?? processOwnerAlive,
     instanceId: options.instanceId ?? randomUUID(),
     mayAdopt: options.mayAdopt ?? (() => true),
+    prices: Object.freeze({ ...options.prices }),
   });
 }

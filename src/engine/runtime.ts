@@ -57,7 +57,7 @@ export class Runtime implements ExecutionClient {
 
   constructor(options: RuntimeOptionsInput) {
     this.options = resolveRuntimeOptions(options);
-    this.recorder = new ExecutionRecorder(this.options.store, (record) => this.#abandon(record));
+    this.recorder = new ExecutionRecorder(this.options.store, (record) => this.#abandon(record), this.options.prices);
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
     this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits, ...(this.options.stepHost === undefined ? {} : { stepHost: this.options.stepHost }) };
     const { env, callerPolicy } = this.options;

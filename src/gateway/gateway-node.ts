@@ -126,6 +126,7 @@ export class GatewayNode {
         nodeId: resolved.nodeId ?? defaultNodeId(),
         tools: defaultToolRegistry({ workflowExecutor: executor }),
         callerPolicy: resolved.callerPolicy,
+        prices: resolved.prices,
         resumePolicy: resolved.resumePolicy,
         ...(deps.stepHost === undefined ? {} : { stepHost: deps.stepHost }),
         ...(deps.ownerAlive === undefined ? {} : { ownerAlive: deps.ownerAlive }),
