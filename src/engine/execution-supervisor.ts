@@ -145,7 +145,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     if (usage !== undefined) {
       mergeUsage(state.usage, usage);
       // Counts from a step run elsewhere reach the budget only now; steps run here were stopped by the meter already.
-      const over = countedWork(usage as Usage) && spec.meter !== undefined ? spec.meter.overBy(state.usage) : undefined;
+      const over = countedWork(usage) && spec.meter !== undefined ? spec.meter.overBy(state.usage) : undefined;
       if (over !== undefined) return stepFailed(state, ctx, index, over, usage, true);
     }
     state.phase[index] = DONE;

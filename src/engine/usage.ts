@@ -92,8 +92,8 @@ export function mergeUsage(into: Usage, from: Partial<Usage> | undefined): Usage
 }
 
 /** Whether anything beyond timings was counted: steps that only ran code carry no token figures. */
-export function countedWork(usage: Usage | undefined): boolean {
-  return usage !== undefined && (usage.model_calls > 0 || usage.tool_calls > 0);
+export function countedWork(usage: Partial<Usage> | undefined): boolean {
+  return usage !== undefined && ((usage.model_calls ?? 0) > 0 || (usage.tool_calls ?? 0) > 0);
 }
 
 /** Milliseconds of CPU (user + system) this process has used, for differences. */
@@ -102,13 +102,15 @@ export function processCpuMs(): number {
   return (user + system) / 1000;
 }
 
-/** "1,234 tokens (1,000 prompt + 234 completion) in 3 model calls, 2 tool calls" — the line `wfx` prints. */
-export function describeUsage(usage: Usage): string {
+/** "1,234 tokens (1,000 prompt + 234 completion) in 3 model calls, 2 tool calls, …" — the line `wfx` prints. */
+export function describeUsage(usage: Partial<Usage>): string {
   const n = (value: number) => value.toLocaleString("en-US");
-  const { tokens } = usage;
-  const parts = [`${n(tokens.total_tokens)} tokens (${n(tokens.prompt_tokens)} prompt + ${n(tokens.completion_tokens)} completion) in ${n(usage.model_calls)} model call${usage.model_calls === 1 ? "" : "s"}`];
-  if (usage.unknown_usage_calls > 0) parts.push(`${n(usage.unknown_usage_calls)} without usage reported`);
-  parts.push(`${n(usage.tool_calls)} tool call${usage.tool_calls === 1 ? "" : "s"}`);
+  const calls = usage.model_calls ?? 0;
+  const tokens = usage.tokens ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  const parts = [calls === 0 ? "no model calls" : `${n(tokens.total_tokens)} tokens (${n(tokens.prompt_tokens)} prompt + ${n(tokens.completion_tokens)} completion) in ${n(calls)} model call${calls === 1 ? "" : "s"}`];
+  if ((usage.unknown_usage_calls ?? 0) > 0) parts.push(`${n(usage.unknown_usage_calls!)} without usage reported (their tokens are unknown)`);
+  if ((usage.tool_calls ?? 0) > 0) parts.push(`${n(usage.tool_calls!)} tool call${usage.tool_calls === 1 ? "" : "s"}`);
+  if (usage.wall_ms !== undefined) parts.push(`wall ${n(Math.round(usage.wall_ms))} ms`);
   const cpu = usage.isolated?.cpu_ms ?? usage.cpu_ms;
   if (cpu !== undefined) parts.push(`cpu ${n(Math.round(cpu))} ms`);
   if (usage.isolated !== undefined) parts.push(`peak rss ${(usage.isolated.peak_rss_bytes / (1024 * 1024)).toFixed(1)} MiB`);
