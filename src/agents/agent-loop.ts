@@ -2,6 +2,7 @@ import type { AgentDef, AgentEndpoint } from "../config/index.js";
 import { describeIssues, toErrorInfo } from "../errors.js";
 import type { Tool } from "../tools/index.js";
 import type { AgentOptions } from "./agent-options.js";
+import type { AgentAccounting } from "./agent-accounting.js";
 import { ChatModel, type ChatMessage, type ToolCallRequest } from "./chat-model.js";
 import { AgentError } from "./errors.js";
 import { functionNameOf, resultText, toChatTool } from "./tool-functions.js";
@@ -23,6 +24,8 @@ export interface AgentRun {
   progress(data: AgentProgress): void;
   /** Passed to tools, so the executor tool can tell which execution calls it. */
   executionId?: string;
+  /** Counts every model and tool call and stops the agent at its budgets; absent: nothing is counted. */
+  accounting?: AgentAccounting;
 }
 
 function userMessage(input: unknown): string {
@@ -60,7 +63,19 @@ function tokenForwarder(run: AgentRun, turn: number): { push(text: string): void
  * until it answers without a tool call or `max_turns` model calls are spent. Returns the final answer's text.
  */
 export async function runAgent(run: AgentRun): Promise<string> {
-  const { agent, options, signal } = run;
+  const { accounting } = run;
+  // A budget shared with other steps aborts this agent's in-flight call when they spend it.
+  const signal = accounting?.signal === undefined ? run.signal : AbortSignal.any([run.signal, accounting.signal]);
+  try {
+    return await agentTurns({ ...run, signal });
+  } catch (error) {
+    if (accounting?.signal?.aborted && !run.signal.aborted) throw accounting.signal.reason;
+    throw error;
+  }
+}
+
+async function agentTurns(run: AgentRun): Promise<string> {
+  const { agent, options, signal, accounting } = run;
   const model = new ChatModel(run.endpoint, options);
   const byName = new Map(run.tools.map((t) => [functionNameOf(t.id), t]));
   const chatTools = run.tools.map(toChatTool);
@@ -70,6 +85,7 @@ export async function runAgent(run: AgentRun): Promise<string> {
   ];
   const maxTurns = agent.max_turns ?? options.maxTurns;
   for (let turn = 1; turn <= maxTurns; turn++) {
+    accounting?.beforeModelCall();
     const tokens = tokenForwarder(run, turn);
     let reply;
     try {
@@ -85,6 +101,7 @@ export async function runAgent(run: AgentRun): Promise<string> {
     } finally {
       tokens.flush();
     }
+    accounting?.modelCalled(run.endpoint.model, reply.usage);
     if (reply.toolCalls.length === 0) return reply.content;
     messages.push({
       role: "assistant",
@@ -112,6 +129,7 @@ async function callTool(run: AgentRun, tools: ReadonlyMap<string, Tool>, call: T
     run.progress({ kind: "tool_result", ...base, ok: false, error });
     return JSON.stringify({ error });
   };
+  run.accounting?.toolCall();
   const tool = tools.get(call.name);
   if (tool === undefined) return fail({ code: "WFX_AGENT_UNKNOWN_TOOL", message: `no tool named '${call.name}'`, hint: `tools offered: ${[...tools.keys()].join(", ") || "(none)"}` });
   if (typeof args === "string") return fail({ code: "WFX_TOOL_BAD_ARGS", message: `arguments are not JSON: ${call.arguments.slice(0, 200)}`, hint: "send the arguments as a JSON object" });

@@ -24,10 +24,19 @@ export interface ChatRequest {
   stream: boolean;
 }
 
+/** Tokens as the endpoint reported them for one call. */
+export interface ReportedTokens {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
 export interface ChatReply {
   content: string;
   toolCalls: ToolCallRequest[];
   finishReason: string;
+  /** The endpoint's `usage`; undefined when it reported none (some servers do not, in streams especially). */
+  usage: ReportedTokens | undefined;
 }
 
 export interface ChatCallOptions {
@@ -89,13 +98,16 @@ export class ChatModel {
         const choice = completion.choices[0];
         const message = choice?.message;
         const toolCalls = (message?.tool_calls ?? []).flatMap((c) => (c.type === "function" ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : []));
-        return { content: message?.content ?? "", toolCalls, finishReason: choice?.finish_reason ?? "stop" };
+        return { content: message?.content ?? "", toolCalls, finishReason: choice?.finish_reason ?? "stop", usage: reportedTokens(completion.usage) };
       }
-      const stream = await this.#client.chat.completions.create({ ...params, stream: true }, { signal, timeout: timeoutMs + 1000 });
+      // include_usage: the endpoint sends one last chunk with the whole call's usage (and no choices).
+      const stream = await this.#client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal, timeout: timeoutMs + 1000 });
       let content = "";
       let finishReason = "stop";
+      let usage: ReportedTokens | undefined;
       const calls: { id: string; name: string; arguments: string }[] = [];
       for await (const chunk of stream) {
+        usage = reportedTokens(chunk.usage) ?? usage;
         const choice = chunk.choices[0];
         if (choice === undefined) continue;
         const delta = choice.delta;
@@ -114,7 +126,7 @@ export class ChatModel {
       // The `openai` stream ends quietly when aborted; a cut-off reply must not pass for a whole one.
       if (signal.aborted) throw signal.reason;
       const toolCalls = calls.filter(Boolean).map((c, i) => ({ ...c, id: c.id || `call_${i}` }));
-      return { content, toolCalls, finishReason };
+      return { content, toolCalls, finishReason, usage };
     } catch (error) {
       if (timer.aborted && !options.signal.aborted) {
         throw new AgentError("WFX_MODEL_TIMEOUT", `model call to ${this.endpoint.baseURL} (${this.endpoint.model}) took longer than ${timeoutMs / 1000}s`, {
@@ -135,6 +147,15 @@ export class ChatModel {
     if (told !== undefined) return told > o.maxRetryAfterMs ? undefined : told;
     return backoffDelay({ initialMs: o.backoffMs, maxMs: o.maxBackoffMs, multiplier: o.backoffMultiplier, jitter: o.jitter }, attempt);
   }
+}
+
+/** The endpoint's usage when it gave whole numbers; anything else counts as not reported rather than guessed. */
+function reportedTokens(usage: { prompt_tokens?: unknown; completion_tokens?: unknown; total_tokens?: unknown } | null | undefined): ReportedTokens | undefined {
+  if (usage === null || usage === undefined) return undefined;
+  const { prompt_tokens: prompt, completion_tokens: completion, total_tokens: total } = usage;
+  if (!Number.isSafeInteger(prompt) || !Number.isSafeInteger(completion)) return undefined;
+  const p = prompt as number, c = completion as number;
+  return { prompt_tokens: p, completion_tokens: c, total_tokens: Number.isSafeInteger(total) ? (total as number) : p + c };
 }
 
 export function retryAfterMs(headers: Headers | undefined): number | undefined {

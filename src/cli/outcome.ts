@@ -1,4 +1,4 @@
-import type { ExecutionRecord } from "../engine/index.js";
+import { describeUsage, type ExecutionRecord } from "../engine/index.js";
 import { exitCodeFor } from "./exit-codes.js";
 import type { Io } from "./io.js";
 
@@ -9,6 +9,8 @@ function printOutcome(record: ExecutionRecord, io: Io): void {
   } else {
     io.err.write(`execution ${record.execution_id} ${record.status}: ${record.error?.message ?? ""}\n${record.error?.hint ? `  hint: ${record.error.hint}\n` : ""}`);
   }
+  // Last, on stderr: what the run used, without mixing into the result a pipe reads from stdout.
+  if (record.usage !== undefined) io.err.write(`usage: ${describeUsage(record.usage)}\n`);
 }
 
 /** How `run` and `status --follow` end: the final record as a JSON line, or the outcome for people; then the exit code. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { adjustWorkflowFile, type Placement } from "../config/index.js";
-import { compilePlan, defaultWorkflowName, TERMINAL_STATUSES, type CancelResult, type ExecuteRequest, type ExecutionClient, type ExecutionEvent, type ExecutionRecord, type ListExecutionsQuery, type NodeInfo, type Runtime, type StartedExecution, type WatchListener } from "../engine/index.js";
+import { compilePlan, defaultWorkflowName, resolveExecutionBudget, TERMINAL_STATUSES, type CancelResult, type ExecuteRequest, type ExecutionClient, type ExecutionEvent, type ExecutionRecord, type ListExecutionsQuery, type NodeInfo, type Runtime, type StartedExecution, type WatchListener } from "../engine/index.js";
 import type { Logger } from "../observability/index.js";
 import { orderOf } from "./execution-order.js";
 import { cancelOn, PlacedExecution } from "./placed-execution.js";
@@ -43,6 +43,8 @@ export class ClusterExecutionClient implements ExecutionClient {
     const environment = request.environment ?? this.#runtime.options.env["WFX_ENV"];
     const file = adjustWorkflowFile(request.source.file, { environment, configOverride: request.configOverride }, request.source.path);
     const own: Placement | undefined = Object.hasOwn(file.workflows, workflowName) ? file.workflows[workflowName]!.placement : undefined;
+    // A budget the receiving node would refuse is refused here, before anything is placed.
+    if (request.budget !== undefined) resolveExecutionBudget({ workflowName, workflow: file.workflows[workflowName]?.budget, request: request.budget, cap: this.#runtime.options.callerPolicy.max_budget, fromCaller: request.source.origin === "caller" });
     const placement: PlacementRequest = { ...own, ...request.placement, ...(own?.target_instance === undefined && request.placement?.target_instance === undefined ? {} : { target_instance: request.placement?.target_instance ?? own?.target_instance }), kind: "execution" };
     const nodes = this.#deps.nodes();
     const self = nodes.find((n) => n.id === this.#deps.selfId);

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { Placement, WorkflowFile } from "../config/index.js";
+import type { Budget, Placement, WorkflowFile } from "../config/index.js";
 import type { ExecuteRequest, ExecutionMode, WorkflowSource } from "../engine/index.js";
 import { ClusterError } from "./errors.js";
 
@@ -21,6 +21,8 @@ export interface ExecutionOrder {
   timeoutS?: number;
   environment?: string;
   configOverride?: unknown;
+  /** The request's budget; the receiving node checks it against the workflow and its own caller policy again. */
+  budget?: Budget;
   startedBy?: string;
   placement?: ExecuteRequest["placement"];
   /** The node that placed it (for its log and the record's messages). */
@@ -51,6 +53,7 @@ export function orderOf(request: ExecuteRequest, init: { executionId: string; wo
     ...(request.timeoutS === undefined ? {} : { timeoutS: request.timeoutS }),
     ...(init.environment === undefined ? {} : { environment: init.environment }),
     ...(request.configOverride === undefined ? {} : { configOverride: request.configOverride }),
+    ...(request.budget === undefined ? {} : { budget: request.budget }),
     ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
     ...(request.placement === undefined ? {} : { placement: request.placement }),
     placedBy: init.placedBy,
@@ -81,6 +84,7 @@ export function requestOf(order: ExecutionOrder, folders: OrderFolders): Execute
     ...(order.timeoutS === undefined ? {} : { timeoutS: order.timeoutS }),
     ...(order.environment === undefined ? {} : { environment: order.environment }),
     ...(order.configOverride === undefined ? {} : { configOverride: order.configOverride }),
+    ...(order.budget === undefined ? {} : { budget: order.budget }),
     ...(order.startedBy === undefined ? {} : { startedBy: order.startedBy }),
     ...(order.placement === undefined ? {} : { placement: order.placement }),
   };

@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { describeIssues } from "../errors.js";
 import { ConfigError } from "./errors.js";
+import { BudgetSchema } from "./schema.js";
 
 /**
  * What a workflow a caller sends (`workflow_yaml`, `workflow_config`, a generated one) may declare. The operator writes
@@ -17,6 +18,8 @@ export const CallerPolicySchema = z.strictObject({
   mcp_servers: z.array(z.url()).default([]),
   /** Model base URLs a caller's agent may name besides the node's own; they never receive the node's key. */
   model_endpoints: z.array(z.url()).default([]),
+  /** The most a caller may ask for in an execute request's `budget` (more is refused); a caller's workflow runs under it, keeping its own lower limits. */
+  max_budget: BudgetSchema.optional(),
 });
 export type CallerPolicy = Readonly<z.infer<typeof CallerPolicySchema>>;
 
@@ -26,6 +29,7 @@ export const CALLER_POLICY_SETTING = Object.freeze({
   http_hosts: "caller_policy.http_hosts (--caller-http-host)",
   mcp_servers: "caller_policy.mcp_servers (--caller-mcp-server)",
   model_endpoints: "caller_policy.model_endpoints (--caller-model-endpoint)",
+  max_budget: "caller_policy.max_budget",
 });
 
 function frozen(policy: z.infer<typeof CallerPolicySchema>): CallerPolicy {
@@ -34,6 +38,7 @@ function frozen(policy: z.infer<typeof CallerPolicySchema>): CallerPolicy {
     http_hosts: Object.freeze([...policy.http_hosts]) as string[],
     mcp_servers: Object.freeze(policy.mcp_servers.map((u) => new URL(u).href)) as string[],
     model_endpoints: Object.freeze([...policy.model_endpoints]) as string[],
+    ...(policy.max_budget === undefined ? {} : { max_budget: Object.freeze({ ...policy.max_budget }) }),
   });
 }
 
@@ -47,7 +52,7 @@ export function resolveCallerPolicy(value: unknown, origin = "caller_policy"): C
   const parsed = CallerPolicySchema.safeParse(value ?? {});
   if (!parsed.success) {
     throw new ConfigError("WFX_CALLER_POLICY_INVALID", `${origin} is invalid: ${describeIssues(parsed.error.issues, "caller_policy")}`, {
-      hint: "caller_policy takes tool_types, http_hosts, mcp_servers (URLs) and model_endpoints (URLs), each a list",
+      hint: "caller_policy takes tool_types, http_hosts, mcp_servers (URLs) and model_endpoints (URLs), each a list, and max_budget {max_tokens, max_model_calls, max_tool_calls}",
     });
   }
   return frozen(parsed.data);

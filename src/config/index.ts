@@ -11,6 +11,7 @@ export { NODE_ID_PATTERN, NODE_PROFILE_DEFAULTS, NODE_TAG_PATTERN, NodeProfileFi
 export { formatProblems, type Problem } from "./problems.js";
 export { closestMatch } from "./suggest.js";
 export { CALLER_POLICY_SETTING, CallerPolicySchema, defaultCallerPolicy, loadCallerPolicyFile, parseCallerPolicy, resolveCallerPolicy, type CallerPolicy } from "./caller-policy.js";
+export { ModelPriceSchema, PriceTableSchema, type ModelPrice, type PriceTable } from "./price-table.js";
 export { AGENT_FIELDS_FILLED_IN, secretNames, substituteSecrets, substituteSecretsDeep, TOOL_FIELDS_FILLED_AT_BUILD, TOOL_FIELDS_FILLED_IN, type SubstitutedText, type UnsetVariable } from "./secrets.js";
 export {
   parseReferenceAt,
@@ -27,6 +28,8 @@ export {
 export {
   AgentDefSchema,
   AgentObjectSchema,
+  BUDGET_FIELDS,
+  BudgetSchema,
   ENVIRONMENT_NAMES,
   fileSections,
   FunctionRefSchema,
@@ -43,6 +46,7 @@ export {
   WorkflowFileOverlaySchema,
   WorkflowFileSchema,
   type AgentDef,
+  type Budget,
   type FunctionRef,
   type Placement,
   type Preference,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CallerPolicySchema } from "./caller-policy.js";
+import { PriceTableSchema } from "./price-table.js";
 
 /** Every default of a node profile; the schema below and the resolver read them from here only. */
 export const NODE_PROFILE_DEFAULTS = Object.freeze({
@@ -69,6 +70,8 @@ export const NodeProfileFileSchema = z
       .prefault({}),
     placement_timeout_s: z.number().positive().default(NODE_PROFILE_DEFAULTS.placementTimeoutS),
     caller_policy: CallerPolicySchema.prefault({}),
+    /** Model name -> {prompt_per_1k, completion_per_1k, currency}: records show an estimated cost from it. */
+    prices: PriceTableSchema.default({}),
   })
   .superRefine((p, ctx) => {
     const problem = (path: (string | number)[], message: string, code = "WFX_INVALID_VALUE") => ctx.addIssue({ code: "custom", path, message, params: { code } });
@@ -117,5 +120,9 @@ export const NODE_PROFILE_HINTS: Readonly<Record<string, string>> = Object.freez
   interval_ms: "interval_ms is the time between beats in milliseconds, from 100 to 60000",
   missed_beats_down: "missed_beats_down is how many beats may be missed before the node counts as down, from 1 to 100",
   placement_timeout_s: "placement_timeout_s is how long work waits for a node that fits, in seconds, e.g. 300",
-  caller_policy: "caller_policy takes tool_types, http_hosts, mcp_servers (URLs) and model_endpoints (URLs), each a list",
+  caller_policy: "caller_policy takes tool_types, http_hosts, mcp_servers (URLs) and model_endpoints (URLs), each a list, and max_budget",
+  prices: "map model names to prices per 1,000 tokens: prices: { gpt-4o-mini: { prompt_per_1k: 0.00015, completion_per_1k: 0.0006, currency: USD } }",
+  prompt_per_1k: "prompt_per_1k is the price of 1,000 prompt tokens, a number of at least 0",
+  completion_per_1k: "completion_per_1k is the price of 1,000 completion tokens, a number of at least 0",
+  currency: "currency is a three-letter code such as USD or EUR",
 });

@@ -1,3 +1,4 @@
+import type { PriceTable } from "./price-table.js";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -45,6 +46,7 @@ export interface NodeProfile {
   heartbeat: Readonly<{ interval_ms: number; missed_beats_down: number }>;
   placement_timeout_s: number;
   caller_policy: CallerPolicy;
+  prices: PriceTable;
 }
 
 /** Where a default node id comes from; injected so tests can name nodes. */
@@ -133,6 +135,7 @@ function resolveNodeProfile(file: NodeProfileFile, source: string | undefined, p
     heartbeat: Object.freeze({ ...file.heartbeat }),
     placement_timeout_s: file.placement_timeout_s,
     caller_policy: resolveCallerPolicy(file.caller_policy),
+    prices: Object.freeze({ ...file.prices }),
   });
 }
 

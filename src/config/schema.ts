@@ -50,6 +50,19 @@ export const RetryPolicySchema = z
   .refine((r) => r.max_backoff_ms >= r.backoff_ms, { error: "max_backoff_ms must be at least backoff_ms", path: ["max_backoff_ms"] });
 export type RetryPolicyDef = z.infer<typeof RetryPolicySchema>;
 
+const BudgetCount = z.number({ error: "expected a whole number" }).int({ error: "must be a whole number" }).min(1, { error: "must be at least 1" });
+
+/** Limits that stop runaway work: reaching one ends the step (an agent's) or the execution (a workflow's, a request's). */
+export const BudgetSchema = z.strictObject({
+  /** Tokens (prompt + completion, as the endpoints report them) all model calls may use. */
+  max_tokens: BudgetCount.optional(),
+  max_model_calls: BudgetCount.optional(),
+  /** Tool calls agents make (tool steps are not counted). */
+  max_tool_calls: BudgetCount.optional(),
+});
+export type Budget = z.infer<typeof BudgetSchema>;
+export const BUDGET_FIELDS = ["max_tokens", "max_model_calls", "max_tool_calls"] as const satisfies readonly (keyof Budget)[];
+
 export const AgentObjectSchema = z.strictObject({
   id: Id,
   agent_type: z.string().min(1).default("openai"),
@@ -65,6 +78,8 @@ export const AgentObjectSchema = z.strictObject({
   /** Stream tokens (forwarded as step progress); some older local servers need false when tools are offered. */
   stream: z.boolean().optional(),
   description: z.string().optional(),
+  /** Bounds this agent's own step (every turn of it); the execution's budget applies as well. */
+  budget: BudgetSchema.optional(),
 });
 
 /** `- document_processor: Reads and parses documents` (the source document's shorthand) -> `{id, description}`. */
@@ -154,6 +169,8 @@ export const WorkflowDefSchema = z.strictObject({
   steps: z.array(StepDefSchema).min(1, { error: "a workflow needs at least one step" }),
   timeout: Seconds.optional(),
   placement: PlacementSchema.optional(),
+  /** Bounds the whole execution, every step and sub-workflow of it; a request may lower it, never raise it. */
+  budget: BudgetSchema.optional(),
   /** Free-form description of the expected input; not enforced here. */
   inputs: z.unknown().optional(),
   input_schema: z.unknown().optional(),

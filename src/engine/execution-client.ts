@@ -1,7 +1,7 @@
 import type { EventSink } from "./execution-follower.js";
 import type { EventListener } from "./recorder.js";
 import type { ExecutionEvent, ExecutionMode, ExecutionRecord, ListExecutionsQuery } from "./types.js";
-import type { WorkflowFile } from "../config/index.js";
+import type { Budget, WorkflowFile } from "../config/index.js";
 
 /** A workflow file already loaded and validated, and where it came from (function modules resolve against it). */
 export interface WorkflowSource {
@@ -30,6 +30,8 @@ export interface ExecuteRequest {
   environment?: string;
   /** Deep-merged onto the file's agents, tools or workflows for this execution only (`{agents: {a: {model: …}}}`). */
   configOverride?: unknown;
+  /** Lowers the workflow's `budget:` for this execution (never raises it; the caller policy's max_budget caps it). */
+  budget?: Budget;
   /**
    * The id to give the execution (default: a fresh UUID). A caller that must know the id before the first step runs
    * (steps may start before `start` returns) makes one with `randomUUID()`; an id already running is refused.

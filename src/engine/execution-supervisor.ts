@@ -9,6 +9,8 @@ import type { StepHost } from "./step-host.js";
 import type { StepOrder, WorkflowFileRef } from "./step-order.js";
 import type { ResumePoint } from "./resume-point.js";
 import type { ExecutionEvent, ExecutionEventType } from "./types.js";
+import type { BudgetMeter } from "./budget.js";
+import { countedWork, emptyUsage, mergeUsage, type StepUsage, type Usage } from "./usage.js";
 
 export interface ExecutionSpec {
   executionId: string;
@@ -27,6 +29,8 @@ export interface ExecutionSpec {
   maxForEachItems: number;
   /** Set when this supervisor adopts an execution whose owner died: it continues from there instead of starting. */
   resume?: ResumePoint;
+  /** The execution's budget, shared with its steps here; the supervisor checks what steps elsewhere report against it. */
+  meter?: BudgetMeter;
 }
 
 export type SupervisorMessage = StepReport | { type: "cancel"; reason?: string } | { type: "execution_timeout" };
@@ -51,6 +55,9 @@ interface SupervisorState {
   attemptsBefore: Int32Array;
   /** Epoch ms by which the execution times out, for step orders. */
   deadlineMs: number | undefined;
+  /** What the steps reported using, summed; the terminal event carries it. */
+  usage: Usage;
+  startedMs: number;
 }
 
 /** One actor per execution: starts steps whose inputs are ready, supervises them, records every change as an event. */
@@ -134,11 +141,17 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     return undefined;
   }
 
-  function complete(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, output: unknown, skipped = false): void {
+  function complete(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, output: unknown, skipped = false, usage?: StepUsage): void {
+    if (usage !== undefined) {
+      mergeUsage(state.usage, usage);
+      // Counts from a step run elsewhere reach the budget only now; steps run here were stopped by the meter already.
+      const over = countedWork(usage) && spec.meter !== undefined ? spec.meter.overBy(state.usage) : undefined;
+      if (over !== undefined) return stepFailed(state, ctx, index, over, usage, true);
+    }
     state.phase[index] = DONE;
     state.outputs[index] = output;
     state.completed++;
-    if (!skipped) emit(state, ctx, "step.completed", plan.steps[index]!.id, undefined, { output });
+    if (!skipped) emit(state, ctx, "step.completed", plan.steps[index]!.id, undefined, usage === undefined ? { output } : { output, usage });
     emit(state, ctx, "execution.progress", undefined, undefined, { completed_steps: state.completed, total_steps: total });
     if (state.completed === total) return finish(state, ctx, "execution.completed", { result: resultOf(state) });
     for (const dependent of plan.steps[index]!.dependents) {
@@ -146,19 +159,22 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     }
   }
 
-  function stepFailed(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, error: unknown): void {
+  function stepFailed(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, error: unknown, usage?: StepUsage, counted = false): void {
     state.phase[index] = FAILED;
     const step = plan.steps[index]!;
     const info = toErrorInfo(error);
-    emit(state, ctx, "step.failed", step.id, undefined, { error: info, status: info.code === "WFX_STEP_TIMEOUT" ? "timeout" : "failed" });
+    if (usage !== undefined && !counted) mergeUsage(state.usage, usage);
+    emit(state, ctx, "step.failed", step.id, undefined, { error: info, status: info.code === "WFX_STEP_TIMEOUT" ? "timeout" : "failed", ...(usage === undefined ? {} : { usage }) });
     const cause = { code: info.code, message: `step '${step.id}' failed: ${info.message}`, ...(info.hint === undefined ? {} : { hint: info.hint }) };
     finish(state, ctx, "execution.failed", { error: cause });
   }
 
-  function finish(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, type: ExecutionEventType, data: unknown): void {
+  function finish(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, type: ExecutionEventType, data: Record<string, unknown>): void {
     if (state.finished) return;
     state.finished = true;
-    emit(state, ctx, type, undefined, undefined, data);
+    state.usage.wall_ms = Math.round((ctx.system.clock.now() - state.startedMs) * 1000) / 1000;
+    state.usage.cpu_ms = Math.round((state.usage.cpu_ms ?? 0) * 1000) / 1000;
+    emit(state, ctx, type, undefined, undefined, { ...data, usage: state.usage });
     ctx.stop();
   }
 
@@ -202,6 +218,8 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
         finished: false,
         attemptsBefore: new Int32Array(total),
         deadlineMs: spec.timeoutMs === undefined ? undefined : ctx.system.clock.now() + spec.timeoutMs,
+        usage: emptyUsage(),
+        startedMs: ctx.system.clock.now(),
       };
       if (spec.timeoutMs !== undefined) ctx.scheduleOnce(Math.max(0, spec.timeoutMs), { type: "execution_timeout" });
       if (spec.resume !== undefined) {
@@ -219,10 +237,10 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
           emit(state, ctx, "step.started", plan.steps[message.slot]!.id, message.attempt, { node: message.node ?? spec.node });
           break;
         case "step_output":
-          complete(state, ctx, message.slot, message.output);
+          complete(state, ctx, message.slot, message.output, false, message.usage);
           break;
         case "step_failed":
-          stepFailed(state, ctx, message.slot, stepErrorOf(message.error));
+          stepFailed(state, ctx, message.slot, stepErrorOf(message.error), message.usage);
           break;
         case "step_progress":
           emit(state, ctx, "step.progress", plan.steps[message.slot]!.id, undefined, message.data);

@@ -3,6 +3,7 @@ import { stepErrorOf } from "./errors.js";
 import type { StepReport } from "./step-actor.js";
 import type { StepHost } from "./step-host.js";
 import type { StepOrder } from "./step-order.js";
+import { emptyUsage, mergeUsage, type StepUsage, type Usage } from "./usage.js";
 
 /** A `for_each` step: one step actor per item, at most `concurrency` at a time; its output is the list of theirs, in order. */
 export interface FanOutSpec {
@@ -21,6 +22,9 @@ interface FanOutState {
   outputs: unknown[];
   slots: Map<ActorRef, number>;
   failed: boolean;
+  /** The iterations' usage, summed: the step's usage. */
+  usage: Usage & StepUsage;
+  startedMs: number;
 }
 
 function launch(spec: FanOutSpec, state: FanOutState, ctx: ActorContext<StepReport>): void {
@@ -36,9 +40,15 @@ function report(ctx: ActorContext<StepReport>, message: StepReport): void {
   (ctx.parent as ActorRef<StepReport>).tell(message);
 }
 
+/** The iterations' counts and CPU, and the wall time of the whole fan-out. */
+function usageOf(state: FanOutState): StepUsage {
+  state.usage.wall_ms = Math.round((performance.now() - state.startedMs) * 1000) / 1000;
+  return state.usage;
+}
+
 function fail(spec: FanOutSpec, state: FanOutState, ctx: ActorContext<StepReport>, error: unknown): FanOutState {
   state.failed = true;
-  report(ctx, { type: "step_failed", slot: spec.slot, error });
+  report(ctx, { type: "step_failed", slot: spec.slot, error, usage: usageOf(state) });
   ctx.stop();
   return state;
 }
@@ -47,7 +57,7 @@ export function fromFanOut(spec: FanOutSpec): ActorLogic<FanOutState, StepReport
   return {
     start(ctx) {
       report(ctx, { type: "step_started", slot: spec.slot, attempt: 1 });
-      const state: FanOutState = { next: 0, running: 0, done: 0, outputs: new Array(spec.items.length), slots: new Map(), failed: false };
+      const state: FanOutState = { next: 0, running: 0, done: 0, outputs: new Array(spec.items.length), slots: new Map(), failed: false, usage: { ...emptyUsage(), wall_ms: 0, cpu_ms: 0 }, startedMs: performance.now() };
       if (spec.items.length === 0) {
         report(ctx, { type: "step_output", slot: spec.slot, output: [] });
         ctx.stop();
@@ -62,13 +72,15 @@ export function fromFanOut(spec: FanOutSpec): ActorLogic<FanOutState, StepReport
         case "step_output":
           state.outputs[message.slot] = message.output;
           state.done++;
+          mergeUsage(state.usage, message.usage);
           report(ctx, { type: "step_progress", slot: spec.slot, data: { iteration: message.slot, completed: state.done, total: spec.items.length } });
           if (state.done === spec.items.length) {
-            report(ctx, { type: "step_output", slot: spec.slot, output: state.outputs });
+            report(ctx, { type: "step_output", slot: spec.slot, output: state.outputs, usage: usageOf(state) });
             ctx.stop();
           }
           break;
         case "step_failed":
+          mergeUsage(state.usage, message.usage);
           return fail(spec, state, ctx, stepErrorOf(message.error));
         case "step_progress":
           report(ctx, { type: "step_progress", slot: spec.slot, data: { iteration: message.slot, data: message.data } });

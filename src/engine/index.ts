@@ -20,3 +20,6 @@ export { callerPolicyProblems, CallerPolicyError, enforceCallerPolicy, type Call
 export type { FunctionStepContext, StepFunction } from "./step-kinds.js";
 export { MemoryExecutionStore, EmbeddedExecutionStore, resolveDataDir, storeClosed } from "./store/index.js";
 export { selectRecords } from "./store/record-query.js";
+export { addModelCall, countedWork, describeUsage, emptyUsage, mergeUsage, type EstimatedCost, type ModelUsage, type StepUsage, type TokenCounts, type Usage } from "./usage.js";
+export { BudgetExceededError, BudgetMeter, budgetFrom, hasLimits, type BudgetField, type ResolvedBudget } from "./budget.js";
+export { resolveExecutionBudget, type BudgetSources } from "./execution-budget.js";

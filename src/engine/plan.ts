@@ -1,5 +1,5 @@
 import { resolve as resolvePath, dirname } from "node:path";
-import type { Placement, WorkflowFile, StepDef, WorkflowDef } from "../config/index.js";
+import type { Budget, Placement, WorkflowFile, StepDef, WorkflowDef } from "../config/index.js";
 import { compileTemplate, compileCondition, parseFunctionRef, stepIdOf } from "../config/index.js";
 import type { CompiledTemplate } from "../config/index.js";
 import type { BackoffPolicy, SupervisionPolicy } from "../actors/index.js";
@@ -59,6 +59,8 @@ export interface ExecutionPlan {
   timeoutMs: number | undefined;
   /** The workflow's `placement:`, as parsed: where its supervisor should run. */
   placement: Placement | undefined;
+  /** The workflow's `budget:`, as written (a request may lower it). */
+  budget: Budget | undefined;
   /** Folder of the workflow file: function modules and tool roots resolve against it. */
   baseDir: string;
   file: WorkflowFile;
@@ -147,6 +149,7 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
     stepIndex,
     timeoutMs: workflow.timeout === undefined ? undefined : workflow.timeout * 1000,
     placement: workflow.placement,
+    budget: workflow.budget,
     baseDir,
     file,
     filePath,

@@ -1,3 +1,4 @@
+import { emptyUsage, mergeUsage, type StepUsage, type Usage } from "./usage.js";
 import { FINAL_STATUS_OF_EVENT, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StepRecord, type ErrorInfo } from "./types.js";
 
 /** The record of an execution is a fold of its events: this is the fold, shared by every process that watches one. */
@@ -90,6 +91,11 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
         const wasRunning = step.status === "running" || step.status === "retrying";
         step.status = event.type === "step.completed" ? "completed" : event.type === "step.skipped" ? "skipped" : ((data?.["status"] as StepRecord["status"]) ?? "failed");
         step.ended = seconds;
+        const usage = data?.["usage"] as StepUsage | undefined;
+        if (usage !== undefined) {
+          step.usage = usage;
+          mergeUsage((record.usage ??= emptyUsage()), usage);
+        }
         if (event.type === "step.completed") {
           step.output = data?.["output"];
           delete step.error;
@@ -113,6 +119,11 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
       record.progress.current = [];
       if (status === "completed") record.result = data?.["result"];
       else if (data?.["error"] !== undefined) record.error = data["error"] as ErrorInfo;
+      const usage = (record.usage ??= emptyUsage());
+      usage.wall_ms = Math.round((seconds - record.start_time) * 1e6) / 1000;
+      const isolated = (data?.["usage"] as Usage | undefined)?.isolated;
+      if (isolated !== undefined) usage.isolated = isolated;
+      if (usage.cpu_ms !== undefined) usage.cpu_ms = Math.round(usage.cpu_ms * 1000) / 1000;
       for (const s of record.steps) {
         if (s.status === "running" || s.status === "retrying" || s.status === "pending") {
           if (s.status !== "pending") s.ended = seconds;

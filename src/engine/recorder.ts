@@ -1,5 +1,7 @@
 import type { ActorRef } from "../actors/index.js";
+import type { PriceTable } from "../config/index.js";
 import { RecordFailedError } from "./errors.js";
+import { estimateCost } from "./estimated-cost.js";
 import { applyEvent, createRecord, progressMessage, type NewRecordInput } from "./record.js";
 import { describeFailure, makeRecordStorable, storableEvent, type NotStored } from "./storable.js";
 import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type ResumeSpec, type ExecutionEvent, type ExecutionEventType, type ExecutionRecord, type ExecutionStore, type ErrorInfo } from "./types.js";
@@ -49,11 +51,16 @@ export class ExecutionRecorder {
   /** Recently finished records, so status and late watchers are answered without a store read. */
   readonly #finished = new Map<string, ExecutionRecord>();
   readonly #onAbandon: (record: ExecutionRecord) => void;
+  readonly #prices: PriceTable;
 
-  /** `onAbandon` stops what still runs of an execution the recorder had to end because it could not record it. */
-  constructor(store: ExecutionStore, onAbandon: (record: ExecutionRecord) => void = () => {}) {
+  /**
+   * `onAbandon` stops what still runs of an execution the recorder had to end because it could not record it;
+   * `prices` (the node profile's) give each ended record's usage an estimated cost.
+   */
+  constructor(store: ExecutionStore, onAbandon: (record: ExecutionRecord) => void = () => {}, prices: PriceTable = {}) {
     this.#store = store;
     this.#onAbandon = onAbandon;
+    this.#prices = prices;
   }
 
   /** `storeNow`: write the record at once; a local supervisor's `execution.started`, in this same turn, writes it anyway. */
@@ -141,6 +148,9 @@ export class ExecutionRecorder {
     const executionId = live.record.execution_id;
     this.#live.delete(executionId);
     delete live.record.resume;
+    const usage = live.record.usage;
+    const cost = usage === undefined ? undefined : estimateCost(usage, this.#prices);
+    if (cost !== undefined) usage!.estimated_cost = cost;
     const failed = storeWrite(() => this.#store.putRecord(live.record));
     if (failed) this.#storeFailedRecord(live.record, failed.error);
     this.#finished.set(executionId, live.record);

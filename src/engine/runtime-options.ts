@@ -6,7 +6,7 @@ import type { ExecutionRecord, ExecutionStore } from "./types.js";
 import type { ToolRegistry } from "../tools/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
 import { resolveAgentOptions, type AgentOptions } from "../agents/index.js";
-import { defaultCallerPolicy, type CallerPolicy } from "../config/index.js";
+import { defaultCallerPolicy, type CallerPolicy, type PriceTable } from "../config/index.js";
 import { resolveLimitsOptions, type LimitsOptions } from "./limits-options.js";
 import type { StepHostFactory } from "./step-host.js";
 
@@ -51,6 +51,8 @@ export interface RuntimeOptions {
   instanceId: string;
   /** The operator's workflow folders: an adopted execution of an operator's workflow runs from the same place in them. */
   workflowFolders: readonly string[];
+  /** Model prices (the node profile's `prices`): ended records' usage gets an estimated cost; empty: none. */
+  prices: PriceTable;
 }
 
 export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
@@ -86,5 +88,6 @@ export function resolveRuntimeOptions(options: RuntimeOptionsInput): Readonly<Ru
     instanceId: options.instanceId ?? randomUUID(),
     mayAdopt: options.mayAdopt ?? (() => true),
     workflowFolders: Object.freeze([...(options.workflowFolders ?? [])]),
+    prices: Object.freeze({ ...options.prices }),
   });
 }

@@ -21,6 +21,8 @@ import { fileJsonOf, type StepOrder } from "./step-order.js";
 import { resumePointOf, type ResumePoint } from "./resume-point.js";
 import { adoptedPath, pathInFolders } from "./workflow-folders.js";
 import { enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
+import { resolveExecutionBudget } from "./execution-budget.js";
+import type { ResolvedBudget } from "./budget.js";
 import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type ListExecutionsQuery, type ResumeSpec } from "./types.js";
 
 /** Why the steps of an execution that could not be recorded were cancelled. */
@@ -56,7 +58,7 @@ export class Runtime implements ExecutionClient {
 
   constructor(options: RuntimeOptionsInput) {
     this.options = resolveRuntimeOptions(options);
-    this.recorder = new ExecutionRecorder(this.options.store, (record) => this.#abandon(record));
+    this.recorder = new ExecutionRecorder(this.options.store, (record) => this.#abandon(record), this.options.prices);
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
     this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits, ...(this.options.stepHost === undefined ? {} : { stepHost: this.options.stepHost }) };
     const { env, callerPolicy } = this.options;
@@ -97,13 +99,14 @@ export class Runtime implements ExecutionClient {
     const deps = fromCaller ? this.#callerDeps : this.#deps;
     const workflowName = request.workflowName ?? defaultWorkflowName(source.file);
     const plan = planFor(source.file, workflowName, source.path);
+    const budget = resolveExecutionBudget({ workflowName, workflow: plan.budget, request: request.budget, cap: this.options.callerPolicy.max_budget, fromCaller });
     const mode = request.mode ?? "sync";
     const executionId = request.executionId ?? randomUUID();
     if (this.recorder.isLive(executionId)) throw new EngineError("WFX_DUPLICATE_EXECUTION_ID", `an execution with id ${executionId} is already running`, { hint: "leave executionId out, or pass a fresh randomUUID()" });
     const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.options.defaultTimeoutS : plan.timeoutMs / 1000);
     const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
     const startMs = Date.now();
-    const resume: ResumeSpec = { file_json: fileJsonOf(source.file), generation: 0, owner_instance: this.options.instanceId, ...(source.path === undefined ? {} : { path: source.path }), ...this.#pathInFolder(source), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }), ...(request.placement === undefined ? {} : { placement: request.placement }) };
+    const resume: ResumeSpec = { file_json: fileJsonOf(source.file), generation: 0, owner_instance: this.options.instanceId, ...(source.path === undefined ? {} : { path: source.path }), ...this.#pathInFolder(source), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }), ...(request.placement === undefined ? {} : { placement: request.placement }), ...(budget === undefined ? {} : { budget }) };
     const record = this.recorder.begin({
       executionId,
       workflowName,
@@ -118,7 +121,7 @@ export class Runtime implements ExecutionClient {
       ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
     }, resume, mode === "isolated");
     if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
-    const done = this.#launch({ executionId, source, deps, plan, mode, input: request.input, timeoutMs });
+    const done = this.#launch({ executionId, source, deps, plan, mode, input: request.input, timeoutMs, budget });
     if (request.signal) {
       const onAbort = () => void this.#cancelLocal(executionId, "the caller went away");
       request.signal.addEventListener("abort", onAbort, { once: true });
@@ -128,15 +131,15 @@ export class Runtime implements ExecutionClient {
   }
 
   /** Runs a recorded execution's supervisor, here or in an isolated process; from its start, or from where a dead owner left it. */
-  #launch(run: { executionId: string; source: WorkflowSource; deps: ServiceDeps; plan: ExecutionPlan; mode: ExecutionMode; input: unknown; timeoutMs: number | undefined; resume?: ResumePoint }): Promise<ExecutionRecord> {
+  #launch(run: { executionId: string; source: WorkflowSource; deps: ServiceDeps; plan: ExecutionPlan; mode: ExecutionMode; input: unknown; timeoutMs: number | undefined; budget: ResolvedBudget | undefined; resume?: ResumePoint }): Promise<ExecutionRecord> {
     const { executionId, source, deps, plan } = run;
     const done = this.recorder.whenDone(executionId);
     if (run.mode === "isolated") {
       const agentEndpoints = endpointsFor(source.file, deps.endpointOf ?? ((agent) => resolveAgentEndpoint(agent, deps.env)));
-      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName: plan.workflowName, input: run.input, timeoutMs: run.timeoutMs, env: deps.env, agentEndpoints, agentOptions: this.options.agents, limits: this.options.limits, ...(deps.caller === undefined ? {} : { caller: deps.caller }), ...(run.resume === undefined ? {} : { resume: run.resume }) });
+      this.#isolated.launch({ executionId, file: source.file, filePath: source.path, workflowName: plan.workflowName, input: run.input, timeoutMs: run.timeoutMs, env: deps.env, agentEndpoints, agentOptions: this.options.agents, limits: this.options.limits, ...(deps.caller === undefined ? {} : { caller: deps.caller }), ...(run.resume === undefined ? {} : { resume: run.resume }), ...(run.budget === undefined ? {} : { budget: run.budget }) });
     } else {
       const ref = this.system.spawn(
-        supervisorFor(deps, { executionId, plan, input: run.input, reporter: this.recorder.reporter(executionId), timeoutMs: run.timeoutMs, ...(run.resume === undefined ? {} : { resume: run.resume }) }),
+        supervisorFor(deps, { executionId, plan, input: run.input, reporter: this.recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...(run.resume === undefined ? {} : { resume: run.resume }) }),
         { name: executionId },
       );
       if (this.#abandonedInSpawn.delete(executionId)) ref.tell({ type: "cancel", reason: UNRECORDED });
@@ -202,7 +205,7 @@ export class Runtime implements ExecutionClient {
       const plan = planFor(source.file, record.workflow_name, source.path);
       const timeoutMs = spec.deadline_ms === undefined ? undefined : spec.deadline_ms - Date.now();
       const resume = resumePointOf(plan, events, lostOwner);
-      this.#launch({ executionId, source, deps: fromCaller ? this.#callerDeps : this.#deps, plan, mode: record.execution_mode, input: record.input, timeoutMs, resume });
+      this.#launch({ executionId, source, deps: fromCaller ? this.#callerDeps : this.#deps, plan, mode: record.execution_mode, input: record.input, timeoutMs, budget: spec.budget, resume });
     } catch (error) {
       const info = toErrorInfo(error);
       fail(`${lostOwner} died, and resuming failed: ${info.message}`, info.hint ?? "start it again");

@@ -3,7 +3,10 @@ import { AgentError, DEFAULT_AGENT_OPTIONS, runAgent, type AgentOptions } from "
 import type { LimitsOptions } from "./limits-options.js";
 import type { Tool, ToolRegistry } from "../tools/index.js";
 import { BUILTIN_TOOL_TYPES, resolveAgentEndpoint, type AgentDef, type CallerPolicy, type EndpointResolution } from "../config/index.js";
+import { BudgetMeter, budgetFrom, type ResolvedBudget } from "./budget.js";
 import { EngineError } from "./errors.js";
+import { agentAccounting } from "./step-accounting.js";
+import { emptyUsage, mergeUsage, type Usage } from "./usage.js";
 import { fromExecution, type ExecutionSpec } from "./execution-supervisor.js";
 import { compilePlan, type ExecutionPlan } from "./plan.js";
 import { loadFunction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
@@ -62,41 +65,64 @@ function toolOf(plan: ExecutionPlan, toolId: string, deps: ServiceDeps): Tool {
   return tool;
 }
 
+export type SupervisorInput = Omit<ExecutionSpec, "host" | "workflow" | "node" | "env" | "maxForEachItems" | "meter"> & {
+  /** The execution's budget, resolved from its workflow, its request and the caller policy (see execution-budget.ts). */
+  budget?: ResolvedBudget | undefined;
+  /** Budgets of the executions enclosing a sub-workflow: its steps count against them too. */
+  outerMeters?: readonly BudgetMeter[];
+};
+
 /** The supervisor of one execution run with `deps`: its step host, node and env come from them. */
-export function supervisorFor(deps: ServiceDeps, spec: Omit<ExecutionSpec, "host" | "workflow" | "node" | "env" | "maxForEachItems">): ReturnType<typeof fromExecution> {
-  const local = new LocalStepHost(spec.plan, servicesFor(spec.plan, deps));
+export function supervisorFor(deps: ServiceDeps, input: SupervisorInput): ReturnType<typeof fromExecution> {
+  const { budget, outerMeters = [], ...spec } = input;
+  // One meter per execution, shared by all its steps in this process (a sub-workflow adds its own to its parent's).
+  const meter = budget === undefined ? undefined : new BudgetMeter(budget);
+  const meters = meter === undefined ? outerMeters : [...outerMeters, meter];
+  const local = new LocalStepHost(spec.plan, servicesFor(spec.plan, deps, meters));
   const host = deps.stepHost === undefined ? local : deps.stepHost(local);
   const workflow = workflowRefOf(spec.plan, deps.caller === undefined ? "operator" : "caller");
-  return fromExecution({ ...spec, host, workflow, node: deps.node, env: deps.env, maxForEachItems: deps.limits.maxForEachItems });
+  return fromExecution({ ...spec, host, workflow, node: deps.node, env: deps.env, maxForEachItems: deps.limits.maxForEachItems, ...(meter === undefined ? {} : { meter }) });
 }
 
-/** The services steps of `plan` use: function modules, tools of the plan's file, and sub-workflows run as child supervisors. */
-export function servicesFor(plan: ExecutionPlan, deps: ServiceDeps): StepServices {
+/**
+ * The services steps of `plan` use: function modules, tools of the plan's file, and sub-workflows run as child
+ * supervisors. `meters`: the budgets in force here (a step ordered from another node runs under its agent's only).
+ */
+export function servicesFor(plan: ExecutionPlan, deps: ServiceDeps, meters: readonly BudgetMeter[] = []): StepServices {
   return {
     loadFunction,
     tool: (toolId) => toolOf(plan, toolId, deps),
-    runWorkflow: (workflowName, input, ctx) => runSubWorkflow(plan, workflowName, input, ctx, deps),
-    runAgent: (agentId, tools, input, ctx) => runAgentStep(plan, agentId, tools, input, ctx, deps),
+    runWorkflow: (workflowName, input, ctx) => runSubWorkflow(plan, workflowName, input, ctx, deps, meters),
+    runAgent: (agentId, tools, input, ctx) => runAgentStep(plan, agentId, tools, input, ctx, deps, meters),
   };
 }
 
-function runAgentStep(plan: ExecutionPlan, agentId: string, toolIds: readonly string[] | undefined, input: unknown, ctx: FunctionStepContext, deps: ServiceDeps): Promise<unknown> {
+/** Where a step's counts go: its own usage when the step context keeps one (always, in a step actor). */
+function usageOf(ctx: FunctionStepContext): Usage {
+  return ctx.meterUsage?.() ?? emptyUsage();
+}
+
+function runAgentStep(plan: ExecutionPlan, agentId: string, toolIds: readonly string[] | undefined, input: unknown, ctx: FunctionStepContext, deps: ServiceDeps, meters: readonly BudgetMeter[]): Promise<unknown> {
   const agent = plan.file.agents?.find((a) => a.id === agentId);
   if (!agent) throw new EngineError("WFX_UNKNOWN_AGENT", `agent '${agentId}' is not declared in the workflow file`, { hint: "declare it under `agents:`" });
   const resolved = deps.endpointOf?.(agent) ?? resolveAgentEndpoint(agent, deps.env);
   if ("problem" in resolved) throw new AgentError("WFX_AGENT_NO_ENDPOINT", resolved.problem.message, { hint: resolved.problem.hint });
   const endpoint = resolved.endpoint;
   const tools = (toolIds ?? agent.tools ?? []).map((id) => toolOf(plan, id, deps));
-  return runAgent({ agent, endpoint, tools, input, options: deps.agentOptions ?? DEFAULT_AGENT_OPTIONS, signal: ctx.signal, progress: (data) => ctx.progress(data), executionId: ctx.executionId });
+  const own = budgetFrom(agent.budget, `agent '${agent.id}'`);
+  const accounting = agentAccounting(usageOf(ctx), own === undefined ? meters : [new BudgetMeter(own), ...meters]);
+  return runAgent({ agent, endpoint, tools, input, options: deps.agentOptions ?? DEFAULT_AGENT_OPTIONS, signal: ctx.signal, progress: (data) => ctx.progress(data), executionId: ctx.executionId, accounting });
 }
 
-function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unknown, ctx: FunctionStepContext, deps: ServiceDeps): Promise<unknown> {
+function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unknown, ctx: FunctionStepContext, deps: ServiceDeps, meters: readonly BudgetMeter[]): Promise<unknown> {
   const plan = planFor(parent.file, workflowName, parent.filePath);
   return new Promise((resolve, reject) => {
     const reporter = {
       address: `sub:${ctx.executionId}/${ctx.stepId}`,
       tell(event: ExecutionEvent) {
-        const data = event.data as { result?: unknown; error?: { code: `WFX_${string}`; message: string; hint?: string } } | undefined;
+        const data = event.data as { result?: unknown; usage?: Usage; error?: { code: `WFX_${string}`; message: string; hint?: string } } | undefined;
+        // The sub-workflow's steps are this step's work: their counts travel with this step's result.
+        if (TERMINAL_EVENT_TYPES.has(event.type) && data?.usage !== undefined) mergeUsage(usageOf(ctx), { ...data.usage, cpu_ms: undefined });
         if (event.type === "execution.completed") resolve(data?.result);
         else if (TERMINAL_EVENT_TYPES.has(event.type)) {
           const error = data?.error;
@@ -107,7 +133,7 @@ function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unkn
       },
     };
     const child = deps.system.spawn(
-      supervisorFor(deps, { executionId: `${ctx.executionId}/${ctx.stepId}`, plan, input, reporter, timeoutMs: plan.timeoutMs }),
+      supervisorFor(deps, { executionId: `${ctx.executionId}/${ctx.stepId}`, plan, input, reporter, timeoutMs: plan.timeoutMs, budget: budgetFrom(plan.budget, `workflow '${workflowName}'`), outerMeters: meters }),
     );
     ctx.signal.addEventListener("abort", () => child.tell({ type: "cancel", reason: "parent step stopped" }), { once: true });
   });

@@ -3,14 +3,16 @@ import { EngineError, isRetryable, StepTimeoutError, toStepErrorInfo } from "./e
 import type { StepAction } from "./plan.js";
 import { isThenable, runAction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
 import type { StepOrder } from "./step-order.js";
+import { emptyUsage, processCpuMs, type StepUsage, type Usage } from "./usage.js";
 
 /** What a step actor tells its parent (the execution supervisor, or a fan-out actor for `for_each`). */
 export type StepReport =
   /** `node`: where the step runs, when not on the supervisor's own node. */
   | { type: "step_started"; slot: number; attempt: number; node?: string }
-  | { type: "step_output"; slot: number; output: unknown }
+  /** `usage`: what the attempt used, as data (it may come from another node). */
+  | { type: "step_output"; slot: number; output: unknown; usage?: StepUsage }
   /** A failure that retrying cannot fix (e.g. bad tool arguments); retryable failures crash the actor instead. */
-  | { type: "step_failed"; slot: number; error: unknown }
+  | { type: "step_failed"; slot: number; error: unknown; usage?: StepUsage }
   | { type: "step_progress"; slot: number; data: unknown }
   /** Sent by a fan-out actor when one of its iterations is about to be retried. */
   | { type: "step_retrying"; slot: number; attempt: number; error: unknown; delayMs: number; iteration?: number };
@@ -26,7 +28,29 @@ export interface StepRun {
 
 type StepMessage = { type: "done"; value: unknown } | { type: "error"; error: unknown } | { type: "timeout" };
 
-export type StepLogic = ActorLogic<null, StepMessage>;
+/** When an attempt started and how much CPU its synchronous part took: what its usage's timings come from. */
+interface AttemptClock {
+  startedMs: number;
+  syncCpuMs: number;
+  /** Process CPU when the step went asynchronous (undefined: it finished synchronously, no syscall needed). */
+  asyncFromCpuMs: number | undefined;
+  context: StepContext;
+}
+
+export type StepLogic = ActorLogic<AttemptClock, StepMessage>;
+
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * The attempt's usage: what its services counted, wall time, and CPU time. A synchronous step holds the thread, so its
+ * wall time is its CPU time (two cheap clock reads); an asynchronous one adds the process's CPU while it waited.
+ */
+function usageOf(clock: AttemptClock): StepUsage {
+  const wallMs = performance.now() - clock.startedMs;
+  const cpuMs = clock.asyncFromCpuMs === undefined ? clock.syncCpuMs : clock.syncCpuMs + processCpuMs() - clock.asyncFromCpuMs;
+  const counted = clock.context.usage;
+  return counted === undefined ? { wall_ms: round3(wallMs), cpu_ms: round3(cpuMs) } : { ...counted, wall_ms: round3(wallMs), cpu_ms: round3(cpuMs) };
+}
 
 function finish(ctx: ActorContext<StepMessage>, report: StepReport): void {
   (ctx.parent as ActorRef<StepReport>).tell(report);
@@ -34,10 +58,10 @@ function finish(ctx: ActorContext<StepMessage>, report: StepReport): void {
 }
 
 /** Failures a retry cannot fix are reported, not crashed on, so supervision does not restart them. */
-function failed(order: StepOrder, ctx: ActorContext<StepMessage>, error: unknown): void {
+function failed(order: StepOrder, ctx: ActorContext<StepMessage>, error: unknown, clock: AttemptClock): void {
   if (isRetryable(error)) ctx.fail(error);
   // As data: the report may cross to a supervisor on another node, and the code, hint and retryable must arrive.
-  else finish(ctx, { type: "step_failed", slot: order.slot, error: toStepErrorInfo(error) });
+  else finish(ctx, { type: "step_failed", slot: order.slot, error: toStepErrorInfo(error), usage: usageOf(clock) });
 }
 
 /** What a step function gets; a class, so the hot path allocates one plain-shaped object per attempt. */
@@ -50,6 +74,8 @@ class StepContext implements FunctionStepContext {
   readonly #slot: number;
   readonly #actor: ActorContext<StepMessage>;
   readonly #parent: ActorRef<StepReport>;
+  /** Made only when a service counts something: a no-op step allocates nothing for it. */
+  usage: Usage | undefined;
 
   constructor(order: StepOrder, actor: ActorContext<StepMessage>, parent: ActorRef<StepReport>) {
     this.attempt = order.attempt - 1 + actor.attempt;
@@ -71,6 +97,10 @@ class StepContext implements FunctionStepContext {
   get progress(): (data: unknown) => void {
     return (data) => this.#parent.tell({ type: "step_progress", slot: this.#slot, data });
   }
+
+  meterUsage(): Usage {
+    return (this.usage ??= emptyUsage());
+  }
 }
 
 /** The error for an output too large to travel back to the supervisor's node; undefined when it fits. */
@@ -91,28 +121,32 @@ export function fromStep(run: StepRun): StepLogic {
       parent.tell({ type: "step_started", slot: order.slot, attempt: order.attempt - 1 + ctx.attempt, node: ctx.system.id });
       if (order.timeoutMs !== undefined) ctx.scheduleOnce(order.timeoutMs, { type: "timeout" });
       const stepCtx = new StepContext(order, ctx, parent);
+      const clock: AttemptClock = { startedMs: performance.now(), syncCpuMs: 0, asyncFromCpuMs: undefined, context: stepCtx };
       try {
         const result = runAction(run.action, order.input, stepCtx, run.services);
+        clock.syncCpuMs = performance.now() - clock.startedMs;
         if (isThenable(result)) {
+          clock.asyncFromCpuMs = processCpuMs();
           ctx.pipeToSelf(Promise.resolve(result), (value) => ({ type: "done", value }), (error) => ({ type: "error", error }));
         } else {
           ctx.self.tell({ type: "done", value: result });
         }
       } catch (error) {
+        clock.syncCpuMs = performance.now() - clock.startedMs;
         ctx.self.tell({ type: "error", error });
       }
-      return null;
+      return clock;
     },
     receive(state, message, ctx) {
       switch (message.type) {
         case "done": {
           const tooLarge = run.maxOutputBytes === undefined ? undefined : oversizeOutput(order, message.value, run.maxOutputBytes);
-          if (tooLarge !== undefined) failed(order, ctx, tooLarge);
-          else finish(ctx, { type: "step_output", slot: order.slot, output: message.value });
+          if (tooLarge !== undefined) failed(order, ctx, tooLarge, state);
+          else finish(ctx, { type: "step_output", slot: order.slot, output: message.value, usage: usageOf(state) });
           break;
         }
         case "error":
-          failed(order, ctx, message.error);
+          failed(order, ctx, message.error, state);
           break;
         case "timeout":
           ctx.fail(new StepTimeoutError(order.stepId, order.timeoutMs!));

@@ -3,6 +3,7 @@ import type { Tool } from "../tools/index.js";
 import { describeIssues } from "../errors.js";
 import { EngineError } from "./errors.js";
 import type { StepAction } from "./plan.js";
+import type { Usage } from "./usage.js";
 
 /** What a `function` step's exported function receives after its input. */
 export interface FunctionStepContext {
@@ -14,6 +15,8 @@ export interface FunctionStepContext {
   index?: number;
   /** Reports intermediate progress; it becomes a `step.progress` event. */
   progress(data: unknown): void;
+  /** The step's usage, made on first call: what the runtime's services count into it travels with the step's result. */
+  meterUsage?(): Usage;
 }
 
 export type StepFunction = (input: unknown, ctx: FunctionStepContext) => unknown;

@@ -1,3 +1,6 @@
+import type { ResolvedBudget } from "./budget.js";
+import type { StepUsage, Usage } from "./usage.js";
+
 /** The execution record, its events and the store that keeps them: the contract every gateway and mode shares. */
 
 export type ExecutionMode = "sync" | "async" | "isolated";
@@ -29,6 +32,8 @@ export interface StepRecord {
   ended?: number;
   output?: unknown;
   error?: ErrorInfo;
+  /** What its last attempt used: wall and CPU time, and for agent steps tokens by model, model and tool calls. */
+  usage?: StepUsage;
 }
 
 export interface ExecutionRecord {
@@ -46,6 +51,8 @@ export interface ExecutionRecord {
   result?: unknown;
   error?: ErrorInfo;
   node: string;
+  /** Summed over its steps' usage; wall time (and an isolated process's own figures) once it has ended. */
+  usage?: Usage;
   /** The workflow file it came from, when it came from one. */
   workflow_file?: string;
   /** OS process that runs it (async executions started from the CLI run in a background process). */
@@ -73,6 +80,8 @@ export interface ResumeSpec {
   placement?: { target_instance?: string; target_tags?: readonly string[]; any_of_tags?: readonly string[] };
   /** The incarnation (RuntimeOptions.instanceId) of the process that owns it: a node restarted under the same id does not. */
   owner_instance?: string;
+  /** The budget it runs under, as resolved when it started: an adopter keeps it. */
+  budget?: ResolvedBudget;
 }
 
 export type ExecutionEventType =

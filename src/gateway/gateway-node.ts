@@ -133,6 +133,7 @@ export class GatewayNode {
         nodeId: resolved.nodeId ?? defaultNodeId(),
         tools: defaultToolRegistry({ workflowExecutor: executor }),
         callerPolicy: resolved.callerPolicy,
+        prices: resolved.prices,
         resumePolicy: resolved.resumePolicy,
         workflowFolders: resolved.workflowDirs,
         ...(deps.stepHost === undefined ? {} : { stepHost: deps.stepHost }),

@@ -1,4 +1,4 @@
-import { defaultCallerPolicy, parseCallerPolicy, type CallerPolicy } from "../config/index.js";
+import { defaultCallerPolicy, parseCallerPolicy, type CallerPolicy, type PriceTable } from "../config/index.js";
 import { DEFAULT_IDEMPOTENCY_WINDOW_MS, type ResumePolicy } from "../engine/index.js";
 import { GatewayError } from "./errors.js";
 import { LOOPBACK_HOSTNAMES } from "./http/host-guard.js";
@@ -45,6 +45,8 @@ export interface GatewayOptions {
   idempotencyWindowMs: number;
   /** What workflows callers send may declare; deny by default (a runtime passed in brings its own). */
   callerPolicy: CallerPolicy;
+  /** Model prices from the node profile: records show an estimated cost (a runtime passed in brings its own). */
+  prices: PriceTable;
   /** Where the audit log goes: a file, or stderr beside the node's log; either way every entry, whatever `logLevel` says. */
   auditLogFile: string | undefined;
   logLevel: string;
@@ -77,6 +79,7 @@ export function defaultGatewayOptions(): GatewayOptions {
     allowedOrigins: [],
     sandboxDir: undefined,
     callerPolicy: defaultCallerPolicy(),
+    prices: {},
     resumePolicy: "resume",
     orphanScanMs: 2000,
     idempotencyWindowMs: DEFAULT_IDEMPOTENCY_WINDOW_MS,

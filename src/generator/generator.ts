@@ -2,6 +2,7 @@ import { Document } from "yaml";
 import { ChatModel } from "../agents/index.js";
 import { AGENT_ENDPOINT_ENV, ID_PATTERN, resolveAgentEndpoint, validateWorkflowFile, type AgentEndpoint } from "../config/index.js";
 import { COMPLEXITIES, inferComplexity } from "./complexity.js";
+import { applyDefaultBudget } from "./default-budget.js";
 import { applyAgentsConfig, applyToolsConfig, boundsProblem, mainWorkflow, type Customized } from "./customize.js";
 import { resolveGeneratorOptions, type GeneratorOptions } from "./generator-options.js";
 import { planWithModel } from "./model-planner.js";
@@ -84,6 +85,7 @@ export class DefaultWorkflowGenerator implements WorkflowGenerator {
     out.notes = [];
     applyToolsConfig(draft, request, out);
     applyAgentsConfig(draft, request, out);
+    applyDefaultBudget(draft, complexity);
     const problems = [...out.problems, ...validateWorkflowFile(draft, undefined, { toolTypes: this.options.tools.types(), checkFunctionFiles: false })];
     const bounds = boundsProblem(draft, complexity);
     return bounds === undefined ? problems : [...problems, bounds];

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { asString, loadValidWorkflowFile } from "../config/index.js";
+import { asString, BudgetSchema, loadValidWorkflowFile, type Budget } from "../config/index.js";
 import type { ExecutionMode, ExecutionRecord, Runtime, WorkflowSource } from "../engine/index.js";
 import { listWorkflows } from "../engine/workflow-catalog.js";
 import { DEFAULT_MAX_META_DEPTH, metaDepthExceeded, ToolError, type WorkflowExecutorClient, type WorkflowExecutorMethod } from "../tools/index.js";
@@ -31,7 +31,16 @@ function summary(record: ExecutionRecord): Record<string, unknown> {
     progress: record.progress.message,
     ...(record.result === undefined ? {} : { result: record.result }),
     ...(record.error === undefined ? {} : { error: record.error }),
+    ...(record.usage === undefined ? {} : { usage: record.usage }),
   };
+}
+
+/** A budget in a tool call's params, checked like the gateways check it. */
+function budgetParam(value: unknown): Budget | undefined {
+  if (value === undefined) return undefined;
+  const parsed = BudgetSchema.safeParse(value);
+  if (!parsed.success) throw new ToolError("WFX_TOOL_BAD_ARGS", "budget must be {max_tokens?, max_model_calls?, max_tool_calls?}, each a whole number of at least 1", { hint: "pass params.budget like { max_tokens: 10000 }, or leave it out" });
+  return parsed.data;
 }
 
 /**
@@ -98,6 +107,7 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
         if (name === undefined) throw new ToolError("WFX_TOOL_BAD_ARGS", "execute_workflow needs workflow_name", { hint: "pass params: { workflow_name, input_data?, execution_mode? }" });
         const source = await this.#find(name, asString(params["config_path"]));
         const mode = (asString(params["execution_mode"]) ?? "sync") as ExecutionMode;
+        const budget = budgetParam(params["budget"]);
         return this.#startAt(depth, async (executionId) => {
           const started = runtime.start({
             executionId,
@@ -108,6 +118,7 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
             signal: ctx.signal,
             ...(typeof params["timeout"] === "number" ? { timeoutS: params["timeout"] } : {}),
             ...(params["config_override"] === undefined ? {} : { configOverride: params["config_override"] }),
+            ...(budget === undefined ? {} : { budget }),
           });
           return summary(mode === "sync" ? await started.done : started.record);
         });

@@ -1,11 +1,15 @@
-import type { ExecutionEvent, ExecutionMode, ExecutionRecord } from "../engine/index.js";
+import { freemem, loadavg, totalmem } from "node:os";
+import type { ExecutionEvent, ExecutionMode, ExecutionRecord, StepUsage } from "../engine/index.js";
 import { MetricsRegistry, type Counter, type Gauge, type Histogram } from "./metrics-registry.js";
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30];
 const STEP_ENDS = new Set(["step.completed", "step.failed", "step.skipped"]);
 
-/** What a node exposes at /metrics: executions by status and mode, step durations, queue depth, watchers, requests. */
+/**
+ * What a node exposes at /metrics: executions by status and mode, step durations, queue depth, watchers, requests,
+ * model tokens and calls by model and workflow, and the node's load and memory.
+ */
 export class NodeMetrics {
   readonly registry = new MetricsRegistry();
   readonly executionsStarted: Counter;
@@ -17,6 +21,11 @@ export class NodeMetrics {
   readonly watcherPauses: Counter;
   readonly requests: Counter;
   readonly requestDuration: Histogram;
+  readonly modelTokens: Counter;
+  readonly modelCalls: Counter;
+  readonly modelCallsWithoutUsage: Counter;
+  readonly toolCalls: Counter;
+  readonly stepCpu: Counter;
   readonly #running = new Map<ExecutionMode, number>();
   #pending = 0;
 
@@ -31,6 +40,27 @@ export class NodeMetrics {
     this.watcherPauses = r.counter("wfx_watcher_pauses_total", "Times an event stream's consumer was full; the stream then catches up from the store instead of buffering");
     this.requests = r.counter("wfx_requests_total", "Gateway requests, by gateway, method and outcome");
     this.requestDuration = r.histogram("wfx_request_duration_seconds", "Gateway request handling time, by gateway", REQUEST_BUCKETS);
+    this.modelTokens = r.counter("wfx_model_tokens_total", "Tokens model endpoints reported for agent steps, by model, workflow and kind (prompt, completion)");
+    this.modelCalls = r.counter("wfx_model_calls_total", "Model calls of agent steps, by model and workflow");
+    this.modelCallsWithoutUsage = r.counter("wfx_model_calls_without_usage_total", "Model calls whose endpoint reported no usage (their tokens are not counted), by model and workflow");
+    this.toolCalls = r.counter("wfx_agent_tool_calls_total", "Tool calls agents made, by workflow");
+    this.stepCpu = r.counter("wfx_step_cpu_seconds_total", "CPU time of the process while steps ran (steps running at once share it), by workflow");
+    r.gauge("wfx_node_load1", "The machine's 1-minute load average", () => [[undefined, loadavg()[0]!]]);
+    r.gauge("wfx_node_memory_rss_bytes", "Resident memory of this node's process", () => [[undefined, process.memoryUsage.rss()]]);
+    r.gauge("wfx_node_memory_free_bytes", "Free memory of the machine", () => [[undefined, freemem()]]);
+    r.gauge("wfx_node_memory_total_bytes", "Total memory of the machine", () => [[undefined, totalmem()]]);
+  }
+
+  /** Counts what one step attempt reported using, as its end event arrives. */
+  #countUsage(usage: StepUsage, workflow: string): void {
+    if (usage.cpu_ms > 0) this.stepCpu.inc({ workflow }, usage.cpu_ms / 1000);
+    if (usage.tool_calls) this.toolCalls.inc({ workflow }, usage.tool_calls);
+    for (const [model, share] of Object.entries(usage.by_model ?? {})) {
+      this.modelCalls.inc({ model, workflow }, share.calls);
+      if (share.unknown_usage_calls > 0) this.modelCallsWithoutUsage.inc({ model, workflow }, share.unknown_usage_calls);
+      this.modelTokens.inc({ model, workflow, kind: "prompt" }, share.prompt_tokens);
+      this.modelTokens.inc({ model, workflow, kind: "completion" }, share.completion_tokens);
+    }
   }
 
   /**
@@ -52,6 +82,8 @@ export class NodeMetrics {
         stepStarts.set(`${event.step}#${event.attempt ?? 1}`, event.time);
       } else if (STEP_ENDS.has(event.type) && event.step !== undefined) {
         const key = `${event.step}#${event.attempt ?? 1}`;
+        const usage = (event.data as { usage?: StepUsage } | undefined)?.usage;
+        if (usage !== undefined) this.#countUsage(usage, record.workflow_name);
         const begun = stepStarts.get(key);
         if (begun !== undefined) {
           this.stepDuration.observe((event.time - begun) / 1000, { status: event.type.slice(5) });

@@ -12,11 +12,14 @@ export interface ModelTurn {
   /** Streaming: characters per chunk and the pause between chunks. */
   chunkSize?: number;
   chunkDelayMs?: number;
+  /** Tokens to report for this reply (default 1 + 1); `"none"`: an answer without `usage`, as some servers send. */
+  usage?: { prompt_tokens: number; completion_tokens: number } | "none";
 }
 
 export interface ChatBody {
   model: string;
   stream?: boolean;
+  stream_options?: { include_usage?: boolean };
   messages: { role: string; content?: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; tool_call_id?: string }[];
   tools?: { type: string; function: { name: string; description?: string; parameters?: unknown } }[];
   response_format?: { type: string; json_schema?: { name: string; schema: unknown } };
@@ -32,10 +35,20 @@ export interface RecordedRequest {
 
 export type ModelScript = (body: ChatBody, call: number) => ModelTurn | Promise<ModelTurn>;
 
+/** What the server has reported in `usage` so far, summed, and how many answers carried none. */
+export interface ReportedUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  answers: number;
+  without_usage: number;
+}
+
 export interface ModelServer {
   /** Ends in `/v1`, as OPENAI_BASE_URL does. */
   baseURL: string;
   requests: RecordedRequest[];
+  reported: ReportedUsage;
   script: ModelScript;
   /** An env naming this server, as a runtime or validation would receive it. */
   env: Record<string, string>;
@@ -63,7 +76,21 @@ function chunk(id: string, model: string, delta: unknown, finish: string | null)
   return `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 }
 
-async function reply(res: ServerResponse, body: ChatBody, turn: ModelTurn, record: RecordedRequest, n: number): Promise<void> {
+/** The usage object a reply carries (undefined: none), counted into `reported` as it is sent. */
+function usageFor(turn: ModelTurn, reported: ReportedUsage, wanted: boolean): { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined {
+  reported.answers += 1;
+  if (!wanted || turn.usage === "none") {
+    reported.without_usage += 1;
+    return undefined;
+  }
+  const { prompt_tokens, completion_tokens } = turn.usage ?? { prompt_tokens: 1, completion_tokens: 1 };
+  reported.prompt_tokens += prompt_tokens;
+  reported.completion_tokens += completion_tokens;
+  reported.total_tokens += prompt_tokens + completion_tokens;
+  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+}
+
+async function reply(res: ServerResponse, body: ChatBody, turn: ModelTurn, record: RecordedRequest, n: number, reported: ReportedUsage): Promise<void> {
   if (turn.status !== undefined && turn.status >= 400) {
     res.writeHead(turn.status, { "content-type": "application/json", ...turn.headers });
     res.end(JSON.stringify({ error: { message: `scripted ${turn.status}`, type: "scripted", code: null } }));
@@ -75,7 +102,8 @@ async function reply(res: ServerResponse, body: ChatBody, turn: ModelTurn, recor
   if (!body.stream) {
     const message = { role: "assistant", content: turn.content ?? (calls.length > 0 ? null : ""), ...(calls.length > 0 ? { tool_calls: calls } : {}) };
     res.writeHead(200, { "content-type": "application/json", ...turn.headers });
-    res.end(JSON.stringify({ id, object: "chat.completion", created: 0, model: body.model, choices: [{ index: 0, message, finish_reason: finish }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
+    const usage = usageFor(turn, reported, true);
+    res.end(JSON.stringify({ id, object: "chat.completion", created: 0, model: body.model, choices: [{ index: 0, message, finish_reason: finish }], ...(usage === undefined ? {} : { usage }) }));
     return;
   }
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...turn.headers });
@@ -94,6 +122,9 @@ async function reply(res: ServerResponse, body: ChatBody, turn: ModelTurn, recor
   });
   if (record.aborted) return;
   res.write(chunk(id, body.model, {}, finish));
+  // As OpenAI does: asked for with stream_options.include_usage, one last chunk with no choices carries the usage.
+  const usage = usageFor(turn, reported, body.stream_options?.include_usage === true);
+  if (usage !== undefined) res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 0, model: body.model, choices: [], usage })}\n\n`);
   res.end("data: [DONE]\n\n");
 }
 
@@ -117,7 +148,7 @@ export async function startModelServer(script: ModelScript = echoScript): Promis
       const n = requests.length;
       void Promise.resolve()
         .then(() => model.script(body, n))
-        .then((turn) => reply(res, body, turn, record, n))
+        .then((turn) => reply(res, body, turn, record, n, model.reported))
         .then(() => (record.finished = !record.aborted))
         .catch((error: Error) => {
           if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
@@ -131,6 +162,7 @@ export async function startModelServer(script: ModelScript = echoScript): Promis
   const model: ModelServer = {
     baseURL,
     requests,
+    reported: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, answers: 0, without_usage: 0 },
     script,
     env: { OPENAI_BASE_URL: baseURL, OPENAI_MODEL: "loopback-model" },
     close: () =>

@@ -20,6 +20,7 @@ export function gatewayOptionsOfProfile(profile: NodeProfile): Partial<GatewayOp
     ...(grpc === undefined ? {} : { grpcPort: grpc.port }),
     ...(mcp === undefined ? {} : { mcpPath: mcp }),
     callerPolicy: profile.caller_policy,
+    prices: profile.prices,
   };
 }
 

@@ -1,4 +1,4 @@
-import { applyEvent, createRecord, elapsedNow, rebuildRecord, TERMINAL_STATUSES, type ExecutionClient, type ExecutionRecord } from "../../engine/index.js";
+import { applyEvent, countedWork, createRecord, describeUsage, elapsedNow, rebuildRecord, TERMINAL_STATUSES, type ExecutionClient, type ExecutionRecord } from "../../engine/index.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { withClient } from "../open-runtime.js";
@@ -16,8 +16,12 @@ function formatRecord(record: ExecutionRecord): string {
     `started:      ${new Date(record.start_time * 1000).toISOString()}`,
     `elapsed:      ${record.elapsed_time.toFixed(2)}s`,
     "steps:",
-    ...record.steps.map((s) => `  ${s.status.padEnd(9)} ${s.id}${s.attempts > 1 ? ` (attempts: ${s.attempts})` : ""}${s.error ? `: ${s.error.message}` : ""}`),
+    ...record.steps.map((s) => `  ${s.status.padEnd(9)} ${s.id}${s.attempts > 1 ? ` (attempts: ${s.attempts})` : ""}${s.error ? `: ${s.error.message}` : ""}${countedWork(s.usage) ? ` [${describeUsage(s.usage!)}]` : ""}`),
   ];
+  if (record.usage !== undefined) lines.push(`usage:        ${describeUsage(record.usage)}`);
+  for (const [model, share] of Object.entries(record.usage?.by_model ?? {})) {
+    lines.push(`  ${model}: ${share.total_tokens.toLocaleString("en-US")} tokens (${share.prompt_tokens.toLocaleString("en-US")} prompt + ${share.completion_tokens.toLocaleString("en-US")} completion) in ${share.calls} call${share.calls === 1 ? "" : "s"}${share.unknown_usage_calls > 0 ? `, ${share.unknown_usage_calls} without usage` : ""}`);
+  }
   if (record.error) lines.push(`error:        ${record.error.message}`);
   if (record.status === "completed") lines.push(`result:       ${JSON.stringify(record.result)}`);
   return lines.join("\n");

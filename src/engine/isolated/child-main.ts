@@ -3,6 +3,7 @@ import { endpointFrom } from "../../agents/index.js";
 import { defaultToolRegistry } from "../../tools/index.js";
 import { planFor, supervisorFor } from "../services.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../types.js";
+import { emptyUsage, type Usage } from "../usage.js";
 import { IpcTransport } from "./ipc-transport.js";
 import { ParentExecutor } from "./parent-executor.js";
 import { isolatedSystemId, type ToChild, type ToParent } from "./protocol.js";
@@ -18,6 +19,14 @@ function send(message: ToParent): void {
 }
 
 const executor = new ParentExecutor(send);
+
+/** This process runs one execution: what it used, as the process measures itself, goes in the final event. */
+function withOwnUsage(event: ExecutionEvent): ExecutionEvent {
+  const own = process.resourceUsage();
+  const isolated = { cpu_ms: Math.round((own.userCPUTime + own.systemCPUTime) / 1000), peak_rss_bytes: own.maxRSS * 1024 };
+  const data = (event.data ?? {}) as { usage?: Usage };
+  return { ...event, data: { ...data, usage: { ...(data.usage ?? emptyUsage()), isolated } } };
+}
 
 function exitWhenSent(): void {
   // The final event must reach the parent before the process goes.
@@ -40,14 +49,15 @@ process.on("message", (message: ToChild) => {
   const reporter: ActorRef<ExecutionEvent> = {
     address: remote.address,
     tell(event) {
-      remote.tell(event);
-      if (TERMINAL_EVENT_TYPES.has(event.type)) exitWhenSent();
+      const terminal = TERMINAL_EVENT_TYPES.has(event.type);
+      remote.tell(terminal ? withOwnUsage(event) : event);
+      if (terminal) exitWhenSent();
     },
   };
   const plan = planFor(message.file, message.workflowName, message.filePath);
   const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, endpointOf: endpointFrom(message.agentEndpoints), agentOptions: message.agentOptions, limits: message.limits, ...(message.caller === undefined ? {} : { caller: message.caller }) };
   system.spawn(
-    supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs, ...(message.resume === undefined ? {} : { resume: message.resume }) }),
+    supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs, budget: message.budget, ...(message.resume === undefined ? {} : { resume: message.resume }) }),
     { name: message.executionId },
   );
 });

@@ -3,6 +3,7 @@ import type { AgentEndpoint, CallerPolicy, WorkflowFile } from "../../config/ind
 import type { WorkflowExecutorMethod } from "../../tools/index.js";
 import type { LimitsOptions } from "../limits-options.js";
 import type { ResumePoint } from "../resume-point.js";
+import type { ResolvedBudget } from "../budget.js";
 import type { ErrorInfo } from "../types.js";
 
 /** Messages between a runtime and the isolated process it starts (Node IPC, v8 serialization). */
@@ -22,6 +23,8 @@ export interface ExecuteOrder {
   agentOptions: AgentOptions;
   /** Set when the execution was adopted from a dead owner: where its supervisor continues from. */
   resume?: ResumePoint;
+  /** The execution's budget, resolved in the parent. */
+  budget?: ResolvedBudget;
   /** Set for a workflow a caller sent: the operator's policy, which bounds its tools there too. */
   caller?: CallerPolicy;
   /** Input, inline-workflow and for_each caps, the same as the parent's. */

@@ -56,7 +56,8 @@ export function executionMessage(answer: Msg): Msg {
     end_time: answer["end_time"] ?? 0,
     result_json: json(answer["result"]) ?? "",
     error: errorInfo(answer["error"]),
-    steps: steps.map((s) => ({ ...s, output_json: json(s["output"]) ?? "", error: errorInfo(s["error"]) })),
+    usage_json: json(answer["usage"]) ?? "",
+    steps: steps.map((s) => ({ ...s, output_json: json(s["output"]) ?? "", usage_json: json(s["usage"]) ?? "", error: errorInfo(s["error"]) })),
   };
 }
 

@@ -25,6 +25,7 @@ export function executionAnswer(record: ExecutionRecord, message: string, paths:
       ...(s.ended === undefined ? {} : { ended: s.ended }),
       ...(s.output === undefined ? {} : { output: s.output }),
       ...(s.error === undefined ? {} : { error: paths.errorInfo(s.error) }),
+      ...(s.usage === undefined ? {} : { usage: s.usage }),
     })),
     node: record.node,
   };
@@ -32,6 +33,7 @@ export function executionAnswer(record: ExecutionRecord, message: string, paths:
   if (record.result !== undefined) answer.result = record.result;
   if (record.error !== undefined) answer.error = paths.errorInfo(record.error);
   if (record.workflow_file !== undefined) answer.workflow_file = paths.text(record.workflow_file);
+  if (record.usage !== undefined) answer.usage = record.usage;
   return answer;
 }
 

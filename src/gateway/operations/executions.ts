@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { closestMatch } from "../../config/index.js";
+import { closestMatch, type Budget } from "../../config/index.js";
 import { defaultWorkflowName, IdempotencyKeys, TERMINAL_STATUSES, type ExecuteRequest, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { requireWorkflow, type Principal } from "../auth/index.js";
@@ -24,6 +24,8 @@ export interface RunRequest {
   /** In a cluster: the node or pool, and the tags, the caller asks it to run on. */
   targetInstance?: string | undefined;
   targetTags?: string[] | undefined;
+  /** The caller's budget: checked against the workflow's and the caller policy's by the runtime. */
+  budget?: Budget | undefined;
 }
 
 /** The answer, and with an idempotency key the memo the key's first request stored (a generated workflow's summary). */
@@ -143,6 +145,7 @@ export class Executions {
         placement: placementOf(request, ctx.principal),
         ...(timeoutS === undefined ? {} : { timeoutS }),
         ...(request.configOverride === undefined ? {} : { configOverride: request.configOverride }),
+        ...(request.budget === undefined ? {} : { budget: request.budget }),
         ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {

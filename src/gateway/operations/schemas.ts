@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BudgetSchema } from "../../config/index.js";
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../../engine/index.js";
 
 /** Input and output schemas of every gateway method; parameter and field names are the source document's. */
@@ -22,6 +23,7 @@ const runFields = {
   target_instance: z.string().min(1).max(256).optional().describe("In a cluster: the node id, or the pool (a tag its nodes carry), to run it on, e.g. gpu_workflow_executor"),
   target_tags: z.array(z.string().min(1).max(128)).max(32).optional().describe("In a cluster: tags the node that runs it must all carry, e.g. [\"eu\"]"),
   idempotency_key: z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().describe("Sent again with the same request (within the node's window, 24 h by default), answers with the execution it started instead of starting another"),
+  budget: BudgetSchema.optional().describe("Limits for this execution, {max_tokens, max_model_calls, max_tool_calls}: may lower the workflow's budget, never raise it (nor pass the node's caller policy max_budget); reaching one fails the execution with WFX_BUDGET_EXCEEDED"),
 };
 
 type SourceArgs = { workflow_name?: string | undefined; workflow_config?: unknown; workflow_yaml?: string | undefined };
@@ -73,6 +75,20 @@ export const WatchExecutionInput = z.strictObject({
 export const ListNodesInput = z.strictObject({ tags: z.array(z.string().min(1)).optional().describe("Only nodes carrying all of these tags") });
 
 const ErrorInfo = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() });
+const TokenCounts = z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() });
+const UsageOutput = z
+  .object({
+    tokens: TokenCounts.optional(),
+    by_model: z.record(z.string(), z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number(), calls: z.number(), unknown_usage_calls: z.number() })).optional(),
+    model_calls: z.number().optional(),
+    unknown_usage_calls: z.number().optional().describe("Model calls whose endpoint reported no usage: their tokens are not in the totals"),
+    tool_calls: z.number().optional(),
+    wall_ms: z.number().optional(),
+    cpu_ms: z.number().optional(),
+    isolated: z.object({ cpu_ms: z.number(), peak_rss_bytes: z.number() }).optional().describe("An isolated execution's own process, as it measured itself"),
+    estimated_cost: z.object({ amount: z.number(), currency: z.string(), estimate: z.literal(true), unpriced_models: z.array(z.string()).optional() }).optional().describe("From the node's price table: an estimate, not a bill"),
+  })
+  .describe("What it used: tokens by model as the endpoints reported them, model and tool calls, wall and CPU time");
 const ExecutionStatus = z.enum(["pending", "running", "completed", "failed", "timeout", "cancelled", "not_found"]);
 
 export const ExecutionOutput = z.object({
@@ -86,12 +102,13 @@ export const ExecutionOutput = z.object({
   elapsed_time: z.number().optional().describe("Seconds"),
   progress: z.object({ completed_steps: z.number(), total_steps: z.number(), current: z.array(z.string()), message: z.string() }).optional(),
   steps: z
-    .array(z.object({ id: z.string(), status: z.string(), attempts: z.number(), node: z.string(), started: z.number().optional(), ended: z.number().optional(), output: z.unknown().optional(), error: ErrorInfo.optional() }))
+    .array(z.object({ id: z.string(), status: z.string(), attempts: z.number(), node: z.string(), started: z.number().optional(), ended: z.number().optional(), output: z.unknown().optional(), error: ErrorInfo.optional(), usage: UsageOutput.optional() }))
     .optional(),
   result: z.unknown().optional(),
   error: ErrorInfo.optional(),
   node: z.string().optional(),
   workflow_file: z.string().optional(),
+  usage: UsageOutput.optional(),
 });
 
 const Problem = z.object({ code: z.string(), message: z.string(), path: z.string(), hint: z.string(), line: z.number().optional(), column: z.number().optional() });
