@@ -2,8 +2,8 @@ import { Graph, layout } from "@dagrejs/dagre";
 import { useMemo } from "preact/hooks";
 import type { GraphStep, StepView } from "../execution-state";
 
-const NODE_W = 168;
-const NODE_H = 52;
+const NODE_W = 190;
+const NODE_H = 64;
 
 interface Placed {
   nodes: { id: string; x: number; y: number }[];
@@ -50,7 +50,8 @@ export function StepGraph(props: { graph: GraphStep[]; steps: Map<string, StepVi
         const step = props.steps.get(n.id);
         const status = step?.status ?? "pending";
         const fan = step?.fanOut;
-        const detail = [fan ? `×${fan.total} (${fan.completed}/${fan.total})` : props.graph.find((g) => g.id === n.id)?.for_each ? "for_each" : "", step?.node ?? ""].filter(Boolean).join(" · ");
+        const fanText = fan ? `×${fan.total} (${fan.completed}/${fan.total})` : props.graph.find((g) => g.id === n.id)?.for_each ? "for_each" : "";
+        const detail = [fanText, step?.node ? `on ${step.node}` : ""].filter(Boolean).join(", ");
         return (
           <g
             key={n.id}
@@ -66,7 +67,8 @@ export function StepGraph(props: { graph: GraphStep[]; steps: Map<string, StepVi
           >
             <rect width={NODE_W} height={NODE_H} rx="8" />
             <text x="10" y="20" class="step-id">{n.id.length > 20 ? `${n.id.slice(0, 19)}…` : n.id}</text>
-            <text x="10" y="38" class="step-detail">{`${status}${detail ? ` · ${detail}` : ""}`}</text>
+            <text x="10" y="37" class="step-detail">{`${status}${fanText ? ` · ${fanText}` : ""}`}</text>
+            <text x="10" y="54" class="step-detail">{step?.node ? `on ${step.node}` : step?.kind ?? ""}</text>
           </g>
         );
       })}

@@ -6,9 +6,11 @@ export function Timeline(props: { view: ExecutionView; now: number }) {
   const start = view.startMs;
   const steps = [...view.steps.values()].filter((s) => s.attempts.length > 0);
   if (start === undefined || steps.length === 0) return <p class="muted">No step has started yet.</p>;
-  const end = view.endMs ?? props.now;
+  // The clock ticks every half second; an event newer than the tick still fits on the axis.
+  const latest = Math.max(...steps.flatMap((s) => s.attempts.map((a) => a.end ?? a.start)));
+  const end = view.endMs ?? Math.max(props.now, latest);
   const span = Math.max(1, end - start);
-  const pct = (t: number) => `${(((t - start) / span) * 100).toFixed(2)}%`;
+  const pct = (t: number) => `${Math.min(100, Math.max(0, ((t - start) / span) * 100)).toFixed(2)}%`;
   return (
     <div class="timeline" role="table" aria-label="Timeline of step attempts">
       <div class="timeline-axis" role="row">
