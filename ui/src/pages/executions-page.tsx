@@ -66,10 +66,13 @@ export function ExecutionsPage() {
   const [workflows, setWorkflows] = useState<string[]>([]);
   const [nodes, setNodes] = useState<string[]>([]);
 
+  const listed = listing !== undefined;
+  // The filters' suggestions wait for the first page: the list is what the page is for.
   useEffect(() => {
+    if (!listed) return;
     call<{ workflows: { name: string }[] }>("list_workflows", {}).then((a) => setWorkflows([...new Set(a.workflows.map((w) => w.name))]), () => undefined);
     getJson<{ nodes: { id: string }[] }>("/nodes").then((a) => setNodes(a.nodes.map((n) => n.id)), () => undefined);
-  }, []);
+  }, [listed]);
 
   useEffect(() => {
     const stop = new AbortController();
