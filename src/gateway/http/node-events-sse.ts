@@ -2,14 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NodeEvent } from "../../engine/index.js";
 import { mayUseNode } from "../auth/index.js";
 import type { CallContext, Operations } from "../operations/index.js";
+import { afterSeqOf } from "./execution-events-sse.js";
 import { sendError } from "./respond.js";
 
 const HEARTBEAT_MS = 15_000;
-
-function afterSeqOf(req: IncomingMessage, url: URL): number {
-  const n = Number(url.searchParams.get("after_seq") ?? (req.headers["last-event-id"] as string | undefined) ?? "0");
-  return Number.isInteger(n) && n >= 0 ? n : 0;
-}
 
 /**
  * `GET /nodes/events`: Server-Sent Events of the node registry's watch (`node.up`, `node.updated`, `node.down`), the
