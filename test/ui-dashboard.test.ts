@@ -2,14 +2,26 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
+import { resolveAgentOptions } from "../src/agents/index.js";
+import { MemoryExecutionStore, Runtime } from "../src/engine/index.js";
 import { launchBrowser, openPage, screenshot, signIn } from "./helpers/browser.js";
 import { eventually, FIXTURES } from "./helpers/engine-fixture.js";
 import { startGateServer } from "./helpers/gate-server.js";
 import { post, startTestNode, TOKENS, tokensText } from "./helpers/gateway-node.js";
+import { startModelServer, type ChatBody, type ModelTurn } from "./helpers/model-server.js";
 
-// One node serving the dashboard fixtures with tokens, a gate its steps wait at, and one browser for every test.
+/** The agent lists its folder through its tool, then answers in small streamed chunks. */
+function agentScript(body: ChatBody): ModelTurn {
+  const listed = body.messages.find((m) => m.role === "tool");
+  if (!listed) return { content: "Let me look.", toolCalls: [{ name: "docs", arguments: { op: "list" } }] };
+  return { content: `The folder holds ${listed.content}`, chunkSize: 6, chunkDelayMs: 5 };
+}
+
+// One node serving the dashboard fixtures with tokens, a gate its steps wait at, a loopback model, and one browser.
 const gate = await startGateServer();
-const t = await startTestNode({ tokensText: tokensText(), host: "127.0.0.1", workflowDirs: [join(FIXTURES, "dashboard")] });
+const model = await startModelServer(agentScript);
+const runtime = new Runtime({ store: new MemoryExecutionStore(), nodeId: "test-node", env: model.env, agents: resolveAgentOptions({ backoffMs: 10, progressIntervalMs: 20 }) });
+const t = await startTestNode({ tokensText: tokensText(), host: "127.0.0.1", workflowDirs: [join(FIXTURES, "dashboard"), join(FIXTURES, "dashboard-agent")] }, { runtime });
 const base = t.node.httpUrl!;
 const browser: Browser = await launchBrowser();
 const errors: string[] = [];
@@ -18,6 +30,7 @@ test.after(async () => {
   await browser.close();
   await t.close();
   await gate.close();
+  await model.close();
 });
 
 test.after.each(() => {
@@ -178,6 +191,36 @@ test("dashboard - the nodes page lists this single node, live", async () => {
   await signIn(page, `${base}/ui/nodes`, TOKENS.reader);
   await page.locator('tr[data-node][data-status="up"]').waitFor();
   assert.is(await page.locator("tr[data-node]").count(), 1);
+  await page.context().close();
+});
+
+test("dashboard - a retried step shows a bar per attempt on the timeline, the failed one first", async () => {
+  const id = await startRun("flaky", {});
+  const page = await openPage(browser, errors);
+  await signIn(page, `${base}/ui/executions/${id}`, TOKENS.admin);
+  await stepStatus(page, "shaky", "completed");
+  const bars = await page.locator(".timeline-row .bar").evaluateAll((els) => els.map((e) => e.className));
+  assert.equal(bars, ["bar outcome-retrying", "bar outcome-completed"]);
+  await page.locator('g[data-step="shaky"]').click();
+  assert.match(await page.locator(".step-detail-panel").innerText(), "attempts\n2");
+  await page.context().close();
+});
+
+test("dashboard - an agent step shows its tool call, the tool's answer and its streamed tokens", async () => {
+  const id = await startRun("agent_reads", {});
+  const page = await openPage(browser, errors);
+  await signIn(page, `${base}/ui/executions/${id}`, TOKENS.admin);
+  await page.locator('g[data-step="read"]').click();
+  await page.locator(".activity-tool_call", { hasText: "docs(" }).waitFor();
+  await page.locator(".activity-tokens", { hasText: "The folder holds" }).waitFor();
+  await stepStatus(page, "read", "completed");
+  const activity = await page.locator(".activity li").allInnerTexts();
+  assert.ok(activity.some((line) => line.startsWith("tool result:") && line.includes("agent.yaml")), activity.join(" | "));
+  const tokens = activity.filter((line) => line.startsWith("tokens:")).join("");
+  assert.match(tokens, "The folder holds");
+  const events = (await post(base, "watch_execution", { execution_id: id, after_seq: 0, wait: 0 }, TOKENS.admin)).body["events"] as { type: string; data?: { kind?: string } }[];
+  assert.ok(events.filter((e) => e.type === "step.progress" && e.data?.kind === "tokens").length > 1, "the tokens came in several events");
+  await screenshot(page, "execution-agent");
   await page.context().close();
 });
 
