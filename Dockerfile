@@ -9,6 +9,9 @@ COPY tsconfig.json ./
 COPY src src
 # Only src/ is copied, so tsc builds dist/src alone (tsconfig also lists test/ and bench/).
 RUN npx tsc -p .
+# The dashboard every node serves at /ui, built into dist/ui.
+COPY ui ui
+RUN npm run build:ui
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
@@ -16,6 +19,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /src/dist/src dist/src
+COPY --from=build /src/dist/ui dist/ui
 COPY proto proto
 COPY nodes nodes
 COPY examples examples

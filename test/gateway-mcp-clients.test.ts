@@ -81,6 +81,7 @@ const REFUSALS: Refusal[] = [
   { tool: "validate_workflow", args: { workflow_name: "slow", workflow_yaml: "x", workflow_config: {} }, code: "WFX_INVALID_ARGUMENTS", field: "workflow_yaml" },
   { tool: "watch_execution", args: { execution_id: "x", max_events: 0 }, code: "WFX_INVALID_ARGUMENTS", field: "max_events" },
   { tool: "list_nodes", args: { tags: "gpu" }, code: "WFX_INVALID_ARGUMENTS", field: "tags" },
+  { tool: "list_executions", args: { limit: 0 }, code: "WFX_INVALID_ARGUMENTS", field: "limit" },
 ];
 
 test("mcp clients - the refusals cover every tool", () => {

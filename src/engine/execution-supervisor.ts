@@ -58,6 +58,28 @@ interface SupervisorState {
   /** What the steps reported using, summed; the terminal event carries it. */
   usage: Usage;
   startedMs: number;
+  /** Each launched step's evaluated input (a fan-out's: its items), reported with its step.started event. */
+  inputs: unknown[];
+}
+
+/** Inputs up to this size as JSON ride on step.started; a larger one is named by its size (the record and the step keep it whole). */
+const SHOWN_INPUT_BYTES = 64 * 1024;
+
+/** The step's input for its step.started event: small ones whole, so watchers can show them; a large one by its size only. */
+function shownInput(input: unknown): { input?: unknown; input_bytes?: number } {
+  if (input === undefined) return {};
+  if (input === null || typeof input !== "object") return typeof input === "string" && input.length > SHOWN_INPUT_BYTES / 6 ? sized(input) : { input };
+  return sized(input);
+}
+
+function sized(input: unknown): { input?: unknown; input_bytes?: number } {
+  const bytes = Buffer.byteLength(JSON.stringify(input) ?? "");
+  return bytes <= SHOWN_INPUT_BYTES ? { input } : { input_bytes: bytes };
+}
+
+/** The step graph as watchers draw it: ids, kinds, what each waits for, which fan out. */
+function graphOf(plan: ExecutionPlan): { id: string; kind: string; deps: string[]; for_each?: true }[] {
+  return plan.steps.map((s) => ({ id: s.id, kind: s.actionData.kind, deps: s.deps.map((i) => plan.steps[i]!.id), ...(s.forEach === undefined ? {} : { for_each: true as const }) }));
 }
 
 /** One actor per execution: starts steps whose inputs are ready, supervises them, records every change as an event. */
@@ -116,6 +138,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
       return stepFailed(state, ctx, step.index, error);
     }
     state.phase[step.index] = RUNNING;
+    state.inputs[step.index] = step.forEach ? items : input;
     const { supervision } = step;
     const ref = step.forEach
       ? ctx.spawn(
@@ -220,22 +243,27 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
         deadlineMs: spec.timeoutMs === undefined ? undefined : ctx.system.clock.now() + spec.timeoutMs,
         usage: emptyUsage(),
         startedMs: ctx.system.clock.now(),
+        inputs: new Array(total),
       };
       if (spec.timeoutMs !== undefined) ctx.scheduleOnce(Math.max(0, spec.timeoutMs), { type: "execution_timeout" });
       if (spec.resume !== undefined) {
         resume(state, ctx, spec.resume);
         return state;
       }
-      emit(state, ctx, "execution.started", undefined, undefined, { node: spec.node, pid: process.pid, total_steps: total });
+      emit(state, ctx, "execution.started", undefined, undefined, { node: spec.node, pid: process.pid, total_steps: total, graph: graphOf(plan) });
       for (const step of plan.steps) if (step.deps.length === 0 && !state.finished) launch(state, ctx, step);
       return state;
     },
     receive(state, message, ctx) {
       if (state.finished) return state;
       switch (message.type) {
-        case "step_started":
-          emit(state, ctx, "step.started", plan.steps[message.slot]!.id, message.attempt, { node: message.node ?? spec.node });
+        case "step_started": {
+          const step = plan.steps[message.slot]!;
+          const input = state.inputs[message.slot];
+          const fanOut = step.forEach !== undefined && Array.isArray(input) ? { for_each: input.length } : {};
+          emit(state, ctx, "step.started", step.id, message.attempt, { node: message.node ?? spec.node, ...shownInput(input), ...fanOut });
           break;
+        }
         case "step_output":
           complete(state, ctx, message.slot, message.output, false, message.usage);
           break;

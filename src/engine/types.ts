@@ -125,7 +125,23 @@ export interface ExecutionEvent {
 export interface ListExecutionsQuery {
   status?: ExecutionStatus;
   workflow_name?: string;
+  /** Only executions whose record names this node (the one supervising it). */
+  node?: string;
+  /** Epoch seconds: only executions started at or after `since` and before `until`. */
+  since?: number;
+  until?: number;
+  /** Only workflows this says yes to (a token limited to some workflows). */
+  workflow_allowed?: (workflowName: string) => boolean;
+  /** Skips this many of the selected records, newest first (a page after the first). */
+  offset?: number;
   limit?: number;
+  /**
+   * Filled in by the store: the count per status of the records matching every filter but `status`, counted on the
+   * stores' summaries so a dashboard's status tabs cost no record reads.
+   */
+  status_counts?: Partial<Record<ExecutionStatus, number>>;
+  /** Filled in by the store: how many records match every filter (before offset and limit). */
+  matched?: number;
 }
 
 /** Keeps execution records and their events. Writes may be batched; `flush` makes everything written so far durable. */

@@ -5,7 +5,8 @@ import { sendError, sendJson } from "./respond.js";
 
 const HEARTBEAT_MS = 15_000;
 
-function afterSeqOf(req: IncomingMessage, url: URL): number {
+/** Where a (re)connecting SSE client resumes: `?after_seq=`, else the Last-Event-ID header, else the start. */
+export function afterSeqOf(req: IncomingMessage, url: URL): number {
   const raw = url.searchParams.get("after_seq") ?? (req.headers["last-event-id"] as string | undefined) ?? "0";
   const n = Number(raw);
   return Number.isInteger(n) && n >= 0 ? n : 0;

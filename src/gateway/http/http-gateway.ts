@@ -7,7 +7,10 @@ import { requireNode, requireScopes, type Principal, type TokenStore } from "../
 import { GatewayError, listenFailed, PermissionDeniedError } from "../errors.js";
 import type { McpHttpEndpoint } from "../mcp/index.js";
 import { METHODS_BY_NAME, type CallContext, type Operations } from "../operations/index.js";
+import { DashboardStatic } from "./dashboard-static.js";
 import { serveExecutionEvents } from "./execution-events-sse.js";
+import { listQueryArgs } from "./list-query.js";
+import { serveNodeEvents } from "./node-events-sse.js";
 import { checkHostAndOrigin, type HostGuardOptions } from "./host-guard.js";
 import { readJsonBody } from "./request-body.js";
 import { sendError, sendJson } from "./respond.js";
@@ -18,6 +21,8 @@ export interface HttpGatewayOptions extends HostGuardOptions {
   mcpPath: string;
   maxBodyBytes: number;
   tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** The built dashboard served at /ui (default: dist/ui of this package). */
+  dashboardDir?: string | undefined;
 }
 
 export interface HttpGatewayDeps {
@@ -47,10 +52,12 @@ export class HttpGateway {
   readonly #deps: HttpGatewayDeps;
   readonly #options: HttpGatewayOptions;
   readonly #server: Server;
+  readonly #dashboard: DashboardStatic;
 
   constructor(deps: HttpGatewayDeps, options: HttpGatewayOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#dashboard = new DashboardStatic(options.dashboardDir);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
     this.#server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
     this.#server.keepAliveTimeout = 65_000;
@@ -116,6 +123,20 @@ export class HttpGateway {
         this.#deps.operations.reject("http", path, error, req.socket.remoteAddress);
         return sendError(res, error, this.#deps.operations.deps.paths);
       }
+      if (path === "/ui" || path.startsWith("/ui/")) return await this.#dashboard.serve(path, req.method, res);
+      if (path === "/whoami" && req.method === "GET") {
+        // What the dashboard may offer this token (the server still checks every call).
+        const principal = this.#authenticate(req, "whoami");
+        return sendJson(res, 200, { id: principal.id, scopes: [...principal.scopes], node: this.#deps.nodeId, open: this.#deps.tokens.open });
+      }
+      if (path === "/executions" && req.method === "GET") {
+        const principal = this.#authenticate(req, "list_executions");
+        return sendJson(res, 200, await this.#deps.operations.call("list_executions", listQueryArgs(url.searchParams), this.#context(req, res, principal)));
+      }
+      if (path === "/nodes/events" && req.method === "GET") {
+        const principal = this.#authenticate(req, "node_events");
+        return await serveNodeEvents(req, res, url, this.#deps.operations, this.#context(req, res, principal, "sse"));
+      }
       if (path === "/metrics") {
         const principal = this.#authenticate(req, "metrics");
         requireScopes(principal, ["read"], "metrics");
@@ -156,7 +177,7 @@ export class HttpGateway {
         const answer = await this.#deps.operations.call(method, body, this.#context(req, res, principal));
         return sendJson(res, method === "check_execution_status" && answer["status"] === "not_found" ? 404 : 200, answer);
       }
-      const noRoute = new GatewayError("WFX_NO_ROUTE", `no route ${req.method} ${path}`, { hint: `POST one of /${[...METHODS_BY_NAME.keys()].join(", /")}; or ${this.#options.mcpPath}, /health, /ready, /metrics, GET /nodes, GET /executions/ID, /executions/ID/events` });
+      const noRoute = new GatewayError("WFX_NO_ROUTE", `no route ${req.method} ${path}`, { hint: `POST one of /${[...METHODS_BY_NAME.keys()].join(", /")}; or ${this.#options.mcpPath}, /health, /ready, /metrics, GET /nodes, /nodes/events, /executions, /executions/ID, /executions/ID/events, /whoami, /ui` });
       return sendJson(res, 404, noRoute.toJSON());
     } catch (error) {
       if (!(error instanceof WfxError)) this.#deps.logger.error({ err: error, path }, "http request failed");

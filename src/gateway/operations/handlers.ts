@@ -12,6 +12,7 @@ import { inlineSource, overriddenFile, sandboxFor, type InlineRequest } from "./
 import type { MethodName } from "./method-catalog.js";
 import type { CallContext, OperationDeps } from "./operations.js";
 import type * as S from "./schemas.js";
+import { listExecutions } from "./list-executions.js";
 import { watchExecution } from "./watch.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -130,6 +131,10 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
 
     async watch_execution(args: S.WatchExecutionArgs, ctx) {
       return watchExecution(deps, executions, args, ctx);
+    },
+
+    async list_executions(args: S.ListExecutionsArgs, ctx) {
+      return listExecutions(deps.client, deps.paths, args, ctx.principal);
     },
 
     async list_nodes(args: { tags?: string[] }, ctx) {

@@ -13,6 +13,7 @@ export const METHOD_NAMES = [
   "validate_workflow",
   "watch_execution",
   "list_nodes",
+  "list_executions",
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
@@ -111,6 +112,16 @@ export const METHODS: readonly MethodSpec[] = Object.freeze([
     S.ListWorkflowsInput,
     S.ListWorkflowsOutput,
     { pattern: "*.yaml" },
+  ),
+  spec(
+    "list_executions",
+    "List executions",
+    "Executions newest first, filtered by status, workflow, node and start time, a page at a time, with the count per status.",
+    ["read"],
+    READ,
+    S.ListExecutionsInput,
+    S.ListExecutionsOutput,
+    { status: "running", limit: 50, offset: 0 },
   ),
   spec(
     "validate_workflow",

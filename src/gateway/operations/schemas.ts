@@ -72,6 +72,17 @@ export const WatchExecutionInput = z.strictObject({
   max_events: z.number().int().min(1).max(1000).default(200).describe("At most this many events per answer"),
   wait: z.number().min(0).max(60).default(25).describe("Seconds to wait for a new event when none is pending"),
 });
+const StoredStatus = z.enum(["pending", "running", "completed", "failed", "timeout", "cancelled"]);
+const EpochSeconds = z.number().min(0);
+export const ListExecutionsInput = z.strictObject({
+  status: StoredStatus.optional().describe("Only executions with this status"),
+  workflow_name: z.string().min(1).max(256).optional().describe("Only executions of this workflow"),
+  node: z.string().min(1).max(256).optional().describe("Only executions supervised by this node"),
+  since: EpochSeconds.optional().describe("Only executions started at or after this time (epoch seconds)"),
+  until: EpochSeconds.optional().describe("Only executions started before this time (epoch seconds)"),
+  limit: z.number().int().min(1).max(500).default(50).describe("At most this many executions per page"),
+  offset: z.number().int().min(0).default(0).describe("Skip this many (newest first) for the next page"),
+});
 export const ListNodesInput = z.strictObject({ tags: z.array(z.string().min(1)).optional().describe("Only nodes carrying all of these tags") });
 
 const ErrorInfo = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() });
@@ -172,6 +183,16 @@ export const NodeInfoOutput = z.object({
   steps: z.object({ capacity: z.number(), load: z.number() }).optional().describe("Placed steps the node runs at once at most, and runs now"),
 });
 
+export const ExecutionSummaryOutput = ExecutionOutput.pick({ execution_id: true, status: true, workflow_name: true, execution_mode: true, start_time: true, end_time: true, elapsed_time: true, progress: true, node: true });
+
+export const ListExecutionsOutput = z.object({
+  executions: z.array(ExecutionSummaryOutput).describe("Newest first"),
+  total_count: z.number().describe("Executions matching every filter"),
+  counts: z.record(z.string(), z.number()).describe("Per status, of the executions matching every filter but status"),
+  offset: z.number(),
+  limit: z.number(),
+});
+
 export const ListNodesOutput = z.object({ nodes: z.array(NodeInfoOutput), total_count: z.number() });
 
 /** Every gateway's error body (see errorBody); loose so a field added later never makes an answer invalid. */
@@ -198,4 +219,6 @@ export type WatchExecutionAnswer = z.output<typeof WatchExecutionOutput>;
 export type CancelExecutionAnswer = z.output<typeof CancelExecutionOutput>;
 export type GenerateWorkflowAnswer = z.output<typeof GenerateWorkflowOutput>;
 export type ExecuteGeneratedWorkflowAnswer = z.output<typeof ExecuteGeneratedWorkflowOutput>;
+export type ListExecutionsArgs = z.output<typeof ListExecutionsInput>;
+export type ListExecutionsAnswer = z.output<typeof ListExecutionsOutput>;
 export type ListNodesAnswer = z.output<typeof ListNodesOutput>;

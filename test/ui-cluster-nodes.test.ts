@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { launchBrowser, openPage, screenshot } from "./helpers/browser.js";
+import { FIXTURES } from "./helpers/engine-fixture.js";
+import { startNatsServer } from "./helpers/nats-server.js";
+import { startServe, type ServeProcess } from "./helpers/serve-process.js";
+
+// A real nats-server (its own -sd dir) and three nodes, as the cluster tests start them; the page is opened on one.
+const nats = await startNatsServer();
+const dirs: string[] = [];
+const nodes: ServeProcess[] = [];
+const TAGS: Record<string, string[]> = { "ui-gpu-1": ["gpu", "eu"], "ui-eu-1": ["eu"], "ui-cpu-1": ["cpu", "high-memory"] };
+for (const [id, tags] of Object.entries(TAGS)) {
+  const dir = mkdtempSync(join(tmpdir(), `wfx-ui-${id}-`));
+  dirs.push(dir);
+  nodes.push(await startServe(dir, ["--node-id", id, "--workflows", join(FIXTURES, "cluster"), "--nats", nats.url, "--tags", tags.join(",")], {}, "node"));
+}
+const browser = await launchBrowser();
+const errors: string[] = [];
+
+test.after(async () => {
+  await browser.close();
+  for (const n of nodes) await n.kill("SIGTERM");
+  await nats.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+test("dashboard nodes - the nodes page lists the three nodes of a cluster with their tags, and sees one go down", async () => {
+  const page = await openPage(browser, errors);
+  await page.goto(`${nodes[0]!.url}/ui/nodes`);
+  for (const id of Object.keys(TAGS)) await page.locator(`tr[data-node="${id}"][data-status="up"]`).waitFor({ timeout: 15_000 });
+  for (const [id, tags] of Object.entries(TAGS)) {
+    const shown = await page.locator(`tr[data-node="${id}"] .tag`).allInnerTexts();
+    assert.equal(shown.sort(), [...tags].sort(), `${id}'s tags`);
+  }
+  assert.is(await page.locator("tr[data-node]").count(), 3);
+  await screenshot(page, "nodes-cluster");
+  // A node that shuts down says so at once: the page shows it without a reload.
+  await nodes[2]!.kill("SIGTERM");
+  await page.locator(`tr[data-node="ui-cpu-1"]:not([data-status="up"])`).waitFor({ timeout: 15_000 });
+  assert.equal(errors, []);
+  await page.context().close();
+});
+
+test.run();
