@@ -38,7 +38,7 @@ test("dashboard api - GET /executions lists newest first, a page at a time, with
   assert.equal(all.body["counts"], { pending: 0, running: 1, completed: 3, failed: 0, timeout: 0, cancelled: 0 });
   assert.is(all.body["total_count"], 4);
   const first = (all.body["executions"] as Body[])[1]!;
-  assert.equal(Object.keys(first).sort(), ["elapsed_time", "end_time", "execution_id", "execution_mode", "node", "progress", "start_time", "status", "workflow_name"]);
+  assert.equal(Object.keys(first).sort(), ["elapsed_time", "end_time", "execution_id", "execution_mode", "node", "progress", "start_time", "status", "usage", "workflow_name"]);
 
   const page = await get("/executions?status=completed&limit=2&offset=1", TOKENS.reader);
   assert.equal((page.body["executions"] as Body[]).map((e) => e["execution_id"]), [quick[1], quick[0]]);
