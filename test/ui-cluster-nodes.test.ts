@@ -16,7 +16,9 @@ const TAGS: Record<string, string[]> = { "ui-gpu-1": ["gpu", "eu"], "ui-eu-1": [
 for (const [id, tags] of Object.entries(TAGS)) {
   const dir = mkdtempSync(join(tmpdir(), `wfx-ui-${id}-`));
   dirs.push(dir);
-  nodes.push(await startServe(dir, ["--node-id", id, "--workflows", join(FIXTURES, "cluster"), "--nats", nats.url, "--tags", tags.join(",")], {}, "node"));
+  // The gpu node offers two gpus to placed steps: the page shows them free.
+  const env: Record<string, string> = id === "ui-gpu-1" ? { WFX_NODE_RESOURCES: "gpu=2" } : {};
+  nodes.push(await startServe(dir, ["--node-id", id, "--workflows", join(FIXTURES, "cluster"), "--nats", nats.url, "--tags", tags.join(",")], env, "node"));
 }
 const browser = await launchBrowser();
 const errors: string[] = [];
@@ -37,6 +39,7 @@ test("dashboard nodes - the nodes page lists the three nodes of a cluster with t
     assert.equal(shown.sort(), [...tags].sort(), `${id}'s tags`);
   }
   assert.is(await page.locator("tr[data-node]").count(), 3);
+  assert.is(await page.locator(`tr[data-node="ui-gpu-1"] [data-resources]`).innerText(), "gpu 2/2 free");
   await screenshot(page, "nodes-cluster");
   // A node that shuts down says so at once: the page shows it without a reload.
   await nodes[2]!.kill("SIGTERM");

@@ -11,6 +11,15 @@ interface NodeInfo {
   version: string;
   started_at: number;
   status: "up" | "draining" | "down";
+  /** A cluster node's numeric resources and placed-step slots; a single node has none. */
+  resources?: { total: Record<string, number>; free: Record<string, number> };
+  steps?: { capacity: number; load: number };
+}
+
+/** `gpu 1/2 free`: what placed steps have not reserved, of all the node has. */
+function freeResources(n: NodeInfo): string {
+  const total = Object.entries(n.resources?.total ?? {});
+  return total.length === 0 ? "—" : total.map(([name, amount]) => `${name} ${n.resources!.free[name] ?? 0}/${amount} free`).join(", ");
 }
 
 /** The cluster's nodes (on a single node, itself), kept live by the registry's watch stream. */
@@ -47,6 +56,8 @@ export function NodesPage() {
             <th scope="col">status</th>
             <th scope="col">tags</th>
             <th scope="col">load / capacity</th>
+            <th scope="col">placed steps</th>
+            <th scope="col">resources</th>
             <th scope="col">gateways</th>
             <th scope="col">version</th>
             <th scope="col">up since</th>
@@ -70,6 +81,8 @@ export function NodesPage() {
                   </span>
                 </span>
               </td>
+              <td>{n.steps === undefined ? "—" : `${n.steps.load} / ${n.steps.capacity}`}</td>
+              <td data-resources>{freeResources(n)}</td>
               <td>{n.gateways.map((g) => `${g.kind} ${g.address}`).join(", ") || "—"}</td>
               <td>{n.version}</td>
               <td>{clock(n.started_at)}</td>
