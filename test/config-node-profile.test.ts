@@ -80,6 +80,7 @@ nats:
 heartbeat: { interval_ms: 500, missed_beats_down: 4 }
 placement_timeout_s: 30
 caller_policy: { http_hosts: [api.example.com] }
+prices: { gpt-4o-mini: { prompt_per_1k: 0.15, completion_per_1k: 0.6 } }
 `);
   assert.equal({ ...p, caller_policy: undefined }, {
     source: join(dir, "node.yaml"),
@@ -92,8 +93,16 @@ caller_policy: { http_hosts: [api.example.com] }
     heartbeat: { interval_ms: 500, missed_beats_down: 4 },
     placement_timeout_s: 30,
     caller_policy: undefined,
+    prices: { "gpt-4o-mini": { prompt_per_1k: 0.15, completion_per_1k: 0.6, currency: "USD" } },
   });
   assert.equal(p.caller_policy.http_hosts, ["api.example.com"]);
+});
+
+test("node profile - a bad price table names the model's field and how to write it", () => {
+  const { list } = problems("prices: { gpt-4o: { prompt_per_1k: -1, completion_per_1k: 0.6, currency: dollars } }\n");
+  const paths = list.map((p) => p.path).sort();
+  assert.equal(paths, ["prices.gpt-4o.currency", "prices.gpt-4o.prompt_per_1k"]);
+  assert.match(list.find((p) => p.path.endsWith("currency"))!.message, "three-letter code");
 });
 
 test("node profile - the environment applies over the file", () => {
