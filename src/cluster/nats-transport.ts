@@ -12,8 +12,34 @@ interface Envelope {
   message: unknown;
 }
 
-/** What one NATS message carries: one envelope, or the several (each serialized) sent to one system in the same turn. */
-type Wire = Envelope | { batch: Uint8Array[] };
+/** A NATS message holding several envelopes starts with this byte, then each as a 4-byte length and its bytes; v8's format starts with 0xFF. */
+const BATCH_MARK = 0;
+
+/** The envelopes (each already serialized) framed into one message: no second serialization of what is already bytes. */
+function frame(parts: readonly Uint8Array[]): Uint8Array {
+  const out = Buffer.allocUnsafe(1 + parts.reduce((sum, p) => sum + 4 + p.length, 0));
+  out[0] = BATCH_MARK;
+  let at = 1;
+  for (const part of parts) {
+    out.writeUInt32BE(part.length, at);
+    out.set(part, at + 4);
+    at += 4 + part.length;
+  }
+  return out;
+}
+
+/** The envelopes a message carries, one or framed several. */
+function unframe(data: Uint8Array): Envelope[] {
+  if (data[0] !== BATCH_MARK) return [deserialize(data) as Envelope];
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const envelopes: Envelope[] = [];
+  for (let at = 1; at < bytes.length; ) {
+    const length = bytes.readUInt32BE(at);
+    envelopes.push(deserialize(bytes.subarray(at + 4, at + 4 + length)) as Envelope);
+    at += 4 + length;
+  }
+  return envelopes;
+}
 
 /** Messages up to this size wait for the end of the turn to go with others; a batch of them stays far below max_payload. */
 const BATCHED_BYTES = 16 * 1024;
@@ -55,7 +81,7 @@ export class NatsTransport implements Transport {
     if (queued.length === 0) return;
     this.#queued = [];
     if (this.nc.isClosed()) return;
-    this.nc.publish(actorSubject(this.systemId), queued.length === 1 ? queued[0]! : serialize({ batch: queued } satisfies Wire));
+    this.nc.publish(actorSubject(this.systemId), queued.length === 1 ? queued[0]! : frame(queued));
   }
 }
 
@@ -65,8 +91,7 @@ export function receiveActorMessages(nc: NatsConnection, system: Pick<ActorSyste
     callback: (_err, msg) => {
       let envelopes: Envelope[];
       try {
-        const wire = deserialize(msg.data) as Wire;
-        envelopes = "batch" in wire ? wire.batch.map((bytes) => deserialize(bytes) as Envelope) : [wire];
+        envelopes = unframe(msg.data);
       } catch {
         return; // Not ours, or garbled: nothing to deliver.
       }
