@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import type { CancelResult, ExecutionClient } from "../engine/index.js";
+import { settledWithin, type CancelResult, type ExecutionClient } from "../engine/index.js";
 import { toErrorInfo, WfxError } from "../errors.js";
 import type { Logger } from "../observability/index.js";
 import { requestOf, type ExecutionOrder, type OrderFolders } from "./execution-order.js";
@@ -37,9 +37,7 @@ export class ExecutionOrderServer {
 
   /** Resolves once no placed execution runs here, or after `timeoutMs`; says how many still ran then. */
   async idle(timeoutMs: number): Promise<{ running: number }> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.#running.values()]), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timer);
+    await settledWithin(this.#running.values(), timeoutMs);
     return { running: this.#running.size };
   }
 

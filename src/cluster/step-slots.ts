@@ -1,3 +1,5 @@
+import { settledWithin } from "../engine/index.js";
+
 /** What a node shows of its placed steps in its record: slots and resources, in use and free. */
 export interface StepSlotsView {
   resources: { total: Record<string, number>; free: Record<string, number> };
@@ -58,11 +60,7 @@ export class StepSlots {
 
   /** Resolves once no placed step runs here, or after `timeoutMs`; says how many still ran then. */
   async idle(timeoutMs: number): Promise<{ running: number }> {
-    if (this.#load > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([new Promise<void>((resolve) => this.#idle.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-      clearTimeout(timer);
-    }
+    if (this.#load > 0) await settledWithin([new Promise<void>((resolve) => this.#idle.push(resolve))], timeoutMs);
     return { running: this.#load };
   }
 

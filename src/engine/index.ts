@@ -23,3 +23,4 @@ export { selectRecords } from "./store/record-query.js";
 export { addModelCall, countedWork, describeUsage, emptyUsage, mergeUsage, type EstimatedCost, type ModelUsage, type StepUsage, type TokenCounts, type Usage } from "./usage.js";
 export { BudgetExceededError, BudgetMeter, budgetFrom, hasLimits, type BudgetField, type ResolvedBudget } from "./budget.js";
 export { resolveExecutionBudget, type BudgetSources } from "./execution-budget.js";
+export { settledWithin } from "./settled-within.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch, type Budget } from "../../config/index.js";
-import { defaultWorkflowName, IdempotencyKeys, TERMINAL_STATUSES, type ExecuteRequest, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
+import { defaultWorkflowName, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecuteRequest, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { requireWorkflow, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
@@ -195,9 +195,7 @@ export class Executions {
   async drain(graceMs: number, waitForAsync = false): Promise<{ finished: number; cancelled: number }> {
     const waiting = [...this.#sync.values(), ...(waitForAsync ? [...this.#backgroundDone.values()] : [])];
     let finished = 0;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(waiting.map((done) => done.finally(() => finished++))), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
+    await settledWithin(waiting.map((done) => done.finally(() => finished++)), graceMs);
     const left = [...this.#sync.keys(), ...this.#background].filter((id) => !this.#elsewhere.has(id));
     const cancelled = await Promise.all(left.map((id) => this.#runtime.cancel(id, "the node shut down").then((r) => r.cancelled, () => false)));
     return { finished, cancelled: cancelled.filter(Boolean).length };
