@@ -24,6 +24,8 @@ agents:
     max_turns: 50
     tools: [docs]
   - id: talker
+  - id: flaky
+    tools: [docs]
 tools:
   - id: docs
     type: filesystem
@@ -42,6 +44,10 @@ workflows:
     budget: { max_tokens: 1000, max_model_calls: 20 }
     steps:
       - agent: spender
+  retried:
+    steps:
+      - agent: flaky
+        retry: { max: 1, backoff_ms: 10 }
   parallel:
     budget: { max_tokens: 1000 }
     steps:
@@ -56,8 +62,16 @@ workflows:
 const tokensOf = (call: number) => ({ prompt_tokens: 100 + call, completion_tokens: 10 * call });
 let withUsage = true;
 
+/** The flaky agent's replies in order: a tool call, then an outage outlasting the call's own retries, then a clean second attempt. */
+const flakyTurns: Array<"tool" | "down" | "answer"> = ["tool", "down", "down", "down", "down", "tool", "answer"];
+
 function script(body: ChatBody, call: number): ModelTurn {
   const usage = withUsage ? tokensOf(call) : ("none" as const);
+  if (agentOf(body) === "flaky") {
+    const turn = flakyTurns.shift() ?? "answer";
+    if (turn === "down") return { status: 503 };
+    return turn === "tool" ? { toolCalls: [{ name: "docs", arguments: { op: "list" } }], usage } : { content: "done", usage };
+  }
   const toolMessage = body.messages.find((m) => m.role === "tool");
   switch (agentOf(body)) {
     case "streamer":
@@ -135,6 +149,24 @@ for (const [workflow, how] of [["streamed", "streamed"], ["unstreamed", "not str
     assert.is(record.usage!.unknown_usage_calls, 2);
   });
 }
+
+test("usage - a step retried after a failed attempt counts both attempts' tokens and calls, and step.retrying says what the failed one used", async () => {
+  withUsage = true;
+  const { record, events, reported } = await run("retried");
+  assert.is(record.status, "completed", JSON.stringify(record.error));
+  assert.is(reported.answers, 3, "one answer in the failed attempt, two in the second");
+  assertTotalsMatch(record, reported);
+  assert.is(record.usage!.tool_calls, 2);
+  const step = record.steps[0]!.usage!;
+  assert.equal(step.tokens, record.usage!.tokens, "the step's usage sums its attempts");
+  assert.is(step.model_calls, 3);
+  assert.is(step.tool_calls, 2);
+  const retrying = events.find((e) => e.type === "step.retrying")!;
+  const failedAttempt = (retrying.data as { usage: { model_calls: number; tool_calls: number; tokens: { total_tokens: number } } }).usage;
+  assert.is(failedAttempt.model_calls, 1);
+  assert.is(failedAttempt.tool_calls, 1);
+  assert.ok(failedAttempt.tokens.total_tokens > 0 && failedAttempt.tokens.total_tokens < record.usage!.tokens.total_tokens);
+});
 
 test("budget - an agent that loops tool calls stops at its own max_tool_calls with a message naming it and the figures", async () => {
   const { record } = await run("loops");

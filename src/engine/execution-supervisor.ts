@@ -10,7 +10,7 @@ import type { StepOrder, WorkflowFileRef } from "./step-order.js";
 import type { ResumePoint } from "./resume-point.js";
 import type { ExecutionEvent, ExecutionEventType } from "./types.js";
 import type { BudgetMeter } from "./budget.js";
-import { countedWork, emptyUsage, mergeUsage, type StepUsage, type Usage } from "./usage.js";
+import { addAttempt, countedWork, emptyUsage, mergeUsage, round3, worthRecording, type StepUsage, type Usage } from "./usage.js";
 
 export interface ExecutionSpec {
   executionId: string;
@@ -55,8 +55,10 @@ interface SupervisorState {
   attemptsBefore: Int32Array;
   /** Epoch ms by which the execution times out, for step orders. */
   deadlineMs: number | undefined;
-  /** What the steps reported using, summed; the terminal event carries it. */
+  /** What the steps reported using, summed (every attempt, however short); the terminal event carries it. */
   usage: Usage;
+  /** By step: what an attempt that crashed used, until its step.retrying (or step.failed) event carries it. */
+  crashedAttempt: Array<StepUsage | undefined>;
   startedMs: number;
   /** Each launched step's evaluated input (a fan-out's: its items), reported with its step.started event. */
   inputs: unknown[];
@@ -65,21 +67,27 @@ interface SupervisorState {
 /** Inputs up to this size as JSON ride on step.started; a larger one is named by its size (the record and the step keep it whole). */
 const SHOWN_INPUT_BYTES = 64 * 1024;
 
-/** The step's input for its step.started event: small ones whole, so watchers can show them; a large one by its size only. */
-function shownInput(input: unknown): { input?: unknown; input_bytes?: number } {
-  if (input === undefined) return {};
-  if (input === null || typeof input !== "object") return typeof input === "string" && input.length > SHOWN_INPUT_BYTES / 6 ? sized(input) : { input };
-  return sized(input);
+/** What a step.started event says: where the step runs, and its input (small ones whole, so watchers can show them). */
+interface StepStartedData {
+  node: string;
+  input?: unknown;
+  /** A large input is named by its size only (the step itself gets it whole). */
+  input_bytes?: number;
+  /** A fan-out step: how many items it runs over. */
+  for_each?: number;
 }
 
-function sized(input: unknown): { input?: unknown; input_bytes?: number } {
-  const bytes = Buffer.byteLength(JSON.stringify(input) ?? "");
-  return bytes <= SHOWN_INPUT_BYTES ? { input } : { input_bytes: bytes };
-}
-
-/** The step graph as watchers draw it: ids, kinds, what each waits for, which fan out. */
-function graphOf(plan: ExecutionPlan): { id: string; kind: string; deps: string[]; for_each?: true }[] {
-  return plan.steps.map((s) => ({ id: s.id, kind: s.actionData.kind, deps: s.deps.map((i) => plan.steps[i]!.id), ...(s.forEach === undefined ? {} : { for_each: true as const }) }));
+function stepStartedData(node: string, input: unknown, forEach: boolean): StepStartedData {
+  const data: StepStartedData = { node };
+  if (input !== undefined) {
+    // Numbers, booleans and short strings go as they are; anything else is measured first.
+    const plain = input === null || (typeof input !== "object" && (typeof input !== "string" || input.length <= SHOWN_INPUT_BYTES / 6));
+    const bytes = plain ? 0 : Buffer.byteLength(JSON.stringify(input) ?? "");
+    if (bytes <= SHOWN_INPUT_BYTES) data.input = input;
+    else data.input_bytes = bytes;
+  }
+  if (forEach && Array.isArray(input)) data.for_each = input.length;
+  return data;
 }
 
 /** One actor per execution: starts steps whose inputs are ready, supervises them, records every change as an event. */
@@ -174,7 +182,8 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     state.phase[index] = DONE;
     state.outputs[index] = output;
     state.completed++;
-    if (!skipped) emit(state, ctx, "step.completed", plan.steps[index]!.id, undefined, usage === undefined ? { output } : { output, usage });
+    // A no-op step's timings stay out of its event (and record); its execution's totals have them.
+    if (!skipped) emit(state, ctx, "step.completed", plan.steps[index]!.id, undefined, usage === undefined || !worthRecording(usage) ? { output } : { output, usage });
     emit(state, ctx, "execution.progress", undefined, undefined, { completed_steps: state.completed, total_steps: total });
     if (state.completed === total) return finish(state, ctx, "execution.completed", { result: resultOf(state) });
     for (const dependent of plan.steps[index]!.dependents) {
@@ -182,11 +191,19 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     }
   }
 
+  /** The crashed attempt's usage of step `index`, taken for the event that reports the crash. */
+  function takeCrashed(state: SupervisorState, index: number): { usage?: StepUsage } {
+    const usage = state.crashedAttempt[index];
+    state.crashedAttempt[index] = undefined;
+    return usage === undefined ? {} : { usage };
+  }
+
   function stepFailed(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, error: unknown, usage?: StepUsage, counted = false): void {
     state.phase[index] = FAILED;
     const step = plan.steps[index]!;
     const info = toErrorInfo(error);
     if (usage !== undefined && !counted) mergeUsage(state.usage, usage);
+    usage ??= takeCrashed(state, index).usage;
     emit(state, ctx, "step.failed", step.id, undefined, { error: info, status: info.code === "WFX_STEP_TIMEOUT" ? "timeout" : "failed", ...(usage === undefined ? {} : { usage }) });
     const cause = { code: info.code, message: `step '${step.id}' failed: ${info.message}`, ...(info.hint === undefined ? {} : { hint: info.hint }) };
     finish(state, ctx, "execution.failed", { error: cause });
@@ -195,8 +212,8 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
   function finish(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, type: ExecutionEventType, data: Record<string, unknown>): void {
     if (state.finished) return;
     state.finished = true;
-    state.usage.wall_ms = Math.round((ctx.system.clock.now() - state.startedMs) * 1000) / 1000;
-    state.usage.cpu_ms = Math.round((state.usage.cpu_ms ?? 0) * 1000) / 1000;
+    state.usage.wall_ms = round3(ctx.system.clock.now() - state.startedMs);
+    state.usage.cpu_ms = round3(state.usage.cpu_ms ?? 0);
     emit(state, ctx, type, undefined, undefined, { ...data, usage: state.usage });
     ctx.stop();
   }
@@ -207,6 +224,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
    */
   function resume(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, point: ResumePoint): void {
     state.seq = point.lastSeq;
+    mergeUsage(state.usage, point.usage);
     const skipped = new Set(point.skipped);
     for (const [index, output] of point.done) {
       state.phase[index] = DONE;
@@ -242,6 +260,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
         attemptsBefore: new Int32Array(total),
         deadlineMs: spec.timeoutMs === undefined ? undefined : ctx.system.clock.now() + spec.timeoutMs,
         usage: emptyUsage(),
+        crashedAttempt: new Array(total),
         startedMs: ctx.system.clock.now(),
         inputs: new Array(total),
       };
@@ -250,7 +269,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
         resume(state, ctx, spec.resume);
         return state;
       }
-      emit(state, ctx, "execution.started", undefined, undefined, { node: spec.node, pid: process.pid, total_steps: total, graph: graphOf(plan) });
+      emit(state, ctx, "execution.started", undefined, undefined, { node: spec.node, pid: process.pid, total_steps: total, graph: plan.graph });
       for (const step of plan.steps) if (step.deps.length === 0 && !state.finished) launch(state, ctx, step);
       return state;
     },
@@ -259,9 +278,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
       switch (message.type) {
         case "step_started": {
           const step = plan.steps[message.slot]!;
-          const input = state.inputs[message.slot];
-          const fanOut = step.forEach !== undefined && Array.isArray(input) ? { for_each: input.length } : {};
-          emit(state, ctx, "step.started", step.id, message.attempt, { node: message.node ?? spec.node, ...shownInput(input), ...fanOut });
+          emit(state, ctx, "step.started", step.id, message.attempt, stepStartedData(message.node ?? spec.node, state.inputs[message.slot], step.forEach !== undefined));
           break;
         }
         case "step_output":
@@ -272,6 +289,10 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
           break;
         case "step_progress":
           emit(state, ctx, "step.progress", plan.steps[message.slot]!.id, undefined, message.data);
+          break;
+        case "step_usage":
+          mergeUsage(state.usage, message.usage);
+          state.crashedAttempt[message.slot] = addAttempt(state.crashedAttempt[message.slot], message.usage);
           break;
         case "step_retrying":
           emit(state, ctx, "step.retrying", plan.steps[message.slot]!.id, message.attempt, {
@@ -292,11 +313,11 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
       if (index === undefined || state.finished) return state;
       const step = plan.steps[index]!;
       if (signal.type === "child_restarting") {
-        emit(state, ctx, "step.retrying", step.id, signal.attempt, { error: toErrorInfo(signal.error), delay_ms: signal.delayMs });
+        emit(state, ctx, "step.retrying", step.id, signal.attempt, { error: toErrorInfo(signal.error), delay_ms: signal.delayMs, ...takeCrashed(state, index) });
         return state;
       }
       state.children.delete(signal.ref);
-      if (signal.error !== undefined && state.phase[index] === RUNNING) stepFailed(state, ctx, index, signal.error);
+      if (signal.error !== undefined && state.phase[index] === RUNNING) stepFailed(state, ctx, index, signal.error, undefined, true);
       return state;
     },
   };

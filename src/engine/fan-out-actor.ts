@@ -3,7 +3,7 @@ import { stepErrorOf } from "./errors.js";
 import type { StepReport } from "./step-actor.js";
 import type { StepHost } from "./step-host.js";
 import type { StepOrder } from "./step-order.js";
-import { emptyUsage, mergeUsage, type StepUsage, type Usage } from "./usage.js";
+import { emptyUsage, mergeUsage, round3, type StepUsage, type Usage } from "./usage.js";
 
 /** A `for_each` step: one step actor per item, at most `concurrency` at a time; its output is the list of theirs, in order. */
 export interface FanOutSpec {
@@ -42,7 +42,8 @@ function report(ctx: ActorContext<StepReport>, message: StepReport): void {
 
 /** The iterations' counts and CPU, and the wall time of the whole fan-out. */
 function usageOf(state: FanOutState): StepUsage {
-  state.usage.wall_ms = Math.round((performance.now() - state.startedMs) * 1000) / 1000;
+  state.usage.wall_ms = round3(performance.now() - state.startedMs);
+  state.usage.cpu_ms = round3(state.usage.cpu_ms);
   return state.usage;
 }
 
@@ -84,6 +85,10 @@ export function fromFanOut(spec: FanOutSpec): ActorLogic<FanOutState, StepReport
           return fail(spec, state, ctx, stepErrorOf(message.error));
         case "step_progress":
           report(ctx, { type: "step_progress", slot: spec.slot, data: { iteration: message.slot, data: message.data } });
+          break;
+        case "step_usage":
+          // An iteration's crashed attempt: part of the fan-out step's usage.
+          mergeUsage(state.usage, message.usage);
           break;
         default:
           break;

@@ -51,11 +51,21 @@ export interface PlannedStep {
   placement: Placement | undefined;
 }
 
+/** One step of the graph watchers draw: its id, kind, what it waits for, whether it fans out. */
+export interface GraphStep {
+  id: string;
+  kind: StepActionData["kind"];
+  deps: string[];
+  for_each?: true;
+}
+
 export interface ExecutionPlan {
   workflowName: string;
   description: string | undefined;
   steps: PlannedStep[];
   stepIndex: ReadonlyMap<string, number>;
+  /** The step graph, built once per plan: every execution.started event carries it. */
+  graph: readonly GraphStep[];
   timeoutMs: number | undefined;
   /** The workflow's `placement:`, as parsed: where its supervisor should run. */
   placement: Placement | undefined;
@@ -142,11 +152,13 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
     };
   });
   for (const step of steps) for (const dep of step.deps) steps[dep]!.dependents.push(step.index);
+  const graph = steps.map((s): GraphStep => ({ id: s.id, kind: s.actionData.kind, deps: s.deps.map((i) => steps[i]!.id), ...(s.forEach === undefined ? {} : { for_each: true as const }) }));
   return {
     workflowName,
     description: workflow.description,
     steps,
     stepIndex,
+    graph,
     timeoutMs: workflow.timeout === undefined ? undefined : workflow.timeout * 1000,
     placement: workflow.placement,
     budget: workflow.budget,

@@ -1,4 +1,4 @@
-import { emptyUsage, mergeUsage, type StepUsage, type Usage } from "./usage.js";
+import { addAttempt, emptyUsage, mergeUsage, round3, type StepUsage, type Usage } from "./usage.js";
 import { FINAL_STATUS_OF_EVENT, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StepRecord, type ErrorInfo } from "./types.js";
 
 /** The record of an execution is a fold of its events: this is the fold, shared by every process that watches one. */
@@ -33,6 +33,13 @@ export function createRecord(init: NewRecordInput): ExecutionRecord {
     ...(init.pid === undefined ? {} : { pid: init.pid }),
     ...(init.startedBy === undefined ? {} : { started_by: init.startedBy }),
   };
+}
+
+/** An attempt's usage, from its step's retrying or end event: into the step's (summed over attempts) and the execution's. */
+function countAttempt(record: ExecutionRecord, step: StepRecord, usage: StepUsage | undefined): void {
+  if (usage === undefined) return;
+  step.usage = addAttempt(step.usage, usage);
+  mergeUsage((record.usage ??= emptyUsage()), usage);
 }
 
 function stepOf(record: ExecutionRecord, id: string | undefined): StepRecord | undefined {
@@ -82,6 +89,7 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
       if (step) {
         step.status = "retrying";
         step.error = data?.["error"] as ErrorInfo;
+        countAttempt(record, step, data?.["usage"] as StepUsage | undefined);
       }
       break;
     case "step.completed":
@@ -91,11 +99,7 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
         const wasRunning = step.status === "running" || step.status === "retrying";
         step.status = event.type === "step.completed" ? "completed" : event.type === "step.skipped" ? "skipped" : ((data?.["status"] as StepRecord["status"]) ?? "failed");
         step.ended = seconds;
-        const usage = data?.["usage"] as StepUsage | undefined;
-        if (usage !== undefined) {
-          step.usage = usage;
-          mergeUsage((record.usage ??= emptyUsage()), usage);
-        }
+        countAttempt(record, step, data?.["usage"] as StepUsage | undefined);
         if (event.type === "step.completed") {
           step.output = data?.["output"];
           delete step.error;
@@ -119,11 +123,12 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
       record.progress.current = [];
       if (status === "completed") record.result = data?.["result"];
       else if (data?.["error"] !== undefined) record.error = data["error"] as ErrorInfo;
-      const usage = (record.usage ??= emptyUsage());
-      usage.wall_ms = Math.round((seconds - record.start_time) * 1e6) / 1000;
-      const isolated = (data?.["usage"] as Usage | undefined)?.isolated;
-      if (isolated !== undefined) usage.isolated = isolated;
-      if (usage.cpu_ms !== undefined) usage.cpu_ms = Math.round(usage.cpu_ms * 1000) / 1000;
+      // The supervisor's totals count every attempt, short ones included; without them (its owner died) the steps' sum stands.
+      const final = data?.["usage"] as Usage | undefined;
+      const usage = final?.tokens !== undefined ? (record.usage = mergeUsage(emptyUsage(), final)) : (record.usage ??= emptyUsage());
+      usage.wall_ms = round3((seconds - record.start_time) * 1000);
+      if (final?.isolated !== undefined) usage.isolated = final.isolated;
+      if (usage.cpu_ms !== undefined) usage.cpu_ms = round3(usage.cpu_ms);
       for (const s of record.steps) {
         if (s.status === "running" || s.status === "retrying" || s.status === "pending") {
           if (s.status !== "pending") s.ended = seconds;

@@ -1,5 +1,6 @@
 import type { ExecutionPlan } from "./plan.js";
 import type { ExecutionEvent } from "./types.js";
+import { emptyUsage, mergeUsage, type Usage } from "./usage.js";
 
 /** Where an adopted execution stands, read from its events: data only, so it can cross to an isolated process. */
 export interface ResumePoint {
@@ -13,6 +14,8 @@ export interface ResumePoint {
   attempts: Array<[index: number, attempts: number]>;
   /** Who died: "process 123 on node a" — named in the resumed event and in a refusal to re-run a step. */
   lostOwner: string;
+  /** What the dead owner's steps reported using: the execution's totals go on from it. */
+  usage: Usage;
 }
 
 /** Folds an execution's events into the point to resume from. */
@@ -21,9 +24,11 @@ export function resumePointOf(plan: ExecutionPlan, events: readonly ExecutionEve
   const skipped = new Set<number>();
   const inFlight = new Set<number>();
   const attempts = new Map<number, number>();
+  const usage = emptyUsage();
   let lastSeq = 0;
   for (const event of events) {
     lastSeq = Math.max(lastSeq, event.seq);
+    if (event.step !== undefined) mergeUsage(usage, (event.data as { usage?: Usage } | undefined)?.usage);
     const index = event.step === undefined ? undefined : plan.stepIndex.get(event.step);
     if (index === undefined) continue;
     switch (event.type) {
@@ -41,5 +46,5 @@ export function resumePointOf(plan: ExecutionPlan, events: readonly ExecutionEve
         break;
     }
   }
-  return { lastSeq, done: [...done], skipped: [...skipped], inFlight: [...inFlight], attempts: [...attempts], lostOwner };
+  return { lastSeq, done: [...done], skipped: [...skipped], inFlight: [...inFlight], attempts: [...attempts], lostOwner, usage };
 }

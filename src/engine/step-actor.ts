@@ -3,7 +3,7 @@ import { EngineError, isRetryable, StepTimeoutError, toStepErrorInfo } from "./e
 import type { StepAction } from "./plan.js";
 import { isThenable, runAction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
 import type { StepOrder } from "./step-order.js";
-import { emptyUsage, processCpuMs, type StepUsage, type Usage } from "./usage.js";
+import { emptyUsage, processCpuMs, round3, type StepUsage, type Usage } from "./usage.js";
 
 /** What a step actor tells its parent (the execution supervisor, or a fan-out actor for `for_each`). */
 export type StepReport =
@@ -14,6 +14,8 @@ export type StepReport =
   /** A failure that retrying cannot fix (e.g. bad tool arguments); retryable failures crash the actor instead. */
   | { type: "step_failed"; slot: number; error: unknown; usage?: StepUsage }
   | { type: "step_progress"; slot: number; data: unknown }
+  /** What an attempt that is about to fail and be retried (or time out) used: its tokens were spent all the same. */
+  | { type: "step_usage"; slot: number; usage: StepUsage }
   /** Sent by a fan-out actor when one of its iterations is about to be retried. */
   | { type: "step_retrying"; slot: number; attempt: number; error: unknown; delayMs: number; iteration?: number };
 
@@ -39,8 +41,6 @@ interface AttemptClock {
 
 export type StepLogic = ActorLogic<AttemptClock, StepMessage>;
 
-const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
-
 /**
  * The attempt's usage: what its services counted, wall time, and CPU time. A synchronous step holds the thread, so its
  * wall time is its CPU time (two cheap clock reads); an asynchronous one adds the process's CPU while it waited.
@@ -57,9 +57,15 @@ function finish(ctx: ActorContext<StepMessage>, report: StepReport): void {
   ctx.stop();
 }
 
+/** Crashes the attempt (supervision retries it or fails the step), having said what it used first. */
+function crash(order: StepOrder, ctx: ActorContext<StepMessage>, error: unknown, clock: AttemptClock): void {
+  (ctx.parent as ActorRef<StepReport>).tell({ type: "step_usage", slot: order.slot, usage: usageOf(clock) });
+  ctx.fail(error);
+}
+
 /** Failures a retry cannot fix are reported, not crashed on, so supervision does not restart them. */
 function failed(order: StepOrder, ctx: ActorContext<StepMessage>, error: unknown, clock: AttemptClock): void {
-  if (isRetryable(error)) ctx.fail(error);
+  if (isRetryable(error)) crash(order, ctx, error, clock);
   // As data: the report may cross to a supervisor on another node, and the code, hint and retryable must arrive.
   else finish(ctx, { type: "step_failed", slot: order.slot, error: toStepErrorInfo(error), usage: usageOf(clock) });
 }
@@ -149,7 +155,7 @@ export function fromStep(run: StepRun): StepLogic {
           failed(order, ctx, message.error, state);
           break;
         case "timeout":
-          ctx.fail(new StepTimeoutError(order.stepId, order.timeoutMs!));
+          crash(order, ctx, new StepTimeoutError(order.stepId, order.timeoutMs!), state);
           break;
       }
       return state;

@@ -96,6 +96,26 @@ export function countedWork(usage: Partial<Usage> | undefined): boolean {
   return usage !== undefined && ((usage.model_calls ?? 0) > 0 || (usage.tool_calls ?? 0) > 0);
 }
 
+/** Steps that count nothing and take less than this carry no usage of their own: such timings are noise, and cost a no-op step its speed. */
+export const STEP_USAGE_FLOOR_MS = 1;
+
+/** Whether a step's usage goes in its event and record (its execution's totals count it either way). */
+export function worthRecording(usage: StepUsage): boolean {
+  return usage.wall_ms >= STEP_USAGE_FLOOR_MS || usage.cpu_ms >= STEP_USAGE_FLOOR_MS || countedWork(usage);
+}
+
+/** A step's usage over its attempts: `attempt` added to what the earlier ones used (wall and CPU time sum too). */
+export function addAttempt(earlier: StepUsage | undefined, attempt: StepUsage): StepUsage {
+  if (earlier === undefined) return attempt;
+  const sum = mergeUsage(mergeUsage(emptyUsage(), earlier), attempt);
+  return { ...sum, wall_ms: round3(earlier.wall_ms + attempt.wall_ms), cpu_ms: round3(earlier.cpu_ms + attempt.cpu_ms) };
+}
+
+/** Milliseconds to the microsecond, as usage shows them. */
+export function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 /** Milliseconds of CPU (user + system) this process has used, for differences. */
 export function processCpuMs(): number {
   const { user, system } = process.cpuUsage();

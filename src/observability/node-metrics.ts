@@ -51,9 +51,8 @@ export class NodeMetrics {
     r.gauge("wfx_node_memory_total_bytes", "Total memory of the machine", () => [[undefined, totalmem()]]);
   }
 
-  /** Counts what one step attempt reported using, as its end event arrives. */
+  /** Counts what step attempts reported using, as their retrying or end event arrives. */
   #countUsage(usage: StepUsage, workflow: string): void {
-    if (usage.cpu_ms > 0) this.stepCpu.inc({ workflow }, usage.cpu_ms / 1000);
     if (usage.tool_calls) this.toolCalls.inc({ workflow }, usage.tool_calls);
     for (const [model, share] of Object.entries(usage.by_model ?? {})) {
       this.modelCalls.inc({ model, workflow }, share.calls);
@@ -80,6 +79,9 @@ export class NodeMetrics {
         this.#running.set(mode, (this.#running.get(mode) ?? 0) + 1);
       } else if (event.type === "step.started" && event.step !== undefined) {
         stepStarts.set(`${event.step}#${event.attempt ?? 1}`, event.time);
+      } else if (event.type === "step.retrying") {
+        const usage = (event.data as { usage?: StepUsage } | undefined)?.usage;
+        if (usage !== undefined) this.#countUsage(usage, record.workflow_name);
       } else if (STEP_ENDS.has(event.type) && event.step !== undefined) {
         const key = `${event.step}#${event.attempt ?? 1}`;
         const usage = (event.data as { usage?: StepUsage } | undefined)?.usage;
@@ -92,6 +94,9 @@ export class NodeMetrics {
       } else if (event.type.startsWith("execution.") && event.type !== "execution.progress" && event.type !== "execution.started" && !ended) {
         ended = true;
         this.executionsFinished.inc({ status: record.status, mode });
+        // From the execution's totals: steps too short to carry usage of their own count here too.
+        const cpuMs = record.usage?.cpu_ms ?? 0;
+        if (cpuMs > 0) this.stepCpu.inc({ workflow: record.workflow_name }, cpuMs / 1000);
         if (started) this.#running.set(mode, (this.#running.get(mode) ?? 1) - 1);
         else this.#pending--;
       }
