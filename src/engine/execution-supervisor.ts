@@ -214,7 +214,8 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     state.finished = true;
     state.usage.wall_ms = round3(ctx.system.clock.now() - state.startedMs);
     state.usage.cpu_ms = round3(state.usage.cpu_ms ?? 0);
-    emit(state, ctx, type, undefined, undefined, { ...data, usage: state.usage });
+    data["usage"] = state.usage;
+    emit(state, ctx, type, undefined, undefined, data);
     ctx.stop();
   }
 

@@ -46,7 +46,8 @@ export type StepLogic = ActorLogic<AttemptClock, StepMessage>;
  * wall time is its CPU time (two cheap clock reads); an asynchronous one adds the process's CPU while it waited.
  */
 function usageOf(clock: AttemptClock): StepUsage {
-  const wallMs = performance.now() - clock.startedMs;
+  // A synchronous step's wall time is the time its function held the thread: no third clock read.
+  const wallMs = clock.asyncFromCpuMs === undefined ? clock.syncCpuMs : performance.now() - clock.startedMs;
   const cpuMs = clock.asyncFromCpuMs === undefined ? clock.syncCpuMs : clock.syncCpuMs + processCpuMs() - clock.asyncFromCpuMs;
   const counted = clock.context.usage;
   return counted === undefined ? { wall_ms: round3(wallMs), cpu_ms: round3(cpuMs) } : { ...counted, wall_ms: round3(wallMs), cpu_ms: round3(cpuMs) };
