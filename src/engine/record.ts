@@ -125,9 +125,9 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
       else if (data?.["error"] !== undefined) record.error = data["error"] as ErrorInfo;
       // The supervisor's totals count every attempt, short ones included; without them (its owner died) the steps' sum stands.
       const final = data?.["usage"] as Usage | undefined;
-      // Taken as it is (the event was stored already); a copy only for partial figures from an older node.
-      const whole = final?.tokens !== undefined && final.by_model !== undefined;
-      const usage = whole ? (record.usage = final) : final?.tokens !== undefined ? (record.usage = mergeUsage(emptyUsage(), final)) : (record.usage ??= emptyUsage());
+      // Taken as it is (the event was stored already); filled in only when an older node sent it without by_model.
+      if (final?.tokens !== undefined) record.usage = final.by_model === undefined ? mergeUsage(emptyUsage(), final) : final;
+      const usage = (record.usage ??= emptyUsage());
       usage.wall_ms = round3((seconds - record.start_time) * 1000);
       if (final?.isolated !== undefined) usage.isolated = final.isolated;
       if (usage.cpu_ms !== undefined) usage.cpu_ms = round3(usage.cpu_ms);
