@@ -23,6 +23,18 @@ test("engine - linear workflow passes outputs along and returns the user step's 
   assert.ok(record.end_time! >= record.start_time);
 });
 
+test("engine - execution.progress is a summary sent at most every 100 ms while steps complete, never for the last step", async () => {
+  const fast: ExecutionEvent[] = [];
+  await runtime.execute({ source, workflowName: "linear", input: { value: 1 }, onEvent: (e) => fast.push(e) });
+  assert.equal(fast.filter((e) => e.type === "execution.progress"), [], "two instant steps: their step.completed events say it all");
+  const paced: ExecutionEvent[] = [];
+  const record = await runtime.execute({ source, workflowName: "paced", onEvent: (e) => paced.push(e) });
+  assert.is(record.status, "completed");
+  const progress = paced.filter((e) => e.type === "execution.progress").map((e) => e.data);
+  assert.equal(progress, [{ completed_steps: 1, total_steps: 3 }, { completed_steps: 2, total_steps: 3 }], "steps 150 ms apart: one after each but the last");
+  assert.equal(paced.slice(-2).map((e) => e.type), ["step.completed", "execution.completed"]);
+});
+
 test("engine - independent steps run at the same time", async () => {
   const record = await runtime.execute({ source, workflowName: "parallel" });
   assert.is(record.status, "completed");

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
-import { storeClosed, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type ListExecutionsQuery } from "../engine/index.js";
+import { eventJson, recordJson, storeClosed, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type ListExecutionsQuery } from "../engine/index.js";
 import type { Logger } from "../observability/index.js";
 import { ClusterError } from "./errors.js";
 import { RecordView } from "./record-view.js";
@@ -61,7 +61,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
       (parts) => {
         this.#parts = parts;
         for (const id of this.#records.keys()) this.#sendRecord(id);
-        for (const events of this.#events.values()) for (const event of events.values()) this.#sendEvent(event);
+        for (const events of this.#events.values()) for (const event of events.values()) this.#sendEvent(event, JSON.stringify(event));
       },
       (error: unknown) => logger.error({ err: error }, "cannot open the cluster store on JetStream"),
     );
@@ -91,7 +91,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
   putRecord(record: ExecutionRecord): void {
     this.#assertOpen();
     const id = record.execution_id;
-    const json = JSON.stringify(record);
+    const json = recordJson(record);
     const pending = this.#records.get(id);
     const summary = JSON.parse(json) as ExecutionRecord;
     if (pending === undefined) this.#records.set(id, { json, summary, sending: false, dirty: true });
@@ -101,11 +101,12 @@ export class JetStreamExecutionStore implements ExecutionStore {
 
   appendEvent(event: ExecutionEvent): void {
     this.#assertOpen();
-    const copy = JSON.parse(JSON.stringify(event)) as ExecutionEvent;
+    const json = eventJson(event);
+    const copy = JSON.parse(json) as ExecutionEvent;
     let events = this.#events.get(event.execution_id);
     if (events === undefined) this.#events.set(event.execution_id, (events = new Map()));
     events.set(copy.seq, copy);
-    this.#sendEvent(copy);
+    this.#sendEvent(copy, json);
   }
 
   /** One put at a time per execution, always of its newest version: an older one can never land after a newer. */
@@ -132,19 +133,19 @@ export class JetStreamExecutionStore implements ExecutionStore {
     );
   }
 
-  #sendEvent(event: ExecutionEvent): void {
+  #sendEvent(event: ExecutionEvent, json: string): void {
     const parts = this.#parts;
     if (parts === undefined) return;
     const id = event.execution_id;
     this.#track(
-      parts.js.publish(eventSubject(id), encoder.encode(JSON.stringify(event)), { msgID: `${id}:${event.seq}` }).then(
+      parts.js.publish(eventSubject(id), encoder.encode(json), { msgID: `${id}:${event.seq}` }).then(
         () => {
           const events = this.#events.get(id);
           if (events?.get(event.seq) !== event) return;
           events.delete(event.seq);
           if (events.size === 0) this.#events.delete(id);
         },
-        (error: unknown) => this.#retry(error, "event", () => this.#sendEvent(event)),
+        (error: unknown) => this.#retry(error, "event", () => this.#sendEvent(event, json)),
       ),
     );
   }

@@ -60,12 +60,17 @@ interface SupervisorState {
   /** By step: what an attempt that crashed used, until its step.retrying (or step.failed) event carries it. */
   crashedAttempt: Array<StepUsage | undefined>;
   startedMs: number;
+  /** When the last execution.progress event went out (the start, before the first). */
+  progressMs: number;
   /** Each launched step's evaluated input (a fan-out's: its items), reported with its step.started event. */
   inputs: unknown[];
 }
 
 /** Inputs up to this size as JSON ride on step.started; a larger one is named by its size (the record and the step keep it whole). */
 const SHOWN_INPUT_BYTES = 64 * 1024;
+
+/** execution.progress goes out at most this often: each step.completed already marks a step done, the summary need not. */
+const PROGRESS_INTERVAL_MS = 100;
 
 /** What a step.started event says: where the step runs, and its input (small ones whole, so watchers can show them). */
 interface StepStartedData {
@@ -184,8 +189,12 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     state.completed++;
     // A no-op step's timings stay out of its event (and record); its execution's totals have them.
     if (!skipped) emit(state, ctx, "step.completed", plan.steps[index]!.id, undefined, usage === undefined || !worthRecording(usage) ? { output } : { output, usage });
-    emit(state, ctx, "execution.progress", undefined, undefined, { completed_steps: state.completed, total_steps: total });
     if (state.completed === total) return finish(state, ctx, "execution.completed", { result: resultOf(state) });
+    const now = ctx.system.clock.now();
+    if (now - state.progressMs >= PROGRESS_INTERVAL_MS) {
+      state.progressMs = now;
+      emit(state, ctx, "execution.progress", undefined, undefined, { completed_steps: state.completed, total_steps: total });
+    }
     for (const dependent of plan.steps[index]!.dependents) {
       if (--state.waitingOn[dependent]! === 0 && !state.finished) launch(state, ctx, plan.steps[dependent]!);
     }
@@ -250,6 +259,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
 
   return {
     start(ctx) {
+      const startedMs = ctx.system.clock.now();
       const state: SupervisorState = {
         seq: 0,
         waitingOn: Int32Array.from(plan.steps, (s) => s.deps.length),
@@ -259,10 +269,11 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
         completed: 0,
         finished: false,
         attemptsBefore: new Int32Array(total),
-        deadlineMs: spec.timeoutMs === undefined ? undefined : ctx.system.clock.now() + spec.timeoutMs,
+        deadlineMs: spec.timeoutMs === undefined ? undefined : startedMs + spec.timeoutMs,
         usage: emptyUsage(),
         crashedAttempt: new Array(total),
-        startedMs: ctx.system.clock.now(),
+        startedMs,
+        progressMs: startedMs,
         inputs: new Array(total),
       };
       if (spec.timeoutMs !== undefined) ctx.scheduleOnce(Math.max(0, spec.timeoutMs), { type: "execution_timeout" });

@@ -18,7 +18,7 @@ export { EngineError, StepTimeoutError, ExecutionTimeoutError, CancelledError, I
 export { IdempotencyKeys, DEFAULT_IDEMPOTENCY_WINDOW_MS, MAX_IDEMPOTENCY_KEY_LENGTH, canonicalJson, requestHash, type KeyClaim, type IdempotencyKeysOptions } from "./idempotency.js";
 export { callerPolicyProblems, CallerPolicyError, enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
 export type { FunctionStepContext, StepFunction } from "./step-kinds.js";
-export { MemoryExecutionStore, EmbeddedExecutionStore, resolveDataDir, storeClosed } from "./store/index.js";
+export { MemoryExecutionStore, EmbeddedExecutionStore, resolveDataDir, storeClosed, eventJson, recordJson } from "./store/index.js";
 export { selectRecords } from "./store/record-query.js";
 export { addModelCall, countedWork, describeUsage, emptyUsage, mergeUsage, type EstimatedCost, type ModelUsage, type StepUsage, type TokenCounts, type Usage } from "./usage.js";
 export { BudgetExceededError, BudgetMeter, budgetFrom, hasLimits, type BudgetField, type ResolvedBudget } from "./budget.js";

@@ -55,7 +55,7 @@ export interface PlannedStep {
 export interface GraphStep {
   id: string;
   kind: StepActionData["kind"];
-  deps: string[];
+  deps: readonly string[];
   for_each?: true;
 }
 
@@ -152,7 +152,8 @@ export function compilePlan(file: WorkflowFile, workflowName: string, filePath?:
     };
   });
   for (const step of steps) for (const dep of step.deps) steps[dep]!.dependents.push(step.index);
-  const graph = steps.map((s): GraphStep => ({ id: s.id, kind: s.actionData.kind, deps: s.deps.map((i) => steps[i]!.id), ...(s.forEach === undefined ? {} : { for_each: true as const }) }));
+  // Frozen all through, so the stores can serialise it once per plan (see store/stored-json.ts).
+  const graph = Object.freeze(steps.map((s): GraphStep => Object.freeze({ id: s.id, kind: s.actionData.kind, deps: Object.freeze(s.deps.map((i) => steps[i]!.id)), ...(s.forEach === undefined ? {} : { for_each: true as const }) })));
   return {
     workflowName,
     description: workflow.description,

@@ -45,6 +45,19 @@ export function storeContract(name: string, openStore: () => Promise<{ store: Ex
     assert.is((await store.getRecord("e1"))?.status, "running");
   });
 
+  test(`store - ${name} keeps a resume spec's workflow file and an execution.started graph exactly (they are serialised once per file and plan)`, async ({ store }) => {
+    const fileJson = JSON.stringify({ workflows: { wf: { steps: [{ id: "a", function: "./f.js#run", input: 'say "hi"\n\\ \u2028' }] } } });
+    const resume = { file_json: fileJson, generation: 2, owner_instance: "n1-1", path: "/w/f.yaml" };
+    for (const id of ["r1", "r2"]) store.putRecord(runningRecord(id, { resume }));
+    const graph = Object.freeze([Object.freeze({ id: "a", kind: "function", deps: Object.freeze([]) }), Object.freeze({ id: "b", kind: "agent", deps: Object.freeze(["a"]), for_each: true })]);
+    const started = (id: string, data: Record<string, unknown>): ExecutionEvent => ({ execution_id: id, seq: 1, type: "execution.started", time: 1_700_000_000_001, data });
+    store.appendEvent(started("r1", { node: "n1", total_steps: 2, graph }));
+    store.appendEvent(started("r2", { graph }));
+    for (const id of ["r1", "r2"]) assert.equal((await store.getRecord(id))?.resume, resume);
+    assert.equal(await store.getEvents("r1"), [started("r1", { node: "n1", total_steps: 2, graph: JSON.parse(JSON.stringify(graph)) })]);
+    assert.equal(await store.getEvents("r2"), [started("r2", { graph: JSON.parse(JSON.stringify(graph)) })]);
+  });
+
   test(`store - ${name} returns events in order and resumes after a seq`, async ({ store }) => {
     for (let seq = 1; seq <= 5; seq++) store.appendEvent(event("e1", seq));
     store.appendEvent(event("e2", 1, "execution.started"));

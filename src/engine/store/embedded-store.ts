@@ -10,6 +10,7 @@ import { JournalIndex } from "./journal-index.js";
 import { JournalWriter } from "./journal-writer.js";
 import { RecentCache } from "./recent-cache.js";
 import { selectRecords, summaryOf, type RecordSummary } from "./record-query.js";
+import { eventJson, recordJson } from "./stored-json.js";
 
 interface HotRecord extends RecordSummary {
   json: string;
@@ -82,7 +83,7 @@ export class EmbeddedExecutionStore implements ExecutionStore {
 
   putRecord(record: ExecutionRecord): void {
     const writer = this.#writable();
-    const json = serialize(record, "record");
+    const json = serialize(record, "record", recordJson);
     writer.append(recordLine(this.#options.now(), json));
     const id = record.execution_id;
     this.#hot.set(id, { ...summaryOf(record), json });
@@ -90,7 +91,7 @@ export class EmbeddedExecutionStore implements ExecutionStore {
 
   appendEvent(event: ExecutionEvent): void {
     const writer = this.#writable();
-    const json = serialize(event, "event");
+    const json = serialize(event, "event", eventJson);
     writer.append(eventLine(json));
     let cached = this.#events.get(event.execution_id, true);
     if (!cached) this.#events.set(event.execution_id, (cached = { complete: event.seq === 1, events: [] }));
@@ -211,9 +212,9 @@ export class EmbeddedExecutionStore implements ExecutionStore {
 }
 
 
-function serialize(value: ExecutionRecord | ExecutionEvent, what: "record" | "event"): string {
+function serialize<T extends ExecutionRecord | ExecutionEvent>(value: T, what: "record" | "event", toJson: (value: T) => string): string {
   try {
-    return JSON.stringify(value);
+    return toJson(value);
   } catch (err) {
     throw new StoreError("WFX_STORE_NOT_SERIALIZABLE", `execution ${what} ${value.execution_id} cannot be stored as JSON: ${(err as Error).message}`, {
       hint: "step outputs and results must be JSON values (no cycles, no BigInt)",

@@ -4,3 +4,4 @@ export { MemoryExecutionStore, type MemoryExecutionStoreOptions } from "./memory
 export { resolveDataDir } from "./data-dir.js";
 export { StoreError, storeClosed } from "./errors.js";
 export type { CompactionResult } from "./journal-compactor.js";
+export { eventJson, recordJson } from "./stored-json.js";

@@ -1,5 +1,6 @@
 import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type ListExecutionsQuery } from "../types.js";
 import { storeClosed } from "./errors.js";
+import { eventJson, recordJson } from "./stored-json.js";
 import { selectRecords, summaryOf, type RecordSummary } from "./record-query.js";
 
 export interface MemoryExecutionStoreOptions {
@@ -43,7 +44,7 @@ export class MemoryExecutionStore implements ExecutionStore {
 
   putRecord(record: ExecutionRecord): void {
     this.#assertOpen();
-    this.#records.set(record.execution_id, { ...summaryOf(record), value: this.#copy ? JSON.stringify(record) : record });
+    this.#records.set(record.execution_id, { ...summaryOf(record), value: this.#copy ? recordJson(record) : record });
     if (TERMINAL_STATUSES.has(record.status)) this.#evict();
   }
 
@@ -52,7 +53,7 @@ export class MemoryExecutionStore implements ExecutionStore {
     let events = this.#events.get(event.execution_id);
     if (!events) this.#events.set(event.execution_id, (events = []));
     const last = events[events.length - 1];
-    const entry = { seq: event.seq, value: this.#copy ? JSON.stringify(event) : event };
+    const entry = { seq: event.seq, value: this.#copy ? eventJson(event) : event };
     if (last === undefined || last.seq < event.seq) events.push(entry);
     else insertBySeq(events, entry);
   }
