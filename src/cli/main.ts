@@ -12,6 +12,7 @@ import { validateCommand } from "./commands/validate.js";
 import { OPTIONS } from "./cli-options.js";
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../engine/idempotency.js";
 import { COMMAND_USAGE, commandHelp, USAGE } from "./help.js";
+import { parseBudgetFlag } from "./budget-flag.js";
 import { VERSION } from "../gateway/version.js";
 
 function parse(command: string, argv: string[]) {
@@ -78,6 +79,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         ...(values.env === undefined ? {} : { environment: values.env as string }),
         ...(values.override === undefined ? {} : { override: values.override as string }),
         ...(key === undefined ? {} : { idempotencyKey: key }),
+        ...(values.budget === undefined ? {} : { budget: parseBudgetFlag(values.budget as string) }),
         mode: checkMode(values.mode as string),
         background: values.background === true,
         ...(values.workflow === undefined ? {} : { workflow: values.workflow as string }),

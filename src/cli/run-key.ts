@@ -14,6 +14,7 @@ export interface RunKeyRequest {
   timeoutS: number | undefined;
   environment: string | undefined;
   configOverride: unknown;
+  budget?: unknown;
 }
 
 export type RunKeyClaim = { executionId: string; existing: undefined; forget: () => Promise<void> } | { executionId: string; existing: ExecutionRecord };

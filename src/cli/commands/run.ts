@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataDir } from "../../engine/index.js";
+import type { Budget } from "../../config/index.js";
 import type { Complexity } from "../../generator/index.js";
 import type { ExecuteRequest, ExecutionMode, Runtime } from "../../engine/index.js";
 import { CliError } from "../cli-error.js";
@@ -34,6 +35,8 @@ export interface RunOptions {
   override?: string;
   /** `--idempotency-key`: a run repeated with it follows the execution the first one started instead of starting another. */
   idempotencyKey?: string;
+  /** `--budget`: limits for this run; they may lower the workflow's budget, never raise it. */
+  budget?: Budget;
 }
 
 /** What the background process of `--mode async` tells the command that started it. */
@@ -74,6 +77,7 @@ function runRequest(options: RunOptions, prepared: Awaited<ReturnType<typeof pre
     ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }),
     ...(options.environment === undefined ? {} : { environment: options.environment }),
     ...(prepared.configOverride === undefined ? {} : { configOverride: prepared.configOverride }),
+    ...(options.budget === undefined ? {} : { budget: options.budget }),
   };
 }
 
@@ -81,7 +85,7 @@ function runRequest(options: RunOptions, prepared: Awaited<ReturnType<typeof pre
 function claimKey(runtime: Runtime, options: RunOptions, prepared: Awaited<ReturnType<typeof prepare>>): Promise<RunKeyClaim | undefined> {
   if (options.idempotencyKey === undefined) return Promise.resolve(undefined);
   const { source, workflowName, input, configOverride } = prepared;
-  return claimRunKey(runtime, options.idempotencyKey, { file: source.path ?? options.file, workflowName, input, mode: options.mode, timeoutS: options.timeout, environment: options.environment, configOverride });
+  return claimRunKey(runtime, options.idempotencyKey, { file: source.path ?? options.file, workflowName, input, mode: options.mode, timeoutS: options.timeout, environment: options.environment, configOverride, ...(options.budget === undefined ? {} : { budget: options.budget }) });
 }
 
 /** Starts the run under the key's id; a start that fails gives the key back, since nothing ran under it. */
@@ -136,6 +140,7 @@ async function runInBackground(options: RunOptions, io: Io): Promise<number> {
   if (options.environment !== undefined) args.push("--env", options.environment);
   if (options.override !== undefined) args.push("--override", options.override);
   if (options.idempotencyKey !== undefined) args.push("--idempotency-key", options.idempotencyKey);
+  if (options.budget !== undefined) args.push("--budget", JSON.stringify(options.budget));
   const child = fork(MAIN, args, { detached: true, stdio: ["ignore", "ignore", "ignore", "ipc"] });
   const reply = await new Promise<BackgroundReply>((resolve) => {
     child.once("message", (m) => resolve(m as BackgroundReply));
