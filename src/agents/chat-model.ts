@@ -49,6 +49,15 @@ export interface ChatCallOptions {
   timeoutMs?: number;
 }
 
+/** Servers that refused `stream_options` (older Azure API versions, some OpenAI-compatible servers): streamed calls to them go without it. */
+const refusesStreamOptions = new Set<string>();
+const MAX_REMEMBERED_ENDPOINTS = 1000;
+
+/** A 400/422 that names `stream_options`: the server does not know the parameter, so a call without it may pass. */
+function refusedStreamOptions(error: unknown): boolean {
+  return error instanceof OpenAI.APIError && (error.status === 400 || error.status === 422) && /stream_options|include_usage/.test(error.message);
+}
+
 /**
  * One OpenAI-compatible chat-completions endpoint (OpenAI, Azure's v1 API, vLLM, Ollama, LM Studio…). Retries
  * 429/5xx/timeouts/dropped connections itself, with backoff or the server's `retry-after`, so every wait is
@@ -100,8 +109,7 @@ export class ChatModel {
         const toolCalls = (message?.tool_calls ?? []).flatMap((c) => (c.type === "function" ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : []));
         return { content: message?.content ?? "", toolCalls, finishReason: choice?.finish_reason ?? "stop", usage: reportedTokens(completion.usage) };
       }
-      // include_usage: the endpoint sends one last chunk with the whole call's usage (and no choices).
-      const stream = await this.#client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal, timeout: timeoutMs + 1000 });
+      const stream = await this.#openStream(params, signal, timeoutMs);
       let content = "";
       let finishReason = "stop";
       let usage: ReportedTokens | undefined;
@@ -136,6 +144,24 @@ export class ChatModel {
         });
       }
       throw error;
+    }
+  }
+
+  /**
+   * include_usage: the endpoint sends one last chunk with the whole call's usage (and no choices). A server that refuses
+   * the parameter is asked again without it, and remembered; its calls then count as usage unknown unless it sends some.
+   */
+  async #openStream(params: Omit<OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming, "stream">, signal: AbortSignal, timeoutMs: number) {
+    const server = this.endpoint.baseURL;
+    const options = { signal, timeout: timeoutMs + 1000 };
+    if (refusesStreamOptions.has(server)) return this.#client.chat.completions.create({ ...params, stream: true }, options);
+    try {
+      return await this.#client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, options);
+    } catch (error) {
+      if (!refusedStreamOptions(error)) throw error;
+      if (refusesStreamOptions.size >= MAX_REMEMBERED_ENDPOINTS) refusesStreamOptions.clear();
+      refusesStreamOptions.add(server);
+      return this.#client.chat.completions.create({ ...params, stream: true }, options);
     }
   }
 

@@ -8,6 +8,8 @@ export interface ModelTurn {
   toolCalls?: { name: string; arguments: unknown; id?: string }[];
   /** Answer with this HTTP status and an OpenAI-style error body instead. */
   status?: number;
+  /** The error body's message, with `status` (default `scripted <status>`). */
+  message?: string;
   headers?: Record<string, string>;
   /** Streaming: characters per chunk and the pause between chunks. */
   chunkSize?: number;
@@ -93,7 +95,7 @@ function usageFor(turn: ModelTurn, reported: ReportedUsage, wanted: boolean): { 
 async function reply(res: ServerResponse, body: ChatBody, turn: ModelTurn, record: RecordedRequest, n: number, reported: ReportedUsage): Promise<void> {
   if (turn.status !== undefined && turn.status >= 400) {
     res.writeHead(turn.status, { "content-type": "application/json", ...turn.headers });
-    res.end(JSON.stringify({ error: { message: `scripted ${turn.status}`, type: "scripted", code: null } }));
+    res.end(JSON.stringify({ error: { message: turn.message ?? `scripted ${turn.status}`, type: "scripted", code: null } }));
     return;
   }
   const id = `chatcmpl-${n}`;
