@@ -1,4 +1,5 @@
 import { BUDGET_FIELDS, BudgetSchema, type Budget } from "../config/index.js";
+import { describeIssues } from "../errors.js";
 import { CliError } from "./cli-error.js";
 
 const HINT = `e.g. --budget max_tokens=20000,max_model_calls=10 (limits: ${BUDGET_FIELDS.join(", ")}), or as JSON: --budget '{"max_tool_calls": 5}'`;
@@ -22,10 +23,7 @@ export function parseBudgetFlag(raw: string): Budget {
     asked = limits;
   }
   const parsed = BudgetSchema.safeParse(asked);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message));
-    throw new CliError(`--budget: ${problems.join("; ")}`, { hint: HINT });
-  }
+  if (!parsed.success) throw new CliError(`--budget: ${describeIssues(parsed.error.issues, "limits")}`, { hint: HINT });
   if (Object.keys(parsed.data).length === 0) throw new CliError("--budget sets no limit", { hint: HINT });
   return parsed.data;
 }
