@@ -6,6 +6,7 @@ import { ActorLinks, ClusterNodeRegistry } from "../src/cluster/index.js";
 import { LocalNodeRegistry } from "../src/engine/index.js";
 import { eventually } from "./helpers/engine-fixture.js";
 import { startNatsServer } from "./helpers/nats-server.js";
+import { testWire } from "./helpers/cluster-key.js";
 
 const nats = await startNatsServer();
 
@@ -21,8 +22,9 @@ async function member(id: string): Promise<Member> {
   const system = createActorSystem({ id });
   const nc = await connect({ servers: nats.url });
   const registry = new ClusterNodeRegistry(new LocalNodeRegistry({ id, tags: [], capacity: 1, version: "0.1.0" }), { heartbeatMs: 200, missedBeatsDown: 3 });
-  registry.attach(nc);
-  return { system, nc, registry, links: new ActorLinks(system, nc, registry) };
+  const wire = testWire(nc);
+  registry.attach(wire);
+  return { system, nc, registry, links: new ActorLinks(system, wire, registry) };
 }
 
 /** On the hosting system: greets its parent with where it runs, and echoes what it is sent. */

@@ -8,13 +8,15 @@ import type { ExecutionEvent, ExecutionStore } from "../src/engine/types.js";
 import { createLogger } from "../src/observability/index.js";
 import { eventually } from "./helpers/engine-fixture.js";
 import { startNatsServer } from "./helpers/nats-server.js";
+import { testTrust } from "./helpers/cluster-key.js";
+import { ClusterRejections, sealFor } from "../src/cluster/index.js";
 import { storeContract } from "./helpers/store-contract.js";
 import { runningRecord } from "./helpers/store-records.js";
 
 const nats = await startNatsServer();
 const logger = createLogger({ level: "silent" });
 const connections: NatsConnection[] = [];
-const OPTIONS = { replicas: 1, retentionMs: 3_600_000 };
+const OPTIONS = { replicas: 1, retentionMs: 3_600_000, seal: sealFor(testTrust()), rejections: new ClusterRejections(logger) };
 
 async function connection(): Promise<NatsConnection> {
   const nc = await connect({ servers: nats.url });
@@ -29,6 +31,8 @@ async function wipe(): Promise<void> {
 }
 
 storeContract("jetstream", async () => ({ store: new JetStreamExecutionStore(await connection(), OPTIONS, logger), cleanup: wipe }));
+
+storeContract("jetstream (--insecure-cluster: values unsealed)", async () => ({ store: new JetStreamExecutionStore(await connection(), { ...OPTIONS, seal: sealFor({ mode: "insecure" }) }, logger), cleanup: wipe }));
 
 storeContract("jetstream (read back through another node's store)", async () => {
   // Every read goes through a second store on its own connection, as another node would read it.

@@ -6,6 +6,7 @@ import { EmbeddedExecutionStore, LocalNodeRegistry, Runtime, type WorkflowSource
 import { silentLogger } from "../../src/observability/index.js";
 import { startNatsServer, type NatsServer } from "../../test/helpers/nats-server.js";
 import { startServe, type ServeProcess } from "../../test/helpers/serve-process.js";
+import { testTrust } from "../../test/helpers/cluster-key.js";
 import { FIXTURES, loadSource } from "./setup.js";
 
 /** The tag only the worker node offers: a step asking for it can run nowhere else. */
@@ -33,7 +34,7 @@ export async function startBenchCluster(): Promise<BenchCluster> {
   const [workerDir, supervisorDir] = dirs as [string, string];
   const nats = await startNatsServer();
   const worker = await startServe(workerDir, ["--nats", nats.url, "--node-id", WORKER_ID, "--tags", WORKER_TAG, "--workflows", FIXTURES], { WFX_LOG_LEVEL: "warn" }, "node");
-  const cluster = new Cluster({ servers: [nats.url], nodeId: SUPERVISOR_ID }, silentLogger());
+  const cluster = new Cluster({ servers: [nats.url], nodeId: SUPERVISOR_ID, trust: testTrust() }, silentLogger());
   const self = new LocalNodeRegistry({ id: SUPERVISOR_ID, tags: [], capacity: 10_000, version: "bench" });
   cluster.registryFor(self);
   const store = await EmbeddedExecutionStore.open({ dataDir: supervisorDir });

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from "node:util";
-import { SERVE_FLAGS } from "./commands/serve-flags.js";
+import { CLUSTER_KEY_FLAGS, SERVE_FLAGS } from "./commands/serve-flags.js";
 
 const COMMON = {
   json: { type: "boolean", default: false },
@@ -15,13 +15,14 @@ export const OPTIONS: Record<string, ParseArgsConfig["options"]> = {
     "idempotency-key": { type: "string" }, budget: { type: "string", short: "b" },
   },
   generate: { ...COMMON, complexity: { type: "string", short: "c" }, name: { type: "string", short: "n" }, out: { type: "string", short: "o" }, force: { type: "boolean", default: false }, template: { type: "boolean", default: false } },
-  status: { ...COMMON, follow: { type: "boolean", short: "f", default: false }, nats: { type: "string", multiple: true } },
-  cancel: { ...COMMON, nats: { type: "string", multiple: true } },
+  status: { ...COMMON, ...CLUSTER_KEY_FLAGS, follow: { type: "boolean", short: "f", default: false }, nats: { type: "string", multiple: true } },
+  cancel: { ...COMMON, ...CLUSTER_KEY_FLAGS, nats: { type: "string", multiple: true } },
   list: { ...COMMON, pattern: { type: "string", short: "p" } },
   validate: COMMON,
   serve: { ...COMMON, ...SERVE_FLAGS },
   node: { ...COMMON, ...SERVE_FLAGS },
   mcp: { ...COMMON, ...SERVE_FLAGS, stdio: { type: "boolean", default: false } },
-  nodes: { ...COMMON, nats: { type: "string", multiple: true }, watch: { type: "boolean", default: false } },
-  drain: { ...COMMON, nats: { type: "string", multiple: true } },
+  nodes: { ...COMMON, ...CLUSTER_KEY_FLAGS, nats: { type: "string", multiple: true }, watch: { type: "boolean", default: false } },
+  drain: { ...COMMON, ...CLUSTER_KEY_FLAGS, nats: { type: "string", multiple: true } },
+  "cluster-key": { help: { type: "boolean", short: "h", default: false } },
 };

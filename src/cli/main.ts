@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { CliError } from "./cli-error.js";
 import { EXIT } from "./exit-codes.js";
+import { clusterKeyFlagsOf, generateClusterKey, type ClusterKeyFlags } from "./cluster-key-flags.js";
 import type { Io } from "./io.js";
 import { cancelCommand } from "./commands/cancel.js";
 import { listCommand } from "./commands/list.js";
@@ -38,9 +39,9 @@ function checkIdempotencyKey(key: string | undefined, describe: boolean): string
   return key;
 }
 
-/** `--nats URL` (repeatable): read and cancel executions in that cluster's store instead of the data dir's. */
-function natsOf(values: Record<string, unknown>): { nats?: string[] } {
-  return Array.isArray(values["nats"]) ? { nats: values["nats"] as string[] } : {};
+/** `--nats URL` (repeatable): read and cancel executions in that cluster's store instead of the data dir's, with its key. */
+function natsOf(values: Record<string, unknown>): { nats?: string[]; clusterKey: ClusterKeyFlags } {
+  return { ...(Array.isArray(values["nats"]) ? { nats: values["nats"] as string[] } : {}), clusterKey: clusterKeyFlagsOf(values) };
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -112,9 +113,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       // The gateways (gRPC, the MCP SDK) load only for the commands that serve them.
       return (await import("./commands/serve.js")).serveCommand(values, io, command);
     case "nodes":
-      return (await import("./commands/nodes.js")).nodesCommand({ json, watch: values.watch === true, nats: (values.nats as string[] | undefined) ?? [] }, io);
+      return (await import("./commands/nodes.js")).nodesCommand({ json, watch: values.watch === true, nats: (values.nats as string[] | undefined) ?? [], clusterKey: clusterKeyFlagsOf(values) }, io);
     case "drain":
-      return (await import("./commands/drain.js")).drainCommand({ json, node: onePositional(command, positionals, "node"), nats: (values.nats as string[] | undefined) ?? [] }, io);
+      return (await import("./commands/drain.js")).drainCommand({ json, node: onePositional(command, positionals, "node"), nats: (values.nats as string[] | undefined) ?? [], clusterKey: clusterKeyFlagsOf(values) }, io);
+    case "cluster-key":
+      io.out.write(`${generateClusterKey()}\n`);
+      return EXIT.ok;
     case "mcp":
       return (await import("./commands/mcp.js")).mcpCommand(values);
   }

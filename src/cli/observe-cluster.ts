@@ -3,6 +3,7 @@ import type { NodeRegistry } from "../engine/index.js";
 import { silentLogger } from "../observability/index.js";
 import { CliError } from "./cli-error.js";
 import { EXIT } from "./exit-codes.js";
+import { clusterTrustOf, type ClusterKeyFlags } from "./cluster-key-flags.js";
 
 /** How long a command waits for NATS before it says it cannot reach it. */
 const REACH_MS = 5000;
@@ -17,8 +18,8 @@ export function natsServers(flags: readonly string[] | undefined): string[] {
  * Joins the cluster as an observer (announcing nothing) for a CLI command: resolves once NATS is reached, with the
  * cluster and its live registry; throws a CLI error naming the servers when they cannot be reached.
  */
-export async function observeCluster(servers: readonly string[], name: string): Promise<{ cluster: Cluster; registry: NodeRegistry }> {
-  const cluster = new Cluster({ servers, nodeId: `wfx-${name}-${process.pid}`, maxRetryMs: 1000 }, silentLogger());
+export async function observeCluster(servers: readonly string[], name: string, key?: ClusterKeyFlags): Promise<{ cluster: Cluster; registry: NodeRegistry }> {
+  const cluster = new Cluster({ servers, nodeId: `wfx-${name}-${process.pid}`, maxRetryMs: 1000, trust: clusterTrustOf(key) }, silentLogger());
   const registry = cluster.registryFor(undefined) as ClusterNodeRegistry;
   const unreachable = setTimeout(() => void cluster.close(), REACH_MS);
   await cluster.joined();

@@ -1,4 +1,5 @@
 import { natsServers, observeCluster } from "./observe-cluster.js";
+import type { ClusterKeyFlags } from "./cluster-key-flags.js";
 import { EmbeddedExecutionStore, resolveDataDir, Runtime, type ExecutionClient, type RuntimeOptions } from "../engine/index.js";
 
 /** The CLI's runtime: embedded on-disk store in the data dir, so other `wfx` processes see the same executions. */
@@ -12,7 +13,7 @@ export async function openRuntime(dataDir: string | undefined, options: Partial<
  * Runs `use` with a client of the executions in the data dir, or with `nats` (or WFX_NATS_URL) of every execution in
  * that cluster's store, and closes what it opened once `use` settles.
  */
-export async function withClient<T>(dataDir: string | undefined, use: (client: ExecutionClient) => Promise<T>, nats: readonly string[] = []): Promise<T> {
+export async function withClient<T>(dataDir: string | undefined, use: (client: ExecutionClient) => Promise<T>, nats: readonly string[] = [], clusterKey?: ClusterKeyFlags): Promise<T> {
   const servers = natsServers(nats);
   if (servers.length === 0) {
     const runtime = await openRuntime(dataDir);
@@ -22,7 +23,7 @@ export async function withClient<T>(dataDir: string | undefined, use: (client: E
       await runtime.close();
     }
   }
-  const { cluster } = await observeCluster(servers, "cli");
+  const { cluster } = await observeCluster(servers, "cli", clusterKey);
   // A runtime that runs nothing: it reads the cluster store, and cancels through the node that runs an execution.
   const runtime = new Runtime({ store: cluster.store(), nodeId: cluster.options.nodeId, ownerAlive: cluster.ownerAlive(), mayAdopt: () => false, instanceId: cluster.instanceId });
   try {

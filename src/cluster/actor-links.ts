@@ -1,7 +1,8 @@
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Subscription } from "@nats-io/transport-node";
 import type { ActorSystem } from "../actors/index.js";
 import type { NodeEvent, NodeRegistry } from "../engine/index.js";
 import { NatsTransport, receiveActorMessages } from "./nats-transport.js";
+import type { ClusterWire } from "./trust/cluster-wire.js";
 
 /**
  * Keeps an actor system linked to every live node's system over NATS: a route to each node that is up, and for a
@@ -10,15 +11,15 @@ import { NatsTransport, receiveActorMessages } from "./nats-transport.js";
  */
 export class ActorLinks {
   readonly #system: ActorSystem;
-  readonly #nc: NatsConnection;
+  readonly #wire: ClusterWire;
   readonly #inbox: Subscription;
   readonly #linked = new Set<string>();
   readonly #stop: () => void;
 
-  constructor(system: ActorSystem, nc: NatsConnection, registry: NodeRegistry) {
+  constructor(system: ActorSystem, wire: ClusterWire, registry: NodeRegistry) {
     this.#system = system;
-    this.#nc = nc;
-    this.#inbox = receiveActorMessages(nc, system);
+    this.#wire = wire;
+    this.#inbox = receiveActorMessages(wire, system);
     this.#stop = registry.watch(0, (event) => this.#onNode(event));
   }
 
@@ -28,7 +29,7 @@ export class ActorLinks {
     if (event.node.status !== "down") {
       if (this.#linked.has(id)) return;
       this.#linked.add(id);
-      this.#system.registerTransport(id, new NatsTransport(this.#nc, id));
+      this.#system.registerTransport(id, new NatsTransport(this.#wire, id));
     } else if (this.#linked.delete(id)) {
       this.#system.nodeDown(id);
     }

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { adjustWorkflowFile, type Placement } from "../config/index.js";
 import { compilePlan, defaultWorkflowName, resolveExecutionBudget, TERMINAL_STATUSES, type CancelResult, type ExecuteRequest, type ExecutionClient, type ExecutionEvent, type ExecutionRecord, type ListExecutionsQuery, type NodeInfo, type Runtime, type StartedExecution, type WatchListener } from "../engine/index.js";
 import type { Logger } from "../observability/index.js";
@@ -7,11 +6,12 @@ import { orderOf } from "./execution-order.js";
 import { cancelOn, PlacedExecution } from "./placed-execution.js";
 import { placementNodeOf } from "./placed-step.js";
 import { asksForSomewhere, place, type PlacementRequest } from "./placement.js";
+import type { ClusterWire } from "./trust/cluster-wire.js";
 
 export interface ClusterClientDeps {
   selfId: string;
-  /** The node's NATS connection once reached; undefined before (everything then runs here). */
-  nc: () => NatsConnection | undefined;
+  /** The node's wire to the others once NATS is reached; undefined before (everything then runs here). */
+  wire: () => ClusterWire | undefined;
   nodes: () => NodeInfo[];
   placementTimeoutMs: number;
   /** What an execution order may take as JSON to cross to another node. */
@@ -37,8 +37,8 @@ export class ClusterExecutionClient implements ExecutionClient {
   }
 
   start(request: ExecuteRequest): StartedExecution {
-    const nc = this.#deps.nc();
-    if (nc === undefined) return this.#runtime.start(request);
+    const wire = this.#deps.wire();
+    if (wire === undefined) return this.#runtime.start(request);
     const workflowName = request.workflowName ?? defaultWorkflowName(request.source.file);
     const environment = request.environment ?? this.#runtime.options.env["WFX_ENV"];
     const file = adjustWorkflowFile(request.source.file, { environment, configOverride: request.configOverride }, request.source.path);
@@ -54,7 +54,7 @@ export class ClusterExecutionClient implements ExecutionClient {
     const executionId = request.executionId ?? randomUUID();
     const plan = compilePlan(file, workflowName, request.source.path);
     const order = orderOf(request, { executionId, workflowName, environment, placedBy: this.#deps.selfId });
-    const placed = new PlacedExecution({ nc, selfId: this.#deps.selfId, nodes: this.#deps.nodes, store: this.#runtime.options.store, placementTimeoutMs: this.#deps.placementTimeoutMs, maxPayloadBytes: this.#deps.maxPayloadBytes, logger: this.#deps.logger }, request, order, placement, plan.steps.map((s) => s.id));
+    const placed = new PlacedExecution({ wire, selfId: this.#deps.selfId, nodes: this.#deps.nodes, store: this.#runtime.options.store, placementTimeoutMs: this.#deps.placementTimeoutMs, maxPayloadBytes: this.#deps.maxPayloadBytes, logger: this.#deps.logger }, request, order, placement, plan.steps.map((s) => s.id));
     this.#placed.set(executionId, placed);
     void placed.done.finally(() => this.#placed.delete(executionId));
     if (request.signal !== undefined) {
@@ -75,12 +75,12 @@ export class ClusterExecutionClient implements ExecutionClient {
   async cancel(executionId: string, reason = "cancelled by request"): Promise<CancelResult> {
     const placed = this.#placed.get(executionId);
     if (placed !== undefined) return placed.cancel(reason);
-    const nc = this.#deps.nc();
-    if (nc === undefined || this.#runtime.recorder.isLive(executionId)) return this.#runtime.cancel(executionId, reason);
+    const wire = this.#deps.wire();
+    if (wire === undefined || this.#runtime.recorder.isLive(executionId)) return this.#runtime.cancel(executionId, reason);
     const stored = await this.#runtime.options.store.getRecord(executionId);
     if (stored === undefined || TERMINAL_STATUSES.has(stored.status) || stored.node === this.#deps.selfId) return this.#runtime.cancel(executionId, reason);
     // Another node's: ask it while it lives; a dead owner's orphan is claimed and ended here.
-    if (this.#runtime.options.ownerAlive(stored)) return cancelOn(nc, stored.node, executionId, reason);
+    if (this.#runtime.options.ownerAlive(stored)) return cancelOn(wire, stored.node, executionId, reason);
     return this.#runtime.cancel(executionId, reason);
   }
 

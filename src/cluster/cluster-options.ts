@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { ClusterError } from "./errors.js";
+import type { ClusterTrust } from "./trust/cluster-key.js";
 
 /** How a node joins the cluster: where NATS is, who it is, and how fast a dead node is noticed. */
 export interface ClusterOptions {
@@ -34,6 +35,8 @@ export interface ClusterOptions {
   storeReplicas: number;
   /** How long the cluster store keeps records, events and claims (JetStream's max_age). */
   storeRetentionMs: number;
+  /** The cluster key(s) every message and record is sealed with, or `insecure` (--insecure-cluster). */
+  trust: ClusterTrust;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
@@ -65,9 +68,9 @@ function positive(name: string, value: number): void {
 }
 
 /** Fills defaults, checks and freezes; nothing else in the cluster layer falls back on its own. */
-export function resolveClusterOptions(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers">): Readonly<ClusterOptions> {
+export function resolveClusterOptions(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers" | "trust">): Readonly<ClusterOptions> {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<ClusterOptions>;
-  const resolved: ClusterOptions = { ...DEFAULT_CLUSTER_OPTIONS, nodeId: defaultClusterNodeId(), ...defined, servers: options.servers };
+  const resolved: ClusterOptions = { ...DEFAULT_CLUSTER_OPTIONS, nodeId: defaultClusterNodeId(), ...defined, servers: options.servers, trust: options.trust };
   if (resolved.servers.length === 0) throw new ClusterError("WFX_CLUSTER_CONFIG", "no NATS server given", { hint: "pass --nats nats://host:4222 or set WFX_NATS_URL" });
   for (const server of resolved.servers) {
     if (!/^(nats|tls|wss?):\/\/[^\s]+$/.test(server) && !/^[^\s/]+:\d+$/.test(server)) throw new ClusterError("WFX_CLUSTER_CONFIG", `'${server}' is not a NATS server URL`, { hint: "write it as nats://host:4222" });

@@ -20,6 +20,10 @@ import { ServiceAnnouncement } from "./service-discovery.js";
 import { drainSubject } from "./subjects.js";
 import { StepSlots } from "./step-slots.js";
 import { hostedStep } from "./hosted-step.js";
+import { encodeJson } from "./codec.js";
+import { sealFor, type Seal } from "./trust/cluster-seal.js";
+import { ClusterWire } from "./trust/cluster-wire.js";
+import { ClusterRejections } from "./trust/rejections.js";
 
 /** NATS's own default max_payload (1 MiB), until the server says its own; and room kept for the message envelope. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -36,7 +40,12 @@ export class Cluster {
   readonly instanceId = randomUUID();
   /** The placed steps this node runs: their slots and the resources they reserve, shown in the node's record. */
   readonly slots: StepSlots;
+  /** Seals what this node sends and opens what it receives, under the cluster key (or nothing, when insecure). */
+  readonly seal: Seal;
+  /** What failed the cluster key's check, by reason: `wfx_cluster_rejected_total`. */
+  readonly rejections: ClusterRejections;
   readonly #logger: Logger;
+  #wire: ClusterWire | undefined;
   readonly #abort = new AbortController();
   #registry: ClusterNodeRegistry | undefined;
   #announcement: ServiceAnnouncement | undefined;
@@ -46,10 +55,12 @@ export class Cluster {
   #connecting: Promise<NatsConnection> | undefined;
   #orders: ExecutionOrderServer | undefined;
 
-  constructor(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers">, logger: Logger) {
+  constructor(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers" | "trust">, logger: Logger) {
     this.options = resolveClusterOptions(options);
     this.#logger = logger;
     this.connection = new NatsClusterConnection(this.options, logger);
+    this.seal = sealFor(this.options.trust);
+    this.rejections = new ClusterRejections(logger);
     this.slots = new StepSlots(this.options.stepCapacity, this.options.resources, () => this.#registry?.changed());
   }
 
@@ -58,18 +69,17 @@ export class Cluster {
    * it lists this node alone until NATS is reached, then every node. Connecting goes on in the background.
    */
   registryFor(self: NodeRegistry | undefined): NodeRegistry {
-    const registry = new ClusterNodeRegistry(self, { heartbeatMs: this.options.heartbeatMs, missedBeatsDown: this.options.missedBeatsDown, selfExtra: () => this.slots.view() });
+    const registry = new ClusterNodeRegistry(self, { heartbeatMs: this.options.heartbeatMs, missedBeatsDown: this.options.missedBeatsDown, selfExtra: () => (this.seal.secure ? this.slots.view() : { ...this.slots.view(), insecure: true }) });
     this.#registry = registry;
     this.#joined = this.#connect().then(
       (nc) => {
-        registry.attach(nc);
+        const wire = this.#wire!;
+        registry.attach(wire);
         if (self !== undefined) {
           this.#announcement = new ServiceAnnouncement(nc, () => registry.self());
-          nc.subscribe(drainSubject(self.self().id), {
-            callback: (_err, msg) => {
-              this.#onDrain?.();
-              msg.respond(JSON.stringify(self.self()));
-            },
+          wire.subscribe(drainSubject(self.self().id), (msg) => {
+            this.#onDrain?.();
+            msg.respond(encodeJson(self.self()));
           });
         }
       },
@@ -82,15 +92,24 @@ export class Cluster {
 
   /** Connects once (retrying until NATS answers); every part waits on the same connection. */
   #connect(): Promise<NatsConnection> {
-    this.#connecting ??= this.connection.open(this.#abort.signal);
+    this.#connecting ??= this.connection.open(this.#abort.signal).then((nc) => {
+      this.#wire = new ClusterWire(nc, this.seal, this.rejections);
+      if (!this.seal.secure) this.#logger.warn({ node: this.options.nodeId }, "joined the cluster with --insecure-cluster: no cluster key, so any NATS client can command this node and read what it sends");
+      return nc;
+    });
     return this.#connecting;
+  }
+
+  /** The wire to the other nodes once NATS is reached (for CLI commands that speak to nodes). */
+  get wire(): ClusterWire | undefined {
+    return this.#wire;
   }
 
   /** The cluster store the node's runtime keeps records and events in: JetStream, shared by every node. */
   store(): ExecutionStore {
     const connected = this.#connect();
     connected.catch(() => undefined);
-    return new JetStreamExecutionStore(connected, { replicas: this.options.storeReplicas, retentionMs: this.options.storeRetentionMs }, this.#logger);
+    return new JetStreamExecutionStore(connected, { replicas: this.options.storeReplicas, retentionMs: this.options.storeRetentionMs, seal: this.seal, rejections: this.rejections }, this.#logger);
   }
 
   /** Whether an execution's owner lives: this process by its incarnation, another node by the registry. */
@@ -116,7 +135,7 @@ export class Cluster {
 
   /** What the node's gateways use: executions placed across the cluster, and answered for any node. */
   clientFor(runtime: Runtime): ExecutionClient {
-    return new ClusterExecutionClient(runtime, { selfId: this.options.nodeId, nc: () => this.connection.connection, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), logger: this.#logger });
+    return new ClusterExecutionClient(runtime, { selfId: this.options.nodeId, wire: () => this.#wire, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), logger: this.#logger });
   }
 
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
@@ -137,11 +156,11 @@ export class Cluster {
   attachRuntime(runtime: Runtime, dirs: { operator: string; caller: string } & OrderFolders, admit: () => () => void): void {
     runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => hostedStep(spec.order, this.slots, () => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? dirs.caller : dirs.operator, this.maxStepPayloadBytes())));
     void this.joined().then(() => {
-      const nc = this.connection.connection;
-      if (nc === undefined || this.#registry === undefined || this.#abort.signal.aborted) return;
-      this.#links = new ActorLinks(runtime.system, nc, this.#registry);
+      const wire = this.#wire;
+      if (wire === undefined || this.#registry === undefined || this.#abort.signal.aborted) return;
+      this.#links = new ActorLinks(runtime.system, wire, this.#registry);
       // Executions other nodes place here run on this runtime itself, never placed on again.
-      this.#orders = new ExecutionOrderServer(nc, { selfId: this.options.nodeId, client: runtime, folders: dirs, admit, logger: this.#logger });
+      this.#orders = new ExecutionOrderServer(wire, { selfId: this.options.nodeId, client: runtime, folders: dirs, admit, logger: this.#logger });
     });
   }
 
@@ -169,8 +188,10 @@ export class Cluster {
     return this.#joined ?? Promise.resolve();
   }
 
+  /** Whether the cluster is usable; an insecure node says so in its readiness detail too. */
   get readiness(): ClusterReadiness {
-    return this.connection.readiness;
+    const readiness = this.connection.readiness;
+    return this.seal.secure ? readiness : { ...readiness, insecure: "--insecure-cluster: no cluster key; any NATS client can command this node" };
   }
 
   /** Leaves: announces `down`, stops answering discovery, drains the connection. */

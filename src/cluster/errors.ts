@@ -5,6 +5,9 @@ import type { Pending } from "./placement.js";
 export const CLUSTER_ERROR_CODES = {
   WFX_CLUSTER_CONFIG: "a cluster setting is wrong: no NATS server given, a URL that is not one, a non-positive heartbeat",
   WFX_NATS_SERVER_TOO_OLD: "the NATS server is older than 2.9.0, which the cluster layer needs (JetStream KV with compare-and-set)",
+  WFX_CLUSTER_KEY_MISSING: "a node (or a CLI command speaking to the cluster) has no cluster key, so it does not join: set WFX_CLUSTER_KEY (or --cluster-key-file), the same on every node; --insecure-cluster joins without one",
+  WFX_CLUSTER_KEY_INVALID: "the cluster key given is too short (under 32 characters) or its file cannot be read",
+  WFX_CLUSTER_STORE_TAMPERED: "a record, event or claim in the cluster store failed its authentication check (written without the cluster key, or altered); it is not served",
   WFX_CLUSTER_STORE_UNAVAILABLE: "the cluster store (JetStream) is not open yet, because NATS has not been reached since the node started",
   WFX_EXECUTION_ORDER_TOO_LARGE: "an execution placed on another node is larger, as JSON, than a NATS message may carry; nothing is truncated, the execution fails",
   WFX_NODE_UNREACHABLE: "the node an execution was placed on (or runs on) did not answer over NATS; the execution is placed again, or its owner's death is waited for",

@@ -1,10 +1,14 @@
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Subscription } from "@nats-io/transport-node";
 import { settledWithin, type CancelResult, type ExecutionClient } from "../engine/index.js";
 import { toErrorInfo, WfxError } from "../errors.js";
 import type { Logger } from "../observability/index.js";
 import { requestOf, type ExecutionOrder, type OrderFolders } from "./execution-order.js";
 import { cancelSubject, startSubject } from "./subjects.js";
 import { decodeJson, encodeJson } from "./codec.js";
+import type { ClusterWire } from "./trust/cluster-wire.js";
+
+/** Orders and answers carry a tenant's workflow, input and result: encrypted as well as signed. */
+const SEALED = { encrypt: true } as const;
 
 /** What a start order is answered with: the record as started (durable in the store), or why not. */
 export type StartAnswer = { record: unknown } | { error: { code: string; message: string; hint?: string; retryable: boolean } };
@@ -28,10 +32,11 @@ export class ExecutionOrderServer {
   /** The placed executions running here, by id, until they end: what a shutdown lets finish. */
   readonly #running = new Map<string, Promise<unknown>>();
 
-  constructor(nc: NatsConnection, deps: OrderServerDeps) {
+  constructor(wire: ClusterWire, deps: OrderServerDeps) {
+    // Only orders that passed the wire's check (signed with the cluster key, fresh, not replayed) reach these handlers.
     this.#subs = [
-      nc.subscribe(startSubject(deps.selfId), { callback: (_e, msg) => void start(deps, decodeJson<ExecutionOrder>(msg.data), this.#running).then((answer) => msg.respond(encodeJson(answer))) }),
-      nc.subscribe(cancelSubject(deps.selfId), { callback: (_e, msg) => void cancel(deps, decodeJson<{ executionId: string; reason: string }>(msg.data)).then((answer) => msg.respond(encodeJson(answer))) }),
+      wire.subscribe(startSubject(deps.selfId), (msg) => void start(deps, decodeJson<ExecutionOrder>(msg.body), this.#running).then((answer) => msg.respond(encodeJson(answer), SEALED))),
+      wire.subscribe(cancelSubject(deps.selfId), (msg) => void cancel(deps, decodeJson<{ executionId: string; reason: string }>(msg.body)).then((answer) => msg.respond(encodeJson(answer), SEALED))),
     ];
   }
 

@@ -4,7 +4,7 @@ export { NatsClusterConnection, type ClusterReadiness } from "./nats-connection.
 export { ClusterNodeRegistry } from "./node-registry.js";
 export { atLeast, checkServerVersion, MIN_SERVER_VERSION } from "./server-version.js";
 export { ServiceAnnouncement } from "./service-discovery.js";
-export { drainSubject, SERVICE_NAME, SUBJECTS } from "./subjects.js";
+export { actorSubject, cancelSubject, drainSubject, SERVICE_NAME, startSubject, SUBJECTS } from "./subjects.js";
 export { CLUSTER_ERROR_CODES, ClusterError, NoFeasibleNodeError, type ClusterErrorCode } from "./errors.js";
 export {
   DEFAULT_PREFERENCE_WEIGHT,
@@ -18,6 +18,10 @@ export {
   type PlacementResult,
 } from "./placement.js";
 export { ActorLinks } from "./actor-links.js";
-export { actorSubject, NatsTransport, receiveActorMessages } from "./nats-transport.js";
+export { NatsTransport, receiveActorMessages } from "./nats-transport.js";
+export { clusterKeyOf, generateClusterKey, resolveClusterTrust, type ClusterKey, type ClusterTrust } from "./trust/cluster-key.js";
+export { ClusterSeal, InsecureSeal, SealRejected, sealFor, FRESHNESS_MS, type RejectReason, type Seal } from "./trust/cluster-seal.js";
+export { ClusterRejections } from "./trust/rejections.js";
+export { ClusterWire, type WireMessage } from "./trust/cluster-wire.js";
 export { StepSlots, type Release, type StepSlotsView } from "./step-slots.js";
 export { placementNodeOf } from "./placed-step.js";

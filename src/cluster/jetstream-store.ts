@@ -8,12 +8,18 @@ import type { Logger } from "../observability/index.js";
 import { ClusterError } from "./errors.js";
 import { RecordView } from "./record-view.js";
 import { CLUSTER_STORE, eventSubject, storeKey } from "./subjects.js";
+import { SealedStoreValues } from "./trust/sealed-store-values.js";
+import type { Seal } from "./trust/cluster-seal.js";
+import type { ClusterRejections } from "./trust/rejections.js";
 
 export interface JetStreamStoreOptions {
   /** Copies JetStream keeps of every bucket and stream (1 on a single nats-server; 3 on a NATS cluster). */
   replicas: number;
   /** Records and events older than this are dropped by JetStream itself (the bucket's and stream's max_age). */
   retentionMs: number;
+  /** Signs (and encrypts the tenant data of) every value written, and checks every value read. */
+  seal: Seal;
+  rejections: ClusterRejections;
 }
 
 interface Parts {
@@ -25,8 +31,9 @@ interface Parts {
   view: RecordView;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** Where a record or claim lives, as its seal names it: a value moved to another key fails the check. */
+const recordWhere = (key: string) => `kv.${CLUSTER_STORE.records}.${key}`;
+const claimWhere = (key: string) => `kv.${CLUSTER_STORE.claims}.${key}`;
 /** How long a failed write waits before it is sent again (NATS away: the client buffers, JetStream may not answer). */
 const RETRY_MS = 250;
 
@@ -51,11 +58,13 @@ export class JetStreamExecutionStore implements ExecutionStore {
   /** Events not yet acknowledged, per execution: what this process reads of its own before JetStream has it. */
   readonly #events = new Map<string, Map<number, ExecutionEvent>>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #values: SealedStoreValues;
   #parts: Parts | undefined;
   #closed = false;
 
   constructor(nc: NatsConnection | Promise<NatsConnection>, options: JetStreamStoreOptions, logger: Logger) {
     this.#logger = logger;
+    this.#values = new SealedStoreValues(options.seal, options.rejections);
     this.#ready = Promise.resolve(nc).then((conn) => this.#open(conn, options));
     this.#ready.then(
       (parts) => {
@@ -84,7 +93,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
       if ((error as { code?: number | string }).code !== 404 && !/not found/i.test(String((error as Error).message))) throw error;
       await jsm.streams.add(stream);
     }
-    const view = await RecordView.start(records, this.#logger);
+    const view = await RecordView.start(records, (key, data) => this.#values.recordOf(recordWhere(key), data), this.#logger);
     return { nc, js, jsm, records, claims, view };
   }
 
@@ -116,9 +125,10 @@ export class JetStreamExecutionStore implements ExecutionStore {
     if (pending === undefined || pending.sending || !pending.dirty || parts === undefined) return;
     pending.sending = true;
     pending.dirty = false;
-    const json = pending.json;
+    const key = storeKey(id);
+    const value = this.#values.record(recordWhere(key), pending.json, pending.summary);
     this.#track(
-      parts.records.put(storeKey(id), json).then(
+      parts.records.put(key, value).then(
         () => {
           pending.sending = false;
           if (pending.dirty) this.#sendRecord(id);
@@ -137,8 +147,9 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const parts = this.#parts;
     if (parts === undefined) return;
     const id = event.execution_id;
+    const subject = eventSubject(id);
     this.#track(
-      parts.js.publish(eventSubject(id), encoder.encode(json), { msgID: `${id}:${event.seq}` }).then(
+      parts.js.publish(subject, this.#values.event(subject, json, event), { msgID: `${id}:${event.seq}` }).then(
         () => {
           const events = this.#events.get(id);
           if (events?.get(event.seq) !== event) return;
@@ -165,9 +176,10 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const pending = this.#records.get(executionId);
     if (pending !== undefined) return JSON.parse(pending.json) as ExecutionRecord;
     const { records } = await this.#ready;
-    const entry = await records.get(storeKey(executionId));
+    const key = storeKey(executionId);
+    const entry = await records.get(key);
     if (entry === null || entry.operation !== "PUT") return undefined;
-    return JSON.parse(decoder.decode(entry.value)) as ExecutionRecord;
+    return this.#values.recordOf(recordWhere(key), entry.value);
   }
 
   async getEvents(executionId: string, afterSeq = 0): Promise<ExecutionEvent[]> {
@@ -175,12 +187,12 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const subject = eventSubject(executionId);
     const bySeq = new Map<number, ExecutionEvent>();
     const last = await jsm.streams.getMessage(CLUSTER_STORE.events, { last_by_subj: subject });
-    if (last !== null && (JSON.parse(decoder.decode(last.data)) as ExecutionEvent).seq > afterSeq) {
+    if (last !== null && this.#values.eventOf(subject, last.data).seq > afterSeq) {
       const consumer = await js.consumers.get(CLUSTER_STORE.events, { filter_subjects: subject });
       try {
         for (let reached = false; !reached; ) {
           for await (const message of await consumer.fetch({ max_messages: 512, expires: 5000 })) {
-            const event = JSON.parse(decoder.decode(message.data)) as ExecutionEvent;
+            const event = this.#values.eventOf(subject, message.data);
             if (event.seq > afterSeq) bySeq.set(event.seq, event);
             if (message.seq >= last.seq) {
               reached = true;
@@ -209,12 +221,12 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const { claims } = await this.#ready;
     const key = claimKey(name);
     try {
-      await claims.create(key, JSON.stringify(value));
+      await claims.create(key, this.#values.claim(claimWhere(key), JSON.stringify(value)));
       return undefined;
     } catch (error) {
       const winner = await claims.get(key);
       if (winner === null || winner.operation !== "PUT") throw error;
-      return JSON.parse(decoder.decode(winner.value)) as Record<string, unknown>;
+      return this.#values.claimOf(claimWhere(key), winner.value);
     }
   }
 
@@ -225,13 +237,16 @@ export class JetStreamExecutionStore implements ExecutionStore {
 
   /** Live events of an execution from every node: the stream's subject is a plain NATS subject too. */
   subscribe(executionId: string, listener: (event: ExecutionEvent) => void): () => void {
-    const sub: Subscription = this.#connection().subscribe(eventSubject(executionId), {
+    const subject = eventSubject(executionId);
+    const sub: Subscription = this.#connection().subscribe(subject, {
       callback: (_error, message) => {
+        let event: ExecutionEvent;
         try {
-          listener(JSON.parse(decoder.decode(message.data)) as ExecutionEvent);
+          event = this.#values.eventOf(subject, message.data);
         } catch {
-          // Not an event (nothing else publishes there): the follower's re-read fills any gap.
+          return; // Counted and refused; the follower's re-read fills any gap from what the stream holds.
         }
+        listener(event);
       },
     });
     return () => sub.unsubscribe();

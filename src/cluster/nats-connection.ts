@@ -9,6 +9,8 @@ import { checkServerVersion } from "./server-version.js";
 export interface ClusterReadiness {
   ready: boolean;
   reason?: string;
+  /** Set when the node runs without a cluster key: said in /ready's detail. */
+  insecure?: string;
 }
 
 function connectOptions(options: Readonly<ClusterOptions>) {

@@ -1,11 +1,8 @@
 import { deserialize, serialize } from "node:v8";
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Subscription } from "@nats-io/transport-node";
 import type { ActorSystem, Address, Transport } from "../actors/index.js";
-
-/** The subject an actor system receives on: one per system, so messages to it keep the order they were sent in. */
-export function actorSubject(systemId: string): string {
-  return `wfx.actor.${systemId}`;
-}
+import { actorSubject } from "./subjects.js";
+import type { ClusterWire } from "./trust/cluster-wire.js";
 
 interface Envelope {
   address: Address;
@@ -56,18 +53,18 @@ export class NatsTransport implements Transport {
   #queued: Uint8Array[] = [];
 
   constructor(
-    readonly nc: NatsConnection,
+    readonly wire: ClusterWire,
     readonly systemId: string,
   ) {}
 
   send(address: Address, message: unknown): boolean {
-    if (this.nc.isClosed()) return false;
+    if (this.wire.nc.isClosed()) return false;
     // Serialized now, so a message that cannot travel (a closure in it) throws to its sender.
     const bytes = serialize({ address, message } satisfies Envelope);
     if (bytes.length > BATCHED_BYTES) {
       // A large one goes at once, after what was queued before it, so the server's refusal (over max_payload) throws here.
       this.#flush();
-      this.nc.publish(actorSubject(this.systemId), bytes);
+      this.wire.publish(actorSubject(this.systemId), bytes, SEALED);
       return true;
     }
     const queued = this.#queued.push(bytes);
@@ -80,22 +77,23 @@ export class NatsTransport implements Transport {
     const queued = this.#queued;
     if (queued.length === 0) return;
     this.#queued = [];
-    if (this.nc.isClosed()) return;
-    this.nc.publish(actorSubject(this.systemId), queued.length === 1 ? queued[0]! : frame(queued));
+    if (this.wire.nc.isClosed()) return;
+    this.wire.publish(actorSubject(this.systemId), queued.length === 1 ? queued[0]! : frame(queued), SEALED);
   }
 }
 
-/** Delivers what other systems publish to this one into it; the returned subscription ends it. */
-export function receiveActorMessages(nc: NatsConnection, system: Pick<ActorSystem, "id" | "deliver">): Subscription {
-  return nc.subscribe(actorSubject(system.id), {
-    callback: (_err, msg) => {
-      let envelopes: Envelope[];
-      try {
-        envelopes = unframe(msg.data);
-      } catch {
-        return; // Not ours, or garbled: nothing to deliver.
-      }
-      for (const envelope of envelopes) system.deliver(envelope.address, envelope.message);
-    },
+/** Actor messages carry step inputs and outputs: tenant data, encrypted as well as signed. */
+const SEALED = { encrypt: true } as const;
+
+/** Delivers what other systems publish to this one into it, once the wire has checked it; the returned subscription ends it. */
+export function receiveActorMessages(wire: ClusterWire, system: Pick<ActorSystem, "id" | "deliver">): Subscription {
+  return wire.subscribe(actorSubject(system.id), (message) => {
+    let envelopes: Envelope[];
+    try {
+      envelopes = unframe(message.body);
+    } catch {
+      return; // Authentic but not framed as this version frames: nothing to deliver.
+    }
+    for (const envelope of envelopes) system.deliver(envelope.address, envelope.message);
   });
 }

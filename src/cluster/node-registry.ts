@@ -1,6 +1,10 @@
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Subscription } from "@nats-io/transport-node";
 import type { NodeEvent, NodeInfo, NodeRegistry } from "../engine/index.js";
+import { decodeJson, encodeJson } from "./codec.js";
 import { SUBJECTS } from "./subjects.js";
+import type { ClusterWire } from "./trust/cluster-wire.js";
+
+const EMPTY = new Uint8Array(0);
 
 const HISTORY = 256;
 /** Changes of this node are announced at most this often: steps starting and ending by the thousand make one beat per period. */
@@ -26,7 +30,7 @@ export interface ClusterRegistryOptions {
  * `missedBeatsDown` intervals is marked down. Without `self` it only observes (`wfx nodes`).
  */
 export class ClusterNodeRegistry implements NodeRegistry {
-  #nc: NatsConnection | undefined;
+  #wire: ClusterWire | undefined;
   readonly #self: NodeRegistry | undefined;
   readonly #options: ClusterRegistryOptions;
   readonly #nodes = new Map<string, Seen>();
@@ -45,18 +49,21 @@ export class ClusterNodeRegistry implements NodeRegistry {
     this.#options = options;
   }
 
-  /** Once NATS is reached: subscribes, announces this node and asks the others to announce themselves. Until then it lists only this node. */
-  attach(nc: NatsConnection): void {
-    this.#nc = nc;
-    this.#subs.push(nc.subscribe(SUBJECTS.beat, { callback: (_err, msg) => this.#onBeat(msg.data) }));
+  /**
+   * Once NATS is reached: subscribes, announces this node and asks the others to announce themselves. Until then it
+   * lists only this node. Beats come through the wire: one without the cluster key never enters the registry.
+   */
+  attach(wire: ClusterWire): void {
+    this.#wire = wire;
+    this.#subs.push(wire.subscribe(SUBJECTS.beat, (msg) => this.#onBeat(msg.body)));
     if (this.#self !== undefined) {
-      this.#subs.push(nc.subscribe(SUBJECTS.hello, { callback: () => this.#beat() }));
+      this.#subs.push(wire.subscribe(SUBJECTS.hello, () => this.#beat()));
       // Every change of this node (load, gateways, status) is announced at once, not at the next beat.
       this.#stopSelf = this.#self.watch(0, () => this.changed());
       this.#timers.push(setInterval(() => this.#beat(), this.#options.heartbeatMs).unref());
     }
     this.#timers.push(setInterval(() => this.#sweep(), Math.max(50, this.#options.heartbeatMs / 4)).unref());
-    nc.publish(SUBJECTS.hello);
+    wire.publish(SUBJECTS.hello, EMPTY);
     this.#settledAtMs = Date.now() + this.#options.heartbeatMs * this.#options.missedBeatsDown;
   }
 
@@ -118,28 +125,23 @@ export class ClusterNodeRegistry implements NodeRegistry {
     this.#stopSelf?.();
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
-    const nc = this.#nc;
-    if (this.#self !== undefined && nc !== undefined && !nc.isClosed()) {
-      nc.publish(SUBJECTS.beat, JSON.stringify({ ...this.self(), status: "down" }));
-      await nc.flush().catch(() => undefined);
+    const wire = this.#wire;
+    if (this.#self !== undefined && wire !== undefined && !wire.nc.isClosed()) {
+      wire.publish(SUBJECTS.beat, encodeJson({ ...this.self(), status: "down" }));
+      await wire.nc.flush().catch(() => undefined);
     }
     for (const sub of this.#subs) sub.unsubscribe();
   }
 
   #beat(): void {
-    if (this.#self === undefined || this.#nc === undefined || this.#nc.isClosed()) return;
+    if (this.#self === undefined || this.#wire === undefined || this.#wire.nc.isClosed()) return;
     this.#lastBeatMs = Date.now();
-    this.#nc.publish(SUBJECTS.beat, JSON.stringify(this.self()));
+    this.#wire.publish(SUBJECTS.beat, encodeJson(this.self()));
   }
 
   #onBeat(data: Uint8Array): void {
-    let info: NodeInfo;
-    try {
-      info = JSON.parse(new TextDecoder().decode(data)) as NodeInfo;
-    } catch {
-      return;
-    }
-    if (typeof info?.id !== "string" || info.id === this.#self?.self().id) return;
+    const info = decodeJson<NodeInfo>(data);
+    if (info === undefined || typeof info.id !== "string" || info.id === this.#self?.self().id) return;
     const known = this.#nodes.get(info.id);
     this.#nodes.set(info.id, { info, lastBeatMs: Date.now() });
     if (known === undefined || known.info.status === "down") this.#emit(info.status === "down" ? "node.down" : "node.up", info);

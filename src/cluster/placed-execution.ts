@@ -1,4 +1,3 @@
-import type { NatsConnection } from "@nats-io/transport-node";
 import { applyEvent, createRecord, TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type CancelResult, type ExecuteRequest, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type NodeInfo } from "../engine/index.js";
 import { toErrorInfo } from "../errors.js";
 import type { Logger } from "../observability/index.js";
@@ -9,6 +8,7 @@ import type { CancelAnswer, StartAnswer } from "./execution-order-server.js";
 import { placementNodeOf } from "./placed-step.js";
 import { place, type PlacementRequest } from "./placement.js";
 import { cancelSubject, startSubject } from "./subjects.js";
+import type { ClusterWire } from "./trust/cluster-wire.js";
 
 /** How often an execution nobody can take yet looks for a node again, and how long a node has to answer a start. */
 const REPLACE_MS = 250;
@@ -17,7 +17,7 @@ const START_TIMEOUT_MS = 10_000;
 const CHECK_MS = 1000;
 
 export interface PlacedExecutionDeps {
-  nc: NatsConnection;
+  wire: ClusterWire;
   selfId: string;
   nodes: () => NodeInfo[];
   store: ExecutionStore;
@@ -71,7 +71,7 @@ export class PlacedExecution {
     this.done = new Promise((resolve) => (this.#resolve = resolve));
     this.acknowledged = new Promise((resolve) => (this.#acknowledge = resolve));
     this.#unsubscribe = deps.store.subscribe?.(order.executionId, (event) => this.#onEvent(event));
-    void deps.nc.flush().then(() => this.#tryPlace(), (error: unknown) => this.#fail(toErrorInfo(error)));
+    void deps.wire.nc.flush().then(() => this.#tryPlace(), (error: unknown) => this.#fail(toErrorInfo(error)));
   }
 
   /** Asks for a cancel: before it started anywhere it just ends here; once started, its node is asked. */
@@ -83,7 +83,7 @@ export class PlacedExecution {
       await this.acknowledged;
       if (this.node === undefined) return { execution_id: id, status: this.record.status, cancelled: this.record.status === "cancelled", message: this.record.status === "cancelled" ? "Execution cancelled before it was placed" : `Execution ended: ${this.record.status}` };
     }
-    return cancelOn(this.#deps.nc, this.node, id, reason);
+    return cancelOn(this.#deps.wire, this.node, id, reason);
   }
 
   #tryPlace(): void {
@@ -112,8 +112,7 @@ export class PlacedExecution {
     }
     let answer: StartAnswer | undefined;
     try {
-      const reply = await this.#deps.nc.request(startSubject(nodeId), payload, { timeout: START_TIMEOUT_MS });
-      answer = decodeJson<StartAnswer>(reply.data);
+      answer = decodeJson<StartAnswer>(await this.#deps.wire.request(startSubject(nodeId), payload, { timeout: START_TIMEOUT_MS, encrypt: true }));
     } catch (error) {
       this.#deps.logger.warn({ err: error, node: nodeId, execution_id: this.#order.executionId }, "a node did not answer an execution's start; placing it again");
     }
@@ -131,7 +130,7 @@ export class PlacedExecution {
     Object.assign(this.record, answer.record);
     this.#acknowledge();
     this.#check = setInterval(() => void this.#checkRecord(), CHECK_MS).unref();
-    if (this.#cancelAsked !== undefined) void cancelOn(this.#deps.nc, nodeId, this.#order.executionId, this.#cancelAsked);
+    if (this.#cancelAsked !== undefined) void cancelOn(this.#deps.wire, nodeId, this.#order.executionId, this.#cancelAsked);
   }
 
   #onEvent(event: ExecutionEvent): void {
@@ -192,10 +191,9 @@ export class PlacedExecution {
 }
 
 /** Asks the node that runs an execution to cancel it. */
-export async function cancelOn(nc: NatsConnection, nodeId: string, executionId: string, reason: string): Promise<CancelResult> {
+export async function cancelOn(wire: ClusterWire, nodeId: string, executionId: string, reason: string): Promise<CancelResult> {
   try {
-    const reply = await nc.request(cancelSubject(nodeId), encodeJson({ executionId, reason }), { timeout: START_TIMEOUT_MS });
-    const answer = decodeJson<CancelAnswer>(reply.data);
+    const answer = decodeJson<CancelAnswer>(await wire.request(cancelSubject(nodeId), encodeJson({ executionId, reason }), { timeout: START_TIMEOUT_MS, encrypt: true }));
     if (answer !== undefined && "result" in answer) return answer.result;
     throw new ClusterError("WFX_NODE_UNREACHABLE", `node '${nodeId}' could not cancel execution ${executionId}: ${answer?.error.message ?? "its answer was not JSON"}`, { hint: "send the cancel again" });
   } catch (error) {

@@ -3,7 +3,8 @@ import { selectRecords, type ExecutionRecord, type ListExecutionsQuery } from ".
 import type { Logger } from "../observability/index.js";
 import { idOfStoreKey } from "./subjects.js";
 
-const decoder = new TextDecoder();
+/** Opens one stored value of the bucket (checking its seal); throws when it fails the check. */
+export type RecordDecoder = (key: string, data: Uint8Array) => ExecutionRecord;
 
 /**
  * Every execution record of the cluster, kept in memory from a watch of the records bucket, so a listing (and the
@@ -22,7 +23,7 @@ export class RecordView {
   }
 
   /** Resolves once the bucket's current records are in (the watch then keeps them up to date). */
-  static async start(bucket: KV, logger: Logger): Promise<RecordView> {
+  static async start(bucket: KV, decode: RecordDecoder, logger: Logger): Promise<RecordView> {
     const view = new RecordView(bucket);
     const status = await bucket.status();
     const watch = await bucket.watch({ include: KvWatchInclude.LastValue });
@@ -35,9 +36,10 @@ export class RecordView {
         const id = idOfStoreKey(entry.key);
         if (entry.operation === "PUT") {
           try {
-            view.#records.set(id, JSON.parse(decoder.decode(entry.value)) as ExecutionRecord);
+            view.#records.set(id, decode(entry.key, entry.value));
           } catch (error) {
-            logger.warn({ err: error, key: entry.key }, "an execution record in the cluster store is not JSON; left out of listings");
+            view.#records.delete(id);
+            logger.warn({ err: error, key: entry.key }, "an execution record in the cluster store failed its check; left out of listings");
           }
         } else view.#records.delete(id);
         view.#applied(entry.revision);

@@ -6,6 +6,11 @@ export const SUBJECTS = Object.freeze({
   hello: "wfx.nodes.hello",
 });
 
+/** The subject an actor system receives on: one per system, so messages to it keep the order they were sent in. */
+export function actorSubject(systemId: string): string {
+  return `wfx.actor.${systemId}`;
+}
+
 /** Asks one node to drain: it takes nothing new and finishes what it runs (`wfx drain NODE`). */
 export function drainSubject(nodeId: string): string {
   return `wfx.node.${nodeId}.drain`;

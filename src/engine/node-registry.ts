@@ -32,6 +32,8 @@ export interface NodeInfo {
   resources?: { total: Record<string, number>; free: Record<string, number> };
   /** Placed steps (those whose `placement:` chose this node) the node runs at once at most, and runs now. */
   steps?: { capacity: number; load: number };
+  /** Set when the node joined with --insecure-cluster (no cluster key): shown by `wfx nodes` and the dashboard. */
+  insecure?: boolean;
 }
 
 export interface NodeEvent {

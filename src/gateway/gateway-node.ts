@@ -39,7 +39,7 @@ export interface GatewayNodeDeps {
    */
   nodeRegistry?: (self: LocalNodeRegistry) => NodeRegistry;
   /** Whether what the node depends on beyond itself (the cluster's NATS) is usable, and why not: /ready and gRPC health. */
-  readiness?: () => { ready: boolean; reason?: string };
+  readiness?: () => { ready: boolean; reason?: string; insecure?: string };
   /** Where the runtime the node opens runs its steps (a cluster's places them by their placement); default: here. */
   stepHost?: StepHostFactory;
   /** Work the node runs for others (a cluster's placed steps) that shutdown lets finish, up to the grace, before the runtime closes. */
@@ -177,7 +177,7 @@ export class GatewayNode {
   }
 
   /** Ready when listening, not shutting down, and what it depends on (the cluster) is usable; else why not. */
-  get readiness(): { ready: boolean; reason?: string } {
+  get readiness(): { ready: boolean; reason?: string; insecure?: string } {
     if (!this.#ready) return { ready: false, reason: this.#closing === undefined ? "starting" : "shutting down" };
     if (this.#draining) return { ready: false, reason: "draining: finishing what runs, taking nothing new" };
     return this.#deps.readiness?.() ?? { ready: true };

@@ -1,3 +1,4 @@
+import { CLUSTER_KEY_ENV } from "./cluster-key.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -29,7 +30,7 @@ export interface RunningCli {
 export function startWfx(args: string[], options: CliOptions): RunningCli {
   const child = spawn(process.execPath, [WFX, ...args], {
     cwd: options.cwd ?? process.cwd(),
-    env: { ...process.env, WFX_DATA_DIR: options.dataDir, ...options.env },
+    env: { ...process.env, WFX_DATA_DIR: options.dataDir, ...CLUSTER_KEY_ENV, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

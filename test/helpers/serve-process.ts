@@ -1,3 +1,4 @@
+import { CLUSTER_KEY_ENV } from "./cluster-key.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { WFX } from "./cli.js";
 
@@ -14,7 +15,7 @@ export interface ServeProcess {
 export async function startServe(dataDir: string, args: string[] = [], env: Record<string, string> = {}, command: "serve" | "node" = "serve"): Promise<ServeProcess> {
   // gRPC only when asked for with --grpc-port (0 for a free port).
   const grpc = args.includes("--grpc-port") ? [] : ["--no-grpc"];
-  return startWfxProcess([command, "--port", "0", ...grpc, "--data-dir", dataDir, ...args], { ...process.env, WFX_LOG_LEVEL: "info", ...env });
+  return startWfxProcess([command, "--port", "0", ...grpc, "--data-dir", dataDir, ...args], { ...process.env, WFX_LOG_LEVEL: "info", ...CLUSTER_KEY_ENV, ...env });
 }
 
 /** `wfx` with exactly these arguments and this environment (nothing inherited), resolved once its HTTP gateway listens. */

@@ -1,6 +1,7 @@
 import { Cluster, type ClusterOptions } from "../../cluster/index.js";
 import type { Logger } from "../../observability/index.js";
 import type { ServeFlags } from "./serve-flags.js";
+import { clusterKeyFlagsOf, clusterTrustOf } from "../cluster-key-flags.js";
 
 const list = (value: string | undefined): string[] => (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
 
@@ -13,11 +14,14 @@ export function clusterFrom(flags: ServeFlags, env: Record<string, string | unde
   // A profile's nats section already has the WFX_NATS_* variables applied; --nats still wins.
   const timeout = env["WFX_PLACEMENT_TIMEOUT_S"] ? { placementTimeoutMs: Number(env["WFX_PLACEMENT_TIMEOUT_S"]) * 1000 } : {};
   const replicas = env["WFX_STORE_REPLICAS"] ? { storeReplicas: Number(env["WFX_STORE_REPLICAS"]) } : {};
-  if (fromProfile !== undefined && flags["nats"] === undefined) return new Cluster({ ...fromProfile, ...(node.id === undefined ? {} : { nodeId: node.id }), tags: node.tags, ...timeout, ...replicas }, logger);
-  if (servers.length === 0) return undefined;
+  if (fromProfile === undefined && servers.length === 0) return undefined;
+  // A node without the cluster key would obey any NATS client: it refuses to join unless told --insecure-cluster.
+  const trust = clusterTrustOf(clusterKeyFlagsOf(flags), env);
+  if (fromProfile !== undefined && flags["nats"] === undefined) return new Cluster({ ...fromProfile, ...(node.id === undefined ? {} : { nodeId: node.id }), tags: node.tags, ...timeout, ...replicas, trust }, logger);
   return new Cluster(
     {
       servers,
+      trust,
       ...(node.id === undefined ? {} : { nodeId: node.id }),
       tags: node.tags,
       resources: node.resources,

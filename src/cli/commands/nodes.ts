@@ -4,18 +4,20 @@ import { CliError } from "../cli-error.js";
 import { natsServers, observeCluster } from "../observe-cluster.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
+import type { ClusterKeyFlags } from "../cluster-key-flags.js";
 
 export interface NodesOptions {
   json: boolean;
   watch: boolean;
   nats: string[];
+  clusterKey?: ClusterKeyFlags;
 }
 
 /** Answers to the join-time hello arrive within a few ms; this leaves room for a slow link. */
 const GATHER_MS = 600;
 
 function table(nodes: readonly NodeInfo[]): string {
-  const rows = [["ID", "STATUS", "TAGS", "LOAD", "STEPS", "FREE", "GATEWAYS"], ...nodes.map((n) => [n.id, n.status, n.tags.join(",") || "-", `${n.load}/${n.capacity}`, n.steps === undefined ? "-" : `${n.steps.load}/${n.steps.capacity}`, freeResources(n), n.gateways.map((g) => `${g.kind} ${g.address}`).join(", ") || "-"])];
+  const rows = [["ID", "STATUS", "TAGS", "LOAD", "STEPS", "FREE", "GATEWAYS"], ...nodes.map((n) => [n.id, n.insecure ? `${n.status} (insecure)` : n.status, n.tags.join(",") || "-", `${n.load}/${n.capacity}`, n.steps === undefined ? "-" : `${n.steps.load}/${n.steps.capacity}`, freeResources(n), n.gateways.map((g) => `${g.kind} ${g.address}`).join(", ") || "-"])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
 }
@@ -24,7 +26,7 @@ function table(nodes: readonly NodeInfo[]): string {
 export async function nodesCommand(options: NodesOptions, io: Io): Promise<number> {
   const servers = natsServers(options.nats);
   if (servers.length === 0) throw new CliError("wfx nodes needs the cluster's NATS", { hint: "pass --nats nats://host:4222 or set WFX_NATS_URL" });
-  const { cluster, registry } = await observeCluster(servers, "nodes");
+  const { cluster, registry } = await observeCluster(servers, "nodes", options.clusterKey);
   try {
     await sleep(GATHER_MS);
     if (!options.watch) {

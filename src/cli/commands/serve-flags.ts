@@ -17,6 +17,8 @@ export const SERVE_FLAGS = {
   "allowed-host": { type: "string", multiple: true },
   grace: { type: "string" },
   nats: { type: "string", multiple: true },
+  "cluster-key-file": { type: "string" },
+  "insecure-cluster": { type: "boolean", default: false },
   profile: { type: "string" },
   "caller-policy": { type: "string" },
   "resume-policy": { type: "string" },
@@ -25,6 +27,12 @@ export const SERVE_FLAGS = {
   "caller-http-host": { type: "string", multiple: true },
   "caller-mcp-server": { type: "string", multiple: true },
   "caller-model-endpoint": { type: "string", multiple: true },
+} as const;
+
+/** How a command that speaks to the cluster gets its key: `wfx status|cancel|nodes|drain` take these too. */
+export const CLUSTER_KEY_FLAGS = {
+  "cluster-key-file": { type: "string" },
+  "insecure-cluster": { type: "boolean", default: false },
 } as const;
 
 /** Those flags as parseArgs returns them. */

@@ -1,6 +1,7 @@
 import { applyEvent, countedWork, createRecord, describeUsage, elapsedNow, rebuildRecord, TERMINAL_STATUSES, type ExecutionClient, type ExecutionRecord } from "../../engine/index.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
+import type { ClusterKeyFlags } from "../cluster-key-flags.js";
 import { withClient } from "../open-runtime.js";
 import { reportOutcome } from "../outcome.js";
 import { createProgressView, viewKindFor } from "../progress-view.js";
@@ -55,7 +56,7 @@ async function asOfLastEvent(client: ExecutionClient, record: ExecutionRecord): 
   return record.started_by === undefined ? rebuilt : { ...rebuilt, started_by: record.started_by };
 }
 
-export async function statusCommand(options: { id: string; json: boolean; follow?: boolean; dataDir?: string; nats?: string[] }, io: Io): Promise<number> {
+export async function statusCommand(options: { id: string; json: boolean; follow?: boolean; dataDir?: string; nats?: string[]; clusterKey?: ClusterKeyFlags }, io: Io): Promise<number> {
   return withClient(options.dataDir, async (client) => {
     const record = await client.status(options.id);
     if (!record) {
@@ -68,5 +69,5 @@ export async function statusCommand(options: { id: string; json: boolean; follow
     const live = { ...current, elapsed_time: elapsedNow(current, Date.now()) };
     io.out.write(options.json ? `${JSON.stringify(live)}\n` : `${formatRecord(live)}\n`);
     return EXIT.ok;
-  }, options.nats);
+  }, options.nats, options.clusterKey);
 }

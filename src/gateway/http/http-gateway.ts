@@ -32,7 +32,7 @@ export interface HttpGatewayDeps {
   logger: Logger;
   mcp: McpHttpEndpoint;
   /** Readiness: false while starting or draining. */
-  readiness: () => { ready: boolean; reason?: string };
+  readiness: () => { ready: boolean; reason?: string; insecure?: string };
   nodeId: string;
 }
 
@@ -114,8 +114,9 @@ export class HttpGateway {
     try {
       if (path === "/health") return sendJson(res, 200, { status: "ok", node: this.#deps.nodeId });
       if (path === "/ready") {
-        const { ready, reason } = this.#deps.readiness();
-        return ready ? sendJson(res, 200, { status: "ready", node: this.#deps.nodeId }) : sendJson(res, 503, { status: "not ready", node: this.#deps.nodeId, ...(reason === undefined ? {} : { reason }) });
+        const { ready, reason, insecure } = this.#deps.readiness();
+        const warning = insecure === undefined ? {} : { warning: insecure };
+        return ready ? sendJson(res, 200, { status: "ready", node: this.#deps.nodeId, ...warning }) : sendJson(res, 503, { status: "not ready", node: this.#deps.nodeId, ...(reason === undefined ? {} : { reason }), ...warning });
       }
       const refused = checkHostAndOrigin(req, this.#options);
       if (refused !== undefined) {

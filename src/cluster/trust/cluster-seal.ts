@@ -1,0 +1,153 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { ClusterKey, ClusterTrust } from "./cluster-key.js";
+import { ReplayGuard } from "./replay-guard.js";
+
+/** A live message older (or further in the future) than this is refused: a captured one cannot be replayed later. */
+export const FRESHNESS_MS = 30_000;
+
+/** Why a frame was refused: the label of `wfx_cluster_rejected_total{reason}`. */
+export type RejectReason = "unsigned" | "unknown_key" | "bad_mac" | "stale" | "replayed" | "undecryptable";
+
+export class SealRejected extends Error {
+  override name = "SealRejected";
+  constructor(
+    readonly reason: RejectReason,
+    readonly keyId?: string,
+  ) {
+    super(`cluster message refused: ${reason}`);
+  }
+}
+
+/** How a frame is checked: a live message must be fresh (and, with a guard, new); a stored one only authentic. */
+export type OpenCheck = { live: true; guard?: ReplayGuard } | { live: false };
+
+const MAGIC = "WFX1";
+const NEWLINE = 0x0a;
+/** The header line is short; a frame without a newline in its first bytes is not one of ours. */
+const MAX_HEADER = 160;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const ascii = new TextEncoder();
+
+/**
+ * Seals what one node sends another (and what it writes to JetStream) under the cluster key: a readable header line
+ * `WFX1 <key id> <p|e> <sender> <seq> <time ms> <mac>` then the body, the MAC (HMAC-SHA256) over the subject, the
+ * header and the body, so a frame moved to another subject, altered or made up without the key is refused. With `e`
+ * the body is AES-256-GCM ciphertext (iv, data, tag): tenant data stays unreadable on NATS and at rest.
+ */
+export class ClusterSeal {
+  readonly secure = true;
+  /** This process's sender id: with the sequence, what a replay guard remembers. */
+  readonly sender = randomBytes(6).toString("base64url");
+  readonly #signing: ClusterKey;
+  readonly #keys: ReadonlyMap<string, ClusterKey>;
+  #seq = 0;
+
+  constructor(keys: readonly ClusterKey[]) {
+    this.#signing = keys[0]!;
+    this.#keys = new Map(keys.map((k) => [k.id, k]));
+  }
+
+  get keyId(): string {
+    return this.#signing.id;
+  }
+
+  seal(subject: string, body: Uint8Array, encrypt = false): Uint8Array {
+    const key = this.#signing;
+    const payload = encrypt ? encrypted(key, body) : body;
+    const head = `${MAGIC} ${key.id} ${encrypt ? "e" : "p"} ${this.sender} ${++this.#seq} ${Date.now()}`;
+    const mac = macOf(key, subject, head, payload).toString("base64url");
+    const header = ascii.encode(`${head} ${mac}\n`);
+    const frame = Buffer.allocUnsafe(header.length + payload.length);
+    frame.set(header, 0);
+    frame.set(payload, header.length);
+    return frame;
+  }
+
+  /** The body of an authentic frame for `subject` (decrypted); throws SealRejected with the reason otherwise. */
+  open(subject: string, frame: Uint8Array, check: OpenCheck): Uint8Array {
+    const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    const end = bytes.indexOf(NEWLINE);
+    if (end < 0 || end > MAX_HEADER || bytes.toString("latin1", 0, 4) !== MAGIC) throw new SealRejected("unsigned");
+    const fields = bytes.toString("latin1", 0, end).split(" ");
+    if (fields.length !== 7) throw new SealRejected("unsigned");
+    const [, keyId, kind, sender, seqText, timeText, mac] = fields as [string, string, string, string, string, string, string];
+    const key = this.#keys.get(keyId);
+    if (key === undefined) throw new SealRejected("unknown_key", keyId);
+    const payload = bytes.subarray(end + 1);
+    const head = bytes.toString("latin1", 0, end - mac.length - 1);
+    const expected = macOf(key, subject, head, payload);
+    const given = Buffer.from(mac, "base64url");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new SealRejected("bad_mac", keyId);
+    if (check.live) {
+      const now = Date.now();
+      if (Math.abs(now - Number(timeText)) > FRESHNESS_MS) throw new SealRejected("stale", keyId);
+      if (check.guard !== undefined && !check.guard.accept(sender, Number(seqText), now)) throw new SealRejected("replayed", keyId);
+    }
+    if (kind !== "e") return payload;
+    try {
+      return decrypted(key, payload);
+    } catch {
+      throw new SealRejected("undecryptable", keyId);
+    }
+  }
+
+  /** A value encrypted on its own (a record's tenant fields inside a readable record), base64url. */
+  encryptText(text: string): string {
+    return encrypted(this.#signing, ascii.encode(text)).toString("base64url") + `.${this.#signing.id}`;
+  }
+
+  decryptText(sealed: string): string {
+    const dot = sealed.lastIndexOf(".");
+    const key = this.#keys.get(sealed.slice(dot + 1));
+    if (key === undefined) throw new SealRejected("unknown_key", sealed.slice(dot + 1));
+    try {
+      return decrypted(key, Buffer.from(sealed.slice(0, dot), "base64url")).toString("utf8");
+    } catch {
+      throw new SealRejected("undecryptable", key.id);
+    }
+  }
+}
+
+function macOf(key: ClusterKey, subject: string, head: string, payload: Uint8Array): Buffer {
+  return createHmac("sha256", key.macKey).update(subject).update("\n").update(head).update("\n").update(payload).digest();
+}
+
+function encrypted(key: ClusterKey, body: Uint8Array): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key.encryptionKey, iv);
+  const data = cipher.update(body);
+  const final = cipher.final();
+  return Buffer.concat([iv, data, final, cipher.getAuthTag()]);
+}
+
+function decrypted(key: ClusterKey, payload: Uint8Array): Buffer {
+  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const decipher = createDecipheriv("aes-256-gcm", key.encryptionKey, bytes.subarray(0, IV_BYTES));
+  decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+  return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+}
+
+/** `--insecure-cluster`: frames are the bodies themselves, nothing is checked (any NATS client can command the node). */
+export class InsecureSeal {
+  readonly secure = false;
+  readonly keyId = "none";
+  seal(_subject: string, body: Uint8Array): Uint8Array {
+    return body;
+  }
+  open(_subject: string, frame: Uint8Array): Uint8Array {
+    return frame;
+  }
+  encryptText(text: string): string {
+    return text;
+  }
+  decryptText(text: string): string {
+    return text;
+  }
+}
+
+export type Seal = ClusterSeal | InsecureSeal;
+
+export function sealFor(trust: ClusterTrust): Seal {
+  return trust.mode === "keyed" ? new ClusterSeal(trust.keys) : new InsecureSeal();
+}

@@ -1,0 +1,69 @@
+import type { ExecutionEvent, ExecutionRecord } from "../../engine/index.js";
+import { ClusterError } from "../errors.js";
+import { SealRejected, type Seal } from "./cluster-seal.js";
+import type { ClusterRejections } from "./rejections.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The readable part of a stored record or event (ids, status, times); the rest, what a tenant sent or got, is `sealed`. */
+type Readable<T> = Partial<T> & { sealed: string };
+
+/**
+ * What the cluster store writes to JetStream and reads back: with a cluster key, each value is signed over its bucket
+ * and key (so a record cannot be altered, made up or moved to another key) and holds its tenant data encrypted, with
+ * ids, statuses and times left readable for operators; a value that fails the check is never served.
+ */
+export class SealedStoreValues {
+  constructor(
+    readonly seal: Seal,
+    readonly rejections: ClusterRejections,
+  ) {}
+
+  record(where: string, json: string, record: ExecutionRecord): Uint8Array {
+    if (!this.seal.secure) return encoder.encode(json);
+    const readable: Readable<ExecutionRecord> = { execution_id: record.execution_id, workflow_name: record.workflow_name, status: record.status, node: record.node, start_time: record.start_time, ...(record.end_time === undefined ? {} : { end_time: record.end_time }), sealed: this.seal.encryptText(json) };
+    return this.seal.seal(where, encoder.encode(JSON.stringify(readable)));
+  }
+
+  recordOf(where: string, data: Uint8Array): ExecutionRecord {
+    return this.#open<ExecutionRecord>(where, data, "execution record");
+  }
+
+  event(where: string, json: string, event: ExecutionEvent): Uint8Array {
+    if (!this.seal.secure) return encoder.encode(json);
+    const readable: Readable<ExecutionEvent> = { execution_id: event.execution_id, seq: event.seq, type: event.type, time: event.time, ...(event.step === undefined ? {} : { step: event.step }), sealed: this.seal.encryptText(json) };
+    return this.seal.seal(where, encoder.encode(JSON.stringify(readable)));
+  }
+
+  eventOf(where: string, data: Uint8Array): ExecutionEvent {
+    return this.#open<ExecutionEvent>(where, data, "execution event");
+  }
+
+  /** Claims (adoptions, idempotency keys) hold no tenant data: signed, not encrypted. */
+  claim(where: string, json: string): Uint8Array {
+    return this.seal.seal(where, encoder.encode(json));
+  }
+
+  claimOf(where: string, data: Uint8Array): Record<string, unknown> {
+    return this.#open<Record<string, unknown>>(where, data, "claim", false);
+  }
+
+  #open<T>(where: string, data: Uint8Array, what: string, readable = true): T {
+    try {
+      const body = decoder.decode(this.seal.open(where, data, { live: false }));
+      if (!this.seal.secure || !readable) return JSON.parse(body) as T;
+      return JSON.parse(this.seal.decryptText((JSON.parse(body) as { sealed: string }).sealed)) as T;
+    } catch (error) {
+      const reason = error instanceof SealRejected ? error.reason : "unsigned";
+      this.rejections.count(reason, where, error instanceof SealRejected ? error.keyId : undefined);
+      throw tampered(what, where, reason, this.seal.keyId);
+    }
+  }
+}
+
+export function tampered(what: string, where: string, reason: string, keyId: string): ClusterError {
+  return new ClusterError("WFX_CLUSTER_STORE_TAMPERED", `the ${what} at ${where} in the cluster store failed its authentication check (${reason}); it is not served`, {
+    hint: `it was written without this node's cluster key (key id ${keyId}): by a NATS client that is not a node, or by a node with another key; check who can write to JetStream, and that every node has the same WFX_CLUSTER_KEY`,
+  });
+}
