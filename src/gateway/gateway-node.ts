@@ -40,6 +40,8 @@ export interface GatewayNodeDeps {
   nodeRegistry?: (self: LocalNodeRegistry) => NodeRegistry;
   /** Whether what the node depends on beyond itself (the cluster's NATS) is usable, and why not: /ready and gRPC health. */
   readiness?: () => { ready: boolean; reason?: string; insecure?: string };
+  /** The cluster messages and records the node refused, by reason (wfx_cluster_rejected_total); none for a single node. */
+  clusterRejections?: () => ReadonlyMap<string, number>;
   /** Where the runtime the node opens runs its steps (a cluster's places them by their placement); default: here. */
   stepHost?: StepHostFactory;
   /** Work the node runs for others (a cluster's placed steps) that shutdown lets finish, up to the grace, before the runtime closes. */
@@ -90,6 +92,8 @@ export class GatewayNode {
     // Not the node's logger: WFX_LOG_LEVEL=warn must not silence the record of successful calls.
     this.audit = new AuditLog(deps.auditLogger ?? createLogger({ level: "info", name: "wfx-audit", ...(options.auditLogFile === undefined ? {} : { destination: options.auditLogFile }) }));
     this.metrics = new NodeMetrics();
+    const rejections = deps.clusterRejections;
+    if (rejections !== undefined) this.metrics.registry.counter("wfx_cluster_rejected_total", "Cluster messages and stored records this node refused because they failed the cluster key's check, by reason (unsigned, unknown_key, bad_mac, stale, replayed, undecryptable)", () => [...rejections()].map(([reason, n]) => [{ reason }, n]));
     this.registry = new LocalNodeRegistry({ id: runtime.options.nodeId, tags: options.tags, capacity: options.supervisesExecutions ? options.maxConcurrentExecutions : 0, version: VERSION, instance: runtime.options.instanceId });
     this.nodes = deps.nodeRegistry?.(this.registry) ?? this.registry;
     const admission = new Admission(options.maxConcurrentExecutions, (running) => this.registry.setLoad(running));
@@ -178,9 +182,12 @@ export class GatewayNode {
 
   /** Ready when listening, not shutting down, and what it depends on (the cluster) is usable; else why not. */
   get readiness(): { ready: boolean; reason?: string; insecure?: string } {
-    if (!this.#ready) return { ready: false, reason: this.#closing === undefined ? "starting" : "shutting down" };
-    if (this.#draining) return { ready: false, reason: "draining: finishing what runs, taking nothing new" };
-    return this.#deps.readiness?.() ?? { ready: true };
+    const cluster = this.#deps.readiness?.() ?? { ready: true };
+    // An insecure cluster node says so whatever else it answers.
+    const warning = cluster.insecure === undefined ? {} : { insecure: cluster.insecure };
+    if (!this.#ready) return { ready: false, reason: this.#closing === undefined ? "starting" : "shutting down", ...warning };
+    if (this.#draining) return { ready: false, reason: "draining: finishing what runs, taking nothing new", ...warning };
+    return cluster;
   }
 
   /** gRPC health follows readiness (a lost NATS turns it NOT_SERVING until the connection is back). */

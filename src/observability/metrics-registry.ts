@@ -21,9 +21,10 @@ interface Metric {
   render(): string;
 }
 
+/** A counter either counted here or, with `collect`, read at scrape time from a count kept elsewhere. */
 export class Counter implements Metric {
   readonly #values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(readonly name: string, readonly help: string, readonly collect?: () => Iterable<[Labels | undefined, number]>) {}
 
   inc(labels?: Labels, by = 1): void {
     const key = labelKey(labels);
@@ -36,7 +37,8 @@ export class Counter implements Metric {
 
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [key, value] of this.#values) lines.push(sample(this.name, key, value));
+    const values = this.collect ? new Map([...this.collect()].map(([l, v]) => [labelKey(l), v])) : this.#values;
+    for (const [key, value] of values) lines.push(sample(this.name, key, value));
     return lines.join("\n");
   }
 }
@@ -109,8 +111,8 @@ export class Histogram implements Metric {
 export class MetricsRegistry {
   readonly #metrics: Metric[] = [];
 
-  counter(name: string, help: string): Counter {
-    return this.#add(new Counter(name, help));
+  counter(name: string, help: string, collect?: () => Iterable<[Labels | undefined, number]>): Counter {
+    return this.#add(new Counter(name, help, collect));
   }
 
   gauge(name: string, help: string, collect?: () => Iterable<[Labels | undefined, number]>): Gauge {

@@ -102,7 +102,7 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   if (options.http === false && options.grpc === false && cluster === undefined) throw new CliError("--no-http and --no-grpc together leave nothing to serve", { hint: "a node that only runs work joins a cluster: wfx node --nats nats://host:4222" });
   const clustered = cluster === undefined
     ? {}
-    : { nodeRegistry: (self: LocalNodeRegistry) => cluster.registryFor(self), readiness: () => cluster.readiness, stepHost: cluster.stepHost(), store: cluster.store(), ownerAlive: cluster.ownerAlive(), mayAdopt: cluster.mayAdopt(), instanceId: cluster.instanceId, client: (runtime: Runtime) => cluster.clientFor(runtime), drainHostedWork: (graceMs: number) => cluster.drainHostedWork(graceMs), waitForAsyncAtShutdown: true };
+    : { nodeRegistry: (self: LocalNodeRegistry) => cluster.registryFor(self), readiness: () => cluster.readiness, clusterRejections: () => cluster.rejections.counts(), stepHost: cluster.stepHost(), store: cluster.store(), ownerAlive: cluster.ownerAlive(), mayAdopt: cluster.mayAdopt(), instanceId: cluster.instanceId, client: (runtime: Runtime) => cluster.clientFor(runtime), drainHostedWork: (graceMs: number) => cluster.drainHostedWork(graceMs), waitForAsyncAtShutdown: true };
   const node = await GatewayNode.start(options, { generator: cliGenerator(), logger, ...clustered });
   // Work other nodes place here runs from this node's first workflow folder (an operator's) or a sandbox (a caller's).
   cluster?.onDrain(() => node.drain());

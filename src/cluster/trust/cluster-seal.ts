@@ -27,6 +27,8 @@ const NEWLINE = 0x0a;
 const MAX_HEADER = 160;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** A key id is 8 hex characters (see clusterKeyOf). */
+const KEY_ID_CHARS = 8;
 const ascii = new TextEncoder();
 
 /**
@@ -43,7 +45,11 @@ export class ClusterSeal {
   readonly #keys: ReadonlyMap<string, ClusterKey>;
   #seq = 0;
 
-  constructor(keys: readonly ClusterKey[]) {
+  readonly #now: () => number;
+
+  /** `now` is the clock freshness is judged by (injected, so a replay "a minute later" is testable without waiting). */
+  constructor(keys: readonly ClusterKey[], now: () => number = Date.now) {
+    this.#now = now;
     this.#signing = keys[0]!;
     this.#keys = new Map(keys.map((k) => [k.id, k]));
   }
@@ -55,7 +61,7 @@ export class ClusterSeal {
   seal(subject: string, body: Uint8Array, encrypt = false): Uint8Array {
     const key = this.#signing;
     const payload = encrypt ? encrypted(key, body) : body;
-    const head = `${MAGIC} ${key.id} ${encrypt ? "e" : "p"} ${this.sender} ${++this.#seq} ${Date.now()}`;
+    const head = `${MAGIC} ${key.id} ${encrypt ? "e" : "p"} ${this.sender} ${++this.#seq} ${this.#now()}`;
     const mac = macOf(key, subject, head, payload).toString("base64url");
     const header = ascii.encode(`${head} ${mac}\n`);
     const frame = Buffer.allocUnsafe(header.length + payload.length);
@@ -80,7 +86,7 @@ export class ClusterSeal {
     const given = Buffer.from(mac, "base64url");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new SealRejected("bad_mac", keyId);
     if (check.live) {
-      const now = Date.now();
+      const now = this.#now();
       if (Math.abs(now - Number(timeText)) > FRESHNESS_MS) throw new SealRejected("stale", keyId);
       if (check.guard !== undefined && !check.guard.accept(sender, Number(seqText), now)) throw new SealRejected("replayed", keyId);
     }
@@ -92,19 +98,20 @@ export class ClusterSeal {
     }
   }
 
-  /** A value encrypted on its own (a record's tenant fields inside a readable record), base64url. */
-  encryptText(text: string): string {
-    return encrypted(this.#signing, ascii.encode(text)).toString("base64url") + `.${this.#signing.id}`;
+  /** Bytes encrypted on their own (a record's tenant data beside its readable part): the key id, then iv, data and tag. */
+  encryptBytes(body: Uint8Array): Buffer {
+    return Buffer.concat([ascii.encode(this.#signing.id), encrypted(this.#signing, body)]);
   }
 
-  decryptText(sealed: string): string {
-    const dot = sealed.lastIndexOf(".");
-    const key = this.#keys.get(sealed.slice(dot + 1));
-    if (key === undefined) throw new SealRejected("unknown_key", sealed.slice(dot + 1));
+  decryptBytes(sealed: Uint8Array): Buffer {
+    const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+    const keyId = bytes.toString("latin1", 0, KEY_ID_CHARS);
+    const key = this.#keys.get(keyId);
+    if (key === undefined) throw new SealRejected("unknown_key", keyId);
     try {
-      return decrypted(key, Buffer.from(sealed.slice(0, dot), "base64url")).toString("utf8");
+      return decrypted(key, bytes.subarray(KEY_ID_CHARS));
     } catch {
-      throw new SealRejected("undecryptable", key.id);
+      throw new SealRejected("undecryptable", keyId);
     }
   }
 }
@@ -138,11 +145,11 @@ export class InsecureSeal {
   open(_subject: string, frame: Uint8Array): Uint8Array {
     return frame;
   }
-  encryptText(text: string): string {
-    return text;
+  encryptBytes(body: Uint8Array): Uint8Array {
+    return body;
   }
-  decryptText(text: string): string {
-    return text;
+  decryptBytes(body: Uint8Array): Uint8Array {
+    return body;
   }
 }
 

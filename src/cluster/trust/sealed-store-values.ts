@@ -6,8 +6,17 @@ import type { ClusterRejections } from "./rejections.js";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The readable part of a stored record or event (ids, status, times); the rest, what a tenant sent or got, is `sealed`. */
-type Readable<T> = Partial<T> & { sealed: string };
+const NEWLINE = 0x0a;
+
+/** A stored value with a key: its readable part (ids, status, times) as one JSON line, then the whole value encrypted (no base64: a record near NATS's max_payload must still fit). */
+function withSealedRest(seal: Seal, readable: object, json: string): Uint8Array {
+  const head = encoder.encode(`${JSON.stringify(readable)}\n`);
+  const rest = seal.encryptBytes(encoder.encode(json));
+  const out = new Uint8Array(head.length + rest.length);
+  out.set(head, 0);
+  out.set(rest, head.length);
+  return out;
+}
 
 /**
  * What the cluster store writes to JetStream and reads back: with a cluster key, each value is signed over its bucket
@@ -22,8 +31,8 @@ export class SealedStoreValues {
 
   record(where: string, json: string, record: ExecutionRecord): Uint8Array {
     if (!this.seal.secure) return encoder.encode(json);
-    const readable: Readable<ExecutionRecord> = { execution_id: record.execution_id, workflow_name: record.workflow_name, status: record.status, node: record.node, start_time: record.start_time, ...(record.end_time === undefined ? {} : { end_time: record.end_time }), sealed: this.seal.encryptText(json) };
-    return this.seal.seal(where, encoder.encode(JSON.stringify(readable)));
+    const readable: Partial<ExecutionRecord> = { execution_id: record.execution_id, workflow_name: record.workflow_name, status: record.status, node: record.node, start_time: record.start_time, ...(record.end_time === undefined ? {} : { end_time: record.end_time }) };
+    return this.seal.seal(where, withSealedRest(this.seal, readable, json));
   }
 
   recordOf(where: string, data: Uint8Array): ExecutionRecord {
@@ -32,8 +41,8 @@ export class SealedStoreValues {
 
   event(where: string, json: string, event: ExecutionEvent): Uint8Array {
     if (!this.seal.secure) return encoder.encode(json);
-    const readable: Readable<ExecutionEvent> = { execution_id: event.execution_id, seq: event.seq, type: event.type, time: event.time, ...(event.step === undefined ? {} : { step: event.step }), sealed: this.seal.encryptText(json) };
-    return this.seal.seal(where, encoder.encode(JSON.stringify(readable)));
+    const readable: Partial<ExecutionEvent> = { execution_id: event.execution_id, seq: event.seq, type: event.type, time: event.time, ...(event.step === undefined ? {} : { step: event.step }) };
+    return this.seal.seal(where, withSealedRest(this.seal, readable, json));
   }
 
   eventOf(where: string, data: Uint8Array): ExecutionEvent {
@@ -51,9 +60,11 @@ export class SealedStoreValues {
 
   #open<T>(where: string, data: Uint8Array, what: string, readable = true): T {
     try {
-      const body = decoder.decode(this.seal.open(where, data, { live: false }));
-      if (!this.seal.secure || !readable) return JSON.parse(body) as T;
-      return JSON.parse(this.seal.decryptText((JSON.parse(body) as { sealed: string }).sealed)) as T;
+      const body = this.seal.open(where, data, { live: false });
+      if (!this.seal.secure || !readable) return JSON.parse(decoder.decode(body)) as T;
+      const rest = body.indexOf(NEWLINE) + 1;
+      if (rest === 0) throw new SealRejected("undecryptable");
+      return JSON.parse(decoder.decode(this.seal.decryptBytes(body.subarray(rest)))) as T;
     } catch (error) {
       const reason = error instanceof SealRejected ? error.reason : "unsigned";
       this.rejections.count(reason, where, error instanceof SealRejected ? error.keyId : undefined);
