@@ -1,3 +1,4 @@
+import { TEST_CLUSTER_KEY } from "./helpers/cluster-key.js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { layOutPod, probePasses, startPod, type ChartPod } from "./helpers/chart-pod.js";
@@ -45,7 +46,7 @@ test("helm chart on real nodes - the gateway and gpu-worker pods, run as rendere
   pool("gateway").gateways = { http: { port: httpPort }, grpc: { port: grpcPort }, mcp: "/mcp" };
   Object.assign(pool("gpu-worker"), { enabled: true, probe: { loopbackPort: probePort } });
   const ms = renderChart(values);
-  const secrets = { "wfx-workflow-executor-api-tokens": { "tokens.yaml": `- { id: ops, token: "${TOKEN}", scopes: [read, execute] }\n` } };
+  const secrets = { "wfx-workflow-executor-api-tokens": { "tokens.yaml": `- { id: ops, token: "${TOKEN}", scopes: [read, execute] }\n` }, "wfx-workflow-executor-cluster-key": { "cluster-key": TEST_CLUSTER_KEY } };
   const gatewayPod = layOutPod(ms, workload(ms, "gateway"), "wfx-workflow-executor-gateway-7d9f8c6b5-x2x9q", secrets);
   const gpuPod = layOutPod(ms, workload(ms, "gpu-worker"), "wfx-workflow-executor-gpu-worker-6c4b9d7f8-k7m2p", secrets);
   pods.push(gatewayPod, gpuPod);

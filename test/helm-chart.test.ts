@@ -59,7 +59,7 @@ test("helm chart - every pool: one workload each; gpu requests nvidia.com/gpu; t
   assert.ok(gpu.spec.template.spec.tolerations.some((t: { key: string }) => t.key === "nvidia.com/gpu"));
   assert.is(value(workload(ms, "high-memory-worker"), "WFX_NODE_RESOURCES"), "memory_gb=512");
   for (const pool of values.pools) {
-    const pod = layOutPod(ms, workload(ms, pool.name), `wfx-${pool.name}-0`, { "wfx-workflow-executor-api-tokens": { "tokens.yaml": "[]" } });
+    const pod = layOutPod(ms, workload(ms, pool.name), `wfx-${pool.name}-0`, { "wfx-workflow-executor-api-tokens": { "tokens.yaml": "[]" }, "wfx-workflow-executor-cluster-key": { "cluster-key": "k".repeat(43) } });
     const profile = loadNodeProfile(pod.args[pod.args.indexOf("--profile") + 1], pod.env);
     pod.close();
     assert.is(profile.id, `wfx-${pool.name}-0`);
@@ -112,6 +112,17 @@ test("helm chart - NATS credentials, TLS files and API tokens are Secrets the po
   assert.is(credsWorker.spec.template.spec.volumes.find((v: { name: string }) => v.name === "nats-creds").secret.secretName, "nats-creds");
   const token = renderChart({ nats: { url: "nats://nats:4222", auth: { type: "token", existingSecret: "nats-token" } } });
   assert.equal(env(workload(token, "worker")).get("WFX_NATS_TOKEN"), { name: "WFX_NATS_TOKEN", valueFrom: { secretKeyRef: { name: "nats-token", key: "token" } } });
+});
+
+test("helm chart - the cluster key comes from a Secret the pods reference (new,old during a rotation); insecure only when asked", () => {
+  const defaults = workload(renderChart({}), "worker");
+  assert.equal(env(defaults).get("WFX_CLUSTER_KEYS"), { name: "WFX_CLUSTER_KEYS", valueFrom: { secretKeyRef: { name: "wfx-workflow-executor-cluster-key", key: "cluster-key" } } });
+  assert.is(value(defaults, "WFX_INSECURE_CLUSTER"), undefined);
+  const own = workload(renderChart({ clusterKey: { existingSecret: "wfx-key", key: "k" } }), "gateway");
+  assert.equal(env(own).get("WFX_CLUSTER_KEYS")?.valueFrom, { secretKeyRef: { name: "wfx-key", key: "k" } });
+  const insecure = workload(renderChart({ clusterKey: { insecure: true } }), "worker");
+  assert.is(value(insecure, "WFX_INSECURE_CLUSTER"), "true");
+  assert.not.ok(env(insecure).has("WFX_CLUSTER_KEYS"));
 });
 
 test("helm chart - the caller policy opens nothing by default; a policy in the values is what the node loads", () => {

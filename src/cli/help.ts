@@ -22,6 +22,8 @@ const SERVE_OPTIONS = `options:
   --idempotency-window S      how long an idempotency key keeps its execution (default 86400)
   --nats URL        (wfx node) the cluster's NATS, repeatable (or WFX_NATS_URL)
   --profile FILE    (wfx node) a node profile such as nodes/gpu-worker.yaml (or WFX_NODE_PROFILE)
+  --cluster-key-file FILE     (wfx node) the cluster key, one per line, newest first (or WFX_CLUSTER_KEY)
+  --insecure-cluster          (wfx node) join without a cluster key: any NATS client can then command the node
   --caller-policy FILE, --caller-tool-types a,b, --caller-http-host H, --caller-mcp-server URL,
   --caller-model-endpoint URL what workflows sent by callers may use`;
 
@@ -42,6 +44,7 @@ usage:
   wfx node [--profile FILE] [--nats URL]... [same options as serve]   a node; with NATS it joins the cluster
   wfx nodes [--nats URL]... [--watch] [--json]                          the cluster's nodes, their tags, load and status
   wfx drain NODE [--nats URL]...                                        the node takes nothing new and finishes what it runs
+  wfx cluster-key                                                       prints a new random cluster key (WFX_CLUSTER_KEY)
   wfx mcp --stdio [--workflows DIR]...                                  MCP over stdio for desktop clients
 
 options:
@@ -63,6 +66,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   node: "wfx node [options]",
   nodes: "wfx nodes [--nats URL]... [--watch] [--json]",
   drain: "wfx drain NODE [--nats URL]... [--json]",
+  "cluster-key": "wfx cluster-key",
   mcp: "wfx mcp --stdio [--workflows DIR]... [options]",
 };
 
@@ -99,6 +103,7 @@ example:
 options:
   -f, --follow          live progress from the first event until it ends (Ctrl-C stops following, not the run)
   --nats URL            a cluster's NATS (repeatable; or WFX_NATS_URL): any execution in its store, on any node
+  --cluster-key-file FILE   with --nats: the cluster key (or WFX_CLUSTER_KEY); --insecure-cluster for a cluster without one
 ${JSON_OUT}
 
 example:
@@ -107,6 +112,7 @@ example:
 
 options:
   --nats URL            a cluster's NATS (repeatable; or WFX_NATS_URL): cancelled on the node that runs it
+  --cluster-key-file FILE   with --nats: the cluster key (or WFX_CLUSTER_KEY); --insecure-cluster for a cluster without one
 ${JSON_OUT}
 
 example:
@@ -145,6 +151,7 @@ example:
 
 options:
   --nats URL        the cluster's NATS, repeatable (or WFX_NATS_URL)
+  --cluster-key-file FILE   the cluster key (or WFX_CLUSTER_KEY); --insecure-cluster for a cluster without one
   --watch           every change as it happens, until Ctrl-C
 ${JSON_OUT}
 
@@ -154,10 +161,20 @@ example:
 
 options:
   --nats URL        the cluster's NATS, repeatable (or WFX_NATS_URL)
+  --cluster-key-file FILE   the cluster key (or WFX_CLUSTER_KEY): a node obeys only a drain signed with it;
+                    --insecure-cluster for a cluster without one
 ${JSON_OUT}
 
 example:
   wfx drain gpu-1 --nats nats://127.0.0.1:4222`,
+  "cluster-key": `Prints a new random cluster key (32 bytes, base64url). Give every node and wfx command of one cluster the same
+key, as WFX_CLUSTER_KEY or in a file (--cluster-key-file); to rotate, WFX_CLUSTER_KEYS=new,old on every node first.
+
+options:
+  -h, --help        this text
+
+example:
+  wfx cluster-key > cluster.key && wfx node --cluster-key-file cluster.key --nats nats://127.0.0.1:4222`,
   mcp: `MCP over stdin/stdout for desktop clients (logs go to stderr): --stdio is required; the HTTP and gRPC options
 of wfx serve are accepted and unused.
 

@@ -43,6 +43,7 @@ data: /var/lib/wfx
 {{- $root := .root -}}{{- $pool := .pool -}}
 {{- $paths := include "wfx.paths" . | fromYaml -}}
 {{- $auth := $root.Values.nats.auth -}}
+{{- $fullname := include "wfx.fullname" $root -}}
 - name: WFX_NODE_ID
   valueFrom:
     fieldRef:
@@ -76,6 +77,14 @@ data: /var/lib/wfx
 {{- end }}
 - name: WFX_NATS_URL
   value: {{ join "," (kindIs "string" $root.Values.nats.url | ternary (list $root.Values.nats.url) $root.Values.nats.url) | quote }}
+{{- if $root.Values.clusterKey.insecure }}
+- name: WFX_INSECURE_CLUSTER
+  value: "true"
+{{- else }}
+- name: WFX_CLUSTER_KEYS
+  valueFrom:
+    secretKeyRef: { name: {{ default (printf "%s-cluster-key" $fullname) $root.Values.clusterKey.existingSecret | quote }}, key: {{ $root.Values.clusterKey.key | quote }} }
+{{- end }}
 {{- if eq $auth.type "userPassword" }}
 - name: WFX_NATS_USER
   valueFrom:
