@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { eventually } from "./helpers/engine-fixture.js";
 import { callJson, connectHttp } from "./helpers/gateway-mcp.js";
 import { post } from "./helpers/gateway-node.js";
 import { runAs, startTenantNode, TENANT_TOKENS, type TenantToken } from "./helpers/tenant-node.js";
@@ -13,7 +14,9 @@ const dataDir = mkdtempSync(join(tmpdir(), "wfx-tenant-list-"));
 let node = await startTenantNode(dataDir);
 
 const a1 = [await runAs(node, "a1"), await runAs(node, "a1")];
-const a2 = await runAs(node, "a2");
+// Isolated: its record is written by this process for the child that runs it.
+const a2 = String((await post(node.httpUrl!, "execute_workflow", { workflow_name: "one_step", input_data: 1, execution_mode: "isolated" }, TENANT_TOKENS.a2)).body["execution_id"]);
+await eventually(async () => ((await post(node.httpUrl!, "check_execution_status", { execution_id: a2 }, TENANT_TOKENS.a2)).body["status"] === "completed" ? true : undefined), 10_000, "the isolated run to complete");
 const b = await runAs(node, "b");
 const loner = await runAs(node, "loner");
 const meta = (await post(node.httpUrl!, "execute_workflow", { workflow_name: "meta_run", input_data: "nested" }, TENANT_TOKENS.a1)).body;
