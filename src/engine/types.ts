@@ -124,6 +124,12 @@ export interface ExecutionEvent {
   data?: unknown;
 }
 
+/** Who started an execution, as its record says: what decides who may read it. */
+export interface ExecutionOwner {
+  started_by?: string | undefined;
+  started_by_tenant?: string | undefined;
+}
+
 export interface ListExecutionsQuery {
   status?: ExecutionStatus;
   workflow_name?: string;
@@ -135,7 +141,7 @@ export interface ListExecutionsQuery {
   /** Only workflows this says yes to (a token limited to some workflows). */
   workflow_allowed?: (workflowName: string) => boolean;
   /** Only executions this says yes to, by who started them (a token that may read only its own and its tenant's). */
-  owner_allowed?: (owner: { started_by?: string | undefined; started_by_tenant?: string | undefined }) => boolean;
+  owner_allowed?: (owner: ExecutionOwner) => boolean;
   /** Skips this many of the selected records, newest first (a page after the first). */
   offset?: number;
   limit?: number;

@@ -1,14 +1,12 @@
-import type { ExecutionStatus, ListExecutionsQuery } from "../types.js";
+import type { ExecutionOwner, ExecutionStatus, ListExecutionsQuery } from "../types.js";
 
 /** The fields a listing filters and sorts on, so stores can answer without materialising every record. */
-export interface RecordSummary {
+export interface RecordSummary extends ExecutionOwner {
   execution_id: string;
   workflow_name: string;
   status: ExecutionStatus;
   start_time: number;
   node: string;
-  started_by?: string | undefined;
-  started_by_tenant?: string | undefined;
 }
 
 /** Just the summary fields of a record (or of a larger summary). */

@@ -1,10 +1,5 @@
+import type { ExecutionOwner } from "../../engine/index.js";
 import { hasScope, type Principal } from "./principal.js";
-
-/** Who an execution belongs to, as its record (and a store's summary of it) says. */
-export interface ExecutionOwner {
-  started_by?: string | undefined;
-  started_by_tenant?: string | undefined;
-}
 
 /**
  * The one answer to "may this caller see that execution" (its status, events, place in a listing): the token that
