@@ -6,10 +6,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { DashboardStatic } from "../src/gateway/http/dashboard-static.js";
 import { eventually, FIXTURES } from "./helpers/engine-fixture.js";
-import { post, startTestNode, TOKENS, tokensText } from "./helpers/gateway-node.js";
+import { post, startTestNode, TOKEN_ENTRIES, TOKENS, tokensText } from "./helpers/gateway-node.js";
 
 // The HTTP routes the dashboard reads (GET /executions, /nodes/events, /whoami) and the /ui files, against a real node.
-const t = await startTestNode({ tokensText: tokensText(), host: "127.0.0.1", workflowDirs: [join(FIXTURES, "dashboard")] });
+// The admin starts every execution; a read_all token lists them (a plain read token sees only its own and its tenant's).
+const AUDITOR = "auditor-token-0123456789abcdef";
+const t = await startTestNode({ tokensText: tokensText([...TOKEN_ENTRIES, { id: "auditor", token: AUDITOR, scopes: ["read_all"] }]), host: "127.0.0.1", workflowDirs: [join(FIXTURES, "dashboard")] });
 const base = t.node.httpUrl!;
 
 test.after(() => t.close());
@@ -31,7 +33,7 @@ const quick = [await run("quick"), await run("quick"), await run("quick")];
 const held = (await post(base, "execute_workflow", { workflow_name: "hold", execution_mode: "async" }, TOKENS.admin)).body["execution_id"] as string;
 
 test("dashboard api - GET /executions lists newest first, a page at a time, with the count per status", async () => {
-  const all = await get("/executions", TOKENS.reader);
+  const all = await get("/executions", AUDITOR);
   assert.is(all.status, 200, JSON.stringify(all.body));
   const ids = (all.body["executions"] as Body[]).map((e) => e["execution_id"]);
   assert.equal(ids, [held, ...[...quick].reverse()]);
@@ -40,28 +42,34 @@ test("dashboard api - GET /executions lists newest first, a page at a time, with
   const first = (all.body["executions"] as Body[])[1]!;
   assert.equal(Object.keys(first).sort(), ["elapsed_time", "end_time", "execution_id", "execution_mode", "node", "progress", "start_time", "status", "usage", "workflow_name"]);
 
-  const page = await get("/executions?status=completed&limit=2&offset=1", TOKENS.reader);
+  const page = await get("/executions?status=completed&limit=2&offset=1", AUDITOR);
   assert.equal((page.body["executions"] as Body[]).map((e) => e["execution_id"]), [quick[1], quick[0]]);
   assert.equal([page.body["total_count"], (page.body["counts"] as Body)["running"]], [3, 1], "counts ignore the status filter");
 });
 
 test("dashboard api - GET /executions filters by workflow, node and start time", async () => {
-  assert.is((await get("/executions?workflow_name=hold", TOKENS.reader)).body["total_count"], 1);
-  assert.is((await get("/executions?node=test-node", TOKENS.reader)).body["total_count"], 4);
-  assert.is((await get("/executions?node=elsewhere", TOKENS.reader)).body["total_count"], 0);
+  assert.is((await get("/executions?workflow_name=hold", AUDITOR)).body["total_count"], 1);
+  assert.is((await get("/executions?node=test-node", AUDITOR)).body["total_count"], 4);
+  assert.is((await get("/executions?node=elsewhere", AUDITOR)).body["total_count"], 0);
   const future = Math.ceil(Date.now() / 1000) + 60;
-  assert.is((await get(`/executions?since=${future}`, TOKENS.reader)).body["total_count"], 0);
-  assert.is((await get(`/executions?until=${future}`, TOKENS.reader)).body["total_count"], 4);
+  assert.is((await get(`/executions?since=${future}`, AUDITOR)).body["total_count"], 0);
+  assert.is((await get(`/executions?until=${future}`, AUDITOR)).body["total_count"], 4);
 });
 
 test("dashboard api - GET /executions refuses bad filters with the field, and callers without a token", async () => {
-  const bad = await get("/executions?limit=lots", TOKENS.reader);
+  const bad = await get("/executions?limit=lots", AUDITOR);
   assert.is(bad.status, 400);
   assert.is(((bad.body["actionable_feedback"] as Body)["problems"] as Body[])[0]!["field"], "limit");
-  const unknown = await get("/executions?colour=red", TOKENS.reader);
+  const unknown = await get("/executions?colour=red", AUDITOR);
   assert.equal([unknown.status, unknown.body["code"]], [400, "WFX_INVALID_ARGUMENTS"]);
   assert.match(String(unknown.body["message"]), "colour");
   assert.is((await get("/executions")).status, 401);
+});
+
+test("dashboard api - a read token lists only what it or its tenant started: here, nothing", async () => {
+  const listed = await get("/executions", TOKENS.reader);
+  assert.equal([listed.body["total_count"], listed.body["executions"], (listed.body["counts"] as Body)["completed"]], [0, [], 0]);
+  assert.is((await get(`/executions/${held}`, TOKENS.reader)).status, 404);
 });
 
 test("dashboard api - a token limited to some workflows lists only their executions", async () => {

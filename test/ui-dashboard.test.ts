@@ -7,7 +7,7 @@ import { MemoryExecutionStore, Runtime } from "../src/engine/index.js";
 import { launchBrowser, openPage, screenshot, signIn } from "./helpers/browser.js";
 import { eventually, FIXTURES } from "./helpers/engine-fixture.js";
 import { startGateServer } from "./helpers/gate-server.js";
-import { post, startTestNode, TOKENS, tokensText } from "./helpers/gateway-node.js";
+import { post, startTestNode, TOKEN_ENTRIES, TOKENS, tokensText } from "./helpers/gateway-node.js";
 import { startModelServer, type ChatBody, type ModelTurn } from "./helpers/model-server.js";
 
 /** The agent lists its folder through its tool, then answers in small streamed chunks. */
@@ -21,7 +21,9 @@ function agentScript(body: ChatBody): ModelTurn {
 const gate = await startGateServer();
 const model = await startModelServer(agentScript);
 const runtime = new Runtime({ store: new MemoryExecutionStore(), nodeId: "test-node", env: model.env, agents: resolveAgentOptions({ backoffMs: 10, progressIntervalMs: 20 }) });
-const t = await startTestNode({ tokensText: tokensText(), host: "127.0.0.1", workflowDirs: [join(FIXTURES, "dashboard"), join(FIXTURES, "dashboard-agent")] }, { runtime });
+// A read-only token that reads every execution (a plain read token would see only those it or its tenant started).
+const AUDITOR = "auditor-token-0123456789abcdef";
+const t = await startTestNode({ tokensText: tokensText([...TOKEN_ENTRIES, { id: "auditor", token: AUDITOR, scopes: ["read_all"] }]), host: "127.0.0.1", workflowDirs: [join(FIXTURES, "dashboard"), join(FIXTURES, "dashboard-agent")] }, { runtime });
 const base = t.node.httpUrl!;
 const browser: Browser = await launchBrowser();
 const errors: string[] = [];
@@ -154,7 +156,7 @@ test("dashboard - cancel from the execution page cancels the run", async () => {
 test("dashboard - a read-only token sees no cancel or start buttons, and a forged cancel is refused", async () => {
   const id = await startRun("hold", {});
   const page = await openPage(browser, errors);
-  await signIn(page, `${base}/ui/executions/${id}`, TOKENS.reader);
+  await signIn(page, `${base}/ui/executions/${id}`, AUDITOR);
   await stepStatus(page, "wait", "running");
   assert.is(await page.getByRole("button", { name: "Cancel execution" }).count(), 0);
   assert.is(await page.getByRole("link", { name: "Start a run" }).count(), 0);

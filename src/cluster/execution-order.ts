@@ -24,6 +24,7 @@ export interface ExecutionOrder {
   /** The request's budget; the receiving node checks it against the workflow and its own caller policy again. */
   budget?: Budget;
   startedBy?: string;
+  startedByTenant?: string;
   placement?: ExecuteRequest["placement"];
   /** The node that placed it (for its log and the record's messages). */
   placedBy: string;
@@ -55,6 +56,7 @@ export function orderOf(request: ExecuteRequest, init: { executionId: string; wo
     ...(request.configOverride === undefined ? {} : { configOverride: request.configOverride }),
     ...(request.budget === undefined ? {} : { budget: request.budget }),
     ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
+    ...(request.startedByTenant === undefined ? {} : { startedByTenant: request.startedByTenant }),
     ...(request.placement === undefined ? {} : { placement: request.placement }),
     placedBy: init.placedBy,
   };
@@ -86,6 +88,7 @@ export function requestOf(order: ExecutionOrder, folders: OrderFolders): Execute
     ...(order.configOverride === undefined ? {} : { configOverride: order.configOverride }),
     ...(order.budget === undefined ? {} : { budget: order.budget }),
     ...(order.startedBy === undefined ? {} : { startedBy: order.startedBy }),
+    ...(order.startedByTenant === undefined ? {} : { startedByTenant: order.startedByTenant }),
     ...(order.placement === undefined ? {} : { placement: order.placement }),
   };
 }

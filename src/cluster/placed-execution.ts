@@ -67,6 +67,7 @@ export class PlacedExecution {
       pid: process.pid,
       ...(order.input === undefined ? {} : { input: order.input }),
       ...(order.startedBy === undefined ? {} : { startedBy: order.startedBy }),
+      ...(order.startedByTenant === undefined ? {} : { startedByTenant: order.startedByTenant }),
     });
     this.done = new Promise((resolve) => (this.#resolve = resolve));
     this.acknowledged = new Promise((resolve) => (this.#acknowledge = resolve));

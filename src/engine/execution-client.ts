@@ -39,6 +39,8 @@ export interface ExecuteRequest {
   executionId?: string;
   /** Who starts it (a gateway passes the caller's token id); kept in the record as `started_by`. */
   startedBy?: string;
+  /** That token's tenant, if it has one; kept in the record as `started_by_tenant`. */
+  startedByTenant?: string;
   /**
    * Where it may run, beyond its workflow's own `placement:`: the request's `target_instance` (a node id or pool tag) and
    * `target_tags` (all required), and `any_of_tags` (at least one: the caller's token may use only such nodes). A single

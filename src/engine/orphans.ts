@@ -35,8 +35,9 @@ export function rebuildRecord(stored: ExecutionRecord, events: readonly Executio
     ...(stored.workflow_file === undefined ? {} : { workflowFile: stored.workflow_file }),
     ...(stored.input === undefined ? {} : { input: stored.input }),
     ...(stored.pid === undefined ? {} : { pid: stored.pid }),
-    // Who may cancel it does not change because another process runs it now.
+    // Who may cancel and read it does not change because another process runs it now.
     ...(stored.started_by === undefined ? {} : { startedBy: stored.started_by }),
+    ...(stored.started_by_tenant === undefined ? {} : { startedByTenant: stored.started_by_tenant }),
   });
   for (const event of events) applyEvent(record, event);
   if (stored.resume !== undefined) record.resume = stored.resume;

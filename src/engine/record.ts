@@ -15,6 +15,7 @@ export interface NewRecordInput {
   /** The process that owns the execution (and answers cancel requests), not an isolated child's. */
   pid?: number;
   startedBy?: string;
+  startedByTenant?: string;
 }
 
 export function createRecord(init: NewRecordInput): ExecutionRecord {
@@ -32,6 +33,7 @@ export function createRecord(init: NewRecordInput): ExecutionRecord {
     ...(init.input === undefined ? {} : { input: init.input }),
     ...(init.pid === undefined ? {} : { pid: init.pid }),
     ...(init.startedBy === undefined ? {} : { started_by: init.startedBy }),
+    ...(init.startedByTenant === undefined ? {} : { started_by_tenant: init.startedByTenant }),
   };
 }
 

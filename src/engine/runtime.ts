@@ -119,6 +119,7 @@ export class Runtime implements ExecutionClient {
       ...(source.path === undefined || fromCaller ? {} : { workflowFile: source.path }),
       ...(request.input === undefined ? {} : { input: request.input }),
       ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
+      ...(request.startedByTenant === undefined ? {} : { startedByTenant: request.startedByTenant }),
     }, resume, mode === "isolated");
     if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
     const done = this.#launch({ executionId, source, deps, plan, mode, input: request.input, timeoutMs, budget });

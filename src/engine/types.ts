@@ -60,6 +60,8 @@ export interface ExecutionRecord {
   input?: unknown;
   /** Who started it: the token id a gateway ran it for (kept so cancel can check it after the run left memory). */
   started_by?: string;
+  /** The tenant of that token when it started it: the other tokens of that tenant may read the execution too. */
+  started_by_tenant?: string;
   /** What another process needs to continue the execution if this one dies; dropped once it ends. Never sent to callers. */
   resume?: ResumeSpec;
 }
@@ -122,6 +124,12 @@ export interface ExecutionEvent {
   data?: unknown;
 }
 
+/** Who started an execution, as its record says: what decides who may read it. */
+export interface ExecutionOwner {
+  started_by?: string | undefined;
+  started_by_tenant?: string | undefined;
+}
+
 export interface ListExecutionsQuery {
   status?: ExecutionStatus;
   workflow_name?: string;
@@ -132,6 +140,8 @@ export interface ListExecutionsQuery {
   until?: number;
   /** Only workflows this says yes to (a token limited to some workflows). */
   workflow_allowed?: (workflowName: string) => boolean;
+  /** Only executions this says yes to, by who started them (a token that may read only its own and its tenant's). */
+  owner_allowed?: (owner: ExecutionOwner) => boolean;
   /** Skips this many of the selected records, newest first (a page after the first). */
   offset?: number;
   limit?: number;

@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { ExecutionEvent, ExecutionStatus, ExecutionStore } from "../../src/engine/types.js";
+import type { ExecutionEvent, ExecutionStatus, ExecutionStore, ListExecutionsQuery } from "../../src/engine/types.js";
 import { runningRecord } from "./store-records.js";
 
 function event(id: string, seq: number, type: ExecutionEvent["type"] = "step.progress"): ExecutionEvent {
@@ -79,6 +79,15 @@ export function storeContract(name: string, openStore: () => Promise<{ store: Ex
     assert.equal((await store.listRecords({ workflow_name: "odd", status: "failed" })).map((r) => r.execution_id), []);
     assert.equal((await store.listRecords({ limit: 2 })).map((r) => r.execution_id), ["e3", "e2"]);
     assert.equal(await store.listRecords({ limit: 0 }), []);
+  });
+
+  test(`store - ${name} filters by who started a record (owner_allowed) before counting and paging`, async ({ store }) => {
+    const owners = [{ started_by: "a1", started_by_tenant: "team-a" }, { started_by: "b" }, { started_by: "a2", started_by_tenant: "team-a" }, {}];
+    owners.forEach((owner, i) => store.putRecord(runningRecord(`o${i}`, { ...owner, start_time: 1_700_000_000 + i })));
+    const query: ListExecutionsQuery = { owner_allowed: (o) => o.started_by_tenant === "team-a", limit: 1 };
+    assert.equal((await store.listRecords(query)).map((r) => [r.execution_id, r.started_by, r.started_by_tenant]), [["o2", "a2", "team-a"]]);
+    assert.equal([query.matched, query.status_counts], [2, { running: 2 }]);
+    assert.equal((await store.listRecords({ owner_allowed: (o) => o.started_by === undefined })).map((r) => r.execution_id), ["o3"]);
   });
 
   test(`store - ${name} a claim is won once: later claimants see the winner's value until it is released`, async ({ store }) => {

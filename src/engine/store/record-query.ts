@@ -1,7 +1,7 @@
-import type { ExecutionStatus, ListExecutionsQuery } from "../types.js";
+import type { ExecutionOwner, ExecutionStatus, ListExecutionsQuery } from "../types.js";
 
 /** The fields a listing filters and sorts on, so stores can answer without materialising every record. */
-export interface RecordSummary {
+export interface RecordSummary extends ExecutionOwner {
   execution_id: string;
   workflow_name: string;
   status: ExecutionStatus;
@@ -11,7 +11,15 @@ export interface RecordSummary {
 
 /** Just the summary fields of a record (or of a larger summary). */
 export function summaryOf(record: RecordSummary): RecordSummary {
-  return { execution_id: record.execution_id, workflow_name: record.workflow_name, status: record.status, start_time: record.start_time, node: record.node };
+  return {
+    execution_id: record.execution_id,
+    workflow_name: record.workflow_name,
+    status: record.status,
+    start_time: record.start_time,
+    node: record.node,
+    ...(record.started_by === undefined ? {} : { started_by: record.started_by }),
+    ...(record.started_by_tenant === undefined ? {} : { started_by_tenant: record.started_by_tenant }),
+  };
 }
 
 /** Every filter but status. */
@@ -21,6 +29,7 @@ function matchesScope(summary: RecordSummary, query: ListExecutionsQuery): boole
   if (query.since !== undefined && summary.start_time < query.since) return false;
   if (query.until !== undefined && summary.start_time >= query.until) return false;
   if (query.workflow_allowed !== undefined && !query.workflow_allowed(summary.workflow_name)) return false;
+  if (query.owner_allowed !== undefined && !query.owner_allowed(summary)) return false;
   return true;
 }
 

@@ -1,6 +1,6 @@
 import { PermissionDeniedError } from "../errors.js";
 
-export const SCOPES = ["execute", "generate", "read", "admin"] as const;
+export const SCOPES = ["execute", "generate", "read", "read_all", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Who is calling: a configured token's identity, its scopes and what it is limited to. */
@@ -12,13 +12,16 @@ export interface Principal {
   workflows?: readonly string[];
   /** Node tags the token may use: a node must carry at least one; undefined = any node. */
   tags?: readonly string[];
+  /** Tokens of one tenant see each other's executions; undefined = the token sees only its own (without `read_all`). */
+  tenant?: string;
 }
 
 /** The caller when no tokens are configured: the node then listens on loopback only, so it is this machine's user. */
 export const LOCAL_PRINCIPAL: Principal = Object.freeze({ id: "local", scopes: new Set<Scope>(SCOPES) });
 
+/** `admin` holds every scope; `read_all` is `read` over every tenant's executions. */
 export function hasScope(principal: Principal, scope: Scope): boolean {
-  return principal.scopes.has(scope) || principal.scopes.has("admin");
+  return principal.scopes.has(scope) || principal.scopes.has("admin") || (scope === "read" && principal.scopes.has("read_all"));
 }
 
 export function requireScopes(principal: Principal, scopes: readonly Scope[], method: string): void {

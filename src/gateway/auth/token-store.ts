@@ -15,6 +15,7 @@ const TokenEntrySchema = z
     scopes: z.array(z.enum(SCOPES)).min(1),
     workflows: z.array(z.string().min(1)).optional(),
     tags: z.array(z.string().min(1)).optional(),
+    tenant: z.string().min(1).optional(),
   })
   .refine((t) => (t.token === undefined) !== (t.token_sha256 === undefined), { error: "give exactly one of token or token_sha256" });
 
@@ -44,16 +45,21 @@ export function parseTokens(text: string, origin: string): TokenEntry[] {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new GatewayError("WFX_TOKENS_INVALID", `${origin}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, {
-      hint: `a list (or {tokens: [...]}) of {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?}`,
+      hint: `a list (or {tokens: [...]}) of {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?, tenant?}`,
     });
   }
   const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.tokens;
+  requireUniqueIds(entries, origin);
+  return entries;
+}
+
+/** An id is who started an execution: two tokens under one id would read and cancel each other's. */
+function requireUniqueIds(entries: readonly TokenEntry[], origin: string): void {
   const ids = new Set<string>();
   for (const entry of entries) {
-    if (ids.has(entry.id)) throw new GatewayError("WFX_TOKENS_INVALID", `${origin}: duplicate token id '${entry.id}'`, { hint: "ids name tokens in the audit log; make them unique" });
+    if (ids.has(entry.id)) throw new GatewayError("WFX_TOKENS_INVALID", `${origin}: duplicate token id '${entry.id}'`, { hint: "ids name tokens in the audit log and own executions; make them unique" });
     ids.add(entry.id);
   }
-  return entries;
 }
 
 /** Reads tokens from a file and/or the text of WFX_TOKENS. */
@@ -69,6 +75,7 @@ export function loadTokens(options: { file?: string; envText?: string }): TokenE
     entries.push(...parseTokens(text, options.file));
   }
   if (options.envText !== undefined && options.envText.trim() !== "") entries.push(...parseTokens(options.envText, "WFX_TOKENS"));
+  if (options.file !== undefined) requireUniqueIds(entries, `${options.file} and WFX_TOKENS`);
   return entries;
 }
 
@@ -84,6 +91,7 @@ export class TokenStore {
         scopes: new Set<Scope>(e.scopes),
         ...(e.workflows === undefined ? {} : { workflows: Object.freeze([...e.workflows]) }),
         ...(e.tags === undefined ? {} : { tags: Object.freeze([...e.tags]) }),
+        ...(e.tenant === undefined ? {} : { tenant: e.tenant }),
       }),
     }));
   }

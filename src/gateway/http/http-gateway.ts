@@ -128,7 +128,7 @@ export class HttpGateway {
       if (path === "/whoami" && req.method === "GET") {
         // What the dashboard may offer this token (the server still checks every call).
         const principal = this.#authenticate(req, "whoami");
-        return sendJson(res, 200, { id: principal.id, scopes: [...principal.scopes], node: this.#deps.nodeId, open: this.#deps.tokens.open });
+        return sendJson(res, 200, { id: principal.id, scopes: [...principal.scopes], ...(principal.tenant === undefined ? {} : { tenant: principal.tenant }), node: this.#deps.nodeId, open: this.#deps.tokens.open });
       }
       if (path === "/executions" && req.method === "GET") {
         const principal = this.#authenticate(req, "list_executions");

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { closestMatch, type Budget } from "../../config/index.js";
 import { defaultWorkflowName, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecuteRequest, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
 import type { NodeMetrics } from "../../observability/index.js";
-import { requireWorkflow, type Principal } from "../auth/index.js";
+import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
 import type { Admission } from "./admission.js";
 import { executionAnswer, statusMessage } from "./answers.js";
@@ -137,6 +137,7 @@ export class Executions {
       started = this.#runtime.start({
         executionId,
         startedBy: ctx.principal.id,
+        ...(ctx.principal.tenant === undefined ? {} : { startedByTenant: ctx.principal.tenant }),
         source: request.source,
         workflowName,
         input: request.input,
@@ -206,10 +207,14 @@ export class Executions {
     return this.#callers.get(executionId);
   }
 
-  /** The record, or undefined; a token limited to other workflows is refused. */
+  /**
+   * The record, or undefined: also for an execution the caller may not see (another tenant's), so its id answers as an
+   * unknown one does. A token limited to other workflows is refused one of its tenant's.
+   */
   async status(executionId: string, principal: Principal): Promise<ExecutionRecord | undefined> {
     const record = await this.#runtime.status(executionId);
-    if (record) requireWorkflow(principal, record.workflow_name);
+    if (!record || !maySee(principal, record)) return undefined;
+    requireWorkflow(principal, record.workflow_name);
     return record;
   }
 

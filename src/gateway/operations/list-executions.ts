@@ -1,5 +1,5 @@
 import type { ExecutionClient, ListExecutionsQuery } from "../../engine/index.js";
-import { mayUseWorkflow, type Principal } from "../auth/index.js";
+import { maySee, mayUseWorkflow, type Principal } from "../auth/index.js";
 import { executionAnswer } from "./answers.js";
 import type { ListExecutionsAnswer, ListExecutionsArgs } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
@@ -7,7 +7,7 @@ import type { ServerPaths } from "./server-paths.js";
 const STATUSES = ["pending", "running", "completed", "failed", "timeout", "cancelled"] as const;
 
 /**
- * `list_executions`: one page of the executions the caller may see, newest first, and the count per status of those
+ * `list_executions`: one page of the executions the caller may see (see maySee), newest first, and the count per status of those
  * matching every other filter (so a dashboard's status tabs show what each would hold). The store filters and pages on
  * its summaries, so only the page's records are read.
  */
@@ -19,6 +19,7 @@ export async function listExecutions(client: ExecutionClient, paths: ServerPaths
     ...(args.since === undefined ? {} : { since: args.since }),
     ...(args.until === undefined ? {} : { until: args.until }),
     ...(principal.workflows === undefined ? {} : { workflow_allowed: (name: string) => mayUseWorkflow(principal, name) }),
+    owner_allowed: (owner) => maySee(principal, owner),
     offset: args.offset,
     limit: args.limit,
   };
