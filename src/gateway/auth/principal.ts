@@ -12,6 +12,10 @@ export interface Principal {
   workflows?: readonly string[];
   /** Node tags the token may use: a node must carry at least one; undefined = any node. */
   tags?: readonly string[];
+  /** Executions this token may have running at once (its `max_running`); undefined (the local user): only the node's cap. */
+  maxRunning?: number;
+  /** Watches this token may hold open at once (its `max_watchers`); undefined (the local user): only the node's cap. */
+  maxWatchers?: number;
 }
 
 /** The caller when no tokens are configured: the node then listens on loopback only, so it is this machine's user. */

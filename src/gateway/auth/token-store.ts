@@ -15,6 +15,10 @@ const TokenEntrySchema = z
     scopes: z.array(z.enum(SCOPES)).min(1),
     workflows: z.array(z.string().min(1)).optional(),
     tags: z.array(z.string().min(1)).optional(),
+    /** Executions the token may have running at once; default: half the node's --max-concurrent (at least 1). */
+    max_running: z.number().int().min(1).optional(),
+    /** Watches (SSE streams, gRPC watches, watch_execution waits) the token may hold open at once; default 100. */
+    max_watchers: z.number().int().min(1).optional(),
   })
   .refine((t) => (t.token === undefined) !== (t.token_sha256 === undefined), { error: "give exactly one of token or token_sha256" });
 
@@ -26,6 +30,10 @@ export type TokenEntry = z.infer<typeof TokenEntrySchema>;
 interface StoredToken {
   hash: Buffer;
   principal: Principal;
+}
+
+function limit<K extends keyof TokenLimitDefaults>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, number>>);
 }
 
 function sha256(text: string): Buffer {
@@ -44,7 +52,7 @@ export function parseTokens(text: string, origin: string): TokenEntry[] {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new GatewayError("WFX_TOKENS_INVALID", `${origin}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, {
-      hint: `a list (or {tokens: [...]}) of {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?}`,
+      hint: `a list (or {tokens: [...]}) of {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?, max_running?, max_watchers?}`,
     });
   }
   const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.tokens;
@@ -72,11 +80,17 @@ export function loadTokens(options: { file?: string; envText?: string }): TokenE
   return entries;
 }
 
+/** What a token entry that sets no `max_running` / `max_watchers` may hold (the node's defaults); unset: no limit. */
+export interface TokenLimitDefaults {
+  maxRunning?: number;
+  maxWatchers?: number;
+}
+
 /** Checks bearer tokens in constant time (every stored hash is compared, whatever matched) and returns who it is. */
 export class TokenStore {
   readonly #tokens: StoredToken[];
 
-  constructor(entries: readonly TokenEntry[]) {
+  constructor(entries: readonly TokenEntry[], defaults: TokenLimitDefaults = {}) {
     this.#tokens = entries.map((e) => ({
       hash: e.token !== undefined ? sha256(e.token) : Buffer.from(e.token_sha256!, "hex"),
       principal: Object.freeze({
@@ -84,6 +98,8 @@ export class TokenStore {
         scopes: new Set<Scope>(e.scopes),
         ...(e.workflows === undefined ? {} : { workflows: Object.freeze([...e.workflows]) }),
         ...(e.tags === undefined ? {} : { tags: Object.freeze([...e.tags]) }),
+        ...limit("maxRunning", e.max_running ?? defaults.maxRunning),
+        ...limit("maxWatchers", e.max_watchers ?? defaults.maxWatchers),
       }),
     }));
   }
