@@ -27,10 +27,11 @@ async function node(id: string, args: string[]): Promise<ServeProcess> {
   return started;
 }
 
-// A gateway-only node, as nodes/gateway.yaml makes one: it supervises nothing, so every execution runs on a worker.
+// A gateway-only node, as nodes/gateway.yaml makes one: it supervises nothing, so every execution runs on a worker. One
+// admission slot: an execution it placed (or is placing) holds none of its slots, only its token's share.
 const profile = join(tempDir("profile"), "gateway.yaml");
 writeFileSync(profile, `tags: [gateway]\ncapacity: { executions: 0, steps: 0 }\ngateways: { http: { port: 0 } }\nnats: { url: "${nats.url}" }\nplacement_timeout_s: 2\n`);
-const gateway = await node("gw-1", ["--profile", profile]);
+const gateway = await node("gw-1", ["--profile", profile, "--max-concurrent", "1"]);
 const gpu = await node("gpu-1", ["--nats", nats.url, "--tags", "gpu"]);
 const eu = await node("eu-1", ["--nats", nats.url, "--tags", "eu", "--grpc-port", "0"]);
 
@@ -100,19 +101,25 @@ test("cluster executions - an execution too large to cross NATS fails with the s
   assert.match(error.message, /is \d+ bytes as JSON, over the \d+ bytes/);
 });
 
-test("cluster executions - tags nobody offers: pending with the message on every node, then failed after the placement timeout", async () => {
+test("cluster executions - tags nobody offers: pending with the message on every node, then failed after the placement timeout; pending ones hold no slot of the placing node", async () => {
   await allUp();
-  const started = await post(gateway.url, "execute_workflow", { workflow_name: "anywhere", target_tags: ["quantum"], execution_mode: "async" });
-  const id = String(started.body["execution_id"]);
-  const pending = (await post(eu.url, "check_execution_status", { execution_id: id })).body;
-  assert.is(pending["status"], "pending", JSON.stringify(pending));
-  assert.match(JSON.stringify(pending), "quantum");
-  const final = await eventually(async () => {
-    const record = (await post(gpu.url, "check_execution_status", { execution_id: id })).body;
-    return record["status"] === "failed" ? record : undefined;
-  }, 10_000, "failed after the placement timeout");
-  assert.is((final["error"] as { code: string }).code, "WFX_NO_FEASIBLE_NODE");
-  assert.match((final["error"] as { message: string }).message, "quantum");
+  // gw-1 admits one execution at a time: the second pending one is accepted because the first holds no slot there.
+  const started = await Promise.all([1, 2].map(() => post(gateway.url, "execute_workflow", { workflow_name: "anywhere", target_tags: ["quantum"], execution_mode: "async" })));
+  assert.equal(started.map((s) => [s.status, s.body["status"]]), [[200, "pending"], [200, "pending"]], JSON.stringify(started.map((s) => s.body)));
+  const ids = started.map((s) => String(s.body["execution_id"]));
+  for (const id of ids) {
+    const pending = (await post(eu.url, "check_execution_status", { execution_id: id })).body;
+    assert.is(pending["status"], "pending", JSON.stringify(pending));
+    assert.match(JSON.stringify(pending), "quantum");
+  }
+  for (const id of ids) {
+    const final = await eventually(async () => {
+      const record = (await post(gpu.url, "check_execution_status", { execution_id: id })).body;
+      return record["status"] === "failed" ? record : undefined;
+    }, 10_000, "failed after the placement timeout");
+    assert.is((final["error"] as { code: string }).code, "WFX_NO_FEASIBLE_NODE");
+    assert.match((final["error"] as { message: string }).message, "quantum");
+  }
 });
 
 test("cluster executions - watched from a node that does not run it, resumed from a sequence number without a gap, to its end", async () => {

@@ -11,7 +11,7 @@ const source = await loadSource(join(LIMITS_DIR, "workflows.yaml"));
 const steps = (await import(pathToFileURL(join(LIMITS_DIR, "steps.js")).href)) as { calls: number };
 
 test("limits - options default to documented values, may be set one by one, and nonsense is refused", () => {
-  assert.equal(DEFAULT_LIMITS, { maxJsonDepth: 64, maxInputBytes: 1024 * 1024, maxInlineSteps: 200, maxForEachItems: 10_000 });
+  assert.equal(DEFAULT_LIMITS, { maxJsonDepth: 64, maxInputBytes: 1024 * 1024, maxInlineSteps: 200, maxForEachItems: 10_000, maxStepsPerExecution: 100_000 });
   assert.equal(resolveLimitsOptions({ maxForEachItems: 3 }), { ...DEFAULT_LIMITS, maxForEachItems: 3 });
   assert.ok(Object.isFrozen(resolveLimitsOptions()));
   for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => resolveLimitsOptions({ maxJsonDepth: bad }), /maxJsonDepth must be a positive integer/);
@@ -33,6 +33,20 @@ test("limits - a for_each longer than maxForEachItems fails its step before any 
     assert.equal([record.steps[0]!.status, record.steps[0]!.error?.code], ["failed", "WFX_FOR_EACH_TOO_LONG"]);
     assert.equal(events.filter((e) => e.type === "step.started" || e.type === "step.progress"), [], "no iteration started");
     if (mode !== "isolated") assert.is(steps.calls, before, "the step function never ran");
+  }
+  await runtime.close();
+});
+
+test("limits - maxStepsPerExecution counts for_each iterations and nested sub-workflow steps of one execution tree (sync, isolated)", async () => {
+  const runtime = new Runtime({ store: new MemoryExecutionStore(), nodeId: "test-node", limits: { maxStepsPerExecution: 12 } });
+  // 3 outer iterations, each a sub-workflow of 3 iterations: 3 + 9 = 12 step actors, exactly the cap.
+  const within = await runtime.execute({ source, workflowName: "nested_each", input: { outer: [1, 2, 3], inner: [1, 2, 3] } });
+  assert.equal([within.status, within.result], ["completed", [[1, 2, 3], [1, 2, 3], [1, 2, 3]]]);
+  for (const mode of ["sync", "isolated"] as ExecutionMode[]) {
+    const record = await runtime.start({ source, workflowName: "nested_each", input: { outer: [1, 2, 3, 4], inner: [1, 2, 3] }, mode }).done;
+    assert.equal([mode, record.status, record.error?.code], [mode, "failed", "WFX_STEP_LIMIT"]);
+    assert.match(record.error!.message, "one execution may start at most 12 (for_each iterations and sub-workflow steps included; the node's --max-steps-per-execution)");
+    assert.match(record.error!.hint!, "--max-steps-per-execution");
   }
   await runtime.close();
 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { GatewayError, GatewayNode, parseTokens, TokenStore } from "../src/gateway/index.js";
+import { GatewayError, GatewayNode, gatewayOptionsFromEnv, LOCAL_PRINCIPAL, parseTokens, resolveGatewayOptions, TokenStore } from "../src/gateway/index.js";
 import { FIXTURES } from "./helpers/engine-fixture.js";
 import { errorBodyOf, grpcClient, unary } from "./helpers/gateway-grpc.js";
 import { callJson, connectHttp } from "./helpers/gateway-mcp.js";
@@ -122,6 +122,21 @@ test("auth - tokens: file format, hashed tokens, short tokens and duplicates", (
   assert.throws(() => parseTokens('[{"id": "x", "token": "short", "scopes": ["read"]}]', "env"), /at least 16 characters/);
   assert.throws(() => parseTokens('[{"id": "x", "token": "long-enough-token-1", "scopes": ["root"]}]', "env"), /scopes/);
   assert.throws(() => parseTokens('[{"id":"x","token":"long-enough-token-1","scopes":["read"]},{"id":"x","token":"long-enough-token-2","scopes":["read"]}]', "env"), /duplicate token id/);
+});
+
+test("auth - tokens: max_running and max_watchers from the entry, else the node's defaults; the local user has none", () => {
+  const entries = parseTokens('- { id: a, token: "a-very-long-token-000", scopes: [read], max_running: 2, max_watchers: 5 }\n- { id: b, token: "b-very-long-token-000", scopes: [read] }\n', "tokens.yaml");
+  const store = new TokenStore(entries, { maxRunning: 32, maxWatchers: 100 });
+  assert.equal([store.authenticate("Bearer a-very-long-token-000").maxRunning, store.authenticate("Bearer a-very-long-token-000").maxWatchers], [2, 5]);
+  assert.equal([store.authenticate("Bearer b-very-long-token-000").maxRunning, store.authenticate("Bearer b-very-long-token-000").maxWatchers], [32, 100]);
+  assert.equal([LOCAL_PRINCIPAL.maxRunning, LOCAL_PRINCIPAL.maxWatchers], [undefined, undefined]);
+  for (const bad of ["max_running: 0", "max_watchers: 1.5", "max_running: many"]) {
+    assert.throws(() => parseTokens(`- { id: x, token: "long-enough-token-1", scopes: [read], ${bad} }`, "tokens.yaml"), new RegExp(`tokens.yaml: 0.${bad.split(":")[0]}`));
+  }
+  const options = resolveGatewayOptions({ maxConcurrentExecutions: 9, ...gatewayOptionsFromEnv({ WFX_DEFAULT_TIMEOUT: "30", WFX_MAX_STEPS_PER_EXECUTION: "500", WFX_MAX_WATCHERS: "64" }) });
+  assert.equal([options.maxRunningPerToken, options.defaultTimeoutS, options.maxStepsPerExecution, options.maxWatchers, options.maxWatchersPerToken], [4, 30, 500, 64, 100]);
+  assert.is(resolveGatewayOptions({ maxConcurrentExecutions: 1 }).maxRunningPerToken, 1, "at least 1");
+  assert.throws(() => gatewayOptionsFromEnv({ WFX_MAX_WATCHERS: "lots" }), /WFX_MAX_WATCHERS must be an integer >= 1, got 'lots'/);
 });
 
 test("auth - without tokens a node refuses a public address and listens on loopback only", async () => {

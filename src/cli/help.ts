@@ -12,6 +12,9 @@ const SERVE_OPTIONS = `options:
   --tls-cert F --tls-key F    serve HTTPS and gRPC over TLS
   --max-concurrent N          executions at once (default 64)
   --max-body-bytes N          request and gRPC message cap (default 4 MiB)
+  --max-watchers N            open watches (SSE, gRPC watches, watch_execution waits) in all (default 4096; keep it below ulimit -n)
+  --default-timeout S         seconds an execution may run when neither the request nor its workflow says (default 3600)
+  --max-steps-per-execution N step actors one execution may start, for_each iterations and sub-workflows included (default 100000)
   --tags a,b        node tags tokens may be limited to
   --node-id ID      this node's id
   --audit-log FILE  where the audit log goes
@@ -39,7 +42,7 @@ usage:
   wfx list [DIR] [--pattern GLOB] [--json]
   wfx validate FILE [--json]
   wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--tokens FILE] [--tls-cert F --tls-key F]
-            [--max-concurrent N] [--max-body-bytes N] [--tags a,b] [--node-id ID] [--audit-log FILE]
+            [--max-concurrent N] [--max-body-bytes N] [--max-watchers N] [--default-timeout S] [--max-steps-per-execution N] [--tags a,b] [--node-id ID] [--audit-log FILE]
             [--allowed-host H]... [--grace S] [--idempotency-window S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
   wfx node [--profile FILE] [--nats URL]... [same options as serve]   a node; with NATS it joins the cluster
   wfx nodes [--nats URL]... [--watch] [--json]                          the cluster's nodes, their tags, load and status

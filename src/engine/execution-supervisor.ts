@@ -10,6 +10,7 @@ import type { StepOrder, WorkflowFileRef } from "./step-order.js";
 import type { ResumePoint } from "./resume-point.js";
 import type { ExecutionEvent, ExecutionEventType } from "./types.js";
 import type { BudgetMeter } from "./budget.js";
+import type { StepAllowance } from "./step-allowance.js";
 import { addAttempt, countedWork, emptyUsage, mergeUsage, round3, worthRecording, type StepUsage, type Usage } from "./usage.js";
 
 export interface ExecutionSpec {
@@ -27,6 +28,8 @@ export interface ExecutionSpec {
   env: Record<string, string | undefined>;
   /** A for_each over a longer list fails its step before any iteration starts. */
   maxForEachItems: number;
+  /** Step actors the execution tree may still start (shared with its sub-workflows); past it the step fails WFX_STEP_LIMIT. */
+  allowance: StepAllowance;
   /** Set when this supervisor adopts an execution whose owner died: it continues from there instead of starting. */
   resume?: ResumePoint;
   /** The execution's budget, shared with its steps here; the supervisor checks what steps elsewhere report against it. */
@@ -146,6 +149,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
         if (items.length > spec.maxForEachItems) throw forEachTooLong(step.id, items.length, spec.maxForEachItems);
       } else {
         input = step.input.evaluate(scope);
+        spec.allowance.take(step.id);
       }
     } catch (error) {
       return stepFailed(state, ctx, step.index, error);
@@ -161,6 +165,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
             concurrency: step.concurrency,
             supervision,
             host: spec.host,
+            take: () => spec.allowance.take(step.id),
             iteration: (item, index) => orderOf(state, step, step.input.evaluate({ ...scope, item, index }), index, 1, item, index),
           }),
           { name: step.id },

@@ -13,6 +13,8 @@ export interface FanOutSpec {
   iteration(item: unknown, index: number): StepOrder;
   supervision: SupervisionPolicy;
   host: StepHost;
+  /** Counts an iteration against the execution's step allowance; throws (failing the step) when it is spent. */
+  take(): void;
 }
 
 interface FanOutState {
@@ -27,13 +29,20 @@ interface FanOutState {
   startedMs: number;
 }
 
-function launch(spec: FanOutSpec, state: FanOutState, ctx: ActorContext<StepReport>): void {
+/** Starts iterations up to the concurrency; returns the error when the execution's step allowance refused one. */
+function launch(spec: FanOutSpec, state: FanOutState, ctx: ActorContext<StepReport>): unknown {
   while (state.running < spec.concurrency && state.next < spec.items.length) {
+    try {
+      spec.take();
+    } catch (error) {
+      return error;
+    }
     const index = state.next++;
     const ref = spec.host.spawnStep(ctx, spec.iteration(spec.items[index], index), { name: `item-${index}`, supervision: spec.supervision });
     state.slots.set(ref, index);
     state.running++;
   }
+  return undefined;
 }
 
 function report(ctx: ActorContext<StepReport>, message: StepReport): void {
@@ -64,8 +73,8 @@ export function fromFanOut(spec: FanOutSpec): ActorLogic<FanOutState, StepReport
         ctx.stop();
         return state;
       }
-      launch(spec, state, ctx);
-      return state;
+      const refused = launch(spec, state, ctx);
+      return refused === undefined ? state : fail(spec, state, ctx, refused);
     },
     receive(state, message, ctx) {
       if (state.failed) return state;
@@ -105,8 +114,8 @@ export function fromFanOut(spec: FanOutSpec): ActorLogic<FanOutState, StepReport
       state.slots.delete(signal.ref);
       state.running--;
       if (signal.error !== undefined) return fail(spec, state, ctx, signal.error);
-      launch(spec, state, ctx);
-      return state;
+      const refused = launch(spec, state, ctx);
+      return refused === undefined ? state : fail(spec, state, ctx, refused);
     },
   };
 }

@@ -11,6 +11,8 @@ export interface LimitsOptions {
   maxInlineSteps: number;
   /** Longest list a `for_each` step may fan out over, in every workflow. */
   maxForEachItems: number;
+  /** Step actors one execution may start in all: for_each iterations and the steps of its sub-workflows included. */
+  maxStepsPerExecution: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<LimitsOptions> = Object.freeze({
@@ -18,6 +20,7 @@ export const DEFAULT_LIMITS: Readonly<LimitsOptions> = Object.freeze({
   maxInputBytes: 1024 * 1024,
   maxInlineSteps: 200,
   maxForEachItems: 10_000,
+  maxStepsPerExecution: 100_000,
 });
 
 /** Fills defaults, rejects nonsense limits and freezes. */

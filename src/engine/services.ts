@@ -12,6 +12,7 @@ import { compilePlan, type ExecutionPlan } from "./plan.js";
 import { loadFunction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
 import { LocalStepHost, type StepHostFactory } from "./step-host.js";
 import { workflowRefOf } from "./step-order.js";
+import { StepAllowance } from "./step-allowance.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "./types.js";
 
 export interface ServiceDeps {
@@ -65,7 +66,9 @@ function toolOf(plan: ExecutionPlan, toolId: string, deps: ServiceDeps): Tool {
   return tool;
 }
 
-export type SupervisorInput = Omit<ExecutionSpec, "host" | "workflow" | "node" | "env" | "maxForEachItems" | "meter"> & {
+export type SupervisorInput = Omit<ExecutionSpec, "host" | "workflow" | "node" | "env" | "maxForEachItems" | "meter" | "allowance"> & {
+  /** The step allowance of the execution enclosing a sub-workflow; a new execution gets the node's maxStepsPerExecution. */
+  allowance?: StepAllowance;
   /** The execution's budget, resolved from its workflow, its request and the caller policy (see execution-budget.ts). */
   budget?: ResolvedBudget | undefined;
   /** Budgets of the executions enclosing a sub-workflow: its steps count against them too. */
@@ -74,25 +77,26 @@ export type SupervisorInput = Omit<ExecutionSpec, "host" | "workflow" | "node" |
 
 /** The supervisor of one execution run with `deps`: its step host, node and env come from them. */
 export function supervisorFor(deps: ServiceDeps, input: SupervisorInput): ReturnType<typeof fromExecution> {
-  const { budget, outerMeters = [], ...spec } = input;
+  const { budget, outerMeters = [], allowance = new StepAllowance(deps.limits.maxStepsPerExecution), ...spec } = input;
   // One meter per execution, shared by all its steps in this process (a sub-workflow adds its own to its parent's).
   const meter = budget === undefined ? undefined : new BudgetMeter(budget);
   const meters = meter === undefined ? outerMeters : [...outerMeters, meter];
-  const local = new LocalStepHost(spec.plan, servicesFor(spec.plan, deps, meters));
+  const local = new LocalStepHost(spec.plan, servicesFor(spec.plan, deps, meters, allowance));
   const host = deps.stepHost === undefined ? local : deps.stepHost(local);
   const workflow = workflowRefOf(spec.plan, deps.caller === undefined ? "operator" : "caller");
-  return fromExecution({ ...spec, host, workflow, node: deps.node, env: deps.env, maxForEachItems: deps.limits.maxForEachItems, ...(meter === undefined ? {} : { meter }) });
+  return fromExecution({ ...spec, host, workflow, node: deps.node, env: deps.env, maxForEachItems: deps.limits.maxForEachItems, allowance, ...(meter === undefined ? {} : { meter }) });
 }
 
 /**
  * The services steps of `plan` use: function modules, tools of the plan's file, and sub-workflows run as child
- * supervisors. `meters`: the budgets in force here (a step ordered from another node runs under its agent's only).
+ * supervisors. `meters`: the budgets in force here (a step ordered from another node runs under its agent's only);
+ * `allowance`: the execution's step allowance, which its sub-workflows share (a step ordered from another node: its own).
  */
-export function servicesFor(plan: ExecutionPlan, deps: ServiceDeps, meters: readonly BudgetMeter[] = []): StepServices {
+export function servicesFor(plan: ExecutionPlan, deps: ServiceDeps, meters: readonly BudgetMeter[] = [], allowance = new StepAllowance(deps.limits.maxStepsPerExecution)): StepServices {
   return {
     loadFunction,
     tool: (toolId) => toolOf(plan, toolId, deps),
-    runWorkflow: (workflowName, input, ctx) => runSubWorkflow(plan, workflowName, input, ctx, deps, meters),
+    runWorkflow: (workflowName, input, ctx) => runSubWorkflow(plan, workflowName, input, ctx, deps, { meters, allowance }),
     runAgent: (agentId, tools, input, ctx) => runAgentStep(plan, agentId, tools, input, ctx, deps, meters),
   };
 }
@@ -114,7 +118,13 @@ function runAgentStep(plan: ExecutionPlan, agentId: string, toolIds: readonly st
   return runAgent({ agent, endpoint, tools, input, options: deps.agentOptions ?? DEFAULT_AGENT_OPTIONS, signal: ctx.signal, progress: (data) => ctx.progress(data), executionId: ctx.executionId, accounting });
 }
 
-function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unknown, ctx: FunctionStepContext, deps: ServiceDeps, meters: readonly BudgetMeter[]): Promise<unknown> {
+/** What a sub-workflow shares with the execution enclosing it: its budgets and its step allowance. */
+interface Enclosing {
+  meters: readonly BudgetMeter[];
+  allowance: StepAllowance;
+}
+
+function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unknown, ctx: FunctionStepContext, deps: ServiceDeps, enclosing: Enclosing): Promise<unknown> {
   const plan = planFor(parent.file, workflowName, parent.filePath);
   return new Promise((resolve, reject) => {
     const reporter = {
@@ -133,7 +143,7 @@ function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unkn
       },
     };
     const child = deps.system.spawn(
-      supervisorFor(deps, { executionId: `${ctx.executionId}/${ctx.stepId}`, plan, input, reporter, timeoutMs: plan.timeoutMs, budget: budgetFrom(plan.budget, `workflow '${workflowName}'`), outerMeters: meters }),
+      supervisorFor(deps, { executionId: `${ctx.executionId}/${ctx.stepId}`, plan, input, reporter, timeoutMs: plan.timeoutMs, budget: budgetFrom(plan.budget, `workflow '${workflowName}'`), outerMeters: enclosing.meters, allowance: enclosing.allowance }),
     );
     ctx.signal.addEventListener("abort", () => child.tell({ type: "cancel", reason: "parent step stopped" }), { once: true });
   });

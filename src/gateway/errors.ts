@@ -6,6 +6,9 @@ export const GATEWAY_ERROR_CODES = {
   WFX_UNAUTHENTICATED: "no bearer token, or one that matches no configured token",
   WFX_PERMISSION_DENIED: "the token lacks the scope the method needs, or is limited to other workflows or node tags",
   WFX_BUSY: "the node already runs as many executions as it allows; retry later or elsewhere",
+  WFX_TOKEN_BUSY: "the token already runs as many executions at once as its max_running allows (default: half the node's --max-concurrent); retry when one ends",
+  WFX_TOKEN_WATCHERS_FULL: "the token already holds as many open watches (SSE streams, gRPC watches, watch_execution waits) as its max_watchers allows (default 100)",
+  WFX_NODE_WATCHERS_FULL: "the node already holds as many open watches as it allows in all (--max-watchers, default 4096)",
   WFX_SHUTTING_DOWN: "the node is draining for shutdown and accepts no new executions",
   WFX_UNKNOWN_WORKFLOW: "no workflow of that name in the node's workflow directories",
   WFX_GENERATION_UNAVAILABLE: "this node has no workflow generator configured",
@@ -94,6 +97,36 @@ export class BusyError extends GatewayError {
   override name = "BusyError";
   constructor(running: number, max: number) {
     super("WFX_BUSY", `node is busy: ${running} of ${max} executions running`, { hint: "retry after a moment, or send the request to another node", retryable: true });
+  }
+}
+
+export class TokenBusyError extends GatewayError {
+  override name = "TokenBusyError";
+  constructor(tokenId: string, running: number) {
+    super("WFX_TOKEN_BUSY", `token '${tokenId}' already runs ${running} execution${running === 1 ? "" : "s"}, the most it may run at once (its max_running)`, {
+      hint: "retry when one of its executions ends (or cancel one); the operator can raise max_running of this token in the token file (default: half the node's --max-concurrent)",
+      retryable: true,
+    });
+  }
+}
+
+export class TokenWatchersFullError extends GatewayError {
+  override name = "TokenWatchersFullError";
+  constructor(tokenId: string, open: number) {
+    super("WFX_TOKEN_WATCHERS_FULL", `token '${tokenId}' already holds ${open} open watch${open === 1 ? "" : "es"} (SSE streams, gRPC watches, watch_execution waits), the most it may hold at once (its max_watchers)`, {
+      hint: "close a stream you no longer read, then open this one; the operator can raise max_watchers of this token in the token file (default 100)",
+      retryable: true,
+    });
+  }
+}
+
+export class NodeWatchersFullError extends GatewayError {
+  override name = "NodeWatchersFullError";
+  constructor(max: number) {
+    super("WFX_NODE_WATCHERS_FULL", `the node holds ${max} open watches, the most it allows in all (its --max-watchers)`, {
+      hint: "retry later, or watch through another node; the operator can raise --max-watchers (WFX_MAX_WATCHERS), keeping it well below the process's open-file limit (ulimit -n)",
+      retryable: true,
+    });
   }
 }
 

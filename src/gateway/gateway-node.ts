@@ -10,7 +10,7 @@ import { isLoopback, resolveGatewayOptions, type GatewayOptions } from "./gatewa
 import { GrpcGateway } from "./grpc/index.js";
 import { HttpGateway, LOOPBACK_HOSTNAMES } from "./http/index.js";
 import { mcpHttpEndpoint, type McpHttpEndpoint } from "./mcp/index.js";
-import { Admission, NodeExecutor, Operations, ServerPaths, WorkflowDirectory } from "./operations/index.js";
+import { Admission, NodeExecutor, Operations, ServerPaths, Watchers, WorkflowDirectory } from "./operations/index.js";
 import { VERSION } from "./version.js";
 
 export interface GatewayNodeDeps {
@@ -108,6 +108,7 @@ export class GatewayNode {
       paths: new ServerPaths([{ path: sandboxDir, name: "<sandbox>" }, { path: dataDir, name: "<data>" }, ...workflows.folders]),
       registry: this.nodes,
       admission,
+      watchers: new Watchers(options.maxWatchers),
       metrics: this.metrics,
       audit: this.audit,
       sandboxDir,
@@ -119,7 +120,8 @@ export class GatewayNode {
   /** Starts the gateways the options ask for and resolves once they listen. */
   static async start(options: Partial<GatewayOptions> = {}, deps: GatewayNodeDeps = {}): Promise<GatewayNode> {
     const resolved = resolveGatewayOptions(options);
-    const tokens = new TokenStore(loadTokens({ ...(resolved.tokensFile === undefined ? {} : { file: resolved.tokensFile }), ...(resolved.tokensText === undefined ? {} : { envText: resolved.tokensText }) }));
+    const entries = loadTokens({ ...(resolved.tokensFile === undefined ? {} : { file: resolved.tokensFile }), ...(resolved.tokensText === undefined ? {} : { envText: resolved.tokensText }) });
+    const tokens = new TokenStore(entries, { ...(resolved.maxRunningPerToken === undefined ? {} : { maxRunning: resolved.maxRunningPerToken }), maxWatchers: resolved.maxWatchersPerToken });
     const listens = resolved.http || resolved.grpc;
     if (listens && tokens.open && resolved.host !== undefined && !isLoopback(resolved.host)) {
       throw new GatewayError("WFX_GATEWAY_CONFIG", `refusing to listen on ${resolved.host} without tokens: anyone who can reach it could run workflows`, {
@@ -140,6 +142,8 @@ export class GatewayNode {
         prices: resolved.prices,
         resumePolicy: resolved.resumePolicy,
         workflowFolders: resolved.workflowDirs,
+        defaultTimeoutS: resolved.defaultTimeoutS,
+        limits: { maxStepsPerExecution: resolved.maxStepsPerExecution },
         ...(deps.stepHost === undefined ? {} : { stepHost: deps.stepHost }),
         ...(deps.ownerAlive === undefined ? {} : { ownerAlive: deps.ownerAlive }),
         ...(deps.instanceId === undefined ? {} : { instanceId: deps.instanceId }),

@@ -1,5 +1,5 @@
 import { defaultCallerPolicy, parseCallerPolicy, type CallerPolicy, type PriceTable } from "../config/index.js";
-import { DEFAULT_IDEMPOTENCY_WINDOW_MS, type ResumePolicy } from "../engine/index.js";
+import { DEFAULT_IDEMPOTENCY_WINDOW_MS, DEFAULT_LIMITS, type ResumePolicy } from "../engine/index.js";
 import { GatewayError } from "./errors.js";
 import { LOOPBACK_HOSTNAMES } from "./http/host-guard.js";
 
@@ -23,6 +23,16 @@ export interface GatewayOptions {
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
   maxConcurrentExecutions: number;
+  /** Executions one token may run at once when its entry sets no `max_running`; undefined: half maxConcurrentExecutions (at least 1). */
+  maxRunningPerToken: number | undefined;
+  /** Open watches (SSE, gRPC watches, watch_execution waits) the node holds in all: well below its open-file limit. */
+  maxWatchers: number;
+  /** Open watches one token may hold when its entry sets no `max_watchers`. */
+  maxWatchersPerToken: number;
+  /** Seconds an execution may run when neither the request nor its workflow sets a timeout (a runtime passed in brings its own). */
+  defaultTimeoutS: number;
+  /** Step actors one execution may start in all, for_each iterations and nested sub-workflow steps included (a runtime passed in brings its own). */
+  maxStepsPerExecution: number;
   /** false: a gateway-only node, announcing capacity 0 so placement sends every execution to a worker. */
   supervisesExecutions: boolean;
   maxBodyBytes: number;
@@ -69,6 +79,11 @@ export function defaultGatewayOptions(): GatewayOptions {
     tlsCertFile: undefined,
     tlsKeyFile: undefined,
     maxConcurrentExecutions: 64,
+    maxRunningPerToken: undefined,
+    maxWatchers: 4096,
+    maxWatchersPerToken: 100,
+    defaultTimeoutS: 3600,
+    maxStepsPerExecution: DEFAULT_LIMITS.maxStepsPerExecution,
     supervisesExecutions: true,
     maxBodyBytes: 4 * 1024 * 1024,
     mcpMaxSessions: 1000,
@@ -88,9 +103,27 @@ export function defaultGatewayOptions(): GatewayOptions {
   };
 }
 
-/** Options from the environment: WFX_WORKFLOWS (path list), WFX_TOKENS, WFX_DATA_DIR, WFX_LOG_LEVEL, WFX_CALLER_POLICY (YAML). */
+/** A whole number from the environment, or a clear error naming the variable. */
+function envInteger(env: Record<string, string | undefined>, name: string, min: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new GatewayError("WFX_GATEWAY_CONFIG", `${name} must be an integer >= ${min}, got '${raw}'`, { hint: `unset ${name} for its default, or set a whole number` });
+  return n;
+}
+
+/**
+ * Options from the environment: WFX_WORKFLOWS (path list), WFX_TOKENS, WFX_DATA_DIR, WFX_LOG_LEVEL, WFX_CALLER_POLICY
+ * (YAML), WFX_DEFAULT_TIMEOUT (seconds), WFX_MAX_STEPS_PER_EXECUTION, WFX_MAX_WATCHERS.
+ */
 export function gatewayOptionsFromEnv(env: Record<string, string | undefined>): Partial<GatewayOptions> {
   const out: Partial<GatewayOptions> = {};
+  const defaultTimeoutS = envInteger(env, "WFX_DEFAULT_TIMEOUT", 1);
+  if (defaultTimeoutS !== undefined) out.defaultTimeoutS = defaultTimeoutS;
+  const maxSteps = envInteger(env, "WFX_MAX_STEPS_PER_EXECUTION", 1);
+  if (maxSteps !== undefined) out.maxStepsPerExecution = maxSteps;
+  const maxWatchers = envInteger(env, "WFX_MAX_WATCHERS", 1);
+  if (maxWatchers !== undefined) out.maxWatchers = maxWatchers;
   if (env["WFX_WORKFLOWS"]) out.workflowDirs = env["WFX_WORKFLOWS"].split(":").filter((d) => d !== "");
   if (env["WFX_TOKENS"]) out.tokensText = env["WFX_TOKENS"];
   if (env["WFX_DATA_DIR"]) out.dataDir = env["WFX_DATA_DIR"];
@@ -113,6 +146,11 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions>): Readonl
   const resolved: GatewayOptions = { ...defaultGatewayOptions() };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
   positiveInteger("maxConcurrentExecutions", resolved.maxConcurrentExecutions);
+  if (resolved.maxRunningPerToken !== undefined) positiveInteger("maxRunningPerToken", resolved.maxRunningPerToken);
+  positiveInteger("maxWatchers", resolved.maxWatchers);
+  positiveInteger("maxWatchersPerToken", resolved.maxWatchersPerToken);
+  positiveInteger("maxStepsPerExecution", resolved.maxStepsPerExecution);
+  if (!(resolved.defaultTimeoutS > 0) || !Number.isFinite(resolved.defaultTimeoutS)) throw new GatewayError("WFX_GATEWAY_CONFIG", `defaultTimeoutS must be a number of seconds > 0, got ${resolved.defaultTimeoutS}`, { hint: "pass --default-timeout SECONDS (default 3600)" });
   positiveInteger("maxBodyBytes", resolved.maxBodyBytes, 1024);
   positiveInteger("mcpMaxSessions", resolved.mcpMaxSessions);
   positiveInteger("mcpMaxSessionsPerToken", resolved.mcpMaxSessionsPerToken);
@@ -127,5 +165,6 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions>): Readonl
     throw new GatewayError("WFX_GATEWAY_CONFIG", "TLS needs both a certificate and a key file", { hint: "pass --tls-cert FILE and --tls-key FILE together" });
   }
   if (!resolved.mcpPath.startsWith("/")) throw new GatewayError("WFX_GATEWAY_CONFIG", `mcpPath must start with '/', got '${resolved.mcpPath}'`);
+  resolved.maxRunningPerToken ??= Math.max(1, Math.floor(resolved.maxConcurrentExecutions / 2));
   return Object.freeze({ ...resolved, tags: Object.freeze([...resolved.tags]), workflowDirs: Object.freeze([...resolved.workflowDirs]) });
 }

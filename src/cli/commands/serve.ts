@@ -49,7 +49,7 @@ function requireFolders(dirs: readonly string[]): void {
   }
 }
 
-/** Environment first (WFX_WORKFLOWS, WFX_TOKENS, WFX_DATA_DIR), flags over it. */
+/** Environment first (WFX_WORKFLOWS, WFX_TOKENS, WFX_DATA_DIR, WFX_DEFAULT_TIMEOUT, …), flags over it. */
 export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string | undefined>): Partial<GatewayOptions> {
   const options: Partial<GatewayOptions> = gatewayOptionsFromEnv(env);
   const dirs = flags["workflows"] as string[] | undefined;
@@ -68,6 +68,9 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
   set("tlsCertFile", str(flags["tls-cert"]));
   set("tlsKeyFile", str(flags["tls-key"]));
   set("maxConcurrentExecutions", integer(flags, "max-concurrent", 1));
+  set("maxWatchers", integer(flags, "max-watchers", 1));
+  set("defaultTimeoutS", integer(flags, "default-timeout", 1));
+  set("maxStepsPerExecution", integer(flags, "max-steps-per-execution", 1));
   const maxBytes = integer(flags, "max-body-bytes", 1024);
   set("maxBodyBytes", maxBytes);
   set("grpcMaxMessageBytes", maxBytes);

@@ -14,6 +14,10 @@ export interface Principal {
   tags?: readonly string[];
   /** Tokens of one tenant see each other's executions; undefined = the token sees only its own (without `read_all`). */
   tenant?: string;
+  /** Executions this token may have running at once (its `max_running`); undefined (the local user): only the node's cap. */
+  maxRunning?: number;
+  /** Watches this token may hold open at once (its `max_watchers`); undefined (the local user): only the node's cap. */
+  maxWatchers?: number;
 }
 
 /** The caller when no tokens are configured: the node then listens on loopback only, so it is this machine's user. */

@@ -16,6 +16,10 @@ const TokenEntrySchema = z
     workflows: z.array(z.string().min(1)).optional(),
     tags: z.array(z.string().min(1)).optional(),
     tenant: z.string().min(1).optional(),
+    /** Executions the token may have running at once; default: half the node's --max-concurrent (at least 1). */
+    max_running: z.number().int().min(1).optional(),
+    /** Watches (SSE streams, gRPC watches, watch_execution waits) the token may hold open at once; default 100. */
+    max_watchers: z.number().int().min(1).optional(),
   })
   .refine((t) => (t.token === undefined) !== (t.token_sha256 === undefined), { error: "give exactly one of token or token_sha256" });
 
@@ -27,6 +31,10 @@ export type TokenEntry = z.infer<typeof TokenEntrySchema>;
 interface StoredToken {
   hash: Buffer;
   principal: Principal;
+}
+
+function limit<K extends keyof TokenLimitDefaults>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, number>>);
 }
 
 function sha256(text: string): Buffer {
@@ -45,7 +53,7 @@ export function parseTokens(text: string, origin: string): TokenEntry[] {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new GatewayError("WFX_TOKENS_INVALID", `${origin}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, {
-      hint: `a list (or {tokens: [...]}) of {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?, tenant?}`,
+      hint: `a list (or {tokens: [...]}) of {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?, tenant?, max_running?, max_watchers?}`,
     });
   }
   const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.tokens;
@@ -79,11 +87,17 @@ export function loadTokens(options: { file?: string; envText?: string }): TokenE
   return entries;
 }
 
+/** What a token entry that sets no `max_running` / `max_watchers` may hold (the node's defaults); unset: no limit. */
+export interface TokenLimitDefaults {
+  maxRunning?: number;
+  maxWatchers?: number;
+}
+
 /** Checks bearer tokens in constant time (every stored hash is compared, whatever matched) and returns who it is. */
 export class TokenStore {
   readonly #tokens: StoredToken[];
 
-  constructor(entries: readonly TokenEntry[]) {
+  constructor(entries: readonly TokenEntry[], defaults: TokenLimitDefaults = {}) {
     this.#tokens = entries.map((e) => ({
       hash: e.token !== undefined ? sha256(e.token) : Buffer.from(e.token_sha256!, "hex"),
       principal: Object.freeze({
@@ -92,6 +106,8 @@ export class TokenStore {
         ...(e.workflows === undefined ? {} : { workflows: Object.freeze([...e.workflows]) }),
         ...(e.tags === undefined ? {} : { tags: Object.freeze([...e.tags]) }),
         ...(e.tenant === undefined ? {} : { tenant: e.tenant }),
+        ...limit("maxRunning", e.max_running ?? defaults.maxRunning),
+        ...limit("maxWatchers", e.max_watchers ?? defaults.maxWatchers),
       }),
     }));
   }

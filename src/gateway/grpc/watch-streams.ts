@@ -22,17 +22,21 @@ export interface StreamDeps {
  * `encodeEvent` encodes an event once for all watchers (see grpc-gateway.ts).
  */
 export async function watchExecution(call: Stream, deps: StreamDeps, encodeEvent: (event: ExecutionEvent) => Buffer): Promise<void> {
+  let release: (() => void) | undefined;
   try {
     const principal = authenticate(call, deps.tokens, deps.operations, "WatchExecution");
     const ctx = callContext(call, principal);
     const executionId = String(call.request["execution_id"] ?? "");
     const status = await deps.operations.call("check_execution_status", { execution_id: executionId }, ctx);
     if (status["status"] === "not_found") throw executionNotFound(executionId);
+    release = deps.operations.deps.watchers.acquire(principal);
     const sink = { write: (event: ExecutionEvent) => call.write(encodeEvent(event)), onDrain: (resume: () => void) => void call.once("drain", resume) };
     await followExecution(deps.operations.deps, "grpc", executionId, Number(call.request["after_seq"] ?? 0), sink, ctx.signal);
     call.end();
   } catch (error) {
     call.emit("error", toServiceError(error, deps.operations.deps.paths));
+  } finally {
+    release?.();
   }
 }
 
@@ -42,9 +46,11 @@ export async function watchExecution(call: Stream, deps: StreamDeps, encodeEvent
  */
 export function watchNodes(call: Stream, deps: StreamDeps): void {
   let principal;
+  let release: () => void;
   try {
     principal = authenticate(call, deps.tokens, deps.operations, "WatchNodes");
     requireScopes(principal, ["read"], "WatchNodes");
+    release = deps.operations.deps.watchers.acquire(principal);
   } catch (error) {
     call.emit("error", toServiceError(error, deps.operations.deps.paths));
     return;
@@ -72,6 +78,7 @@ export function watchNodes(call: Stream, deps: StreamDeps): void {
   });
   call.on("cancelled", () => {
     unwatch();
+    release();
     deps.metrics.activeWatchers.dec({ gateway: "grpc" });
   });
 }

@@ -28,6 +28,8 @@ export async function serveExecutionEvents(req: IncomingMessage, res: ServerResp
     sendJson(res, 404, status);
     return;
   }
+  const release = holdWatcher(res, operations, ctx);
+  if (release === undefined) return;
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
   res.write(": stream open\n\n");
   const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
@@ -43,6 +45,17 @@ export async function serveExecutionEvents(req: IncomingMessage, res: ServerResp
     res.write(`event: error\ndata: ${JSON.stringify({ message: operations.deps.paths.text((error as Error).message) })}\n\n`);
   } finally {
     clearInterval(heartbeat);
+    release();
     res.end();
+  }
+}
+
+/** Takes one of the caller's watches, or answers the refusal (429 / 503) and returns undefined: before any header goes out. */
+export function holdWatcher(res: ServerResponse, operations: Operations, ctx: CallContext): (() => void) | undefined {
+  try {
+    return operations.deps.watchers.acquire(ctx.principal);
+  } catch (error) {
+    sendError(res, error, operations.deps.paths);
+    return undefined;
   }
 }

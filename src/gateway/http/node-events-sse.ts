@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NodeEvent } from "../../engine/index.js";
 import { mayUseNode } from "../auth/index.js";
 import type { CallContext, Operations } from "../operations/index.js";
-import { afterSeqOf } from "./execution-events-sse.js";
+import { afterSeqOf, holdWatcher } from "./execution-events-sse.js";
 import { sendError } from "./respond.js";
 
 const HEARTBEAT_MS = 15_000;
@@ -18,6 +18,8 @@ export async function serveNodeEvents(req: IncomingMessage, res: ServerResponse,
     sendError(res, error, operations.deps.paths);
     return;
   }
+  const release = holdWatcher(res, operations, ctx);
+  if (release === undefined) return;
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
   res.write(": stream open\n\n");
   const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
@@ -32,5 +34,6 @@ export async function serveNodeEvents(req: IncomingMessage, res: ServerResponse,
   });
   unsubscribe();
   clearInterval(heartbeat);
+  release();
   res.end();
 }

@@ -115,7 +115,7 @@ export class Executions {
     return { answer: await this.#answer(started, request.mode), ...(keyed?.memo === undefined ? {} : { memo: keyed.memo }) };
   }
 
-  /** Takes an admission slot and starts the execution; throws (holding nothing) when it cannot. */
+  /** Takes the token's share and an admission slot and starts the execution; throws (holding nothing) when it cannot. */
   #start(request: RunRequest, ctx: RunContext, workflowName: string, executionId: string): { record: ExecutionRecord; done: Promise<ExecutionRecord> } {
     const sync = request.mode === "sync";
     let timeoutS = request.timeoutS;
@@ -124,7 +124,16 @@ export class Executions {
       const left = Math.max(0.001, remaining - deadlineMargin(remaining));
       timeoutS = timeoutS === undefined ? left : Math.min(timeoutS, left);
     }
-    const release = this.#admission.acquire();
+    // The token's own share first: a token at its max_running is told so, not that the node is busy.
+    const releaseToken = this.#admission.acquireFor(ctx.principal);
+    let releaseSlot: () => void;
+    try {
+      releaseSlot = this.#admission.acquire();
+    } catch (error) {
+      releaseToken();
+      throw error;
+    }
+    const release = () => (releaseSlot(), releaseToken());
     const tracker = this.#metrics.track(request.mode);
     const caller = sync ? ctx.onEvent : undefined;
     const track = tracker.onEvent;
@@ -159,7 +168,11 @@ export class Executions {
       release();
       this.#callers.delete(executionId);
     });
-    if (started.elsewhere === true) this.#elsewhere.add(executionId);
+    // Placed on another node (or waiting for one): that node admits it; here it holds only its token's share.
+    if (started.elsewhere === true) {
+      releaseSlot();
+      this.#elsewhere.add(executionId);
+    }
     void started.done.finally(() => this.#elsewhere.delete(executionId));
     return started;
   }

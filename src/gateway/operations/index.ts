@@ -8,5 +8,6 @@ export { checkJsonBounds, type JsonBoundsExceeded } from "./json-bounds.js";
 export { NodeExecutor } from "./node-executor.js";
 export { ServerPaths, type NamedFolder } from "./server-paths.js";
 export { Operations, type CallContext, type OperationDeps } from "./operations.js";
+export { Watchers } from "./watchers.js";
 export { WorkflowDirectory } from "./workflow-directory.js";
 export * from "./schemas.js";

@@ -7,6 +7,7 @@ import { requireNode, requireScopes, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
 import type { Admission } from "./admission.js";
 import type { ServerPaths } from "./server-paths.js";
+import type { Watchers } from "./watchers.js";
 import { checkArgumentBounds } from "./argument-bounds.js";
 import { parseArguments } from "./arguments.js";
 import { Executions } from "./executions.js";
@@ -36,6 +37,8 @@ export interface OperationDeps {
   workflows: WorkflowDirectory;
   registry: NodeRegistry;
   admission: Admission;
+  /** Open watches, per token and in all (see watchers.ts). */
+  watchers: Watchers;
   metrics: NodeMetrics;
   audit: AuditLog;
   /** Folder inline and generated workflows resolve against (their filesystem tools stay inside it). */
@@ -58,6 +61,9 @@ function outcomeOf(error: unknown): AuditOutcome {
     case "WFX_PERMISSION_DENIED":
       return "denied";
     case "WFX_BUSY":
+    case "WFX_TOKEN_BUSY":
+    case "WFX_TOKEN_WATCHERS_FULL":
+    case "WFX_NODE_WATCHERS_FULL":
       return "busy";
     case "WFX_INVALID_ARGUMENTS":
       return "invalid";

@@ -31,6 +31,8 @@ export async function watchExecution(deps: OperationDeps, executions: Executions
 }
 
 async function nextEvents(deps: OperationDeps, args: WatchExecutionArgs, ctx: CallContext): Promise<ExecutionEvent[]> {
+  // A wait holds a follower like a stream does: it counts among the caller's watches.
+  const release = deps.watchers.acquire(ctx.principal);
   const events: ExecutionEvent[] = [];
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), args.wait * 1000);
@@ -52,6 +54,7 @@ async function nextEvents(deps: OperationDeps, args: WatchExecutionArgs, ctx: Ca
   try {
     await followExecution(deps, ctx.gateway, args.execution_id, args.after_seq, sink, stop.signal);
   } finally {
+    release();
     clearTimeout(timer);
     ctx.signal?.removeEventListener("abort", onCallerGone);
   }
