@@ -22,6 +22,7 @@ export interface ErrorStatus {
 const BY_CODE: Readonly<Record<string, ErrorStatus>> = Object.freeze({
   WFX_INVALID_ARGUMENTS: { http: 400, grpc: "INVALID_ARGUMENT" },
   WFX_WORKFLOW_INVALID: { http: 400, grpc: "INVALID_ARGUMENT" },
+  WFX_OVERRIDE_NOT_DATA: { http: 400, grpc: "INVALID_ARGUMENT" },
   WFX_CALLER_POLICY_DENIED: { http: 403, grpc: "PERMISSION_DENIED" },
   WFX_BUDGET_ABOVE_WORKFLOW: { http: 400, grpc: "INVALID_ARGUMENT" },
   WFX_BUDGET_ABOVE_POLICY: { http: 403, grpc: "PERMISSION_DENIED" },
