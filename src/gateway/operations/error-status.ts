@@ -36,6 +36,7 @@ const BY_CODE: Readonly<Record<string, ErrorStatus>> = Object.freeze({
   WFX_PERMISSION_DENIED: { http: 403, grpc: "PERMISSION_DENIED" },
   WFX_BUSY: { http: 429, grpc: "RESOURCE_EXHAUSTED" },
   WFX_PAYLOAD_TOO_LARGE: { http: 413, grpc: "RESOURCE_EXHAUSTED" },
+  WFX_UNSUPPORTED_MEDIA_TYPE: { http: 415, grpc: "INVALID_ARGUMENT" },
   WFX_SHUTTING_DOWN: { http: 503, grpc: "UNAVAILABLE" },
   WFX_GENERATION_UNAVAILABLE: { http: 501, grpc: "UNIMPLEMENTED" },
   WFX_IDEMPOTENCY_KEY_REUSED: { http: 409, grpc: "ALREADY_EXISTS" },
