@@ -29,14 +29,6 @@ test.after(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Step {
-  id: string;
-  node: string;
-  status: string;
-  output?: unknown;
-  error?: { code: string; message: string };
-}
-
 test("cluster sandbox - a caller's filesystem steps placed on another node run in the caller's sandbox folder there", async () => {
   await eventually(async () => {
     const listed = (await post(gateway.process.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[];
@@ -56,7 +48,7 @@ test("cluster sandbox - a caller's filesystem steps placed on another node run i
   };
   const answer = await post(gateway.process.url, "execute_workflow", { workflow_config: workflow, input_data: "written on files-1" });
   assert.is(answer.body["status"], "completed", JSON.stringify(answer.body));
-  const steps = answer.body["steps"] as Step[];
+  const steps = answer.body["steps"] as { id: string; node: string; status: string }[];
   assert.equal(steps.map((s) => [s.id, s.node, s.status]), [["write", "files-1", "completed"], ["list", "files-1", "completed"]]);
   assert.match(JSON.stringify(answer.body["result"]), "note.txt");
   // The worker made the caller's own sandbox folder under its inline root, and the file is there, nowhere else.
