@@ -155,7 +155,8 @@ function rawGet(path: string, headers: Record<string, string>): Promise<number> 
 test("http - Host and Origin headers are checked against DNS rebinding", async () => {
   assert.is(await rawGet("/metrics", { host: "evil.example:4020" }), 403);
   assert.is(await rawGet("/metrics", { host: "localhost", origin: "http://evil.example" }), 403);
-  assert.is(await rawGet("/metrics", { host: "localhost", origin: "http://localhost:3000" }), 200);
+  assert.is(await rawGet("/metrics", { host: "localhost", origin: "http://localhost:3000" }), 403, "another port of the same host is another site");
+  assert.is(await rawGet("/metrics", { host: `localhost:${new URL(base).port}`, origin: `http://localhost:${new URL(base).port}` }), 200);
   assert.is(await rawGet("/health", { host: "evil.example" }), 200, "liveness stays open for probes");
 });
 

@@ -56,7 +56,9 @@ for (const [name, attack] of Object.entries(REFUSED)) {
 }
 
 test("caller policy - even where the operator allows any host, loopback, localhost and redirects inside are refused at connect time", async () => {
-  const targets = [victim.url, `http://localhost:${victimPort}`, `http://[::ffff:127.0.0.1]:${victimPort}`, `${redirector.url}/hop`];
+  // Every IPv6 form that carries 127.0.0.1 (mapped, compatible, NAT64, 6to4, Teredo server and inverted client).
+  const embedded = ["::ffff:127.0.0.1", "::ffff:7f00:1", "::127.0.0.1", "64:ff9b::127.0.0.1", "2002:7f00:1::1", "2001:0:7f00:1::1", "2001:0:808:808::80ff:fffe"];
+  const targets = [victim.url, `http://localhost:${victimPort}`, ...embedded.map((a) => `http://[${a}]:${victimPort}`), `http://[64:ff9b::169.254.169.254]/latest/meta-data/`, `${redirector.url}/hop`];
   for (const gateway of GATEWAYS) {
     for (const url of targets) {
       const answer = await callGateway(gateway, open.clients, "execute_workflow", { workflow_config: wf([{ id: "h", type: "http", settings: { allow_hosts: ["*"] } }], [{ tool: "h", args: { url } }]) });

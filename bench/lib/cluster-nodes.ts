@@ -40,7 +40,7 @@ export async function startBenchCluster(): Promise<BenchCluster> {
   const store = await EmbeddedExecutionStore.open({ dataDir: supervisorDir });
   const runtime = new Runtime({ store, dataDir: supervisorDir, nodeId: SUPERVISOR_ID, stepHost: cluster.stepHost() });
   // The bench node takes no placed executions, so it admits them all.
-  cluster.attachRuntime(runtime, { operator: FIXTURES, caller: join(supervisorDir, "placed-steps"), callerRoot: supervisorDir }, () => () => {});
+  cluster.attachRuntime(runtime, { operator: FIXTURES, callerRoot: supervisorDir }, () => () => {});
   const close = async () => {
     await runtime.close();
     await cluster.close();

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { place, type PlacementRequest } from "./placement.js";
 import { placementNodeOf } from "./placed-step.js";
-import { workflowPlacementOf } from "./execution-order.js";
+import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
 import type { ExecutionClient, ExecutionRecord, ExecutionStore, NodeRegistry, OwnerAlive, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
 import { ClusterExecutionClient } from "./cluster-execution-client.js";
 import { clusterOwnerAlive } from "./cluster-liveness.js";
@@ -151,10 +151,10 @@ export class Cluster {
 
   /**
    * Lets the node's runtime take part: it runs step orders other nodes send it (an operator's workflow from `baseDir`,
-   * a caller's from a sandbox folder), and its actor system is linked to every node's once NATS is reached.
+   * a caller's from the caller's own sandbox folder here), and its actor system is linked to every node's once NATS is reached.
    */
-  attachRuntime(runtime: Runtime, dirs: { operator: string; caller: string } & OrderFolders, admit: () => () => void): void {
-    runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => hostedStep(spec.order, this.slots, () => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? dirs.caller : dirs.operator, this.maxStepPayloadBytes())));
+  attachRuntime(runtime: Runtime, dirs: OrderFolders, admit: () => () => void): void {
+    runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => hostedStep(spec.order, this.slots, () => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? callerSandbox(dirs.callerRoot, spec.order.workflow.sandbox) : dirs.operator, this.maxStepPayloadBytes())));
     void this.joined().then(() => {
       const wire = this.#wire;
       if (wire === undefined || this.#registry === undefined || this.#abort.signal.aborted) return;

@@ -63,19 +63,24 @@ export function orderOf(request: ExecuteRequest, init: { executionId: string; wo
 }
 
 function bad(what: string): ClusterError {
-  return new ClusterError("WFX_CLUSTER_CONFIG", `an execution order carries ${what}`, { hint: "the order was corrupted, or sent by a node running another version; it was not run" });
+  return new ClusterError("WFX_CLUSTER_CONFIG", `an order carries ${what}`, { hint: "the order was corrupted, or sent by a node running another version; it was not run" });
+}
+
+/**
+ * The caller's sandbox folder of that name under this node's root, made when missing: the folder a caller's workflow
+ * (an execution or one step of it placed here) runs in, as on the node the caller called.
+ */
+export function callerSandbox(callerRoot: string, name: string | undefined): string {
+  if (name === undefined || !SAFE_NAME.test(name)) throw bad("a caller's workflow without a plain sandbox name");
+  const dir = join(callerRoot, name);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
 }
 
 /** The order as this node starts it: its file in this node's folders (a caller's in the caller's own sandbox here). */
 export function requestOf(order: ExecutionOrder, folders: OrderFolders): ExecuteRequest {
   if (!SAFE_NAME.test(order.fileName)) throw bad(`a file name that is not a plain name: '${order.fileName}'`);
-  if (order.origin === "caller" && (order.sandbox === undefined || !SAFE_NAME.test(order.sandbox))) throw bad("a caller's workflow without a plain sandbox name");
-  let path: string;
-  if (order.origin === "caller") {
-    const sandbox = join(folders.callerRoot, order.sandbox!);
-    mkdirSync(sandbox, { recursive: true, mode: 0o700 });
-    path = join(sandbox, order.fileName);
-  } else path = join(folders.operator, order.fileName);
+  const path = join(order.origin === "caller" ? callerSandbox(folders.callerRoot, order.sandbox) : folders.operator, order.fileName);
   const source: WorkflowSource = { file: JSON.parse(order.fileJson) as WorkflowFile, path, origin: order.origin };
   return {
     source,

@@ -37,6 +37,7 @@ export const CONFIG_PROBLEM_CODES = {
   WFX_WORKFLOW_INVALID: "a workflow file has problems (thrown by the loaders that require a valid file)",
   WFX_NODE_PROFILE_INVALID: "a node profile (nodes/*.yaml) or the WFX_NODE_*, WFX_NATS_*, WFX_HTTP_PORT and WFX_GRPC_PORT variables laid over it have problems",
   WFX_CALLER_POLICY_INVALID: "the operator's caller policy (--caller-policy FILE, WFX_CALLER_POLICY, the --caller-* flags) is malformed",
+  WFX_OVERRIDE_NOT_DATA: "a `config_override` value holds `${`: overrides are data, never filled in from the node's environment or step outputs",
   WFX_CALLER_POLICY_DENIED: "a workflow a caller sent asks for something the node's caller policy does not grant (a tool type, host, MCP server, model endpoint, file root, function module or the node's environment)",
 } as const;
 
@@ -92,7 +93,7 @@ export class ProblemsError extends ConfigError {
 export class WorkflowInvalidError extends ProblemsError {
   override name = "WorkflowInvalidError";
 
-  constructor(sourcePath: string, problems: Problem[], formatted: string, code: "WFX_WORKFLOW_INVALID" | "WFX_CALLER_POLICY_DENIED" = "WFX_WORKFLOW_INVALID") {
+  constructor(sourcePath: string, problems: Problem[], formatted: string, code: "WFX_WORKFLOW_INVALID" | "WFX_CALLER_POLICY_DENIED" | "WFX_OVERRIDE_NOT_DATA" = "WFX_WORKFLOW_INVALID") {
     super(code, sourcePath, problems, formatted);
   }
 }

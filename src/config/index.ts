@@ -4,7 +4,7 @@ export { compileCondition, deepEqual, truthy, type CompiledCondition } from "./c
 export { CONFIG_PROBLEM_CODES, ConditionSyntaxError, ConfigError, NodeProfileInvalidError, ProblemsError, ReferenceSyntaxError, WorkflowInvalidError, type ConfigProblemCode } from "./errors.js";
 export { loadWorkflowFile, parseWorkflowYaml, type LoadResult } from "./load.js";
 export { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, resolveLoadOptions, type LoadOptions } from "./load-options.js";
-export { adjustWorkflowFile, applyConfigOverride, applyEnvironment, deepMerge, type WorkflowFileAdjustments } from "./overlay.js";
+export { adjustWorkflowFile, applyConfigOverride, applyEnvironment, deepMerge, overrideReferenceProblems, type WorkflowFileAdjustments } from "./overlay.js";
 export { generateNodeId, loadNodeProfile, type NatsConnection, type NodeGateways, type NodeIdSource, type NodeProfile } from "./node-profile.js";
 export { NODE_PROFILE_ENV, type NodeProfileVariable } from "./node-profile-env.js";
 export { NODE_ID_PATTERN, NODE_PROFILE_DEFAULTS, NODE_TAG_PATTERN, NodeProfileFileSchema, type NodeProfileFile } from "./node-profile-schema.js";

@@ -62,6 +62,24 @@ export function deepMerge(base: unknown, patch: unknown): unknown {
 const OVERRIDABLE = ["agents", "tools", "workflows"] as const;
 
 /**
+ * Every string of an override holding `${`, as a problem naming its path. An override is data, but the file's own
+ * `${NAME}` are filled in from the node's environment where the run builds its agents and tools, after the merge: a
+ * `${` an override brought would be filled in with them, so it is refused (walked with a stack: it may be deep).
+ */
+export function overrideReferenceProblems(override: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const stack: [unknown, string][] = [[override, "config_override"]];
+  while (stack.length > 0) {
+    const [item, at] = stack.pop()!;
+    if (typeof item === "string") {
+      if (item.includes("${")) problems.push({ code: "WFX_OVERRIDE_NOT_DATA", path: at, message: "holds '${': config_override values are data and are never filled in (from the node's environment or anything else)", hint: "write the value itself; only the operator's workflow file may name the node's variables" });
+    } else if (Array.isArray(item)) item.forEach((v, i) => stack.push([v, `${at}[${i}]`]));
+    else if (isRecord(item)) for (const [k, v] of Object.entries(item)) stack.push([v, `${at}.${k}`]);
+  }
+  return problems.reverse();
+}
+
+/**
  * `config_override` of an execute request: `{agents: {<id>: {model: ..., timeout: ...}}, tools: {<id>: {...}},
  * workflows: {<name>: {...}}}`, deep-merged onto the entries it names. Naming something the file lacks, or a section
  * this runtime does not have, is a problem; the merged file is validated again.
@@ -73,6 +91,8 @@ export function applyConfigOverride(file: WorkflowFile, override: unknown): { fi
     report("WFX_INVALID_TYPE", "", "config_override must be a mapping", "pass e.g. { agents: { analyzer: { model: gpt-4o-mini } } }");
     return { problems };
   }
+  const notData = overrideReferenceProblems(override);
+  if (notData.length > 0) return { problems: notData };
   const data = structuredClone(file) as Record<string, unknown>;
   for (const [section, patch] of Object.entries(override)) {
     if (!(OVERRIDABLE as readonly string[]).includes(section)) {
@@ -113,6 +133,8 @@ export interface WorkflowFileAdjustments {
 export function adjustWorkflowFile(file: WorkflowFile, adjustments: WorkflowFileAdjustments, sourceName = "<request>"): WorkflowFile {
   const inEnvironment = applyEnvironment(file, adjustments.environment);
   if (adjustments.configOverride === undefined || adjustments.configOverride === null) return inEnvironment;
+  const notData = overrideReferenceProblems(adjustments.configOverride);
+  if (notData.length > 0) throw new WorkflowInvalidError(sourceName, notData, formatProblems(notData, sourceName), "WFX_OVERRIDE_NOT_DATA");
   const result = applyConfigOverride(inEnvironment, adjustments.configOverride);
   if (result.file === undefined) throw new WorkflowInvalidError(sourceName, result.problems, formatProblems(result.problems, sourceName));
   return result.file;

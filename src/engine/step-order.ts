@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { basename } from "node:path";
 import type { Placement, WorkflowFile } from "../config/index.js";
 import type { ExecutionPlan, StepActionData } from "./plan.js";
 
@@ -14,6 +15,8 @@ export interface WorkflowFileRef {
   /** The file's workflow the step belongs to (a sub-workflow's steps name the sub-workflow). */
   workflowName: string;
   origin: WorkflowOrigin;
+  /** A caller's file: the name of its sandbox folder, which the node running the step uses (and makes) under its own root. */
+  sandbox?: string;
 }
 
 /**
@@ -74,7 +77,7 @@ export function workflowRefOf(plan: ExecutionPlan, origin: WorkflowOrigin): Work
   if (ref === undefined) {
     const data = dataOf(plan.file);
     data.hash ??= hashOf(data.json);
-    byOrigin[origin] = ref = { fileJson: data.json, hash: data.hash, workflowName: plan.workflowName, origin };
+    byOrigin[origin] = ref = { fileJson: data.json, hash: data.hash, workflowName: plan.workflowName, origin, ...(origin === "caller" ? { sandbox: basename(plan.baseDir) } : {}) };
   }
   return ref;
 }

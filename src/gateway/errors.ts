@@ -14,6 +14,7 @@ export const GATEWAY_ERROR_CODES = {
   WFX_GENERATION_UNAVAILABLE: "this node has no workflow generator configured",
   WFX_GENERATION_INVALID: "the generator produced a workflow that does not validate",
   WFX_PAYLOAD_TOO_LARGE: "the request body or message is larger than the configured cap",
+  WFX_UNSUPPORTED_MEDIA_TYPE: "a POST to a node without tokens does not say `content-type: application/json` (what a page on another site could send without asking)",
   WFX_TOO_MANY_SESSIONS: "a token already holds as many 2025-era MCP sessions as one token may, all in use (429), or the node holds as many as it allows (503)",
   WFX_INLINE_WORKFLOW_REJECTED: "an inline workflow asks for something inline workflows may not do (function modules, files outside its sandbox, more steps than the node allows)",
   WFX_DIRECTORY_NOT_SERVED: "list_workflows named a directory that is not one of the node's workflow directories",

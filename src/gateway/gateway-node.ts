@@ -219,7 +219,7 @@ export class GatewayNode {
       const allowedHosts = isLoopback(host) ? [...LOOPBACK_HOSTNAMES, ...o.allowedHosts] : o.allowedHosts.length > 0 ? [...o.allowedHosts] : undefined;
       this.#http = new HttpGateway(
         { operations: this.operations, tokens: this.tokens, metrics: this.metrics, logger: this.logger, mcp: this.#mcp, readiness: () => this.readiness, nodeId: this.registry.self().id },
-        { host, port: o.httpPort, mcpPath: o.mcpPath, maxBodyBytes: o.maxBodyBytes, tls, allowedHosts, allowedOrigins: [...LOOPBACK_HOSTNAMES, ...o.allowedOrigins, ...o.allowedHosts] },
+        { host, port: o.httpPort, mcpPath: o.mcpPath, maxBodyBytes: o.maxBodyBytes, tls, allowedHosts, allowedOrigins: [...o.allowedOrigins] },
       );
       this.httpUrl = await this.#http.listen();
       this.mcpUrl = `${this.httpUrl}${o.mcpPath}`;

@@ -44,6 +44,7 @@ export interface GatewayOptions {
   shutdownGraceMs: number;
   /** Extra Host names accepted (the loopback names always are when listening on loopback). */
   allowedHosts: readonly string[];
+  /** Browser origins (`https://app.example.com`, scheme, host and port) allowed to call besides the node's own pages. */
   allowedOrigins: readonly string[];
   /** Folder that inline and generated workflows run in; default: `<dataDir>/inline`. */
   sandboxDir: string | undefined;

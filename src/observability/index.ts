@@ -2,3 +2,4 @@ export { AuditLog, type AuditEntry, type AuditOutcome } from "./audit-log.js";
 export { createLogger, silentLogger, type Logger, type LoggerOptions } from "./logger.js";
 export { Counter, Gauge, Histogram, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "./metrics-registry.js";
 export { NodeMetrics } from "./node-metrics.js";
+export { knownLabel, OTHER_LABEL, type ExecutionLabels } from "./metric-labels.js";

@@ -1,5 +1,6 @@
 import { freemem, loadavg, totalmem } from "node:os";
 import type { ExecutionEvent, ExecutionMode, ExecutionRecord, StepUsage } from "../engine/index.js";
+import { knownLabel, type ExecutionLabels } from "./metric-labels.js";
 import { MetricsRegistry, type Counter, type Gauge, type Histogram } from "./metrics-registry.js";
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -52,9 +53,11 @@ export class NodeMetrics {
   }
 
   /** Counts what step attempts reported using, as their retrying or end event arrives. */
-  #countUsage(usage: StepUsage, workflow: string): void {
+  #countUsage(usage: StepUsage, labels: ExecutionLabels): void {
+    const { workflow } = labels;
     if (usage.tool_calls) this.toolCalls.inc({ workflow }, usage.tool_calls);
-    for (const [model, share] of Object.entries(usage.by_model ?? {})) {
+    for (const [name, share] of Object.entries(usage.by_model ?? {})) {
+      const model = knownLabel(name, labels.models);
       this.modelCalls.inc({ model, workflow }, share.calls);
       if (share.unknown_usage_calls > 0) this.modelCallsWithoutUsage.inc({ model, workflow }, share.unknown_usage_calls);
       this.modelTokens.inc({ model, workflow, kind: "prompt" }, share.prompt_tokens);
@@ -64,9 +67,9 @@ export class NodeMetrics {
 
   /**
    * Starts counting an execution that is about to start: `onEvent` must see all its events; `abandon` undoes the count
-   * when the runtime refused to start it after all.
+   * when the runtime refused to start it after all. Its series carry `labels`, never names from its record.
    */
-  track(mode: ExecutionMode): { onEvent: (event: ExecutionEvent, record: ExecutionRecord) => void; abandon(): void } {
+  track(mode: ExecutionMode, labels: ExecutionLabels): { onEvent: (event: ExecutionEvent, record: ExecutionRecord) => void; abandon(): void } {
     this.#pending++;
     let started = false;
     let ended = false;
@@ -81,11 +84,11 @@ export class NodeMetrics {
         stepStarts.set(`${event.step}#${event.attempt ?? 1}`, event.time);
       } else if (event.type === "step.retrying") {
         const usage = (event.data as { usage?: StepUsage } | undefined)?.usage;
-        if (usage !== undefined) this.#countUsage(usage, record.workflow_name);
+        if (usage !== undefined) this.#countUsage(usage, labels);
       } else if (STEP_ENDS.has(event.type) && event.step !== undefined) {
         const key = `${event.step}#${event.attempt ?? 1}`;
         const usage = (event.data as { usage?: StepUsage } | undefined)?.usage;
-        if (usage !== undefined) this.#countUsage(usage, record.workflow_name);
+        if (usage !== undefined) this.#countUsage(usage, labels);
         const begun = stepStarts.get(key);
         if (begun !== undefined) {
           this.stepDuration.observe((event.time - begun) / 1000, { status: event.type.slice(5) });
@@ -96,7 +99,7 @@ export class NodeMetrics {
         this.executionsFinished.inc({ status: record.status, mode });
         // From the execution's totals: steps too short to carry usage of their own count here too.
         const cpuMs = record.usage?.cpu_ms ?? 0;
-        if (cpuMs > 0) this.stepCpu.inc({ workflow: record.workflow_name }, cpuMs / 1000);
+        if (cpuMs > 0) this.stepCpu.inc({ workflow: labels.workflow }, cpuMs / 1000);
         if (started) this.#running.set(mode, (this.#running.get(mode) ?? 1) - 1);
         else this.#pending--;
       }

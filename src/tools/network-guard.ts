@@ -2,6 +2,7 @@ import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { Agent } from "undici";
+import { embeddedIpv4 } from "./embedded-ipv4.js";
 import { ToolError } from "./errors.js";
 import { parseHostEntry } from "./host-entry.js";
 
@@ -20,21 +21,19 @@ function familyOf(address: string): "ipv4" | "ipv6" {
   return isIP(address) === 6 ? "ipv6" : "ipv4";
 }
 
-/** `::ffff:10.0.0.1` is 10.0.0.1. */
-function unmapped(address: string): string {
-  return /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] ?? address;
+/** The address and every IPv4 address it carries (`::ffff:10.0.0.1`, NAT64, 6to4, Teredo…): where it may lead. */
+function forms(address: string): string[] {
+  return [address, ...embeddedIpv4(address)];
 }
 
 /** Whether an address is this node: loopback, "any", or one of its interfaces (where its own gateways listen). */
 function isSelf(address: string): boolean {
-  const plain = unmapped(address);
-  if (LOCAL.check(plain, familyOf(plain))) return true;
-  return Object.values(networkInterfaces()).some((list) => (list ?? []).some((i) => i.address === plain));
+  const own = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+  return forms(address).some((plain) => LOCAL.check(plain, familyOf(plain)) || own.includes(plain));
 }
 
 function isInternal(address: string): boolean {
-  const plain = unmapped(address);
-  return INTERNAL.check(plain, familyOf(plain)) || isSelf(plain);
+  return forms(address).some((plain) => INTERNAL.check(plain, familyOf(plain))) || isSelf(address);
 }
 
 /** The operator's entries that name `host` exactly (no wildcard): with no port (any port) or with these ports. */

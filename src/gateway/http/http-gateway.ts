@@ -11,7 +11,7 @@ import { DashboardStatic } from "./dashboard-static.js";
 import { serveExecutionEvents } from "./execution-events-sse.js";
 import { listQueryArgs } from "./list-query.js";
 import { serveNodeEvents } from "./node-events-sse.js";
-import { checkHostAndOrigin, type HostGuardOptions } from "./host-guard.js";
+import { checkHostAndOrigin, isJsonBody, type HostGuardOptions } from "./host-guard.js";
 import { readJsonBody } from "./request-body.js";
 import { sendError, sendJson } from "./respond.js";
 
@@ -37,6 +37,11 @@ export interface HttpGatewayDeps {
 }
 
 const EXECUTION_PATH = /^\/executions\/([^/]+)(\/events)?$/;
+
+/** The caller's address; a request whose socket is already gone has none (typed non-null, it can be null). */
+function remoteOf(req: IncomingMessage): string | undefined {
+  return (req.socket as IncomingMessage["socket"] | null)?.remoteAddress;
+}
 
 /** Plain HTTP: health, readiness, metrics, the MCP endpoint, one POST route per method, and SSE event streams. */
 /** The execution id in a path; bad %-encoding is the caller's mistake (400), not the node's (500). */
@@ -95,7 +100,7 @@ export class HttpGateway {
     try {
       return this.#deps.tokens.authenticate(req.headers.authorization);
     } catch (error) {
-      this.#deps.operations.reject("http", method, error, req.socket.remoteAddress);
+      this.#deps.operations.reject("http", method, error, remoteOf(req));
       throw error;
     }
   }
@@ -105,7 +110,20 @@ export class HttpGateway {
     res.on("close", () => {
       if (!res.writableFinished) caller.abort();
     });
-    return { principal, gateway, remote: req.socket.remoteAddress, signal: caller.signal };
+    return { principal, gateway, remote: remoteOf(req), signal: caller.signal };
+  }
+
+  /** Why a request is refused before any route sees it (another site's page, a rebound name), or undefined. */
+  #refusal(req: IncomingMessage): GatewayError | undefined {
+    const open = this.#deps.tokens.open;
+    const refused = checkHostAndOrigin(req, this.#options, { scheme: this.#options.tls ? "https" : "http", open });
+    if (refused !== undefined) return new PermissionDeniedError(refused, { hint: "call the node by an allowed host name (--allowed-host), from its own pages or a client that sends no Origin" });
+    if (open && req.method === "POST" && !isJsonBody(req)) {
+      return new GatewayError("WFX_UNSUPPORTED_MEDIA_TYPE", `a POST to a node without tokens must be JSON; this one says content-type '${req.headers["content-type"] ?? ""}'`, {
+        hint: "send the header content-type: application/json (curl: -H 'content-type: application/json')",
+      });
+    }
+    return undefined;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -118,11 +136,10 @@ export class HttpGateway {
         const warning = insecure === undefined ? {} : { warning: insecure };
         return ready ? sendJson(res, 200, { status: "ready", node: this.#deps.nodeId, ...warning }) : sendJson(res, 503, { status: "not ready", node: this.#deps.nodeId, ...(reason === undefined ? {} : { reason }), ...warning });
       }
-      const refused = checkHostAndOrigin(req, this.#options);
+      const refused = this.#refusal(req);
       if (refused !== undefined) {
-        const error = new PermissionDeniedError(refused, { hint: "call the node by an allowed host name (--allowed-host)" });
-        this.#deps.operations.reject("http", path, error, req.socket.remoteAddress);
-        return sendError(res, error, this.#deps.operations.deps.paths);
+        this.#deps.operations.reject("http", path, refused, remoteOf(req));
+        return sendError(res, refused, this.#deps.operations.deps.paths);
       }
       if (path === "/ui" || path.startsWith("/ui/")) return await this.#dashboard.serve(path, req.method, res);
       if (path === "/whoami" && req.method === "GET") {
@@ -172,7 +189,7 @@ export class HttpGateway {
         if (req.method !== "POST") return sendJson(res, 405, new GatewayError("WFX_NO_ROUTE", `${req.method} /${method} is not a route`, { hint: `use POST /${method} with a JSON body` }).toJSON(), { allow: "POST" });
         const principal = this.#authenticate(req, method);
         const body = await readJsonBody(req, this.#options.maxBodyBytes, method).catch((error: unknown) => {
-          this.#deps.operations.reject("http", method, error, req.socket.remoteAddress);
+          this.#deps.operations.reject("http", method, error, remoteOf(req));
           throw error;
         });
         const answer = await this.#deps.operations.call(method, body, this.#context(req, res, principal));

@@ -22,6 +22,7 @@ export interface ErrorStatus {
 const BY_CODE: Readonly<Record<string, ErrorStatus>> = Object.freeze({
   WFX_INVALID_ARGUMENTS: { http: 400, grpc: "INVALID_ARGUMENT" },
   WFX_WORKFLOW_INVALID: { http: 400, grpc: "INVALID_ARGUMENT" },
+  WFX_OVERRIDE_NOT_DATA: { http: 400, grpc: "INVALID_ARGUMENT" },
   WFX_CALLER_POLICY_DENIED: { http: 403, grpc: "PERMISSION_DENIED" },
   WFX_BUDGET_ABOVE_WORKFLOW: { http: 400, grpc: "INVALID_ARGUMENT" },
   WFX_BUDGET_ABOVE_POLICY: { http: 403, grpc: "PERMISSION_DENIED" },
@@ -38,6 +39,7 @@ const BY_CODE: Readonly<Record<string, ErrorStatus>> = Object.freeze({
   WFX_TOKEN_WATCHERS_FULL: { http: 429, grpc: "RESOURCE_EXHAUSTED" },
   WFX_NODE_WATCHERS_FULL: { http: 503, grpc: "RESOURCE_EXHAUSTED" },
   WFX_PAYLOAD_TOO_LARGE: { http: 413, grpc: "RESOURCE_EXHAUSTED" },
+  WFX_UNSUPPORTED_MEDIA_TYPE: { http: 415, grpc: "INVALID_ARGUMENT" },
   WFX_SHUTTING_DOWN: { http: 503, grpc: "UNAVAILABLE" },
   WFX_GENERATION_UNAVAILABLE: { http: 501, grpc: "UNIMPLEMENTED" },
   WFX_IDEMPOTENCY_KEY_REUSED: { http: 409, grpc: "ALREADY_EXISTS" },

@@ -6,6 +6,7 @@ import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
 import type { Admission } from "./admission.js";
 import { executionAnswer, statusMessage } from "./answers.js";
+import type { ExecutionLabeller } from "./execution-labels.js";
 import { repeatAnswer, type KeyedRequest } from "./idempotency.js";
 import type { ExecutionAnswer } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
@@ -78,13 +79,15 @@ export class Executions {
   readonly #elsewhere = new Set<string>();
   readonly #callers = new Map<string, ExecutionCaller>();
   readonly #keys: IdempotencyKeys;
+  readonly #labeller: ExecutionLabeller;
 
-  constructor(runtime: ExecutionClient, store: ExecutionStore, admission: Admission, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number) {
+  constructor(runtime: ExecutionClient, store: ExecutionStore, admission: Admission, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number, labeller: ExecutionLabeller) {
     this.#runtime = runtime;
     this.#keys = new IdempotencyKeys(store, { windowMs: idempotencyWindowMs, lookup: (id) => runtime.status(id) });
     this.#admission = admission;
     this.#metrics = metrics;
     this.#paths = paths;
+    this.#labeller = labeller;
   }
 
   /** Starts the execution, or with an idempotency key already used, answers with the execution the key started. */
@@ -134,7 +137,7 @@ export class Executions {
       throw error;
     }
     const release = () => (releaseSlot(), releaseToken());
-    const tracker = this.#metrics.track(request.mode);
+    const tracker = this.#metrics.track(request.mode, this.#labeller.labelsFor(request.source, workflowName));
     const caller = sync ? ctx.onEvent : undefined;
     const track = tracker.onEvent;
     const onEvent = caller === undefined ? track : (event: ExecutionEvent, record: ExecutionRecord) => (track(event, record), caller(event, record));

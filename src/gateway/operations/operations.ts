@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { WfxError } from "../../errors.js";
 import type { ExecutionClient, ExecutionEvent, ExecutionRecord, NodeRegistry, Runtime } from "../../engine/index.js";
 import type { WorkflowGenerator } from "../../generator/types.js";
-import type { AuditLog, AuditOutcome, NodeMetrics } from "../../observability/index.js";
+import { knownLabel, type AuditLog, type AuditOutcome, type NodeMetrics } from "../../observability/index.js";
 import { requireNode, requireScopes, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
 import type { Admission } from "./admission.js";
@@ -10,6 +10,7 @@ import type { ServerPaths } from "./server-paths.js";
 import type { Watchers } from "./watchers.js";
 import { checkArgumentBounds } from "./argument-bounds.js";
 import { parseArguments } from "./arguments.js";
+import { ExecutionLabeller } from "./execution-labels.js";
 import { Executions } from "./executions.js";
 import { METHODS_BY_NAME, type MethodName } from "./method-catalog.js";
 import { handlers, type Handler } from "./handlers.js";
@@ -76,6 +77,9 @@ function codeOf(error: unknown): string {
   return error instanceof WfxError ? error.code : "WFX_INTERNAL";
 }
 
+/** Names a request may be counted under besides the methods: the gateways' own routes and streams. */
+const ROUTE_LABELS: ReadonlySet<string> = new Set([...METHODS_BY_NAME.keys(), "whoami", "metrics", "mcp", "node_events", "execution_events", "WatchExecution", "WatchNodes"]);
+
 function field(value: unknown, key: string): string | undefined {
   const v = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
   return typeof v === "string" ? v : undefined;
@@ -89,7 +93,7 @@ export class Operations {
 
   constructor(deps: OperationDeps) {
     this.deps = deps;
-    this.executions = new Executions(deps.client, deps.runtime.options.store, deps.admission, deps.metrics, deps.paths, deps.idempotencyWindowMs);
+    this.executions = new Executions(deps.client, deps.runtime.options.store, deps.admission, deps.metrics, deps.paths, deps.idempotencyWindowMs, new ExecutionLabeller(deps.runtime.options.env, deps.runtime.options.prices));
     this.#handlers = handlers(deps, this.executions);
   }
 
@@ -134,7 +138,7 @@ export class Operations {
         ...(code === undefined ? {} : { code }),
         ...(ctx.remote === undefined ? {} : { remote: ctx.remote }),
       });
-      this.deps.metrics.requests.inc({ gateway: ctx.gateway, method, outcome });
+      this.deps.metrics.requests.inc({ gateway: ctx.gateway, method: knownLabel(method, ROUTE_LABELS), outcome });
       this.deps.metrics.requestDuration.observe(seconds, { gateway: ctx.gateway });
     }
   }
@@ -143,6 +147,6 @@ export class Operations {
   reject(gateway: string, method: string, error: unknown, remote?: string): void {
     const outcome = outcomeOf(error);
     this.deps.audit.record({ gateway, principal: "anonymous", method, outcome, code: codeOf(error), duration_ms: 0, ...(remote === undefined ? {} : { remote }) });
-    this.deps.metrics.requests.inc({ gateway, method, outcome });
+    this.deps.metrics.requests.inc({ gateway, method: knownLabel(method, ROUTE_LABELS), outcome });
   }
 }
