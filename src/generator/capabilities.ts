@@ -53,10 +53,18 @@ function found(description: string): Found[] {
 /** Hard, soft or avoided: by the words just around the mention, not crossing another one or a sentence end. */
 function kindOf(description: string, list: Found[], i: number): CapabilityMention["kind"] {
   const f = list[i]!;
-  const before = description.slice(Math.max(list[i - 1]?.end ?? 0, f.at - 30), f.at).split(/[.;]\s/).at(-1)!;
-  const after = description.slice(f.end, Math.min(list[i + 1]?.at ?? Infinity, f.end + 45)).split(/[.;]\s/)[0]!;
+  const before = description.slice(Math.max(list[i - 1]?.end ?? 0, f.at - 30), f.at).split(/[,.;]/).at(-1)!;
+  const after = description.slice(f.end, Math.min(list[i + 1]?.at ?? Infinity, f.end + 45)).split(/[,.;]/)[0]!;
   if (AVOID.test(before)) return "avoid";
   return SOFT.test(before) || SOFT.test(after) ? "prefer" : "tags";
+}
+
+/** "on GPU nodes" rather than "GPU": the mention with the words that make it about nodes. */
+function phrase(description: string, f: Found): string {
+  if (f.words.includes(" ")) return f.words;
+  const lead = /\b(?:on|in|using|with)\s+(?:an?\s+|the\s+|some\s+)?$/i.exec(description.slice(Math.max(0, f.at - 12), f.at))?.[0] ?? "";
+  const tail = /^[\s-]*(?:nodes?|machines?|workers?|servers?|instances?)\b/i.exec(description.slice(f.end))?.[0] ?? "";
+  return `${lead}${description.slice(f.at, f.end)}${tail}`;
 }
 
 const listed = (tags: readonly string[]) => (tags.length === 0 ? "none" : tags.join(", "));
@@ -78,7 +86,7 @@ export function readPlacement(description: string, nodes: readonly CapabilityNod
       warnings.push(`left '${f.words}' out of the placement: no node carries a tag '${f.candidates[0]}' (tags the nodes carry: ${listed(offered!)})`);
       return;
     }
-    if (!mentions.some((m) => m.tag === tag)) mentions.push({ tag, words: f.words, kind });
+    if (!mentions.some((m) => m.tag === tag)) mentions.push({ tag, words: phrase(description, f), kind });
   });
   // Hard tags are kept while some node carries all of them together; one that would leave no node becomes a preference.
   const hard: string[] = [];

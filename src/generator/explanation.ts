@@ -13,11 +13,11 @@ export function completeExplanation(draft: WorkflowDraft, given: readonly Explan
   for (const step of steps) {
     const agent = typeof step["agent"] === "string" ? step["agent"] : undefined;
     const id = String(step["id"] ?? agent ?? "");
-    if (!has(`step ${id}`)) entries.push({ part: `step ${id}`, from: fallback("step", id, agent) });
+    if (!has(`step ${id}`)) entries.push({ part: `step ${id}`, words: fallback("step", id, agent) });
   }
   for (const tool of Array.isArray(draft.tools) ? draft.tools : []) {
     const id = String(tool["id"]);
-    if (!has(`tool ${id}`)) entries.push({ part: `tool ${id}`, from: fallback("tool", id, undefined) });
+    if (!has(`tool ${id}`)) entries.push({ part: `tool ${id}`, words: fallback("tool", id, undefined) });
   }
   return entries;
 }
@@ -25,5 +25,5 @@ export function completeExplanation(draft: WorkflowDraft, given: readonly Explan
 /** `wfx generate`'s view of it: one line a part. */
 export function explanationLines(entries: readonly ExplanationEntry[]): string[] {
   const width = Math.max(0, ...entries.map((e) => e.part.length));
-  return entries.map((e) => `  ${e.part.padEnd(width)}  <- ${e.from.startsWith("(") ? e.from : `"${e.from}"`}`);
+  return entries.map((e) => `  ${e.part.padEnd(width)}  <- ${e.words.startsWith("(") ? e.words : `"${e.words}"`}`);
 }

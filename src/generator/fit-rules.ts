@@ -17,7 +17,7 @@ export function fitRulesPrompt(reading: DescriptionReading, context: GenerationC
     '- Fan-out: for "each", "every", "for all", "in parallel", list the items in an earlier step (a tool step {id: list_files, tool: <filesystem tool id>, args: {op: glob, pattern: "**/*"}}) and give the per-item step for_each: "${list_files.output.matches}", concurrency: N and input: "${item}". Without a folder to list, use for_each: "${input.items}".',
     '- Folders and files the description names: a filesystem tool with settings: {root: "<folder>"} (the named folder, as written); a named output file: a filesystem tool rooted at its folder and a final tool step {op: write, path: <file name>, content: "${<last step>.output}"}.',
     "- URLs and hosts: an http tool {id, type: http, settings: {allow_hosts: [<host>]}} offered to the agent that fetches; an MCP server URL: {id, type: mcpremote, mcp_url: <url>}.",
-    '- Add "explanation": [{part: "step <id>" | "tool <id>" | "placement.tags <tag>", from: "<the words of the description it came from>"}], one entry per step and tool.',
+    '- Add "explanation": [{part: "step <id>" | "tool <id>" | "placement.tags <tag>", words: "<the words of the description it came from>"}], one entry per step and tool.',
   );
   const policy = context.policy;
   if (policy !== undefined) {

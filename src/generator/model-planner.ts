@@ -13,7 +13,7 @@ const GeneratedFileSchema = z.strictObject({
   tools: z.array(ToolDefSchema).optional(),
   workflows: z.record(z.string(), WorkflowDefSchema),
   /** Which words of the description each step and tool came from; taken out of the file before it is checked. */
-  explanation: z.array(z.strictObject({ part: z.string(), from: z.string() })).optional(),
+  explanation: z.array(z.strictObject({ part: z.string(), words: z.string() })).optional(),
 });
 
 export const GENERATION_JSON_SCHEMA: Record<string, unknown> = (() => {
@@ -101,7 +101,7 @@ function toDraft(data: unknown, workflowName: string): { draft: WorkflowDraft; e
     return rest;
   });
   const { explanation, ...rest } = file;
-  const given = Array.isArray(explanation) ? (explanation as Partial<ExplanationEntry>[]).filter((e): e is ExplanationEntry => typeof e?.part === "string" && typeof e?.from === "string") : [];
+  const given = Array.isArray(explanation) ? (explanation as Partial<ExplanationEntry>[]).filter((e): e is ExplanationEntry => typeof e?.part === "string" && typeof e?.words === "string") : [];
   return { draft: { ...rest, agents, workflows: renamed } as WorkflowDraft, explanation: given };
 }
 

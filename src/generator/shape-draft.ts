@@ -34,9 +34,9 @@ export function shapeDraft(draft: WorkflowDraft, reading: DescriptionReading): E
   const first = steps.filter((s) => s["input"] === "${user_input}");
   const firstAgents = first.map(agentOf).filter((a): a is Agent => a !== undefined);
   let tools = (draft.tools ?? []) as Tool[];
-  const declare = (tool: Tool, from: string) => {
+  const declare = (tool: Tool, words: string) => {
     tools = [...tools.filter((t) => t.id !== tool.id), tool];
-    explanation.push({ part: `tool ${tool.id}`, from });
+    explanation.push({ part: `tool ${tool.id}`, words });
   };
 
   const { inputs, output, urls } = reading.places;
@@ -47,7 +47,7 @@ export function shapeDraft(draft: WorkflowDraft, reading: DescriptionReading): E
     }
     if (!agents.some((a) => a.tools?.includes("filesystem"))) firstAgents.forEach((a) => offer(a, "filesystem"));
   } else {
-    tools.filter((t) => ROOTED.includes(t.type)).forEach((t) => explanation.push({ part: `tool ${t.id}`, from: "(the workflow's own folder: the description names none)" }));
+    tools.filter((t) => ROOTED.includes(t.type)).forEach((t) => explanation.push({ part: `tool ${t.id}`, words: "(the workflow's own folder: the description names none)" }));
   }
   for (const folder of more) {
     const id = `${slug(folder.path)}_files`;
@@ -76,7 +76,7 @@ export function shapeDraft(draft: WorkflowDraft, reading: DescriptionReading): E
   const { placement, mentions } = reading.placement;
   if (placement !== undefined) {
     workflow.placement = placement;
-    for (const m of mentions) explanation.push({ part: `placement.${m.kind} ${m.tag}`, from: m.words });
+    for (const m of mentions) explanation.push({ part: `placement.${m.kind} ${m.tag}`, words: m.words });
   }
 
   const fanOut = reading.fanOut;
@@ -89,14 +89,14 @@ export function shapeDraft(draft: WorkflowDraft, reading: DescriptionReading): E
     let list = "${input.items}";
     if (main !== undefined) {
       steps.unshift({ id: LISTER, tool: "filesystem", args: { op: "glob", pattern: listingPattern(fanOut) } });
-      explanation.push({ part: `step ${LISTER}`, from: `${fanOut.words} … ${main.words}` });
+      explanation.push({ part: `step ${LISTER}`, words: `${fanOut.words} … ${main.words}` });
       list = `\${${LISTER}.output.matches}`;
     } else {
       workflow.inputs = { items: `the list to work through: ${first.map((s) => String(s["id"])).join(", ")} runs once per item` };
     }
     for (const step of first) {
       Object.assign(step, { for_each: list, concurrency: fanOut.concurrency, input: "${item}" });
-      explanation.push({ part: `step ${String(step["id"])} for_each`, from: fanOut.words });
+      explanation.push({ part: `step ${String(step["id"])} for_each`, words: fanOut.words });
     }
   }
 
@@ -104,7 +104,7 @@ export function shapeDraft(draft: WorkflowDraft, reading: DescriptionReading): E
     declare({ id: "output", type: "filesystem", settings: { root: output.folder } }, output.words);
     const last = steps.at(-1)!;
     steps.push({ id: "save_result", tool: "output", args: { op: "write", path: output.file, content: `\${${String(last["id"])}.output}` } });
-    explanation.push({ part: "step save_result", from: output.words });
+    explanation.push({ part: "step save_result", words: output.words });
   }
   if (tools.length > 0) draft.tools = tools;
   else delete draft.tools;

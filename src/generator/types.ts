@@ -46,7 +46,7 @@ export interface GenerationContext {
 export interface ExplanationEntry {
   /** `step summarize`, `tool contracts`, `placement.tags`, … */
   part: string;
-  from: string;
+  words: string;
 }
 
 export interface GenerateWorkflowResult {
