@@ -13,7 +13,7 @@ const DEFAULT_CONCURRENCY = 4;
 const TIME = "(?!(?:morning|evening|night|day|week|month|year|hour|minute|time|monday|tuesday|wednesday|thursday|friday|saturday|sunday|other)s?\\b|\\d)";
 const FAN_OUT = new RegExp(`\\b(?:for each|each|every|for all)\\b ${TIME}|\\b(?:in parallel|one by one|one at a time|concurrently)\\b`, "i");
 const LIMIT = /\b(?:at most|up to|max(?:imum)?(?: of)?)?\s*(\d{1,3})\s+(?:at a time|at once|in parallel|concurrently)\b/i;
-const EXTENSION = /\b(pdf|csv|json|jsonl|txt|md|markdown|log|xml|html|docx?|xlsx|yaml|png|jpe?g)s?\b/i;
+const EXTENSION = /\b(pdf|csv|json|jsonl|txt|md|markdown|log|xml|html|docx|xlsx|yaml|png|jpe?g)s?\b/i;
 
 export function readFanOut(description: string): FanOutReading | undefined {
   const m = FAN_OUT.exec(description);
