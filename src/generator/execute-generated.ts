@@ -72,6 +72,9 @@ export async function executeGeneratedWorkflow(generator: WorkflowGenerator, run
   };
   const generation = await generator.generate(generateRequest, context);
   if (generation.validation_status !== "valid") {
+    // What the caller policy refuses is refused as such, whether generation or the run found it.
+    const denied = generation.validation_errors.length > 0 && generation.validation_errors.every((p) => p.code === "WFX_CALLER_POLICY_DENIED");
+    if (denied) return notRun(generation, mode, { code: "WFX_CALLER_POLICY_DENIED", message: generation.validation_errors.map((p) => `${p.path}: ${p.message}`).join("; "), hint: generation.validation_errors[0]!.hint });
     const detail = generation.validation_errors.slice(0, 5).map((p) => `${p.path || "(file)"}: ${p.message}`).join("; ");
     return notRun(generation, mode, { code: "WFX_GENERATION_INVALID", message: `the generated workflow '${generation.workflow_name}' does not validate: ${detail}`, hint: "rephrase the description, or generate it, fix the file and run it with execute_workflow" });
   }

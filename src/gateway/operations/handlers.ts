@@ -1,4 +1,5 @@
 import { WorkflowInvalidError } from "../../config/index.js";
+import { CallerPolicyError } from "../../engine/index.js";
 import { WfxError } from "../../errors.js";
 import type { GenerateWorkflowResult } from "../../generator/types.js";
 import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireCanceller, requireWorkflow } from "../auth/index.js";
@@ -79,6 +80,8 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
       requireAnyWorkflow(ctx.principal, "generated workflows");
       const generated = await generate(args, ctx);
       if (generated.validation_status !== "valid") {
+        // What the caller policy refuses is refused as such, as it would be had it reached the run.
+        if (generated.validation_errors.every((p) => p.code === "WFX_CALLER_POLICY_DENIED")) throw new CallerPolicyError("the generated workflow", generated.validation_errors.map((p) => ({ ...p, code: "WFX_CALLER_POLICY_DENIED" as const })));
         const problems = generated.validation_errors.map((p) => `${p.path}: ${p.message} (${p.hint})`).join("; ");
         throw new GatewayError("WFX_GENERATION_INVALID", `the generated workflow '${generated.workflow_name}' does not validate: ${problems}`, { hint: "rephrase the description, or call generate_workflow, fix the config and run it with execute_workflow" });
       }
