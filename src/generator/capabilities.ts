@@ -36,10 +36,18 @@ interface Found {
   candidates: readonly string[];
 }
 
+/** A capability word is about where to run only in a placement phrase: "on GPU nodes", "in the EU", not "the EU regulations". */
+const LEAD = /\b(?:on|in|within|inside|using|with|needs?|requires?)\s+(?:an?\s+|the\s+|some\s+|one\s+)?$/i;
+const TAIL = /^[\s-]*(?:nodes?|machines?|workers?|servers?|instances?|only|region)\b/i;
+
 function found(description: string): Found[] {
   const all: Found[] = [];
   for (const entry of VOCABULARY) {
-    for (const m of description.matchAll(entry.words)) all.push({ at: m.index, end: m.index + m[0].length, words: m[0], candidates: entry.tags });
+    for (const m of description.matchAll(entry.words)) {
+      const end = m.index + m[0].length;
+      if (!LEAD.test(description.slice(Math.max(0, m.index - 16), m.index)) && !TAIL.test(description.slice(end))) continue;
+      all.push({ at: m.index, end, words: m[0], candidates: entry.tags });
+    }
   }
   for (const m of description.matchAll(NAMED_TAG)) {
     const name = m[1]!.toLowerCase();
