@@ -54,7 +54,6 @@ export function readPlaces(description: string): PlacesReading {
   }
   const rest = description.replace(URL_PATTERN, " ");
   for (const m of rest.matchAll(HOST_PATTERN)) {
-    if (FILE.test(m[0]) && !/\.(com|org|net|io|dev|ai|co|app|cloud|gov|edu|eu|de|uk|fr|nl)(:\d+)?$/i.test(m[0])) continue;
     if (!urls.some((u) => u.host === m[0].toLowerCase())) urls.push({ url: `https://${m[0].toLowerCase()}`, host: m[0].toLowerCase(), mcp: false, words: m[0] });
   }
   const inputs: NamedFolder[] = [];
