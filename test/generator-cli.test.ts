@@ -40,6 +40,15 @@ test("cli - wfx generate without a model writes a template-based workflow that w
   assert.match(again.stderr, /already exists/);
 });
 
+test("cli - wfx generate --tags shapes placement to the node's tags and prints where each part came from", async () => {
+  const result = await wfx(["generate", "Summarise each contract in ./contracts on GPU nodes in the EU", "--template", "--tags", "gpu"], { dataDir, env: offline });
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stderr, /placement\.tags gpu\s+<- "on GPU nodes"/);
+  assert.match(result.stderr, /step document_processor for_each\s+<- "each contract in"/);
+  assert.match(result.stderr, /warning: left 'EU' out of the placement: no node carries a tag 'eu' \(tags the nodes carry: gpu\)/);
+  assert.match(result.stdout, /root: \.\/contracts/);
+});
+
 test("cli - wfx run refuses an agent workflow up front when no model endpoint is set, naming the variables", async () => {
   const out = join(dir, "flows", "feedback.yaml");
   const result = await wfx(["run", out], { dataDir, env: offline });

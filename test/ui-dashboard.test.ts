@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
 import { resolveAgentOptions } from "../src/agents/index.js";
 import { MemoryExecutionStore, Runtime } from "../src/engine/index.js";
+import { createWorkflowGenerator } from "../src/generator/index.js";
 import { launchBrowser, openPage, screenshot, signIn } from "./helpers/browser.js";
 import { eventually, FIXTURES } from "./helpers/engine-fixture.js";
 import { startGateServer } from "./helpers/gate-server.js";
@@ -23,7 +24,7 @@ const model = await startModelServer(agentScript);
 const runtime = new Runtime({ store: new MemoryExecutionStore(), nodeId: "test-node", env: model.env, agents: resolveAgentOptions({ backoffMs: 10, progressIntervalMs: 20 }) });
 // A read-only token that reads every execution (a plain read token would see only those it or its tenant started).
 const AUDITOR = "auditor-token-0123456789abcdef";
-const t = await startTestNode({ tokensText: tokensText([...TOKEN_ENTRIES, { id: "auditor", token: AUDITOR, scopes: ["read_all"] }]), host: "127.0.0.1", workflowDirs: [join(FIXTURES, "dashboard"), join(FIXTURES, "dashboard-agent")] }, { runtime });
+const t = await startTestNode({ tokensText: tokensText([...TOKEN_ENTRIES, { id: "auditor", token: AUDITOR, scopes: ["read_all"] }]), host: "127.0.0.1", workflowDirs: [join(FIXTURES, "dashboard"), join(FIXTURES, "dashboard-agent")] }, { runtime, generator: createWorkflowGenerator({ env: {}, planner: "template" }) });
 const base = t.node.httpUrl!;
 const browser: Browser = await launchBrowser();
 const errors: string[] = [];
@@ -185,6 +186,20 @@ test("dashboard - start a run: the input is checked as JSON before sending, and 
   await page.waitForURL(/\/ui\/executions\//);
   await page.locator('[data-testid="execution-status"]', { hasText: "completed" }).waitFor();
   assert.equal(JSON.parse(await page.locator('[data-testid="result"]').innerText()), { hello: "dashboard" });
+  await page.context().close();
+});
+
+test("dashboard - the generate view shows where each part came from, and what was kept out", async () => {
+  const page = await openPage(browser, errors);
+  await signIn(page, `${base}/ui/start`, TOKENS.admin);
+  await page.locator("#description").fill("Summarise each contract in ./contracts on GPU nodes");
+  await page.getByRole("button", { name: "Generate" }).click();
+  const table = page.getByRole("table", { name: "Where each part came from" });
+  await table.waitFor();
+  const rows = await table.locator("tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+  assert.ok(rows.some(([part, words]) => part === "step document_processor for_each" && words === "each contract in"), JSON.stringify(rows));
+  assert.ok(rows.some(([part, words]) => part === "tool filesystem" && words === "./contracts"), JSON.stringify(rows));
+  await page.getByText("no node carries a tag 'gpu' (tags the nodes carry: none)", { exact: false }).first().waitFor();
   await page.context().close();
 });
 

@@ -14,7 +14,7 @@ export const OPTIONS: Record<string, ParseArgsConfig["options"]> = {
     describe: { type: "string", short: "d" }, complexity: { type: "string", short: "c" }, out: { type: "string", short: "o" }, env: { type: "string", short: "e" }, override: { type: "string" },
     "idempotency-key": { type: "string" }, budget: { type: "string", short: "b" },
   },
-  generate: { ...COMMON, complexity: { type: "string", short: "c" }, name: { type: "string", short: "n" }, out: { type: "string", short: "o" }, force: { type: "boolean", default: false }, template: { type: "boolean", default: false } },
+  generate: { ...COMMON, complexity: { type: "string", short: "c" }, name: { type: "string", short: "n" }, out: { type: "string", short: "o" }, force: { type: "boolean", default: false }, template: { type: "boolean", default: false }, tags: { type: "string" } },
   status: { ...COMMON, ...CLUSTER_KEY_FLAGS, follow: { type: "boolean", short: "f", default: false }, nats: { type: "string", multiple: true } },
   cancel: { ...COMMON, ...CLUSTER_KEY_FLAGS, nats: { type: "string", multiple: true } },
   list: { ...COMMON, pattern: { type: "string", short: "p" } },

@@ -97,6 +97,8 @@ options:
   -n, --name NAME       the workflow's name
   -o, --out FILE        save it there (--force replaces an existing file)
   --template            use the template planner even when a model is configured
+  --tags T1,T2          the tags of the node it will run on (default: WFX_NODE_TAGS); placement the description asks
+                        for on tags it lacks is kept out, with a warning
 ${JSON_OUT}
 
 example:

@@ -97,6 +97,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         ...(values.complexity === undefined ? {} : { complexity: checkComplexity(values.complexity as string) }),
         ...(values.name === undefined ? {} : { name: values.name as string }),
         ...(values.out === undefined ? {} : { out: values.out as string }),
+        ...(values.tags === undefined ? {} : { tags: values.tags as string }),
       }, io);
     case "status":
       return statusCommand({ ...common, id: onePositional(command, positionals, "the execution id"), follow: values.follow === true, ...natsOf(values) }, io);

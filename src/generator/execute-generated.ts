@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { checkWorkflowFile } from "../config/index.js";
 import { toErrorInfo } from "../errors.js";
 import type { ErrorInfo, ExecuteRequest, ExecutionMode, ExecutionRecord, ExecutionStatus, Runtime, WorkflowSource } from "../engine/index.js";
-import type { GenerateWorkflowRequest, GenerateWorkflowResult, WorkflowGenerator } from "./types.js";
+import type { GenerateWorkflowRequest, GenerateWorkflowResult, GenerationContext, WorkflowGenerator } from "./types.js";
 
 /** `execute_generated_workflow`'s parameters, named as in the source document. */
 export interface ExecuteGeneratedRequest extends GenerateWorkflowRequest {
@@ -26,6 +26,8 @@ export interface ExecuteGeneratedOptions {
    * came from a workflow's tool call (a model may have written them), not from the operator.
    */
   sandboxDir?: string;
+  /** The nodes it may run on, for its placement; the caller policy is the runtime's when `sandboxDir` is set. */
+  nodes?: GenerationContext["nodes"];
 }
 
 export interface ExecuteGeneratedResult {
@@ -63,8 +65,16 @@ async function freePath(dir: string, name: string): Promise<string> {
 export async function executeGeneratedWorkflow(generator: WorkflowGenerator, runtime: Runtime, request: ExecuteGeneratedRequest, options: ExecuteGeneratedOptions = {}): Promise<ExecuteGeneratedResult> {
   const mode = request.execution_mode ?? "sync";
   const { input_data: _input, execution_mode: _mode, timeout: _timeout, ...generateRequest } = request;
-  const generation = await generator.generate(generateRequest, options.signal === undefined ? {} : { signal: options.signal });
+  const context: GenerationContext = {
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+    ...(options.sandboxDir === undefined ? {} : { policy: runtime.options.callerPolicy }),
+  };
+  const generation = await generator.generate(generateRequest, context);
   if (generation.validation_status !== "valid") {
+    // What the caller policy refuses is refused as such, whether generation or the run found it.
+    const denied = generation.validation_errors.length > 0 && generation.validation_errors.every((p) => p.code === "WFX_CALLER_POLICY_DENIED");
+    if (denied) return notRun(generation, mode, { code: "WFX_CALLER_POLICY_DENIED", message: generation.validation_errors.map((p) => `${p.path}: ${p.message}`).join("; "), hint: generation.validation_errors[0]!.hint });
     const detail = generation.validation_errors.slice(0, 5).map((p) => `${p.path || "(file)"}: ${p.message}`).join("; ");
     return notRun(generation, mode, { code: "WFX_GENERATION_INVALID", message: `the generated workflow '${generation.workflow_name}' does not validate: ${detail}`, hint: "rephrase the description, or generate it, fix the file and run it with execute_workflow" });
   }

@@ -1,15 +1,20 @@
 import { Document } from "yaml";
 import { ChatModel } from "../agents/index.js";
-import { AGENT_ENDPOINT_ENV, ID_PATTERN, resolveAgentEndpoint, validateWorkflowFile, type AgentEndpoint } from "../config/index.js";
-import { COMPLEXITIES, inferComplexity } from "./complexity.js";
+import { AGENT_ENDPOINT_ENV, ID_PATTERN, resolveAgentEndpoint, validateWorkflowFile, WorkflowFileSchema, type AgentEndpoint } from "../config/index.js";
+import { callerPolicyProblems } from "../engine/index.js";
+import { AGENT_BOUNDS, COMPLEXITIES, inferComplexity } from "./complexity.js";
 import { applyDefaultBudget } from "./default-budget.js";
 import { applyAgentsConfig, applyToolsConfig, boundsProblem, mainWorkflow, type Customized } from "./customize.js";
 import { resolveGeneratorOptions, type GeneratorOptions } from "./generator-options.js";
 import { planWithModel } from "./model-planner.js";
-import { detectRoles } from "./roles.js";
+import { readDescription, type DescriptionReading } from "./description-reading.js";
+import { completeExplanation } from "./explanation.js";
+import { fitProblems, UNFIT } from "./fit-check.js";
+import { detectRoles, detectRolesWithWords } from "./roles.js";
+import { shapeDraft } from "./shape-draft.js";
 import { planFromTemplates, type WorkflowDraft } from "./template-planner.js";
 import { workflowNameFrom } from "./naming.js";
-import type { Complexity, GenerateWorkflowRequest, GenerateWorkflowResult, GenerationProblem, WorkflowGenerator } from "./types.js";
+import type { Complexity, ExplanationEntry, GenerateWorkflowRequest, GenerateWorkflowResult, GenerationContext, GenerationProblem, WorkflowGenerator } from "./types.js";
 
 /** The variable that picks the generator's own model, when it should differ from the agents' `OPENAI_MODEL`. */
 export const GENERATOR_MODEL_ENV = "WFX_GENERATOR_MODEL";
@@ -17,6 +22,17 @@ export const GENERATOR_MODEL_ENV = "WFX_GENERATOR_MODEL";
 const RUN_NOTE = `Agent steps need a model endpoint to run (${AGENT_ENDPOINT_ENV.baseUrl} or ${AGENT_ENDPOINT_ENV.apiKey}).`;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** Where a caller's generated workflow is checked as if it lived: only relative roots inside it pass. */
+const SANDBOX = "/wfx-generated-sandbox";
+
+const warned = (warnings: readonly string[]) => (warnings.length === 0 ? "" : ` Kept out: ${warnings.join("; ")}.`);
+
+/** Each step's and tool's words: the role's own when the description named it, else why it is there. */
+function roleWords(description: string, complexity: Complexity): (part: "step" | "tool", id: string, agent: string | undefined) => string {
+  const words = new Map(detectRolesWithWords(description).map((d) => [d.role.id, d.words]));
+  return (part, id, agent) => (part === "tool" ? "(tools_config)" : (words.get(agent ?? id) ?? `(added: a ${complexity} workflow has ${AGENT_BOUNDS[complexity].min}-${AGENT_BOUNDS[complexity].max} agents)`));
+}
 
 function toYaml(draft: WorkflowDraft, generator: "model" | "template"): string {
   const doc = new Document(draft);
@@ -58,7 +74,7 @@ export class DefaultWorkflowGenerator implements WorkflowGenerator {
     return "endpoint" in resolved ? resolved.endpoint : undefined;
   }
 
-  async generate(request: GenerateWorkflowRequest, options: { signal?: AbortSignal } = {}): Promise<GenerateWorkflowResult> {
+  async generate(request: GenerateWorkflowRequest, options: GenerationContext = {}): Promise<GenerateWorkflowResult> {
     const description = typeof request.workflow_description === "string" ? request.workflow_description.trim() : "";
     const workflowName = request.workflow_name ?? workflowNameFrom(description);
     const invalidRequest = requestProblems(request);
@@ -74,27 +90,33 @@ export class DefaultWorkflowGenerator implements WorkflowGenerator {
     }
     const reserved = Object.keys(request.agents_config ?? {}).length;
     const complexity = request.complexity ?? inferComplexity(detectRoles(description).length + reserved);
+    const reading = readDescription(description, options);
     return endpoint === undefined
-      ? this.#fromTemplates(request, description, workflowName, complexity, reserved, choice === "template")
-      : this.#fromModel(request, description, workflowName, complexity, endpoint, options.signal ?? new AbortController().signal);
+      ? this.#fromTemplates(request, description, workflowName, complexity, reserved, choice === "template", reading, options)
+      : this.#fromModel(request, description, workflowName, complexity, endpoint, reading, options);
   }
 
-  /** Configs applied, then the file validated as it will be run, then the complexity bound. */
-  #check(draft: WorkflowDraft, request: GenerateWorkflowRequest, complexity: Complexity, out: Customized): GenerationProblem[] {
+  /** Configs applied, then the file validated as it will be run (under the caller policy, for a caller), then the complexity bound. */
+  #check(draft: WorkflowDraft, request: GenerateWorkflowRequest, complexity: Complexity, out: Customized, context: GenerationContext): GenerationProblem[] {
     out.problems = [];
     out.notes = [];
     applyToolsConfig(draft, request, out);
     applyAgentsConfig(draft, request, out);
     applyDefaultBudget(draft, complexity);
     const problems = [...out.problems, ...validateWorkflowFile(draft, undefined, { toolTypes: this.options.tools.types(), checkFunctionFiles: false })];
+    if (problems.length === 0 && context.policy !== undefined) {
+      problems.push(...callerPolicyProblems(WorkflowFileSchema.parse(draft), { policy: context.policy, sandboxDir: SANDBOX, nodeModelBaseUrl: undefined }));
+    }
     const bounds = boundsProblem(draft, complexity);
     return bounds === undefined ? problems : [...problems, bounds];
   }
 
-  #fromTemplates(request: GenerateWorkflowRequest, description: string, workflowName: string, complexity: Complexity, reserved: number, chosen: boolean): GenerateWorkflowResult {
+  #fromTemplates(request: GenerateWorkflowRequest, description: string, workflowName: string, complexity: Complexity, reserved: number, chosen: boolean, reading: DescriptionReading, context: GenerationContext): GenerateWorkflowResult {
     const plan = planFromTemplates(description, workflowName, complexity, this.options.tools.types(), reserved);
+    const shaped = shapeDraft(plan.draft, reading);
     const out: Customized = { problems: [], notes: [] };
-    const problems = this.#check(plan.draft, request, complexity, out);
+    const problems = this.#check(plan.draft, request, complexity, out, context);
+    const explanation = completeExplanation(plan.draft, shaped, roleWords(description, complexity));
     const { steps } = mainWorkflow(plan.draft);
     const why = chosen ? "the template planner was asked for" : `no model is configured; set ${AGENT_ENDPOINT_ENV.baseUrl} or ${AGENT_ENDPOINT_ENV.apiKey} for model-based generation`;
     const named = plan.detected.length === 0 ? "the description named no known roles, so generic ones were used" : `roles found in the description: ${plan.detected.join(", ")}`;
@@ -107,24 +129,35 @@ export class DefaultWorkflowGenerator implements WorkflowGenerator {
       validation_errors: problems,
       generator: "template",
       complexity,
-      message: `Template-based generation (${why}): ${complexity} workflow '${workflowName}' with ${plural(plan.draft.agents.length, "agent")} in ${plural(steps.length, "step")}: ${plan.shape}; ${named}.${out.notes.length > 0 ? ` Also ${out.notes.join("; ")}.` : ""} ${outcome} ${RUN_NOTE}`,
+      message: `Template-based generation (${why}): ${complexity} workflow '${workflowName}' with ${plural(plan.draft.agents.length, "agent")} in ${plural(steps.length, "step")}: ${plan.shape}; ${named}.${out.notes.length > 0 ? ` Also ${out.notes.join("; ")}.` : ""}${warned(reading.warnings)} ${outcome} ${RUN_NOTE}`,
+      explanation,
+      warnings: reading.warnings,
     };
   }
 
-  async #fromModel(request: GenerateWorkflowRequest, description: string, workflowName: string, complexity: Complexity, endpoint: AgentEndpoint, signal: AbortSignal): Promise<GenerateWorkflowResult> {
+  async #fromModel(request: GenerateWorkflowRequest, description: string, workflowName: string, complexity: Complexity, endpoint: AgentEndpoint, reading: DescriptionReading, context: GenerationContext): Promise<GenerateWorkflowResult> {
+    const signal = context.signal ?? new AbortController().signal;
     const out: Customized = { problems: [], notes: [] };
     const catalog = this.options.tools.types().map((type) => ({ type, description: this.options.tools.get(type)!.description }));
     const model = new ChatModel(endpoint, this.options.agentOptions);
     let plan;
     try {
-      plan = await planWithModel({ description, workflowName, complexity, request, toolCatalog: catalog, model, repairRounds: this.options.repairRounds, signal, check: (draft) => this.#check(draft, request, complexity, out) });
+      plan = await planWithModel({ description, workflowName, complexity, request, toolCatalog: catalog, model, repairRounds: this.options.repairRounds, signal, reading, context, check: (draft) => {
+        const problems = this.#check(draft, request, complexity, out, context);
+        return problems.length > 0 ? problems : fitProblems(draft, reading, context.nodes);
+      } });
     } catch (error) {
       const e = error as { code?: string; message?: string; hint?: string };
       const problem = { code: e.code ?? "WFX_MODEL_ERROR", path: "", message: e.message ?? String(error), hint: e.hint ?? "check the model endpoint" };
       return { workflow_name: workflowName, workflow_config: {}, workflow_yaml: "", validation_status: "invalid", validation_errors: [problem], generator: "model", complexity, message: `Nothing generated: the model call failed: ${problem.message}` };
     }
     const draft = plan.draft ?? ({} as WorkflowDraft);
-    const valid = plan.problems.length === 0;
+    // A shape that still misses the description after the repairs runs as it is, with the misses as warnings.
+    const unfit = plan.problems.filter((p) => p.code === UNFIT);
+    const problems = plan.problems.filter((p) => p.code !== UNFIT);
+    const warnings = [...reading.warnings, ...unfit.map((p) => `${p.message} (${p.hint})`)];
+    const valid = problems.length === 0;
+    const explanation: ExplanationEntry[] = plan.draft === undefined ? [] : completeExplanation(draft, plan.explanation, roleWords(description, complexity));
     const where = `model ${endpoint.model} at ${endpoint.baseURL}`;
     const count = Array.isArray(draft.agents) ? draft.agents.length : 0;
     return {
@@ -132,13 +165,15 @@ export class DefaultWorkflowGenerator implements WorkflowGenerator {
       workflow_config: draft as unknown as Record<string, unknown>,
       workflow_yaml: plan.draft === undefined ? "" : toYaml(draft, "model"),
       validation_status: valid ? "valid" : "invalid",
-      validation_errors: plan.problems,
+      validation_errors: problems,
       generator: "model",
       complexity,
       rounds: plan.rounds,
       message: valid
-        ? `Generated by ${where} in ${plan.rounds} round${plan.rounds === 1 ? "" : "s"}: ${complexity} workflow '${workflowName}' with ${plural(count, "agent")}; it validates.${out.notes.length > 0 ? ` Also ${out.notes.join("; ")}.` : ""}`
-        : `Generated by ${where}, but still invalid after ${plan.rounds} rounds (${plan.problems.length} problem${plan.problems.length === 1 ? "" : "s"}); see validation_errors.`,
+        ? `Generated by ${where} in ${plan.rounds} round${plan.rounds === 1 ? "" : "s"}: ${complexity} workflow '${workflowName}' with ${plural(count, "agent")}; it validates.${out.notes.length > 0 ? ` Also ${out.notes.join("; ")}.` : ""}${warned(warnings)}`
+        : `Generated by ${where}, but still invalid after ${plan.rounds} rounds (${problems.length} problem${problems.length === 1 ? "" : "s"}); see validation_errors.`,
+      explanation,
+      warnings,
     };
   }
 }

@@ -1,4 +1,4 @@
-export type { Complexity, GenerateWorkflowRequest, GenerateWorkflowResult, GenerationProblem, WorkflowGenerator } from "./types.js";
+export type { CapabilityNode, Complexity, ExplanationEntry, GenerateWorkflowRequest, GenerateWorkflowResult, GenerationContext, GenerationProblem, WorkflowGenerator } from "./types.js";
 export { AGENT_BOUNDS, COMPLEXITIES, inferComplexity } from "./complexity.js";
 export { createWorkflowGenerator, DefaultWorkflowGenerator, GENERATOR_MODEL_ENV } from "./generator.js";
 export { resolveGeneratorOptions, type GeneratorOptions, type PlannerChoice } from "./generator-options.js";
@@ -7,4 +7,6 @@ export { LocalWorkflowExecutor, type LocalExecutorOptions } from "./local-execut
 export { GENERATION_JSON_SCHEMA, parseAnswer } from "./model-planner.js";
 export { workflowNameFrom } from "./naming.js";
 export { detectRoles, ROLES, type Role } from "./roles.js";
+export { explanationLines } from "./explanation.js";
+export { readDescription, type DescriptionReading } from "./description-reading.js";
 export { planFromTemplates, type TemplatePlan, type WorkflowDraft } from "./template-planner.js";

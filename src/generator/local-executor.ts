@@ -87,7 +87,8 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
     const { runtime, generator } = this.#options;
     switch (method) {
       case "generate_workflow":
-        return generator.generate(params as unknown as GenerateWorkflowRequest, { signal: ctx.signal });
+        // What a workflow's tool call generates runs as a caller's: shaped to the caller policy.
+        return generator.generate(params as unknown as GenerateWorkflowRequest, { signal: ctx.signal, policy: runtime.options.callerPolicy });
       case "execute_generated_workflow": {
         const depth = this.#childDepth(method, ctx.executionId);
         const result = await this.#startAt(depth, (executionId) =>

@@ -1,3 +1,5 @@
+import type { CallerPolicy } from "../config/index.js";
+
 /** The contract between workflow generation (src/generator) and whoever exposes it (gateways, CLI, tools). */
 
 export type Complexity = "simple" | "medium" | "complex";
@@ -24,6 +26,29 @@ export interface GenerationProblem {
   column?: number;
 }
 
+/** A node as generation sees it: what it offers (a node registry's NodeInfo fits). */
+export interface CapabilityNode {
+  id: string;
+  tags: readonly string[];
+  resources?: { total: Readonly<Record<string, number>>; free?: Readonly<Record<string, number>> };
+}
+
+/** Where the workflow will run, from whoever asks: the generator shapes the workflow to fit it. */
+export interface GenerationContext {
+  signal?: AbortSignal;
+  /** The nodes the workflow may be placed on (a single node: itself); absent: placement tags are not checked. */
+  nodes?: readonly CapabilityNode[];
+  /** The caller policy the workflow will run under (a caller's request); absent: the operator's own workflow. */
+  policy?: CallerPolicy;
+}
+
+/** Which words of the description a part of the workflow came from. */
+export interface ExplanationEntry {
+  /** `step summarize`, `tool contracts`, `placement.tags`, … */
+  part: string;
+  words: string;
+}
+
 export interface GenerateWorkflowResult {
   workflow_name: string;
   /** The generated workflow file as an object (agents, tools, workflows). */
@@ -37,8 +62,12 @@ export interface GenerateWorkflowResult {
   complexity?: Complexity;
   /** Model answers it took (1 + repair rounds); absent for templates. */
   rounds?: number;
+  /** For each step, tool and placement rule: the words of the description it came from. */
+  explanation?: ExplanationEntry[];
+  /** What the description asked for that was kept out (a tag no node carries, a host the policy refuses), and why. */
+  warnings?: string[];
 }
 
 export interface WorkflowGenerator {
-  generate(request: GenerateWorkflowRequest, options?: { signal?: AbortSignal }): Promise<GenerateWorkflowResult>;
+  generate(request: GenerateWorkflowRequest, options?: GenerationContext): Promise<GenerateWorkflowResult>;
 }

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Runtime } from "../../engine/index.js";
-import { COMPLEXITIES, createWorkflowGenerator, LocalWorkflowExecutor, type Complexity, type GenerateWorkflowResult, type WorkflowGenerator } from "../../generator/index.js";
+import { COMPLEXITIES, createWorkflowGenerator, explanationLines, LocalWorkflowExecutor, type Complexity, type GenerateWorkflowResult, type WorkflowGenerator } from "../../generator/index.js";
 import { defaultToolRegistry, type WorkflowExecutorClient } from "../../tools/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";
@@ -17,6 +17,8 @@ export interface GenerateOptions {
   force: boolean;
   template: boolean;
   json: boolean;
+  /** `--tags`, comma-separated: the node it will run on; else WFX_NODE_TAGS; neither: placement is not checked. */
+  tags?: string;
 }
 
 export function checkComplexity(value: string): Complexity {
@@ -61,12 +63,13 @@ export function describeProblems(result: GenerateWorkflowResult): string {
 
 /** `wfx generate "DESCRIPTION"`: prints (or saves) a workflow file that validates, or says why there is none. */
 export async function generateCommand(options: GenerateOptions, io: Io): Promise<number> {
+  const tags = options.tags ?? (process.env["WFX_NODE_TAGS"] || undefined);
   const result = await cliGenerator().generate({
     workflow_description: options.description,
     ...(options.complexity === undefined ? {} : { complexity: options.complexity }),
     ...(options.name === undefined ? {} : { workflow_name: options.name }),
     ...(options.template ? { planner: "template" as const } : {}),
-  });
+  }, tags === undefined ? {} : { nodes: [{ id: "this node", tags: tags.split(",").map((t) => t.trim()).filter((t) => t !== "") }] });
   const valid = result.validation_status === "valid";
   const saved = valid && options.out !== undefined ? await saveGenerated(result, options.out, options.force) : undefined;
   if (options.json) {
@@ -74,6 +77,8 @@ export async function generateCommand(options: GenerateOptions, io: Io): Promise
   } else {
     if (valid && saved === undefined) io.out.write(result.workflow_yaml);
     io.err.write(`${result.message}\n`);
+    if (valid && (result.explanation ?? []).length > 0) io.err.write(`where each part came from:\n${explanationLines(result.explanation!).join("\n")}\n`);
+    for (const warning of result.warnings ?? []) io.err.write(`warning: ${warning}\n`);
     if (saved !== undefined) io.err.write(`saved to ${saved}; run it with: wfx run ${options.out}\n`);
     if (!valid) io.err.write(`${describeProblems(result)}\n`);
   }

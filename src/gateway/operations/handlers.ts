@@ -1,4 +1,5 @@
 import { WorkflowInvalidError } from "../../config/index.js";
+import { CallerPolicyError } from "../../engine/index.js";
 import { WfxError } from "../../errors.js";
 import type { GenerateWorkflowResult } from "../../generator/types.js";
 import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireCanceller, requireWorkflow } from "../auth/index.js";
@@ -27,6 +28,8 @@ function generationAnswer(result: GenerateWorkflowResult): S.GenerateWorkflowAns
     validation_errors: result.validation_errors.map((p) => ({ code: p.code, message: p.message, path: p.path, hint: p.hint, ...(p.line === undefined ? {} : { line: p.line }), ...(p.column === undefined ? {} : { column: p.column }) })),
     generator: result.generator,
     message: result.message,
+    explanation: result.explanation ?? [],
+    warnings: result.warnings ?? [],
   };
 }
 
@@ -48,7 +51,9 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
       ...(args.agents_config === undefined ? {} : { agents_config: args.agents_config }),
       ...(args.tools_config === undefined ? {} : { tools_config: args.tools_config }),
     };
-    return deps.generator.generate(request, ctx.signal === undefined ? {} : { signal: ctx.signal });
+    // Shaped for where it will run: the nodes this caller may use, and the caller policy its workflow runs under.
+    const nodes = (await deps.registry.list()).filter((n) => n.status !== "down" && mayUseNode(ctx.principal, n.tags));
+    return deps.generator.generate(request, { nodes, policy: deps.runtime.options.callerPolicy, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
   }
 
   return {
@@ -75,11 +80,13 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
       requireAnyWorkflow(ctx.principal, "generated workflows");
       const generated = await generate(args, ctx);
       if (generated.validation_status !== "valid") {
+        // What the caller policy refuses is refused as such, as it would be had it reached the run.
+        if (generated.validation_errors.every((p) => p.code === "WFX_CALLER_POLICY_DENIED")) throw new CallerPolicyError("the generated workflow", generated.validation_errors.map((p) => ({ ...p, code: "WFX_CALLER_POLICY_DENIED" as const })));
         const problems = generated.validation_errors.map((p) => `${p.path}: ${p.message} (${p.hint})`).join("; ");
         throw new GatewayError("WFX_GENERATION_INVALID", `the generated workflow '${generated.workflow_name}' does not validate: ${problems}`, { hint: "rephrase the description, or call generate_workflow, fix the config and run it with execute_workflow" });
       }
       const source = inlineChecked({ workflow_config: generated.workflow_config }, ctx);
-      const generation = { workflow_name: generated.workflow_name, workflow_yaml: generated.workflow_yaml, validation_status: generated.validation_status, generator: generated.generator };
+      const generation = { workflow_name: generated.workflow_name, workflow_yaml: generated.workflow_yaml, validation_status: generated.validation_status, generator: generated.generator, explanation: generated.explanation ?? [], warnings: generated.warnings ?? [] };
       // Keyed by what the caller asked for, not by what the generator made of it (a model need not make it twice alike).
       const idempotency = keyedRequest("execute_generated_workflow", args, generation);
       const { answer, memo } = await executions.run({ source, workflowName: generated.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout, idempotency, targetInstance: args.target_instance, targetTags: args.target_tags, budget: args.budget }, ctx);

@@ -124,6 +124,9 @@ export const ExecutionOutput = z.object({
 
 const Problem = z.object({ code: z.string(), message: z.string(), path: z.string(), hint: z.string(), line: z.number().optional(), column: z.number().optional() });
 
+/** Which words of the description a step, tool or placement rule of a generated workflow came from. */
+const GenerationExplanation = z.object({ part: z.string(), words: z.string() });
+
 export const GenerateWorkflowOutput = z.object({
   workflow_name: z.string(),
   workflow_config: JsonObject,
@@ -132,10 +135,12 @@ export const GenerateWorkflowOutput = z.object({
   validation_errors: z.array(Problem),
   generator: z.enum(["model", "template"]),
   message: z.string(),
+  explanation: z.array(GenerationExplanation),
+  warnings: z.array(z.string()),
 });
 
 export const ExecuteGeneratedWorkflowOutput = ExecutionOutput.extend({
-  generation: z.object({ workflow_name: z.string(), workflow_yaml: z.string(), validation_status: z.enum(["valid", "invalid"]), generator: z.enum(["model", "template"]) }),
+  generation: z.object({ workflow_name: z.string(), workflow_yaml: z.string(), validation_status: z.enum(["valid", "invalid"]), generator: z.enum(["model", "template"]), explanation: z.array(GenerationExplanation).optional(), warnings: z.array(z.string()).optional() }),
 });
 
 export const CancelExecutionOutput = z.object({ execution_id: z.string(), status: ExecutionStatus, cancelled: z.boolean(), message: z.string() });

@@ -15,6 +15,9 @@ interface Generated {
   validation_status: string;
   validation_errors: { path: string; message: string; hint: string }[];
   message: string;
+  /** For each step, tool and placement rule: the words of the description it came from. */
+  explanation?: { part: string; words: string }[];
+  warnings?: string[];
 }
 
 const MODES = ["async", "isolated", "sync"] as const;
@@ -130,6 +133,23 @@ export function StartPage(props: { session: Session }) {
                 {generated.workflow_name} <span class={`badge ${generated.validation_status === "valid" ? "status-completed" : "status-failed"}`}>{generated.validation_status}</span>
               </h3>
               <p class="muted">{generated.message}</p>
+              {(generated.warnings ?? []).map((w) => (
+                <p class="error-box" key={w}>
+                  warning: {w}
+                </p>
+              ))}
+              {(generated.explanation ?? []).length > 0 && (
+                <table aria-label="Where each part came from">
+                  <tbody>
+                    {generated.explanation!.map((e) => (
+                      <tr key={e.part}>
+                        <td>{e.part}</td>
+                        <td class="muted">{e.words}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
               <pre class="code" aria-label="Generated workflow YAML">{generated.workflow_yaml}</pre>
               {generated.validation_errors.map((p) => (
                 <p class="error-box" key={p.path}>
