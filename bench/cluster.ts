@@ -2,7 +2,7 @@
 //   npm run bench:cluster   (= tsc -p . && node dist/bench/cluster.js)
 import { cpus } from "node:os";
 import { connect } from "@nats-io/transport-node";
-import { place, type PlacementResult } from "../src/cluster/index.js";
+import { ClusterSeal, clusterKeyOf, place, type PlacementResult } from "../src/cluster/index.js";
 import { seeded } from "../test/helpers/seeded.js";
 import { bullmqRoundTrip, redisAnswers, REDIS } from "./lib/bullmq-round-trip.js";
 import { startBenchCluster } from "./lib/cluster-nodes.js";
@@ -39,6 +39,9 @@ try {
   const cluster = await startBenchCluster();
   opened.push(() => cluster.close());
   const { runtime, source } = cluster;
+  // The baseline for what the cluster key costs: a second cluster (its own nats-server and worker) with nothing sealed.
+  const insecure = await startBenchCluster({ insecure: true });
+  opened.push(() => insecure.close());
   const echo = await readyChild("nats-echo-child", [cluster.nats.url, ECHO_SUBJECT]);
   opened.push(() => echo.stop());
   const requester = await connect({ servers: cluster.nats.url });
@@ -48,10 +51,10 @@ try {
 
   // Latency paths, measured together so a noisy moment of the shared machine lands on all of them alike.
   const payload = new TextEncoder().encode(JSON.stringify({ value: 1 }));
-  const execution = (workflowName: string, node: string): TimedPath => ({
-    name: workflowName,
+  const execution = (workflowName: string, node: string, on = cluster): TimedPath => ({
+    name: on === cluster ? workflowName : `${workflowName} (insecure)`,
     async call() {
-      const record = await runtime.execute({ source, workflowName, input: { value: 1 } });
+      const record = await on.runtime.execute({ source: on.source, workflowName, input: { value: 1 } });
       if (record.status !== "completed" || record.result !== 1 || record.steps[0]?.node !== node) throw new Error(`${workflowName}: ${record.status} on ${record.steps[0]?.node}: ${JSON.stringify(record.error)}`);
     },
   });
@@ -65,10 +68,13 @@ try {
     },
     execution("local1", runtime.options.nodeId),
     execution("placed1", "bench-worker-1"),
+    execution("local1", insecure.runtime.options.nodeId, insecure),
+    execution("placed1", "bench-worker-1", insecure),
     ...(bullmq === undefined ? [] : [bullmq]),
   ];
   const samples = await roundTripsInBlocks(paths, ROUNDS);
-  const [raw, local, placed, peer] = samples.map(summary) as [ReturnType<typeof summary>, ReturnType<typeof summary>, ReturnType<typeof summary>, ReturnType<typeof summary> | undefined];
+  type Summary = ReturnType<typeof summary>;
+  const [raw, local, placed, localOpen, placedOpen, peer] = samples.map(summary) as [Summary, Summary, Summary, Summary, Summary, Summary | undefined];
 
   // 1. The baseline: what one request-reply between two processes costs on this NATS.
   log(`1. raw NATS request-reply, @nats-io/transport-node requester here, responder in a child process (${payload.length}-byte payload): ${pair(raw)}`);
@@ -89,6 +95,19 @@ try {
   row("1-step execution, step placed p99", us(placed.p99));
   row("remote step cost / raw NATS, p50", `${fmt(ratio.p50)}x`, "<= 2x", ratio.p50 <= 2);
   row("remote step cost / raw NATS, p99", `${fmt(ratio.p99)}x`, "<= 2x", ratio.p99 <= 2);
+
+  // 2b. What the cluster key costs a placed step: the same step's cost on the keyed cluster less on the insecure one.
+  const openStep = { p50: placedOpen.p50 - localOpen.p50, p99: placedOpen.p99 - localOpen.p99 };
+  const keyCost = { p50: step.p50 - openStep.p50, p99: step.p99 - openStep.p99 };
+  const keyShare = keyCost.p50 / step.p50;
+  const micro = sealCost();
+  log("2b. what signing and encryption cost a placed step (every message and record sealed with the cluster key):");
+  log(`   remote step cost, --insecure-cluster (nothing sealed): ${pair(openStep)}`);
+  log(`   keyed - insecure: ${pair(keyCost)}; ${fmt(keyShare * 100)}% of the keyed remote step's p50 (negative: inside the noise)`);
+  log(`   seal + open of one ${micro.bytes}-byte actor message, encrypted, in-process: ${fmt(micro.us)} µs (${fmt(micro.perStepUs)} µs for the ~${micro.messagesPerStep} messages and records a placed step seals and opens)`);
+  row("cluster key cost per placed step, p50", us(keyCost.p50), "< 5% of the step", keyShare < 0.05);
+  row("  same, as a share of the remote step's p50", `${fmt(keyShare * 100)}%`);
+  row("  seal + open, in-process, per placed step", `${fmt(micro.perStepUs)} µs`);
 
   // 3. Throughput of a 3-step workflow whose every step runs on the worker.
   const t = await closedLoop(runtime, source, "placed3", THROUGHPUT);
@@ -132,3 +151,21 @@ try {
 }
 
 table.print(log, benchStart);
+
+/**
+ * The cluster key's CPU cost measured alone: seal (HMAC-SHA256 + AES-256-GCM) and open of an actor message the size of a
+ * placed step's spawn order. A placed step's supervisor and worker seal and open its spawn, its reports and end (one
+ * batch), and the worker's step events and records go sealed through JetStream: about 8 of them.
+ */
+function sealCost(): { bytes: number; us: number; messagesPerStep: number; perStepUs: number } {
+  const seal = new ClusterSeal([clusterKeyOf("bench-cluster-key-0123456789abcdefghijklmnopq")]);
+  const body = new Uint8Array(700).fill(7);
+  const messagesPerStep = 8;
+  let checksum = 0;
+  const r = syncRounds(() => {
+    const frame = seal.seal("wfx.actor.bench-worker-1", body, true);
+    checksum = (checksum + seal.open("wfx.actor.bench-worker-1", frame, { live: true }).length) | 0;
+  }, 100, { warmupMs: 200, roundMs: 300, rounds: 3 });
+  if (checksum === 0) throw new Error("seal and open returned nothing");
+  return { bytes: body.length, us: r.medianUs, messagesPerStep, perStepUs: r.medianUs * messagesPerStep };
+}

@@ -163,7 +163,7 @@ test("cluster trust - a node without a cluster key refuses to join, naming the f
   nodes.push(insecure);
   const ready = (await (await fetch(`${insecure.url}/ready`)).json()) as Record<string, string>;
   assert.match(ready["warning"] ?? "", /insecure-cluster/);
-  assert.match(insecure.stderr(), /insecure-cluster/);
+  await eventually(() => (/insecure-cluster/.test(insecure.stderr()) ? true : undefined), 5000, "the log to say it runs insecure");
   // Its unsigned beats are refused by the keyed nodes: it never joins their registry.
   await eventually(async () => (((await rejected(a.url))["unsigned"] ?? 0) > 3 ? true : undefined), 5000, "its beats refused");
   assert.not.ok((await listed(a.url)).some((n) => n.id === "open-1"));

@@ -77,7 +77,9 @@ test("fair share - max_watchers refuses the 4th watch of a token over SSE, gRPC 
     return attempt.accepted ? attempt : undefined;
   }, 5000, "a closed SSE stream to give its watch back");
   // The node holds 6 in all: runner's 3 and 3 of the other token's; the next is refused for the node, not the token.
-  const theirs = [await openSse(`${base}/nodes/events`, other), await openSse(`${base}/nodes/events`, other), await openSse(events, other)];
+  // The other token watches its own execution (another token's answers as not found: reads are per tenant).
+  const mine = await startSlow(other);
+  const theirs = [await openSse(`${base}/nodes/events`, other), await openSse(`${base}/nodes/events`, other), await openSse(`${base}/executions/${String(mine.body["execution_id"])}/events`, other)];
   assert.equal(theirs.map((s) => s.status), [200, 200, 200]);
   const full = await openSse(`${base}/nodes/events`, other);
   assert.equal([full.status, full.body?.["code"]], [503, "WFX_NODE_WATCHERS_FULL"]);
@@ -87,6 +89,7 @@ test("fair share - max_watchers refuses the 4th watch of a token over SSE, gRPC 
   assert.is(await health(), 200);
   for (const stream of [...open, ...theirs, watch]) stream.close();
   await cancel([id], runner);
+  await cancel([mine.body["execution_id"]], other);
   // Every watch given back: the other token watches again.
   const after = await eventually(async () => {
     const attempt = await openSse(`${base}/nodes/events`, other);

@@ -29,12 +29,14 @@ export interface BenchCluster {
  * a real `wfx node --nats URL --tags bench-worker` child process, and this process joined as node `bench-supervisor`
  * with an embedded store, the way `wfx node` opens its runtime. Resolves once a placed step has completed.
  */
-export async function startBenchCluster(): Promise<BenchCluster> {
+export async function startBenchCluster(options: { insecure?: boolean } = {}): Promise<BenchCluster> {
   const dirs = [mkdtempSync(join(tmpdir(), "wfx-bench-worker-")), mkdtempSync(join(tmpdir(), "wfx-bench-supervisor-"))];
   const [workerDir, supervisorDir] = dirs as [string, string];
   const nats = await startNatsServer();
-  const worker = await startServe(workerDir, ["--nats", nats.url, "--node-id", WORKER_ID, "--tags", WORKER_TAG, "--workflows", FIXTURES], { WFX_LOG_LEVEL: "warn" }, "node");
-  const cluster = new Cluster({ servers: [nats.url], nodeId: SUPERVISOR_ID, trust: testTrust() }, silentLogger());
+  // --insecure-cluster: the same cluster with nothing signed or encrypted, the baseline the cluster key's cost is measured against.
+  const keyless = options.insecure === true ? ["--insecure-cluster"] : [];
+  const worker = await startServe(workerDir, ["--nats", nats.url, "--node-id", WORKER_ID, "--tags", WORKER_TAG, "--workflows", FIXTURES, ...keyless], { WFX_LOG_LEVEL: "warn", ...(options.insecure === true ? { WFX_CLUSTER_KEY: "" } : {}) }, "node");
+  const cluster = new Cluster({ servers: [nats.url], nodeId: SUPERVISOR_ID, trust: options.insecure === true ? { mode: "insecure" } : testTrust() }, silentLogger());
   const self = new LocalNodeRegistry({ id: SUPERVISOR_ID, tags: [], capacity: 10_000, version: "bench" });
   cluster.registryFor(self);
   const store = await EmbeddedExecutionStore.open({ dataDir: supervisorDir });
