@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { IvSequence } from "./iv-sequence.js";
 import type { ClusterKey, ClusterTrust } from "./cluster-key.js";
 import { ReplayGuard } from "./replay-guard.js";
 
@@ -33,9 +34,10 @@ const ascii = new TextEncoder();
 
 /**
  * Seals what one node sends another (and what it writes to JetStream) under the cluster key: a readable header line
- * `WFX1 <key id> <p|e> <sender> <seq> <time ms> <mac>` then the body, the MAC (HMAC-SHA256) over the subject, the
- * header and the body, so a frame moved to another subject, altered or made up without the key is refused. With `e`
- * the body is AES-256-GCM ciphertext (iv, data, tag): tenant data stays unreadable on NATS and at rest.
+ * `WFX1 <key id> <p|e> <sender> <seq> <time ms> <mac>` then the body, so a frame moved to another subject, altered or
+ * made up without the key is refused. With `p` the mac is HMAC-SHA256 over the subject, the header and the body. With
+ * `e` the body is AES-256-GCM ciphertext (iv, data) and the mac is its tag, the subject and header its associated data:
+ * one primitive both hides tenant data (on NATS and at rest) and authenticates the frame.
  */
 export class ClusterSeal {
   readonly secure = true;
@@ -43,6 +45,7 @@ export class ClusterSeal {
   readonly sender = randomBytes(6).toString("base64url");
   readonly #signing: ClusterKey;
   readonly #keys: ReadonlyMap<string, ClusterKey>;
+  readonly #ivs = new IvSequence();
   #seq = 0;
 
   readonly #now: () => number;
@@ -60,10 +63,19 @@ export class ClusterSeal {
 
   seal(subject: string, body: Uint8Array, encrypt = false): Uint8Array {
     const key = this.#signing;
-    const payload = encrypt ? encrypted(key, body) : body;
     const head = `${MAGIC} ${key.id} ${encrypt ? "e" : "p"} ${this.sender} ${++this.#seq} ${this.#now()}`;
-    const mac = macOf(key, subject, head, payload).toString("base64url");
-    const header = ascii.encode(`${head} ${mac}\n`);
+    let payload: Uint8Array;
+    let mac: Buffer;
+    if (encrypt) {
+      const iv = this.#ivs.next();
+      const cipher = createCipheriv("aes-256-gcm", key.encryptionKey, iv).setAAD(associatedData(subject, head));
+      payload = Buffer.concat([iv, cipher.update(body), cipher.final()]);
+      mac = cipher.getAuthTag();
+    } else {
+      payload = body;
+      mac = macOf(key, subject, head, payload);
+    }
+    const header = ascii.encode(`${head} ${mac.toString("base64url")}\n`);
     const frame = Buffer.allocUnsafe(header.length + payload.length);
     frame.set(header, 0);
     frame.set(payload, header.length);
@@ -82,25 +94,22 @@ export class ClusterSeal {
     if (key === undefined) throw new SealRejected("unknown_key", keyId);
     const payload = bytes.subarray(end + 1);
     const head = bytes.toString("latin1", 0, end - mac.length - 1);
-    const expected = macOf(key, subject, head, payload);
     const given = Buffer.from(mac, "base64url");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new SealRejected("bad_mac", keyId);
+    // Authenticity first: nothing in the header (time, sequence) is believed before the key has vouched for it.
+    const body = kind === "e" ? openEncrypted(key, subject, head, payload, given) : verifiedPlain(key, subject, head, payload, given);
     if (check.live) {
       const now = this.#now();
       if (Math.abs(now - Number(timeText)) > FRESHNESS_MS) throw new SealRejected("stale", keyId);
       if (check.guard !== undefined && !check.guard.accept(sender, Number(seqText), now)) throw new SealRejected("replayed", keyId);
     }
-    if (kind !== "e") return payload;
-    try {
-      return decrypted(key, payload);
-    } catch {
-      throw new SealRejected("undecryptable", keyId);
-    }
+    return body;
   }
 
   /** Bytes encrypted on their own (a record's tenant data beside its readable part): the key id, then iv, data and tag. */
   encryptBytes(body: Uint8Array): Buffer {
-    return Buffer.concat([ascii.encode(this.#signing.id), encrypted(this.#signing, body)]);
+    const iv = this.#ivs.next();
+    const cipher = createCipheriv("aes-256-gcm", this.#signing.encryptionKey, iv);
+    return Buffer.concat([ascii.encode(this.#signing.id), iv, cipher.update(body), cipher.final(), cipher.getAuthTag()]);
   }
 
   decryptBytes(sealed: Uint8Array): Buffer {
@@ -120,12 +129,26 @@ function macOf(key: ClusterKey, subject: string, head: string, payload: Uint8Arr
   return createHmac("sha256", key.macKey).update(subject).update("\n").update(head).update("\n").update(payload).digest();
 }
 
-function encrypted(key: ClusterKey, body: Uint8Array): Buffer {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", key.encryptionKey, iv);
-  const data = cipher.update(body);
-  const final = cipher.final();
-  return Buffer.concat([iv, data, final, cipher.getAuthTag()]);
+function associatedData(subject: string, head: string): Buffer {
+  return Buffer.from(`${subject}\n${head}`, "latin1");
+}
+
+function verifiedPlain(key: ClusterKey, subject: string, head: string, payload: Buffer, given: Buffer): Buffer {
+  const expected = macOf(key, subject, head, payload);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new SealRejected("bad_mac", key.id);
+  return payload;
+}
+
+/** GCM checks the tag over the subject, header and ciphertext: a failure is a forged or altered frame. */
+function openEncrypted(key: ClusterKey, subject: string, head: string, payload: Buffer, tag: Buffer): Buffer {
+  if (tag.length !== TAG_BYTES || payload.length < IV_BYTES) throw new SealRejected("bad_mac", key.id);
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key.encryptionKey, payload.subarray(0, IV_BYTES)).setAAD(associatedData(subject, head));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(payload.subarray(IV_BYTES)), decipher.final()]);
+  } catch {
+    throw new SealRejected("bad_mac", key.id);
+  }
 }
 
 function decrypted(key: ClusterKey, payload: Uint8Array): Buffer {
