@@ -40,9 +40,9 @@ export async function startBenchCluster(options: { insecure?: boolean } = {}): P
   const self = new LocalNodeRegistry({ id: SUPERVISOR_ID, tags: [], capacity: 10_000, version: "bench" });
   cluster.registryFor(self);
   const store = await EmbeddedExecutionStore.open({ dataDir: supervisorDir });
-  const runtime = new Runtime({ store, dataDir: supervisorDir, nodeId: SUPERVISOR_ID, stepHost: cluster.stepHost() });
+  const runtime = new Runtime({ store, dataDir: supervisorDir, nodeId: SUPERVISOR_ID, workflowFolders: [FIXTURES], stepHost: cluster.stepHost() });
   // The bench node takes no placed executions, so it admits them all.
-  cluster.attachRuntime(runtime, { operator: FIXTURES, callerRoot: supervisorDir }, () => () => {});
+  cluster.attachRuntime(runtime, { operator: FIXTURES, callerRoot: supervisorDir, workflowFolders: [FIXTURES] }, () => () => {});
   const close = async () => {
     await runtime.close();
     await cluster.close();

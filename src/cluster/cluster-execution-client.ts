@@ -53,7 +53,7 @@ export class ClusterExecutionClient implements ExecutionClient {
     if ("node" in chosen && chosen.node.id === this.#deps.selfId) return this.#runtime.start(request);
     const executionId = request.executionId ?? randomUUID();
     const plan = compilePlan(file, workflowName, request.source.path);
-    const order = orderOf(request, { executionId, workflowName, environment, placedBy: this.#deps.selfId });
+    const order = orderOf(request, { executionId, workflowName, environment, placedBy: this.#deps.selfId, workflowFolders: this.#runtime.options.workflowFolders });
     const placed = new PlacedExecution({ wire, selfId: this.#deps.selfId, nodes: this.#deps.nodes, store: this.#runtime.options.store, placementTimeoutMs: this.#deps.placementTimeoutMs, maxPayloadBytes: this.#deps.maxPayloadBytes, logger: this.#deps.logger }, request, order, placement, plan.steps.map((s) => s.id));
     this.#placed.set(executionId, placed);
     void placed.done.finally(() => this.#placed.delete(executionId));

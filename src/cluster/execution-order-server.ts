@@ -56,7 +56,7 @@ async function start(deps: OrderServerDeps, order: ExecutionOrder | undefined, r
   try {
     if (order === undefined) throw new WfxError("WFX_CLUSTER_CONFIG", "the execution order is not JSON", { hint: "the order was corrupted on its way" });
     release = deps.admit();
-    const started = deps.client.start(requestOf(order, deps.folders));
+    const started = deps.client.start(requestOf(order, deps.folders, deps.selfId));
     const id = started.record.execution_id;
     running.set(id, started.done);
     void started.done.finally(() => (release!(), running.delete(id))).catch(() => undefined);

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Budget, Placement, WorkflowFile } from "../config/index.js";
-import type { ExecuteRequest, ExecutionMode, WorkflowSource } from "../engine/index.js";
+import { locateWorkflow, workflowIdentityOf, type ExecuteRequest, type ExecutionMode, type WorkflowIdentity, type WorkflowSource } from "../engine/index.js";
 import { ClusterError } from "./errors.js";
 
 /**
@@ -16,6 +16,8 @@ export interface ExecutionOrder {
   /** The file's name; a caller's goes in the sandbox folder of the same name on the receiving node. */
   fileName: string;
   sandbox?: string;
+  /** An operator's file inside the workflow folders: the receiver runs its own copy of exactly this file, from the same place. */
+  file?: WorkflowIdentity;
   input?: unknown;
   mode: ExecutionMode;
   timeoutS?: number;
@@ -34,14 +36,17 @@ export interface ExecutionOrder {
 export interface OrderFolders {
   operator: string;
   callerRoot: string;
+  /** Every workflow folder of the node: where an order's named operator file is looked for. */
+  workflowFolders: readonly string[];
 }
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
-export function orderOf(request: ExecuteRequest, init: { executionId: string; workflowName: string; environment: string | undefined; placedBy: string }): ExecutionOrder {
+export function orderOf(request: ExecuteRequest, init: { executionId: string; workflowName: string; environment: string | undefined; placedBy: string; workflowFolders: readonly string[] }): ExecutionOrder {
   const { source } = request;
   const origin = source.origin ?? "operator";
   const path = source.path ?? "workflow.yaml";
+  const file = origin === "operator" ? workflowIdentityOf(source.path, init.workflowFolders) : undefined;
   return {
     executionId: init.executionId,
     workflowName: init.workflowName,
@@ -49,6 +54,7 @@ export function orderOf(request: ExecuteRequest, init: { executionId: string; wo
     origin,
     fileName: basename(path),
     ...(origin === "caller" && source.path !== undefined ? { sandbox: basename(dirname(source.path)) } : {}),
+    ...(file === undefined ? {} : { file }),
     ...(request.input === undefined ? {} : { input: request.input }),
     mode: request.mode ?? "sync",
     ...(request.timeoutS === undefined ? {} : { timeoutS: request.timeoutS }),
@@ -78,9 +84,9 @@ export function callerSandbox(callerRoot: string, name: string | undefined): str
 }
 
 /** The order as this node starts it: its file in this node's folders (a caller's in the caller's own sandbox here). */
-export function requestOf(order: ExecutionOrder, folders: OrderFolders): ExecuteRequest {
+export function requestOf(order: ExecutionOrder, folders: OrderFolders, nodeId: string): ExecuteRequest {
   if (!SAFE_NAME.test(order.fileName)) throw bad(`a file name that is not a plain name: '${order.fileName}'`);
-  const path = join(order.origin === "caller" ? callerSandbox(folders.callerRoot, order.sandbox) : folders.operator, order.fileName);
+  const path = order.origin === "operator" && order.file !== undefined ? locateWorkflow(order.file, folders.workflowFolders, nodeId) : join(order.origin === "caller" ? callerSandbox(folders.callerRoot, order.sandbox) : folders.operator, order.fileName);
   const source: WorkflowSource = { file: JSON.parse(order.fileJson) as WorkflowFile, path, origin: order.origin };
   return {
     source,

@@ -8,6 +8,7 @@ export { resolveRuntimeOptions, defaultNodeId, DEFAULT_ISOLATED_OPTIONS, type Ru
 export { DEFAULT_LIMITS, resolveLimitsOptions, type LimitsOptions } from "./limits-options.js";
 export { compilePlan, resolveAction, type ExecutionPlan, type PlannedStep, type StepAction, type StepActionData } from "./plan.js";
 export { hashOf, type StepOrder, type WorkflowFileRef, type WorkflowOrigin } from "./step-order.js";
+export { locateWorkflow, workflowIdentityOf, type WorkflowIdentity } from "./workflow-identity.js";
 export { LocalStepHost, type StepHost, type StepHostFactory, type StepSpawnOptions } from "./step-host.js";
 export type { StepReport, StepLogic } from "./step-actor.js";
 export { applyEvent, createRecord, progressMessage, elapsedNow } from "./record.js";

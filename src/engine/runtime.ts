@@ -60,10 +60,12 @@ export class Runtime implements ExecutionClient {
     this.options = resolveRuntimeOptions(options);
     this.recorder = new ExecutionRecorder(this.options.store, (record) => this.#abandon(record), this.options.prices);
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
-    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits, ...(this.options.stepHost === undefined ? {} : { stepHost: this.options.stepHost }) };
+    this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits, workflowFolders: this.options.workflowFolders, ...(this.options.stepHost === undefined ? {} : { stepHost: this.options.stepHost }) };
     const { env, callerPolicy } = this.options;
     this.#callerDeps = { ...this.#deps, env: {}, caller: callerPolicy, endpointOf: (agent) => resolveCallerAgentEndpoint(agent, env, callerPolicy.model_endpoints) };
     this.#orderNode = {
+      nodeId: this.options.nodeId,
+      workflowFolders: this.options.workflowFolders,
       depsFor: (origin) => (origin === "caller" ? this.#callerDeps : this.#deps),
       admit: (file, origin, path) => {
         if (origin === "caller") enforceCallerPolicy(file, this.callerGrant({ file, path, origin }), "the ordered workflow");

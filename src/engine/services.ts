@@ -30,6 +30,8 @@ export interface ServiceDeps {
   caller?: CallerPolicy;
   /** Where step actors run; default: here, as children of their supervisor (see step-host.ts). */
   stepHost?: StepHostFactory;
+  /** The node's workflow folders: a step order names its operator's file by its place in them. */
+  workflowFolders?: readonly string[];
 }
 
 const plans = new WeakMap<object, Map<string, ExecutionPlan>>();
@@ -83,7 +85,7 @@ export function supervisorFor(deps: ServiceDeps, input: SupervisorInput): Return
   const meters = meter === undefined ? outerMeters : [...outerMeters, meter];
   const local = new LocalStepHost(spec.plan, servicesFor(spec.plan, deps, meters, allowance));
   const host = deps.stepHost === undefined ? local : deps.stepHost(local);
-  const workflow = workflowRefOf(spec.plan, deps.caller === undefined ? "operator" : "caller");
+  const workflow = workflowRefOf(spec.plan, deps.caller === undefined ? "operator" : "caller", deps.workflowFolders);
   return fromExecution({ ...spec, host, workflow, node: deps.node, env: deps.env, maxForEachItems: deps.limits.maxForEachItems, allowance, ...(meter === undefined ? {} : { meter }) });
 }
 

@@ -1,13 +1,17 @@
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { WorkflowFile } from "../config/index.js";
 import { EngineError } from "./errors.js";
 import { resolveAction } from "./plan.js";
 import { planFor, servicesFor, type ServiceDeps } from "./services.js";
 import { fromStep, type StepLogic } from "./step-actor.js";
 import { hashOf, type StepOrder, type WorkflowOrigin } from "./step-order.js";
+import { locateWorkflow } from "./workflow-identity.js";
 
 /** What a node lends the steps it runs for orders that came as data (from another node's supervisor). */
 export interface OrderNode {
+  nodeId: string;
+  /** Where an operator's file an order names is looked for. */
+  workflowFolders: readonly string[];
   /** The node's deps for a workflow of `origin`: a caller's runs under the caller policy with an empty environment. */
   depsFor(origin: WorkflowOrigin): ServiceDeps;
   /** Checks a file before the node runs its first step (a caller's file against the node's caller policy); throws to refuse. */
@@ -46,12 +50,16 @@ function fileOf(order: StepOrder, baseDir: string, node: OrderNode): WorkflowFil
 
 /**
  * Rebuilds one step attempt from its order alone, as this node runs it: the order's workflow file (checked against its
- * hash, and admitted by the node once) counts as being in `baseDir`, and its tools and agents are built with the node's
+ * hash, and admitted by the node once) counts as being next to this node's copy of the operator's file it names (which
+ * must hold the same bytes: WFX_WORKFLOW_MISMATCH otherwise), or in `fallbackDir` for a caller's or an unnamed file, and its tools and agents are built with the node's
  * deps for the order's origin. Throws WFX_STEP_ORDER_MISMATCH or the node's refusal when it cannot run the order.
  */
-export function stepFromOrder(order: StepOrder, baseDir: string, node: OrderNode, maxOutputBytes?: number): StepLogic {
+export function stepFromOrder(order: StepOrder, fallbackDir: string, node: OrderNode, maxOutputBytes?: number): StepLogic {
+  // An operator's file is run next to this node's own copy of it, wherever in the folders it sits; others from `fallbackDir`.
+  const located = order.workflow.origin === "operator" && order.workflow.file !== undefined ? locateWorkflow(order.workflow.file, node.workflowFolders, node.nodeId) : undefined;
+  const baseDir = located === undefined ? fallbackDir : dirname(located);
   const file = fileOf(order, baseDir, node);
-  const plan = planFor(file, order.workflow.workflowName, join(baseDir, ORDERED_FILE));
+  const plan = planFor(file, order.workflow.workflowName, join(baseDir, located === undefined ? ORDERED_FILE : basename(located)));
   if (!plan.stepIndex.has(order.stepId)) throw mismatch(order, `names a step that workflow '${plan.workflowName}' does not have`);
   return fromStep({ order, action: resolveAction(order.action, plan.baseDir), services: servicesFor(plan, node.depsFor(order.workflow.origin)), maxOutputBytes });
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import type { Placement, WorkflowFile } from "../config/index.js";
 import type { ExecutionPlan, StepActionData } from "./plan.js";
+import { workflowIdentityOf, type WorkflowIdentity } from "./workflow-identity.js";
 
 /** `caller`: a workflow a caller sent, run under the operator's caller policy with an empty environment. */
 export type WorkflowOrigin = "operator" | "caller";
@@ -10,13 +11,15 @@ export type WorkflowOrigin = "operator" | "caller";
 export interface WorkflowFileRef {
   /** The file as the execution runs it (environment section and config_override applied), as JSON. */
   fileJson: string;
-  /** sha256 of `fileJson`, hex: a node rebuilds a file once per hash, so it need not be sent a file it has. */
+  /** sha256 of `fileJson`, hex: the receiver checks the JSON against it and rebuilds each file once per hash. */
   hash: string;
   /** The file's workflow the step belongs to (a sub-workflow's steps name the sub-workflow). */
   workflowName: string;
   origin: WorkflowOrigin;
   /** A caller's file: the name of its sandbox folder, which the node running the step uses (and makes) under its own root. */
   sandbox?: string;
+  /** An operator's file inside the workflow folders: the receiver runs the step next to its own copy of exactly this file. */
+  file?: WorkflowIdentity;
 }
 
 /**
@@ -69,15 +72,16 @@ export function fileJsonOf(file: WorkflowFile): string {
   return dataOf(file).json;
 }
 
-/** The file reference of every order of `plan`'s steps, made once per plan and origin. */
-export function workflowRefOf(plan: ExecutionPlan, origin: WorkflowOrigin): WorkflowFileRef {
+/** The file reference of every order of `plan`'s steps, made once per plan and origin (`folders`: the node's workflow folders). */
+export function workflowRefOf(plan: ExecutionPlan, origin: WorkflowOrigin, folders: readonly string[] = []): WorkflowFileRef {
   let byOrigin = refs.get(plan);
   if (byOrigin === undefined) refs.set(plan, (byOrigin = {}));
   let ref = byOrigin[origin];
   if (ref === undefined) {
     const data = dataOf(plan.file);
     data.hash ??= hashOf(data.json);
-    byOrigin[origin] = ref = { fileJson: data.json, hash: data.hash, workflowName: plan.workflowName, origin, ...(origin === "caller" ? { sandbox: basename(plan.baseDir) } : {}) };
+    const file = origin === "operator" ? workflowIdentityOf(plan.filePath, folders) : undefined;
+    byOrigin[origin] = ref = { fileJson: data.json, hash: data.hash, workflowName: plan.workflowName, origin, ...(origin === "caller" ? { sandbox: basename(plan.baseDir) } : {}), ...(file === undefined ? {} : { file }) };
   }
   return ref;
 }

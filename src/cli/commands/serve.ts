@@ -110,7 +110,7 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   // Work other nodes place here runs from this node's first workflow folder (an operator's) or a sandbox (a caller's).
   cluster?.onDrain(() => node.drain());
   const inline = join(node.runtime.options.dataDir ?? tmpdir(), "inline");
-  cluster?.attachRuntime(node.runtime, { operator: node.options.workflowDirs[0] ?? process.cwd(), callerRoot: inline }, () => node.operations.deps.admission.acquire());
+  cluster?.attachRuntime(node.runtime, { operator: node.options.workflowDirs[0] ?? process.cwd(), callerRoot: inline, workflowFolders: node.options.workflowDirs }, () => node.operations.deps.admission.acquire());
   const lines = [`wfx node ${node.registry.self().id} serving`];
   if (cluster !== undefined) lines.push(`  cluster: NATS ${cluster.options.servers.join(", ")}, tags ${cluster.options.tags.join(",") || "(none)"}`);
   if (node.mcpUrl) lines.push(`  MCP:  ${node.mcpUrl}`, `  HTTP: ${node.httpUrl} (/health, /ready, /metrics, POST /execute_workflow, ...)`);
