@@ -1,5 +1,7 @@
+import { HostedOutcomes } from "./hosted-outcomes.js";
+import { probeStep, serveStepProbes, type ProbeAnswer } from "./step-probe.js";
 import { randomUUID } from "node:crypto";
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { place, type PlacementRequest } from "./placement.js";
 import { placementNodeOf } from "./placed-step.js";
 import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
@@ -54,6 +56,9 @@ export class Cluster {
   #joined: Promise<void> | undefined;
   #connecting: Promise<NatsConnection> | undefined;
   #orders: ExecutionOrderServer | undefined;
+  /** Placed steps run here for other nodes, and how the recent ones ended: what their supervisors ask after NATS blinked. */
+  readonly #outcomes = new HostedOutcomes();
+  #probes: Subscription | undefined;
 
   constructor(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers" | "trust">, logger: Logger) {
     this.options = resolveClusterOptions(options);
@@ -140,7 +145,8 @@ export class Cluster {
 
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
   stepHost(): StepHostFactory {
-    return (local) => new ClusterStepHost(local, { selfId: this.options.nodeId, nodes: () => this.#registry?.snapshot() ?? [], slots: this.slots, placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes() });
+    const probe = (nodeId: string, key: string): Promise<ProbeAnswer> => (this.#wire === undefined ? Promise.resolve({ state: "no_answer" }) : probeStep(this.#wire, nodeId, key));
+    return (local) => new ClusterStepHost(local, { selfId: this.options.nodeId, nodes: () => this.#registry?.snapshot() ?? [], slots: this.slots, placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), probe, reconnects: () => this.connection.reconnects });
   }
 
   /** What a step's order or output, or an execution order, may take as JSON: the server's max_payload less room for the envelope, or lower by option. */
@@ -154,13 +160,14 @@ export class Cluster {
    * a caller's from the caller's own sandbox folder here), and its actor system is linked to every node's once NATS is reached.
    */
   attachRuntime(runtime: Runtime, dirs: OrderFolders, admit: () => () => void): void {
-    runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => hostedStep(spec.order, this.slots, () => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? callerSandbox(dirs.callerRoot, spec.order.workflow.sandbox) : dirs.operator, this.maxStepPayloadBytes())));
+    runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => hostedStep(spec.order, this.slots, this.#outcomes, (onEnd) => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? callerSandbox(dirs.callerRoot, spec.order.workflow.sandbox) : dirs.operator, { maxOutputBytes: this.maxStepPayloadBytes(), onEnd })));
     void this.joined().then(() => {
       const wire = this.#wire;
       if (wire === undefined || this.#registry === undefined || this.#abort.signal.aborted) return;
       this.#links = new ActorLinks(runtime.system, wire, this.#registry);
       // Executions other nodes place here run on this runtime itself, never placed on again.
       this.#orders = new ExecutionOrderServer(wire, { selfId: this.options.nodeId, client: runtime, folders: dirs, admit, logger: this.#logger });
+      this.#probes = serveStepProbes(wire, this.options.nodeId, this.#outcomes);
     });
   }
 
@@ -199,6 +206,7 @@ export class Cluster {
     this.#abort.abort();
     this.#links?.close();
     this.#orders?.close();
+    this.#probes?.unsubscribe();
     this.#announcement?.stop();
     await this.#registry?.close();
     await this.connection.close();

@@ -38,6 +38,7 @@ export class NatsClusterConnection {
   readonly #logger: Logger;
   #nc: NatsConnection | undefined;
   #readiness: ClusterReadiness;
+  #reconnects = 0;
   #closed = false;
 
   constructor(options: Readonly<ClusterOptions>, logger: Logger) {
@@ -91,9 +92,15 @@ export class NatsClusterConnection {
         this.#logger.warn({ server: status.server }, "lost the NATS connection; reconnecting");
       } else if (status.type === "reconnect") {
         this.#readiness = { ready: true };
+        this.#reconnects++;
         this.#logger.info({ server: status.server }, "reconnected to NATS");
       }
     }
+  }
+
+  /** How many times the connection came back after losing NATS: what a placed step's stand-in watches to reconcile. */
+  get reconnects(): number {
+    return this.#reconnects;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,8 @@
 import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index.js";
 import { EngineError, StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/index.js";
 import { NoFeasibleNodeError } from "./errors.js";
+import { attemptKey } from "./hosted-outcomes.js";
+import type { ProbeAnswer } from "./step-probe.js";
 import { place, type PlacementNode } from "./placement.js";
 import type { Release, StepSlots } from "./step-slots.js";
 
@@ -10,6 +12,12 @@ export const STEP_KIND = "wfx.step";
 const REPLACE_MS = 250;
 /** How soon a step a node refused (full by the time it arrived) is placed again: that node's next record is on its way. */
 const REFUSED_REPLACE_MS = 20;
+/** How often a stand-in looks whether its step needs asking after: NATS came back, or the step is slow to start. */
+const WATCH_MS = 500;
+/** A step not started this long after it was sent is asked after: its node may have died a moment before. */
+const START_PROBE_MS = 1000;
+/** Asked after this often anyway: a report can be lost without a reconnect (a slow consumer's dropped messages). */
+const SAFETY_PROBE_MS = 15_000;
 
 export interface PlacedStepDeps {
   selfId: string;
@@ -20,6 +28,10 @@ export interface PlacedStepDeps {
   placementTimeoutMs: number;
   /** What the order may take as JSON to cross to another node. */
   maxPayloadBytes: () => number;
+  /** Asks a node how an attempt placed there is doing; absent: never asked (reports are trusted to arrive). */
+  probe?: (nodeId: string, key: string) => Promise<ProbeAnswer>;
+  /** How many times this node's NATS connection came back: a change means reports may have been lost. */
+  reconnects?: () => number;
 }
 
 const NO_RESOURCES = Object.freeze({ total: Object.freeze({}), free: Object.freeze({}) });
@@ -64,9 +76,25 @@ interface State {
   release: Release | undefined;
   /** Children started so far: each gets a name of its own. */
   runs: number;
+  /** The remote attempt running now, as its node knows it, and what this stand-in has seen of it. */
+  remote: RemoteRun | undefined;
+  /** Nodes that had not started the step when asked: not placed on again by this stand-in. */
+  suspects: Set<string>;
 }
 
-type Message = StepReport | { type: "place" };
+interface RemoteRun {
+  key: string;
+  attempt: number;
+  sentMs: number;
+  started: boolean;
+  final: boolean;
+  /** The connection's reconnect count when last asked (or sent): a change means something may have been lost. */
+  epoch: number;
+  askedMs: number;
+  asking: boolean;
+}
+
+type Message = StepReport | { type: "place" } | { type: "watch"; run: number } | { type: "probed"; run: number; epoch: number; answer: ProbeAnswer };
 
 /**
  * Stands in, in the supervisor's system, for a step placed by its tags: it places the step (waiting while no node
@@ -89,6 +117,9 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
         ctx.stop();
       } else {
         state.child = ctx.spawnRemote(node.id, STEP_KIND, { order: attemptOrder }, { name });
+        const now = ctx.system.clock.now();
+        state.remote = { key: attemptKey(attemptOrder), attempt: attemptOrder.attempt, sentMs: now, started: false, final: false, epoch: deps.reconnects?.() ?? 0, askedMs: now, asking: false };
+        if (deps.probe !== undefined) ctx.scheduleOnce(WATCH_MS, { type: "watch", run: state.runs });
       }
       return true;
     }
@@ -100,7 +131,8 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
   }
 
   function tryPlace(state: State, ctx: ActorContext<Message>): void {
-    const result = place({ ...order.placement!, kind: "step" }, deps.nodes().map(placementNodeOf), Math.random);
+    const nodes = deps.nodes().filter((n) => !state.suspects.has(n.id));
+    const result = place({ ...order.placement!, kind: "step" }, nodes.map(placementNodeOf), Math.random);
     if ("node" in result && runOn(state, ctx, result.node)) return;
     const pending = "pending" in result ? result.pending : { reason: "busy" as const, message: `this node (${deps.selfId}) has no room for it now`, missing_tags: [], missing_resources: [] };
     if (ctx.system.clock.now() - state.since >= deps.placementTimeoutMs) {
@@ -116,35 +148,112 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     ctx.scheduleOnce(REPLACE_MS, { type: "place" });
   }
 
+  /** The child ended (its signal, or its node's answer after the signal was lost): stop, place again, or fail. */
+  function childEnded(state: State, ctx: ActorContext<Message>, cause: ReturnType<typeof toStepErrorInfo> | undefined): void {
+    const remote = state.remote;
+    state.child = undefined;
+    state.remote = undefined;
+    state.release?.();
+    state.release = undefined;
+    if (cause === undefined) {
+      ctx.stop();
+      return;
+    }
+    // The node had filled up by the time the step reached it: not a failure of the step, so not a retry either.
+    if (cause.code === "WFX_NODE_FULL") {
+      ctx.scheduleOnce(REFUSED_REPLACE_MS, { type: "place" });
+      return;
+    }
+    const lost = cause.code === "WFX_ACTOR_SYSTEM_DOWN" || cause.code === "WFX_NO_ROUTE";
+    // An order its node never started is not an attempt: placed again at once, elsewhere, without spending a retry.
+    if (lost && remote !== undefined && !remote.started) {
+      neverStarted(state, ctx);
+      return;
+    }
+    // A lost node is worth another try elsewhere; whether it gets one is the step's retry policy.
+    ctx.fail(lost ? new StepFailedError({ code: "WFX_STEP_NODE_LOST", message: `node '${state.node}' running step '${order.stepId}' was lost: ${cause.message}`, hint: "give the step `retry:` to run it again on another fitting node", retryable: true }) : new StepFailedError(cause));
+  }
+
+  function neverStarted(state: State, ctx: ActorContext<Message>): void {
+    if (state.child !== undefined) ctx.stop(state.child);
+    state.child = undefined;
+    state.remote = undefined;
+    if (state.node !== undefined) state.suspects.add(state.node);
+    tryPlace(state, ctx);
+  }
+
+  /** Asks the step's node how it is doing when NATS came back, when it is slow to start, and now and then anyway. */
+  function watch(state: State, run: number, ctx: ActorContext<Message>): void {
+    const remote = state.remote;
+    if (run !== state.runs || remote === undefined || deps.probe === undefined) return;
+    ctx.scheduleOnce(WATCH_MS, { type: "watch", run });
+    const now = ctx.system.clock.now();
+    const epoch = deps.reconnects?.() ?? 0;
+    const due = epoch !== remote.epoch || (!remote.started && now - remote.sentMs >= START_PROBE_MS) || now - remote.askedMs >= SAFETY_PROBE_MS;
+    if (!due || remote.asking) return;
+    remote.asking = true;
+    const node = state.node!;
+    ctx.pipeToSelf(deps.probe(node, remote.key), (answer) => ({ type: "probed", run, epoch, answer }), () => ({ type: "probed", run, epoch, answer: { state: "no_answer" } }));
+  }
+
+  function probed(state: State, message: { run: number; epoch: number; answer: ProbeAnswer }, ctx: ActorContext<Message>): void {
+    const remote = state.remote;
+    if (message.run !== state.runs || remote === undefined) return;
+    remote.asking = false;
+    remote.askedMs = ctx.system.clock.now();
+    remote.epoch = message.epoch;
+    const { answer } = message;
+    const startedNow = () => {
+      if (remote.started) return;
+      remote.started = true;
+      report(ctx, { type: "step_started", slot: order.slot, attempt: remote.attempt, node: state.node! });
+    };
+    switch (answer.state) {
+      case "running":
+        startedNow();
+        return;
+      case "ended":
+        startedNow();
+        if ("report" in answer.outcome) {
+          if (!remote.final) report(ctx, answer.outcome.report);
+          childEnded(state, ctx, undefined);
+        } else {
+          childEnded(state, ctx, answer.outcome.crashed);
+        }
+        return;
+      case "gone":
+        childEnded(state, ctx, { code: "WFX_ACTOR_SYSTEM_DOWN", message: "it stopped there before it ended", retryable: true });
+        return;
+      case "unknown":
+      case "no_node":
+        if (!remote.started) neverStarted(state, ctx);
+        else childEnded(state, ctx, { code: "WFX_ACTOR_SYSTEM_DOWN", message: answer.state === "no_node" ? "its process is gone" : "it restarted and no longer knows the step", retryable: true });
+        return;
+      case "no_answer":
+        return;
+    }
+  }
+
   return {
     start(ctx) {
-      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0 };
+      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0, remote: undefined, suspects: new Set() };
       tryPlace(state, ctx);
       return state;
     },
     receive(state, message, ctx) {
       if (message.type === "place") tryPlace(state, ctx);
-      else report(ctx, message);
+      else if (message.type === "watch") watch(state, message.run, ctx);
+      else if (message.type === "probed") probed(state, message, ctx);
+      else {
+        if (state.remote !== undefined && message.type === "step_started") state.remote.started = true;
+        if (state.remote !== undefined && (message.type === "step_output" || message.type === "step_failed")) state.remote.final = true;
+        report(ctx, message);
+      }
       return state;
     },
     onSignal(state, signal: Signal, ctx) {
       if (signal.type !== "terminated" || signal.ref !== state.child) return state;
-      state.child = undefined;
-      state.release?.();
-      state.release = undefined;
-      if (signal.error === undefined) {
-        ctx.stop();
-        return state;
-      }
-      const cause = toStepErrorInfo(signal.error);
-      // The node had filled up by the time the step reached it: not a failure of the step, so not a retry either.
-      if (cause.code === "WFX_NODE_FULL") {
-        ctx.scheduleOnce(REFUSED_REPLACE_MS, { type: "place" });
-        return state;
-      }
-      const lost = cause.code === "WFX_ACTOR_SYSTEM_DOWN" || cause.code === "WFX_NO_ROUTE";
-      // A lost node is worth another try elsewhere; whether it gets one is the step's retry policy.
-      ctx.fail(lost ? new StepFailedError({ code: "WFX_STEP_NODE_LOST", message: `node '${state.node}' running step '${order.stepId}' was lost: ${cause.message}`, hint: "give the step `retry:` to run it again on another fitting node", retryable: true }) : new StepFailedError(cause));
+      childEnded(state, ctx, signal.error === undefined ? undefined : toStepErrorInfo(signal.error));
       return state;
     },
     stopped(state) {

@@ -52,3 +52,8 @@ export function startSubject(nodeId: string): string {
 export function cancelSubject(nodeId: string): string {
   return `wfx.node.${nodeId}.cancel`;
 }
+
+/** Asks a node how the placed steps it was sent are doing: what a supervisor reconciles after NATS blinked. */
+export function stepsSubject(nodeId: string): string {
+  return `wfx.node.${nodeId}.steps`;
+}

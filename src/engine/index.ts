@@ -10,7 +10,8 @@ export { compilePlan, resolveAction, type ExecutionPlan, type PlannedStep, type 
 export { hashOf, type StepOrder, type WorkflowFileRef, type WorkflowOrigin } from "./step-order.js";
 export { locateWorkflow, workflowIdentityOf, type WorkflowIdentity } from "./workflow-identity.js";
 export { LocalStepHost, type StepHost, type StepHostFactory, type StepSpawnOptions } from "./step-host.js";
-export type { StepReport, StepLogic } from "./step-actor.js";
+export type { StepOutcome, StepReport, StepLogic } from "./step-actor.js";
+export type { OrderedStepOptions } from "./step-from-order.js";
 export { applyEvent, createRecord, progressMessage, elapsedNow } from "./record.js";
 export { LocalNodeRegistry } from "./local-node-registry.js";
 export type { GatewayEndpoint, NodeEvent, NodeInfo, NodeRegistry } from "./node-registry.js";

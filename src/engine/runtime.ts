@@ -16,7 +16,7 @@ import { CrossProcessCancel } from "./cross-process-cancel.js";
 import { claimOrphan, findOrphans, lastSeqOf, ownerOf, rebuildRecord } from "./orphans.js";
 import type { ExecutionPlan } from "./plan.js";
 import type { StepLogic } from "./step-actor.js";
-import { stepFromOrder, type OrderNode } from "./step-from-order.js";
+import { stepFromOrder, type OrderedStepOptions, type OrderNode } from "./step-from-order.js";
 import { fileJsonOf, type StepOrder } from "./step-order.js";
 import { resumePointOf, type ResumePoint } from "./resume-point.js";
 import { adoptedPath, pathInFolders } from "./workflow-folders.js";
@@ -232,8 +232,8 @@ export class Runtime implements ExecutionClient {
    * One step attempt another node's supervisor ordered, rebuilt from the order alone and run with this node's deps for
    * its origin; its workflow file counts as being in `baseDir` (a caller's must pass this node's caller policy there).
    */
-  stepFromOrder(order: StepOrder, baseDir: string, maxOutputBytes?: number): StepLogic {
-    return stepFromOrder(order, baseDir, this.#orderNode, maxOutputBytes);
+  stepFromOrder(order: StepOrder, baseDir: string, options?: OrderedStepOptions): StepLogic {
+    return stepFromOrder(order, baseDir, this.#orderNode, options);
   }
 
   /** Resolves once everything recorded so far is durable in the store (an acknowledged execution can be found after a crash). */

@@ -19,6 +19,9 @@ export type StepReport =
   /** Sent by a fan-out actor when one of its iterations is about to be retried. */
   | { type: "step_retrying"; slot: number; attempt: number; error: unknown; delayMs: number; iteration?: number };
 
+/** How an attempt ended, as data: its last report, or the error it crashed on (which supervision may retry). */
+export type StepOutcome = { report: StepReport & { type: "step_output" | "step_failed" } } | { crashed: ReturnType<typeof toStepErrorInfo> };
+
 /** One step order as this node runs it: the order, its action resolved here, and the services of its workflow here. */
 export interface StepRun {
   order: StepOrder;
@@ -26,6 +29,8 @@ export interface StepRun {
   services: StepServices;
   /** For a step another node ordered: the most its output may take as JSON to travel back (absent: no bound). */
   maxOutputBytes?: number | undefined;
+  /** Told how the attempt ended, before its parent is: a node keeps a placed step's outcome until its supervisor has it. */
+  onEnd?: ((outcome: StepOutcome) => void) | undefined;
 }
 
 type StepMessage = { type: "done"; value: unknown } | { type: "error"; error: unknown } | { type: "timeout" };
@@ -53,22 +58,24 @@ function usageOf(clock: AttemptClock): StepUsage {
   return counted === undefined ? { wall_ms: round3(wallMs), cpu_ms: round3(cpuMs) } : { ...counted, wall_ms: round3(wallMs), cpu_ms: round3(cpuMs) };
 }
 
-function finish(ctx: ActorContext<StepMessage>, report: StepReport): void {
+function finish(ctx: ActorContext<StepMessage>, report: StepReport & { type: "step_output" | "step_failed" }, run: StepRun): void {
+  run.onEnd?.({ report });
   (ctx.parent as ActorRef<StepReport>).tell(report);
   ctx.stop();
 }
 
 /** Crashes the attempt (supervision retries it or fails the step), having said what it used first. */
-function crash(order: StepOrder, ctx: ActorContext<StepMessage>, error: unknown, clock: AttemptClock): void {
-  (ctx.parent as ActorRef<StepReport>).tell({ type: "step_usage", slot: order.slot, usage: usageOf(clock) });
+function crash(run: StepRun, ctx: ActorContext<StepMessage>, error: unknown, clock: AttemptClock): void {
+  run.onEnd?.({ crashed: toStepErrorInfo(error) });
+  (ctx.parent as ActorRef<StepReport>).tell({ type: "step_usage", slot: run.order.slot, usage: usageOf(clock) });
   ctx.fail(error);
 }
 
 /** Failures a retry cannot fix are reported, not crashed on, so supervision does not restart them. */
-function failed(order: StepOrder, ctx: ActorContext<StepMessage>, error: unknown, clock: AttemptClock): void {
-  if (isRetryable(error)) crash(order, ctx, error, clock);
+function failed(run: StepRun, ctx: ActorContext<StepMessage>, error: unknown, clock: AttemptClock): void {
+  if (isRetryable(error)) crash(run, ctx, error, clock);
   // As data: the report may cross to a supervisor on another node, and the code, hint and retryable must arrive.
-  else finish(ctx, { type: "step_failed", slot: order.slot, error: toStepErrorInfo(error), usage: usageOf(clock) });
+  else finish(ctx, { type: "step_failed", slot: run.order.slot, error: toStepErrorInfo(error), usage: usageOf(clock) }, run);
 }
 
 /** What a step function gets; a class, so the hot path allocates one plain-shaped object per attempt. */
@@ -148,15 +155,15 @@ export function fromStep(run: StepRun): StepLogic {
       switch (message.type) {
         case "done": {
           const tooLarge = run.maxOutputBytes === undefined ? undefined : oversizeOutput(order, message.value, run.maxOutputBytes);
-          if (tooLarge !== undefined) failed(order, ctx, tooLarge, state);
-          else finish(ctx, { type: "step_output", slot: order.slot, output: message.value, usage: usageOf(state) });
+          if (tooLarge !== undefined) failed(run, ctx, tooLarge, state);
+          else finish(ctx, { type: "step_output", slot: order.slot, output: message.value, usage: usageOf(state) }, run);
           break;
         }
         case "error":
-          failed(order, ctx, message.error, state);
+          failed(run, ctx, message.error, state);
           break;
         case "timeout":
-          crash(order, ctx, new StepTimeoutError(order.stepId, order.timeoutMs!), state);
+          crash(run, ctx, new StepTimeoutError(order.stepId, order.timeoutMs!), state);
           break;
       }
       return state;

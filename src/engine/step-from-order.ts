@@ -3,7 +3,7 @@ import type { WorkflowFile } from "../config/index.js";
 import { EngineError } from "./errors.js";
 import { resolveAction } from "./plan.js";
 import { planFor, servicesFor, type ServiceDeps } from "./services.js";
-import { fromStep, type StepLogic } from "./step-actor.js";
+import { fromStep, type StepLogic, type StepOutcome } from "./step-actor.js";
 import { hashOf, type StepOrder, type WorkflowOrigin } from "./step-order.js";
 import { locateWorkflow } from "./workflow-identity.js";
 
@@ -54,12 +54,19 @@ function fileOf(order: StepOrder, baseDir: string, node: OrderNode): WorkflowFil
  * must hold the same bytes: WFX_WORKFLOW_MISMATCH otherwise), or in `fallbackDir` for a caller's or an unnamed file, and its tools and agents are built with the node's
  * deps for the order's origin. Throws WFX_STEP_ORDER_MISMATCH or the node's refusal when it cannot run the order.
  */
-export function stepFromOrder(order: StepOrder, fallbackDir: string, node: OrderNode, maxOutputBytes?: number): StepLogic {
+export interface OrderedStepOptions {
+  /** The most its output may take as JSON to travel back (absent: no bound). */
+  maxOutputBytes?: number | undefined;
+  /** Told how each attempt ended, before its supervisor is. */
+  onEnd?: ((outcome: StepOutcome) => void) | undefined;
+}
+
+export function stepFromOrder(order: StepOrder, fallbackDir: string, node: OrderNode, options: OrderedStepOptions = {}): StepLogic {
   // An operator's file is run next to this node's own copy of it, wherever in the folders it sits; others from `fallbackDir`.
   const located = order.workflow.origin === "operator" && order.workflow.file !== undefined ? locateWorkflow(order.workflow.file, node.workflowFolders, node.nodeId) : undefined;
   const baseDir = located === undefined ? fallbackDir : dirname(located);
   const file = fileOf(order, baseDir, node);
   const plan = planFor(file, order.workflow.workflowName, join(baseDir, located === undefined ? ORDERED_FILE : basename(located)));
   if (!plan.stepIndex.has(order.stepId)) throw mismatch(order, `names a step that workflow '${plan.workflowName}' does not have`);
-  return fromStep({ order, action: resolveAction(order.action, plan.baseDir), services: servicesFor(plan, node.depsFor(order.workflow.origin)), maxOutputBytes });
+  return fromStep({ order, action: resolveAction(order.action, plan.baseDir), services: servicesFor(plan, node.depsFor(order.workflow.origin)), maxOutputBytes: options.maxOutputBytes, onEnd: options.onEnd });
 }

@@ -9,7 +9,8 @@ export interface NatsServer {
   url: string;
   port: number;
   storeDir: string;
-  stop(): Promise<void>;
+  /** Stops the server (SIGTERM, or SIGKILL for a crash); `start` brings it back on the same port and store. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -40,12 +41,12 @@ export async function startNatsServer(): Promise<NatsServer> {
       });
       proc.once("exit", (code) => reject(new Error(`nats-server exited with ${code}: ${log}`)));
     });
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     const proc = child;
     child = undefined;
     if (proc === undefined || proc.exitCode !== null) return;
     const exited = new Promise((resolve) => proc.once("exit", resolve));
-    proc.kill("SIGTERM");
+    proc.kill(signal);
     await exited;
   };
   await start();
