@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
-import { eventJson, recordJson, storeClosed, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type ListExecutionsQuery } from "../engine/index.js";
+import { eventJson, recordJson, storeClosed, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type ListExecutionsQuery } from "../engine/index.js";
 import type { Logger } from "../observability/index.js";
 import { ClusterError } from "./errors.js";
+import { EventChains } from "./event-chains.js";
 import { RecordView } from "./record-view.js";
 import { CLUSTER_STORE, eventSubject, storeKey } from "./subjects.js";
 import { SealedStoreValues } from "./trust/sealed-store-values.js";
@@ -34,8 +35,11 @@ interface Parts {
 /** Where a record or claim lives, as its seal names it: a value moved to another key fails the check. */
 const recordWhere = (key: string) => `kv.${CLUSTER_STORE.records}.${key}`;
 const claimWhere = (key: string) => `kv.${CLUSTER_STORE.claims}.${key}`;
-/** How long a failed write waits before it is sent again (NATS away: the client buffers, JetStream may not answer). */
+/** How long a failed record write waits before it is sent again, at first and at most (NATS away: JetStream may not answer). */
 const RETRY_MS = 250;
+const MAX_RETRY_MS = 5000;
+/** Room a message's headers and seal take beside the value, under the server's max_payload. */
+const ENVELOPE_BYTES = 4096;
 
 /** A claim's key: the name hashed, since names carry a caller's idempotency key and KV keys allow few characters. */
 function claimKey(name: string): string {
@@ -47,18 +51,25 @@ function claimKey(name: string): string {
  * event in one stream under a subject per execution, so any node reads any execution and watchers on any node see its
  * events live (`subscribe`). Writes are pipelined: `putRecord` and `appendEvent` return at once, this process reads its
  * own writes before JetStream acknowledges them, and `flush` resolves once everything written so far is acknowledged
- * (stored on disk by the server). A write that fails is sent again until it lands; event ids make resends harmless.
+ * (stored on disk by the server). A write that fails is sent again, backing off, until it lands; message ids make
+ * resends harmless. Every write is conditional on the last one this process saw (fencing): once another process has
+ * adopted an execution, this one's next write of it fails, and it never writes that execution again (`onFenced`).
  * Until NATS is first reached, writes wait in memory and reads wait for it.
  */
 export class JetStreamExecutionStore implements ExecutionStore {
   readonly #ready: Promise<Parts>;
   readonly #logger: Logger;
   /** Record versions not yet acknowledged, newest per execution, and whether one is on its way. */
-  readonly #records = new Map<string, { json: string; summary: ExecutionRecord; sending: boolean; dirty: boolean }>();
+  readonly #records = new Map<string, { json: string; summary: ExecutionRecord; sending: boolean; dirty: boolean; failures: number }>();
   /** Events not yet acknowledged, per execution: what this process reads of its own before JetStream has it. */
   readonly #events = new Map<string, Map<number, ExecutionEvent>>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #values: SealedStoreValues;
+  /** The record revision each execution's last put here made: the next put is conditional on it. */
+  readonly #revisions = new Map<string, number>();
+  readonly #fencedListeners: ((executionId: string, reason: string) => void)[] = [];
+  #chains: EventChains | undefined;
+  readonly #fencedIds = new Set<string>();
   #parts: Parts | undefined;
   #closed = false;
 
@@ -69,8 +80,9 @@ export class JetStreamExecutionStore implements ExecutionStore {
     this.#ready.then(
       (parts) => {
         this.#parts = parts;
+        this.#chains = this.#chainsOver(parts);
         for (const id of this.#records.keys()) this.#sendRecord(id);
-        for (const events of this.#events.values()) for (const event of events.values()) this.#sendEvent(event, JSON.stringify(event));
+        for (const events of this.#events.values()) for (const event of events.values()) this.#chains.append(event, JSON.stringify(event));
       },
       (error: unknown) => logger.error({ err: error }, "cannot open the cluster store on JetStream"),
     );
@@ -90,7 +102,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
       await jsm.streams.info(stream.name);
       await jsm.streams.update(stream.name, { max_age: stream.max_age, num_replicas: stream.num_replicas });
     } catch (error) {
-      if ((error as { code?: number | string }).code !== 404 && !/not found/i.test(String((error as Error).message))) throw error;
+      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
       await jsm.streams.add(stream);
     }
     const view = await RecordView.start(records, (key, data) => this.#values.recordOf(recordWhere(key), data), this.#logger);
@@ -103,19 +115,55 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const json = recordJson(record);
     const pending = this.#records.get(id);
     const summary = JSON.parse(json) as ExecutionRecord;
-    if (pending === undefined) this.#records.set(id, { json, summary, sending: false, dirty: true });
+    if (this.#fencedIds.has(id)) return;
+    if (pending === undefined) this.#records.set(id, { json, summary, sending: false, dirty: true, failures: 0 });
     else Object.assign(pending, { json, summary, dirty: true });
     this.#sendRecord(id);
   }
 
   appendEvent(event: ExecutionEvent): void {
     this.#assertOpen();
+    if (this.#chains?.isFenced(event.execution_id)) return;
     const json = eventJson(event);
     const copy = JSON.parse(json) as ExecutionEvent;
     let events = this.#events.get(event.execution_id);
     if (events === undefined) this.#events.set(event.execution_id, (events = new Map()));
     events.set(copy.seq, copy);
-    this.#sendEvent(copy, json);
+    this.#chains?.append(copy, json);
+  }
+
+  /** Told when another process adopted an execution this one was writing: stop running it here. */
+  onFenced(listener: (executionId: string, reason: string) => void): void {
+    this.#fencedListeners.push(listener);
+  }
+
+  #chainsOver(parts: Parts): EventChains {
+    return new EventChains({
+      js: parts.js,
+      jsm: parts.jsm,
+      encode: (subject, jsons, events) => this.#values.events(subject, jsons, events),
+      maxBytes: () => (parts.nc.info?.max_payload ?? 1024 * 1024) - ENVELOPE_BYTES,
+      landed: (event) => {
+        const events = this.#events.get(event.execution_id);
+        if (events?.get(event.seq) !== event) return;
+        events.delete(event.seq);
+        if (events.size === 0) this.#events.delete(event.execution_id);
+      },
+      fenced: (id, reason) => this.#fence(id, reason),
+      track: (write) => this.#track(write),
+      logger: this.#logger,
+    });
+  }
+
+  /** Nothing more of the execution is written from here, and its reads come from JetStream (the adopter's truth). */
+  #fence(executionId: string, reason: string): void {
+    if (this.#fencedIds.has(executionId)) return;
+    this.#fencedIds.add(executionId);
+    this.#records.delete(executionId);
+    this.#events.delete(executionId);
+    this.#revisions.delete(executionId);
+    this.#logger.warn({ execution_id: executionId }, `fenced: ${reason}; this node stops running it and never writes it again`);
+    for (const listener of this.#fencedListeners) listener(executionId, reason);
   }
 
   /** One put at a time per execution, always of its newest version: an older one can never land after a newer. */
@@ -128,43 +176,42 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const key = storeKey(id);
     const value = this.#values.record(recordWhere(key), pending.json, pending.summary);
     this.#track(
-      parts.records.put(key, value).then(
-        () => {
+      this.#putConditionally(parts.records, id, key, value).then(
+        (revision) => {
           pending.sending = false;
+          pending.failures = 0;
+          if (TERMINAL_STATUSES.has(pending.summary.status) && !pending.dirty) this.#revisions.delete(id);
+          else this.#revisions.set(id, revision);
           if (pending.dirty) this.#sendRecord(id);
           else if (this.#records.get(id) === pending) this.#records.delete(id);
         },
         (error: unknown) => {
           pending.sending = false;
+          if (isWrongLastSequence(error)) return this.#fence(id, "its record was written by another process since this one last wrote it (another node adopted it)");
           pending.dirty = true;
-          this.#retry(error, "record", () => this.#sendRecord(id));
+          pending.failures++;
+          const delay = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (pending.failures - 1));
+          if (pending.failures === 1 || pending.failures % 10 === 0) this.#logger.warn({ err: error, execution_id: id, failures: pending.failures, retry_in_ms: delay }, "writing an execution record to JetStream failed; sending it again");
+          if (!this.#closed) this.#track(sleep(delay).then(() => this.#sendRecord(id)));
         },
       ),
     );
   }
 
-  #sendEvent(event: ExecutionEvent, json: string): void {
-    const parts = this.#parts;
-    if (parts === undefined) return;
-    const id = event.execution_id;
-    const subject = eventSubject(id);
-    this.#track(
-      parts.js.publish(subject, this.#values.event(subject, json, event), { msgID: `${id}:${event.seq}` }).then(
-        () => {
-          const events = this.#events.get(id);
-          if (events?.get(event.seq) !== event) return;
-          events.delete(event.seq);
-          if (events.size === 0) this.#events.delete(id);
-        },
-        (error: unknown) => this.#retry(error, "event", () => this.#sendEvent(event, json)),
-      ),
-    );
-  }
-
-  #retry(error: unknown, what: string, again: () => void): void {
-    if (this.#closed) return;
-    this.#logger.warn({ err: error }, `writing an execution ${what} to JetStream failed; sending it again`);
-    this.#track(sleep(RETRY_MS).then(again));
+  /**
+   * Puts a record only over the version this process last wrote. The first put of an execution here creates it; when
+   * it exists already (placed here by another node, or adopted) this process takes the version it finds.
+   */
+  async #putConditionally(records: KV, id: string, key: string, value: Uint8Array): Promise<number> {
+    const known = this.#revisions.get(id);
+    if (known !== undefined) return records.update(key, value, known);
+    try {
+      return await records.create(key, value);
+    } catch (error) {
+      if (!isWrongLastSequence(error)) throw error;
+      const current = await records.get(key);
+      return current === null ? records.create(key, value) : records.update(key, value, current.revision);
+    }
   }
 
   #track(write: Promise<unknown>): void {
@@ -186,14 +233,15 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const { js, jsm } = await this.#ready;
     const subject = eventSubject(executionId);
     const bySeq = new Map<number, ExecutionEvent>();
+    // Own events not yet acknowledged, taken before the stream is read: one that lands meanwhile is in one or the other.
+    const own = [...(this.#events.get(executionId)?.values() ?? [])];
     const last = await jsm.streams.getMessage(CLUSTER_STORE.events, { last_by_subj: subject });
-    if (last !== null && this.#values.eventOf(subject, last.data).seq > afterSeq) {
+    if (last !== null && this.#values.eventsOf(subject, last.data).at(-1)!.seq > afterSeq) {
       const consumer = await js.consumers.get(CLUSTER_STORE.events, { filter_subjects: subject });
       try {
         for (let reached = false; !reached; ) {
           for await (const message of await consumer.fetch({ max_messages: 512, expires: 5000 })) {
-            const event = this.#values.eventOf(subject, message.data);
-            if (event.seq > afterSeq) bySeq.set(event.seq, event);
+            for (const event of this.#values.eventsOf(subject, message.data)) if (event.seq > afterSeq) bySeq.set(event.seq, event);
             if (message.seq >= last.seq) {
               reached = true;
               break;
@@ -204,7 +252,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
         void consumer.delete().catch(() => undefined);
       }
     }
-    for (const event of this.#events.get(executionId)?.values() ?? []) if (event.seq > afterSeq) bySeq.set(event.seq, event);
+    for (const event of own) if (event.seq > afterSeq) bySeq.set(event.seq, event);
     return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
 
@@ -240,13 +288,13 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const subject = eventSubject(executionId);
     const sub: Subscription = this.#connection().subscribe(subject, {
       callback: (_error, message) => {
-        let event: ExecutionEvent;
+        let events: ExecutionEvent[];
         try {
-          event = this.#values.eventOf(subject, message.data);
+          events = this.#values.eventsOf(subject, message.data);
         } catch {
           return; // Counted and refused; the follower's re-read fills any gap from what the stream holds.
         }
-        listener(event);
+        for (const event of events) listener(event);
       },
     });
     return () => sub.unsubscribe();
@@ -274,4 +322,9 @@ export class JetStreamExecutionStore implements ExecutionStore {
   #assertOpen(): void {
     if (this.#closed) throw storeClosed();
   }
+}
+
+/** JetStream refused a write conditional on a sequence that is no longer the last: someone else wrote since. */
+function isWrongLastSequence(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence;
 }

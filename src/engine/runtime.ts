@@ -60,6 +60,8 @@ export class Runtime implements ExecutionClient {
     this.options = resolveRuntimeOptions(options);
     this.recorder = new ExecutionRecorder(this.options.store, (record) => this.#abandon(record), this.options.prices);
     this.system = createActorSystem({ id: this.options.nodeId, onError: (error, address) => this.#onActorError(error, address) });
+    // A stale owner (paused or cut off past detection) stops what another node adopted; the store refuses its writes already.
+    this.options.store.onFenced?.((executionId, reason) => this.#cancelLocal(executionId, `fenced: ${reason}`));
     this.#deps = { system: this.system, tools: this.options.tools, node: this.options.nodeId, env: this.options.env, agentOptions: this.options.agents, limits: this.options.limits, workflowFolders: this.options.workflowFolders, ...(this.options.stepHost === undefined ? {} : { stepHost: this.options.stepHost }) };
     const { env, callerPolicy } = this.options;
     this.#callerDeps = { ...this.#deps, env: {}, caller: callerPolicy, endpointOf: (agent) => resolveCallerAgentEndpoint(agent, env, callerPolicy.model_endpoints) };

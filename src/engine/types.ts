@@ -177,4 +177,9 @@ export interface ExecutionStore {
    * they are appended (a cluster store fans them out over NATS); at-most-once, so a follower still reads to fill gaps.
    */
   subscribe?(executionId: string, listener: (event: ExecutionEvent) => void): () => void;
+  /**
+   * For stores shared by processes that may adopt each other's executions: told when another process took over one
+   * this process was writing (its writes of it are refused from then on), so the process stops running it.
+   */
+  onFenced?(listener: (executionId: string, reason: string) => void): void;
 }

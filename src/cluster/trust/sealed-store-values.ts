@@ -39,14 +39,18 @@ export class SealedStoreValues {
     return this.#open<ExecutionRecord>(where, data, "execution record");
   }
 
-  event(where: string, json: string, event: ExecutionEvent): Uint8Array {
+  /** One stream message holding a run of an execution's events (`jsons`: each event's JSON), as one JSON array. */
+  events(where: string, jsons: readonly string[], events: readonly ExecutionEvent[]): Uint8Array {
+    const json = `[${jsons.join(",")}]`;
     if (!this.seal.secure) return encoder.encode(json);
-    const readable: Partial<ExecutionEvent> = { execution_id: event.execution_id, seq: event.seq, type: event.type, time: event.time, ...(event.step === undefined ? {} : { step: event.step }) };
+    const readable = { execution_id: events[0]!.execution_id, seqs: events.map((e) => e.seq), types: events.map((e) => e.type) };
     return this.seal.seal(where, withSealedRest(this.seal, readable, json));
   }
 
-  eventOf(where: string, data: Uint8Array): ExecutionEvent {
-    return this.#open<ExecutionEvent>(where, data, "execution event");
+  /** The events of one stream message (a message written before batches holds one event, not an array). */
+  eventsOf(where: string, data: Uint8Array): ExecutionEvent[] {
+    const value = this.#open<ExecutionEvent | ExecutionEvent[]>(where, data, "execution event");
+    return Array.isArray(value) ? value : [value];
   }
 
   /** Claims (adoptions, idempotency keys) hold no tenant data: signed, not encrypted. */

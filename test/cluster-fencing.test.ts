@@ -1,0 +1,92 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { eventually } from "./helpers/engine-fixture.js";
+import { post } from "./helpers/gateway-node.js";
+import { startNatsServer } from "./helpers/nats-server.js";
+import { startServe, type ServeProcess } from "./helpers/serve-process.js";
+
+// A node paused past detection (SIGSTOP) loses its execution to an adopter; when it wakes (SIGCONT) and its step ends,
+// its first write of that execution is refused (fencing): it stops, and the execution's log stays the adopter's.
+const nats = await startNatsServer();
+const dirs: string[] = [];
+const nodes: ServeProcess[] = [];
+
+function tempDir(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `wfx-fencing-${name}-`));
+  dirs.push(dir);
+  return dir;
+}
+
+const markers = tempDir("markers");
+const flows = tempDir("flows");
+writeFileSync(join(flows, "steps.mjs"), `import { writeFileSync, existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+/** Says it started (by pid), waits until told to finish (a file appears), then says it ended. */
+export async function gated(input, { signal }) {
+  writeFileSync(input.dir + "/started." + process.pid, "");
+  while (!existsSync(input.dir + "/go")) await sleep(20, undefined, { signal });
+  writeFileSync(input.dir + "/ended." + process.pid, "");
+  return { pid: process.pid };
+}
+`);
+writeFileSync(join(flows, "flow.yaml"), `workflows:
+  gated:
+    steps:
+      - { id: gate, function: ./steps.mjs#gated, input: "\${input}", retry: { max: 2, backoff_ms: 50 } }
+`);
+
+async function node(id: string): Promise<ServeProcess> {
+  const started = await startServe(tempDir(`${id}-data`), ["--node-id", id, "--nats", nats.url, "--workflows", flows], {}, "node");
+  nodes.push(started);
+  return started;
+}
+
+const a = await node("a-1");
+const b = await node("b-1");
+
+test.after(async () => {
+  a.child.kill("SIGCONT");
+  for (const n of nodes) await n.kill("SIGTERM");
+  await nats.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+type Event = { seq: number; type: string };
+const markerOf = (what: string, pid: number | undefined) => join(markers, `${what}.${pid}`);
+
+test("fencing - a paused owner's execution is adopted; when it wakes, its writes are refused and it stops running it", async () => {
+  await eventually(async () => {
+    const listed = (await post(b.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[];
+    return ["a-1", "b-1"].every((id) => listed.some((n) => n.id === id && n.status === "up")) ? true : undefined;
+  }, 15_000, "both nodes up");
+  const started = (await post(a.url, "execute_workflow", { workflow_name: "gated", input_data: { dir: markers }, execution_mode: "async", target_instance: "a-1" })).body;
+  const id = String(started["execution_id"]);
+  await eventually(async () => (existsSync(markerOf("started", a.child.pid)) ? true : undefined), 15_000, "the step started on a-1");
+
+  a.child.kill("SIGSTOP");
+  await eventually(async () => (existsSync(markerOf("started", b.child.pid)) ? true : undefined), 30_000, "b-1 adopted the execution and ran the step again");
+  writeFileSync(join(markers, "go"), "");
+  const adopted = await eventually(async () => {
+    const body = (await post(b.url, "check_execution_status", { execution_id: id })).body;
+    return body["status"] === "completed" ? body : undefined;
+  }, 15_000, "the adopter completed it");
+
+  a.child.kill("SIGCONT");
+  await eventually(async () => (existsSync(markerOf("ended", a.child.pid)) ? true : undefined), 15_000, "a-1's copy of the step ended after it woke");
+  await eventually(async () => (/fenced: .*another node adopted it/.test(a.stderr()) ? true : undefined), 15_000, "a-1 said it was fenced");
+
+  const record = (await post(b.url, "check_execution_status", { execution_id: id })).body;
+  assert.equal([record["status"], record["node"]], ["completed", "b-1"], JSON.stringify(record));
+  assert.equal(record["result"] ?? adopted["result"], adopted["result"]);
+  const events = (await post(b.url, "watch_execution", { execution_id: id, after_seq: 0, wait: 0 })).body["events"] as Event[];
+  const seqs = events.map((e) => e.seq);
+  assert.equal(seqs, seqs.map((_, i) => i + 1), `gapless, no duplicates: ${seqs.join(",")}`);
+  assert.equal(events.filter((e) => e.type.startsWith("execution.") && ["execution.completed", "execution.failed", "execution.cancelled", "execution.timeout"].includes(e.type)).map((e) => e.type), ["execution.completed"]);
+  assert.is(events.at(-1)!.type, "execution.completed");
+  assert.ok(readdirSync(markers).includes(`ended.${a.child.pid}`));
+});
+
+test.run();
