@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -7,6 +7,11 @@ import { eventually } from "./helpers/engine-fixture.js";
 import { post } from "./helpers/gateway-node.js";
 import { startNatsServer } from "./helpers/nats-server.js";
 import { startServe, type ServeProcess } from "./helpers/serve-process.js";
+import { connect } from "@nats-io/transport-node";
+import { parse } from "yaml";
+import { startSubject } from "../src/cluster/index.js";
+import { WorkflowFileSchema } from "../src/config/index.js";
+import { testWire } from "./helpers/cluster-key.js";
 
 // A node paused past detection (SIGSTOP) loses its execution to an adopter; when it wakes (SIGCONT) and its step ends,
 // its first write of that execution is refused (fencing): it stops, and the execution's log stays the adopter's.
@@ -87,6 +92,26 @@ test("fencing - a paused owner's execution is adopted; when it wakes, its writes
   assert.equal(events.filter((e) => e.type.startsWith("execution.") && ["execution.completed", "execution.failed", "execution.cancelled", "execution.timeout"].includes(e.type)).map((e) => e.type), ["execution.completed"]);
   assert.is(events.at(-1)!.type, "execution.completed");
   assert.ok(readdirSync(markers).includes(`ended.${a.child.pid}`));
+});
+
+test("start claim - an execution order sent twice, to the node that runs it and to another, starts once", async () => {
+  const dir = tempDir("twice");
+  writeFileSync(join(dir, "go"), "");
+  const nc = await connect({ servers: nats.url });
+  try {
+    const wire = testWire(nc);
+    const order = { executionId: "placed-twice-1", workflowName: "gated", fileJson: JSON.stringify(WorkflowFileSchema.parse(parse(readFileSync(join(flows, "flow.yaml"), "utf8")))), origin: "operator", fileName: "flow.yaml", input: { dir }, mode: "async", placedBy: "test" };
+    const send = async (nodeId: string) => JSON.parse(new TextDecoder().decode(await wire.request(startSubject(nodeId), new TextEncoder().encode(JSON.stringify(order)), { timeout: 10_000, encrypt: true }))) as Record<string, unknown>;
+    const first = await send("b-1");
+    assert.ok("record" in first, JSON.stringify(first));
+    assert.equal(await send("a-1"), { startedOn: "b-1" });
+    const again = await send("b-1");
+    assert.is((again["record"] as { execution_id: string }).execution_id, "placed-twice-1");
+    await eventually(async () => { const body = (await post(b.url, "check_execution_status", { execution_id: "placed-twice-1" })).body; return body["status"] === "completed" ? true : undefined; }, 15_000, "the execution completed");
+    assert.equal(readdirSync(dir).filter((f) => f.startsWith("started.")), [`started.${b.child.pid}`], "its step ran once, on b-1");
+  } finally {
+    await nc.close();
+  }
 });
 
 test.run();

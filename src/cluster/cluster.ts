@@ -166,7 +166,11 @@ export class Cluster {
       if (wire === undefined || this.#registry === undefined || this.#abort.signal.aborted) return;
       this.#links = new ActorLinks(runtime.system, wire, this.#registry);
       // Executions other nodes place here run on this runtime itself, never placed on again.
-      this.#orders = new ExecutionOrderServer(wire, { selfId: this.options.nodeId, client: runtime, folders: dirs, admit, logger: this.#logger });
+      const claimStart = async (executionId: string) => {
+        const holder = await runtime.options.store.claim(`start/${executionId}`, { node: this.options.nodeId, at: Date.now() });
+        return holder === undefined ? undefined : String(holder["node"]);
+      };
+      this.#orders = new ExecutionOrderServer(wire, { selfId: this.options.nodeId, client: runtime, folders: dirs, admit, claimStart, logger: this.#logger });
       this.#probes = serveStepProbes(wire, this.options.nodeId, this.#outcomes);
     });
   }

@@ -10,8 +10,11 @@ import type { ClusterWire } from "./trust/cluster-wire.js";
 /** Orders and answers carry a tenant's workflow, input and result: encrypted as well as signed. */
 const SEALED = { encrypt: true } as const;
 
-/** What a start order is answered with: the record as started (durable in the store), or why not. */
-export type StartAnswer = { record: unknown } | { error: { code: string; message: string; hint?: string; retryable: boolean } };
+/**
+ * What a start order is answered with: the record as started (durable in the store), the node that had already started
+ * it (a start sent twice, to this node or another, runs once), or why not.
+ */
+export type StartAnswer = { record: unknown } | { startedOn: string } | { error: { code: string; message: string; hint?: string; retryable: boolean } };
 export type CancelAnswer = { result: CancelResult } | { error: { code: string; message: string; hint?: string } };
 
 export interface OrderServerDeps {
@@ -20,6 +23,8 @@ export interface OrderServerDeps {
   folders: OrderFolders;
   /** Takes one of the node's execution slots (throws when full or draining); the function returned gives it back. */
   admit: () => () => void;
+  /** Claims the start of an execution in the cluster store, once for the whole cluster: the node that holds it, or undefined when this one won. */
+  claimStart: (executionId: string) => Promise<string | undefined>;
   logger: Logger;
 }
 
@@ -56,6 +61,13 @@ async function start(deps: OrderServerDeps, order: ExecutionOrder | undefined, r
   try {
     if (order === undefined) throw new WfxError("WFX_CLUSTER_CONFIG", "the execution order is not JSON", { hint: "the order was corrupted on its way" });
     release = deps.admit();
+    // A placer that timed out waiting for an answer places the order again: only the node that claims its start runs it.
+    const holder = await deps.claimStart(order.executionId);
+    if (holder !== undefined) {
+      release();
+      const here = holder === deps.selfId ? await deps.client.status(order.executionId) : undefined;
+      return here !== undefined ? { record: here } : { startedOn: holder };
+    }
     const started = deps.client.start(requestOf(order, deps.folders, deps.selfId));
     const id = started.record.execution_id;
     running.set(id, started.done);

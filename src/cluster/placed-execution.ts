@@ -118,6 +118,8 @@ export class PlacedExecution {
       this.#deps.logger.warn({ err: error, node: nodeId, execution_id: this.#order.executionId }, "a node did not answer an execution's start; placing it again");
     }
     if (answer !== undefined && "error" in answer && !answer.error.retryable) return this.#fail(answer.error);
+    // An earlier order of ours was started after all (its answer was lost): follow it on the node that runs it.
+    if (answer !== undefined && "startedOn" in answer) nodeId = answer.startedOn;
     if (answer === undefined || "error" in answer) {
       // Nodes that fit but do not take it (full, draining, gone) count against the placement timeout too.
       if (Date.now() - this.#since >= this.#deps.placementTimeoutMs) {
@@ -128,7 +130,7 @@ export class PlacedExecution {
       return;
     }
     this.node = nodeId;
-    Object.assign(this.record, answer.record);
+    if ("record" in answer) Object.assign(this.record, answer.record);
     this.#acknowledge();
     this.#check = setInterval(() => void this.#checkRecord(), CHECK_MS).unref();
     if (this.#cancelAsked !== undefined) void cancelOn(this.#deps.wire, nodeId, this.#order.executionId, this.#cancelAsked);
