@@ -39,6 +39,7 @@ export class NatsClusterConnection {
   #nc: NatsConnection | undefined;
   #readiness: ClusterReadiness;
   #reconnects = 0;
+  #connectedSinceMs: number | undefined;
   #closed = false;
 
   constructor(options: Readonly<ClusterOptions>, logger: Logger) {
@@ -71,6 +72,7 @@ export class NatsClusterConnection {
         }
         this.#nc = nc;
         this.#readiness = { ready: true };
+        this.#connectedSinceMs = Date.now();
         this.#logger.info({ server, version: nc.info?.version }, "connected to NATS");
         void this.#watchStatus(nc);
         return nc;
@@ -89,13 +91,20 @@ export class NatsClusterConnection {
     for await (const status of nc.status()) {
       if (status.type === "disconnect") {
         this.#readiness = { ready: false, reason: `lost NATS at ${status.server}; reconnecting` };
+        this.#connectedSinceMs = undefined;
         this.#logger.warn({ server: status.server }, "lost the NATS connection; reconnecting");
       } else if (status.type === "reconnect") {
         this.#readiness = { ready: true };
         this.#reconnects++;
+        this.#connectedSinceMs = Date.now();
         this.#logger.info({ server: status.server }, "reconnected to NATS");
       }
     }
+  }
+
+  /** Since when the connection has been up without a break; undefined while it is down. */
+  get connectedSinceMs(): number | undefined {
+    return this.#connectedSinceMs;
   }
 
   /** How many times the connection came back after losing NATS: what a placed step's stand-in watches to reconcile. */

@@ -1,7 +1,7 @@
-import type { Subscription } from "@nats-io/transport-node";
+import { NoRespondersError, RequestError, type Subscription } from "@nats-io/transport-node";
 import type { NodeEvent, NodeInfo, NodeRegistry } from "../engine/index.js";
 import { decodeJson, encodeJson } from "./codec.js";
-import { SUBJECTS } from "./subjects.js";
+import { aliveSubject, SUBJECTS } from "./subjects.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
 
 const EMPTY = new Uint8Array(0);
@@ -11,6 +11,9 @@ const HISTORY = 256;
 const CHANGE_BEAT_MS = 50;
 /** Down nodes stay listed (status `down`) this many detection periods, then are forgotten. */
 const FORGET_AFTER_PERIODS = 10;
+/** A node this late with its beat is asked whether its process lives (a crashed one's NATS connection is closed). */
+const OVERDUE_GRACE_MS = 150;
+const ALIVE_TIMEOUT_MS = 1000;
 
 interface Seen {
   info: NodeInfo;
@@ -22,6 +25,12 @@ export interface ClusterRegistryOptions {
   missedBeatsDown: number;
   /** What the cluster adds to this node's own record (its placed steps' slots and resources). */
   selfExtra?: () => Partial<NodeInfo>;
+  /**
+   * Since when this node's NATS connection has been up without a break (undefined: not connected). A "no responders"
+   * is believed only on a connection steady for a detection period: right after NATS came back, others may not have
+   * resubscribed yet.
+   */
+  connectedSinceMs?: () => number | undefined;
 }
 
 /**
@@ -43,6 +52,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
   #settledAtMs: number | undefined;
   #beatScheduled = false;
   #lastBeatMs = 0;
+  readonly #asking = new Set<string>();
 
   constructor(self: NodeRegistry | undefined, options: ClusterRegistryOptions) {
     this.#self = self;
@@ -58,11 +68,12 @@ export class ClusterNodeRegistry implements NodeRegistry {
     this.#subs.push(wire.subscribe(SUBJECTS.beat, (msg) => this.#onBeat(msg.body)));
     if (this.#self !== undefined) {
       this.#subs.push(wire.subscribe(SUBJECTS.hello, () => this.#beat()));
+      this.#subs.push(wire.subscribe(aliveSubject(this.#self.self().id), (msg) => msg.respond(EMPTY)));
       // Every change of this node (load, gateways, status) is announced at once, not at the next beat.
       this.#stopSelf = this.#self.watch(0, () => this.changed());
       this.#timers.push(setInterval(() => this.#beat(), this.#options.heartbeatMs).unref());
     }
-    this.#timers.push(setInterval(() => this.#sweep(), Math.max(50, this.#options.heartbeatMs / 4)).unref());
+    this.#timers.push(setInterval(() => this.#sweep(), Math.max(50, Math.min(125, this.#options.heartbeatMs / 4))).unref());
     wire.publish(SUBJECTS.hello, EMPTY);
     this.#settledAtMs = Date.now() + this.#options.heartbeatMs * this.#options.missedBeatsDown;
   }
@@ -156,12 +167,37 @@ export class ClusterNodeRegistry implements NodeRegistry {
     for (const [id, seen] of this.#nodes) {
       const silent = now - seen.lastBeatMs;
       if (seen.info.status !== "down" && silent > downAfter) {
-        seen.info = { ...seen.info, status: "down" };
-        this.#emit("node.down", seen.info);
+        this.#markDown(seen);
+      } else if (seen.info.status !== "down" && silent > this.#options.heartbeatMs + OVERDUE_GRACE_MS) {
+        this.#askAlive(id, seen, now);
       } else if (seen.info.status === "down" && silent > downAfter * FORGET_AFTER_PERIODS) {
         this.#nodes.delete(id);
       }
     }
+  }
+
+  #markDown(seen: Seen): void {
+    seen.info = { ...seen.info, status: "down" };
+    this.#emit("node.down", seen.info);
+  }
+
+  /** A crash-stop is known in milliseconds, not missed beats: NATS answers "no responders" for a closed connection. */
+  #askAlive(id: string, seen: Seen, now: number): void {
+    const wire = this.#wire;
+    const steadySince = this.#options.connectedSinceMs?.();
+    const period = this.#options.heartbeatMs * this.#options.missedBeatsDown;
+    if (wire === undefined || steadySince === undefined || now - steadySince < period || this.#asking.has(id)) return;
+    this.#asking.add(id);
+    const beatSeen = seen.lastBeatMs;
+    wire.request(aliveSubject(id), EMPTY, { timeout: ALIVE_TIMEOUT_MS }).then(
+      () => this.#asking.delete(id),
+      (error: unknown) => {
+        this.#asking.delete(id);
+        const noResponders = error instanceof NoRespondersError || (error instanceof RequestError && error.isNoResponders());
+        const current = this.#nodes.get(id);
+        if (noResponders && current === seen && seen.lastBeatMs === beatSeen && seen.info.status !== "down") this.#markDown(seen);
+      },
+    );
   }
 
   #emit(type: NodeEvent["type"], node: NodeInfo): void {

@@ -57,3 +57,8 @@ export function cancelSubject(nodeId: string): string {
 export function stepsSubject(nodeId: string): string {
   return `wfx.node.${nodeId}.steps`;
 }
+
+/** Answered by a live node's process: a request to a crashed one gets NATS's no-responders at once. */
+export function aliveSubject(nodeId: string): string {
+  return `wfx.node.${nodeId}.alive`;
+}

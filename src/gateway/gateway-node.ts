@@ -80,6 +80,8 @@ export class GatewayNode {
   #healthTimer: NodeJS.Timeout | undefined;
   readonly #deps: GatewayNodeDeps;
   #scanning = false;
+  #scanAgain = false;
+  #stopDownWatch: (() => void) | undefined;
   #draining = false;
 
   private constructor(options: Readonly<GatewayOptions>, runtime: Runtime, ownsRuntime: boolean, deps: GatewayNodeDeps, tokens: TokenStore) {
@@ -162,13 +164,24 @@ export class GatewayNode {
     // A store of its own is read at once; a cluster's waits for NATS, which must not hold up serving /ready.
     if (deps.store === undefined) await node.#adoptOrphans();
     else void node.#adoptOrphans();
-    if (resolved.orphanScanMs > 0) node.#orphanScan = setInterval(() => void node.#adoptOrphans(), resolved.orphanScanMs).unref();
+    if (resolved.orphanScanMs > 0) {
+      node.#orphanScan = setInterval(() => void node.#adoptOrphans(), resolved.orphanScanMs).unref();
+      // A node seen down (a crash is known in milliseconds) is looked after at once, not at the next scan.
+      node.#stopDownWatch = node.nodes.watch(Number.MAX_SAFE_INTEGER, (event) => {
+        if (event.type === "node.down") void node.#adoptOrphans();
+      });
+    }
     return node;
   }
 
   /** Continues (or fails, per the resume policy) the executions of processes that died sharing this node's store. */
   async #adoptOrphans(): Promise<void> {
-    if (this.#scanning || this.#closing !== undefined) return;
+    if (this.#closing !== undefined) return;
+    // A scan asked for while one runs follows it: the node that went down meanwhile may not have been seen by it.
+    if (this.#scanning) {
+      this.#scanAgain = true;
+      return;
+    }
     this.#scanning = true;
     try {
       const adopted = await this.runtime.recoverOrphans();
@@ -177,6 +190,10 @@ export class GatewayNode {
       this.logger.error({ err: error }, "looking for executions whose process died failed; will try again");
     } finally {
       this.#scanning = false;
+    }
+    if (this.#scanAgain) {
+      this.#scanAgain = false;
+      void this.#adoptOrphans();
     }
   }
 
@@ -257,6 +274,7 @@ export class GatewayNode {
   async #close(graceMs: number): Promise<void> {
     this.#ready = false;
     clearInterval(this.#orphanScan);
+    this.#stopDownWatch?.();
     clearInterval(this.#healthTimer);
     this.operations.deps.admission.drain();
     this.registry.setStatus("draining");
