@@ -108,6 +108,8 @@ data: /var/lib/wfx
 {{- end }}
 - name: WFX_LOG_LEVEL
   value: {{ $root.Values.logLevel | quote }}
+- name: WFX_STORE_REPLICAS
+  value: {{ $root.Values.store.replicas | int | quote }}
 {{- with $pool.extraEnv }}
 {{ toYaml . }}
 {{- end }}
@@ -289,8 +291,19 @@ spec:
   affinity:
     {{- toYaml . | nindent 4 }}
   {{- end }}
-  {{- with $pool.topologySpreadConstraints }}
+  {{- if $pool.topologySpreadConstraints }}
   topologySpreadConstraints:
-    {{- toYaml . | nindent 4 }}
+    {{- toYaml $pool.topologySpreadConstraints | nindent 4 }}
+  {{- else if $pool.defaultTopologySpread }}
+  # Across zones, then across hosts: losing one takes few of the pool's nodes (never blocks scheduling).
+  topologySpreadConstraints:
+    {{- range $key := list "topology.kubernetes.io/zone" "kubernetes.io/hostname" }}
+    - maxSkew: 1
+      topologyKey: {{ $key }}
+      whenUnsatisfiable: ScheduleAnyway
+      labelSelector:
+        matchLabels:
+          {{- include "wfx.selectorLabels" $ | nindent 10 }}
+    {{- end }}
   {{- end }}
 {{- end -}}
