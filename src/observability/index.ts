@@ -3,3 +3,4 @@ export { createLogger, silentLogger, type Logger, type LoggerOptions } from "./l
 export { Counter, Gauge, Histogram, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "./metrics-registry.js";
 export { NodeMetrics } from "./node-metrics.js";
 export { knownLabel, OTHER_LABEL, type ExecutionLabels } from "./metric-labels.js";
+export { isLogFormat, LOG_FORMATS, prettyDestination, prettyLogLine, type LogFormat } from "./log-format.js";
