@@ -12,7 +12,8 @@ import { TENANT_ENTRIES, TENANT_TOKENS } from "./helpers/tenant-node.js";
 // client of each SDK generation and both protocol eras; always as the caller (tenants never see each other's work).
 
 const gate = await startGateServer();
-const t = await startTestNode({ tokensText: tokensText(TENANT_ENTRIES), host: "127.0.0.1", workflowDirs: [GATEWAY_WORKFLOWS, join(FIXTURES, "dashboard")] });
+const LIMITED = "limited-to-one-token-0123456789";
+const t = await startTestNode({ tokensText: tokensText([...TENANT_ENTRIES, { id: "limited", token: LIMITED, scopes: ["execute", "read"], workflows: ["one_*"] }]), host: "127.0.0.1", workflowDirs: [GATEWAY_WORKFLOWS, join(FIXTURES, "dashboard")] });
 const mcpUrl = t.node.mcpUrl!;
 
 test.after(async () => {
@@ -98,6 +99,14 @@ for (const generation of GENERATIONS) {
     const record = JSON.parse((await host.readResource(`wfx://executions/${echoed}`)).text) as Record<string, unknown>;
     assert.equal([record["status"], record["result"]], ["completed", { hello: "world" }]);
     await host.close();
+    const limited = await connectHost(generation, mcpUrl, LIMITED);
+    const own = (await limited.readResource("wfx://workflows/one_step")).text;
+    assert.match(own, "one_step:");
+    assert.not.match(own, "three_steps", "a token limited to one_* sees none of the file's other workflows");
+    const other = await limited.readResource("wfx://workflows/three_steps").then(() => undefined, (e: Error) => e.message);
+    assert.match(String(other), "WFX_PERMISSION_DENIED");
+    assert.not.ok((await limited.listResources()).includes("wfx://workflows/three_steps"));
+    await limited.close();
   });
 
   test(`mcp resources - ${generation}: a subscription to an execution is told of each change until it ends`, async () => {

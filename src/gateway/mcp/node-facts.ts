@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
+import { stringify } from "yaml";
 import { requireNode, requireScopes, requireWorkflow, mayUseWorkflow, type Principal } from "../auth/index.js";
 import { errorBody, METHODS_BY_NAME, type ExecutionAnswer, type ExecutionEventAnswer, type ListExecutionsAnswer, type ListNodesAnswer, type Operations, type WatchExecutionAnswer } from "../operations/index.js";
 
@@ -62,7 +63,11 @@ export class NodeFacts {
       requireWorkflow(this.#principal, name);
       const { source } = await this.#operations.deps.workflows.resolve(name, (n) => mayUseWorkflow(this.#principal, n));
       if (source.path === undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `workflow '${name}' has no file`);
-      return await readFile(source.path, "utf8");
+      const names = Object.keys(source.file.workflows);
+      if (names.every((n) => mayUseWorkflow(this.#principal, n))) return await readFile(source.path, "utf8");
+      // A token limited to some workflows may not look into the file's others (list_workflows hides them too).
+      const { agents, tools } = source.file;
+      return `# workflow '${name}' of its file (the file's other workflows are not yours to see)\n${stringify({ ...(agents === undefined ? {} : { agents }), ...(tools === undefined ? {} : { tools }), workflows: { [name]: source.file.workflows[name] } })}`;
     } catch (error) {
       throw error instanceof ProtocolError ? error : protocolError(error, this.#operations);
     }
