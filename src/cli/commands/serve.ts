@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultCallerPolicy, loadCallerPolicyFile, loadNodeProfile, resolveCallerPolicy, type CallerPolicy } from "../../config/index.js";
-import { createLogger } from "../../observability/index.js";
+import { createLogger, tracerFromEnv } from "../../observability/index.js";
 import { clusterFrom } from "./cluster-flags.js";
 import { clusterOptionsOfProfile, gatewayOptionsOfProfile } from "./profile-options.js";
 import { cliGenerator } from "./generate.js";
@@ -98,6 +98,8 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   const options = { ...(profile === undefined ? {} : gatewayOptionsOfProfile(profile)), ...gatewayOptionsFrom(flags, process.env) };
   const logFormat = logFormatOf(flags["log-format"], process.env, process.stderr);
   const logger = createLogger({ level: process.env["WFX_LOG_LEVEL"] ?? "info", format: logFormat });
+  const tracing = tracerFromEnv(process.env);
+  if (tracing.warning !== undefined) logger.warn(tracing.warning);
   if (options.nodeId === undefined && process.env["WFX_NODE_ID"]) options.nodeId = process.env["WFX_NODE_ID"];
   if (options.tags === undefined && process.env["WFX_NODE_TAGS"]) options.tags = process.env["WFX_NODE_TAGS"].split(",").map((t) => t.trim()).filter((t) => t !== "");
   // Without a profile, WFX_NODE_RESOURCES and WFX_NODE_CAPACITY still say what the node offers placed steps.
