@@ -122,7 +122,7 @@ for (const generation of GENERATIONS) {
         const status = String((JSON.parse(r.text) as { status: string }).status);
         statuses.push(status);
         seen(status);
-      });
+      }, () => {});
     });
     const reaches = (wanted: string) => new Promise<void>((resolve) => {
       seen = (status) => status === wanted && resolve();

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { stringify } from "yaml";
 import { requireNode, requireScopes, requireWorkflow, mayUseWorkflow, type Principal } from "../auth/index.js";
-import { errorBody, METHODS_BY_NAME, type ExecutionAnswer, type ExecutionEventAnswer, type ListExecutionsAnswer, type ListNodesAnswer, type Operations, type WatchExecutionAnswer } from "../operations/index.js";
+import { errorBody, eventAnswer, METHODS_BY_NAME, type ExecutionAnswer, type ExecutionEventAnswer, type ListExecutionsAnswer, type ListNodesAnswer, type Operations } from "../operations/index.js";
 
 /** A workflow as an MCP host is told about it: its name, what it does, and the file it lives in. */
 export interface WorkflowFact {
@@ -83,8 +83,10 @@ export class NodeFacts {
   async executionWithEvents(executionId: string, maxEvents = 200): Promise<ExecutionFact | undefined> {
     const record = await this.execution(executionId);
     if (record === undefined) return undefined;
-    const watched = await this.#call<WatchExecutionAnswer>("watch_execution", { execution_id: executionId, after_seq: 0, wait: 0, max_events: 1000 });
-    return { record, events: watched.events.slice(-maxEvents) };
+    // Visible, as `execution` just checked: all its events at once (watch_execution pages from the first, and a
+    // failure is among the last).
+    const events = await this.#operations.deps.client.events(executionId, 0);
+    return { record, events: events.slice(-maxEvents).map((e) => eventAnswer(e, this.#operations.deps.paths)) };
   }
 
   /** The caller's recent executions, newest first. */
