@@ -1,10 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { FIXTURES } from "./helpers/engine-fixture.js";
 import { startGateServer } from "./helpers/gate-server.js";
 import { GATEWAY_WORKFLOWS, post, startTestNode, tokensText } from "./helpers/gateway-node.js";
-import { connectHost } from "./helpers/mcp-host.js";
+import { connectHost, type McpHost } from "./helpers/mcp-host.js";
 import { GENERATIONS } from "./helpers/mcp-generations.js";
 import { TENANT_ENTRIES, TENANT_TOKENS } from "./helpers/tenant-node.js";
 
@@ -15,10 +17,12 @@ const gate = await startGateServer();
 const LIMITED = "limited-to-one-token-0123456789";
 const t = await startTestNode({ tokensText: tokensText([...TENANT_ENTRIES, { id: "limited", token: LIMITED, scopes: ["execute", "read"], workflows: ["one_*"] }]), host: "127.0.0.1", workflowDirs: [GATEWAY_WORKFLOWS, join(FIXTURES, "dashboard")] });
 const mcpUrl = t.node.mcpUrl!;
+const stdioData = mkdtempSync(join(tmpdir(), "wfx-mcp-prompts-"));
 
 test.after(async () => {
   await t.close();
   await gate.close();
+  rmSync(stdioData, { recursive: true, force: true });
 });
 
 const ASSISTANTS = ["workflow_orchestrator", "workflow_generator", "execution_monitor", "workflow_advisor", "workflow_troubleshooter", "integration_specialist"];
@@ -45,6 +49,33 @@ const CASES: { name: string; args: Record<string, string>; carries: (string | Re
   { name: "workflow_troubleshooter", args: { execution_id: timedOut, description: "it hangs" }, carries: ["it hangs", "The execution ended with WFX_EXECUTION_TIMEOUT", /\n {4}hint: \S/] },
   { name: "integration_specialist", args: { description: "post results to our ticketing API" }, carries: ["post results to our ticketing API", "mcpremote"] },
 ];
+
+/** Subscribes to the execution (waiting at its gates), opens them, and sees it running, then completed, through the updates. */
+async function followsToTheEnd(host: McpHost, id: string, gates: string): Promise<void> {
+  const uri = `wfx://executions/${id}`;
+  const statuses: string[] = [];
+  let seen: (status: string) => void = () => {};
+  const subscription = await host.subscribe(uri, (updated) => {
+    if (updated !== uri) return;
+    void host.readResource(uri).then((r) => {
+      const status = String((JSON.parse(r.text) as { status: string }).status);
+      statuses.push(status);
+      seen(status);
+    }, () => {});
+  });
+  const reaches = (wanted: string) => new Promise<void>((resolve) => {
+    seen = (status) => status === wanted && resolve();
+    if (statuses.includes(wanted)) resolve();
+  });
+  const running = reaches("running");
+  gate.open(`${gates}/prepare`);
+  await running;
+  const completed = reaches("completed");
+  for (const step of ["review", "summarise"]) gate.open(`${gates}/${step}`);
+  await completed;
+  assert.ok(statuses.indexOf("running") < statuses.indexOf("completed"));
+  await subscription.close();
+}
 
 test("mcp prompts - a case for every assistant", () => {
   assert.equal([...new Set(CASES.map((c) => c.name))], ASSISTANTS);
@@ -109,33 +140,19 @@ for (const generation of GENERATIONS) {
     await limited.close();
   });
 
-  test(`mcp resources - ${generation}: a subscription to an execution is told of each change until it ends`, async () => {
-    const gateUrl = `${gate.url}/${generation.replace(/\W+/g, "-")}`;
-    const id = String((await run("review_items", { gate: gateUrl, items: ["a", "b"] }, TENANT_TOKENS.a1, "async"))["execution_id"]);
-    const uri = `wfx://executions/${id}`;
+  test(`mcp resources - ${generation} over Streamable HTTP: a subscription to an execution is told of each change until it ends`, async () => {
+    const gates = generation.replace(/\W+/g, "-");
+    const id = String((await run("review_items", { gate: `${gate.url}/${gates}`, items: ["a", "b"] }, TENANT_TOKENS.a1, "async"))["execution_id"]);
     const host = await connectHost(generation, mcpUrl, TENANT_TOKENS.a2);
-    const statuses: string[] = [];
-    let seen: (status: string) => void = () => {};
-    const subscription = await host.subscribe(uri, (updated) => {
-      assert.is(updated, uri);
-      void host.readResource(uri).then((r) => {
-        const status = String((JSON.parse(r.text) as { status: string }).status);
-        statuses.push(status);
-        seen(status);
-      }, () => {});
-    });
-    const reaches = (wanted: string) => new Promise<void>((resolve) => {
-      seen = (status) => status === wanted && resolve();
-      if (statuses.includes(wanted)) resolve();
-    });
-    const running = reaches("running");
-    gate.open(`${gateUrl.slice(gate.url.length + 1)}/prepare`);
-    await running;
-    const completed = reaches("completed");
-    for (const step of ["review", "summarise"]) gate.open(`${gateUrl.slice(gate.url.length + 1)}/${step}`);
-    await completed;
-    assert.ok(statuses.indexOf("running") < statuses.indexOf("completed"));
-    await subscription.close();
+    await followsToTheEnd(host, id, gates);
+    await host.close();
+  });
+
+  test(`mcp resources - ${generation} over stdio: a subscription to an execution is told of each change until it ends`, async () => {
+    const gates = `stdio-${generation.replace(/\W+/g, "-")}`;
+    const host = await connectHost(generation, { stdio: ["--workflows", join(FIXTURES, "dashboard"), "--data-dir", join(stdioData, gates)] });
+    const id = String((await host.callTool("execute_workflow", { workflow_name: "review_items", input_data: { gate: `${gate.url}/${gates}`, items: ["a"] }, execution_mode: "async" }))["execution_id"]);
+    await followsToTheEnd(host, id, gates);
     await host.close();
   });
 }
