@@ -291,19 +291,5 @@ spec:
   affinity:
     {{- toYaml . | nindent 4 }}
   {{- end }}
-  {{- if $pool.topologySpreadConstraints }}
-  topologySpreadConstraints:
-    {{- toYaml $pool.topologySpreadConstraints | nindent 4 }}
-  {{- else if $pool.defaultTopologySpread }}
-  # Across zones, then across hosts: losing one takes few of the pool's nodes (never blocks scheduling).
-  topologySpreadConstraints:
-    {{- range $key := list "topology.kubernetes.io/zone" "kubernetes.io/hostname" }}
-    - maxSkew: 1
-      topologyKey: {{ $key }}
-      whenUnsatisfiable: ScheduleAnyway
-      labelSelector:
-        matchLabels:
-          {{- include "wfx.selectorLabels" $ | nindent 10 }}
-    {{- end }}
-  {{- end }}
+  {{- include "wfx.topologySpread" . | nindent 2 }}
 {{- end -}}
