@@ -31,7 +31,7 @@ node "$ROOT/dist/src/cli/main.js" serve --no-grpc --port 0 --data-dir "$WORK/dat
 SERVER_PID=$!
 URL=""
 for _ in $(seq 1 100); do
-  URL="$(sed -n 's/^  MCP:  \(http[^ ]*\)$/\1/p' "$WORK/serve.log" | head -n 1)"
+  URL="$(sed -n 's/^  MCP: *\(http[^ ]*\)$/\1/p' "$WORK/serve.log" | head -n 1)"
   [ -n "$URL" ] && break
   kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.log" >&2; exit 2; }
   sleep 0.1

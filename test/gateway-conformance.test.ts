@@ -20,7 +20,7 @@ test("mcp conformance - protocol-level server scenarios pass; only the baselined
   });
   assert.is(code, 0, output.slice(-4000));
   assert.match(output, "Baseline check passed");
-  for (const scenario of ["server-initialize", "ping", "tools-list", "logging-set-level", "dns-rebinding-protection"]) {
+  for (const scenario of ["server-initialize", "ping", "tools-list", "prompts-list", "resources-list", "logging-set-level", "dns-rebinding-protection"]) {
     assert.match(output, new RegExp(`✓ ${scenario}: [1-9]\\d* passed, 0 failed`), `${scenario} passes`);
   }
 });

@@ -188,7 +188,7 @@ test("http - wfx serve says where it listens, serves, and stops cleanly on SIGTE
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  const url = await eventually(() => /HTTP: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1], 10_000, "wfx serve to start");
+  const url = await eventually(() => /HTTP:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1], 10_000, "wfx serve to start");
   assert.match(stderr, "no tokens configured: listening on 127.0.0.1 only");
   assert.is((await post(url, "execute_workflow", { workflow_name: "one_step", input_data: 5 })).body["result"], 5);
   child.kill("SIGTERM");

@@ -40,6 +40,16 @@ test("dashboard nodes - the nodes page lists the three nodes of a cluster with t
   }
   assert.is(await page.locator("tr[data-node]").count(), 3);
   assert.is(await page.locator(`tr[data-node="ui-gpu-1"] [data-resources]`).innerText(), "gpu 2/2 free");
+  // Each on one line box, at a laptop's width: "ui-gpu-1" and "0 / 64" used to break at their hyphen and spaces.
+  const lines = await page.locator("tr[data-node] td.mono, tr[data-node] .progress-cell span").evaluateAll((cells) =>
+    cells.map((cell) => {
+      const range = document.createRange();
+      range.selectNodeContents(cell);
+      return [cell.textContent, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size];
+    }),
+  );
+  assert.ok(lines.length >= 6);
+  for (const [text, count] of lines) assert.is(count, 1, `'${text}' is on one line`);
   await screenshot(page, "nodes-cluster");
   // A node that shuts down says so at once: the page shows it without a reload.
   await nodes[2]!.kill("SIGTERM");

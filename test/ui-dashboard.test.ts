@@ -154,6 +154,18 @@ test("dashboard - cancel from the execution page cancels the run", async () => {
   await page.context().close();
 });
 
+test("dashboard - a cancelled execution's graph shows the steps it never started as cancelled, not pending", async () => {
+  const id = await startRun("review_items", { gate: `${gate.url}/cancelled`, items: ["a", "b"] });
+  const page = await openPage(browser, errors);
+  await signIn(page, `${base}/ui/executions/${id}`, TOKENS.admin);
+  await stepStatus(page, "prepare", "running");
+  await stepStatus(page, "summarise", "pending");
+  assert.is((await post(base, "cancel_execution", { execution_id: id }, TOKENS.admin)).body["cancelled"], true);
+  for (const step of ["prepare", "review", "summarise"]) await stepStatus(page, step, "cancelled");
+  await screenshot(page, "execution-cancelled");
+  await page.context().close();
+});
+
 test("dashboard - a read-only token sees no cancel or start buttons, and a forged cancel is refused", async () => {
   const id = await startRun("hold", {});
   const page = await openPage(browser, errors);

@@ -1,12 +1,21 @@
+import { hostname } from "node:os";
 import { natsServers, observeCluster } from "./observe-cluster.js";
 import type { ClusterKeyFlags } from "./cluster-key-flags.js";
 import { EmbeddedExecutionStore, resolveDataDir, Runtime, type ExecutionClient, type RuntimeOptions } from "../engine/index.js";
+
+/**
+ * The node a CLI run records: WFX_NODE_ID, else the machine's name, the same for every run (a per-process id filled the
+ * dashboard's node column with one-off nodes). Each process still has its own instance id, which liveness checks.
+ */
+export function cliNodeId(env: Record<string, string | undefined> = process.env): string {
+  return env["WFX_NODE_ID"]?.trim() || hostname();
+}
 
 /** The CLI's runtime: embedded on-disk store in the data dir, so other `wfx` processes see the same executions. */
 export async function openRuntime(dataDir: string | undefined, options: Partial<Pick<RuntimeOptions, "tools">> = {}): Promise<Runtime> {
   const dir = dataDir ?? resolveDataDir();
   const store = await EmbeddedExecutionStore.open({ dataDir: dir });
-  return new Runtime({ ...options, store, dataDir: dir });
+  return new Runtime({ ...options, store, dataDir: dir, nodeId: cliNodeId() });
 }
 
 /**

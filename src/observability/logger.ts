@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from "pino";
+import { prettyDestination, type LogFormat } from "./log-format.js";
 
 export type { Logger };
 
@@ -7,6 +8,8 @@ export interface LoggerOptions {
   /** A file path, a stream, or (default) stderr; stdout stays free for `wfx mcp --stdio`. */
   destination?: string | DestinationStream;
   name: string;
+  /** Of what goes to stderr (a file or stream given as destination stays JSON); default json. */
+  format: LogFormat;
 }
 
 /** The node's pino logger; writes asynchronously so logging never blocks a request. */
@@ -14,7 +17,7 @@ export function createLogger(options: Partial<LoggerOptions> = {}): Logger {
   const destination =
     typeof options.destination === "string"
       ? pino.destination({ dest: options.destination, sync: false, mkdir: true })
-      : options.destination ?? pino.destination({ dest: 2, sync: false });
+      : options.destination ?? (options.format === "pretty" ? prettyDestination(process.stderr) : pino.destination({ dest: 2, sync: false }));
   return pino({ name: options.name ?? "wfx", level: options.level ?? process.env["WFX_LOG_LEVEL"] ?? "info" }, destination);
 }
 

@@ -25,7 +25,7 @@ export async function startWfxProcess(args: string[], env: Record<string, string
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on("data", (chunk: Buffer) => {
       stderr += chunk;
-      const found = /HTTP: (http:\/\/[^\s]+)/.exec(stderr);
+      const found = /HTTP:\s+(http:\/\/[^\s]+)/.exec(stderr);
       if (found) resolve(found[1]!);
     });
     child.once("exit", (code) => reject(new Error(`wfx ${args[0] ?? ""} exited with ${code}: ${stderr}`)));
@@ -34,7 +34,7 @@ export async function startWfxProcess(args: string[], env: Record<string, string
   return {
     child,
     url,
-    grpc: () => /gRPC: ([^\s]+)/.exec(stderr)?.[1],
+    grpc: () => /gRPC:\s+([^\s]+)/.exec(stderr)?.[1],
     stderr: () => stderr,
     async kill(signal = "SIGKILL") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

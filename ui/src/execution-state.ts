@@ -119,6 +119,9 @@ export function applyEvent(view: ExecutionView, event: ExecutionEvent): void {
       if (step.status === "running" || step.status === "retrying") {
         step.status = final === "timeout" ? "timeout" : "cancelled";
         closeAttempt(step, event.time, "cancelled");
+      } else if (step.status === "pending") {
+        // Never started and never will: the record says cancelled too (src/engine/record.ts).
+        step.status = "cancelled";
       }
     }
     return;

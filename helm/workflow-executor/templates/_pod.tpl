@@ -108,6 +108,8 @@ data: /var/lib/wfx
 {{- end }}
 - name: WFX_LOG_LEVEL
   value: {{ $root.Values.logLevel | quote }}
+- name: WFX_STORE_REPLICAS
+  value: {{ $root.Values.store.replicas | int | quote }}
 {{- with $pool.extraEnv }}
 {{ toYaml . }}
 {{- end }}
@@ -289,8 +291,5 @@ spec:
   affinity:
     {{- toYaml . | nindent 4 }}
   {{- end }}
-  {{- with $pool.topologySpreadConstraints }}
-  topologySpreadConstraints:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
+  {{- include "wfx.topologySpread" . | nindent 2 }}
 {{- end -}}

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultCallerPolicy, loadCallerPolicyFile, loadNodeProfile, resolveCallerPolicy, type CallerPolicy } from "../../config/index.js";
-import { createLogger } from "../../observability/index.js";
+import { createLogger, tracerFromEnv } from "../../observability/index.js";
 import { clusterFrom } from "./cluster-flags.js";
 import { clusterOptionsOfProfile, gatewayOptionsOfProfile } from "./profile-options.js";
 import { cliGenerator } from "./generate.js";
@@ -12,6 +12,8 @@ import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import type { ServeFlags } from "./serve-flags.js";
+import { auditLoggerFor, logFormatOf } from "../log-format-flag.js";
+import { serveBanner } from "../serve-banner.js";
 
 function integer(flags: ServeFlags, name: string, min: number): number | undefined {
   const raw = flags[name];
@@ -94,7 +96,10 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   const profilePath = command === "node" ? (str(flags["profile"]) ?? process.env["WFX_NODE_PROFILE"]) : undefined;
   const profile = profilePath === undefined ? undefined : loadNodeProfile(profilePath, process.env);
   const options = { ...(profile === undefined ? {} : gatewayOptionsOfProfile(profile)), ...gatewayOptionsFrom(flags, process.env) };
-  const logger = createLogger({ level: process.env["WFX_LOG_LEVEL"] ?? "info" });
+  const logFormat = logFormatOf(flags["log-format"], process.env, process.stderr);
+  const logger = createLogger({ level: process.env["WFX_LOG_LEVEL"] ?? "info", format: logFormat });
+  const tracing = tracerFromEnv(process.env);
+  if (tracing.warning !== undefined) logger.warn(tracing.warning);
   if (options.nodeId === undefined && process.env["WFX_NODE_ID"]) options.nodeId = process.env["WFX_NODE_ID"];
   if (options.tags === undefined && process.env["WFX_NODE_TAGS"]) options.tags = process.env["WFX_NODE_TAGS"].split(",").map((t) => t.trim()).filter((t) => t !== "");
   // Without a profile, WFX_NODE_RESOURCES and WFX_NODE_CAPACITY still say what the node offers placed steps.
@@ -106,18 +111,12 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   const clustered = cluster === undefined
     ? {}
     : { nodeRegistry: (self: LocalNodeRegistry) => cluster.registryFor(self), readiness: () => cluster.readiness, clusterRejections: () => cluster.rejections.counts(), stepHost: cluster.stepHost(), store: cluster.store(), ownerAlive: cluster.ownerAlive(), mayAdopt: cluster.mayAdopt(), instanceId: cluster.instanceId, client: (runtime: Runtime) => cluster.clientFor(runtime), drainHostedWork: (graceMs: number) => cluster.drainHostedWork(graceMs), waitForAsyncAtShutdown: true };
-  const node = await GatewayNode.start(options, { generator: cliGenerator(), logger, ...clustered });
+  const node = await GatewayNode.start(options, { generator: cliGenerator(), logger, ...auditLoggerFor(options.auditLogFile, logFormat), ...clustered });
   // Work other nodes place here runs from this node's first workflow folder (an operator's) or a sandbox (a caller's).
   cluster?.onDrain(() => node.drain());
   const inline = join(node.runtime.options.dataDir ?? tmpdir(), "inline");
   cluster?.attachRuntime(node.runtime, { operator: node.options.workflowDirs[0] ?? process.cwd(), callerRoot: inline, workflowFolders: node.options.workflowDirs }, () => node.operations.deps.admission.acquire());
-  const lines = [`wfx node ${node.registry.self().id} serving`];
-  if (cluster !== undefined) lines.push(`  cluster: NATS ${cluster.options.servers.join(", ")}, tags ${cluster.options.tags.join(",") || "(none)"}`);
-  if (node.mcpUrl) lines.push(`  MCP:  ${node.mcpUrl}`, `  HTTP: ${node.httpUrl} (/health, /ready, /metrics, POST /execute_workflow, ...)`);
-  if (node.grpcAddress) lines.push(`  gRPC: ${node.grpcAddress} (wfx.v1.WorkflowExecutor, grpc.health.v1, reflection)`);
-  if (node.tokens.open) lines.push("  no tokens configured: listening on 127.0.0.1 only; every local caller has every scope");
-  lines.push(`  workflows: ${node.operations.deps.workflows.names().length} in ${node.options.workflowDirs.join(", ") || "(no --workflows DIR)"}`);
-  io.err.write(`${lines.join("\n")}\n`);
+  io.err.write(serveBanner({ nodeId: node.registry.self().id, cluster: cluster && { servers: cluster.options.servers, tags: cluster.options.tags }, httpUrl: node.httpUrl, mcpUrl: node.mcpUrl, grpcAddress: node.grpcAddress, openToLocal: node.tokens.open, workflows: node.operations.deps.workflows.names().length, workflowDirs: node.options.workflowDirs, logFormat }));
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       io.err.write(`${signal}: draining (up to ${node.options.shutdownGraceMs / 1000}s for running sync calls)\n`);

@@ -5,6 +5,7 @@ import type { ClusterKeyFlags } from "../cluster-key-flags.js";
 import { withClient } from "../open-runtime.js";
 import { reportOutcome } from "../outcome.js";
 import { createProgressView, viewKindFor } from "../progress-view.js";
+import { unknownExecutionHint } from "../unknown-execution.js";
 
 /** For people: one field per line, then the steps; `elapsed_time` is as of now for a running execution. */
 function formatRecord(record: ExecutionRecord): string {
@@ -61,7 +62,7 @@ export async function statusCommand(options: { id: string; json: boolean; follow
     const record = await client.status(options.id);
     if (!record) {
       if (options.json) io.out.write(`${JSON.stringify({ execution_id: options.id, status: "not_found" })}\n`);
-      else io.err.write(`no execution with id ${options.id}\n  hint: ids come from \`wfx run\`; records older than the retention period are pruned\n`);
+      else io.err.write(`no execution with id ${options.id}\n  hint: ${unknownExecutionHint(options.nats, options.dataDir)}\n`);
       return EXIT.notFound;
     }
     if (options.follow) return await follow(client, record, options.json, io);

@@ -6,7 +6,9 @@ import type { Principal } from "../auth/index.js";
 import { checkJsonBounds, type Operations } from "../operations/index.js";
 import { GatewayError } from "../errors.js";
 import { readBody } from "../http/request-body.js";
+import { ExecutionUpdates } from "./execution-updates.js";
 import { LegacySessions } from "./legacy-sessions.js";
+import { holdListenedResources } from "./listen-subscriptions.js";
 import { rpcError } from "./rpc-error.js";
 import { authInfoFor, mcpServerFactory, type McpServerInfo } from "./mcp-tools.js";
 
@@ -67,6 +69,7 @@ export function mcpHttpEndpoint(operations: Operations, info: McpServerInfo, opt
   const factory = mcpServerFactory(operations, info, "mcp");
   const modern = createMcpHandler(factory, { legacy: "reject", maxRequestBodySize: options.maxBodyBytes, onerror });
   const serveModern = toNodeHandler(modern, { maxRequestBodySize: options.maxBodyBytes, onerror });
+  const updates = new ExecutionUpdates(operations, "mcp", (uri) => modern.notify.resourceUpdated(uri));
   const legacy = new LegacySessions(factory, { idleMs: options.sessionIdleMs ?? 30 * 60_000, maxSessions: options.maxSessions, maxSessionsPerToken: options.maxSessionsPerToken, maxBodyBytes: options.maxBodyBytes, onerror });
   return {
     async handle(req, res, principal) {
@@ -90,9 +93,11 @@ export function mcpHttpEndpoint(operations: Operations, info: McpServerInfo, opt
       const authed = Object.assign(req, { auth: authInfoFor(principal) });
       auditProtocolRequest(operations, principal, parsed, req.method);
       if (await isLegacy(authed, parsed, options.maxBodyBytes)) return legacy.handle(authed, res, principal, parsed);
+      if (!(await holdListenedResources(parsed, res, principal, updates))) return;
       return serveModern(authed as Parameters<typeof serveModern>[0], res, parsed);
     },
     async close() {
+      updates.close();
       await legacy.close();
       await modern.close();
     },

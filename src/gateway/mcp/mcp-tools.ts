@@ -3,6 +3,8 @@ import type { ExecutionEvent, ExecutionRecord } from "../../engine/index.js";
 import type { Principal, Scope } from "../auth/index.js";
 import { errorBody, eventAnswer, METHODS, type MethodSpec, type Operations, type ServerPaths } from "../operations/index.js";
 import { declaredSchema } from "./declared-schema.js";
+import { registerAssistantPrompts } from "./mcp-prompts.js";
+import { registerResources, serveLegacySubscriptions } from "./mcp-resources.js";
 import { toolOutputSchema } from "./tool-output-schema.js";
 
 export interface McpServerInfo {
@@ -93,13 +95,17 @@ function registerMethod(server: McpServer, spec: MethodSpec, config: ReturnType<
   );
 }
 
-/** One McpServer per HTTP request or stdio connection, all serving the same tools over the shared operations. */
+/** One McpServer per HTTP request or stdio connection, all serving the same tools, prompts and resources over the shared operations. */
 export function mcpServerFactory(operations: Operations, info: McpServerInfo, gateway: string, fallback: Principal = NO_SCOPES): McpServerFactory {
   const configs = METHODS.map(toolConfig);
   return (ctx) => {
     const principal = principalOf(ctx.authInfo, fallback);
-    const server = new McpServer({ name: info.name, version: info.version }, { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: INSTRUCTIONS });
+    const server = new McpServer({ name: info.name, version: info.version }, { capabilities: { tools: { listChanged: false }, prompts: { listChanged: false }, resources: { subscribe: true, listChanged: false }, logging: {} }, instructions: INSTRUCTIONS });
     METHODS.forEach((spec, i) => registerMethod(server, spec, configs[i]!, operations, principal, gateway));
+    registerAssistantPrompts(server, operations, principal, gateway);
+    registerResources(server, operations, principal, gateway);
+    // A 2025-era server lives as long as its session or connection; a 2026-07-28 one answers one request (mcp-http.ts serves its subscriptions).
+    if (ctx.era === "legacy") serveLegacySubscriptions(server, operations, principal, gateway);
     return server;
   };
 }

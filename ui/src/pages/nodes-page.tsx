@@ -66,7 +66,7 @@ export function NodesPage() {
         <tbody>
           {list.map((n) => (
             <tr key={n.id} data-node={n.id} data-status={n.status}>
-              <td class="mono">{n.id}</td>
+              <td class="mono nowrap">{n.id}</td>
               <td>
                 <span class={`badge node-${n.status}`}>{n.status}</span>
               </td>
@@ -81,7 +81,7 @@ export function NodesPage() {
                   </span>
                 </span>
               </td>
-              <td>{n.steps === undefined ? "—" : `${n.steps.load} / ${n.steps.capacity}`}</td>
+              <td class="nowrap">{n.steps === undefined ? "—" : `${n.steps.load} / ${n.steps.capacity}`}</td>
               <td data-resources>{freeResources(n)}</td>
               <td>{n.gateways.map((g) => `${g.kind} ${g.address}`).join(", ") || "—"}</td>
               <td>{n.version}</td>

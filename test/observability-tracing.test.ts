@@ -1,0 +1,46 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { childContext, formatTraceparent, NOOP_TRACER, OTEL_PACKAGES, parseTraceparent, tracerFromEnv, tracingRequested } from "../src/observability/index.js";
+
+// The part of tracing that needs no OpenTelemetry package: W3C trace context in and out, and the switch that keeps
+// tracing off (and free) unless OTEL_* asks for it.
+
+const HEADER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+test("tracing - a traceparent header parses and formats back unchanged", () => {
+  const context = parseTraceparent(HEADER);
+  assert.equal(context, { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", sampled: true });
+  assert.is(formatTraceparent(context!), HEADER);
+  assert.is(parseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")!.sampled, false);
+  assert.ok(parseTraceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future"), "a later version may append fields");
+});
+
+test("tracing - a malformed traceparent is ignored, never an error", () => {
+  for (const bad of [undefined, 42, "", "garbage", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"]) {
+    assert.is(parseTraceparent(bad), undefined, String(bad));
+  }
+});
+
+test("tracing - a child span keeps its parent's trace and sampling, with a span id of its own", () => {
+  const parent = parseTraceparent(HEADER)!;
+  const child = childContext(parent);
+  assert.is(child.traceId, parent.traceId);
+  assert.is.not(child.spanId, parent.spanId);
+  assert.match(child.spanId, /^[0-9a-f]{16}$/);
+  const root = childContext(undefined);
+  assert.match(root.traceId, /^[0-9a-f]{32}$/);
+  assert.ok(parseTraceparent(formatTraceparent(root)), "a root context is a valid header");
+});
+
+test("tracing - off unless OTEL_* asks; asked for, this build says what it lacks instead of pretending to export", () => {
+  assert.is(tracingRequested({}), false);
+  assert.equal(tracerFromEnv({}), { tracer: NOOP_TRACER });
+  assert.is(NOOP_TRACER.startSpan("execution", {}), NOOP_TRACER.startSpan("step", {}), "the no-op tracer allocates nothing per span");
+  assert.is(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_TRACES_EXPORTER: "none" }), false);
+  assert.is(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_SDK_DISABLED: "true" }), false);
+  const asked = tracerFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" });
+  assert.is(asked.tracer.enabled, false);
+  for (const name of OTEL_PACKAGES) assert.match(asked.warning!, name);
+});
+
+test.run();
