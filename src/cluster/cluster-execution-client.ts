@@ -5,7 +5,7 @@ import type { Logger } from "../observability/index.js";
 import { orderOf } from "./execution-order.js";
 import { cancelOn, PlacedExecution } from "./placed-execution.js";
 import { placementNodeOf } from "./placed-step.js";
-import { asksForSomewhere, place, type PlacementRequest } from "./placement.js";
+import { asksForSomewhere, place, placementFor, type PlacementRequest } from "./placement.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
 
 export interface ClusterClientDeps {
@@ -45,7 +45,7 @@ export class ClusterExecutionClient implements ExecutionClient {
     const own: Placement | undefined = Object.hasOwn(file.workflows, workflowName) ? file.workflows[workflowName]!.placement : undefined;
     // A budget the receiving node would refuse is refused here, before anything is placed.
     if (request.budget !== undefined) resolveExecutionBudget({ workflowName, workflow: file.workflows[workflowName]?.budget, request: request.budget, cap: this.#runtime.options.callerPolicy.max_budget, fromCaller: request.source.origin === "caller" });
-    const placement: PlacementRequest = { ...own, ...request.placement, ...(own?.target_instance === undefined && request.placement?.target_instance === undefined ? {} : { target_instance: request.placement?.target_instance ?? own?.target_instance }), kind: "execution" };
+    const placement: PlacementRequest = { ...placementFor(own, request.placement), kind: "execution" };
     const nodes = this.#deps.nodes();
     const self = nodes.find((n) => n.id === this.#deps.selfId);
     if (!asksForSomewhere(placement) && self !== undefined && self.capacity > 0) return this.#runtime.start(request);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { place, type PlacementRequest } from "./placement.js";
+import { place, placementFor, type PlacementRequest } from "./placement.js";
 import { placementNodeOf } from "./placed-step.js";
 import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
 import type { ExecutionClient, ExecutionRecord, ExecutionStore, NodeRegistry, OwnerAlive, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
@@ -127,7 +127,7 @@ export class Cluster {
       if (self === undefined || self.capacity === 0 || self.status !== "up") return false;
       const spec = record.resume;
       if (spec === undefined) return true;
-      const asked: PlacementRequest = { ...workflowPlacementOf(spec.file_json, record.workflow_name), ...spec.placement, kind: "execution" };
+      const asked: PlacementRequest = { ...placementFor(workflowPlacementOf(spec.file_json, record.workflow_name), spec.placement), kind: "execution" };
       if (asked.target_instance === record.node) delete asked.target_instance;
       return "node" in place(asked, [placementNodeOf(self)]);
     };

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch, type Budget } from "../../config/index.js";
-import { defaultWorkflowName, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecuteRequest, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
+import { defaultWorkflowName, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
+import { placementFor } from "../../cluster/placement.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
@@ -49,15 +50,6 @@ export interface RunContext {
 export interface ExecutionCaller {
   principal: Principal;
   depth: number;
-}
-
-/** Where the caller asks it to run, within the nodes its token may use (a token limited to node tags reaches only those). */
-function placementOf(request: RunRequest, principal: Principal): NonNullable<ExecuteRequest["placement"]> {
-  return {
-    ...(request.targetInstance === undefined ? {} : { target_instance: request.targetInstance }),
-    ...(request.targetTags === undefined ? {} : { target_tags: request.targetTags }),
-    ...(principal.tags === undefined ? {} : { any_of_tags: principal.tags }),
-  };
 }
 
 /** Time kept for the reply to travel back once a deadline-capped execution times out: 10% of it, 50 to 250 ms. */
@@ -155,7 +147,8 @@ export class Executions {
         input: request.input,
         mode: request.mode,
         onEvent,
-        placement: placementOf(request, ctx.principal),
+        // Where the caller asks it to run, within the nodes its token may use (a token limited to node tags reaches only those).
+        placement: placementFor(undefined, { target_instance: request.targetInstance, target_tags: request.targetTags }, ctx.principal),
         ...(timeoutS === undefined ? {} : { timeoutS }),
         ...(request.configOverride === undefined ? {} : { configOverride: request.configOverride }),
         ...(request.budget === undefined ? {} : { budget: request.budget }),
