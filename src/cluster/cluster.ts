@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { place, placementFor, type PlacementRequest } from "./placement.js";
 import { placementNodeOf } from "./placed-step.js";
 import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
-import type { ExecutionClient, ExecutionRecord, ExecutionStore, NodeRegistry, OwnerAlive, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
+import type { ExecutionClient, ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
 import { ClusterExecutionClient } from "./cluster-execution-client.js";
 import { clusterOwnerAlive } from "./cluster-liveness.js";
 import { ExecutionOrderServer } from "./execution-order-server.js";
@@ -33,7 +33,7 @@ const ENVELOPE_ROOM = 64 * 1024;
  * A node's membership in the cluster: the NATS connection (retried until reached), the live registry of every
  * node, and its service-discovery answers. Builds and wires the parts; each lives in its own file.
  */
-export class Cluster {
+export class Cluster implements Membership {
   readonly options: Readonly<ClusterOptions>;
   readonly connection: NatsClusterConnection;
   /** This process's incarnation, announced with its record: what it owns dies with it, even under the same node id. */
@@ -62,6 +62,29 @@ export class Cluster {
     this.seal = sealFor(this.options.trust);
     this.rejections = new ClusterRejections(logger);
     this.slots = new StepSlots(this.options.stepCapacity, this.options.resources, () => this.#registry?.changed());
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  /**
+   * Takes part with a node's engine, all at once: announces the node's entry and lists every node, runs the step and
+   * execution orders other nodes send it, drains when asked to, and answers for executions anywhere in the cluster.
+   */
+  join(member: Member): Joined {
+    this.#drainWith(member.drain);
+    const nodes = this.registryFor(member.self);
+    this.#attach(member.engine, member.folders, member.admit);
+    return { nodes, client: this.clientFor(member.engine) };
+  }
+
+  rejectedCounts(): ReadonlyMap<string, number> {
+    return this.rejections.counts();
+  }
+
+  leave(): Promise<void> {
+    return this.close();
   }
 
   /**
@@ -153,7 +176,7 @@ export class Cluster {
    * Lets the node's runtime take part: it runs step orders other nodes send it (an operator's workflow from `baseDir`,
    * a caller's from the caller's own sandbox folder here), and its actor system is linked to every node's once NATS is reached.
    */
-  attachRuntime(runtime: Runtime, dirs: OrderFolders, admit: () => () => void): void {
+  #attach(runtime: Runtime, dirs: OrderFolders, admit: () => () => void): void {
     runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => hostedStep(spec.order, this.slots, () => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? callerSandbox(dirs.callerRoot, spec.order.workflow.sandbox) : dirs.operator, this.maxStepPayloadBytes())));
     void this.joined().then(() => {
       const wire = this.#wire;
@@ -165,7 +188,7 @@ export class Cluster {
   }
 
   /** What the node does when asked to drain (over NATS, by `wfx drain`): stop taking work, finish what runs. */
-  onDrain(drain: () => void): void {
+  #drainWith(drain: () => void): void {
     this.#onDrain = () => {
       this.slots.drain();
       drain();

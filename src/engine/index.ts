@@ -14,7 +14,9 @@ export { applyEvent, createRecord, progressMessage, elapsedNow } from "./record.
 export { LocalNodeRegistry } from "./local-node-registry.js";
 export type { GatewayEndpoint, NodeEvent, NodeInfo, NodeRegistry } from "./node-registry.js";
 export { ExecutionFollower, executionNotFound, type EventSink, type FollowStats } from "./execution-follower.js";
-export { EngineError, StepTimeoutError, ExecutionTimeoutError, CancelledError, IdempotencyKeyReusedError, StepFailedError, stepErrorOf, isRetryable, toStepErrorInfo, type StepErrorInfo } from "./errors.js";
+export { Admission } from "./admission.js";
+export type { Joined, Member, Membership, Readiness } from "./membership.js";
+export { EngineError, BusyError, ShuttingDownError, StepTimeoutError, ExecutionTimeoutError, CancelledError, IdempotencyKeyReusedError, StepFailedError, stepErrorOf, isRetryable, toStepErrorInfo, type StepErrorInfo } from "./errors.js";
 export { IdempotencyKeys, DEFAULT_IDEMPOTENCY_WINDOW_MS, MAX_IDEMPOTENCY_KEY_LENGTH, canonicalJson, requestHash, type KeyClaim, type IdempotencyKeysOptions } from "./idempotency.js";
 export { callerPolicyProblems, CallerPolicyError, enforceCallerPolicy, type CallerGrant } from "./caller-policy.js";
 export type { FunctionStepContext, StepFunction } from "./step-kinds.js";

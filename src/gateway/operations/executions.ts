@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch, type Budget } from "../../config/index.js";
-import { defaultWorkflowName, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
+import { defaultWorkflowName, type Admission, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
 import { placementFor } from "../../cluster/placement.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
-import { GatewayError } from "../errors.js";
-import type { Admission } from "./admission.js";
+import { GatewayError, TokenBusyError } from "../errors.js";
+import { TokenCounts } from "./token-counts.js";
 import { executionAnswer, statusMessage } from "./answers.js";
 import type { ExecutionLabeller } from "./execution-labels.js";
 import { repeatAnswer, type KeyedRequest } from "./idempotency.js";
@@ -61,6 +61,8 @@ function deadlineMargin(leftS: number): number {
 export class Executions {
   readonly #runtime: ExecutionClient;
   readonly #admission: Admission;
+  /** Each token's running executions, held until they end wherever they run: one token cannot take every slot. */
+  readonly #byToken = new TokenCounts();
   readonly #metrics: NodeMetrics;
   readonly #paths: ServerPaths;
   readonly #sync = new Map<string, Promise<ExecutionRecord>>();
@@ -120,7 +122,7 @@ export class Executions {
       timeoutS = timeoutS === undefined ? left : Math.min(timeoutS, left);
     }
     // The token's own share first: a token at its max_running is told so, not that the node is busy.
-    const releaseToken = this.#admission.acquireFor(ctx.principal);
+    const releaseToken = this.#byToken.take(ctx.principal.id, ctx.principal.maxRunning, (running) => new TokenBusyError(ctx.principal.id, running));
     let releaseSlot: () => void;
     try {
       releaseSlot = this.#admission.acquire();

@@ -1,11 +1,10 @@
 import { performance } from "node:perf_hooks";
 import { WfxError } from "../../errors.js";
-import type { ExecutionClient, ExecutionEvent, ExecutionRecord, NodeRegistry, Runtime } from "../../engine/index.js";
+import type { Admission, ExecutionClient, ExecutionEvent, ExecutionRecord, NodeRegistry, Runtime } from "../../engine/index.js";
 import type { WorkflowGenerator } from "../../generator/types.js";
 import { knownLabel, type AuditLog, type AuditOutcome, type NodeMetrics } from "../../observability/index.js";
 import { requireNode, requireScopes, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
-import type { Admission } from "./admission.js";
 import type { ServerPaths } from "./server-paths.js";
 import type { Watchers } from "./watchers.js";
 import { checkArgumentBounds } from "./argument-bounds.js";
