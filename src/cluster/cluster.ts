@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { place, placementFor, type PlacementRequest } from "./placement.js";
 import { placementNodeOf } from "./placed-step.js";
 import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
-import type { ExecutionClient, ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
+import type { ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
 import { ClusterExecutionClient } from "./cluster-execution-client.js";
 import { clusterOwnerAlive } from "./cluster-liveness.js";
 import { ExecutionOrderServer } from "./execution-order-server.js";
@@ -76,7 +76,8 @@ export class Cluster implements Membership {
     this.#drainWith(member.drain);
     const nodes = this.registryFor(member.self);
     this.#attach(member.engine, member.folders, member.admit);
-    return { nodes, client: this.clientFor(member.engine) };
+    const client = this.clientFor(member.engine);
+    return { nodes, client, locator: client.locator };
   }
 
   rejectedCounts(): ReadonlyMap<string, number> {
@@ -157,7 +158,7 @@ export class Cluster implements Membership {
   }
 
   /** What the node's gateways use: executions placed across the cluster, and answered for any node. */
-  clientFor(runtime: Runtime): ExecutionClient {
+  clientFor(runtime: Runtime): ClusterExecutionClient {
     return new ClusterExecutionClient(runtime, { selfId: this.options.nodeId, wire: () => this.#wire, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), logger: this.#logger });
   }
 

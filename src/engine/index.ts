@@ -1,5 +1,7 @@
 export * from "./types.js";
-export { Runtime, defaultWorkflowName } from "./runtime.js";
+export { Runtime } from "./runtime.js";
+export { defaultWorkflowName, openExecution, type OpenedExecution } from "./execution-opening.js";
+export { runsElsewhere, type ExecutionLocation, type ExecutionLocator } from "./execution-locator.js";
 export type { ExecutionClient, ExecuteRequest, CancelResult, StartedExecution, WatchListener, WorkflowSource } from "./execution-client.js";
 export { rebuildRecord, type ResumePolicy } from "./orphans.js";
 export { processOwnerAlive, type OwnerAlive } from "./owner-liveness.js";
@@ -13,7 +15,7 @@ export type { StepReport, StepLogic } from "./step-actor.js";
 export { applyEvent, createRecord, progressMessage, elapsedNow } from "./record.js";
 export { LocalNodeRegistry } from "./local-node-registry.js";
 export type { GatewayEndpoint, NodeEvent, NodeInfo, NodeRegistry } from "./node-registry.js";
-export { ExecutionFollower, executionNotFound, type EventSink, type FollowStats } from "./execution-follower.js";
+export { ExecutionFollower, executionNotFound, type EventSink, type FollowedEngine, type FollowStats } from "./execution-follower.js";
 export { Admission } from "./admission.js";
 export type { Joined, Member, Membership, Readiness } from "./membership.js";
 export { EngineError, BusyError, ShuttingDownError, StepTimeoutError, ExecutionTimeoutError, CancelledError, IdempotencyKeyReusedError, StepFailedError, stepErrorOf, isRetryable, toStepErrorInfo, type StepErrorInfo } from "./errors.js";

@@ -1,4 +1,5 @@
 import type { ExecutionClient } from "./execution-client.js";
+import type { ExecutionLocator } from "./execution-locator.js";
 import type { NodeRegistry } from "./node-registry.js";
 import type { OwnerAlive } from "./owner-liveness.js";
 import type { Runtime } from "./runtime.js";
@@ -25,10 +26,11 @@ export interface Member {
   drain: () => void;
 }
 
-/** What joining gives the node: the registry it lists nodes from, and the client its gateways reach executions through. */
+/** What joining gives the node: the registry it lists nodes from, the client its gateways reach executions through, and where those run. */
 export interface Joined {
   nodes: NodeRegistry;
   client: ExecutionClient;
+  locator: ExecutionLocator;
 }
 
 /**

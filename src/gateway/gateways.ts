@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Admission, ExecutionClient, GatewayEndpoint, LocalNodeRegistry, NodeRegistry, Readiness } from "../engine/index.js";
+import type { Admission, ExecutionClient, ExecutionLocator, GatewayEndpoint, LocalNodeRegistry, NodeRegistry, Readiness } from "../engine/index.js";
 import type { WorkflowGenerator } from "../generator/types.js";
 import type { AuditLog, Logger, NodeMetrics } from "../observability/index.js";
 import { loadTokens, TokenStore } from "./auth/index.js";
@@ -16,6 +16,8 @@ import { VERSION } from "./version.js";
 export interface GatewaysDeps {
   /** What they start, read, cancel and watch executions through: the node's client (a cluster's, or its engine). */
   client: ExecutionClient;
+  /** Where the client's executions run. */
+  locator: ExecutionLocator;
   /** The node's engine, for its configuration only (limits, the caller policy inline workflows are checked against). */
   engine: OperationDeps["runtime"];
   admission: Admission;
@@ -65,6 +67,7 @@ export class Gateways {
     const workflows = new WorkflowDirectory(options.workflowDirs);
     this.operations = new Operations({
       client: deps.client,
+      locator: deps.locator,
       runtime: deps.engine,
       workflows,
       paths: new ServerPaths([{ path: sandboxDir, name: "<sandbox>" }, { path: deps.dataDir, name: "<data>" }, ...workflows.folders]),

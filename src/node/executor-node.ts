@@ -60,7 +60,7 @@ export class ExecutorNode {
     const joined = this.#join(engine, dataDir);
     this.nodes = joined?.nodes ?? deps.nodeRegistry?.(this.registry) ?? this.registry;
     this.client = joined?.client ?? deps.client ?? engine;
-    this.gateways = new Gateways(options, { client: this.client, engine, admission: this.admission, self: this.registry, nodes: this.nodes, tokens: this.tokens, metrics: this.metrics, audit: this.audit, logger: this.logger, dataDir: dataDir ?? join(tmpdir(), "wfx"), generator: deps.generator, readiness: () => this.readiness });
+    this.gateways = new Gateways(options, { client: this.client, locator: joined?.locator ?? engine.locator, engine, admission: this.admission, self: this.registry, nodes: this.nodes, tokens: this.tokens, metrics: this.metrics, audit: this.audit, logger: this.logger, dataDir: dataDir ?? join(tmpdir(), "wfx"), generator: deps.generator, readiness: () => this.readiness });
     parts.executor?.attach(this.gateways.operations);
     this.#orphans = new OrphanScan(engine, this.logger);
   }

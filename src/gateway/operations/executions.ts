@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch, type Budget } from "../../config/index.js";
-import { defaultWorkflowName, type Admission, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
+import { defaultWorkflowName, type Admission, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
 import { placementFor } from "../../cluster/placement.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
@@ -65,18 +65,17 @@ export class Executions {
   readonly #byToken = new TokenCounts();
   readonly #metrics: NodeMetrics;
   readonly #paths: ServerPaths;
+  readonly #locator: ExecutionLocator;
   readonly #sync = new Map<string, Promise<ExecutionRecord>>();
-  readonly #background = new Set<string>();
-  /** Async executions running here (not those placed elsewhere), by id: what a cluster node's drain waits for. */
-  readonly #backgroundDone = new Map<string, Promise<ExecutionRecord>>();
-  /** Placed on another node, which owns it: this node's shutdown stops waiting for it, never cancels it. */
-  readonly #elsewhere = new Set<string>();
+  /** Async executions started from here, by id; the locator says which of them run on another node. */
+  readonly #background = new Map<string, Promise<ExecutionRecord>>();
   readonly #callers = new Map<string, ExecutionCaller>();
   readonly #keys: IdempotencyKeys;
   readonly #labeller: ExecutionLabeller;
 
-  constructor(runtime: ExecutionClient, store: ExecutionStore, admission: Admission, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number, labeller: ExecutionLabeller) {
+  constructor(runtime: ExecutionClient, locator: ExecutionLocator, store: ExecutionStore, admission: Admission, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number, labeller: ExecutionLabeller) {
     this.#runtime = runtime;
+    this.#locator = locator;
     this.#keys = new IdempotencyKeys(store, { windowMs: idempotencyWindowMs, lookup: (id) => runtime.status(id) });
     this.#admission = admission;
     this.#metrics = metrics;
@@ -167,11 +166,7 @@ export class Executions {
       this.#callers.delete(executionId);
     });
     // Placed on another node (or waiting for one): that node admits it; here it holds only its token's share.
-    if (started.elsewhere === true) {
-      releaseSlot();
-      this.#elsewhere.add(executionId);
-    }
-    void started.done.finally(() => this.#elsewhere.delete(executionId));
+    if (started.elsewhere === true) releaseSlot();
     return started;
   }
 
@@ -180,12 +175,8 @@ export class Executions {
     const { record, done } = started;
     const executionId = record.execution_id;
     if (mode !== "sync") {
-      this.#background.add(executionId);
-      if (!this.#elsewhere.has(executionId)) this.#backgroundDone.set(executionId, done);
-      void done.finally(() => {
-        this.#background.delete(executionId);
-        this.#backgroundDone.delete(executionId);
-      });
+      this.#background.set(executionId, done);
+      void done.finally(() => this.#background.delete(executionId));
       // The id leaves only once the execution is on disk, so an acknowledged execution survives a crash.
       await this.#runtime.persisted();
       return executionAnswer(record, `Execution started in ${mode} mode; follow it with check_execution_status or watch_execution`, this.#paths);
@@ -205,10 +196,12 @@ export class Executions {
    * ends with a final status instead of staying `running` forever.
    */
   async drain(graceMs: number, waitForAsync = false): Promise<{ finished: number; cancelled: number }> {
-    const waiting = [...this.#sync.values(), ...(waitForAsync ? [...this.#backgroundDone.values()] : [])];
+    // Placed on another node, which owns it: this node's shutdown neither waits for it nor cancels it.
+    const runsHere = (id: string) => this.#locator.knownHere(id)?.where !== "node";
+    const waiting = [...this.#sync.values(), ...(waitForAsync ? [...this.#background].filter(([id]) => runsHere(id)).map(([, done]) => done) : [])];
     let finished = 0;
     await settledWithin(waiting.map((done) => done.finally(() => finished++)), graceMs);
-    const left = [...this.#sync.keys(), ...this.#background].filter((id) => !this.#elsewhere.has(id));
+    const left = [...this.#sync.keys(), ...this.#background.keys()].filter(runsHere);
     const cancelled = await Promise.all(left.map((id) => this.#runtime.cancel(id, "the node shut down").then((r) => r.cancelled, () => false)));
     return { finished, cancelled: cancelled.filter(Boolean).length };
   }

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { WfxError } from "../../errors.js";
-import type { Admission, ExecutionClient, ExecutionEvent, ExecutionRecord, NodeRegistry, Runtime } from "../../engine/index.js";
+import type { Admission, ExecutionClient, ExecutionLocator, ExecutionEvent, ExecutionRecord, NodeRegistry, Runtime } from "../../engine/index.js";
 import type { WorkflowGenerator } from "../../generator/types.js";
 import { knownLabel, type AuditLog, type AuditOutcome, type NodeMetrics } from "../../observability/index.js";
 import { requireNode, requireScopes, type Principal } from "../auth/index.js";
@@ -32,6 +32,8 @@ export interface CallContext {
 export interface OperationDeps {
   /** Starts, reads, cancels and watches executions: the node's runtime, or a cluster's client. */
   client: ExecutionClient;
+  /** Where the client's executions run: what shutdown asks before it cancels one. */
+  locator: ExecutionLocator;
   /** The node's own runtime, for its configuration only (limits, and the caller policy inline workflows are checked against). */
   runtime: Pick<Runtime, "options" | "callerGrant">;
   workflows: WorkflowDirectory;
@@ -92,7 +94,7 @@ export class Operations {
 
   constructor(deps: OperationDeps) {
     this.deps = deps;
-    this.executions = new Executions(deps.client, deps.runtime.options.store, deps.admission, deps.metrics, deps.paths, deps.idempotencyWindowMs, new ExecutionLabeller(deps.runtime.options.env, deps.runtime.options.prices));
+    this.executions = new Executions(deps.client, deps.locator, deps.runtime.options.store, deps.admission, deps.metrics, deps.paths, deps.idempotencyWindowMs, new ExecutionLabeller(deps.runtime.options.env, deps.runtime.options.prices));
     this.#handlers = handlers(deps, this.executions);
   }
 
