@@ -1,6 +1,6 @@
 import { natsServers, observeCluster } from "./observe-cluster.js";
 import type { ClusterKeyFlags } from "./cluster-key-flags.js";
-import { EmbeddedExecutionStore, resolveDataDir, Runtime, type ExecutionClient, type RuntimeOptions } from "../engine/index.js";
+import { EmbeddedExecutionStore, resolveDataDir, Runtime, type ExecutionClient, type RuntimeOptions } from "../engine/internal.js";
 
 /** The CLI's runtime: embedded on-disk store in the data dir, so other `wfx` processes see the same executions. */
 export async function openRuntime(dataDir: string | undefined, options: Partial<Pick<RuntimeOptions, "tools">> = {}): Promise<Runtime> {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
-import { DEFAULT_IDEMPOTENCY_WINDOW_MS, IdempotencyKeys, type ExecutionRecord, type Runtime } from "../engine/index.js";
+import { DEFAULT_IDEMPOTENCY_WINDOW_MS, IdempotencyKeys, type ExecutionRecord, type Runtime } from "../engine/internal.js";
 
 /** `wfx run` claims its keys in a scope of its own: no gateway token can reach them, nor they a token's. */
 const CLI_SCOPE = "cli";

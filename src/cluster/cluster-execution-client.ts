@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { CancelResult, ExecuteRequest, ExecutionClient, ExecutionEvent, ExecutionRecord, ListExecutionsQuery, NodeInfo, Runtime, StartedExecution, WatchListener } from "../engine/index.js";
+import type { CancelResult, ExecuteRequest, ExecutionClient, ExecutionEvent, ExecutionRecord, ListExecutionsQuery, NodeEngine, NodeInfo, StartedExecution, WatchListener } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
 import { ClusterExecutionLocator } from "./cluster-locator.js";
 import { orderOf } from "./execution-order.js";
@@ -26,12 +26,12 @@ export interface ClusterClientDeps {
  * node's executions; cancel reaches the node that runs one, as the locator finds it.
  */
 export class ClusterExecutionClient implements ExecutionClient {
-  readonly #runtime: Runtime;
+  readonly #runtime: NodeEngine;
   readonly #deps: ClusterClientDeps;
   /** Where an execution runs: placed from here, on another node, or wherever the engine finds it. */
   readonly locator: ClusterExecutionLocator;
 
-  constructor(runtime: Runtime, deps: ClusterClientDeps) {
+  constructor(runtime: NodeEngine, deps: ClusterClientDeps) {
     this.#runtime = runtime;
     this.#deps = deps;
     this.locator = new ClusterExecutionLocator(runtime.locator, runtime.store, deps.selfId);

@@ -1,4 +1,4 @@
-import type { ExecutionLocation, ExecutionLocator, ExecutionRecord, ExecutionStore } from "../engine/index.js";
+import type { ExecutionLocation, ExecutionLocator, ExecutionRecord, ExecutionStore } from "../engine/internal.js";
 import type { PlacedExecution } from "./placed-execution.js";
 
 /**

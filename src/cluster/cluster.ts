@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { place, placementFor, type PlacementRequest } from "./placement.js";
 import { placementNodeOf } from "./placed-step.js";
 import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
-import type { ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
+import type { ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, NodeEngine, StepHostFactory, StepOrder } from "../engine/internal.js";
 import { ClusterExecutionClient } from "./cluster-execution-client.js";
 import { clusterOwnerAlive } from "./cluster-liveness.js";
 import { ExecutionOrderServer } from "./execution-order-server.js";
@@ -158,7 +158,7 @@ export class Cluster implements Membership {
   }
 
   /** What the node's gateways use: executions placed across the cluster, and answered for any node. */
-  clientFor(runtime: Runtime): ClusterExecutionClient {
+  clientFor(runtime: NodeEngine): ClusterExecutionClient {
     return new ClusterExecutionClient(runtime, { selfId: this.options.nodeId, wire: () => this.#wire, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), logger: this.#logger });
   }
 
@@ -177,7 +177,7 @@ export class Cluster implements Membership {
    * Lets the node's runtime take part: it runs step orders other nodes send it (an operator's workflow from `baseDir`,
    * a caller's from the caller's own sandbox folder here), and its actor system is linked to every node's once NATS is reached.
    */
-  #attach(runtime: Runtime, dirs: OrderFolders, admit: () => () => void): void {
+  #attach(runtime: NodeEngine, dirs: OrderFolders, admit: () => () => void): void {
     runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => hostedStep(spec.order, this.slots, () => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? callerSandbox(dirs.callerRoot, spec.order.workflow.sandbox) : dirs.operator, this.maxStepPayloadBytes())));
     void this.joined().then(() => {
       const wire = this.#wire;

@@ -1,5 +1,5 @@
 import type { ActorLogic } from "../actors/index.js";
-import type { StepOrder } from "../engine/index.js";
+import type { StepOrder } from "../engine/internal.js";
 import { ClusterError } from "./errors.js";
 import type { Release, StepSlots } from "./step-slots.js";
 

@@ -1,5 +1,5 @@
 import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index.js";
-import { EngineError, StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/index.js";
+import { EngineError, StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/internal.js";
 import { NoFeasibleNodeError } from "./errors.js";
 import { place, placementFor, type PlacementNode } from "./placement.js";
 import type { Release, StepSlots } from "./step-slots.js";

@@ -2,7 +2,7 @@ import type { ExecutionClient } from "./execution-client.js";
 import type { ExecutionLocator } from "./execution-locator.js";
 import type { NodeRegistry } from "./node-registry.js";
 import type { OwnerAlive } from "./owner-liveness.js";
-import type { Runtime } from "./runtime.js";
+import type { NodeEngine } from "./node-engine.js";
 import type { StepHostFactory } from "./step-host.js";
 import type { ExecutionRecord, ExecutionStore } from "./types.js";
 
@@ -15,7 +15,7 @@ export interface Readiness {
 
 /** What a node brings when it joins: its engine, its own registry entry, its admission, where ordered work runs from. */
 export interface Member {
-  engine: Runtime;
+  engine: NodeEngine;
   /** This node's own entry (load, gateways, status), announced to the others. */
   self: NodeRegistry;
   /** Takes one of the node's execution slots for an execution another node orders here; the function gives it back. */

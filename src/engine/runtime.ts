@@ -1,8 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { createActorSystem, type ActorSystem } from "../actors/index.js";
 import { toErrorInfo } from "../errors.js";
 import type { CallerGrant } from "./caller-policy.js";
-import { EngineError } from "./errors.js";
 import type { CancelResult, ExecuteRequest, ExecutionClient, StartedExecution, WatchListener, WorkflowSource } from "./execution-client.js";
 import { ExecutionFollower } from "./execution-follower.js";
 import { ExecutionLauncher } from "./execution-launcher.js";
@@ -11,13 +9,14 @@ import { openExecution, type OpenedExecution } from "./execution-opening.js";
 import { LocalExecutionLocator } from "./local-locator.js";
 import { OriginRules } from "./origin-rules.js";
 import { OrphanAdoption } from "./orphan-adoption.js";
+import { cancelExecution } from "./execution-cancel.js";
+import { ExecutionStarter } from "./execution-starter.js";
 import { ExecutionRecorder, type EventListener } from "./recorder.js";
 import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } from "./runtime-options.js";
 import type { StepLogic } from "./step-actor.js";
 import { stepFromOrder } from "./step-from-order.js";
-import { fileJsonOf, type StepOrder } from "./step-order.js";
-import { pathInFolders } from "./workflow-folders.js";
-import type { ExecutionEvent, ExecutionRecord, ExecutionStore, ListExecutionsQuery, ResumeSpec } from "./types.js";
+import type { StepOrder } from "./step-order.js";
+import type { ExecutionEvent, ExecutionRecord, ExecutionStore, ListExecutionsQuery } from "./types.js";
 
 export { defaultWorkflowName } from "./execution-opening.js";
 
@@ -28,14 +27,11 @@ function shownRecord(record: ExecutionRecord): ExecutionRecord {
   return shown;
 }
 
-function cancelAnswer(executionId: string, record: ExecutionRecord, ended: string): CancelResult {
-  return { execution_id: executionId, status: record.status, cancelled: record.status === "cancelled", message: record.status === "cancelled" ? "Execution cancelled" : `${ended}: ${record.status}` };
-}
-
 /**
  * One node's execution engine, a facade over parts with one job each: opening a request (execution-opening.ts),
- * launching it here or isolated (execution-launcher.ts), knowing where it runs (local-locator.ts), the rules by
- * origin (origin-rules.ts), adopting orphans (orphan-adoption.ts) and running steps other nodes order (step-from-order.ts).
+ * starting it (execution-starter.ts), running it here or isolated (execution-launcher.ts), knowing where it runs
+ * (local-locator.ts), cancelling it there (execution-cancel.ts), the rules by origin (origin-rules.ts), adopting
+ * orphans (orphan-adoption.ts) and running steps other nodes order (step-from-order.ts).
  */
 export class Runtime implements ExecutionClient {
   readonly options: Readonly<RuntimeOptions>;
@@ -46,6 +42,7 @@ export class Runtime implements ExecutionClient {
   readonly #launcher: ExecutionLauncher;
   readonly #rules: OriginRules;
   readonly #orphans: OrphanAdoption;
+  readonly #starter: ExecutionStarter;
 
   constructor(options: RuntimeOptionsInput) {
     this.options = resolveRuntimeOptions(options);
@@ -56,6 +53,7 @@ export class Runtime implements ExecutionClient {
     this.#launcher = new ExecutionLauncher(this.system, this.recorder, o);
     this.locator = new LocalExecutionLocator(this.recorder, this.#launcher, o.store, o.ownerAlive);
     this.#orphans = new OrphanAdoption(o, this.recorder, this.#launcher, this.#rules);
+    this.#starter = new ExecutionStarter(o, this.recorder, this.#launcher, this.#rules);
   }
 
   /** A supervisor that crashed (a bug, never a step failure) must still end its execution rather than leave it running forever. */
@@ -82,48 +80,7 @@ export class Runtime implements ExecutionClient {
   start(request: ExecuteRequest | OpenedExecution): StartedExecution {
     const opened = "plan" in request ? request : this.open(request);
     if (!opened.checked) this.#rules.check(opened.source);
-    return this.#startOpened(opened);
-  }
-
-  #startOpened(opened: OpenedExecution): StartedExecution {
-    const { request, source, plan, budget, fromCaller, workflowName } = opened;
-    const mode = request.mode ?? "sync";
-    const executionId = request.executionId ?? randomUUID();
-    if (this.recorder.isLive(executionId)) throw new EngineError("WFX_DUPLICATE_EXECUTION_ID", `an execution with id ${executionId} is already running`, { hint: "leave executionId out, or pass a fresh randomUUID()" });
-    const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.options.defaultTimeoutS : plan.timeoutMs / 1000);
-    const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
-    const startMs = Date.now();
-    const resume: ResumeSpec = { file_json: fileJsonOf(source.file), generation: 0, owner_instance: this.options.instanceId, ...(source.path === undefined ? {} : { path: source.path }), ...this.#pathInFolder(source), ...(fromCaller ? { origin: "caller" } : {}), ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }), ...(request.placement === undefined ? {} : { placement: request.placement }), ...(budget === undefined ? {} : { budget }) };
-    const record = this.recorder.begin({
-      executionId,
-      workflowName,
-      mode,
-      node: this.options.nodeId,
-      stepIds: plan.steps.map((s) => s.id),
-      startMs,
-      pid: process.pid,
-      // A caller's workflow lives in a sandbox folder on this node: that path is nothing the caller should see.
-      ...(source.path === undefined || fromCaller ? {} : { workflowFile: source.path }),
-      ...(request.input === undefined ? {} : { input: request.input }),
-      ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
-      ...(request.startedByTenant === undefined ? {} : { startedByTenant: request.startedByTenant }),
-    }, resume, mode === "isolated");
-    if (request.onEvent) this.recorder.listen(executionId, request.onEvent);
-    const done = this.#launcher.launch({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode, input: request.input, timeoutMs, budget });
-    const signal = request.signal;
-    if (signal) {
-      const onAbort = () => void this.#launcher.cancel(executionId, "the caller went away");
-      signal.addEventListener("abort", onAbort, { once: true });
-      void done.then(() => signal.removeEventListener("abort", onAbort));
-    }
-    return { executionId, record, done };
-  }
-
-  /** An operator's file inside one of the node's workflow folders: where it sits there, for an adopter on another machine. */
-  #pathInFolder(source: WorkflowSource): { path_in_folder?: string } {
-    if (source.origin === "caller" || source.path === undefined) return {};
-    const inside = pathInFolders(source.path, this.options.workflowFolders);
-    return inside === undefined ? {} : { path_in_folder: inside };
+    return this.#starter.start(opened);
   }
 
   /** Adopts every execution whose owning process died (see OrphanAdoption); returns the ids adopted. */
@@ -162,27 +119,8 @@ export class Runtime implements ExecutionClient {
   }
 
   /** Cancels an execution wherever the locator finds it: run by this process, by another sharing the data dir, or by nobody. */
-  async cancel(executionId: string, reason = "cancelled by request"): Promise<CancelResult> {
-    const at = await this.locator.locate(executionId);
-    switch (at.where) {
-      case "here":
-      case "isolated":
-        this.#launcher.cancel(executionId, reason);
-        return cancelAnswer(executionId, await this.recorder.whenDone(executionId), "Execution had already ended");
-      case "unknown":
-        return { execution_id: executionId, status: "not_found", cancelled: false, message: `No execution with id ${executionId}` };
-      case "ended":
-        return { execution_id: executionId, status: at.record.status, cancelled: false, message: `Execution already ended: ${at.record.status}` };
-      case "orphaned":
-        // Undefined: another process adopted it just now; ask it like any live owner.
-        return (await this.#orphans.cancel(at.record, reason)) ?? this.cancel(executionId, reason);
-      default: {
-        const record = at.record ?? (await this.options.store.getRecord(executionId))!;
-        const final = await this.#launcher.askOwner(executionId, record);
-        if (final && final.status === "cancelled") return { execution_id: executionId, status: "cancelled", cancelled: true, message: "Execution cancelled" };
-        return { execution_id: executionId, status: final?.status ?? record.status, cancelled: false, message: final ? `Execution ended: ${final.status}` : "The process running this execution did not answer; it may have died" };
-      }
-    }
+  cancel(executionId: string, reason = "cancelled by request"): Promise<CancelResult> {
+    return cancelExecution(executionId, reason, { locator: this.locator, launcher: this.#launcher, recorder: this.recorder, orphans: this.#orphans, store: this.options.store });
   }
 
   /** Live events of an execution this process runs, from now on; undefined when it does not run it. */

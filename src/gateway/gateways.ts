@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Admission, ExecutionClient, ExecutionLocator, GatewayEndpoint, LocalNodeRegistry, NodeRegistry, Readiness } from "../engine/index.js";
+import type { Admission, GatewayEngine, ExecutionClient, ExecutionLocator, GatewayEndpoint, LocalNodeRegistry, NodeRegistry, Readiness } from "../engine/internal.js";
 import type { WorkflowGenerator } from "../generator/types.js";
 import type { AuditLog, Logger, NodeMetrics } from "../observability/index.js";
 import { loadTokens, TokenStore } from "./auth/index.js";
@@ -9,7 +9,7 @@ import { isLoopback, type GatewayOptions } from "./gateway-options.js";
 import { GrpcGateway } from "./grpc/index.js";
 import { HttpGateway, LOOPBACK_HOSTNAMES } from "./http/index.js";
 import { mcpHttpEndpoint, type McpHttpEndpoint } from "./mcp/index.js";
-import { Operations, ServerPaths, Watchers, WorkflowDirectory, type OperationDeps } from "./operations/index.js";
+import { Operations, ServerPaths, Watchers, WorkflowDirectory } from "./operations/index.js";
 import { VERSION } from "./version.js";
 
 /** What the gateways are given by their node: they build none of it. */
@@ -19,7 +19,7 @@ export interface GatewaysDeps {
   /** Where the client's executions run. */
   locator: ExecutionLocator;
   /** The node's engine, for its configuration only (limits, the caller policy inline workflows are checked against). */
-  engine: OperationDeps["runtime"];
+  engine: GatewayEngine;
   admission: Admission;
   /** This node's own entry: the gateways set the endpoints they listen on. */
   self: LocalNodeRegistry;
@@ -68,7 +68,7 @@ export class Gateways {
     this.operations = new Operations({
       client: deps.client,
       locator: deps.locator,
-      runtime: deps.engine,
+      engine: deps.engine,
       workflows,
       paths: new ServerPaths([{ path: sandboxDir, name: "<sandbox>" }, { path: deps.dataDir, name: "<data>" }, ...workflows.folders]),
       registry: deps.nodes,

@@ -5,6 +5,6 @@ export { Gateways, gatewayTokens, type GatewaysDeps } from "./gateways.js";
 export { GrpcGateway, workflowExecutorClient, PROTO_ROOT, SERVICE_NAME } from "./grpc/index.js";
 export { HttpGateway } from "./http/index.js";
 export { mcpServerFactory, serveMcpStdio, type McpServerInfo } from "./mcp/index.js";
-export { LocalNodeRegistry, type GatewayEndpoint, type NodeEvent, type NodeInfo, type NodeRegistry } from "../engine/index.js";
+export { LocalNodeRegistry, type GatewayEndpoint, type NodeEvent, type NodeInfo, type NodeRegistry } from "../engine/internal.js";
 export { METHOD_NAMES, METHODS, NodeExecutor, Operations, type CallContext, type MethodName } from "./operations/index.js";
 export { VERSION } from "./version.js";

@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Admission, LocalNodeRegistry, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/index.js";
+import { Admission, LocalNodeRegistry, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
 import { Gateways, gatewayTokens, NodeExecutor, resolveGatewayOptions, VERSION, type GatewayOptions, type Operations, type TokenStore } from "../gateway/index.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
 import type { NodeDeps } from "./node-deps.js";

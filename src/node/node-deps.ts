@@ -1,4 +1,4 @@
-import type { ExecutionClient, LocalNodeRegistry, Membership, NodeRegistry, Runtime } from "../engine/index.js";
+import type { ExecutionClient, LocalNodeRegistry, Membership, NodeRegistry, Runtime } from "../engine/internal.js";
 import type { WorkflowGenerator } from "../generator/types.js";
 import type { Logger } from "../observability/index.js";
 

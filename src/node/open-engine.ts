@@ -1,4 +1,4 @@
-import { EmbeddedExecutionStore, Runtime, defaultNodeId, resolveDataDir, type Membership } from "../engine/index.js";
+import { EmbeddedExecutionStore, Runtime, defaultNodeId, resolveDataDir, type Membership } from "../engine/internal.js";
 import type { GatewayOptions } from "../gateway/index.js";
 import { NodeExecutor } from "../gateway/index.js";
 import { defaultToolRegistry } from "../tools/index.js";

@@ -1,4 +1,4 @@
-import type { Runtime } from "../engine/index.js";
+import type { Runtime } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
 
 /** Continues (or fails, per the resume policy) the executions of processes that died sharing the node's store, now and every `everyMs`. */

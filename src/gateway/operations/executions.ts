@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch, type Budget } from "../../config/index.js";
-import { defaultWorkflowName, type Admission, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
+import { defaultWorkflowName, type Admission, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/internal.js";
 import { placementFor } from "../../cluster/placement.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
@@ -9,6 +9,9 @@ import { TokenCounts } from "./token-counts.js";
 import { executionAnswer, statusMessage } from "./answers.js";
 import type { ExecutionLabeller } from "./execution-labels.js";
 import { repeatAnswer, type KeyedRequest } from "./idempotency.js";
+import type { RunContext } from "./run-context.js";
+
+export type { RunContext } from "./run-context.js";
 import type { ExecutionAnswer } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
 
@@ -34,16 +37,6 @@ export interface RunRequest {
 export interface RunResult {
   answer: ExecutionAnswer;
   memo?: Record<string, unknown>;
-}
-
-export interface RunContext {
-  principal: Principal;
-  signal?: AbortSignal | undefined;
-  /** Sees every event of a sync execution (MCP progress notifications). */
-  onEvent?: ((event: ExecutionEvent, record: ExecutionRecord) => void) | undefined;
-  /** Epoch ms by which a sync caller gives up (a gRPC deadline); the execution's timeout is capped to it. */
-  deadlineMs?: number | undefined;
-  depth?: number | undefined;
 }
 
 /** Who started a running execution, and how deep in meta-orchestration it is: what its executor calls act as. */
