@@ -10,10 +10,10 @@ import { executionAnswer, statusMessage } from "./answers.js";
 import type { ExecutionLabeller } from "./execution-labels.js";
 import { repeatAnswer, type KeyedRequest } from "./idempotency.js";
 import type { RunContext } from "./run-context.js";
-
-export type { RunContext } from "./run-context.js";
 import type { ExecutionAnswer } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
+
+export type { RunContext } from "./run-context.js";
 
 export interface RunRequest {
   source: WorkflowSource;
