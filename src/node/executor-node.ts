@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Admission, LocalNodeRegistry, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
+import { Admission, LocalNodeRegistry, resolveDataDir, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
 import { Gateways, gatewayTokens, NodeExecutor, resolveGatewayOptions, VERSION, type GatewayOptions, type Operations, type TokenStore } from "../gateway/index.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
 import type { NodeDeps } from "./node-deps.js";
@@ -56,23 +56,22 @@ export class ExecutorNode {
     const engine = parts.engine;
     this.registry = new LocalNodeRegistry({ id: engine.options.nodeId, tags: options.tags, capacity: options.supervisesExecutions ? options.maxConcurrentExecutions : 0, version: VERSION, instance: engine.options.instanceId });
     this.admission = new Admission(options.maxConcurrentExecutions, (running) => this.registry.setLoad(running));
-    const dataDir = options.dataDir ?? engine.options.dataDir;
-    const joined = this.#join(engine, dataDir);
+    const joined = this.#join(engine);
     this.nodes = joined?.nodes ?? deps.nodeRegistry?.(this.registry) ?? this.registry;
     this.client = joined?.client ?? deps.client ?? engine;
-    this.gateways = new Gateways(options, { client: this.client, locator: joined?.locator ?? engine.locator, engine, admission: this.admission, self: this.registry, nodes: this.nodes, tokens: this.tokens, metrics: this.metrics, audit: this.audit, logger: this.logger, dataDir: dataDir ?? join(tmpdir(), "wfx"), generator: deps.generator, readiness: () => this.readiness });
+    this.gateways = new Gateways(options, { client: this.client, locator: joined?.locator ?? engine.locator, engine, admission: this.admission, self: this.registry, nodes: this.nodes, tokens: this.tokens, metrics: this.metrics, audit: this.audit, logger: this.logger, dataDir: options.dataDir ?? engine.options.dataDir ?? resolveDataDir(), generator: deps.generator, readiness: () => this.readiness });
     parts.executor?.attach(this.gateways.operations);
     this.#orphans = new OrphanScan(engine, this.logger);
   }
 
   /** Membership: the cluster takes part with this node's engine, its entry and its admission, in one call. */
-  #join(engine: Runtime, dataDir: string | undefined) {
+  #join(engine: Runtime) {
     const membership = this.#membership;
     if (membership === undefined) return undefined;
     const rejected = () => [...membership.rejectedCounts()].map(([reason, n]) => [{ reason }, n] as [Record<string, string>, number]);
     this.metrics.registry.counter("wfx_cluster_rejected_total", "Cluster messages and stored records this node refused because they failed the cluster key's check, by reason (unsigned, unknown_key, bad_mac, stale, replayed, undecryptable)", rejected);
     // Work other nodes place here runs from this node's first workflow folder (an operator's) or a sandbox (a caller's).
-    const folders = { operator: this.options.workflowDirs[0] ?? process.cwd(), callerRoot: join(dataDir ?? tmpdir(), "inline") };
+    const folders = { operator: this.options.workflowDirs[0] ?? process.cwd(), callerRoot: join(engine.options.dataDir ?? tmpdir(), "inline") };
     return membership.join({ engine, self: this.registry, admit: () => this.admission.acquire(), folders, drain: () => this.drain() });
   }
 
