@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type * as grpc from "@grpc/grpc-js";
 import { MemoryExecutionStore, Runtime } from "../src/engine/index.js";
-import { GatewayNode, LOCAL_PRINCIPAL } from "../src/gateway/index.js";
+import { LOCAL_PRINCIPAL } from "../src/gateway/index.js";
+import { ExecutorNode } from "../src/node/index.js";
 import { silentLogger } from "../src/observability/index.js";
 import { loadSource } from "../test/helpers/engine-fixture.js";
 import { grpcClient, watch } from "../test/helpers/gateway-grpc.js";
@@ -54,7 +55,7 @@ async function runCallers(at: GatewayAddresses): Promise<void> {
   process.stdout.write(JSON.stringify(paths.map((path, index) => ({ name: path.name, library: path.library, samples: samples[index] }))));
 }
 
-async function latencyTable(node: GatewayNode, runtime: Runtime): Promise<void> {
+async function latencyTable(node: ExecutorNode, runtime: Runtime): Promise<void> {
   const source = await loadSource(`${GATEWAY_WORKFLOWS}/gateway.yaml`);
   const inProcess: CallPath[] = [
     { name: "in-process runtime.execute", library: false, call: async () => expectCompleted((await runtime.execute({ source, workflowName: "one_step", input: 1 })).status, "in-process runtime") },
@@ -101,7 +102,7 @@ async function runWatchers(address: string, executionId: string, count: number):
   process.stdout.write(JSON.stringify({ opened, latencies }));
 }
 
-async function watcherLatency(node: GatewayNode, ticks: (typeof TICK_RATES)[number]): Promise<void> {
+async function watcherLatency(node: ExecutorNode, ticks: (typeof TICK_RATES)[number]): Promise<void> {
   const ticker = await node.operations.call("execute_workflow", { workflow_name: "ticker", input_data: ticks, execution_mode: "async" }, { principal: LOCAL_PRINCIPAL, gateway: "bench" });
   const perProcess = WATCHERS / WATCHER_PROCESSES;
   const results = await Promise.all(
@@ -115,7 +116,7 @@ async function watcherLatency(node: GatewayNode, ticks: (typeof TICK_RATES)[numb
   if (opened !== WATCHERS) log(`    (only ${opened} of ${WATCHERS} streams saw the execution start)`);
 }
 
-async function statusThroughput(node: GatewayNode): Promise<void> {
+async function statusThroughput(node: ExecutorNode): Promise<void> {
   const run = await node.operations.call("execute_workflow", { workflow_name: "one_step", input_data: 1 }, { principal: LOCAL_PRINCIPAL, gateway: "bench" });
   const body = JSON.stringify({ execution_id: run["execution_id"] });
   const { stdout } = await promisify(execFile)(
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
   log(`node ${process.version}, CPU: ${cpus()[0]?.model ?? "unknown"} x ${cpus().length}; in-memory execution store (gateway cost, not disk)`);
   log();
   const runtime = new Runtime({ store: new MemoryExecutionStore({ copy: false }), nodeId: "bench-node" });
-  const node = await GatewayNode.start({ workflowDirs: [GATEWAY_WORKFLOWS], httpPort: 0, grpcPort: 0, maxConcurrentExecutions: 1000, sandboxDir: `${process.env["TMPDIR"] ?? "/tmp"}/wfx-bench-sandbox` }, { runtime, logger: silentLogger(), auditLogger: silentLogger() });
+  const node = await ExecutorNode.start({ workflowDirs: [GATEWAY_WORKFLOWS], httpPort: 0, grpcPort: 0, maxConcurrentExecutions: 1000, sandboxDir: `${process.env["TMPDIR"] ?? "/tmp"}/wfx-bench-sandbox` }, { runtime, logger: silentLogger(), auditLogger: silentLogger() });
   try {
     await latencyTable(node, runtime);
     log(`event delivery to ${WATCHERS} concurrent gRPC WatchExecution streams, emit to receive (target p99 <= 20 ms; watchers in ${WATCHER_PROCESSES} child processes on this machine)`);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { EmbeddedExecutionStore, Runtime, type ExecutionRecord } from "../src/engine/index.js";
-import { GatewayNode } from "../src/gateway/index.js";
+import { ExecutorNode } from "../src/node/index.js";
 import { silentLogger } from "../src/observability/index.js";
 import { launchBrowser } from "../test/helpers/browser.js";
 import { GATEWAY_WORKFLOWS } from "../test/helpers/gateway-node.js";
@@ -52,7 +52,7 @@ await seed.close();
 
 const store = await EmbeddedExecutionStore.open({ dataDir });
 const runtime = new Runtime({ store, dataDir, nodeId: "bench-node" });
-const node = await GatewayNode.start({ workflowDirs: [GATEWAY_WORKFLOWS], httpPort: 0, grpc: false, sandboxDir: dataDir, shutdownGraceMs: 0 }, { logger: silentLogger(), auditLogger: silentLogger(), runtime });
+const node = await ExecutorNode.start({ workflowDirs: [GATEWAY_WORKFLOWS], httpPort: 0, grpc: false, sandboxDir: dataDir, shutdownGraceMs: 0 }, { logger: silentLogger(), auditLogger: silentLogger(), runtime });
 const url = `${node.httpUrl!}/ui/`;
 const browser = await launchBrowser();
 

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { GatewayError, GatewayNode, gatewayOptionsFromEnv, LOCAL_PRINCIPAL, parseTokens, resolveGatewayOptions, TokenStore } from "../src/gateway/index.js";
+import { ExecutorNode } from "../src/node/index.js";
+import { GatewayError, gatewayOptionsFromEnv, LOCAL_PRINCIPAL, parseTokens, resolveGatewayOptions, TokenStore } from "../src/gateway/index.js";
 import { FIXTURES } from "./helpers/engine-fixture.js";
 import { errorBodyOf, grpcClient, unary } from "./helpers/gateway-grpc.js";
 import { callJson, connectHttp } from "./helpers/gateway-mcp.js";
@@ -140,7 +141,7 @@ test("auth - tokens: max_running and max_watchers from the entry, else the node'
 });
 
 test("auth - without tokens a node refuses a public address and listens on loopback only", async () => {
-  const error = (await GatewayNode.start({ host: "0.0.0.0", httpPort: 0, grpcPort: 0 }).catch((e: unknown) => e)) as GatewayError;
+  const error = (await ExecutorNode.start({ host: "0.0.0.0", httpPort: 0, grpcPort: 0 }).catch((e: unknown) => e)) as GatewayError;
   assert.instance(error, GatewayError);
   assert.is(error.code, "WFX_GATEWAY_CONFIG");
   const open = await startTestNode();

@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GatewayNode } from "../src/gateway/index.js";
+import { ExecutorNode } from "../src/node/index.js";
 import { silentLogger } from "../src/observability/index.js";
 import { post, TOKENS, tokensText } from "./helpers/gateway-node.js";
 import { echoScript, startModelServer } from "./helpers/model-server.js";
@@ -26,7 +26,7 @@ workflows:
 
 const dir = mkdtempSync(join(tmpdir(), "wfx-gw-caller-data-"));
 writeFileSync(join(dir, "ask.yaml"), OPERATOR);
-const node = await GatewayNode.start({ workflowDirs: [dir], httpPort: 0, grpc: false, dataDir: join(dir, "data"), tokensText: tokensText() }, { logger: silentLogger(), auditLogger: silentLogger() });
+const node = await ExecutorNode.start({ workflowDirs: [dir], httpPort: 0, grpc: false, dataDir: join(dir, "data"), tokensText: tokensText() }, { logger: silentLogger(), auditLogger: silentLogger() });
 const base = node.httpUrl!;
 
 test.after(async () => {

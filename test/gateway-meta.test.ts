@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { GatewayNode } from "../src/gateway/index.js";
+import { ExecutorNode } from "../src/node/index.js";
 import { silentLogger, type AuditEntry } from "../src/observability/index.js";
 import { eventually } from "./helpers/engine-fixture.js";
 import { GATEWAY_WORKFLOWS, post, TOKEN_ENTRIES, TOKENS, tokensText } from "./helpers/gateway-node.js";
@@ -13,7 +13,7 @@ import { GATEWAY_WORKFLOWS, post, TOKEN_ENTRIES, TOKENS, tokensText } from "./he
 const META_ONLY = "meta-only-token-0123456789abcdef";
 const dataDir = mkdtempSync(join(tmpdir(), "wfx-gw-meta-"));
 const audit: AuditEntry[] = [];
-const node = await GatewayNode.start(
+const node = await ExecutorNode.start(
   { workflowDirs: [GATEWAY_WORKFLOWS], httpPort: 0, grpc: false, dataDir, tokensText: tokensText([...TOKEN_ENTRIES, { id: "meta-only", token: META_ONLY, scopes: ["execute", "read"], workflows: ["meta_*"] }]) },
   { logger: silentLogger(), auditLogger: pino({ level: "info" }, { write: (line: string) => void audit.push(JSON.parse(line) as AuditEntry) }) },
 );

@@ -15,7 +15,7 @@ test("package - package.json's main exists, and a program can validate and run a
   try {
     const record = await runtime.execute({ source: { file: file! } });
     assert.is(record.status, "completed", JSON.stringify(record.error));
-    assert.is(typeof entry.GatewayNode.start, "function");
+    assert.is(typeof entry.ExecutorNode.start, "function");
   } finally {
     await runtime.close();
   }

@@ -38,11 +38,10 @@ export async function startBenchCluster(options: { insecure?: boolean } = {}): P
   const worker = await startServe(workerDir, ["--nats", nats.url, "--node-id", WORKER_ID, "--tags", WORKER_TAG, "--workflows", FIXTURES, ...keyless], { WFX_LOG_LEVEL: "warn", ...(options.insecure === true ? { WFX_CLUSTER_KEY: "" } : {}) }, "node");
   const cluster = new Cluster({ servers: [nats.url], nodeId: SUPERVISOR_ID, trust: options.insecure === true ? { mode: "insecure" } : testTrust() }, silentLogger());
   const self = new LocalNodeRegistry({ id: SUPERVISOR_ID, tags: [], capacity: 10_000, version: "bench" });
-  cluster.registryFor(self);
   const store = await EmbeddedExecutionStore.open({ dataDir: supervisorDir });
   const runtime = new Runtime({ store, dataDir: supervisorDir, nodeId: SUPERVISOR_ID, workflowFolders: [FIXTURES], stepHost: cluster.stepHost() });
   // The bench node takes no placed executions, so it admits them all.
-  cluster.attachRuntime(runtime, { operator: FIXTURES, callerRoot: supervisorDir, workflowFolders: [FIXTURES] }, () => () => {});
+  cluster.join({ engine: runtime, self, admit: () => () => {}, folders: { operator: FIXTURES, callerRoot: supervisorDir, workflowFolders: [FIXTURES] }, drain: () => {} });
   const close = async () => {
     await runtime.close();
     await cluster.close();

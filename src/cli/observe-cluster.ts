@@ -1,5 +1,5 @@
 import { Cluster, type ClusterNodeRegistry } from "../cluster/index.js";
-import type { NodeRegistry } from "../engine/index.js";
+import type { NodeRegistry } from "../engine/internal.js";
 import { silentLogger } from "../observability/index.js";
 import { CliError } from "./cli-error.js";
 import { EXIT } from "./exit-codes.js";

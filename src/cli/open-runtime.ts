@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { natsServers, observeCluster } from "./observe-cluster.js";
 import type { ClusterKeyFlags } from "./cluster-key-flags.js";
-import { EmbeddedExecutionStore, resolveDataDir, Runtime, type ExecutionClient, type RuntimeOptions } from "../engine/index.js";
+import { EmbeddedExecutionStore, resolveDataDir, Runtime, type ExecutionClient, type RuntimeOptions } from "../engine/internal.js";
 
 /**
  * The node a CLI run records: WFX_NODE_ID, else the machine's name, the same for every run (a per-process id filled the

@@ -1,4 +1,4 @@
-import { describeUsage, type ExecutionRecord } from "../engine/index.js";
+import { describeUsage, type ExecutionRecord } from "../engine/internal.js";
 import { exitCodeFor } from "./exit-codes.js";
 import type { Io } from "./io.js";
 

@@ -1,4 +1,4 @@
-import { elapsedNow, type ExecutionEvent, type ExecutionRecord, type StepRecord } from "../engine/index.js";
+import { elapsedNow, type ExecutionEvent, type ExecutionRecord, type StepRecord } from "../engine/internal.js";
 import type { Io } from "./io.js";
 
 export type ViewKind = "tty" | "plain" | "json";

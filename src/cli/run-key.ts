@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
-import { DEFAULT_IDEMPOTENCY_WINDOW_MS, IdempotencyKeys, type ExecutionRecord, type Runtime } from "../engine/index.js";
+import { DEFAULT_IDEMPOTENCY_WINDOW_MS, IdempotencyKeys, type ExecutionRecord, type NodeEngine } from "../engine/internal.js";
 
 /** `wfx run` claims its keys in a scope of its own: no gateway token can reach them, nor they a token's. */
 const CLI_SCOPE = "cli";
@@ -23,8 +23,8 @@ export type RunKeyClaim = { executionId: string; existing: undefined; forget: ()
  * `--idempotency-key KEY`: the id to start the run with, or the execution an earlier run with that key started
  * (within a day, across processes: the claim is in the data dir). The same key with another run is refused.
  */
-export async function claimRunKey(runtime: Runtime, key: string, request: RunKeyRequest): Promise<RunKeyClaim> {
-  const keys = new IdempotencyKeys(runtime.options.store, { windowMs: DEFAULT_IDEMPOTENCY_WINDOW_MS, lookup: (id) => runtime.status(id) });
+export async function claimRunKey(runtime: Pick<NodeEngine, "store" | "status">, key: string, request: RunKeyRequest): Promise<RunKeyClaim> {
+  const keys = new IdempotencyKeys(runtime.store, { windowMs: DEFAULT_IDEMPOTENCY_WINDOW_MS, lookup: (id) => runtime.status(id) });
   const executionId = randomUUID();
   const claim = await keys.claim(CLI_SCOPE, key, { command: "run", ...request, file: resolve(request.file) }, executionId);
   if (claim === undefined) return { executionId, existing: undefined, forget: () => keys.forget(CLI_SCOPE, key) };

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { formatProblems, loadAndValidate, type Problem } from "../config/index.js";
-import type { WorkflowSource } from "../engine/index.js";
+import type { WorkflowSource } from "../engine/internal.js";
 import { CliError } from "./cli-error.js";
 
 /** A file that is not there (or not a file) is that, said plainly, not "a workflow file with 1 problem". */

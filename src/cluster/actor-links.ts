@@ -1,6 +1,6 @@
 import type { Subscription } from "@nats-io/transport-node";
 import type { ActorSystem } from "../actors/index.js";
-import type { NodeEvent, NodeRegistry } from "../engine/index.js";
+import type { NodeEvent, NodeRegistry } from "../engine/internal.js";
 import { NatsTransport, receiveActorMessages } from "./nats-transport.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
 

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { adjustWorkflowFile, type Placement } from "../config/index.js";
-import { compilePlan, defaultWorkflowName, resolveExecutionBudget, TERMINAL_STATUSES, type CancelResult, type ExecuteRequest, type ExecutionClient, type ExecutionEvent, type ExecutionRecord, type ListExecutionsQuery, type NodeInfo, type Runtime, type StartedExecution, type WatchListener } from "../engine/index.js";
+import type { CancelResult, ExecuteRequest, ExecutionClient, ExecutionEvent, ExecutionRecord, ListExecutionsQuery, NodeEngine, NodeInfo, StartedExecution, WatchListener } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
+import { ClusterExecutionLocator } from "./cluster-locator.js";
 import { orderOf } from "./execution-order.js";
 import { cancelOn, PlacedExecution } from "./placed-execution.js";
 import { placementNodeOf } from "./placed-step.js";
-import { asksForSomewhere, place, type PlacementRequest } from "./placement.js";
+import { asksForSomewhere, place, placementFor, type PlacementRequest } from "./placement.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
 
 export interface ClusterClientDeps {
@@ -23,40 +23,35 @@ export interface ClusterClientDeps {
  * The cluster's ExecutionClient, over this node's runtime: an execution runs here unless its workflow's `placement:`
  * or the request's targets ask for elsewhere, or this node supervises none (a gateway-only node); then it is placed on
  * a node that fits and started there. Status, watch, list and events read the cluster store, so they answer for every
- * node's executions; cancel reaches the node that runs one.
+ * node's executions; cancel reaches the node that runs one, as the locator finds it.
  */
 export class ClusterExecutionClient implements ExecutionClient {
-  readonly #runtime: Runtime;
+  readonly #runtime: NodeEngine;
   readonly #deps: ClusterClientDeps;
-  /** Executions placed from here that have not ended: pending ones exist only here until a node takes them. */
-  readonly #placed = new Map<string, PlacedExecution>();
+  /** Where an execution runs: placed from here, on another node, or wherever the engine finds it. */
+  readonly locator: ClusterExecutionLocator;
 
-  constructor(runtime: Runtime, deps: ClusterClientDeps) {
+  constructor(runtime: NodeEngine, deps: ClusterClientDeps) {
     this.#runtime = runtime;
     this.#deps = deps;
+    this.locator = new ClusterExecutionLocator(runtime.locator, runtime.store, deps.selfId);
   }
 
   start(request: ExecuteRequest): StartedExecution {
     const wire = this.#deps.wire();
     if (wire === undefined) return this.#runtime.start(request);
-    const workflowName = request.workflowName ?? defaultWorkflowName(request.source.file);
-    const environment = request.environment ?? this.#runtime.options.env["WFX_ENV"];
-    const file = adjustWorkflowFile(request.source.file, { environment, configOverride: request.configOverride }, request.source.path);
-    const own: Placement | undefined = Object.hasOwn(file.workflows, workflowName) ? file.workflows[workflowName]!.placement : undefined;
-    // A budget the receiving node would refuse is refused here, before anything is placed.
-    if (request.budget !== undefined) resolveExecutionBudget({ workflowName, workflow: file.workflows[workflowName]?.budget, request: request.budget, cap: this.#runtime.options.callerPolicy.max_budget, fromCaller: request.source.origin === "caller" });
-    const placement: PlacementRequest = { ...own, ...request.placement, ...(own?.target_instance === undefined && request.placement?.target_instance === undefined ? {} : { target_instance: request.placement?.target_instance ?? own?.target_instance }), kind: "execution" };
+    // Opened once, here, wherever it then runs: a request the receiving node would refuse (its budget) is refused before anything is placed.
+    const opened = this.#runtime.open(request, { checkOrigin: false });
+    const placement: PlacementRequest = { ...placementFor(opened.plan.placement, request.placement), kind: "execution" };
     const nodes = this.#deps.nodes();
     const self = nodes.find((n) => n.id === this.#deps.selfId);
-    if (!asksForSomewhere(placement) && self !== undefined && self.capacity > 0) return this.#runtime.start(request);
+    if (!asksForSomewhere(placement) && self !== undefined && self.capacity > 0) return this.#runtime.start(opened);
     const chosen = place(placement, nodes.map(placementNodeOf), Math.random);
-    if ("node" in chosen && chosen.node.id === this.#deps.selfId) return this.#runtime.start(request);
+    if ("node" in chosen && chosen.node.id === this.#deps.selfId) return this.#runtime.start(opened);
     const executionId = request.executionId ?? randomUUID();
-    const plan = compilePlan(file, workflowName, request.source.path);
-    const order = orderOf(request, { executionId, workflowName, environment, placedBy: this.#deps.selfId, workflowFolders: this.#runtime.options.workflowFolders });
-    const placed = new PlacedExecution({ wire, selfId: this.#deps.selfId, nodes: this.#deps.nodes, store: this.#runtime.options.store, placementTimeoutMs: this.#deps.placementTimeoutMs, maxPayloadBytes: this.#deps.maxPayloadBytes, logger: this.#deps.logger }, request, order, placement, plan.steps.map((s) => s.id));
-    this.#placed.set(executionId, placed);
-    void placed.done.finally(() => this.#placed.delete(executionId));
+    const order = orderOf(request, { executionId, workflowName: opened.workflowName, environment: opened.environment, placedBy: this.#deps.selfId, workflowFolders: this.#runtime.workflowFolders });
+    const placed = new PlacedExecution({ wire, selfId: this.#deps.selfId, nodes: this.#deps.nodes, store: this.#runtime.store, placementTimeoutMs: this.#deps.placementTimeoutMs, maxPayloadBytes: this.#deps.maxPayloadBytes, logger: this.#deps.logger }, request, order, placement, opened.plan.steps.map((s) => s.id));
+    this.locator.track(executionId, placed);
     if (request.signal !== undefined) {
       const onAbort = () => void this.cancel(executionId, "the caller went away").catch(() => undefined);
       request.signal.addEventListener("abort", onAbort, { once: true });
@@ -66,21 +61,20 @@ export class ClusterExecutionClient implements ExecutionClient {
   }
 
   async status(executionId: string): Promise<ExecutionRecord | undefined> {
-    const placed = this.#placed.get(executionId);
+    const placed = this.locator.placed(executionId);
     // Placed from here and not yet started anywhere: the store may not have it yet.
     if (placed !== undefined && placed.node === undefined) return structuredClone(placed.record);
     return this.#runtime.status(executionId);
   }
 
   async cancel(executionId: string, reason = "cancelled by request"): Promise<CancelResult> {
-    const placed = this.#placed.get(executionId);
+    const placed = this.locator.placed(executionId);
     if (placed !== undefined) return placed.cancel(reason);
     const wire = this.#deps.wire();
-    if (wire === undefined || this.#runtime.recorder.isLive(executionId)) return this.#runtime.cancel(executionId, reason);
-    const stored = await this.#runtime.options.store.getRecord(executionId);
-    if (stored === undefined || TERMINAL_STATUSES.has(stored.status) || stored.node === this.#deps.selfId) return this.#runtime.cancel(executionId, reason);
-    // Another node's: ask it while it lives; a dead owner's orphan is claimed and ended here.
-    if (this.#runtime.options.ownerAlive(stored)) return cancelOn(wire, stored.node, executionId, reason);
+    if (wire === undefined) return this.#runtime.cancel(executionId, reason);
+    const at = await this.locator.locate(executionId);
+    // Another node's: ask it while it lives; anything else (here, ended, a dead owner's orphan) the engine handles.
+    if (at.where === "node" && at.node !== undefined) return cancelOn(wire, at.node, executionId, reason);
     return this.#runtime.cancel(executionId, reason);
   }
 
@@ -98,7 +92,7 @@ export class ClusterExecutionClient implements ExecutionClient {
 
   /** Everything started so far is durable: executions placed elsewhere once their node answered (or they ended here). */
   async persisted(): Promise<void> {
-    await Promise.all([...this.#placed.values()].map((p) => p.acknowledged));
+    await Promise.all(this.locator.allPlaced().map((p) => p.acknowledged));
     await this.#runtime.persisted();
   }
 }

@@ -1,4 +1,4 @@
-import { processOwnerAlive, type ExecutionRecord, type NodeInfo, type OwnerAlive } from "../engine/index.js";
+import { processOwnerAlive, type ExecutionRecord, type NodeInfo, type OwnerAlive } from "../engine/internal.js";
 
 export interface LivenessDeps {
   selfId: string;

@@ -1,5 +1,5 @@
 import type { ActorContext, ActorRef } from "../actors/index.js";
-import type { StepHost, StepOrder, StepSpawnOptions } from "../engine/index.js";
+import type { StepHost, StepOrder, StepSpawnOptions } from "../engine/internal.js";
 import { fromPlacedStep, type PlacedStepDeps } from "./placed-step.js";
 import { asksForSomewhere } from "./placement.js";
 

@@ -2,10 +2,10 @@ import { HostedOutcomes } from "./hosted-outcomes.js";
 import { probeStep, serveStepProbes, type ProbeAnswer } from "./step-probe.js";
 import { randomUUID } from "node:crypto";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { place, type PlacementRequest } from "./placement.js";
+import { place, placementFor, type PlacementRequest } from "./placement.js";
 import { placementNodeOf } from "./placed-step.js";
 import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
-import type { ExecutionClient, ExecutionRecord, ExecutionStore, NodeRegistry, OwnerAlive, Runtime, StepHostFactory, StepOrder } from "../engine/index.js";
+import type { ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, NodeEngine, StepHostFactory, StepOrder } from "../engine/internal.js";
 import { ClusterExecutionClient } from "./cluster-execution-client.js";
 import { clusterOwnerAlive } from "./cluster-liveness.js";
 import { ExecutionOrderServer } from "./execution-order-server.js";
@@ -35,7 +35,7 @@ const ENVELOPE_ROOM = 64 * 1024;
  * A node's membership in the cluster: the NATS connection (retried until reached), the live registry of every
  * node, and its service-discovery answers. Builds and wires the parts; each lives in its own file.
  */
-export class Cluster {
+export class Cluster implements Membership {
   readonly options: Readonly<ClusterOptions>;
   readonly connection: NatsClusterConnection;
   /** This process's incarnation, announced with its record: what it owns dies with it, even under the same node id. */
@@ -67,6 +67,30 @@ export class Cluster {
     this.seal = sealFor(this.options.trust);
     this.rejections = new ClusterRejections(logger);
     this.slots = new StepSlots(this.options.stepCapacity, this.options.resources, () => this.#registry?.changed());
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  /**
+   * Takes part with a node's engine, all at once: announces the node's entry and lists every node, runs the step and
+   * execution orders other nodes send it, drains when asked to, and answers for executions anywhere in the cluster.
+   */
+  join(member: Member): Joined {
+    this.#drainWith(member.drain);
+    const nodes = this.registryFor(member.self);
+    this.#attach(member.engine, member.folders, member.admit);
+    const client = this.clientFor(member.engine);
+    return { nodes, client, locator: client.locator };
+  }
+
+  rejectedCounts(): ReadonlyMap<string, number> {
+    return this.rejections.counts();
+  }
+
+  leave(): Promise<void> {
+    return this.close();
   }
 
   /**
@@ -132,14 +156,14 @@ export class Cluster {
       if (self === undefined || self.capacity === 0 || self.status !== "up") return false;
       const spec = record.resume;
       if (spec === undefined) return true;
-      const asked: PlacementRequest = { ...workflowPlacementOf(spec.file_json, record.workflow_name), ...spec.placement, kind: "execution" };
+      const asked: PlacementRequest = { ...placementFor(workflowPlacementOf(spec.file_json, record.workflow_name), spec.placement), kind: "execution" };
       if (asked.target_instance === record.node) delete asked.target_instance;
       return "node" in place(asked, [placementNodeOf(self)]);
     };
   }
 
   /** What the node's gateways use: executions placed across the cluster, and answered for any node. */
-  clientFor(runtime: Runtime): ExecutionClient {
+  clientFor(runtime: NodeEngine): ClusterExecutionClient {
     return new ClusterExecutionClient(runtime, { selfId: this.options.nodeId, wire: () => this.#wire, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), logger: this.#logger });
   }
 
@@ -159,7 +183,7 @@ export class Cluster {
    * Lets the node's runtime take part: it runs step orders other nodes send it (an operator's workflow from `baseDir`,
    * a caller's from the caller's own sandbox folder here), and its actor system is linked to every node's once NATS is reached.
    */
-  attachRuntime(runtime: Runtime, dirs: OrderFolders, admit: () => () => void): void {
+  #attach(runtime: NodeEngine, dirs: OrderFolders, admit: () => () => void): void {
     runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => hostedStep(spec.order, this.slots, this.#outcomes, (onEnd) => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? callerSandbox(dirs.callerRoot, spec.order.workflow.sandbox) : dirs.operator, { maxOutputBytes: this.maxStepPayloadBytes(), onEnd })));
     void this.joined().then(() => {
       const wire = this.#wire;
@@ -167,7 +191,7 @@ export class Cluster {
       this.#links = new ActorLinks(runtime.system, wire, this.#registry);
       // Executions other nodes place here run on this runtime itself, never placed on again.
       const claimStart = async (executionId: string) => {
-        const holder = await runtime.options.store.claim(`start/${executionId}`, { node: this.options.nodeId, at: Date.now() });
+        const holder = await runtime.store.claim(`start/${executionId}`, { node: this.options.nodeId, at: Date.now() });
         return holder === undefined ? undefined : String(holder["node"]);
       };
       this.#orders = new ExecutionOrderServer(wire, { selfId: this.options.nodeId, client: runtime, folders: dirs, admit, claimStart, logger: this.#logger });
@@ -176,7 +200,7 @@ export class Cluster {
   }
 
   /** What the node does when asked to drain (over NATS, by `wfx drain`): stop taking work, finish what runs. */
-  onDrain(drain: () => void): void {
+  #drainWith(drain: () => void): void {
     this.#onDrain = () => {
       this.slots.drain();
       drain();

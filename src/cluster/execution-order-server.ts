@@ -1,5 +1,5 @@
 import type { Subscription } from "@nats-io/transport-node";
-import { settledWithin, type CancelResult, type ExecutionClient } from "../engine/index.js";
+import { settledWithin, type CancelResult, type ExecutionClient } from "../engine/internal.js";
 import { toErrorInfo, WfxError } from "../errors.js";
 import type { Logger } from "../observability/index.js";
 import { requestOf, type ExecutionOrder, type OrderFolders } from "./execution-order.js";

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Budget, Placement, WorkflowFile } from "../config/index.js";
-import { locateWorkflow, workflowIdentityOf, type ExecuteRequest, type ExecutionMode, type WorkflowIdentity, type WorkflowSource } from "../engine/index.js";
+import { locateWorkflow, workflowIdentityOf, type ExecuteRequest, type ExecutionMode, type WorkflowIdentity, type WorkflowSource } from "../engine/internal.js";
 import { ClusterError } from "./errors.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { ActorLogic } from "../actors/index.js";
-import type { StepOrder, StepOutcome } from "../engine/index.js";
+import type { StepOrder, StepOutcome } from "../engine/internal.js";
 import { ClusterError } from "./errors.js";
 import { attemptKey, type HostedOutcomes } from "./hosted-outcomes.js";
 import type { Release, StepSlots } from "./step-slots.js";

@@ -9,6 +9,9 @@ export { CLUSTER_ERROR_CODES, ClusterError, NoFeasibleNodeError, type ClusterErr
 export {
   DEFAULT_PREFERENCE_WEIGHT,
   place,
+  placementFor,
+  type PlacementPrincipal,
+  type RequestedPlacement,
   type NodeStatus,
   type Pending,
   type PendingReason,

@@ -1,5 +1,5 @@
 import { NoRespondersError, RequestError, type Subscription } from "@nats-io/transport-node";
-import type { NodeEvent, NodeInfo, NodeRegistry } from "../engine/index.js";
+import type { NodeEvent, NodeInfo, NodeRegistry } from "../engine/internal.js";
 import { decodeJson, encodeJson } from "./codec.js";
 import { aliveSubject, SUBJECTS } from "./subjects.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";

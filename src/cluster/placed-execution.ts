@@ -1,4 +1,4 @@
-import { applyEvent, createRecord, TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type CancelResult, type ExecuteRequest, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type NodeInfo } from "../engine/index.js";
+import { applyEvent, createRecord, TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type CancelResult, type ExecuteRequest, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type NodeInfo } from "../engine/internal.js";
 import { toErrorInfo } from "../errors.js";
 import type { Logger } from "../observability/index.js";
 import { decodeJson, encodeJson } from "./codec.js";

@@ -1,9 +1,9 @@
 import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index.js";
-import { EngineError, StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/index.js";
+import { EngineError, StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/internal.js";
 import { NoFeasibleNodeError } from "./errors.js";
 import { attemptKey } from "./hosted-outcomes.js";
 import type { ProbeAnswer } from "./step-probe.js";
-import { place, type PlacementNode } from "./placement.js";
+import { place, placementFor, type PlacementNode } from "./placement.js";
 import type { Release, StepSlots } from "./step-slots.js";
 
 /** The actor kind a node registers to run step orders sent by supervisors on other nodes. */
@@ -132,7 +132,7 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
 
   function tryPlace(state: State, ctx: ActorContext<Message>): void {
     const nodes = deps.nodes().filter((n) => !state.suspects.has(n.id));
-    const result = place({ ...order.placement!, kind: "step" }, nodes.map(placementNodeOf), Math.random);
+    const result = place({ ...placementFor(order.placement), kind: "step" }, nodes.map(placementNodeOf), Math.random);
     if ("node" in result && runOn(state, ctx, result.node)) return;
     const pending = "pending" in result ? result.pending : { reason: "busy" as const, message: `this node (${deps.selfId}) has no room for it now`, missing_tags: [], missing_resources: [] };
     if (ctx.system.clock.now() - state.since >= deps.placementTimeoutMs) {

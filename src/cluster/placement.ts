@@ -46,6 +46,32 @@ export function asksForSomewhere(p: PlacementRequest | undefined): boolean {
   return (p.tags?.length ?? 0) > 0 || (p.target_tags?.length ?? 0) > 0 || (p.any_of_tags?.length ?? 0) > 0 || p.target_instance !== undefined || (p.prefer?.length ?? 0) > 0 || Object.keys(p.resources ?? {}).length > 0;
 }
 
+/** What an execute request adds to the workflow's own placement (see ExecuteRequest.placement). */
+export interface RequestedPlacement {
+  target_instance?: string | undefined;
+  target_tags?: readonly string[] | undefined;
+  any_of_tags?: readonly string[] | undefined;
+}
+
+/** What the caller's token allows: only nodes carrying at least one of its `tags`, when it has any. */
+export interface PlacementPrincipal {
+  tags?: readonly string[] | undefined;
+}
+
+/**
+ * Where work may go, the one merge of every source: the workflow's `placement:` for an execution (the step's for a
+ * step), then what the request adds (its target wins over the file's), then the caller's token's node tags. A field no
+ * source sets is absent, never `undefined`, so the result is stored and compared as it was written.
+ */
+export function placementFor(workflow: Placement | undefined, request?: RequestedPlacement, principal?: PlacementPrincipal): PlacementRequest {
+  const merged: PlacementRequest = { ...workflow };
+  if (request?.target_instance !== undefined) merged.target_instance = request.target_instance;
+  if (request?.target_tags !== undefined) merged.target_tags = request.target_tags;
+  const anyOf = principal?.tags ?? request?.any_of_tags;
+  if (anyOf !== undefined) merged.any_of_tags = anyOf;
+  return merged;
+}
+
 /** Weight of a preference written as a bare tag (Nomad's default affinity weight). */
 export const DEFAULT_PREFERENCE_WEIGHT = 50;
 

@@ -1,5 +1,5 @@
 import { KvWatchInclude, type KV } from "@nats-io/kv";
-import { selectRecords, type ExecutionRecord, type ListExecutionsQuery } from "../engine/index.js";
+import { selectRecords, type ExecutionRecord, type ListExecutionsQuery } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
 import { idOfStoreKey } from "./subjects.js";
 

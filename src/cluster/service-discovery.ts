@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import type { NodeInfo } from "../engine/index.js";
+import type { NodeInfo } from "../engine/internal.js";
 import { SERVICE_NAME } from "./subjects.js";
 
 /** ADR-32 metadata values are strings: tags and gateways are comma-joined. */

@@ -1,4 +1,4 @@
-import { settledWithin } from "../engine/index.js";
+import { settledWithin } from "../engine/internal.js";
 
 /** What a node shows of its placed steps in its record: slots and resources, in use and free. */
 export interface StepSlotsView {

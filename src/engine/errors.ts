@@ -31,6 +31,22 @@ export class CancelledError extends WfxError {
   }
 }
 
+/** The node already runs as many executions as it allows (its admission's capacity). */
+export class BusyError extends WfxError {
+  override name = "BusyError";
+  constructor(running: number, max: number) {
+    super("WFX_BUSY", `node is busy: ${running} of ${max} executions running`, { hint: "retry after a moment, or send the request to another node", retryable: true });
+  }
+}
+
+/** The node is draining: it finishes what runs and takes nothing new. */
+export class ShuttingDownError extends WfxError {
+  override name = "ShuttingDownError";
+  constructor() {
+    super("WFX_SHUTTING_DOWN", "node is shutting down and accepts no new executions", { hint: "send the request to another node", retryable: true });
+  }
+}
+
 /** An execution the recorder could not record as it was (a value that is not JSON, a store refusing writes): it ends failed. */
 export class RecordFailedError extends WfxError {
   override name = "RecordFailedError";

@@ -1,7 +1,16 @@
 import { EngineError } from "./errors.js";
-import type { Runtime } from "./runtime.js";
+import { runsElsewhere, type ExecutionLocator } from "./execution-locator.js";
 import { rebuildRecord } from "./orphans.js";
-import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord } from "./types.js";
+import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord, type ExecutionStore } from "./types.js";
+
+/** What a follower reads: records, live events of what runs here, the store, and where an execution runs. */
+export interface FollowedEngine {
+  status(executionId: string): Promise<ExecutionRecord | undefined>;
+  /** Live events of an execution this process runs; undefined when it does not run it. */
+  listenLive(executionId: string, listener: (event: ExecutionEvent) => void): (() => void) | undefined;
+  readonly store: ExecutionStore;
+  readonly locator: ExecutionLocator;
+}
 
 /** Where followed events go. `write` returns false when the consumer is full; `onDrain` is called once it has room again. */
 export interface EventSink {
@@ -35,7 +44,7 @@ export function executionNotFound(executionId: string): EngineError {
  */
 export class ExecutionFollower {
   readonly stats: FollowStats = { delivered: 0, pauses: 0, storeReads: 0 };
-  readonly #runtime: Runtime;
+  readonly #engine: FollowedEngine;
   readonly #executionId: string;
   readonly #sink: EventSink;
   #last: number;
@@ -52,8 +61,8 @@ export class ExecutionFollower {
   #finish!: (record: ExecutionRecord | undefined) => void;
   #fail!: (error: unknown) => void;
 
-  constructor(runtime: Runtime, executionId: string, afterSeq: number, sink: EventSink) {
-    this.#runtime = runtime;
+  constructor(engine: FollowedEngine, executionId: string, afterSeq: number, sink: EventSink) {
+    this.#engine = engine;
     this.#executionId = executionId;
     this.#last = afterSeq;
     this.#sink = sink;
@@ -74,11 +83,11 @@ export class ExecutionFollower {
 
   async #start(): Promise<void> {
     try {
-      const record = await this.#runtime.status(this.#executionId);
+      const record = await this.#engine.status(this.#executionId);
       if (!record) throw executionNotFound(this.#executionId);
-      this.#unlisten = this.#runtime.recorder.listen(this.#executionId, (event) => this.#onLive(event));
+      this.#unlisten = this.#engine.listenLive(this.#executionId, (event) => this.#onLive(event));
       // Run by another process: its events reach this one live when the store fans them out.
-      if (this.#unlisten === undefined && !TERMINAL_STATUSES.has(record.status)) this.#unsubscribe = this.#runtime.options.store.subscribe?.(this.#executionId, (event) => this.#onLive(event));
+      if (this.#unlisten === undefined && !TERMINAL_STATUSES.has(record.status)) this.#unsubscribe = this.#engine.store.subscribe?.(this.#executionId, (event) => this.#onLive(event));
       await this.#catchUp();
     } catch (error) {
       this.#stop();
@@ -131,7 +140,7 @@ export class ExecutionFollower {
         if (events !== undefined) this.#behind = true;
         else {
           // No flush first: a read already sees this process's buffered writes, and an fsync per catch-up is waste.
-          events = await this.#runtime.options.store.getEvents(this.#executionId, this.#last);
+          events = await this.#engine.store.getEvents(this.#executionId, this.#last);
           this.stats.storeReads++;
         }
         for (let i = 0; i < events.length; i++) {
@@ -155,11 +164,11 @@ export class ExecutionFollower {
 
   /** Caught up on an execution this process does not run: re-read it while its process lives, then once more at its end. */
   async #notLiveHere(): Promise<void> {
-    const record = await this.#runtime.status(this.#executionId);
+    const record = await this.#engine.status(this.#executionId);
     if (this.#finished) return;
     const ended = record === undefined || TERMINAL_STATUSES.has(record.status);
-    const runsElsewhere = record !== undefined && !this.#runtime.recorder.isLive(this.#executionId) && this.#runtime.options.ownerAlive(record);
-    if (!ended && runsElsewhere) {
+    const elsewhere = record !== undefined && this.#engine.locator.knownHere(this.#executionId) === undefined && runsElsewhere(this.#engine.locator.locateStored(record));
+    if (!ended && elsewhere) {
       this.#poll = setTimeout(() => void this.#catchUp(), this.#unsubscribe === undefined ? POLL_MS : FANNED_OUT_POLL_MS);
       return;
     }
@@ -187,9 +196,9 @@ export class ExecutionFollower {
    * last event (a cluster store writes them apart): then the record is folded from its events, which end with it.
    */
   async #finalRecord(): Promise<ExecutionRecord | undefined> {
-    const record = await this.#runtime.status(this.#executionId);
+    const record = await this.#engine.status(this.#executionId);
     if (record === undefined || TERMINAL_STATUSES.has(record.status) || !this.#sawEnd) return record;
-    return rebuildRecord(record, await this.#runtime.options.store.getEvents(this.#executionId));
+    return rebuildRecord(record, await this.#engine.store.getEvents(this.#executionId));
   }
 
   #stop(): void {

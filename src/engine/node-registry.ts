@@ -1,11 +1,7 @@
 /**
  * What `list_nodes` / `WatchNodes` show; a single node lists itself (LocalNodeRegistry), a cluster implements the same
  * interface over NATS. Here in the engine so the cluster layer implements it without importing the gateway.
- *
- * Load (`NodeInfo.load`) is still counted by the gateway's Admission (src/gateway/operations/admission.ts), which sees
- * only executions started through the gateways. It belongs here, beside the runtime's recorder, which sees every
- * execution live on the node (CLI runs and adopted orphans too); not moved yet because Admission's refusals are gateway
- * errors (WFX_BUSY, WFX_SHUTTING_DOWN) with their own HTTP and gRPC statuses.
+ * Load (`NodeInfo.load`) is the node's Admission count (admission.ts).
  */
 
 export interface GatewayEndpoint {

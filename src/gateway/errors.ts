@@ -27,6 +27,9 @@ export const GATEWAY_ERROR_CODES = {
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_CODES;
 
+/** The node's admission refusals: raised by the engine, mapped to statuses here like the gateways' own. */
+export { BusyError, ShuttingDownError } from "../engine/errors.js";
+
 /** Base of the errors the gateways raise. */
 export class GatewayError extends WfxError {
   override name = "GatewayError";
@@ -94,13 +97,6 @@ export class PermissionDeniedError extends GatewayError {
   }
 }
 
-export class BusyError extends GatewayError {
-  override name = "BusyError";
-  constructor(running: number, max: number) {
-    super("WFX_BUSY", `node is busy: ${running} of ${max} executions running`, { hint: "retry after a moment, or send the request to another node", retryable: true });
-  }
-}
-
 export class TokenBusyError extends GatewayError {
   override name = "TokenBusyError";
   constructor(tokenId: string, running: number) {
@@ -128,13 +124,6 @@ export class NodeWatchersFullError extends GatewayError {
       hint: "retry later, or watch through another node; the operator can raise --max-watchers (WFX_MAX_WATCHERS), keeping it well below the process's open-file limit (ulimit -n)",
       retryable: true,
     });
-  }
-}
-
-export class ShuttingDownError extends GatewayError {
-  override name = "ShuttingDownError";
-  constructor() {
-    super("WFX_SHUTTING_DOWN", "node is shutting down and accepts no new executions", { hint: "send the request to another node", retryable: true });
   }
 }
 

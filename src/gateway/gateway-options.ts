@@ -1,5 +1,5 @@
 import { defaultCallerPolicy, parseCallerPolicy, type CallerPolicy, type PriceTable } from "../config/index.js";
-import { DEFAULT_IDEMPOTENCY_WINDOW_MS, DEFAULT_LIMITS, type ResumePolicy } from "../engine/index.js";
+import { DEFAULT_IDEMPOTENCY_WINDOW_MS, DEFAULT_LIMITS, type ResumePolicy } from "../engine/internal.js";
 import { GatewayError } from "./errors.js";
 import { LOOPBACK_HOSTNAMES } from "./http/host-guard.js";
 

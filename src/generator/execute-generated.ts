@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { checkWorkflowFile } from "../config/index.js";
 import { toErrorInfo } from "../errors.js";
-import type { ErrorInfo, ExecuteRequest, ExecutionMode, ExecutionRecord, ExecutionStatus, Runtime, WorkflowSource } from "../engine/index.js";
+import type { ErrorInfo, ExecuteRequest, ExecutionMode, ExecutionRecord, ExecutionStatus, Runtime, WorkflowSource } from "../engine/internal.js";
 import type { GenerateWorkflowRequest, GenerateWorkflowResult, GenerationContext, WorkflowGenerator } from "./types.js";
 
 /** `execute_generated_workflow`'s parameters, named as in the source document. */

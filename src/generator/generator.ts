@@ -1,7 +1,7 @@
 import { Document } from "yaml";
 import { ChatModel } from "../agents/index.js";
 import { AGENT_ENDPOINT_ENV, ID_PATTERN, resolveAgentEndpoint, validateWorkflowFile, WorkflowFileSchema, type AgentEndpoint } from "../config/index.js";
-import { callerPolicyProblems } from "../engine/index.js";
+import { callerPolicyProblems } from "../engine/internal.js";
 import { AGENT_BOUNDS, COMPLEXITIES, inferComplexity } from "./complexity.js";
 import { applyDefaultBudget } from "./default-budget.js";
 import { applyAgentsConfig, applyToolsConfig, boundsProblem, mainWorkflow, type Customized } from "./customize.js";

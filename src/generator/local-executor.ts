@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { asString, BudgetSchema, loadValidWorkflowFile, type Budget } from "../config/index.js";
-import type { ExecutionMode, ExecutionRecord, Runtime, WorkflowSource } from "../engine/index.js";
+import type { ExecutionMode, ExecutionRecord, Runtime, WorkflowSource } from "../engine/internal.js";
 import { listWorkflows } from "../engine/workflow-catalog.js";
 import { DEFAULT_MAX_META_DEPTH, metaDepthExceeded, ToolError, type WorkflowExecutorClient, type WorkflowExecutorMethod } from "../tools/index.js";
 import { executeGeneratedWorkflow, type ExecuteGeneratedRequest } from "./execute-generated.js";

@@ -1,5 +1,5 @@
 import { freemem, loadavg, totalmem } from "node:os";
-import type { ExecutionEvent, ExecutionMode, ExecutionRecord, StepUsage } from "../engine/index.js";
+import type { ExecutionEvent, ExecutionMode, ExecutionRecord, StepUsage } from "../engine/internal.js";
 import { knownLabel, type ExecutionLabels } from "./metric-labels.js";
 import { MetricsRegistry, type Counter, type Gauge, type Histogram } from "./metrics-registry.js";
 

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import type { Runtime } from "../../src/engine/index.js";
-import { GatewayNode, type GatewayNodeDeps, type GatewayOptions, type TokenEntry } from "../../src/gateway/index.js";
+import type { GatewayOptions, TokenEntry } from "../../src/gateway/index.js";
+import { ExecutorNode, type NodeDeps } from "../../src/node/index.js";
 import { silentLogger, type AuditEntry } from "../../src/observability/index.js";
 import { FIXTURES, memoryRuntime } from "./engine-fixture.js";
 
@@ -27,7 +28,7 @@ export const TOKEN_ENTRIES: TokenEntry[] = [
 ];
 
 export interface TestNode {
-  node: GatewayNode;
+  node: ExecutorNode;
   runtime: Runtime;
   audit: AuditEntry[];
   sandbox: string;
@@ -35,12 +36,12 @@ export interface TestNode {
 }
 
 /** A node on free ports over an in-memory store, serving the gateway fixtures; its audit entries are kept in memory. */
-export async function startTestNode(options: Partial<GatewayOptions> = {}, deps: GatewayNodeDeps = {}): Promise<TestNode> {
+export async function startTestNode(options: Partial<GatewayOptions> = {}, deps: NodeDeps = {}): Promise<TestNode> {
   const runtime = deps.runtime ?? memoryRuntime();
   const sandbox = mkdtempSync(join(tmpdir(), "wfx-gw-sandbox-"));
   const audit: AuditEntry[] = [];
   const auditLogger = pino({ level: "info" }, { write: (line: string) => void audit.push(JSON.parse(line) as AuditEntry) });
-  const node = await GatewayNode.start(
+  const node = await ExecutorNode.start(
     { workflowDirs: [GATEWAY_WORKFLOWS], httpPort: 0, grpcPort: 0, sandboxDir: sandbox, shutdownGraceMs: 1000, ...options },
     { logger: silentLogger(), auditLogger, ...deps, runtime },
   );

@@ -1,5 +1,6 @@
 import { pino } from "pino";
-import { GatewayNode, type TokenEntry } from "../../src/gateway/index.js";
+import type { TokenEntry } from "../../src/gateway/index.js";
+import { ExecutorNode } from "../../src/node/index.js";
 import { silentLogger } from "../../src/observability/index.js";
 import { GATEWAY_WORKFLOWS, post, TOKENS, tokensText } from "./gateway-node.js";
 
@@ -27,15 +28,15 @@ export const TENANT_ENTRIES: TokenEntry[] = [
  * A node that opens its own runtime over `dataDir`, as `wfx serve` does (so its workflows' mcpworkflow_executor tools
  * call it, and a node opened again on the same folder finds the same records), serving HTTP, MCP and gRPC.
  */
-export function startTenantNode(dataDir: string): Promise<GatewayNode> {
-  return GatewayNode.start(
+export function startTenantNode(dataDir: string): Promise<ExecutorNode> {
+  return ExecutorNode.start(
     { workflowDirs: [GATEWAY_WORKFLOWS], httpPort: 0, grpcPort: 0, host: "127.0.0.1", dataDir, shutdownGraceMs: 1000, tokensText: tokensText(TENANT_ENTRIES) },
     { logger: silentLogger(), auditLogger: pino({ level: "silent" }) },
   );
 }
 
 /** Runs one_step (sync) as `who`; its execution id. */
-export async function runAs(node: GatewayNode, who: TenantToken, workflow = "one_step", input: unknown = 1): Promise<string> {
+export async function runAs(node: ExecutorNode, who: TenantToken, workflow = "one_step", input: unknown = 1): Promise<string> {
   const answer = await post(node.httpUrl!, "execute_workflow", { workflow_name: workflow, input_data: input }, TENANT_TOKENS[who]);
   if (answer.status !== 200 || answer.body["status"] !== "completed") throw new Error(`${who} could not run ${workflow}: ${JSON.stringify(answer.body)}`);
   return String(answer.body["execution_id"]);

@@ -1,6 +1,6 @@
 import { decodeJson } from "../../cluster/codec.js";
 import { drainSubject } from "../../cluster/index.js";
-import type { NodeInfo } from "../../engine/index.js";
+import type { NodeInfo } from "../../engine/internal.js";
 import { CliError } from "../cli-error.js";
 import type { ClusterKeyFlags } from "../cluster-key-flags.js";
 import { EXIT } from "../exit-codes.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import type { Runtime } from "../../engine/index.js";
+import type { Runtime } from "../../engine/internal.js";
 import { COMPLEXITIES, createWorkflowGenerator, explanationLines, LocalWorkflowExecutor, type Complexity, type GenerateWorkflowResult, type WorkflowGenerator } from "../../generator/index.js";
 import { defaultToolRegistry, type WorkflowExecutorClient } from "../../tools/index.js";
 import { CliError } from "../cli-error.js";

@@ -1,4 +1,5 @@
-import { GatewayNode, serveMcpStdio, VERSION } from "../../gateway/index.js";
+import { serveMcpStdio, VERSION } from "../../gateway/index.js";
+import { ExecutorNode } from "../../node/index.js";
 import { createLogger } from "../../observability/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";
@@ -11,7 +12,7 @@ export async function mcpCommand(flags: ServeFlags): Promise<number> {
   if (flags["stdio"] !== true) throw new CliError("wfx mcp needs --stdio", { hint: "for MCP over HTTP run `wfx serve` (it serves /mcp)" });
   const options = { ...gatewayOptionsFrom(flags, process.env), http: false, grpc: false };
   const logger = createLogger({ level: options.logLevel ?? "warn" });
-  const node = await GatewayNode.start(options, { logger, generator: cliGenerator() });
+  const node = await ExecutorNode.start(options, { logger, generator: cliGenerator() });
   const closed = new Promise<void>((resolve) => {
     process.stdin.once("end", resolve);
     process.stdin.once("close", resolve);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { NodeInfo } from "../../engine/index.js";
+import type { NodeInfo } from "../../engine/internal.js";
 import { CliError } from "../cli-error.js";
 import { natsServers, observeCluster } from "../observe-cluster.js";
 import { EXIT } from "../exit-codes.js";

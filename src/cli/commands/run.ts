@@ -2,10 +2,10 @@ import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveDataDir } from "../../engine/index.js";
+import { resolveDataDir } from "../../engine/internal.js";
 import type { Budget } from "../../config/index.js";
 import type { Complexity } from "../../generator/index.js";
-import type { ExecuteRequest, ExecutionMode, Runtime } from "../../engine/index.js";
+import type { ExecuteRequest, ExecutionClient, ExecutionMode, NodeEngine, StartedExecution } from "../../engine/internal.js";
 import { CliError } from "../cli-error.js";
 import { EXIT, exitCodeFor } from "../exit-codes.js";
 import { cliGenerator, describeProblems, generatedPath, openAgentRuntime, saveGenerated } from "./generate.js";
@@ -82,14 +82,14 @@ function runRequest(options: RunOptions, prepared: Awaited<ReturnType<typeof pre
 }
 
 /** With `--idempotency-key`: the id to start the run with, or the execution the key already started. */
-function claimKey(runtime: Runtime, options: RunOptions, prepared: Awaited<ReturnType<typeof prepare>>): Promise<RunKeyClaim | undefined> {
+function claimKey(runtime: Pick<NodeEngine, "store" | "status">, options: RunOptions, prepared: Awaited<ReturnType<typeof prepare>>): Promise<RunKeyClaim | undefined> {
   if (options.idempotencyKey === undefined) return Promise.resolve(undefined);
   const { source, workflowName, input, configOverride } = prepared;
   return claimRunKey(runtime, options.idempotencyKey, { file: source.path ?? options.file, workflowName, input, mode: options.mode, timeoutS: options.timeout, environment: options.environment, configOverride, ...(options.budget === undefined ? {} : { budget: options.budget }) });
 }
 
 /** Starts the run under the key's id; a start that fails gives the key back, since nothing ran under it. */
-function startKeyed(runtime: Runtime, request: ExecuteRequest, claim: RunKeyClaim | undefined): ReturnType<Runtime["start"]> {
+function startKeyed(runtime: ExecutionClient, request: ExecuteRequest, claim: RunKeyClaim | undefined): StartedExecution {
   try {
     return runtime.start({ ...request, ...(claim === undefined ? {} : { executionId: claim.executionId }) });
   } catch (error) {
@@ -109,7 +109,7 @@ async function generateForRun(options: RunOptions, io: Io): Promise<string> {
 }
 
 /** Runs a workflow here and now (sync or isolated), with live progress, and exits with a code that says how it ended. */
-async function runHere(options: RunOptions, io: Io, runtime: Runtime, prepared: Awaited<ReturnType<typeof prepare>>): Promise<number> {
+async function runHere(options: RunOptions, io: Io, runtime: NodeEngine, prepared: Awaited<ReturnType<typeof prepare>>): Promise<number> {
   const claim = await claimKey(runtime, options, prepared);
   if (claim?.existing !== undefined) return follow(runtime, claim.existing, options.json, io);
   const view = createProgressView(viewKindFor(options.json, io), io);

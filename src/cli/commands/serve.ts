@@ -1,13 +1,11 @@
 import { statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { defaultCallerPolicy, loadCallerPolicyFile, loadNodeProfile, resolveCallerPolicy, type CallerPolicy } from "../../config/index.js";
 import { createLogger, tracerFromEnv } from "../../observability/index.js";
 import { clusterFrom } from "./cluster-flags.js";
 import { clusterOptionsOfProfile, gatewayOptionsOfProfile } from "./profile-options.js";
 import { cliGenerator } from "./generate.js";
-import { GatewayNode, gatewayOptionsFromEnv, type GatewayOptions } from "../../gateway/index.js";
-import type { LocalNodeRegistry, Runtime } from "../../engine/index.js";
+import { gatewayOptionsFromEnv, type GatewayOptions } from "../../gateway/index.js";
+import { ExecutorNode } from "../../node/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -108,14 +106,7 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   if (cluster !== undefined) options.nodeId = cluster.options.nodeId;
   // A cluster worker may serve no gateway at all: it runs what the cluster places on it.
   if (options.http === false && options.grpc === false && cluster === undefined) throw new CliError("--no-http and --no-grpc together leave nothing to serve", { hint: "a node that only runs work joins a cluster: wfx node --nats nats://host:4222" });
-  const clustered = cluster === undefined
-    ? {}
-    : { nodeRegistry: (self: LocalNodeRegistry) => cluster.registryFor(self), readiness: () => cluster.readiness, clusterRejections: () => cluster.rejections.counts(), stepHost: cluster.stepHost(), store: cluster.store(), ownerAlive: cluster.ownerAlive(), mayAdopt: cluster.mayAdopt(), instanceId: cluster.instanceId, client: (runtime: Runtime) => cluster.clientFor(runtime), drainHostedWork: (graceMs: number) => cluster.drainHostedWork(graceMs), waitForAsyncAtShutdown: true };
-  const node = await GatewayNode.start(options, { generator: cliGenerator(), logger, ...auditLoggerFor(options.auditLogFile, logFormat), ...clustered });
-  // Work other nodes place here runs from this node's first workflow folder (an operator's) or a sandbox (a caller's).
-  cluster?.onDrain(() => node.drain());
-  const inline = join(node.runtime.options.dataDir ?? tmpdir(), "inline");
-  cluster?.attachRuntime(node.runtime, { operator: node.options.workflowDirs[0] ?? process.cwd(), callerRoot: inline, workflowFolders: node.options.workflowDirs }, () => node.operations.deps.admission.acquire());
+  const node = await ExecutorNode.start(options, { generator: cliGenerator(), logger, ...auditLoggerFor(options.auditLogFile, logFormat), ...(cluster === undefined ? {} : { membership: cluster }) });
   io.err.write(serveBanner({ nodeId: node.registry.self().id, cluster: cluster && { servers: cluster.options.servers, tags: cluster.options.tags }, httpUrl: node.httpUrl, mcpUrl: node.mcpUrl, grpcAddress: node.grpcAddress, openToLocal: node.tokens.open, workflows: node.operations.deps.workflows.names().length, workflowDirs: node.options.workflowDirs, logFormat }));
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -130,7 +121,6 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
     process.once("SIGINT", onInt);
   });
   await node.close();
-  await cluster?.close();
   io.err.write("stopped\n");
   return EXIT.ok;
 }

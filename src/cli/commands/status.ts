@@ -1,4 +1,4 @@
-import { applyEvent, countedWork, createRecord, describeUsage, elapsedNow, rebuildRecord, TERMINAL_STATUSES, type ExecutionClient, type ExecutionRecord } from "../../engine/index.js";
+import { applyEvent, countedWork, createRecord, describeUsage, elapsedNow, rebuildRecord, TERMINAL_STATUSES, type ExecutionClient, type ExecutionRecord } from "../../engine/internal.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import type { ClusterKeyFlags } from "../cluster-key-flags.js";

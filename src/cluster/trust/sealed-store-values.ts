@@ -1,4 +1,4 @@
-import type { ExecutionEvent, ExecutionRecord } from "../../engine/index.js";
+import type { ExecutionEvent, ExecutionRecord } from "../../engine/internal.js";
 import { ClusterError } from "../errors.js";
 import { SealRejected, type Seal } from "./cluster-seal.js";
 import type { ClusterRejections } from "./rejections.js";

@@ -1,4 +1,4 @@
-import type { ExecutionOwner } from "../../engine/index.js";
+import type { ExecutionOwner } from "../../engine/internal.js";
 import { hasScope, type Principal } from "./principal.js";
 
 /**

@@ -1,6 +1,6 @@
-import type { ExecutionEvent } from "../../engine/index.js";
+import type { ExecutionEvent } from "../../engine/internal.js";
 import { InvalidArgumentsError } from "../errors.js";
-import type { NodeEvent, NodeInfo } from "../../engine/index.js";
+import type { NodeEvent, NodeInfo } from "../../engine/internal.js";
 
 /** Between proto messages (as proto-loader decodes them: snake_case, defaults filled) and the operations' JSON. */
 

@@ -5,7 +5,7 @@ import type { Logger } from "../../observability/index.js";
 import { WfxError } from "../../errors.js";
 import { listenFailed } from "../errors.js";
 import { authenticate, callContext, toServiceError } from "./call-context.js";
-import type { ExecutionEvent } from "../../engine/index.js";
+import type { ExecutionEvent } from "../../engine/internal.js";
 import { eventAnswer, type ServerPaths } from "../operations/index.js";
 import { eventMessage, requestToArgs, UNARY_METHODS } from "./convert.js";
 import { loadDefinitions, SERVICE_NAME } from "./proto.js";

@@ -1,10 +1,10 @@
 import type * as grpc from "@grpc/grpc-js";
-import { executionNotFound, type ExecutionEvent } from "../../engine/index.js";
+import { executionNotFound, type ExecutionEvent } from "../../engine/internal.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import type { TokenStore } from "../auth/index.js";
 import { mayUseNode, requireScopes } from "../auth/index.js";
 import { followExecution, type Operations } from "../operations/index.js";
-import type { NodeRegistry } from "../../engine/index.js";
+import type { NodeRegistry } from "../../engine/internal.js";
 import { authenticate, callContext, toServiceError } from "./call-context.js";
 import { nodeEventMessage } from "./convert.js";
 

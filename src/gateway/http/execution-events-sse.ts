@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ExecutionEvent } from "../../engine/index.js";
+import type { ExecutionEvent } from "../../engine/internal.js";
 import { eventAnswer, executionAnswer, followExecution, statusMessage, type CallContext, type Operations } from "../operations/index.js";
 import { sendError, sendJson } from "./respond.js";
 

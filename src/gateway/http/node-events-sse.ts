@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { NodeEvent } from "../../engine/index.js";
+import type { NodeEvent } from "../../engine/internal.js";
 import { mayUseNode } from "../auth/index.js";
 import type { CallContext, Operations } from "../operations/index.js";
 import { afterSeqOf, holdWatcher } from "./execution-events-sse.js";

@@ -87,7 +87,7 @@ export function mcpHttpEndpoint(operations: Operations, info: McpServerInfo, opt
         } catch {
           return rpcError(res, 400, -32700, "Parse error: the body is not JSON");
         }
-        const tooDeep = tooDeepError(parsed, operations.deps.runtime.options.limits.maxJsonDepth);
+        const tooDeep = tooDeepError(parsed, operations.deps.engine.options.limits.maxJsonDepth);
         if (tooDeep) return rpcError(res, 400, -32602, `Invalid params: ${tooDeep.message}`, tooDeep.toJSON());
       }
       const authed = Object.assign(req, { auth: authInfoFor(principal) });

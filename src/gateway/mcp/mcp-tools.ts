@@ -1,5 +1,5 @@
 import { McpServer, type AuthInfo, type CallToolResult, type McpServerFactory, type ServerContext } from "@modelcontextprotocol/server";
-import type { ExecutionEvent, ExecutionRecord } from "../../engine/index.js";
+import type { ExecutionEvent, ExecutionRecord } from "../../engine/internal.js";
 import type { Principal, Scope } from "../auth/index.js";
 import { errorBody, eventAnswer, METHODS, type MethodSpec, type Operations, type ServerPaths } from "../operations/index.js";
 import { declaredSchema } from "./declared-schema.js";

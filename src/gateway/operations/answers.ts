@@ -1,4 +1,4 @@
-import { elapsedNow, type ExecutionEvent, type ExecutionRecord } from "../../engine/index.js";
+import { elapsedNow, type ExecutionEvent, type ExecutionRecord } from "../../engine/internal.js";
 import type { ExecutionAnswer, ExecutionEventAnswer } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
 

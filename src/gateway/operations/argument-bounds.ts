@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { LimitsOptions } from "../../engine/index.js";
+import type { LimitsOptions } from "../../engine/internal.js";
 import type { ArgumentProblem } from "../errors.js";
 import { invalidArguments, type ArgumentSpec } from "./arguments.js";
 import { checkJsonBounds, type JsonBoundsExceeded } from "./json-bounds.js";

@@ -1,5 +1,5 @@
 import { AGENT_ENDPOINT_ENV, DEFAULT_AGENT_MODEL, fileSections, substituteSecrets, type PriceTable, type WorkflowFile } from "../../config/index.js";
-import type { WorkflowSource } from "../../engine/index.js";
+import type { WorkflowSource } from "../../engine/internal.js";
 import { OTHER_LABEL, type ExecutionLabels } from "../../observability/index.js";
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,15 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch, type Budget } from "../../config/index.js";
-import { defaultWorkflowName, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecuteRequest, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/index.js";
+import { defaultWorkflowName, type Admission, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/internal.js";
+import { placementFor } from "../../cluster/placement.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
-import { GatewayError } from "../errors.js";
-import type { Admission } from "./admission.js";
+import { GatewayError, TokenBusyError } from "../errors.js";
+import { TokenCounts } from "./token-counts.js";
 import { executionAnswer, statusMessage } from "./answers.js";
 import type { ExecutionLabeller } from "./execution-labels.js";
 import { repeatAnswer, type KeyedRequest } from "./idempotency.js";
+import type { RunContext } from "./run-context.js";
 import type { ExecutionAnswer } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
+
+export type { RunContext } from "./run-context.js";
 
 export interface RunRequest {
   source: WorkflowSource;
@@ -35,29 +39,10 @@ export interface RunResult {
   memo?: Record<string, unknown>;
 }
 
-export interface RunContext {
-  principal: Principal;
-  signal?: AbortSignal | undefined;
-  /** Sees every event of a sync execution (MCP progress notifications). */
-  onEvent?: ((event: ExecutionEvent, record: ExecutionRecord) => void) | undefined;
-  /** Epoch ms by which a sync caller gives up (a gRPC deadline); the execution's timeout is capped to it. */
-  deadlineMs?: number | undefined;
-  depth?: number | undefined;
-}
-
 /** Who started a running execution, and how deep in meta-orchestration it is: what its executor calls act as. */
 export interface ExecutionCaller {
   principal: Principal;
   depth: number;
-}
-
-/** Where the caller asks it to run, within the nodes its token may use (a token limited to node tags reaches only those). */
-function placementOf(request: RunRequest, principal: Principal): NonNullable<ExecuteRequest["placement"]> {
-  return {
-    ...(request.targetInstance === undefined ? {} : { target_instance: request.targetInstance }),
-    ...(request.targetTags === undefined ? {} : { target_tags: request.targetTags }),
-    ...(principal.tags === undefined ? {} : { any_of_tags: principal.tags }),
-  };
 }
 
 /** Time kept for the reply to travel back once a deadline-capped execution times out: 10% of it, 50 to 250 ms. */
@@ -69,20 +54,21 @@ function deadlineMargin(leftS: number): number {
 export class Executions {
   readonly #runtime: ExecutionClient;
   readonly #admission: Admission;
+  /** Each token's running executions, held until they end wherever they run: one token cannot take every slot. */
+  readonly #byToken = new TokenCounts();
   readonly #metrics: NodeMetrics;
   readonly #paths: ServerPaths;
+  readonly #locator: ExecutionLocator;
   readonly #sync = new Map<string, Promise<ExecutionRecord>>();
-  readonly #background = new Set<string>();
-  /** Async executions running here (not those placed elsewhere), by id: what a cluster node's drain waits for. */
-  readonly #backgroundDone = new Map<string, Promise<ExecutionRecord>>();
-  /** Placed on another node, which owns it: this node's shutdown stops waiting for it, never cancels it. */
-  readonly #elsewhere = new Set<string>();
+  /** Async executions started from here, by id; the locator says which of them run on another node. */
+  readonly #background = new Map<string, Promise<ExecutionRecord>>();
   readonly #callers = new Map<string, ExecutionCaller>();
   readonly #keys: IdempotencyKeys;
   readonly #labeller: ExecutionLabeller;
 
-  constructor(runtime: ExecutionClient, store: ExecutionStore, admission: Admission, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number, labeller: ExecutionLabeller) {
+  constructor(runtime: ExecutionClient, locator: ExecutionLocator, store: ExecutionStore, admission: Admission, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number, labeller: ExecutionLabeller) {
     this.#runtime = runtime;
+    this.#locator = locator;
     this.#keys = new IdempotencyKeys(store, { windowMs: idempotencyWindowMs, lookup: (id) => runtime.status(id) });
     this.#admission = admission;
     this.#metrics = metrics;
@@ -128,7 +114,7 @@ export class Executions {
       timeoutS = timeoutS === undefined ? left : Math.min(timeoutS, left);
     }
     // The token's own share first: a token at its max_running is told so, not that the node is busy.
-    const releaseToken = this.#admission.acquireFor(ctx.principal);
+    const releaseToken = this.#byToken.take(ctx.principal.id, ctx.principal.maxRunning, (running) => new TokenBusyError(ctx.principal.id, running));
     let releaseSlot: () => void;
     try {
       releaseSlot = this.#admission.acquire();
@@ -155,7 +141,8 @@ export class Executions {
         input: request.input,
         mode: request.mode,
         onEvent,
-        placement: placementOf(request, ctx.principal),
+        // Where the caller asks it to run, within the nodes its token may use (a token limited to node tags reaches only those).
+        placement: placementFor(undefined, { target_instance: request.targetInstance, target_tags: request.targetTags }, ctx.principal),
         ...(timeoutS === undefined ? {} : { timeoutS }),
         ...(request.configOverride === undefined ? {} : { configOverride: request.configOverride }),
         ...(request.budget === undefined ? {} : { budget: request.budget }),
@@ -172,11 +159,7 @@ export class Executions {
       this.#callers.delete(executionId);
     });
     // Placed on another node (or waiting for one): that node admits it; here it holds only its token's share.
-    if (started.elsewhere === true) {
-      releaseSlot();
-      this.#elsewhere.add(executionId);
-    }
-    void started.done.finally(() => this.#elsewhere.delete(executionId));
+    if (started.elsewhere === true) releaseSlot();
     return started;
   }
 
@@ -185,12 +168,8 @@ export class Executions {
     const { record, done } = started;
     const executionId = record.execution_id;
     if (mode !== "sync") {
-      this.#background.add(executionId);
-      if (!this.#elsewhere.has(executionId)) this.#backgroundDone.set(executionId, done);
-      void done.finally(() => {
-        this.#background.delete(executionId);
-        this.#backgroundDone.delete(executionId);
-      });
+      this.#background.set(executionId, done);
+      void done.finally(() => this.#background.delete(executionId));
       // The id leaves only once the execution is on disk, so an acknowledged execution survives a crash.
       await this.#runtime.persisted();
       return executionAnswer(record, `Execution started in ${mode} mode; follow it with check_execution_status or watch_execution`, this.#paths);
@@ -210,10 +189,12 @@ export class Executions {
    * ends with a final status instead of staying `running` forever.
    */
   async drain(graceMs: number, waitForAsync = false): Promise<{ finished: number; cancelled: number }> {
-    const waiting = [...this.#sync.values(), ...(waitForAsync ? [...this.#backgroundDone.values()] : [])];
+    // Placed on another node, which owns it: this node's shutdown neither waits for it nor cancels it.
+    const runsHere = (id: string) => this.#locator.knownHere(id)?.where !== "node";
+    const waiting = [...this.#sync.values(), ...(waitForAsync ? [...this.#background].filter(([id]) => runsHere(id)).map(([, done]) => done) : [])];
     let finished = 0;
     await settledWithin(waiting.map((done) => done.finally(() => finished++)), graceMs);
-    const left = [...this.#sync.keys(), ...this.#background].filter((id) => !this.#elsewhere.has(id));
+    const left = [...this.#sync.keys(), ...this.#background.keys()].filter(runsHere);
     const cancelled = await Promise.all(left.map((id) => this.#runtime.cancel(id, "the node shut down").then((r) => r.cancelled, () => false)));
     return { finished, cancelled: cancelled.filter(Boolean).length };
   }

@@ -1,5 +1,5 @@
-import type { EventSink, ExecutionRecord } from "../../engine/index.js";
-import type { OperationDeps } from "./operations.js";
+import type { EventSink, ExecutionRecord } from "../../engine/internal.js";
+import type { OperationDeps } from "./operation-deps.js";
 
 /**
  * Follows an execution for one watcher of a gateway (the client's watch, with a sink that says when it is full): the

@@ -1,5 +1,5 @@
 import { WorkflowInvalidError } from "../../config/index.js";
-import { CallerPolicyError } from "../../engine/index.js";
+import { CallerPolicyError } from "../../engine/internal.js";
 import { WfxError } from "../../errors.js";
 import type { GenerateWorkflowResult } from "../../generator/types.js";
 import { mayUseNode, mayUseWorkflow, requireAnyWorkflow, requireCanceller, requireWorkflow } from "../auth/index.js";
@@ -11,7 +11,7 @@ import { checkOverridePolicy } from "./config-override.js";
 import { checkInlineSteps } from "./inline-limits.js";
 import { inlineSource, overriddenFile, sandboxFor, type InlineRequest } from "./inline-workflow.js";
 import type { MethodName } from "./method-catalog.js";
-import type { CallContext, OperationDeps } from "./operations.js";
+import type { CallContext, OperationDeps } from "./operation-deps.js";
 import type * as S from "./schemas.js";
 import { listExecutions } from "./list-executions.js";
 import { watchExecution } from "./watch.js";
@@ -37,8 +37,8 @@ function generationAnswer(result: GenerateWorkflowResult): S.GenerateWorkflowAns
 export function handlers(deps: OperationDeps, executions: Executions): Record<MethodName, Handler> {
   /** A caller-sent workflow file, validated, within the node's step cap, in the caller's sandbox and its policy. */
   const inlineChecked = (request: InlineRequest, ctx: CallContext) => {
-    const source = inlineSource(request, sandboxFor(deps.sandboxDir, ctx.principal), deps.runtime);
-    checkInlineSteps(source.file, deps.runtime.options.limits.maxInlineSteps);
+    const source = inlineSource(request, sandboxFor(deps.sandboxDir, ctx.principal), deps.engine);
+    checkInlineSteps(source.file, deps.engine.options.limits.maxInlineSteps);
     return source;
   };
 
@@ -53,7 +53,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
     };
     // Shaped for where it will run: the nodes this caller may use, and the caller policy its workflow runs under.
     const nodes = (await deps.registry.list()).filter((n) => n.status !== "down" && mayUseNode(ctx.principal, n.tags));
-    return deps.generator.generate(request, { nodes, policy: deps.runtime.options.callerPolicy, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
+    return deps.generator.generate(request, { nodes, policy: deps.engine.options.callerPolicy, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
   }
 
   return {

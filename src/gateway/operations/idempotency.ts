@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { applyEvent, rebuildRecord, TERMINAL_STATUSES, type ExecutionClient, type ExecutionMode, type ExecutionRecord } from "../../engine/index.js";
+import { applyEvent, rebuildRecord, TERMINAL_STATUSES, type ExecutionClient, type ExecutionMode, type ExecutionRecord } from "../../engine/internal.js";
 import { executionAnswer, statusMessage } from "./answers.js";
-import type { RunContext } from "./executions.js";
+import type { RunContext } from "./run-context.js";
 import type { ExecutionAnswer } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
 

@@ -1,4 +1,3 @@
-export { Admission } from "./admission.js";
 export { executionAnswer, eventAnswer, notFoundAnswer, statusMessage } from "./answers.js";
 export { argumentSpec, expectedOf, parseArguments, type ArgumentSpec } from "./arguments.js";
 export { errorBody, errorStatus, type ErrorStatus, type GrpcStatusName } from "./error-status.js";

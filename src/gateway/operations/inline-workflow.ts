@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { LineCounter } from "yaml";
 import { WorkflowInvalidError, adjustWorkflowFile, checkWorkflowFile, formatProblems, parseWorkflowYaml, type LoadedSource, type Problem, type WorkflowFile } from "../../config/index.js";
-import { enforceCallerPolicy, type Runtime, type WorkflowSource } from "../../engine/index.js";
+import { enforceCallerPolicy, type GatewayEngine, type WorkflowSource } from "../../engine/internal.js";
 import type { Principal } from "../auth/index.js";
 
 export interface InlineRequest {
@@ -28,7 +28,7 @@ export function sandboxFor(sandboxRoot: string, principal: Principal): string {
  * the caller's (the runtime runs it under the operator's caller policy) and checked against that policy now, so a
  * refusal names every field at once before anything starts.
  */
-export function inlineSource(request: InlineRequest, sandboxDir: string, runtime: Pick<Runtime, "callerGrant">): WorkflowSource {
+export function inlineSource(request: InlineRequest, sandboxDir: string, engine: Pick<GatewayEngine, "callerGrant">): WorkflowSource {
   const origin = request.workflow_yaml !== undefined ? "workflow_yaml" : "workflow_config";
   let data: unknown = request.workflow_config;
   let source: LoadedSource = { path: origin, text: "", lineCounter: new LineCounter(), baseDir: sandboxDir };
@@ -41,7 +41,7 @@ export function inlineSource(request: InlineRequest, sandboxDir: string, runtime
   const { problems, file } = checkWorkflowFile(data, source, { baseDir: sandboxDir, checkFunctionFiles: false });
   if (file === undefined) invalid(origin, problems);
   const inline: WorkflowSource = { file, path: join(sandboxDir, "inline-workflow.yaml"), origin: "caller" };
-  enforceCallerPolicy(file, runtime.callerGrant(inline), origin);
+  enforceCallerPolicy(file, engine.callerGrant(inline), origin);
   return inline;
 }
 

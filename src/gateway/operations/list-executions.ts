@@ -1,4 +1,4 @@
-import type { ExecutionClient, ListExecutionsQuery } from "../../engine/index.js";
+import type { ExecutionClient, ListExecutionsQuery } from "../../engine/internal.js";
 import { maySee, mayUseWorkflow, type Principal } from "../auth/index.js";
 import { executionAnswer } from "./answers.js";
 import type { ListExecutionsAnswer, ListExecutionsArgs } from "./schemas.js";

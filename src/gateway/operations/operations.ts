@@ -1,55 +1,17 @@
 import { performance } from "node:perf_hooks";
 import { WfxError } from "../../errors.js";
-import type { ExecutionClient, ExecutionEvent, ExecutionRecord, NodeRegistry, Runtime } from "../../engine/index.js";
-import type { WorkflowGenerator } from "../../generator/types.js";
-import { knownLabel, type AuditLog, type AuditOutcome, type NodeMetrics } from "../../observability/index.js";
-import { requireNode, requireScopes, type Principal } from "../auth/index.js";
+import { knownLabel, type AuditOutcome } from "../../observability/index.js";
+import { requireNode, requireScopes } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
-import type { Admission } from "./admission.js";
-import type { ServerPaths } from "./server-paths.js";
-import type { Watchers } from "./watchers.js";
 import { checkArgumentBounds } from "./argument-bounds.js";
 import { parseArguments } from "./arguments.js";
 import { ExecutionLabeller } from "./execution-labels.js";
 import { Executions } from "./executions.js";
 import { METHODS_BY_NAME, type MethodName } from "./method-catalog.js";
 import { handlers, type Handler } from "./handlers.js";
-import type { WorkflowDirectory } from "./workflow-directory.js";
+import type { CallContext, OperationDeps } from "./operation-deps.js";
 
-/** Who calls and how: every gateway builds one per request. */
-export interface CallContext {
-  principal: Principal;
-  /** `mcp`, `mcp-stdio`, `grpc`, `http`; recorded in the audit log and metrics. */
-  gateway: string;
-  remote?: string | undefined;
-  /** Aborted when the caller goes away; a sync execution is then cancelled. */
-  signal?: AbortSignal | undefined;
-  onEvent?: ((event: ExecutionEvent, record: ExecutionRecord) => void) | undefined;
-  deadlineMs?: number | undefined;
-  /** How deep in meta-orchestration: 0 from a client, n + 1 from a workflow (mcpworkflow_executor) at depth n. */
-  depth?: number | undefined;
-}
-
-export interface OperationDeps {
-  /** Starts, reads, cancels and watches executions: the node's runtime, or a cluster's client. */
-  client: ExecutionClient;
-  /** The node's own runtime, for its configuration only (limits, and the caller policy inline workflows are checked against). */
-  runtime: Pick<Runtime, "options" | "callerGrant">;
-  workflows: WorkflowDirectory;
-  registry: NodeRegistry;
-  admission: Admission;
-  /** Open watches, per token and in all (see watchers.ts). */
-  watchers: Watchers;
-  metrics: NodeMetrics;
-  audit: AuditLog;
-  /** Folder inline and generated workflows resolve against (their filesystem tools stay inside it). */
-  sandboxDir: string;
-  /** The node's folders, named neutrally in every answer (see answers.ts and error-status.ts). */
-  paths: ServerPaths;
-  generator?: WorkflowGenerator | undefined;
-  /** How long an idempotency key names the execution it started. */
-  idempotencyWindowMs: number;
-}
+export type { CallContext, OperationDeps } from "./operation-deps.js";
 
 /** Methods that answer about the cluster, not this node: a token limited to other nodes' tags finds its nodes with them. */
 const CLUSTER_METHODS: ReadonlySet<MethodName> = new Set(["list_nodes"]);
@@ -93,7 +55,7 @@ export class Operations {
 
   constructor(deps: OperationDeps) {
     this.deps = deps;
-    this.executions = new Executions(deps.client, deps.runtime.options.store, deps.admission, deps.metrics, deps.paths, deps.idempotencyWindowMs, new ExecutionLabeller(deps.runtime.options.env, deps.runtime.options.prices));
+    this.executions = new Executions(deps.client, deps.locator, deps.engine.options.store, deps.admission, deps.metrics, deps.paths, deps.idempotencyWindowMs, new ExecutionLabeller(deps.engine.options.env, deps.engine.options.prices));
     this.#handlers = handlers(deps, this.executions);
   }
 
@@ -113,7 +75,7 @@ export class Operations {
         const self = this.deps.registry.self();
         requireNode(ctx.principal, self.id, self.tags);
       }
-      checkArgumentBounds(spec.input, rawArgs, this.deps.runtime.options.limits);
+      checkArgumentBounds(spec.input, rawArgs, this.deps.engine.options.limits);
       const args = parseArguments(spec.input, rawArgs);
       result = await this.#handlers[spec.name](args as never, ctx);
       return result;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BudgetSchema } from "../../config/index.js";
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../../engine/index.js";
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../../engine/internal.js";
 
 /** Input and output schemas of every gateway method; parameter and field names are the source document's. */
 

@@ -1,8 +1,8 @@
-import { executionNotFound, TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../../engine/index.js";
+import { executionNotFound, TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../../engine/internal.js";
 import { eventAnswer, statusMessage } from "./answers.js";
 import type { Executions } from "./executions.js";
 import { followExecution } from "./follow.js";
-import type { CallContext, OperationDeps } from "./operations.js";
+import type { CallContext, OperationDeps } from "./operation-deps.js";
 import type { WatchExecutionAnswer, WatchExecutionArgs } from "./schemas.js";
 
 /**

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join, relative, resolve, isAbsolute } from "node:path";
 import { closestMatch, WorkflowInvalidError, formatProblems, loadAndValidate } from "../../config/index.js";
-import type { WorkflowSource } from "../../engine/index.js";
+import type { WorkflowSource } from "../../engine/internal.js";
 import { DEFAULT_WORKFLOW_PATTERN, listWorkflows } from "../../engine/workflow-catalog.js";
 import { GatewayError } from "../errors.js";
 import type { ListWorkflowsAnswer } from "./schemas.js";

@@ -1,0 +1,125 @@
+import type { ActorRef, ActorSystem } from "../actors/index.js";
+import { endpointsFor } from "../agents/index.js";
+import { resolveAgentEndpoint } from "../config/index.js";
+import type { ResolvedBudget } from "./budget.js";
+import { CrossProcessCancel } from "./cross-process-cancel.js";
+import type { WorkflowSource } from "./execution-client.js";
+import type { SupervisorMessage } from "./execution-supervisor.js";
+import { IsolatedLauncher } from "./isolated/launcher.js";
+import type { ExecutionPlan } from "./plan.js";
+import type { ExecutionRecorder } from "./recorder.js";
+import type { ResumePoint } from "./resume-point.js";
+import type { RuntimeOptions } from "./runtime-options.js";
+import { supervisorFor, type ServiceDeps } from "./services.js";
+import type { ExecutionMode, ExecutionRecord } from "./types.js";
+
+/** Why the steps of an execution that could not be recorded were cancelled. */
+const UNRECORDED = "the execution could not be recorded";
+
+/** A recorded execution to run: from its start, or from where a dead owner left it (`resume`). */
+export interface LaunchRun {
+  executionId: string;
+  source: WorkflowSource;
+  deps: ServiceDeps;
+  plan: ExecutionPlan;
+  mode: ExecutionMode;
+  input: unknown;
+  timeoutMs: number | undefined;
+  budget: ResolvedBudget | undefined;
+  resume?: ResumePoint | undefined;
+}
+
+/**
+ * Runs recorded executions' supervisors in this process, or each in an isolated child process, and stops them: what
+ * runs here is known here alone (its supervisor's ref, or its child). Another process on the data dir may ask it to
+ * cancel one (CrossProcessCancel).
+ */
+export class ExecutionLauncher {
+  readonly #system: ActorSystem;
+  readonly #recorder: ExecutionRecorder;
+  readonly #options: Readonly<RuntimeOptions>;
+  readonly #supervisors = new Map<string, ActorRef<SupervisorMessage>>();
+  /** Executions the recorder gave up on inside spawn (their first event), before their supervisor's ref was known. */
+  readonly #abandonedInSpawn = new Set<string>();
+  readonly #isolated: IsolatedLauncher;
+  readonly #crossProcess: CrossProcessCancel | undefined;
+
+  constructor(system: ActorSystem, recorder: ExecutionRecorder, options: Readonly<RuntimeOptions>) {
+    this.#system = system;
+    this.#recorder = recorder;
+    this.#options = options;
+    this.#isolated = new IsolatedLauncher(system, recorder, options.isolated, options.tools.workflowExecutor);
+    this.#crossProcess = options.dataDir === undefined ? undefined : new CrossProcessCancel(options.dataDir, (id) => this.cancel(id, "cancelled from another process"));
+  }
+
+  /** Runs the supervisor here, or in an isolated process; resolves with the final record. */
+  launch(run: LaunchRun): Promise<ExecutionRecord> {
+    const { executionId } = run;
+    const done = this.#recorder.whenDone(executionId);
+    if (run.mode === "isolated") this.#launchIsolated(run);
+    else {
+      const ref = this.#system.spawn(
+        supervisorFor(run.deps, { executionId, plan: run.plan, input: run.input, reporter: this.#recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...(run.resume === undefined ? {} : { resume: run.resume }) }),
+        { name: executionId },
+      );
+      if (this.#abandonedInSpawn.delete(executionId)) ref.tell({ type: "cancel", reason: UNRECORDED });
+      this.#supervisors.set(executionId, ref);
+      void done.then(() => this.#supervisors.delete(executionId));
+    }
+    this.#crossProcess?.own(executionId, done);
+    return done;
+  }
+
+  #launchIsolated(run: LaunchRun): void {
+    const { deps, source } = run;
+    const agentEndpoints = endpointsFor(source.file, deps.endpointOf ?? ((agent) => resolveAgentEndpoint(agent, deps.env)));
+    this.#isolated.launch({
+      executionId: run.executionId,
+      file: source.file,
+      filePath: source.path,
+      workflowName: run.plan.workflowName,
+      input: run.input,
+      timeoutMs: run.timeoutMs,
+      env: deps.env,
+      agentEndpoints,
+      agentOptions: this.#options.agents,
+      limits: this.#options.limits,
+      ...(deps.caller === undefined ? {} : { caller: deps.caller }),
+      ...(run.resume === undefined ? {} : { resume: run.resume }),
+      ...(run.budget === undefined ? {} : { budget: run.budget }),
+    });
+  }
+
+  /** Where a live execution of this process runs: its supervisor here, or else its isolated child. */
+  whereLive(executionId: string): "here" | "isolated" {
+    return this.#supervisors.has(executionId) ? "here" : "isolated";
+  }
+
+  /** Tells a live execution of this process to cancel; false when none runs here. */
+  cancel(executionId: string, reason: string): boolean {
+    if (!this.#recorder.isLive(executionId)) return false;
+    const ref = this.#supervisors.get(executionId);
+    if (ref) ref.tell({ type: "cancel", reason });
+    else this.#isolated.cancel(executionId, reason);
+    return true;
+  }
+
+  /** Stops the steps of an execution the recorder ended because it could not record it (its later events would be lost). */
+  abandon(record: ExecutionRecord): void {
+    const executionId = record.execution_id;
+    if (record.execution_mode === "isolated") return this.#isolated.cancel(executionId, UNRECORDED);
+    const ref = this.#supervisors.get(executionId);
+    if (ref) ref.tell({ type: "cancel", reason: UNRECORDED });
+    else this.#abandonedInSpawn.add(executionId);
+  }
+
+  /** Asks the process on this data dir that runs it to cancel; undefined when there is none or it did not answer. */
+  askOwner(executionId: string, record: ExecutionRecord): Promise<ExecutionRecord | undefined> {
+    return this.#crossProcess?.request(executionId, record, () => this.#options.store.getRecord(executionId)) ?? Promise.resolve(undefined);
+  }
+
+  async close(): Promise<void> {
+    this.#crossProcess?.close();
+    await this.#isolated.close();
+  }
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from "node:crypto";
+import { EngineError } from "./errors.js";
+import type { StartedExecution, WorkflowSource } from "./execution-client.js";
+import type { ExecutionLauncher } from "./execution-launcher.js";
+import type { OpenedExecution } from "./execution-opening.js";
+import type { OriginRules } from "./origin-rules.js";
+import type { ExecutionRecorder } from "./recorder.js";
+import type { RuntimeOptions } from "./runtime-options.js";
+import { fileJsonOf } from "./step-order.js";
+import type { ResumeSpec } from "./types.js";
+import { pathInFolders } from "./workflow-folders.js";
+
+/** Starts an opened execution: its id, timeout and resume spec, its first record, then its launch. */
+export class ExecutionStarter {
+  readonly #options: Readonly<RuntimeOptions>;
+  readonly #recorder: ExecutionRecorder;
+  readonly #launcher: ExecutionLauncher;
+  readonly #rules: OriginRules;
+
+  constructor(options: Readonly<RuntimeOptions>, recorder: ExecutionRecorder, launcher: ExecutionLauncher, rules: OriginRules) {
+    this.#options = options;
+    this.#recorder = recorder;
+    this.#launcher = launcher;
+    this.#rules = rules;
+  }
+
+  /** Records the execution as started and launches it; aborting the request's signal cancels it. */
+  start(opened: OpenedExecution): StartedExecution {
+    const { request, source, plan, budget, fromCaller, workflowName } = opened;
+    const mode = request.mode ?? "sync";
+    const executionId = request.executionId ?? randomUUID();
+    if (this.#recorder.isLive(executionId)) throw new EngineError("WFX_DUPLICATE_EXECUTION_ID", `an execution with id ${executionId} is already running`, { hint: "leave executionId out, or pass a fresh randomUUID()" });
+    const timeoutS = request.timeoutS ?? (plan.timeoutMs === undefined ? this.#options.defaultTimeoutS : plan.timeoutMs / 1000);
+    const timeoutMs = timeoutS === undefined ? undefined : timeoutS * 1000;
+    const startMs = Date.now();
+    const resume: ResumeSpec = {
+      file_json: fileJsonOf(source.file),
+      generation: 0,
+      owner_instance: this.#options.instanceId,
+      ...(source.path === undefined ? {} : { path: source.path }),
+      ...this.#pathInFolder(source),
+      ...(fromCaller ? { origin: "caller" } : {}),
+      ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }),
+      ...(request.placement === undefined ? {} : { placement: request.placement }),
+      ...(budget === undefined ? {} : { budget }),
+    };
+    const record = this.#recorder.begin({
+      executionId,
+      workflowName,
+      mode,
+      node: this.#options.nodeId,
+      stepIds: plan.steps.map((s) => s.id),
+      startMs,
+      pid: process.pid,
+      // A caller's workflow lives in a sandbox folder on this node: that path is nothing the caller should see.
+      ...(source.path === undefined || fromCaller ? {} : { workflowFile: source.path }),
+      ...(request.input === undefined ? {} : { input: request.input }),
+      ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
+      ...(request.startedByTenant === undefined ? {} : { startedByTenant: request.startedByTenant }),
+    }, resume, mode === "isolated");
+    if (request.onEvent) this.#recorder.listen(executionId, request.onEvent);
+    const done = this.#launcher.launch({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode, input: request.input, timeoutMs, budget });
+    const signal = request.signal;
+    if (signal) {
+      const onAbort = () => void this.#launcher.cancel(executionId, "the caller went away");
+      signal.addEventListener("abort", onAbort, { once: true });
+      void done.then(() => signal.removeEventListener("abort", onAbort));
+    }
+    return { executionId, record, done };
+  }
+
+  /** An operator's file inside one of the node's workflow folders: where it sits there, for an adopter on another machine. */
+  #pathInFolder(source: WorkflowSource): { path_in_folder?: string } {
+    if (source.origin === "caller" || source.path === undefined) return {};
+    const inside = pathInFolders(source.path, this.#options.workflowFolders);
+    return inside === undefined ? {} : { path_in_folder: inside };
+  }
+}

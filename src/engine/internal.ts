@@ -1,0 +1,22 @@
+// The engine as its sibling packages (cluster, gateway, node, cli) see it: the public API, and the interfaces they work through.
+export * from "./index.js";
+export { Admission } from "./admission.js";
+export type { Joined, Member, Membership, Readiness } from "./membership.js";
+export type { GatewayEngine, NodeEngine } from "./node-engine.js";
+export { runsElsewhere, type ExecutionLocation, type ExecutionLocator } from "./execution-locator.js";
+export { openExecution, type OpenedExecution } from "./execution-opening.js";
+export { executionNotFound, type FollowedEngine } from "./execution-follower.js";
+export { rebuildRecord } from "./orphans.js";
+export { processOwnerAlive } from "./owner-liveness.js";
+export { resolveAction } from "./plan.js";
+export { applyEvent, progressMessage, elapsedNow } from "./record.js";
+export { DEFAULT_IDEMPOTENCY_WINDOW_MS, MAX_IDEMPOTENCY_KEY_LENGTH } from "./idempotency.js";
+export { callerPolicyProblems, enforceCallerPolicy } from "./caller-policy.js";
+export { storeClosed, eventJson, recordJson } from "./store/index.js";
+export { selectRecords } from "./store/record-query.js";
+export { addModelCall, countedWork, describeUsage, emptyUsage, mergeUsage } from "./usage.js";
+export { BudgetMeter, budgetFrom, hasLimits } from "./budget.js";
+export { resolveExecutionBudget, type BudgetSources } from "./execution-budget.js";
+export { settledWithin } from "./settled-within.js";
+export { locateWorkflow, workflowIdentityOf, type WorkflowIdentity } from "./workflow-identity.js";
+export type { OrderedStepOptions } from "./step-from-order.js";

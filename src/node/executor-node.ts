@@ -1,0 +1,177 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Admission, LocalNodeRegistry, resolveDataDir, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
+import { Gateways, gatewayTokens, NodeExecutor, resolveGatewayOptions, VERSION, type GatewayOptions, type Operations, type TokenStore } from "../gateway/index.js";
+import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
+import type { NodeDeps } from "./node-deps.js";
+import { openEngine } from "./open-engine.js";
+import { OrphanScan } from "./orphan-scan.js";
+
+/** What the node has built once its engine is open, each in the order it starts. */
+interface NodeParts {
+  engine: Runtime;
+  ownsEngine: boolean;
+  executor: NodeExecutor | undefined;
+  tokens: TokenStore;
+}
+
+/**
+ * One node, its composition root: it builds and starts, in order, the store and engine, admission, membership (its
+ * cluster's, or none), the gateways, and the adoption of orphans; drain is asked of it; it stops them in reverse.
+ */
+export class ExecutorNode {
+  readonly options: Readonly<GatewayOptions>;
+  /** The node's engine, which adopts orphans and is closed with the node when the node opened it. */
+  readonly runtime: Runtime;
+  readonly admission: Admission;
+  /** This node's own entry: load, gateways and status are kept up to date here. */
+  readonly registry: LocalNodeRegistry;
+  /** What list_nodes and WatchNodes answer from. */
+  readonly nodes: NodeRegistry;
+  /** What the gateways reach executions through: the engine itself, or the cluster's client over it. */
+  readonly client: ExecutionClient;
+  readonly gateways: Gateways;
+  readonly metrics: NodeMetrics;
+  readonly logger: Logger;
+  readonly audit: AuditLog;
+  readonly tokens: TokenStore;
+  readonly #membership: Membership | undefined;
+  readonly #ownsEngine: boolean;
+  readonly #orphans: OrphanScan;
+  #ready = false;
+  #draining = false;
+  #closing: Promise<void> | undefined;
+  #healthTimer: NodeJS.Timeout | undefined;
+
+  private constructor(options: Readonly<GatewayOptions>, parts: NodeParts, deps: NodeDeps) {
+    this.options = options;
+    this.runtime = parts.engine;
+    this.#ownsEngine = parts.ownsEngine;
+    this.#membership = deps.membership;
+    this.tokens = parts.tokens;
+    this.logger = deps.logger ?? createLogger({ level: options.logLevel });
+    // Not the node's logger: WFX_LOG_LEVEL=warn must not silence the record of successful calls.
+    this.audit = new AuditLog(deps.auditLogger ?? createLogger({ level: "info", name: "wfx-audit", ...(options.auditLogFile === undefined ? {} : { destination: options.auditLogFile }) }));
+    this.metrics = new NodeMetrics();
+    const engine = parts.engine;
+    this.registry = new LocalNodeRegistry({ id: engine.options.nodeId, tags: options.tags, capacity: options.supervisesExecutions ? options.maxConcurrentExecutions : 0, version: VERSION, instance: engine.options.instanceId });
+    this.admission = new Admission(options.maxConcurrentExecutions, (running) => this.registry.setLoad(running));
+    const joined = this.#join(engine);
+    this.nodes = joined?.nodes ?? deps.nodeRegistry?.(this.registry) ?? this.registry;
+    this.client = joined?.client ?? deps.client ?? engine;
+    this.gateways = new Gateways(options, { client: this.client, locator: joined?.locator ?? engine.locator, engine, admission: this.admission, self: this.registry, nodes: this.nodes, tokens: this.tokens, metrics: this.metrics, audit: this.audit, logger: this.logger, dataDir: options.dataDir ?? engine.options.dataDir ?? resolveDataDir(), generator: deps.generator, readiness: () => this.readiness });
+    parts.executor?.attach(this.gateways.operations);
+    this.#orphans = new OrphanScan(engine, this.logger);
+  }
+
+  /** Membership: the cluster takes part with this node's engine, its entry and its admission, in one call. */
+  #join(engine: Runtime) {
+    const membership = this.#membership;
+    if (membership === undefined) return undefined;
+    const rejected = () => [...membership.rejectedCounts()].map(([reason, n]) => [{ reason }, n] as [Record<string, string>, number]);
+    this.metrics.registry.counter("wfx_cluster_rejected_total", "Cluster messages and stored records this node refused because they failed the cluster key's check, by reason (unsigned, unknown_key, bad_mac, stale, replayed, undecryptable)", rejected);
+    // Work other nodes place here runs from this node's first workflow folder (an operator's) or a sandbox (a caller's).
+    const folders = { operator: this.options.workflowDirs[0] ?? process.cwd(), callerRoot: join(engine.options.dataDir ?? tmpdir(), "inline"), workflowFolders: this.options.workflowDirs };
+    return membership.join({ engine, self: this.registry, admit: () => this.admission.acquire(), folders, drain: () => this.drain() });
+  }
+
+  /** Builds the node and starts it: resolves once its gateways listen (and, over a store of its own, orphans are adopted). */
+  static async start(options: Partial<GatewayOptions> = {}, deps: NodeDeps = {}): Promise<ExecutorNode> {
+    const resolved = resolveGatewayOptions(options);
+    // Refused before anything opens: a node that would listen beyond loopback without tokens.
+    const tokens = gatewayTokens(resolved);
+    const executor = deps.runtime === undefined ? new NodeExecutor() : undefined;
+    const engine = deps.runtime ?? (await openEngine(resolved, deps.membership, executor!));
+    const node = new ExecutorNode(resolved, { engine, ownsEngine: deps.runtime === undefined, executor, tokens }, deps);
+    try {
+      await node.gateways.listen();
+      node.#ready = true;
+    } catch (error) {
+      await node.close(0);
+      throw error;
+    }
+    if (node.#membership !== undefined) node.#followReadiness();
+    // Adopted only once listening: a node that cannot listen must not take (and then cancel) another process's orphans.
+    // A store of its own is read at once; a cluster's waits for NATS, which must not hold up serving /ready.
+    const scanned = node.#orphans.start(resolved.orphanScanMs, node.nodes);
+    if (node.#membership === undefined) await scanned;
+    return node;
+  }
+
+  get operations(): Operations {
+    return this.gateways.operations;
+  }
+
+  get httpUrl(): string | undefined {
+    return this.gateways.httpUrl;
+  }
+
+  get mcpUrl(): string | undefined {
+    return this.gateways.mcpUrl;
+  }
+
+  get grpcAddress(): string | undefined {
+    return this.gateways.grpcAddress;
+  }
+
+  get ready(): boolean {
+    return this.readiness.ready;
+  }
+
+  /** Ready when listening, not shutting down, and what it depends on (the cluster) is usable; else why not. */
+  get readiness(): Readiness {
+    const cluster = this.#membership?.readiness ?? { ready: true };
+    // An insecure cluster node says so whatever else it answers.
+    const warning = cluster.insecure === undefined ? {} : { insecure: cluster.insecure };
+    if (!this.#ready) return { ready: false, reason: this.#closing === undefined ? "starting" : "shutting down", ...warning };
+    if (this.#draining) return { ready: false, reason: "draining: finishing what runs, taking nothing new", ...warning };
+    return cluster;
+  }
+
+  /** gRPC health follows readiness. */
+  #followReadiness(): void {
+    let serving = true;
+    this.#healthTimer = setInterval(() => {
+      const ready = this.readiness.ready;
+      if (ready === serving || this.#closing !== undefined) return;
+      serving = ready;
+      this.gateways.setServing(ready);
+    }, 250).unref();
+  }
+
+  /** Takes no new executions (status `draining`, readiness off) while what runs finishes: `wfx drain NODE`, and the start of shutdown. */
+  drain(): void {
+    this.#draining = true;
+    this.admission.drain();
+    this.registry.setStatus("draining");
+  }
+
+  /**
+   * Graceful shutdown, the start in reverse: stop accepting (readiness and gRPC health turn NOT_SERVING), let sync calls
+   * (a member's async ones too) and the work run for other nodes finish for up to `graceMs`, cancel what still runs so
+   * every record ends with a final status, close the gateways, the engine and its store, then leave the cluster.
+   */
+  close(graceMs = this.options.shutdownGraceMs): Promise<void> {
+    this.#closing ??= this.#close(graceMs);
+    return this.#closing;
+  }
+
+  async #close(graceMs: number): Promise<void> {
+    this.#ready = false;
+    this.#orphans.stop();
+    clearInterval(this.#healthTimer);
+    this.admission.drain();
+    this.registry.setStatus("draining");
+    const stopped = this.gateways.stopAccepting();
+    // A member's drain is a rolling restart's, and nobody waits on its async calls: they get the grace too.
+    const member = this.#membership !== undefined;
+    const [drained] = await Promise.all([this.gateways.drainExecutions(graceMs, member), this.#membership?.drainHostedWork(graceMs)]);
+    if (drained.finished + drained.cancelled > 0) this.logger.info(drained, "drained executions");
+    await this.gateways.close(stopped);
+    this.registry.setStatus("down");
+    if (this.#ownsEngine) await this.runtime.close();
+    // Last: a member's store writes over the cluster's connection until the engine has closed it.
+    await this.#membership?.leave();
+    await this.audit.flush();
+  }
+}
