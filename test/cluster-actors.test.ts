@@ -24,6 +24,7 @@ async function member(id: string): Promise<Member> {
   const registry = new ClusterNodeRegistry(new LocalNodeRegistry({ id, tags: [], capacity: 1, version: "0.1.0" }), { heartbeatMs: 200, missedBeatsDown: 3 });
   const wire = testWire(nc);
   registry.attach(wire);
+  await registry.announce();
   return { system, nc, registry, links: new ActorLinks(system, wire, registry) };
 }
 

@@ -55,6 +55,9 @@ export class Cluster implements Membership {
   #onDrain: (() => void) | undefined;
   #joined: Promise<void> | undefined;
   #connecting: Promise<NatsConnection> | undefined;
+  #self: NodeRegistry | undefined;
+  /** Why this node was not announced (its id taken), once known. */
+  #refused: string | undefined;
   #orders: ExecutionOrderServer | undefined;
   /** Placed steps run here for other nodes, and how the recent ones ended: what their supervisors ask after NATS blinked. */
   readonly #outcomes = new HostedOutcomes();
@@ -100,23 +103,41 @@ export class Cluster implements Membership {
   registryFor(self: NodeRegistry | undefined): NodeRegistry {
     const registry = new ClusterNodeRegistry(self, { heartbeatMs: this.options.heartbeatMs, missedBeatsDown: this.options.missedBeatsDown, connectedSinceMs: () => this.connection.connectedSinceMs, selfExtra: () => (this.seal.secure ? this.slots.view() : { ...this.slots.view(), insecure: true }) });
     this.#registry = registry;
+    this.#self = self;
     this.#joined = this.#connect().then(
-      (nc) => {
-        const wire = this.#wire!;
-        registry.attach(wire);
-        if (self !== undefined) {
-          this.#announcement = new ServiceAnnouncement(nc, () => registry.self());
-          wire.subscribe(drainSubject(self.self().id), (msg) => {
-            this.#onDrain?.();
-            msg.respond(encodeJson(self.self()));
-          });
-        }
-      },
+      () => registry.attach(this.#wire!),
       (error: unknown) => {
         if (!this.#abort.signal.aborted) this.#logger.error({ err: error }, "cannot join the cluster");
       },
     );
     return registry;
+  }
+
+  /**
+   * Announces this node under its id once it serves (a node that cannot bind its ports never shows up): its beats,
+   * discovery and drain. Rejects with WFX_NODE_ID_TAKEN while another live process has the id. Resolves after
+   * `waitMs` when NATS has not been reached yet; the node is announced when it is (a refusal then is logged and shown
+   * by /ready).
+   */
+  announce(waitMs = 3000): Promise<void> {
+    const registry = this.#registry;
+    const self = this.#self;
+    if (registry === undefined || self === undefined) return Promise.resolve();
+    const announced = (this.#joined ?? Promise.resolve()).then(async () => {
+      const wire = this.#wire;
+      if (wire === undefined || this.#abort.signal.aborted) return;
+      await registry.announce();
+      this.#announcement = new ServiceAnnouncement(wire.nc, () => registry.self());
+      wire.subscribe(drainSubject(self.self().id), (msg) => {
+        this.#onDrain?.();
+        msg.respond(encodeJson(self.self()));
+      });
+    });
+    announced.catch((error: unknown) => {
+      this.#refused = (error as Error).message;
+      if (!this.#abort.signal.aborted) this.#logger.error({ err: error }, "this node was not announced to the cluster");
+    });
+    return Promise.race([announced, new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref())]);
   }
 
   /** Connects once (retrying until NATS answers); every part waits on the same connection. */
@@ -225,7 +246,7 @@ export class Cluster implements Membership {
 
   /** Whether the cluster is usable; an insecure node says so in its readiness detail too. */
   get readiness(): ClusterReadiness {
-    const readiness = this.connection.readiness;
+    const readiness: ClusterReadiness = this.#refused === undefined ? this.connection.readiness : { ready: false, reason: this.#refused };
     return this.seal.secure ? readiness : { ...readiness, insecure: "--insecure-cluster: no cluster key; any NATS client can command this node" };
   }
 

@@ -12,6 +12,7 @@ export const CLUSTER_ERROR_CODES = {
   WFX_EXECUTION_ORDER_TOO_LARGE: "an execution placed on another node is larger, as JSON, than a NATS message may carry; nothing is truncated, the execution fails",
   WFX_NODE_UNREACHABLE: "the node an execution was placed on (or runs on) did not answer over NATS; the execution is placed again, or its owner's death is waited for",
   WFX_NODE_FULL: "the node a step was placed on had, by the time the step reached it, no free step slot or not enough of a resource the step reserves (the placer's view was a beat behind); the step is placed again",
+  WFX_NODE_ID_TAKEN: "another running process answers to this node id on the cluster; a node id that is up cannot be taken (one that is down can)",
   WFX_NO_FEASIBLE_NODE: "no node could take an execution or step within the placement timeout; the message says which tags or resources nobody offers, or which nodes fit but stayed full",
 } as const;
 

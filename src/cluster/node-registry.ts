@@ -1,6 +1,7 @@
 import { NoRespondersError, RequestError, type Subscription } from "@nats-io/transport-node";
 import type { NodeEvent, NodeInfo, NodeRegistry } from "../engine/internal.js";
 import { decodeJson, encodeJson } from "./codec.js";
+import { ClusterError } from "./errors.js";
 import { aliveSubject, SUBJECTS } from "./subjects.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
 
@@ -53,6 +54,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
   #beatScheduled = false;
   #lastBeatMs = 0;
   readonly #asking = new Set<string>();
+  #announced = false;
 
   constructor(self: NodeRegistry | undefined, options: ClusterRegistryOptions) {
     this.#self = self;
@@ -66,16 +68,37 @@ export class ClusterNodeRegistry implements NodeRegistry {
   attach(wire: ClusterWire): void {
     this.#wire = wire;
     this.#subs.push(wire.subscribe(SUBJECTS.beat, (msg) => this.#onBeat(msg.body)));
-    if (this.#self !== undefined) {
-      this.#subs.push(wire.subscribe(SUBJECTS.hello, () => this.#beat()));
-      this.#subs.push(wire.subscribe(aliveSubject(this.#self.self().id), (msg) => msg.respond(EMPTY)));
-      // Every change of this node (load, gateways, status) is announced at once, not at the next beat.
-      this.#stopSelf = this.#self.watch(0, () => this.changed());
-      this.#timers.push(setInterval(() => this.#beat(), this.#options.heartbeatMs).unref());
-    }
     this.#timers.push(setInterval(() => this.#sweep(), Math.max(50, Math.min(125, this.#options.heartbeatMs / 4))).unref());
     wire.publish(SUBJECTS.hello, EMPTY);
     this.#settledAtMs = Date.now() + this.#options.heartbeatMs * this.#options.missedBeatsDown;
+  }
+
+  /**
+   * Announces this node under its id, once attached: refused with WFX_NODE_ID_TAKEN while another live process
+   * answers to the id (a crashed one's closed connection answers nothing, so its id is free at once).
+   */
+  async announce(): Promise<void> {
+    const wire = this.#wire;
+    const self = this.#self;
+    if (wire === undefined || self === undefined || this.#announced) return;
+    const id = self.self().id;
+    const holder = await wire.request(aliveSubject(id), EMPTY, { timeout: ALIVE_TIMEOUT_MS }).then(
+      (answer) => decodeJson<{ instance?: string; started_at?: number }>(answer) ?? {},
+      () => undefined,
+    );
+    if (holder !== undefined) {
+      const since = holder.started_at === undefined ? "" : `, up since ${new Date(holder.started_at).toISOString()}`;
+      throw new ClusterError("WFX_NODE_ID_TAKEN", `node id '${id}' is in use by another running process on this cluster (instance ${holder.instance ?? "unknown"}${since})`, {
+        hint: "give this node another --node-id (or WFX_NODE_ID), or stop the other process first; the id of a node that is down can be taken at once",
+      });
+    }
+    this.#announced = true;
+    this.#subs.push(wire.subscribe(SUBJECTS.hello, () => this.#beat()));
+    this.#subs.push(wire.subscribe(aliveSubject(id), (msg) => msg.respond(encodeJson({ instance: this.self().instance, started_at: this.self().started_at }))));
+    // Every change of this node (load, gateways, status) is announced at once, not at the next beat.
+    this.#stopSelf = self.watch(0, () => this.changed());
+    this.#timers.push(setInterval(() => this.#beat(), this.#options.heartbeatMs).unref());
+    this.#beat();
   }
 
   /** From when every live node has beaten at least once since this one attached (undefined before NATS is reached). */
@@ -137,7 +160,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     const wire = this.#wire;
-    if (this.#self !== undefined && wire !== undefined && !wire.nc.isClosed()) {
+    if (this.#announced && wire !== undefined && !wire.nc.isClosed()) {
       wire.publish(SUBJECTS.beat, encodeJson({ ...this.self(), status: "down" }));
       await wire.nc.flush().catch(() => undefined);
     }
@@ -145,7 +168,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
   }
 
   #beat(): void {
-    if (this.#self === undefined || this.#wire === undefined || this.#wire.nc.isClosed()) return;
+    if (!this.#announced || this.#wire === undefined || this.#wire.nc.isClosed()) return;
     this.#lastBeatMs = Date.now();
     this.#wire.publish(SUBJECTS.beat, encodeJson(this.self()));
   }

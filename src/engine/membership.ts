@@ -49,6 +49,8 @@ export interface Membership {
   /** Which orphans this node takes over. */
   mayAdopt(): (record: ExecutionRecord) => boolean;
   join(member: Member): Joined;
+  /** Shows the node to the cluster once it serves; rejects when its id is taken by another live process. */
+  announce(): Promise<void>;
   readonly readiness: Readiness;
   /** The cluster messages and records the node refused, by reason (wfx_cluster_rejected_total). */
   rejectedCounts(): ReadonlyMap<string, number>;

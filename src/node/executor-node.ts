@@ -85,6 +85,8 @@ export class ExecutorNode {
     const node = new ExecutorNode(resolved, { engine, ownsEngine: deps.runtime === undefined, executor, tokens }, deps);
     try {
       await node.gateways.listen();
+      // Only a node that listens is announced: one that cannot bind its ports never shows up under its id.
+      await node.#membership?.announce();
       node.#ready = true;
     } catch (error) {
       await node.close(0);
