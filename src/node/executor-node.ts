@@ -149,7 +149,7 @@ export class ExecutorNode {
   }
 
   /**
-   * Graceful shutdown, the start in reverse: stop accepting (readiness and gRPC health turn NOT_SERVING), let sync calls
+   * Graceful shutdown, the start in reverse: take nothing new (readiness 503 and gRPC health NOT_SERVING), let sync calls
    * (a member's async ones too) and the work run for other nodes finish for up to `graceMs`, cancel what still runs so
    * every record ends with a final status, close the gateways, the engine and its store, then leave the cluster.
    */
@@ -164,12 +164,14 @@ export class ExecutorNode {
     clearInterval(this.#healthTimer);
     this.admission.drain();
     this.registry.setStatus("draining");
-    const stopped = this.gateways.stopAccepting();
+    // Still listening while it drains: /ready answers 503 "shutting down" (a probe sees why, not a refused connection),
+    // gRPC health says NOT_SERVING, and new work is refused by admission.
+    this.gateways.setServing(false);
     // A member's drain is a rolling restart's, and nobody waits on its async calls: they get the grace too.
     const member = this.#membership !== undefined;
     const [drained] = await Promise.all([this.gateways.drainExecutions(graceMs, member), this.#membership?.drainHostedWork(graceMs)]);
     if (drained.finished + drained.cancelled > 0) this.logger.info(drained, "drained executions");
-    await this.gateways.close(stopped);
+    await this.gateways.close(this.gateways.stopAccepting());
     this.registry.setStatus("down");
     if (this.#ownsEngine) await this.runtime.close();
     // Last: a member's store writes over the cluster's connection until the engine has closed it.
