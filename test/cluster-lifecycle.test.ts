@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { wfx } from "./helpers/cli.js";
-import { eventually } from "./helpers/engine-fixture.js";
+import { eventually, FIXTURES } from "./helpers/engine-fixture.js";
 import { post } from "./helpers/gateway-node.js";
 import { startNatsServer } from "./helpers/nats-server.js";
 import { startServe, type ServeProcess } from "./helpers/serve-process.js";
 
 // A node shows up under its id only once it serves, and an id a live process holds cannot be taken.
+const FLOWS = join(FIXTURES, "cluster");
 const nats = await startNatsServer();
 const dirs: string[] = [];
 const nodes: ServeProcess[] = [];
@@ -64,6 +65,24 @@ test("lifecycle - an id a live process holds is refused with WFX_NODE_ID_TAKEN; 
   await first.kill("SIGKILL");
   const successor = await node("life-1");
   await eventually(async () => ((await listed(successor.url)).some((n) => n.id === "life-1" && n.status === "up") ? true : undefined), 10_000, "the new life-1 up");
+});
+
+test("lifecycle - wfx drain then wfx undrain: the node refuses new executions while drained, takes them again after", async () => {
+  const worker = await node("life-drain", ["--workflows", FLOWS]);
+  const cli = (command: string) => wfx([command, "life-drain", "--nats", nats.url], { dataDir: tempDir(command), timeoutMs: 20_000 });
+  const drained = await cli("drain");
+  assert.is(drained.code, 0, drained.stderr);
+  assert.match(drained.stdout, "node life-drain is draining");
+  const refused = await post(worker.url, "execute_workflow", { workflow_name: "anywhere", input_data: {} });
+  assert.is(refused.body["code"], "WFX_SHUTTING_DOWN", JSON.stringify(refused.body));
+  assert.is((await fetch(`${worker.url}/ready`)).status, 503);
+  const undrained = await cli("undrain");
+  assert.is(undrained.code, 0, undrained.stderr);
+  assert.match(undrained.stdout, "node life-drain is up: it takes work again");
+  assert.is((await fetch(`${worker.url}/ready`)).status, 200);
+  const taken = await post(worker.url, "execute_workflow", { workflow_name: "anywhere", input_data: {} });
+  assert.is(taken.body["status"], "completed", JSON.stringify(taken.body));
+  await eventually(async () => ((await listed(worker.url)).some((n) => n.id === "life-drain" && n.status === "up") ? true : undefined), 10_000, "listed up again");
 });
 
 test.run();

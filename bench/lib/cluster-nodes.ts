@@ -41,7 +41,7 @@ export async function startBenchCluster(options: { insecure?: boolean } = {}): P
   const store = await EmbeddedExecutionStore.open({ dataDir: supervisorDir });
   const runtime = new Runtime({ store, dataDir: supervisorDir, nodeId: SUPERVISOR_ID, workflowFolders: [FIXTURES], stepHost: cluster.stepHost() });
   // The bench node takes no placed executions, so it admits them all.
-  cluster.join({ engine: runtime, self, admit: () => () => {}, folders: { operator: FIXTURES, callerRoot: supervisorDir, workflowFolders: [FIXTURES] }, drain: () => {} });
+  cluster.join({ engine: runtime, self, admit: () => () => {}, folders: { operator: FIXTURES, callerRoot: supervisorDir, workflowFolders: [FIXTURES] }, drain: () => {}, undrain: () => false });
   await cluster.announce();
   const close = async () => {
     await runtime.close();

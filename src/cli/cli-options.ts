@@ -24,5 +24,6 @@ export const OPTIONS: Record<string, ParseArgsConfig["options"]> = {
   mcp: { ...COMMON, ...SERVE_FLAGS, stdio: { type: "boolean", default: false } },
   nodes: { ...COMMON, ...CLUSTER_KEY_FLAGS, nats: { type: "string", multiple: true }, watch: { type: "boolean", default: false } },
   drain: { ...COMMON, ...CLUSTER_KEY_FLAGS, nats: { type: "string", multiple: true } },
+  undrain: { ...COMMON, ...CLUSTER_KEY_FLAGS, nats: { type: "string", multiple: true } },
   "cluster-key": { help: { type: "boolean", short: "h", default: false } },
 };

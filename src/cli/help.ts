@@ -48,6 +48,7 @@ usage:
   wfx node [--profile FILE] [--nats URL]... [same options as serve]   a node; with NATS it joins the cluster
   wfx nodes [--nats URL]... [--watch] [--json]                          the cluster's nodes, their tags, load and status
   wfx drain NODE [--nats URL]...                                        the node takes nothing new and finishes what it runs
+  wfx undrain NODE [--nats URL]...                                      a drained node takes work again
   wfx cluster-key                                                       prints a new random cluster key (WFX_CLUSTER_KEY)
   wfx mcp --stdio [--workflows DIR]...                                  MCP over stdio for desktop clients
 
@@ -70,6 +71,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   node: "wfx node [options]",
   nodes: "wfx nodes [--nats URL]... [--watch] [--json]",
   drain: "wfx drain NODE [--nats URL]... [--json]",
+  undrain: "wfx undrain NODE [--nats URL]... [--json]",
   "cluster-key": "wfx cluster-key",
   mcp: "wfx mcp --stdio [--workflows DIR]... [options]",
 };
@@ -173,6 +175,16 @@ ${JSON_OUT}
 
 example:
   wfx drain gpu-1 --nats nats://127.0.0.1:4222`,
+  undrain: `Asks a drained node to take work again (status up, /ready 200); a node shutting down cannot (exit code 1).
+
+options:
+  --nats URL        the cluster's NATS, repeatable (or WFX_NATS_URL)
+  --cluster-key-file FILE   the cluster key (or WFX_CLUSTER_KEY): a node obeys only an undrain signed with it;
+                    --insecure-cluster for a cluster without one
+${JSON_OUT}
+
+example:
+  wfx undrain gpu-1 --nats nats://127.0.0.1:4222`,
   "cluster-key": `Prints a new random cluster key (32 bytes, base64url). Give every node and wfx command of one cluster the same
 key, as WFX_CLUSTER_KEY or in a file (--cluster-key-file); to rotate, WFX_CLUSTER_KEYS=new,old on every node first.
 

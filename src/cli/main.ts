@@ -116,7 +116,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     case "nodes":
       return (await import("./commands/nodes.js")).nodesCommand({ json, watch: values.watch === true, nats: (values.nats as string[] | undefined) ?? [], clusterKey: clusterKeyFlagsOf(values) }, io);
     case "drain":
-      return (await import("./commands/drain.js")).drainCommand({ json, node: onePositional(command, positionals, "node"), nats: (values.nats as string[] | undefined) ?? [], clusterKey: clusterKeyFlagsOf(values) }, io);
+    case "undrain":
+      return (await import("./commands/drain.js")).drainCommand({ json, node: onePositional(command, positionals, "node"), nats: (values.nats as string[] | undefined) ?? [], clusterKey: clusterKeyFlagsOf(values), undo: command === "undrain" }, io);
     case "cluster-key":
       io.out.write(`${generateClusterKey()}\n`);
       return EXIT.ok;

@@ -19,7 +19,7 @@ import { resolveClusterOptions, type ClusterOptions } from "./cluster-options.js
 import { NatsClusterConnection, type ClusterReadiness } from "./nats-connection.js";
 import { ClusterNodeRegistry } from "./node-registry.js";
 import { ServiceAnnouncement } from "./service-discovery.js";
-import { drainSubject } from "./subjects.js";
+import { drainSubject, undrainSubject } from "./subjects.js";
 import { StepSlots } from "./step-slots.js";
 import { hostedStep } from "./hosted-step.js";
 import { encodeJson } from "./codec.js";
@@ -56,6 +56,7 @@ export class Cluster implements Membership {
   #joined: Promise<void> | undefined;
   #connecting: Promise<NatsConnection> | undefined;
   #self: NodeRegistry | undefined;
+  #onUndrain: (() => boolean) | undefined;
   /** Why this node was not announced (its id taken), once known. */
   #refused: string | undefined;
   #orders: ExecutionOrderServer | undefined;
@@ -82,6 +83,7 @@ export class Cluster implements Membership {
    */
   join(member: Member): Joined {
     this.#drainWith(member.drain);
+    this.#onUndrain = member.undrain;
     const nodes = this.registryFor(member.self);
     this.#attach(member.engine, member.folders, member.admit);
     const client = this.clientFor(member.engine);
@@ -130,6 +132,10 @@ export class Cluster implements Membership {
       this.#announcement = new ServiceAnnouncement(wire.nc, () => registry.self());
       wire.subscribe(drainSubject(self.self().id), (msg) => {
         this.#onDrain?.();
+        msg.respond(encodeJson(self.self()));
+      });
+      wire.subscribe(undrainSubject(self.self().id), (msg) => {
+        if (this.#onUndrain?.() === true) this.slots.undrain();
         msg.respond(encodeJson(self.self()));
       });
     });

@@ -4,7 +4,7 @@ export { NatsClusterConnection, type ClusterReadiness } from "./nats-connection.
 export { ClusterNodeRegistry } from "./node-registry.js";
 export { atLeast, checkServerVersion, MIN_SERVER_VERSION } from "./server-version.js";
 export { ServiceAnnouncement } from "./service-discovery.js";
-export { actorSubject, cancelSubject, drainSubject, SERVICE_NAME, startSubject, SUBJECTS } from "./subjects.js";
+export { actorSubject, cancelSubject, drainSubject, undrainSubject, SERVICE_NAME, startSubject, SUBJECTS } from "./subjects.js";
 export { CLUSTER_ERROR_CODES, ClusterError, NoFeasibleNodeError, type ClusterErrorCode } from "./errors.js";
 export {
   DEFAULT_PREFERENCE_WEIGHT,

@@ -58,6 +58,11 @@ export class StepSlots {
     this.#draining = true;
   }
 
+  /** Takes steps again (`wfx undrain`). */
+  undrain(): void {
+    this.#draining = false;
+  }
+
   /** Resolves once no placed step runs here, or after `timeoutMs`; says how many still ran then. */
   async idle(timeoutMs: number): Promise<{ running: number }> {
     if (this.#load > 0) await settledWithin([new Promise<void>((resolve) => this.#idle.push(resolve))], timeoutMs);

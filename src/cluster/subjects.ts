@@ -16,6 +16,11 @@ export function drainSubject(nodeId: string): string {
   return `wfx.node.${nodeId}.drain`;
 }
 
+/** Asks a drained node to take work again (`wfx undrain NODE`). */
+export function undrainSubject(nodeId: string): string {
+  return `wfx.node.${nodeId}.undrain`;
+}
+
 /** The NATS services ($SRV) name nodes answer discovery under: `nats micro ls` lists them as `wfx`. */
 export const SERVICE_NAME = "wfx";
 

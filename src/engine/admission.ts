@@ -34,4 +34,9 @@ export class Admission {
   drain(): void {
     this.#draining = true;
   }
+
+  /** Takes work again (`wfx undrain`); a node shutting down never calls it. */
+  undrain(): void {
+    this.#draining = false;
+  }
 }

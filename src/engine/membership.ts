@@ -24,6 +24,8 @@ export interface Member {
   folders: { operator: string; callerRoot: string; workflowFolders: readonly string[] };
   /** What the node does when asked to drain: stop taking work, finish what runs. */
   drain: () => void;
+  /** What it does when asked to take work again; false when it cannot (it is shutting down). */
+  undrain: () => boolean;
 }
 
 /** What joining gives the node: the registry it lists nodes from, the client its gateways reach executions through, and where those run. */

@@ -72,7 +72,7 @@ export class ExecutorNode {
     this.metrics.registry.counter("wfx_cluster_rejected_total", "Cluster messages and stored records this node refused because they failed the cluster key's check, by reason (unsigned, unknown_key, bad_mac, stale, replayed, undecryptable)", rejected);
     // Work other nodes place here runs from this node's first workflow folder (an operator's) or a sandbox (a caller's).
     const folders = { operator: this.options.workflowDirs[0] ?? process.cwd(), callerRoot: join(engine.options.dataDir ?? tmpdir(), "inline"), workflowFolders: this.options.workflowDirs };
-    return membership.join({ engine, self: this.registry, admit: () => this.admission.acquire(), folders, drain: () => this.drain() });
+    return membership.join({ engine, self: this.registry, admit: () => this.admission.acquire(), folders, drain: () => this.drain(), undrain: () => this.undrain() });
   }
 
   /** Builds the node and starts it: resolves once its gateways listen (and, over a store of its own, orphans are adopted). */
@@ -146,6 +146,15 @@ export class ExecutorNode {
     this.#draining = true;
     this.admission.drain();
     this.registry.setStatus("draining");
+  }
+
+  /** Takes new executions again after `wfx drain` (`wfx undrain NODE`); false, and nothing changes, once shutting down. */
+  undrain(): boolean {
+    if (this.#closing !== undefined) return false;
+    this.#draining = false;
+    this.admission.undrain();
+    this.registry.setStatus("up");
+    return true;
   }
 
   /**
