@@ -69,6 +69,13 @@ test("cluster steps - a step asking for tags nobody offers stays pending with th
     return events.find((e) => e.type === "step.progress" && e.data?.kind === "pending");
   }, 5000, "the pending progress event");
   assert.match(String(pending.data!.message), "quantum");
+  // The status says why the step waits, not only the event.
+  const waiting = await eventually(async () => {
+    const steps = (await post(gateway.url, "check_execution_status", { execution_id: id })).body["steps"] as { status: string; message?: string }[];
+    return steps[0]?.message === undefined ? undefined : steps[0];
+  }, 5000, "the step's message in the status");
+  assert.equal(waiting.status, "pending");
+  assert.match(String(waiting.message), "quantum");
   const final = await eventually(async () => {
     const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
     return record["status"] === "failed" ? record : undefined;

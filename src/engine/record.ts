@@ -82,6 +82,7 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
       if (step) {
         if (step.status !== "retrying") record.progress.current.push(step.id);
         step.status = "running";
+        delete step.message;
         step.attempts = event.attempt ?? step.attempts + 1;
         step.started ??= seconds;
         if (typeof data?.["node"] === "string") step.node = data["node"];
@@ -101,6 +102,7 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
         const wasRunning = step.status === "running" || step.status === "retrying";
         step.status = event.type === "step.completed" ? "completed" : event.type === "step.skipped" ? "skipped" : ((data?.["status"] as StepRecord["status"]) ?? "failed");
         step.ended = seconds;
+        delete step.message;
         countAttempt(record, step, data?.["usage"] as StepUsage | undefined);
         if (event.type === "step.completed") {
           step.output = data?.["output"];
@@ -114,8 +116,11 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
         if (event.type !== "step.failed") record.progress.completed_steps += 1;
       }
       break;
-    case "execution.progress":
     case "step.progress":
+      // Why a step waits (no node fits yet, its node is full) stays on the step until it starts or ends.
+      if (step && data?.["kind"] === "pending" && typeof data["message"] === "string" && step.status === "pending") step.message = data["message"];
+      break;
+    case "execution.progress":
       break;
     default: {
       const status = FINAL_STATUS_OF_EVENT[event.type];

@@ -34,6 +34,8 @@ export interface StepRecord {
   error?: ErrorInfo;
   /** What its last attempt used: wall and CPU time, and for agent steps tokens by model, model and tool calls. */
   usage?: StepUsage;
+  /** Why a pending step waits (no node offers its tags yet, fitting nodes are full); gone once it starts. */
+  message?: string;
 }
 
 export interface ExecutionRecord {

@@ -47,6 +47,8 @@ export interface StepView {
   attempts: Attempt[];
   fanOut?: { total: number; completed: number };
   activity: ActivityLine[];
+  /** Why a pending step waits for a node; gone once it starts. */
+  waiting?: string;
 }
 
 export interface ExecutionView {
@@ -131,6 +133,7 @@ export function applyEvent(view: ExecutionView, event: ExecutionEvent): void {
   switch (event.type) {
     case "step.started":
       step.status = "running";
+      delete step.waiting;
       if (typeof data["node"] === "string") step.node = data["node"];
       if (data["input"] !== undefined) step.input = data["input"];
       if (typeof data["for_each"] === "number") step.fanOut = { total: data["for_each"], completed: 0 };
@@ -159,6 +162,10 @@ export function applyEvent(view: ExecutionView, event: ExecutionEvent): void {
       step.status = "skipped";
       break;
     case "step.progress": {
+      if (data["kind"] === "pending" && typeof data["message"] === "string") {
+        step.waiting = data["message"];
+        break;
+      }
       if (typeof data["completed"] === "number" && typeof data["total"] === "number") {
         step.fanOut = { total: data["total"], completed: data["completed"] };
         break;

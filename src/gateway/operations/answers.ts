@@ -26,6 +26,7 @@ export function executionAnswer(record: ExecutionRecord, message: string, paths:
       ...(s.output === undefined ? {} : { output: s.output }),
       ...(s.error === undefined ? {} : { error: paths.errorInfo(s.error) }),
       ...(s.usage === undefined ? {} : { usage: s.usage }),
+      ...(s.message === undefined ? {} : { message: paths.text(s.message) }),
     })),
     node: record.node,
   };

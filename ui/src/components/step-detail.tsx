@@ -17,6 +17,12 @@ export function StepDetail(props: { step: StepView | undefined }) {
         <dd>{step.node ?? "—"}</dd>
         <dt>attempts</dt>
         <dd>{step.attempts.length}</dd>
+        {step.waiting && (
+          <>
+            <dt>waiting</dt>
+            <dd data-testid="step-waiting">{step.waiting}</dd>
+          </>
+        )}
         {step.fanOut && (
           <>
             <dt>for_each</dt>
