@@ -18,6 +18,8 @@ const WATCH_MS = 500;
 const START_PROBE_MS = 1000;
 /** Asked after this often anyway: a report can be lost without a reconnect (a slow consumer's dropped messages). */
 const SAFETY_PROBE_MS = 15_000;
+/** A "no responders" is proof a process is gone only on a connection that has been up this long (others resubscribe after a NATS restart). */
+const NO_RESPONDERS_TRUSTED_AFTER_MS = 3000;
 
 export interface PlacedStepDeps {
   selfId: string;
@@ -32,6 +34,8 @@ export interface PlacedStepDeps {
   probe?: (nodeId: string, key: string) => Promise<ProbeAnswer>;
   /** How many times this node's NATS connection came back: a change means reports may have been lost. */
   reconnects?: () => number;
+  /** Since when this node's NATS connection has been up without a break: a "no responders" right after a reconnect proves nothing. */
+  connectedSinceMs?: () => number | undefined;
 }
 
 const NO_RESOURCES = Object.freeze({ total: Object.freeze({}), free: Object.freeze({}) });
@@ -80,6 +84,8 @@ interface State {
   remote: RemoteRun | undefined;
   /** Nodes that had not started the step when asked: not placed on again by this stand-in. */
   suspects: Set<string>;
+  /** The dispatch running now: reports of an earlier one (its node lost, then woken) are dropped. */
+  dispatch: string | undefined;
 }
 
 interface RemoteRun {
@@ -92,6 +98,8 @@ interface RemoteRun {
   epoch: number;
   askedMs: number;
   asking: boolean;
+  /** Its node was declared lost before the step started: the next answer decides whether that cost an attempt. */
+  lost: boolean;
 }
 
 type Message = StepReport | { type: "place" } | { type: "watch"; run: number } | { type: "probed"; run: number; epoch: number; answer: ProbeAnswer };
@@ -107,8 +115,9 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
 
   /** Runs the attempt on `node`; false when this node, placed on by its own live view, has no room after all. */
   function runOn(state: State, ctx: ActorContext<Message>, node: PlacementNode): boolean {
-    const attemptOrder: StepOrder = { ...order, attempt: order.attempt - 1 + ctx.attempt };
     const name = `run-${++state.runs}`;
+    state.dispatch = node.id === deps.selfId ? undefined : `${ctx.attempt}.${state.runs}`;
+    const attemptOrder: StepOrder = { ...order, attempt: order.attempt - 1 + ctx.attempt, ...(state.dispatch === undefined ? {} : { dispatch: state.dispatch }) };
     state.node = node.id;
     if (node.id !== deps.selfId) {
       const tooLarge = oversizeOrder(attemptOrder, deps.maxPayloadBytes());
@@ -118,7 +127,7 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
       } else {
         state.child = ctx.spawnRemote(node.id, STEP_KIND, { order: attemptOrder }, { name });
         const now = ctx.system.clock.now();
-        state.remote = { key: attemptKey(attemptOrder), attempt: attemptOrder.attempt, sentMs: now, started: false, final: false, epoch: deps.reconnects?.() ?? 0, askedMs: now, asking: false };
+        state.remote = { key: attemptKey(attemptOrder), attempt: attemptOrder.attempt, sentMs: now, started: false, final: false, epoch: deps.reconnects?.() ?? 0, askedMs: now, asking: false, lost: false };
         if (deps.probe !== undefined) ctx.scheduleOnce(WATCH_MS, { type: "watch", run: state.runs });
       }
       return true;
@@ -165,21 +174,33 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
       return;
     }
     const lost = cause.code === "WFX_ACTOR_SYSTEM_DOWN" || cause.code === "WFX_NO_ROUTE";
-    // An order its node never started is not an attempt: placed again at once, elsewhere, without spending a retry.
-    if (lost && remote !== undefined && !remote.started) {
-      neverStarted(state, ctx);
+    // Lost before it started: its node is asked whether it ever had it (a paused node may still run it when it wakes).
+    if (lost && remote !== undefined && !remote.started && !remote.lost && deps.probe !== undefined) {
+      state.remote = remote;
+      remote.lost = true;
+      remote.asking = true;
+      const run = state.runs;
+      const epoch = deps.reconnects?.() ?? 0;
+      ctx.pipeToSelf(deps.probe(state.node!, remote.key), (answer) => ({ type: "probed", run, epoch, answer }), () => ({ type: "probed", run, epoch, answer: { state: "no_answer" } }));
       return;
     }
     // A lost node is worth another try elsewhere; whether it gets one is the step's retry policy.
     ctx.fail(lost ? new StepFailedError({ code: "WFX_STEP_NODE_LOST", message: `node '${state.node}' running step '${order.stepId}' was lost: ${cause.message}`, hint: "give the step `retry:` to run it again on another fitting node", retryable: true }) : new StepFailedError(cause));
   }
 
-  function neverStarted(state: State, ctx: ActorContext<Message>): void {
+  /** Proven never to have started (its process gone, or alive and without it): placed again at once, without spending a retry. */
+  function neverStarted(state: State, ctx: ActorContext<Message>, why: string): void {
     if (state.child !== undefined) ctx.stop(state.child);
     state.child = undefined;
     state.remote = undefined;
     if (state.node !== undefined) state.suspects.add(state.node);
+    report(ctx, { type: "step_progress", slot: order.slot, data: { kind: "replaced", message: `node '${state.node}' ${why} before the step started there; placed again without spending a retry` } });
     tryPlace(state, ctx);
+  }
+
+  /** The node was declared lost with the step not started, and its answer proves nothing: that cost an attempt. */
+  function lostForGood(state: State, ctx: ActorContext<Message>, why: string): void {
+    childEnded(state, ctx, { code: "WFX_ACTOR_SYSTEM_DOWN", message: why, retryable: true });
   }
 
   /** Asks the step's node how it is doing when NATS came back, when it is slow to start, and now and then anyway. */
@@ -200,9 +221,12 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     const remote = state.remote;
     if (message.run !== state.runs || remote === undefined) return;
     remote.asking = false;
+    // A "no responders" right after this node reconnected may only mean the other has not resubscribed yet.
+    const since = deps.connectedSinceMs?.();
+    const answer0 = message.answer.state === "no_node" && (since === undefined || ctx.system.clock.now() - since < NO_RESPONDERS_TRUSTED_AFTER_MS) ? { state: "no_answer" as const } : message.answer;
     remote.askedMs = ctx.system.clock.now();
     remote.epoch = message.epoch;
-    const { answer } = message;
+    const answer = answer0;
     const startedNow = () => {
       if (remote.started) return;
       remote.started = true;
@@ -211,6 +235,8 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     switch (answer.state) {
       case "running":
         startedNow();
+        // Declared lost by its beats, yet it runs: the link to it is gone, so this attempt is lost all the same.
+        if (remote.lost) lostForGood(state, ctx, "its beats stopped while the step ran there");
         return;
       case "ended":
         startedNow();
@@ -225,18 +251,21 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
         childEnded(state, ctx, { code: "WFX_ACTOR_SYSTEM_DOWN", message: "it stopped there before it ended", retryable: true });
         return;
       case "unknown":
-      case "no_node":
-        if (!remote.started) neverStarted(state, ctx);
-        else childEnded(state, ctx, { code: "WFX_ACTOR_SYSTEM_DOWN", message: answer.state === "no_node" ? "its process is gone" : "it restarted and no longer knows the step", retryable: true });
+      case "no_node": {
+        const why = answer.state === "no_node" ? "its process is gone" : "it no longer knows the step (it restarted, or never got it)";
+        if (!remote.started) neverStarted(state, ctx, answer.state === "no_node" ? "died" : "never got it");
+        else childEnded(state, ctx, { code: "WFX_ACTOR_SYSTEM_DOWN", message: why, retryable: true });
         return;
+      }
       case "no_answer":
+        if (remote.lost) lostForGood(state, ctx, "its beats stopped and it does not answer");
         return;
     }
   }
 
   return {
     start(ctx) {
-      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0, remote: undefined, suspects: new Set() };
+      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0, remote: undefined, suspects: new Set(), dispatch: undefined };
       tryPlace(state, ctx);
       return state;
     },
@@ -245,6 +274,8 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
       else if (message.type === "watch") watch(state, message.run, ctx);
       else if (message.type === "probed") probed(state, message, ctx);
       else {
+        // A report of a dispatch given up on (its node declared lost, then woken): not this step's any more.
+        if (message.dispatch !== undefined && message.dispatch !== state.dispatch) return state;
         if (state.remote !== undefined && message.type === "step_started") state.remote.started = true;
         if (state.remote !== undefined && (message.type === "step_output" || message.type === "step_failed")) state.remote.final = true;
         report(ctx, message);

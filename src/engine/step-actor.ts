@@ -5,8 +5,11 @@ import { isThenable, runAction, type FunctionStepContext, type StepServices } fr
 import type { StepOrder } from "./step-order.js";
 import { emptyUsage, processCpuMs, round3, type StepUsage, type Usage } from "./usage.js";
 
-/** What a step actor tells its parent (the execution supervisor, or a fan-out actor for `for_each`). */
-export type StepReport =
+/**
+ * What a step actor tells its parent (the execution supervisor, or a fan-out actor for `for_each`). `dispatch`: the
+ * order's, so a placed step's stand-in drops the reports of a dispatch it gave up on (its node was lost, then woke).
+ */
+export type StepReport = { dispatch?: string } & (
   /** `node`: where the step runs, when not on the supervisor's own node. */
   | { type: "step_started"; slot: number; attempt: number; node?: string }
   /** `usage`: what the attempt used, as data (it may come from another node). */
@@ -17,7 +20,12 @@ export type StepReport =
   /** What an attempt that is about to fail and be retried (or time out) used: its tokens were spent all the same. */
   | { type: "step_usage"; slot: number; usage: StepUsage }
   /** Sent by a fan-out actor when one of its iterations is about to be retried. */
-  | { type: "step_retrying"; slot: number; attempt: number; error: unknown; delayMs: number; iteration?: number };
+  | { type: "step_retrying"; slot: number; attempt: number; error: unknown; delayMs: number; iteration?: number });
+
+/** Tells the step's parent, naming the order's dispatch when it has one. */
+function tell(parent: ActorRef<StepReport>, order: StepOrder, report: StepReport): void {
+  parent.tell(order.dispatch === undefined ? report : { ...report, dispatch: order.dispatch });
+}
 
 /** How an attempt ended, as data: its last report, or the error it crashed on (which supervision may retry). */
 export type StepOutcome = { report: StepReport & { type: "step_output" | "step_failed" } } | { crashed: ReturnType<typeof toStepErrorInfo> };
@@ -60,14 +68,14 @@ function usageOf(clock: AttemptClock): StepUsage {
 
 function finish(ctx: ActorContext<StepMessage>, report: StepReport & { type: "step_output" | "step_failed" }, run: StepRun): void {
   run.onEnd?.({ report });
-  (ctx.parent as ActorRef<StepReport>).tell(report);
+  tell(ctx.parent as ActorRef<StepReport>, run.order, report);
   ctx.stop();
 }
 
 /** Crashes the attempt (supervision retries it or fails the step), having said what it used first. */
 function crash(run: StepRun, ctx: ActorContext<StepMessage>, error: unknown, clock: AttemptClock): void {
   run.onEnd?.({ crashed: toStepErrorInfo(error) });
-  (ctx.parent as ActorRef<StepReport>).tell({ type: "step_usage", slot: run.order.slot, usage: usageOf(clock) });
+  tell(ctx.parent as ActorRef<StepReport>, run.order, { type: "step_usage", slot: run.order.slot, usage: usageOf(clock) });
   ctx.fail(error);
 }
 
@@ -88,6 +96,7 @@ class StepContext implements FunctionStepContext {
   readonly #slot: number;
   readonly #actor: ActorContext<StepMessage>;
   readonly #parent: ActorRef<StepReport>;
+  readonly #order: StepOrder;
   /** Made only when a service counts something: a no-op step allocates nothing for it. */
   usage: Usage | undefined;
 
@@ -100,6 +109,7 @@ class StepContext implements FunctionStepContext {
     this.#slot = order.slot;
     this.#actor = actor;
     this.#parent = parent;
+    this.#order = order;
   }
 
   /** Created on first use: most steps never look at it. */
@@ -109,7 +119,7 @@ class StepContext implements FunctionStepContext {
 
   /** A getter handing out a bound function: step functions destructure it (`{ progress }`). */
   get progress(): (data: unknown) => void {
-    return (data) => this.#parent.tell({ type: "step_progress", slot: this.#slot, data });
+    return (data) => tell(this.#parent, this.#order, { type: "step_progress", slot: this.#slot, data });
   }
 
   meterUsage(): Usage {
@@ -132,7 +142,7 @@ export function fromStep(run: StepRun): StepLogic {
   return {
     start(ctx) {
       const parent = ctx.parent as ActorRef<StepReport>;
-      parent.tell({ type: "step_started", slot: order.slot, attempt: order.attempt - 1 + ctx.attempt, node: ctx.system.id });
+      tell(parent, order, { type: "step_started", slot: order.slot, attempt: order.attempt - 1 + ctx.attempt, node: ctx.system.id });
       if (order.timeoutMs !== undefined) ctx.scheduleOnce(order.timeoutMs, { type: "timeout" });
       const stepCtx = new StepContext(order, ctx, parent);
       const clock: AttemptClock = { startedMs: performance.now(), syncCpuMs: 0, asyncFromCpuMs: undefined, context: stepCtx };

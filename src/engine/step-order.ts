@@ -45,6 +45,8 @@ export interface StepOrder {
   deadlineMs?: number | undefined;
   /** Where the step should run (its `placement:`); absent: wherever the step host puts it. */
   placement?: Placement | undefined;
+  /** Which sending of this attempt to a node it is (a placed step's): its reports carry it back. */
+  dispatch?: string | undefined;
   workflow: WorkflowFileRef;
 }
 
