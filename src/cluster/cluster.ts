@@ -197,7 +197,7 @@ export class Cluster implements Membership {
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
   stepHost(): StepHostFactory {
     const probe = (nodeId: string, key: string): Promise<ProbeAnswer> => (this.#wire === undefined ? Promise.resolve({ state: "no_answer" }) : probeStep(this.#wire, nodeId, key));
-    return (local) => new ClusterStepHost(local, { selfId: this.options.nodeId, nodes: () => this.#registry?.snapshot() ?? [], slots: this.slots, placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), probe, reconnects: () => this.connection.reconnects, connectedSinceMs: () => this.connection.connectedSinceMs });
+    return (local) => new ClusterStepHost(local, { selfId: this.options.nodeId, nodes: () => this.#registry?.snapshot() ?? [], slots: this.slots, placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), probe, reconnects: () => this.connection.reconnects, heardSinceConnected: (id) => this.#registry?.heardSinceConnected(id) === true });
   }
 
   /** What a step's order or output, or an execution order, may take as JSON: the server's max_payload less room for the envelope, or lower by option. */

@@ -28,8 +28,8 @@ export interface ClusterRegistryOptions {
   selfExtra?: () => Partial<NodeInfo>;
   /**
    * Since when this node's NATS connection has been up without a break (undefined: not connected). A "no responders"
-   * is believed only on a connection steady for a detection period: right after NATS came back, others may not have
-   * resubscribed yet.
+   * for a node is believed only once its beat has been heard since then: right after NATS came back, others may not
+   * have resubscribed yet.
    */
   connectedSinceMs?: () => number | undefined;
 }
@@ -104,6 +104,16 @@ export class ClusterNodeRegistry implements NodeRegistry {
   /** From when every live node has beaten at least once since this one attached (undefined before NATS is reached). */
   settledAtMs(): number | undefined {
     return this.#settledAtMs;
+  }
+
+  /**
+   * Whether `id`'s beat has been heard since this node's connection last came up: then that node was subscribed on
+   * this connection's server, so a "no responders" for it means its process is gone (not that it has not resubscribed).
+   */
+  heardSinceConnected(id: string): boolean {
+    const since = this.#options.connectedSinceMs?.();
+    const seen = this.#nodes.get(id);
+    return since !== undefined && seen !== undefined && seen.lastBeatMs > since;
   }
 
   /** One node as seen now (this one included); undefined when the registry has no record of it. */
@@ -192,7 +202,7 @@ export class ClusterNodeRegistry implements NodeRegistry {
       if (seen.info.status !== "down" && silent > downAfter) {
         this.#markDown(seen);
       } else if (seen.info.status !== "down" && silent > this.#options.heartbeatMs + OVERDUE_GRACE_MS) {
-        this.#askAlive(id, seen, now);
+        this.#askAlive(id, seen);
       } else if (seen.info.status === "down" && silent > downAfter * FORGET_AFTER_PERIODS) {
         this.#nodes.delete(id);
       }
@@ -205,11 +215,9 @@ export class ClusterNodeRegistry implements NodeRegistry {
   }
 
   /** A crash-stop is known in milliseconds, not missed beats: NATS answers "no responders" for a closed connection. */
-  #askAlive(id: string, seen: Seen, now: number): void {
+  #askAlive(id: string, seen: Seen): void {
     const wire = this.#wire;
-    const steadySince = this.#options.connectedSinceMs?.();
-    const period = this.#options.heartbeatMs * this.#options.missedBeatsDown;
-    if (wire === undefined || steadySince === undefined || now - steadySince < period || this.#asking.has(id)) return;
+    if (wire === undefined || !this.heardSinceConnected(id) || this.#asking.has(id)) return;
     this.#asking.add(id);
     const beatSeen = seen.lastBeatMs;
     wire.request(aliveSubject(id), EMPTY, { timeout: ALIVE_TIMEOUT_MS }).then(

@@ -18,8 +18,6 @@ const WATCH_MS = 500;
 const START_PROBE_MS = 1000;
 /** Asked after this often anyway: a report can be lost without a reconnect (a slow consumer's dropped messages). */
 const SAFETY_PROBE_MS = 15_000;
-/** A "no responders" is proof a process is gone only on a connection that has been up this long (others resubscribe after a NATS restart). */
-const NO_RESPONDERS_TRUSTED_AFTER_MS = 3000;
 
 export interface PlacedStepDeps {
   selfId: string;
@@ -34,8 +32,8 @@ export interface PlacedStepDeps {
   probe?: (nodeId: string, key: string) => Promise<ProbeAnswer>;
   /** How many times this node's NATS connection came back: a change means reports may have been lost. */
   reconnects?: () => number;
-  /** Since when this node's NATS connection has been up without a break: a "no responders" right after a reconnect proves nothing. */
-  connectedSinceMs?: () => number | undefined;
+  /** Whether a node's beat was heard since this node's connection came up: only then does "no responders" prove its process gone. */
+  heardSinceConnected?: (nodeId: string) => boolean;
 }
 
 const NO_RESOURCES = Object.freeze({ total: Object.freeze({}), free: Object.freeze({}) });
@@ -222,8 +220,7 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     if (message.run !== state.runs || remote === undefined) return;
     remote.asking = false;
     // A "no responders" right after this node reconnected may only mean the other has not resubscribed yet.
-    const since = deps.connectedSinceMs?.();
-    const answer0 = message.answer.state === "no_node" && (since === undefined || ctx.system.clock.now() - since < NO_RESPONDERS_TRUSTED_AFTER_MS) ? { state: "no_answer" as const } : message.answer;
+    const answer0 = message.answer.state === "no_node" && deps.heardSinceConnected?.(state.node!) !== true ? { state: "no_answer" as const } : message.answer;
     remote.askedMs = ctx.system.clock.now();
     remote.epoch = message.epoch;
     const answer = answer0;
