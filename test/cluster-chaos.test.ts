@@ -163,7 +163,7 @@ test("chaos - 200 executions through a node crash, a pause past detection and a 
     const events = (await anyNode((url) => post(url, "watch_execution", { execution_id: id, after_seq: 0, wait: 0 }))).body["events"] as Event[];
     const seqs = events.map((e) => e.seq);
     if (seqs.some((seq, i) => seq !== i + 1)) problems.push(`${id}: events not gapless and unique: ${seqs.join(",")}`);
-    if (events.filter((e) => ["execution.completed", "execution.failed", "execution.cancelled", "execution.timeout"].includes(e.type)).length !== 1) problems.push(`${id}: not exactly one final event`);
+    if (events.filter((e) => ["execution.completed", "execution.failed", "execution.cancelled", "execution.timeout"].includes(e.type)).length !== 1) problems.push(`${id}: not exactly one final event (record ${record.status}; events ${events.map((e) => `${e.seq}:${e.type}${e.step === undefined ? "" : `:${e.step}`}`).join(" ")})`);
     if (workflow === "sturdy" && record.status !== "completed") problems.push(`${id} (sturdy) ended ${record.status}: ${JSON.stringify(record.error)}`);
     if (workflow === "fragile" && record.status !== "completed" && !(record.status === "failed" && /step '(first|far|last)'/.test(record.error?.message ?? ""))) problems.push(`${id} (fragile) ended ${record.status} without naming the interrupted step: ${JSON.stringify(record.error)}`);
     // A step recorded as completed never ran again: a second end only after an adoption that had not recorded it, or a retry.

@@ -49,6 +49,13 @@ export class EventChains {
     this.pump(event.execution_id);
   }
 
+  /** Nothing more of this execution is appended from here (its record was taken over). */
+  fence(executionId: string): void {
+    const chain = this.#chainOf(executionId);
+    chain.fenced = true;
+    chain.queue = [];
+  }
+
   isFenced(executionId: string): boolean {
     return this.#chains.get(executionId)?.fenced === true;
   }

@@ -123,7 +123,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
 
   appendEvent(event: ExecutionEvent): void {
     this.#assertOpen();
-    if (this.#chains?.isFenced(event.execution_id)) return;
+    if (this.#fencedIds.has(event.execution_id)) return;
     const json = eventJson(event);
     const copy = JSON.parse(json) as ExecutionEvent;
     let events = this.#events.get(event.execution_id);
@@ -159,6 +159,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
   #fence(executionId: string, reason: string): void {
     if (this.#fencedIds.has(executionId)) return;
     this.#fencedIds.add(executionId);
+    this.#chains?.fence(executionId);
     this.#records.delete(executionId);
     this.#events.delete(executionId);
     this.#revisions.delete(executionId);
