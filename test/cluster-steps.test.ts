@@ -50,6 +50,19 @@ async function allUp(ids = ["eu-1", "gateway-1", "gpu-1", "gpu-2"]): Promise<voi
   }, 5000, `${ids.join(", ")} up`);
 }
 
+/**
+ * Waits until each node has run an execution placed on it. A node is listed up as soon as it joins, a moment before
+ * its actor system is linked (`wfx node` joins before it attaches its runtime); a step sent to it then is lost.
+ */
+async function takingWork(...ids: string[]): Promise<void> {
+  for (const id of ids) {
+    await eventually(async () => {
+      const answer = await post(gateway.url, "execute_workflow", { workflow_name: "anywhere", target_instance: id, input_data: {}, timeout: 5 });
+      return answer.body["status"] === "completed" || undefined;
+    }, 20_000, `${id} to take work`);
+  }
+}
+
 test("cluster steps - a gpu step runs on a gpu node and an eu step on the eu node; the step records name the node", async () => {
   await allUp();
   const answer = await post(gateway.url, "execute_workflow", { workflow_name: "gpu_then_eu", input_data: {} });
@@ -157,7 +170,7 @@ test("cluster steps - wfx drain NODE: the drained node says draining (and not re
 test("cluster steps - SIGKILL of the node running a retryable step: the step finishes on the other node of its pool", async () => {
   const pool = { "crash-1": await node("crash-1", "crash_pool"), "crash-2": await node("crash-2", "crash_pool") };
   try {
-    await allUp(["gateway-1", "crash-1", "crash-2"]);
+    await takingWork("crash-1", "crash-2");
     const started = await post(gateway.url, "execute_workflow", { workflow_name: "long_on_crash_pool", execution_mode: "async", input_data: { ms: 3000 } });
     const id = String(started.body["execution_id"]);
     const first = await eventually(async () => {
@@ -180,7 +193,7 @@ test("cluster steps - SIGKILL of the node running a retryable step: the step fin
 test("cluster steps - SIGTERM of the node running a placed step and a placed execution: it takes nothing new and lets both finish before it exits", async () => {
   const leaving = await node("leaving-1", "leaving_pool");
   try {
-    await allUp(["gateway-1", "leaving-1"]);
+    await takingWork("leaving-1");
     const started = await post(gateway.url, "execute_workflow", { workflow_name: "slow_on_leaving_pool", execution_mode: "async", input_data: { ms: 1500 } });
     const id = String(started.body["execution_id"]);
     await eventually(async () => {
