@@ -3,9 +3,10 @@ import { checkName } from "./address.js";
 import { backoffDelay } from "./backoff.js";
 import { Envelope, IncarnationEnvelope, isNotSignal, letterOf, SignalEnvelope } from "./envelopes.js";
 import { ActorNameTakenError, ActorStoppedError } from "./errors.js";
-import type { KernelHost } from "./kernel-host.js";
+import type { Cell, KernelHost } from "./kernel-host.js";
 import { Mailbox } from "./mailbox.js";
-import { DELIVERED, LocalRef, TARGET_FULL, TARGET_STOPPED, type Delivery } from "./refs.js";
+import { DELIVERED, TARGET_FULL, TARGET_STOPPED, type Delivery } from "./delivery.js";
+import { LocalRef } from "./refs.js";
 import { Links } from "./links.js";
 import type { Runnable } from "./scheduler.js";
 import { resolveCapacity, resolveSupervision, RestartWindow } from "./supervision.js";
@@ -20,7 +21,7 @@ const STOPPED = 3;
 const BATCH = 64;
 
 /** Runs one actor: its mailbox, one message at a time, its incarnations and its supervision by the parent. */
-export class ActorCell<S = any, M = any> implements Runnable {
+export class ActorCell<S = any, M = any> implements Runnable, Cell<M> {
   readonly ref: LocalRef<M>;
   readonly parentRef: ActorRef | undefined;
   private readonly mailbox: Mailbox<unknown>;
