@@ -11,7 +11,9 @@ import type { ResumePoint } from "./resume-point.js";
 import type { ExecutionEvent, ExecutionEventType } from "./types.js";
 import type { BudgetMeter } from "./budget.js";
 import type { StepAllowance } from "./step-allowance.js";
-import { addAttempt, countedWork, emptyUsage, mergeUsage, round3, worthRecording, type StepUsage, type Usage } from "./usage.js";
+import { stepStartedData } from "./step-started-data.js";
+import { DONE, FAILED, initialState, RUNNING, WAITING, type SupervisorState } from "./supervisor-state.js";
+import { addAttempt, countedWork, mergeUsage, round3, worthRecording, type StepUsage } from "./usage.js";
 
 export interface ExecutionSpec {
   executionId: string;
@@ -44,58 +46,14 @@ function forEachTooLong(stepId: string, length: number, max: number): EngineErro
   });
 }
 
-const WAITING = 0, RUNNING = 1, DONE = 2, FAILED = 3;
-
-interface SupervisorState {
-  seq: number;
-  waitingOn: Int32Array;
-  phase: Uint8Array;
-  outputs: unknown[];
-  children: Map<ActorRef, number>;
-  completed: number;
-  finished: boolean;
-  /** Attempts a step made before an adoption, so its attempt numbers continue. */
-  attemptsBefore: Int32Array;
-  /** Epoch ms by which the execution times out, for step orders. */
-  deadlineMs: number | undefined;
-  /** What the steps reported using, summed (every attempt, however short); the terminal event carries it. */
-  usage: Usage;
-  /** By step: what an attempt that crashed used, until its step.retrying (or step.failed) event carries it. */
-  crashedAttempt: Array<StepUsage | undefined>;
-  startedMs: number;
-  /** When the last execution.progress event went out (the start, before the first). */
-  progressMs: number;
-  /** Each launched step's evaluated input (a fan-out's: its items), reported with its step.started event. */
-  inputs: unknown[];
-}
-
-/** Inputs up to this size as JSON ride on step.started; a larger one is named by its size (the record and the step keep it whole). */
-const SHOWN_INPUT_BYTES = 64 * 1024;
-
 /** execution.progress goes out at most this often: each step.completed already marks a step done, the summary need not. */
 const PROGRESS_INTERVAL_MS = 100;
 
-/** What a step.started event says: where the step runs, and its input (small ones whole, so watchers can show them). */
-interface StepStartedData {
-  node: string;
-  input?: unknown;
-  /** A large input is named by its size only (the step itself gets it whole). */
-  input_bytes?: number;
-  /** A fan-out step: how many items it runs over. */
-  for_each?: number;
-}
-
-function stepStartedData(node: string, input: unknown, forEach: boolean): StepStartedData {
-  const data: StepStartedData = { node };
-  if (input !== undefined) {
-    // Numbers, booleans and short strings go as they are; anything else is measured first.
-    const plain = input === null || (typeof input !== "object" && (typeof input !== "string" || input.length <= SHOWN_INPUT_BYTES / 6));
-    const bytes = plain ? 0 : Buffer.byteLength(JSON.stringify(input) ?? "");
-    if (bytes <= SHOWN_INPUT_BYTES) data.input = input;
-    else data.input_bytes = bytes;
-  }
-  if (forEach && Array.isArray(input)) data.for_each = input.length;
-  return data;
+/** What an event says besides its type: the step and attempt it is about, and its data. */
+interface EventDetail {
+  step?: string;
+  attempt?: number;
+  data?: unknown;
 }
 
 /** One actor per execution: starts steps whose inputs are ready, supervises them, records every change as an event. */
@@ -104,11 +62,11 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
   const total = plan.steps.length;
   const stepOutput = (state: SupervisorState) => (id: string) => state.outputs[plan.stepIndex.get(id) ?? -1];
 
-  function emit(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, type: ExecutionEventType, step?: string, attempt?: number, data?: unknown): void {
+  function emit(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, type: ExecutionEventType, detail: EventDetail = {}): void {
     const event: ExecutionEvent = { execution_id: executionId, seq: ++state.seq, type, time: ctx.system.clock.now() };
-    if (step !== undefined) event.step = step;
-    if (attempt !== undefined) event.attempt = attempt;
-    if (data !== undefined) event.data = data;
+    if (detail.step !== undefined) event.step = detail.step;
+    if (detail.attempt !== undefined) event.attempt = detail.attempt;
+    if (detail.data !== undefined) event.data = detail.data;
     spec.reporter.tell(event);
   }
 
@@ -121,11 +79,12 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     };
   }
 
-  function orderOf(state: SupervisorState, step: PlannedStep, input: unknown, slot: number, attempt: number, item?: unknown, index?: number): StepOrder {
+  /** The order for one attempt of `step` (of one iteration of a fan-out, with `iteration`). */
+  function orderOf(state: SupervisorState, step: PlannedStep, input: unknown, slot: number, attempt: number, iteration?: { item: unknown; index: number }): StepOrder {
     const order: StepOrder = { executionId, stepId: step.id, slot, action: step.actionData, input, attempt, timeoutMs: step.timeoutMs, deadlineMs: state.deadlineMs, placement: step.placement, workflow: spec.workflow };
-    if (index !== undefined) {
-      order.item = item;
-      order.index = index;
+    if (iteration !== undefined) {
+      order.item = iteration.item;
+      order.index = iteration.index;
     }
     return order;
   }
@@ -136,8 +95,8 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     let items: unknown;
     try {
       if (step.when && !step.when.evaluate(scope)) {
-        emit(state, ctx, "step.skipped", step.id);
-        return complete(state, ctx, step.index, undefined, true);
+        emit(state, ctx, "step.skipped", { step: step.id });
+        return complete(state, ctx, step.index, undefined, { skipped: true });
       }
       if (step.forEach) {
         items = step.forEach.evaluate(scope);
@@ -166,7 +125,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
             supervision,
             host: spec.host,
             take: () => spec.allowance.take(step.id),
-            iteration: (item, index) => orderOf(state, step, step.input.evaluate({ ...scope, item, index }), index, 1, item, index),
+            iteration: (item, index) => orderOf(state, step, step.input.evaluate({ ...scope, item, index }), index, 1, { item, index }),
           }),
           { name: step.id },
         )
@@ -182,23 +141,24 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     return undefined;
   }
 
-  function complete(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, output: unknown, skipped = false, usage?: StepUsage): void {
+  /** Step `index` ended with `output` (`skipped`: its `when` was false), having used `usage`. */
+  function complete(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, output: unknown, { skipped = false, usage }: { skipped?: boolean; usage?: StepUsage | undefined } = {}): void {
     if (usage !== undefined) {
       mergeUsage(state.usage, usage);
       // Counts from a step run elsewhere reach the budget only now; steps run here were stopped by the meter already.
       const over = countedWork(usage) && spec.meter !== undefined ? spec.meter.overBy(state.usage) : undefined;
-      if (over !== undefined) return stepFailed(state, ctx, index, over, usage, true);
+      if (over !== undefined) return stepFailed(state, ctx, index, over, { usage, counted: true });
     }
     state.phase[index] = DONE;
     state.outputs[index] = output;
     state.completed++;
     // A no-op step's timings stay out of its event (and record); its execution's totals have them.
-    if (!skipped) emit(state, ctx, "step.completed", plan.steps[index]!.id, undefined, usage === undefined || !worthRecording(usage) ? { output } : { output, usage });
+    if (!skipped) emit(state, ctx, "step.completed", { step: plan.steps[index]!.id, data: usage === undefined || !worthRecording(usage) ? { output } : { output, usage } });
     if (state.completed === total) return finish(state, ctx, "execution.completed", { result: resultOf(state) });
     const now = ctx.system.clock.now();
     if (now - state.progressMs >= PROGRESS_INTERVAL_MS) {
       state.progressMs = now;
-      emit(state, ctx, "execution.progress", undefined, undefined, { completed_steps: state.completed, total_steps: total });
+      emit(state, ctx, "execution.progress", { data: { completed_steps: state.completed, total_steps: total } });
     }
     for (const dependent of plan.steps[index]!.dependents) {
       if (--state.waitingOn[dependent]! === 0 && !state.finished) launch(state, ctx, plan.steps[dependent]!);
@@ -212,13 +172,14 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     return usage === undefined ? {} : { usage };
   }
 
-  function stepFailed(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, error: unknown, usage?: StepUsage, counted = false): void {
+  /** Step `index` failed, and with it the execution; `counted`: its `usage` is in the execution's totals already. */
+  function stepFailed(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, error: unknown, { usage, counted = false }: { usage?: StepUsage | undefined; counted?: boolean } = {}): void {
     state.phase[index] = FAILED;
     const step = plan.steps[index]!;
     const info = toErrorInfo(error);
     if (usage !== undefined && !counted) mergeUsage(state.usage, usage);
     usage ??= takeCrashed(state, index).usage;
-    emit(state, ctx, "step.failed", step.id, undefined, { error: info, status: info.code === "WFX_STEP_TIMEOUT" ? "timeout" : "failed", ...(usage === undefined ? {} : { usage }) });
+    emit(state, ctx, "step.failed", { step: step.id, data: { error: info, status: info.code === "WFX_STEP_TIMEOUT" ? "timeout" : "failed", ...(usage === undefined ? {} : { usage }) } });
     const cause = { code: info.code, message: `step '${step.id}' failed: ${info.message}`, ...(info.hint === undefined ? {} : { hint: info.hint }) };
     finish(state, ctx, "execution.failed", { error: cause });
   }
@@ -229,7 +190,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     state.usage.wall_ms = round3(ctx.system.clock.now() - state.startedMs);
     state.usage.cpu_ms = round3(state.usage.cpu_ms ?? 0);
     data["usage"] = state.usage;
-    emit(state, ctx, type, undefined, undefined, data);
+    emit(state, ctx, type, { data });
     ctx.stop();
   }
 
@@ -251,7 +212,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     const rerun = point.inFlight.filter((i) => plan.steps[i]!.rerunnable);
     const lost = point.inFlight.filter((i) => !plan.steps[i]!.rerunnable);
     const ids = (indexes: readonly number[]) => indexes.map((i) => plan.steps[i]!.id);
-    emit(state, ctx, "execution.resumed", undefined, undefined, { node: spec.node, pid: process.pid, lost_owner: point.lostOwner, completed: ids(point.done.map(([i]) => i).filter((i) => !skipped.has(i))), rerun: ids(rerun), not_rerun: ids(lost) });
+    emit(state, ctx, "execution.resumed", { data: { node: spec.node, pid: process.pid, lost_owner: point.lostOwner, completed: ids(point.done.map(([i]) => i).filter((i) => !skipped.has(i))), rerun: ids(rerun), not_rerun: ids(lost) } });
     if (lost.length > 0) {
       const step = plan.steps[lost[0]!]!;
       return stepFailed(state, ctx, step.index, new EngineError("WFX_RESUME_STEP_INTERRUPTED", `${point.lostOwner} died while step '${step.id}' was running; the step is not marked safe to run again, so it was not`, {
@@ -265,28 +226,13 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
   return {
     start(ctx) {
       const startedMs = ctx.system.clock.now();
-      const state: SupervisorState = {
-        seq: 0,
-        waitingOn: Int32Array.from(plan.steps, (s) => s.deps.length),
-        phase: new Uint8Array(total).fill(WAITING),
-        outputs: new Array(total),
-        children: new Map(),
-        completed: 0,
-        finished: false,
-        attemptsBefore: new Int32Array(total),
-        deadlineMs: spec.timeoutMs === undefined ? undefined : startedMs + spec.timeoutMs,
-        usage: emptyUsage(),
-        crashedAttempt: new Array(total),
-        startedMs,
-        progressMs: startedMs,
-        inputs: new Array(total),
-      };
+      const state = initialState(plan, spec.timeoutMs, startedMs);
       if (spec.timeoutMs !== undefined) ctx.scheduleOnce(Math.max(0, spec.timeoutMs), { type: "execution_timeout" });
       if (spec.resume !== undefined) {
         resume(state, ctx, spec.resume);
         return state;
       }
-      emit(state, ctx, "execution.started", undefined, undefined, { node: spec.node, pid: process.pid, total_steps: total, graph: plan.graph });
+      emit(state, ctx, "execution.started", { data: { node: spec.node, pid: process.pid, total_steps: total, graph: plan.graph } });
       for (const step of plan.steps) if (step.deps.length === 0 && !state.finished) launch(state, ctx, step);
       return state;
     },
@@ -295,25 +241,27 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
       switch (message.type) {
         case "step_started": {
           const step = plan.steps[message.slot]!;
-          emit(state, ctx, "step.started", step.id, message.attempt, stepStartedData(message.node ?? spec.node, state.inputs[message.slot], step.forEach !== undefined));
+          emit(state, ctx, "step.started", { step: step.id, attempt: message.attempt, data: stepStartedData(message.node ?? spec.node, state.inputs[message.slot], step.forEach !== undefined) });
           break;
         }
         case "step_output":
-          complete(state, ctx, message.slot, message.output, false, message.usage);
+          complete(state, ctx, message.slot, message.output, { usage: message.usage });
           break;
         case "step_failed":
-          stepFailed(state, ctx, message.slot, stepErrorOf(message.error), message.usage);
+          stepFailed(state, ctx, message.slot, stepErrorOf(message.error), { usage: message.usage });
           break;
         case "step_progress":
-          emit(state, ctx, "step.progress", plan.steps[message.slot]!.id, undefined, message.data);
+          emit(state, ctx, "step.progress", { step: plan.steps[message.slot]!.id, data: message.data });
           break;
         case "step_usage":
           mergeUsage(state.usage, message.usage);
           state.crashedAttempt[message.slot] = addAttempt(state.crashedAttempt[message.slot], message.usage);
           break;
         case "step_retrying":
-          emit(state, ctx, "step.retrying", plan.steps[message.slot]!.id, message.attempt, {
-            error: toErrorInfo(message.error), delay_ms: message.delayMs, ...(message.iteration === undefined ? {} : { iteration: message.iteration }),
+          emit(state, ctx, "step.retrying", {
+            step: plan.steps[message.slot]!.id,
+            attempt: message.attempt,
+            data: { error: toErrorInfo(message.error), delay_ms: message.delayMs, ...(message.iteration === undefined ? {} : { iteration: message.iteration }) },
           });
           break;
         case "cancel":
@@ -330,11 +278,11 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
       if (index === undefined || state.finished) return state;
       const step = plan.steps[index]!;
       if (signal.type === "child_restarting") {
-        emit(state, ctx, "step.retrying", step.id, signal.attempt, { error: toErrorInfo(signal.error), delay_ms: signal.delayMs, ...takeCrashed(state, index) });
+        emit(state, ctx, "step.retrying", { step: step.id, attempt: signal.attempt, data: { error: toErrorInfo(signal.error), delay_ms: signal.delayMs, ...takeCrashed(state, index) } });
         return state;
       }
       state.children.delete(signal.ref);
-      if (signal.error !== undefined && state.phase[index] === RUNNING) stepFailed(state, ctx, index, signal.error, undefined, true);
+      if (signal.error !== undefined && state.phase[index] === RUNNING) stepFailed(state, ctx, index, signal.error, { counted: true });
       return state;
     },
   };

@@ -10,7 +10,7 @@ export type WorkflowOrigin = "operator" | "caller";
 export interface WorkflowFileRef {
   /** The file as the execution runs it (environment section and config_override applied), as JSON. */
   fileJson: string;
-  /** sha256 of `fileJson`, hex: a node rebuilds a file once per hash, so it need not be sent a file it has. */
+  /** sha256 of `fileJson`, hex: a node rebuilds a file once per hash (every order still carries the whole file). */
   hash: string;
   /** The file's workflow the step belongs to (a sub-workflow's steps name the sub-workflow). */
   workflowName: string;
