@@ -6,6 +6,7 @@ import { ClusterSeal, clusterKeyOf, place, type PlacementResult } from "../src/c
 import { seeded } from "../test/helpers/seeded.js";
 import { bullmqRoundTrip, redisAnswers, REDIS } from "./lib/bullmq-round-trip.js";
 import { startBenchCluster } from "./lib/cluster-nodes.js";
+import { failureDetection } from "./lib/failure-detection.js";
 import { syncRounds } from "./lib/measure.js";
 import { PLACEMENT_REQUESTS, registeredNodes } from "./lib/placement-nodes.js";
 import { readyChild } from "./lib/ready-child.js";
@@ -146,6 +147,12 @@ try {
     row("BullMQ / ours, p50", `${fmt(vs.p50)}x`, ">= 1.5x", vs.p50 >= 1.5);
     row("BullMQ / ours, p99", `${fmt(vs.p99)}x`, ">= 3x", vs.p99 >= 3);
   }
+
+  // 6. Failure detection: how soon another node lists a node down that was killed, and one that shut down.
+  const detection = await failureDetection(cluster.nats.url);
+  log(`6. a node's end seen by another (list_nodes polled; default heartbeat 1 s, down after 3 missed): SIGKILL ${fmt(detection.killedMs)} ms, SIGTERM ${fmt(detection.leftMs)} ms`);
+  row("killed node listed down", `${fmt(detection.killedMs)} ms`, "<= 3 s", detection.killedMs <= 3000);
+  row("node that shut down listed down", `${fmt(detection.leftMs)} ms`, "< 1 s", detection.leftMs < 1000);
 } finally {
   for (const close of opened.reverse()) await close();
 }

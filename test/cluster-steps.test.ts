@@ -24,10 +24,9 @@ async function node(id: string, tags: string, env: Record<string, string> = {}):
 
 const gateway = await node("gateway-1", "gateway");
 // The one node with a gpu to reserve: steps asking for `resources: {gpu: 1}` take turns on it.
-const gpu1 = await node("gpu-1", "gpu", { WFX_NODE_RESOURCES: "gpu=1" });
-const gpu2 = await node("gpu-2", "gpu");
+await node("gpu-1", "gpu", { WFX_NODE_RESOURCES: "gpu=1" });
+await node("gpu-2", "gpu");
 await node("eu-1", "eu");
-const gpu3 = await node("gpu-3", "gpu");
 
 test.after(async () => {
   for (const n of nodes) await n.kill("SIGTERM");
@@ -43,11 +42,25 @@ interface Step {
   error?: { code: string; message: string };
 }
 
-async function allUp(): Promise<void> {
+/** Waits until the gateway sees these nodes up (by default the four every test shares). */
+async function allUp(ids = ["eu-1", "gateway-1", "gpu-1", "gpu-2"]): Promise<void> {
   await eventually(async () => {
     const listed = (await post(gateway.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[];
-    return ["eu-1", "gateway-1", "gpu-1", "gpu-2"].every((id) => listed.some((n) => n.id === id && n.status === "up")) ? true : undefined;
-  }, 5000, "four nodes up");
+    return ids.every((id) => listed.some((n) => n.id === id && n.status === "up")) ? true : undefined;
+  }, 5000, `${ids.join(", ")} up`);
+}
+
+/**
+ * Waits until each node has run an execution placed on it. A node is listed up as soon as it joins, a moment before
+ * its actor system is linked (`wfx node` joins before it attaches its runtime); a step sent to it then is lost.
+ */
+async function takingWork(...ids: string[]): Promise<void> {
+  for (const id of ids) {
+    await eventually(async () => {
+      const answer = await post(gateway.url, "execute_workflow", { workflow_name: "anywhere", target_instance: id, input_data: {}, timeout: 5 });
+      return answer.body["status"] === "completed" || undefined;
+    }, 20_000, `${id} to take work`);
+  }
 }
 
 test("cluster steps - a gpu step runs on a gpu node and an eu step on the eu node; the step records name the node", async () => {
@@ -55,7 +68,7 @@ test("cluster steps - a gpu step runs on a gpu node and an eu step on the eu nod
   const answer = await post(gateway.url, "execute_workflow", { workflow_name: "gpu_then_eu", input_data: {} });
   assert.is(answer.body["status"], "completed", JSON.stringify(answer.body));
   const steps = answer.body["steps"] as Step[];
-  assert.ok(["gpu-1", "gpu-2", "gpu-3"].includes(steps[0]!.node), `train ran on ${steps[0]!.node}`);
+  assert.ok(["gpu-1", "gpu-2"].includes(steps[0]!.node), `train ran on ${steps[0]!.node}`);
   assert.equal(steps.slice(1).map((s) => s.node), ["eu-1", "gateway-1"]);
   const path = (answer.body["result"] as { path: number[] }).path;
   assert.is(new Set(path).size, 3, "three processes ran the three steps");
@@ -141,69 +154,80 @@ test("cluster steps - resources: two steps each reserving the node's one gpu tak
 });
 
 test("cluster steps - wfx drain NODE: the drained node says draining (and not ready) and receives no new step", async () => {
-  await allUp();
-  const drained = await wfx(["drain", "gpu-3", "--nats", nats.url], { dataDir: dirs[0]! });
-  assert.is(drained.code, 0, drained.stderr);
-  assert.match(drained.stdout, "gpu-3 is draining");
-  await eventually(async () => ((await post(gateway.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[]).some((n) => n.id === "gpu-3" && n.status === "draining") || undefined, 5000, "gpu-3 draining");
-  assert.is((await fetch(`${gpu3.url}/ready`)).status, 503);
-  for (let i = 0; i < 6; i++) {
-    const answer = await post(gateway.url, "execute_workflow", { workflow_name: "gpu_then_eu", input_data: {} });
-    assert.ok(["gpu-1", "gpu-2"].includes((answer.body["steps"] as Step[])[0]!.node), "never on the drained node");
+  const drainee = await node("drainee-1", "gpu");
+  try {
+    await allUp(["gateway-1", "eu-1", "drainee-1"]);
+    const drained = await wfx(["drain", "drainee-1", "--nats", nats.url], { dataDir: dirs[0]! });
+    assert.is(drained.code, 0, drained.stderr);
+    assert.match(drained.stdout, "drainee-1 is draining");
+    await eventually(async () => ((await post(gateway.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[]).some((n) => n.id === "drainee-1" && n.status === "draining") || undefined, 5000, "drainee-1 draining");
+    assert.is((await fetch(`${drainee.url}/ready`)).status, 503);
+    for (let i = 0; i < 6; i++) {
+      const answer = await post(gateway.url, "execute_workflow", { workflow_name: "gpu_then_eu", input_data: {} });
+      assert.is.not((answer.body["steps"] as Step[])[0]!.node, "drainee-1", "never on the drained node");
+    }
+    const unknown = await wfx(["drain", "nobody-9", "--nats", nats.url], { dataDir: dirs[0]! });
+    assert.is(unknown.code, 5);
+    assert.match(unknown.stderr, "no node 'nobody-9' answered");
+  } finally {
+    await drainee.kill("SIGTERM");
   }
-  const unknown = await wfx(["drain", "nobody-9", "--nats", nats.url], { dataDir: dirs[0]! });
-  assert.is(unknown.code, 5);
-  assert.match(unknown.stderr, "no node 'nobody-9' answered");
 });
 
-test("cluster steps - SIGKILL of the node running a retryable step: the step finishes on the other gpu node", async () => {
-  await allUp();
-  const started = await post(gateway.url, "execute_workflow", { workflow_name: "long_gpu", execution_mode: "async", input_data: { ms: 3000 } });
-  const id = String(started.body["execution_id"]);
-  const first = await eventually(async () => {
-    const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
-    const step = (record["steps"] as Step[] | undefined)?.[0];
-    return step?.status === "running" && step.node !== "gateway-1" ? step.node : undefined;
-  }, 5000, "crunch running on a gpu node");
-  const victim = first === "gpu-1" ? gpu1 : gpu2;
-  await victim.kill("SIGKILL");
-  const final = await eventually(async () => {
-    const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
-    return ["completed", "failed"].includes(String(record["status"])) ? record : undefined;
-  }, 20_000, "the execution ended");
-  assert.is(final["status"], "completed", JSON.stringify(final["error"]));
-  const crunch = (final["steps"] as Step[])[0]!;
-  assert.is(crunch.node, first === "gpu-1" ? "gpu-2" : "gpu-1", "it finished on the other gpu node");
+test("cluster steps - SIGKILL of the node running a retryable step: the step finishes on the other node of its pool", async () => {
+  const pool = { "crash-1": await node("crash-1", "crash_pool"), "crash-2": await node("crash-2", "crash_pool") };
+  try {
+    await takingWork("crash-1", "crash-2");
+    const started = await post(gateway.url, "execute_workflow", { workflow_name: "long_on_crash_pool", execution_mode: "async", input_data: { ms: 3000 } });
+    const id = String(started.body["execution_id"]);
+    const first = await eventually(async () => {
+      const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
+      const step = (record["steps"] as Step[] | undefined)?.[0];
+      return step?.status === "running" && step.node in pool ? (step.node as keyof typeof pool) : undefined;
+    }, 5000, "crunch running on a node of the pool");
+    await pool[first].kill("SIGKILL");
+    const final = await eventually(async () => {
+      const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
+      return ["completed", "failed"].includes(String(record["status"])) ? record : undefined;
+    }, 20_000, "the execution ended");
+    assert.is(final["status"], "completed", JSON.stringify(final["error"]));
+    assert.is((final["steps"] as Step[])[0]!.node, first === "crash-1" ? "crash-2" : "crash-1", "it finished on the other node");
+  } finally {
+    for (const n of Object.values(pool)) await n.kill("SIGTERM");
+  }
 });
 
 test("cluster steps - SIGTERM of the node running a placed step and a placed execution: it takes nothing new and lets both finish before it exits", async () => {
-  const survivor = await eventually(async () => ((await post(gateway.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[]).find((n) => ["gpu-1", "gpu-2"].includes(n.id) && n.status === "up")?.id, 5000, "the gpu node still up");
-  const started = await post(gateway.url, "execute_workflow", { workflow_name: "slow_gpu", execution_mode: "async", input_data: { ms: 1500 } });
-  const id = String(started.body["execution_id"]);
-  await eventually(async () => {
-    const step = ((await post(gateway.url, "check_execution_status", { execution_id: id })).body["steps"] as Step[] | undefined)?.[0];
-    return step?.status === "running" && step.node === survivor ? true : undefined;
-  }, 5000, "crunch running on the last gpu node");
-  const placed = await post(gateway.url, "execute_workflow", { workflow_name: "ticking", execution_mode: "async", target_instance: survivor, input_data: { ms: 400 } });
-  const placedId = String(placed.body["execution_id"]);
-  assert.is(placed.body["status"], "running", JSON.stringify(placed.body));
-  const victim = survivor === "gpu-1" ? gpu1 : gpu2;
-  victim.child.kill("SIGTERM");
-  await eventually(async () => ((await post(gateway.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[]).some((n) => n.id === survivor && n.status !== "up") || undefined, 5000, "the node no longer up");
-  const final = await eventually(async () => {
-    const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
-    return ["completed", "failed"].includes(String(record["status"])) ? record : undefined;
-  }, 20_000, "the execution ended");
-  assert.is(final["status"], "completed", JSON.stringify(final["error"]));
-  assert.is((final["steps"] as Step[])[0]!.node, survivor, "it finished where it ran, not killed with its node");
-  const ticked = await eventually(async () => {
-    const record = (await post(gateway.url, "check_execution_status", { execution_id: placedId })).body;
-    return ["completed", "failed", "cancelled"].includes(String(record["status"])) ? record : undefined;
-  }, 20_000, "the placed execution ended");
-  assert.is(ticked["status"], "completed", JSON.stringify(ticked["error"]));
-  assert.is(ticked["node"], survivor, "it ran to its end on the node that was shutting down");
-  await victim.kill("SIGTERM");
-  assert.match(victim.stderr(), "SIGTERM: draining");
+  const leaving = await node("leaving-1", "leaving_pool");
+  try {
+    await takingWork("leaving-1");
+    const started = await post(gateway.url, "execute_workflow", { workflow_name: "slow_on_leaving_pool", execution_mode: "async", input_data: { ms: 1500 } });
+    const id = String(started.body["execution_id"]);
+    await eventually(async () => {
+      const step = ((await post(gateway.url, "check_execution_status", { execution_id: id })).body["steps"] as Step[] | undefined)?.[0];
+      return step?.status === "running" && step.node === "leaving-1" ? true : undefined;
+    }, 5000, "crunch running on leaving-1");
+    const placed = await post(gateway.url, "execute_workflow", { workflow_name: "ticking", execution_mode: "async", target_instance: "leaving-1", input_data: { ms: 400 } });
+    const placedId = String(placed.body["execution_id"]);
+    assert.is(placed.body["status"], "running", JSON.stringify(placed.body));
+    leaving.child.kill("SIGTERM");
+    await eventually(async () => ((await post(gateway.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[]).some((n) => n.id === "leaving-1" && n.status !== "up") || undefined, 5000, "the node no longer up");
+    const final = await eventually(async () => {
+      const record = (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
+      return ["completed", "failed"].includes(String(record["status"])) ? record : undefined;
+    }, 20_000, "the execution ended");
+    assert.is(final["status"], "completed", JSON.stringify(final["error"]));
+    assert.is((final["steps"] as Step[])[0]!.node, "leaving-1", "it finished where it ran, not killed with its node");
+    const ticked = await eventually(async () => {
+      const record = (await post(gateway.url, "check_execution_status", { execution_id: placedId })).body;
+      return ["completed", "failed", "cancelled"].includes(String(record["status"])) ? record : undefined;
+    }, 20_000, "the placed execution ended");
+    assert.is(ticked["status"], "completed", JSON.stringify(ticked["error"]));
+    assert.is(ticked["node"], "leaving-1", "it ran to its end on the node that was shutting down");
+  } finally {
+    await leaving.kill("SIGTERM");
+  }
+  assert.match(leaving.stderr(), "SIGTERM: draining");
 });
 
 test.run();

@@ -145,8 +145,10 @@ test("crash - two nodes started at once on one orphaned data dir adopt each exec
   const ledger = join(dataDir, "ledger.txt");
   const first = await serve(dataDir);
   const ids: string[] = [];
-  for (let i = 0; i < 20; i++) ids.push(await start(first.url, "five_steps", "async", { ledger, ms: 200 }));
-  await eventually(() => (ledgerLines(ledger).size >= 20 ? true : undefined), 30_000, "the first steps done");
+  for (let i = 0; i < 20; i++) ids.push(await start(first.url, "five_steps", "async", { ledger, ms: 1000 }));
+  // Every execution past its first step and none at its last: each has something left for exactly one adopter.
+  await eventually(() => (ids.every((id) => ledgerLines(ledger).has(`${id} s1`)) ? true : undefined), 30_000, "every first step done");
+  assert.ok(ids.every((id) => !ledgerLines(ledger).has(`${id} s5`)), "the kill comes before any execution ends");
   await first.kill("SIGKILL");
   const [a, b] = await Promise.all([serve(dataDir), serve(dataDir)]);
   await eventually(async () => ((await Promise.all(ids.map((id) => statusOf(a!.url, id)))).every((r) => r["status"] === "completed") ? true : undefined), 60_000, "all completed");

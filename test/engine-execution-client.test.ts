@@ -39,27 +39,29 @@ test("execution client - a watch given a sink that fills pauses, then catches up
   const started = client.start({ source, workflowName: "fan_out", input: { numbers: [1, 2, 3, 4] }, mode: "async" });
   await started.done;
   const got: number[] = [];
-  let resume: (() => void) | undefined;
+  let paused = false;
+  let pauses = 0;
+  // A consumer that is full after every third event and drained on the next turn of the event loop.
   const sink: EventSink = {
     write(event) {
+      assert.not.ok(paused, `event ${event.seq} written to a full sink`);
       got.push(event.seq);
-      return got.length % 3 !== 0;
+      paused = got.length % 3 === 0;
+      return !paused;
     },
     onDrain(next) {
-      resume = next;
+      pauses++;
+      setImmediate(() => {
+        paused = false;
+        next();
+      });
     },
   };
   const watching = client.watch(started.executionId, 0, sink);
-  for (let i = 0; i < 50 && resume === undefined; i++) await new Promise((r) => setTimeout(r, 1));
-  while (resume !== undefined) {
-    const next = resume;
-    resume = undefined;
-    next();
-    await new Promise((r) => setTimeout(r, 5));
-  }
   const final = await watching;
   assert.is(final?.status, "completed");
   assert.equal(got, got.map((_, i) => i + 1), "every event once, in order");
+  assert.ok(pauses > 0 && got.length > 3, "the sink filled, and the watch waited for it to drain");
 });
 
 test.run();

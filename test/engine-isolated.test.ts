@@ -49,7 +49,8 @@ test("isolated - cancel stops the execution, the process is gone and its temp di
 });
 
 test("isolated - a timeout ends the execution and the process", async () => {
-  const { started, seen } = await hangInChild("timeout", 0.5);
+  // Long enough for the process to start and its step to report in, on a loaded machine too; then the step hangs.
+  const { started, seen } = await hangInChild("timeout", 3);
   const record = await started.done;
   assert.is(record.status, "timeout");
   await eventually(() => !isProcessAlive(seen.pid), 5000, "the isolated process to exit");

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { eventually, sleep } from "./helpers/engine-fixture.js";
+import { eventually } from "./helpers/engine-fixture.js";
 import { GATEWAY_WORKFLOWS, post } from "./helpers/gateway-node.js";
 import { startServe, type ServeProcess } from "./helpers/serve-process.js";
 import { storedExecutionsWith } from "./helpers/stored-executions.js";
@@ -62,8 +62,11 @@ test("idempotency restart - with --idempotency-window 1 a key starts a new execu
   const request = { workflow_name: "one_step", input_data: "window", idempotency_key: "short-window" };
   const first = await post(node.url, "execute_workflow", request);
   assert.is((await post(node.url, "execute_workflow", request)).body["execution_id"], first.body["execution_id"]);
-  await sleep(1100);
-  const later = await post(node.url, "execute_workflow", request);
+  // The same execution while the key holds; the first answer naming another comes once it has expired.
+  const later = await eventually(async () => {
+    const answer = await post(node.url, "execute_workflow", request);
+    return answer.body["execution_id"] === first.body["execution_id"] ? undefined : answer;
+  }, 5000, "the key to expire");
   assert.equal([later.status, later.body["status"]], [200, "completed"]);
   assert.is.not(later.body["execution_id"], first.body["execution_id"]);
   await node.kill("SIGTERM");

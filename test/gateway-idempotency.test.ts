@@ -4,7 +4,9 @@ import * as grpc from "@grpc/grpc-js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ExecuteGeneratedWorkflowInput, ExecuteWorkflowInput } from "../src/gateway/operations/schemas.js";
-import { sleep } from "./helpers/engine-fixture.js";
+import type { ExecutionRecord } from "../src/engine/index.js";
+import { eventually } from "./helpers/engine-fixture.js";
+import { startGateServer } from "./helpers/gate-server.js";
 import { errorBodyOf, grpcClient, unary } from "./helpers/gateway-grpc.js";
 import { connectHttp } from "./helpers/gateway-mcp.js";
 import type { GenerateWorkflowRequest, GenerateWorkflowResult, WorkflowGenerator } from "../src/generator/types.js";
@@ -33,16 +35,24 @@ class FixedGenerator implements WorkflowGenerator {
 const generator = new FixedGenerator();
 const t = await startTestNode({ tokensText: tokensText(), host: "127.0.0.1", maxConcurrentExecutions: 20 }, { generator });
 const base = t.node.httpUrl!;
+const gate = await startGateServer();
 const PROTO = fileURLToPath(new URL("../../proto/wfx/v1/workflow_executor.proto", import.meta.url));
 
-test.after(() => t.close());
+test.after(async () => {
+  await t.close();
+  await gate.close();
+});
 
 const run = (body: Record<string, unknown>, token: string = TOKENS.runner) => post(base, "execute_workflow", body, token);
 
-/** How many executions ran with this input (each test uses its own). */
-async function executionsWith(input: unknown): Promise<number> {
+/** The executions that ran with this input (each test uses its own), as the store has them. */
+async function recordsWith(input: unknown): Promise<ExecutionRecord[]> {
   const records = await t.runtime.options.store.listRecords({ limit: 10_000 });
-  return records.filter((r) => JSON.stringify(r.input) === JSON.stringify(input)).length;
+  return records.filter((r) => JSON.stringify(r.input) === JSON.stringify(input));
+}
+
+async function executionsWith(input: unknown): Promise<number> {
+  return (await recordsWith(input)).length;
 }
 
 test("idempotency http - the same key and request answer with the execution the key started", async () => {
@@ -55,15 +65,28 @@ test("idempotency http - the same key and request answer with the execution the 
   assert.is(await executionsWith({ value: 7 }), 1);
 });
 
-test("idempotency http - a sync repeat waits for the execution's end; an async repeat answers with its current status", async () => {
-  const sync = { workflow_name: "slow", input_data: { ms: 400, tag: "sync-wait" }, idempotency_key: "http-sync-wait" };
+test("idempotency - a sync repeat waits for the execution's end; an async repeat answers with its current status", async () => {
+  const sync = { workflow_name: "gated", input_data: { gate: gate.url, name: "sync-wait" }, idempotency_key: "http-sync-wait" };
   const first = run(sync);
-  await sleep(100);
-  const repeat = await run(sync);
-  assert.equal([repeat.body["status"], repeat.body["execution_id"]], ["completed", (await first).body["execution_id"]]);
-  const async = { workflow_name: "slow", input_data: { ms: 400, tag: "async-now" }, execution_mode: "async", idempotency_key: "http-async-now" };
+  await eventually(() => gate.arrived("sync-wait") === 1 || undefined, 5000, "the first request's step to run");
+  const mcp = await connectHttp(t.node.mcpUrl!, "2026-07-28", TOKENS.runner);
+  try {
+    let following!: () => void;
+    const followed = new Promise<void>((resolve) => (following = resolve));
+    // Its first progress notification says the repeat reached the node and follows the execution, held at its gate.
+    const repeat = mcp.callTool({ name: "execute_workflow", arguments: sync }, { onprogress: () => following() });
+    await followed;
+    gate.open("sync-wait");
+    const [answer, original] = await Promise.all([repeat, first]);
+    const repeated = answer.structuredContent as Record<string, unknown>;
+    assert.equal([repeated["status"], repeated["execution_id"], repeated["result"]], ["completed", original.body["execution_id"], { passed: "sync-wait" }]);
+  } finally {
+    await mcp.close();
+  }
+  const async = { workflow_name: "gated", input_data: { gate: gate.url, name: "async-now" }, execution_mode: "async", idempotency_key: "http-async-now" };
   const started = await run(async);
   const again = await run(async);
+  gate.open("async-now");
   assert.equal([again.body["execution_id"], again.body["status"]], [started.body["execution_id"], "running"]);
 });
 
@@ -126,8 +149,12 @@ test("idempotency http - an expired key starts a new execution", async () => {
     const request = { workflow_name: "one_step", input_data: "expiring", idempotency_key: "expiring-key" };
     const first = await post(short.node.httpUrl!, "execute_workflow", request);
     assert.is((await post(short.node.httpUrl!, "execute_workflow", request)).body["execution_id"], first.body["execution_id"]);
-    await sleep(350);
-    const later = await post(short.node.httpUrl!, "execute_workflow", { ...request, input_data: "changed after expiry" });
+    // Refused while the key holds; the first answer that is not a refusal comes once it has expired.
+    const changed = { ...request, input_data: "changed after expiry" };
+    const later = await eventually(async () => {
+      const answer = await post(short.node.httpUrl!, "execute_workflow", changed);
+      return answer.status === 409 ? undefined : answer;
+    }, 5000, "the key to expire");
     assert.is(later.status, 200, "an expired key may start any request");
     assert.is.not(later.body["execution_id"], first.body["execution_id"]);
   } finally {
@@ -136,15 +163,21 @@ test("idempotency http - an expired key starts a new execution", async () => {
 });
 
 test("idempotency http - a sync execution started with a key goes on when its caller goes away, and the caller comes back for it", async () => {
-  const request = { workflow_name: "slow", input_data: { ms: 300, tag: "come-back" }, idempotency_key: "http-come-back" };
+  const request = { workflow_name: "gated", input_data: { gate: gate.url, name: "come-back" }, idempotency_key: "http-come-back" };
+  // A twin without a key goes away at the same moment: once it is cancelled, the node has seen its callers leave.
+  const twin = { workflow_name: "gated", input_data: { gate: gate.url, name: "come-back-twin" } };
   const gone = new AbortController();
-  const first = fetch(`${base}/execute_workflow`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKENS.runner}` }, body: JSON.stringify(request), signal: gone.signal }).catch(() => undefined);
-  await sleep(100);
+  const send = (body: unknown) => fetch(`${base}/execute_workflow`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKENS.runner}` }, body: JSON.stringify(body), signal: gone.signal }).catch(() => undefined);
+  const callers = [send(request), send(twin)];
+  await eventually(() => (gate.arrived("come-back") === 1 && gate.arrived("come-back-twin") === 1) || undefined, 5000, "both steps to run");
   gone.abort();
-  await first;
+  await Promise.all(callers);
+  await eventually(async () => (await recordsWith(twin.input_data))[0]?.status === "cancelled" || undefined, 5000, "the twin cancelled with its caller gone");
+  assert.equal((await recordsWith(request.input_data)).map((r) => r.status), ["running"], "the keyed execution goes on");
+  gate.open("come-back");
   const back = await run(request);
-  assert.equal([back.body["status"], back.body["result"]], ["completed", { waited: 300 }]);
-  assert.is(await executionsWith({ ms: 300, tag: "come-back" }), 1);
+  assert.equal([back.body["status"], back.body["result"]], ["completed", { passed: "come-back" }]);
+  assert.is(await executionsWith(request.input_data), 1);
 });
 
 test("idempotency generated - a repeat answers with the same execution and the generation that started it", async () => {

@@ -1,14 +1,17 @@
 import { IncarnationContext } from "./actor-context.js";
 import { checkName } from "./address.js";
-import { backoffDelay } from "./backoff.js";
+import { deadLetterQueued, tellEnded } from "./cell-end.js";
+import { addChild, childrenOf, removeChild, type TreeNode } from "./child-list.js";
+import { DELIVERED, TARGET_FULL, TARGET_STOPPED, type Delivery } from "./delivery.js";
 import { Envelope, IncarnationEnvelope, isNotSignal, letterOf, SignalEnvelope } from "./envelopes.js";
 import { ActorNameTakenError, ActorStoppedError } from "./errors.js";
-import type { KernelHost } from "./kernel-host.js";
-import { Mailbox } from "./mailbox.js";
-import { DELIVERED, LocalRef, TARGET_FULL, TARGET_STOPPED, type Delivery } from "./refs.js";
+import type { Cell, KernelHost } from "./kernel-host.js";
 import { Links } from "./links.js";
+import { Mailbox } from "./mailbox.js";
+import { LocalRef } from "./refs.js";
+import { RestartBackoff } from "./restart-backoff.js";
 import type { Runnable } from "./scheduler.js";
-import { resolveCapacity, resolveSupervision, RestartWindow } from "./supervision.js";
+import { resolveCapacity, resolveSupervision } from "./supervision.js";
 import type { ActorLogic, ActorRef, Address, RestartPolicy, Signal, SpawnOptions, SupervisionPolicy } from "./types.js";
 
 const RUNNING = 0;
@@ -20,7 +23,7 @@ const STOPPED = 3;
 const BATCH = 64;
 
 /** Runs one actor: its mailbox, one message at a time, its incarnations and its supervision by the parent. */
-export class ActorCell<S = any, M = any> implements Runnable {
+export class ActorCell<S = any, M = any> implements Runnable, Cell<M>, TreeNode<ActorCell> {
   readonly ref: LocalRef<M>;
   readonly parentRef: ActorRef | undefined;
   private readonly mailbox: Mailbox<unknown>;
@@ -35,13 +38,12 @@ export class ActorCell<S = any, M = any> implements Runnable {
   /** Signals in the mailbox: they bypass and do not use up the capacity, which is for messages. */
   private queuedSignals = 0;
   private failure: unknown = undefined;
-  private firstChild: ActorCell | undefined = undefined;
-  private prevSibling: ActorCell | undefined = undefined;
-  private nextSibling: ActorCell | undefined = undefined;
+  firstChild: ActorCell | undefined = undefined;
+  prevSibling: ActorCell | undefined = undefined;
+  nextSibling: ActorCell | undefined = undefined;
   /** Local actors watching this one; those on other systems are kept by the system. */
   private watchers: Set<ActorCell> | undefined = undefined;
-  private restarts: RestartWindow | undefined = undefined;
-  private backoffTimer: unknown = undefined;
+  private backoff: RestartBackoff | undefined = undefined;
   /** This incarnation's watches and children on other systems; made by `linked()` on first use. */
   links: Links | undefined = undefined;
 
@@ -75,9 +77,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
   /** Registers and starts `child`, made with this cell as its parent. */
   attachChild(child: ActorCell): void {
     this.host.register(child);
-    child.nextSibling = this.firstChild;
-    if (this.firstChild !== undefined) this.firstChild.prevSibling = child;
-    this.firstChild = child;
+    addChild<ActorCell>(this, child);
     child.startIncarnation();
   }
 
@@ -191,9 +191,7 @@ export class ActorCell<S = any, M = any> implements Runnable {
 
   /** Stops every child (used on incarnation end and system terminate). */
   stopChildren(): void {
-    const children: ActorCell[] = [];
-    for (let child = this.firstChild; child !== undefined; child = child.nextSibling) children.push(child);
-    for (const child of children) child.requestStop();
+    for (const child of childrenOf<ActorCell>(this)) child.requestStop();
   }
 
   private schedule(): void {
@@ -243,20 +241,16 @@ export class ActorCell<S = any, M = any> implements Runnable {
   }
 
   private scheduleRestart(policy: RestartPolicy, error: unknown): void {
-    const host = this.host;
-    const failures = (this.restarts ??= new RestartWindow()).record(host.clock.now(), policy.withinMs);
-    if (failures > policy.maxRestarts) return this.finalize(true, error, true);
-    const delayMs = backoffDelay(policy.backoff, failures, host.random); // the backoff starts over with each window
     const attempt = this.ctx.attempt + 1;
+    const delayMs = (this.backoff ??= new RestartBackoff(this.host)).schedule(policy, () => this.restart(attempt));
+    if (delayMs === undefined) return this.finalize(true, error, true);
     this.status = BACKOFF;
     this.mailbox.retain(isNotSignal); // signals were about the old incarnation's children and watches
     this.queuedSignals = 0;
     this.parent!.enqueueSignal({ type: "child_restarting", ref: this.ref, error, attempt, delayMs });
-    this.backoffTimer = host.clock.setTimeout(() => this.restart(attempt), delayMs);
   }
 
   private restart(attempt: number): void {
-    this.backoffTimer = undefined;
     if (this.status !== BACKOFF) return;
     this.status = RUNNING;
     this.ctx = new IncarnationContext<M>(this, attempt);
@@ -289,36 +283,16 @@ export class ActorCell<S = any, M = any> implements Runnable {
   private finalize(failed: boolean, error: unknown, notifyParent: boolean): void {
     this.status = STOPPED;
     this.stopRequested = false;
-    if (this.backoffTimer !== undefined) {
-      this.host.clock.clearTimeout(this.backoffTimer);
-      this.backoffTimer = undefined;
-    }
+    this.backoff?.cancel();
     const parent = this.parent!;
-    if (this.prevSibling !== undefined) this.prevSibling.nextSibling = this.nextSibling;
-    else if (parent.firstChild === this) parent.firstChild = this.nextSibling;
-    if (this.nextSibling !== undefined) this.nextSibling.prevSibling = this.prevSibling;
-    this.prevSibling = this.nextSibling = undefined;
+    removeChild<ActorCell>(parent, this);
     this.host.unregister(this, failed, error);
-    const mailbox = this.mailbox;
     this.queuedSignals = 0;
-    while (mailbox.size > 0) {
-      const message = mailbox.shift();
-      if (message instanceof SignalEnvelope) continue;
-      this.host.deadLetter(this.address, letterOf(message), "stopped");
-    }
+    deadLetterQueued(this.mailbox, this.host, this.address);
     const watchers = this.watchers;
+    this.watchers = undefined;
     const parentListens = notifyParent && parent.status === RUNNING && parent.logic.onSignal !== undefined;
-    if (parentListens || watchers !== undefined) {
-      const signal: Signal = failed ? { type: "terminated", ref: this.ref, error } : { type: "terminated", ref: this.ref };
-      if (parentListens) parent.enqueueSignal(signal);
-      if (watchers !== undefined) {
-        this.watchers = undefined;
-        for (const watcher of watchers) {
-          watcher.links?.forget(this);
-          watcher.enqueueSignal(signal);
-        }
-      }
-    }
+    tellEnded(this, failed, error, parentListens ? parent : undefined, watchers);
     if (failed && parent.parent === undefined) this.host.reportError(error, this.address); // nobody above a top-level actor
   }
 }

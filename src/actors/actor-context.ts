@@ -1,7 +1,7 @@
-import type { ActorCell } from "./actor-cell.js";
 import { ActorStoppedError } from "./errors.js";
 import { LocalRef } from "./refs.js";
 import { stopElsewhere } from "./links.js";
+import type { Cell } from "./kernel-host.js";
 import { spawnRemote } from "./remote-spawn.js";
 import type { ActorContext, ActorLogic, ActorRef, ActorSystem, SpawnOptions } from "./types.js";
 
@@ -31,7 +31,7 @@ export class IncarnationContext<M> implements ActorContext<M> {
   private timers: Set<ScheduledMessage<M>> | undefined = undefined;
 
   constructor(
-    private readonly cell: ActorCell<any, M>,
+    private readonly cell: Cell<M>,
     readonly attempt: number,
   ) {}
 

@@ -1,7 +1,8 @@
 import { ActorStoppedError, AskTimeoutError, MailboxFullError, NoRouteError } from "./errors.js";
 import type { KernelHost } from "./kernel-host.js";
 import { REF_KEY } from "./ref-codec.js";
-import { DELIVERED, isKernelRef, SEND, TARGET_FULL, TARGET_STOPPED, type Delivery, type KernelRef } from "./refs.js";
+import { DELIVERED, TARGET_FULL, TARGET_STOPPED, type Delivery } from "./delivery.js";
+import { isKernelRef, SEND, type KernelRef } from "./refs.js";
 import type { ActorRef, Address, AskOptions } from "./types.js";
 
 /** The reply side of an ask: not an actor, just a ref whose first message settles the promise. */

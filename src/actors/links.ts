@@ -1,7 +1,6 @@
-import type { ActorCell } from "./actor-cell.js";
 import { systemIdOf } from "./address.js";
 import { NoRouteError } from "./errors.js";
-import type { KernelHost } from "./kernel-host.js";
+import type { Cell, CellLinks, KernelHost } from "./kernel-host.js";
 import { DeadRef, LocalRef, RemoteRef } from "./refs.js";
 import type { ActorRef, Address, Signal } from "./types.js";
 
@@ -19,17 +18,17 @@ function terminated(ref: ActorRef, error: unknown): Signal {
  * One incarnation's ties to other actors: those it watches, here or on other systems, and the children it spawned
  * on other systems. Ends over there arrive as kernel messages and become the signals a local end gives.
  */
-export class Links {
-  private local: Set<ActorCell> | undefined = undefined;
+export class Links implements CellLinks {
+  private local: Set<Cell> | undefined = undefined;
   private readonly children = new Map<Address, RemoteChild>();
   private readonly watching = new Map<Address, ActorRef>();
 
-  constructor(private readonly cell: ActorCell) {}
+  constructor(private readonly cell: Cell) {}
 
   watch(ref: ActorRef): void {
     const cell = this.cell;
     if (ref instanceof LocalRef) {
-      const target: ActorCell = ref.cell;
+      const target: Cell = ref.cell;
       if (target === cell || target.parent === cell) return; // children are always watched
       if (!target.addWatcher(cell)) return cell.enqueueSignal(terminated(target.ref, undefined));
       (this.local ??= new Set()).add(target);
@@ -55,7 +54,7 @@ export class Links {
   }
 
   /** A local actor this one watched has ended (and signalled it). */
-  forget(target: ActorCell): void {
+  forget(target: Cell): void {
     this.local?.delete(target);
   }
 

@@ -1,15 +1,9 @@
-import type { ActorCell } from "./actor-cell.js";
 import { systemIdOf } from "./address.js";
-import type { KernelHost } from "./kernel-host.js";
+import { DELIVERED, TARGET_NO_ROUTE, TARGET_STOPPED, type Delivery } from "./delivery.js";
+import type { Cell, KernelHost } from "./kernel-host.js";
 import { encodeRefs, REF_KEY } from "./ref-codec.js";
 import type { ActorRef, Address, DeadLetter } from "./types.js";
 
-/** Outcome of handing a message to a ref: what `ask` needs to fail fast instead of waiting for its timeout. */
-export const DELIVERED = 0;
-export const TARGET_STOPPED = 1;
-export const TARGET_FULL = 2;
-export const TARGET_NO_ROUTE = 3;
-export type Delivery = typeof DELIVERED | typeof TARGET_STOPPED | typeof TARGET_FULL | typeof TARGET_NO_ROUTE;
 
 /** Method of every kernel ref: `tell` that reports what happened. */
 export const SEND = Symbol("wfx.send");
@@ -26,7 +20,7 @@ export function isKernelRef(ref: ActorRef<any>): ref is KernelRef {
 export class LocalRef<M = unknown> implements KernelRef<M> {
   readonly address: Address;
 
-  constructor(readonly cell: ActorCell<any, M>) {
+  constructor(readonly cell: Cell<M>) {
     this.address = cell.address;
   }
 

@@ -1,6 +1,6 @@
-import type { ActorCell } from "./actor-cell.js";
 import { checkName, rootAddress } from "./address.js";
 import { ActorNameTakenError, ActorStoppedError, NoRouteError } from "./errors.js";
+import type { Cell } from "./kernel-host.js";
 import { encodeRefs } from "./ref-codec.js";
 import { RemoteRef } from "./refs.js";
 import { resolveCapacity, resolveSupervision } from "./supervision.js";
@@ -23,7 +23,7 @@ export function remoteParentAddress(systemId: string, parent: Address): Address 
  * exists: the transport keeps messages to one system in order, and the spawn goes first. The alternative, an ask
  * resolving to the ref, would make every spawn a round trip and force actors to wait for it with pipeToSelf.
  */
-export function spawnRemote<C>(parent: ActorCell, systemId: string, kind: string, spec: unknown, options: SpawnOptions | undefined): ActorRef<C> {
+export function spawnRemote<C>(parent: Cell, systemId: string, kind: string, spec: unknown, options: SpawnOptions | undefined): ActorRef<C> {
   const host = parent.host;
   if (systemId === host.system.id) return parent.spawnChild(host.buildKind(kind, spec), options);
   if (!parent.isRunning || host.terminating) throw new ActorStoppedError(parent.address);

@@ -1,6 +1,6 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { NodeInfo } from "../engine/internal.js";
-import { SERVICE_NAME } from "./subjects.js";
+import { nodeInfoSubject, SERVICE_NAME, serviceDiscoverySubjects } from "./subjects.js";
 
 /** ADR-32 metadata values are strings: tags and gateways are comma-joined. */
 function metadataOf(node: NodeInfo): Record<string, string> {
@@ -28,7 +28,7 @@ export class ServiceAnnouncement {
   ) {
     const id = self().id;
     for (const verb of ["PING", "INFO", "STATS"] as const) {
-      for (const subject of [`$SRV.${verb}`, `$SRV.${verb}.${SERVICE_NAME}`, `$SRV.${verb}.${SERVICE_NAME}.${id}`]) {
+      for (const subject of serviceDiscoverySubjects(verb, id)) {
         this.#subs.push(nc.subscribe(subject, { callback: (_err, msg) => void msg.respond(JSON.stringify(this.#answer(verb))) }));
       }
     }
@@ -39,7 +39,7 @@ export class ServiceAnnouncement {
   }
 
   #endpointSubject(): string {
-    return `wfx.node.${this.self().id}.info`;
+    return nodeInfoSubject(this.self().id);
   }
 
   #answer(verb: "PING" | "INFO" | "STATS"): Record<string, unknown> {

@@ -24,6 +24,16 @@ export function undrainSubject(nodeId: string): string {
 /** The NATS services ($SRV) name nodes answer discovery under: `nats micro ls` lists them as `wfx`. */
 export const SERVICE_NAME = "wfx";
 
+/** Where one node answers a discovery verb (ADR-32): for everyone, for every `wfx` node, and for this node alone. */
+export function serviceDiscoverySubjects(verb: "PING" | "INFO" | "STATS", nodeId: string): string[] {
+  return [`$SRV.${verb}`, `$SRV.${verb}.${SERVICE_NAME}`, `$SRV.${verb}.${SERVICE_NAME}.${nodeId}`];
+}
+
+/** The `node` endpoint discovery names: it answers the node's live record. */
+export function nodeInfoSubject(nodeId: string): string {
+  return `wfx.node.${nodeId}.info`;
+}
+
 /** The cluster store's JetStream names: records and claims in KV buckets, events in one stream. */
 export const CLUSTER_STORE = Object.freeze({
   records: "wfx-executions",

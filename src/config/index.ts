@@ -1,7 +1,8 @@
 export { AGENT_ENDPOINT_ENV, DEFAULT_AGENT_MODEL, nodeModelBaseUrl, OPENAI_DEFAULT_BASE_URL, resolveAgentEndpoint, resolveCallerAgentEndpoint, type AgentEndpoint, type EndpointResolution } from "./agent-endpoint.js";
 export { AGENT_TYPES, BUILTIN_TOOL_TYPES, TOOL_TYPES_NEEDING_DECLARATION, type BuiltinToolType } from "./builtin-tools.js";
 export { compileCondition, deepEqual, truthy, type CompiledCondition } from "./condition.js";
-export { CONFIG_PROBLEM_CODES, ConditionSyntaxError, ConfigError, NodeProfileInvalidError, ProblemsError, ReferenceSyntaxError, WorkflowInvalidError, type ConfigProblemCode } from "./errors.js";
+export { ConditionSyntaxError, ConfigError, NodeProfileInvalidError, ProblemsError, ReferenceSyntaxError, WorkflowInvalidError } from "./errors.js";
+export { CONFIG_PROBLEM_CODES, type ConfigProblemCode } from "./problem-codes.js";
 export { loadWorkflowFile, parseWorkflowYaml, type LoadResult } from "./load.js";
 export { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, resolveLoadOptions, type LoadOptions } from "./load-options.js";
 export { adjustWorkflowFile, applyConfigOverride, applyEnvironment, deepMerge, overrideReferenceProblems, type WorkflowFileAdjustments } from "./overlay.js";

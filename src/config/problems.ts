@@ -1,4 +1,4 @@
-import type { ConfigProblemCode } from "./errors.js";
+import type { ConfigProblemCode } from "./problem-codes.js";
 
 /** One thing wrong with a workflow file: where it is (YAML path, 1-based line and column) and how to fix it. */
 export interface Problem {

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { ConfigProblemCode } from "./errors.js";
+import type { ConfigProblemCode } from "./problem-codes.js";
 import type { Problem } from "./problems.js";
 import { WorkflowFileSchema, type WorkflowFile } from "./schema.js";
 import { closestMatch, listNames } from "./suggest.js";

@@ -1,4 +1,4 @@
-import type { ConfigProblemCode } from "./errors.js";
+import type { ConfigProblemCode } from "./problem-codes.js";
 import type { Problem } from "./problems.js";
 import type { ValidateOptions } from "./validate-options.js";
 import { formatYamlPath, locate, type LoadedSource, type YamlPath } from "./yaml-location.js";

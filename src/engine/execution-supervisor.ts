@@ -1,16 +1,60 @@
-import type { ActorContext, ActorLogic, Signal } from "../actors/index.js";
+import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index.js";
 import type { TemplateScope } from "../config/index.js";
 import { toErrorInfo } from "../errors.js";
 import { CancelledError, EngineError, ExecutionTimeoutError, stepErrorOf } from "./errors.js";
 import { fromFanOut } from "./fan-out-actor.js";
-import type { PlannedStep } from "./plan.js";
-import type { StepOrder } from "./step-order.js";
+import type { ExecutionPlan, PlannedStep } from "./plan.js";
+import type { StepReport } from "./step-actor.js";
+import type { StepHost } from "./step-host.js";
+import type { StepOrder, WorkflowFileRef } from "./step-order.js";
 import type { ResumePoint } from "./resume-point.js";
 import type { ExecutionEvent, ExecutionEventType } from "./types.js";
-import { addAttempt, countedWork, emptyUsage, mergeUsage, round3, worthRecording, type StepUsage } from "./usage.js";
-import { DONE, FAILED, forEachTooLong, PROGRESS_INTERVAL_MS, RUNNING, stepStartedData, WAITING, type EventAbout, type ExecutionSpec, type SupervisorMessage, type SupervisorState } from "./supervisor-state.js";
+import type { BudgetMeter } from "./budget.js";
+import type { StepAllowance } from "./step-allowance.js";
+import { stepStartedData } from "./step-started-data.js";
+import { DONE, FAILED, initialState, RUNNING, WAITING, type SupervisorState } from "./supervisor-state.js";
+import { addAttempt, countedWork, mergeUsage, round3, worthRecording, type StepUsage } from "./usage.js";
 
-export type { ExecutionSpec, SupervisorMessage } from "./supervisor-state.js";
+export interface ExecutionSpec {
+  executionId: string;
+  plan: ExecutionPlan;
+  input: unknown;
+  /** Receives every event, in sequence order; locally a direct sink, remotely a ref through a transport. */
+  reporter: ActorRef<ExecutionEvent>;
+  /** Spawns the step actors: here by default, or wherever a cluster's host places them. */
+  host: StepHost;
+  /** The workflow file every step order refers to. */
+  workflow: WorkflowFileRef;
+  node: string;
+  timeoutMs: number | undefined;
+  env: Record<string, string | undefined>;
+  /** A for_each over a longer list fails its step before any iteration starts. */
+  maxForEachItems: number;
+  /** Step actors the execution tree may still start (shared with its sub-workflows); past it the step fails WFX_STEP_LIMIT. */
+  allowance: StepAllowance;
+  /** Set when this supervisor adopts an execution whose owner died: it continues from there instead of starting. */
+  resume?: ResumePoint;
+  /** The execution's budget, shared with its steps here; the supervisor checks what steps elsewhere report against it. */
+  meter?: BudgetMeter;
+}
+
+export type SupervisorMessage = StepReport | { type: "cancel"; reason?: string } | { type: "execution_timeout" };
+
+function forEachTooLong(stepId: string, length: number, max: number): EngineError {
+  return new EngineError("WFX_FOR_EACH_TOO_LONG", `for_each of step '${stepId}' gave ${length} items; a for_each may have at most ${max} (the node's maxForEachItems)`, {
+    hint: "split the list into batches (a sub-workflow per batch), or raise maxForEachItems on the node",
+  });
+}
+
+/** execution.progress goes out at most this often: each step.completed already marks a step done, the summary need not. */
+const PROGRESS_INTERVAL_MS = 100;
+
+/** What an event says besides its type: the step and attempt it is about, and its data. */
+interface EventDetail {
+  step?: string;
+  attempt?: number;
+  data?: unknown;
+}
 
 /** One actor per execution: starts steps whose inputs are ready, supervises them, records every change as an event. */
 export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, SupervisorMessage> {
@@ -18,11 +62,11 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
   const total = plan.steps.length;
   const stepOutput = (state: SupervisorState) => (id: string) => state.outputs[plan.stepIndex.get(id) ?? -1];
 
-  function emit(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, type: ExecutionEventType, about: EventAbout = {}): void {
+  function emit(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, type: ExecutionEventType, detail: EventDetail = {}): void {
     const event: ExecutionEvent = { execution_id: executionId, seq: ++state.seq, type, time: ctx.system.clock.now() };
-    if (about.step !== undefined) event.step = about.step;
-    if (about.attempt !== undefined) event.attempt = about.attempt;
-    if (about.data !== undefined) event.data = about.data;
+    if (detail.step !== undefined) event.step = detail.step;
+    if (detail.attempt !== undefined) event.attempt = detail.attempt;
+    if (detail.data !== undefined) event.data = detail.data;
     spec.reporter.tell(event);
   }
 
@@ -35,11 +79,12 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     };
   }
 
-  function orderOf(state: SupervisorState, step: PlannedStep, input: unknown, slot: number, attempt: number, item?: unknown, index?: number): StepOrder {
+  /** The order for one attempt of `step` (of one iteration of a fan-out, with `iteration`). */
+  function orderOf(state: SupervisorState, step: PlannedStep, input: unknown, slot: number, attempt: number, iteration?: { item: unknown; index: number }): StepOrder {
     const order: StepOrder = { executionId, stepId: step.id, slot, action: step.actionData, input, attempt, timeoutMs: step.timeoutMs, deadlineMs: state.deadlineMs, placement: step.placement, workflow: spec.workflow };
-    if (index !== undefined) {
-      order.item = item;
-      order.index = index;
+    if (iteration !== undefined) {
+      order.item = iteration.item;
+      order.index = iteration.index;
     }
     return order;
   }
@@ -80,7 +125,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
             supervision,
             host: spec.host,
             take: () => spec.allowance.take(step.id),
-            iteration: (item, index) => orderOf(state, step, step.input.evaluate({ ...scope, item, index }), index, 1, item, index),
+            iteration: (item, index) => orderOf(state, step, step.input.evaluate({ ...scope, item, index }), index, 1, { item, index }),
           }),
           { name: step.id },
         )
@@ -96,6 +141,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     return undefined;
   }
 
+  /** Step `index` ended with `output` (`skipped`: its `when` was false), having used `usage`. */
   function complete(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, output: unknown, { skipped = false, usage }: { skipped?: boolean; usage?: StepUsage | undefined } = {}): void {
     if (usage !== undefined) {
       mergeUsage(state.usage, usage);
@@ -126,7 +172,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     return usage === undefined ? {} : { usage };
   }
 
-  /** `usage`: what the failed attempt used; `counted`: already added to the execution's totals. */
+  /** Step `index` failed, and with it the execution; `counted`: its `usage` is in the execution's totals already. */
   function stepFailed(state: SupervisorState, ctx: ActorContext<SupervisorMessage>, index: number, error: unknown, { usage, counted = false }: { usage?: StepUsage | undefined; counted?: boolean } = {}): void {
     state.phase[index] = FAILED;
     const step = plan.steps[index]!;
@@ -180,22 +226,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
   return {
     start(ctx) {
       const startedMs = ctx.system.clock.now();
-      const state: SupervisorState = {
-        seq: 0,
-        waitingOn: Int32Array.from(plan.steps, (s) => s.deps.length),
-        phase: new Uint8Array(total).fill(WAITING),
-        outputs: new Array(total),
-        children: new Map(),
-        completed: 0,
-        finished: false,
-        attemptsBefore: new Int32Array(total),
-        deadlineMs: spec.timeoutMs === undefined ? undefined : startedMs + spec.timeoutMs,
-        usage: emptyUsage(),
-        crashedAttempt: new Array(total),
-        startedMs,
-        progressMs: startedMs,
-        inputs: new Array(total),
-      };
+      const state = initialState(plan, spec.timeoutMs, startedMs);
       if (spec.timeoutMs !== undefined) ctx.scheduleOnce(Math.max(0, spec.timeoutMs), { type: "execution_timeout" });
       if (spec.resume !== undefined) {
         resume(state, ctx, spec.resume);

@@ -11,7 +11,7 @@ export type WorkflowOrigin = "operator" | "caller";
 export interface WorkflowFileRef {
   /** The file as the execution runs it (environment section and config_override applied), as JSON. */
   fileJson: string;
-  /** sha256 of `fileJson`, hex: the receiver checks the JSON against it and rebuilds each file once per hash. */
+  /** sha256 of `fileJson`, hex: the receiver checks the JSON against it and rebuilds each file once per hash (every order still carries the whole file). */
   hash: string;
   /** The file's workflow the step belongs to (a sub-workflow's steps name the sub-workflow). */
   workflowName: string;

@@ -1,31 +1,28 @@
 import type { Logger } from "../../observability/index.js";
 import type { RejectReason } from "./cluster-seal.js";
+import { SparseLog } from "./sparse-log.js";
 
-/** At most one log line per reason in this period: a flood of forgeries must not flood the log too. */
-const LOG_EVERY_MS = 10_000;
-
-/** Counts the cluster messages and records a node refused, by reason (`wfx_cluster_rejected_total`), and logs them sparingly. */
+/**
+ * Counts the cluster messages and records a node refused because they failed the cluster key's check, by reason
+ * (`wfx_cluster_rejected_total`), and logs them sparingly; logs, sparingly too, authentic messages it could not decode.
+ */
 export class ClusterRejections {
   readonly #counts = new Map<RejectReason, number>();
-  readonly #loggedAtMs = new Map<RejectReason, number>();
-  readonly #suppressed = new Map<RejectReason, number>();
-  readonly #logger: Logger;
+  readonly #log: SparseLog<RejectReason | "undecodable">;
 
-  constructor(logger: Logger) {
-    this.#logger = logger;
+  constructor(logger: Logger, now?: () => number) {
+    this.#log = new SparseLog(logger, now);
   }
 
   count(reason: RejectReason, subject: string, keyId?: string): void {
     this.#counts.set(reason, (this.#counts.get(reason) ?? 0) + 1);
-    const now = Date.now();
-    if (now - (this.#loggedAtMs.get(reason) ?? 0) < LOG_EVERY_MS) {
-      this.#suppressed.set(reason, (this.#suppressed.get(reason) ?? 0) + 1);
-      return;
-    }
-    this.#loggedAtMs.set(reason, now);
-    const alsoRefused = this.#suppressed.get(reason) ?? 0;
-    this.#suppressed.delete(reason);
-    this.#logger.warn({ reason, subject, ...(keyId === undefined ? {} : { key_id: keyId }), ...(alsoRefused > 0 ? { also_refused: alsoRefused } : {}) }, "refused a cluster message that failed its authentication check; not acted on");
+    this.#log.warn(reason, { reason, subject, ...(keyId === undefined ? {} : { key_id: keyId }) }, "refused a cluster message that failed its authentication check; not acted on");
+  }
+
+  /** An authentic message whose body this node cannot decode (garbled, or framed by another version): dropped. */
+  undecodable(subject: string, error: unknown): void {
+    const why = error instanceof Error ? error.message : String(error);
+    this.#log.warn("undecodable", { subject, error: why }, "dropped an authentic cluster message this node could not decode; a node of another version, or a bug in the sender");
   }
 
   /** Every reason counted so far, with its count. */

@@ -143,7 +143,10 @@ export class IsolatedLauncher {
       clearTimeout(running.deadline);
       this.#running.delete(request.executionId);
       const detail = signal ? `killed by ${signal}` : `exit code ${code}`;
-      observer.tell({ exited: true, endAs: { type: running.endAs.type, error: { ...running.endAs.error, message: `${running.endAs.error.message} (${detail})` } } });
+      const exited = () => observer.tell({ exited: true, endAs: { type: running.endAs.type, error: { ...running.endAs.error, message: `${running.endAs.error.message} (${detail})` } } });
+      // 'exit' may come before the last messages are read from the IPC pipe (its final event among them); 'disconnect' comes after them.
+      if (child.connected) child.once("disconnect", exited);
+      else exited();
     });
     if (request.timeoutMs !== undefined) {
       // The supervisor inside enforces the timeout; this is the backstop for a process that stopped answering.

@@ -16,7 +16,6 @@ import type * as S from "./schemas.js";
 import { listExecutions } from "./list-executions.js";
 import { watchExecution } from "./watch.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any, ctx: CallContext) => Promise<Record<string, unknown>>;
 
 function generationAnswer(result: GenerateWorkflowResult): S.GenerateWorkflowAnswer {
