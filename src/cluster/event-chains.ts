@@ -1,4 +1,5 @@
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { isWrongLastSequence } from "./conditional-writes.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../engine/index.js";
 import type { Logger } from "../observability/index.js";
 import { CLUSTER_STORE, eventSubject } from "./subjects.js";
@@ -100,7 +101,7 @@ export class EventChains {
       else if (TERMINAL_EVENT_TYPES.has(events.at(-1)!.type)) this.#chains.delete(executionId);
     } catch (error) {
       chain.sending = false;
-      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) {
+      if (isWrongLastSequence(error)) {
         chain.fenced = true;
         chain.queue = [];
         this.deps.fenced(executionId, "its event log moved on without this process (another node adopted it)");

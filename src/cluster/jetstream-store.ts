@@ -7,6 +7,8 @@ import { eventJson, recordJson, storeClosed, TERMINAL_STATUSES, type ExecutionEv
 import type { Logger } from "../observability/index.js";
 import { ClusterError } from "./errors.js";
 import { EventChains } from "./event-chains.js";
+import { storedEvents } from "./stored-events.js";
+import { isWrongLastSequence, putOverOwn } from "./conditional-writes.js";
 import { RecordView } from "./record-view.js";
 import { CLUSTER_STORE, eventSubject, storeKey } from "./subjects.js";
 import { SealedStoreValues } from "./trust/sealed-store-values.js";
@@ -177,7 +179,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const key = storeKey(id);
     const value = this.#values.record(recordWhere(key), pending.json, pending.summary);
     this.#track(
-      this.#putConditionally(parts.records, id, key, value).then(
+      putOverOwn(parts.records, key, value, this.#revisions.get(id)).then(
         (revision) => {
           pending.sending = false;
           pending.failures = 0;
@@ -197,22 +199,6 @@ export class JetStreamExecutionStore implements ExecutionStore {
         },
       ),
     );
-  }
-
-  /**
-   * Puts a record only over the version this process last wrote. The first put of an execution here creates it; when
-   * it exists already (placed here by another node, or adopted) this process takes the version it finds.
-   */
-  async #putConditionally(records: KV, id: string, key: string, value: Uint8Array): Promise<number> {
-    const known = this.#revisions.get(id);
-    if (known !== undefined) return records.update(key, value, known);
-    try {
-      return await records.create(key, value);
-    } catch (error) {
-      if (!isWrongLastSequence(error)) throw error;
-      const current = await records.get(key);
-      return current === null ? records.create(key, value) : records.update(key, value, current.revision);
-    }
   }
 
   #track(write: Promise<unknown>): void {
@@ -236,23 +222,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const bySeq = new Map<number, ExecutionEvent>();
     // Own events not yet acknowledged, taken before the stream is read: one that lands meanwhile is in one or the other.
     const own = [...(this.#events.get(executionId)?.values() ?? [])];
-    const last = await jsm.streams.getMessage(CLUSTER_STORE.events, { last_by_subj: subject });
-    if (last !== null && this.#values.eventsOf(subject, last.data).at(-1)!.seq > afterSeq) {
-      const consumer = await js.consumers.get(CLUSTER_STORE.events, { filter_subjects: subject });
-      try {
-        for (let reached = false; !reached; ) {
-          for await (const message of await consumer.fetch({ max_messages: 512, expires: 5000 })) {
-            for (const event of this.#values.eventsOf(subject, message.data)) if (event.seq > afterSeq) bySeq.set(event.seq, event);
-            if (message.seq >= last.seq) {
-              reached = true;
-              break;
-            }
-          }
-        }
-      } finally {
-        void consumer.delete().catch(() => undefined);
-      }
-    }
+    for (const event of await storedEvents(js, jsm, subject, afterSeq, (data) => this.#values.eventsOf(subject, data))) bySeq.set(event.seq, event);
     for (const event of own) if (event.seq > afterSeq) bySeq.set(event.seq, event);
     return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
@@ -325,7 +295,3 @@ export class JetStreamExecutionStore implements ExecutionStore {
   }
 }
 
-/** JetStream refused a write conditional on a sequence that is no longer the last: someone else wrote since. */
-function isWrongLastSequence(error: unknown): boolean {
-  return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence;
-}

@@ -1,0 +1,23 @@
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+
+/** JetStream refused a write conditional on a sequence that is no longer the last: someone else wrote since. */
+export function isWrongLastSequence(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence;
+}
+
+/**
+ * Puts a value only over the revision this process last wrote (`known`), resolving with the new revision. Without one
+ * (its first write here) it creates the key; when the key exists already (another node placed the execution here, or
+ * this node adopted it) it takes the revision it finds.
+ */
+export async function putOverOwn(kv: KV, key: string, value: Uint8Array, known: number | undefined): Promise<number> {
+  if (known !== undefined) return kv.update(key, value, known);
+  try {
+    return await kv.create(key, value);
+  } catch (error) {
+    if (!isWrongLastSequence(error)) throw error;
+    const current = await kv.get(key);
+    return current === null ? kv.create(key, value) : kv.update(key, value, current.revision);
+  }
+}
