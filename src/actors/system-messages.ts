@@ -2,6 +2,7 @@ import { WfxError } from "../errors.js";
 import { rootAddress } from "./address.js";
 import { RemoteActorError } from "./errors.js";
 import type { Address, RestartPolicy, SupervisionPolicy } from "./types.js";
+import { given } from "../present.js";
 
 /**
  * Kernel-to-kernel messages. They travel through the ordinary `Transport` to the other system's endpoint
@@ -43,7 +44,7 @@ export type SystemMessage =
 
 export function encodeError(error: unknown): WireError {
   if (error instanceof WfxError) {
-    return { name: error instanceof RemoteActorError ? error.remoteName : error.name, code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }), retryable: error.retryable };
+    return { name: error instanceof RemoteActorError ? error.remoteName : error.name, code: error.code, message: error.message, ...given({ hint: error.hint }), retryable: error.retryable };
   }
   if (error instanceof Error) return { name: error.name, message: error.message || error.name };
   return { name: "Error", message: String(error) };

@@ -6,6 +6,7 @@ import type { AgentAccounting } from "./agent-accounting.js";
 import { ChatModel, type ChatMessage, type ToolCallRequest } from "./chat-model.js";
 import { AgentError } from "./errors.js";
 import { functionNameOf, resultText, toChatTool } from "./tool-functions.js";
+import { given } from "../present.js";
 
 /** What an agent step reports while it runs; each becomes a `step.progress` event of the execution. */
 export type AgentProgress =
@@ -90,7 +91,7 @@ async function agentTurns(run: AgentRun): Promise<string> {
     let reply;
     try {
       reply = await model.complete(
-        { messages, tools: chatTools, stream: agent.stream ?? true, ...(agent.temperature === undefined ? {} : { temperature: agent.temperature }), ...(agent.max_tokens === undefined ? {} : { maxTokens: agent.max_tokens }) },
+        { messages, tools: chatTools, stream: agent.stream ?? true, ...given({ temperature: agent.temperature }), ...given({ maxTokens: agent.max_tokens }) },
         {
           signal,
           onToken: tokens.push,
@@ -138,7 +139,7 @@ async function callTool(run: AgentRun, tools: ReadonlyMap<string, Tool>, call: T
     return fail({ code: "WFX_TOOL_BAD_ARGS", message: `tool '${call.name}' rejected its arguments: ${describeIssues(parsed.error.issues, "(arguments)")}`, hint: "match the tool's parameters schema" });
   }
   try {
-    const result = await tool.call(parsed.data, { signal: run.signal, ...(run.executionId === undefined ? {} : { executionId: run.executionId }) });
+    const result = await tool.call(parsed.data, { signal: run.signal, ...given({ executionId: run.executionId }) });
     const text = resultText(result, run.options.maxToolResultChars);
     run.progress({ kind: "tool_result", ...base, ok: true, result: text.length > 2000 ? `${text.slice(0, 2000)}…` : text });
     return text;

@@ -3,6 +3,7 @@ import { backoffDelay } from "../actors/index.js";
 import type { AgentEndpoint } from "../config/index.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./errors.js";
+import { given } from "../present.js";
 
 export type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 export type ChatTool = OpenAI.Chat.Completions.ChatCompletionFunctionTool;
@@ -97,8 +98,7 @@ export class ChatModel {
       model: this.endpoint.model,
       messages: request.messages,
       ...(request.tools !== undefined && request.tools.length > 0 ? { tools: request.tools } : {}),
-      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
+      ...given({ temperature: request.temperature, max_tokens: request.maxTokens }),
       ...(request.jsonSchema === undefined ? {} : { response_format: { type: "json_schema" as const, json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema } } }),
     };
     try {

@@ -15,6 +15,7 @@ import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../engine/idempotency.js";
 import { COMMAND_USAGE, commandHelp, USAGE } from "./help.js";
 import { parseBudgetFlag } from "./budget-flag.js";
 import { VERSION } from "../gateway/version.js";
+import { given } from "../present.js";
 
 function parse(command: string, argv: string[]) {
   try {
@@ -62,7 +63,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const json = values.json === true;
   const dataDir = values["data-dir"] as string | undefined;
-  const common = { json, ...(dataDir === undefined ? {} : { dataDir }) };
+  const common = { json, ...given({ dataDir }) };
   switch (command) {
     case "run": {
       const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
@@ -74,18 +75,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return runCommand({
         ...common,
         file: describe === undefined ? onePositional(command, positionals, "the workflow file") : "",
-        ...(describe === undefined ? {} : { describe }),
+        ...given({ describe }),
         ...(values.complexity === undefined ? {} : { complexity: checkComplexity(values.complexity as string) }),
         ...(values.out === undefined ? {} : { out: values.out as string }),
         ...(values.env === undefined ? {} : { environment: values.env as string }),
         ...(values.override === undefined ? {} : { override: values.override as string }),
-        ...(key === undefined ? {} : { idempotencyKey: key }),
+        ...given({ idempotencyKey: key }),
         ...(values.budget === undefined ? {} : { budget: parseBudgetFlag(values.budget as string) }),
         mode: checkMode(values.mode as string),
         background: values.background === true,
         ...(values.workflow === undefined ? {} : { workflow: values.workflow as string }),
         ...(values.input === undefined ? {} : { input: values.input as string }),
-        ...(timeout === undefined ? {} : { timeout }),
+        ...given({ timeout }),
       }, io);
     }
     case "generate":

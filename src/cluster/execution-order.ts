@@ -3,6 +3,7 @@ import { basename, dirname, join } from "node:path";
 import type { Budget, Placement, WorkflowFile } from "../config/index.js";
 import { locateWorkflow, workflowIdentityOf, type ExecuteRequest, type ExecutionMode, type WorkflowIdentity, type WorkflowSource } from "../engine/internal.js";
 import { ClusterError } from "./errors.js";
+import { given } from "../present.js";
 
 /**
  * An execution placement sent to another node, as data: the workflow file as the caller gave it (the receiving node
@@ -54,16 +55,9 @@ export function orderOf(request: ExecuteRequest, init: { executionId: string; wo
     origin,
     fileName: basename(path),
     ...(origin === "caller" && source.path !== undefined ? { sandbox: basename(dirname(source.path)) } : {}),
-    ...(file === undefined ? {} : { file }),
-    ...(request.input === undefined ? {} : { input: request.input }),
+    ...given({ file, input: request.input }),
     mode: request.mode ?? "sync",
-    ...(request.timeoutS === undefined ? {} : { timeoutS: request.timeoutS }),
-    ...(init.environment === undefined ? {} : { environment: init.environment }),
-    ...(request.configOverride === undefined ? {} : { configOverride: request.configOverride }),
-    ...(request.budget === undefined ? {} : { budget: request.budget }),
-    ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
-    ...(request.startedByTenant === undefined ? {} : { startedByTenant: request.startedByTenant }),
-    ...(request.placement === undefined ? {} : { placement: request.placement }),
+    ...given({ timeoutS: request.timeoutS, environment: init.environment, configOverride: request.configOverride, budget: request.budget, startedBy: request.startedBy, startedByTenant: request.startedByTenant, placement: request.placement }),
     placedBy: init.placedBy,
   };
 }
@@ -93,14 +87,7 @@ export function requestOf(order: ExecutionOrder, folders: OrderFolders, nodeId: 
     workflowName: order.workflowName,
     executionId: order.executionId,
     mode: order.mode,
-    ...(order.input === undefined ? {} : { input: order.input }),
-    ...(order.timeoutS === undefined ? {} : { timeoutS: order.timeoutS }),
-    ...(order.environment === undefined ? {} : { environment: order.environment }),
-    ...(order.configOverride === undefined ? {} : { configOverride: order.configOverride }),
-    ...(order.budget === undefined ? {} : { budget: order.budget }),
-    ...(order.startedBy === undefined ? {} : { startedBy: order.startedBy }),
-    ...(order.startedByTenant === undefined ? {} : { startedByTenant: order.startedByTenant }),
-    ...(order.placement === undefined ? {} : { placement: order.placement }),
+    ...given({ input: order.input, timeoutS: order.timeoutS, environment: order.environment, configOverride: order.configOverride, budget: order.budget, startedBy: order.startedBy, startedByTenant: order.startedByTenant, placement: order.placement }),
   };
 }
 

@@ -4,6 +4,7 @@ import { backoffDelay } from "../actors/index.js";
 import type { Logger } from "../observability/index.js";
 import type { ClusterOptions } from "./cluster-options.js";
 import { checkServerVersion } from "./server-version.js";
+import { given } from "../present.js";
 
 /** Whether the node can use the cluster now, and if not, why (for /ready and gRPC health). */
 export interface ClusterReadiness {
@@ -21,7 +22,7 @@ function connectOptions(options: Readonly<ClusterOptions>) {
     maxReconnectAttempts: -1,
     reconnectTimeWait: options.retryMs,
     ...(options.user === undefined ? {} : { user: options.user, pass: options.password }),
-    ...(options.token === undefined ? {} : { token: options.token }),
+    ...given({ token: options.token }),
     ...(options.credsFile === undefined ? {} : { authenticator: credsAuthenticator(readFileSync(options.credsFile)) }),
     ...(options.tls === undefined
       ? {}

@@ -9,6 +9,7 @@ import { placementNodeOf } from "./placed-step.js";
 import { place, type PlacementRequest } from "./placement.js";
 import { cancelSubject, startSubject } from "./subjects.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
+import { given } from "../present.js";
 
 /** How often an execution nobody can take yet looks for a node again, and how long a node has to answer a start. */
 const REPLACE_MS = 250;
@@ -65,9 +66,7 @@ export class PlacedExecution {
       stepIds,
       startMs: this.#since,
       pid: process.pid,
-      ...(order.input === undefined ? {} : { input: order.input }),
-      ...(order.startedBy === undefined ? {} : { startedBy: order.startedBy }),
-      ...(order.startedByTenant === undefined ? {} : { startedByTenant: order.startedByTenant }),
+      ...given({ input: order.input, startedBy: order.startedBy, startedByTenant: order.startedByTenant }),
     });
     this.done = new Promise((resolve) => (this.#resolve = resolve));
     this.acknowledged = new Promise((resolve) => (this.#acknowledge = resolve));
@@ -169,7 +168,7 @@ export class PlacedExecution {
   /** Ends an execution no node started: the record and its one terminal event are written here. */
   #endHere(type: "execution.failed" | "execution.cancelled", error: { code: string; message: string; hint?: string }): void {
     if (this.#ended) return;
-    const event: ExecutionEvent = { execution_id: this.#order.executionId, seq: 1, type, time: Date.now(), data: { error: { code: error.code, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) } } };
+    const event: ExecutionEvent = { execution_id: this.#order.executionId, seq: 1, type, time: Date.now(), data: { error: { code: error.code, message: error.message, ...given({ hint: error.hint }) } } };
     applyEvent(this.record, event);
     try {
       this.#deps.store.appendEvent(event);

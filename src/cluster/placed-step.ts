@@ -5,6 +5,7 @@ import { attemptKey } from "./hosted-outcomes.js";
 import type { ProbeAnswer } from "./step-probe.js";
 import { place, placementFor, type PlacementNode } from "./placement.js";
 import type { Release, StepSlots } from "./step-slots.js";
+import { given } from "../present.js";
 
 /** The actor kind a node registers to run step orders sent by supervisors on other nodes. */
 export const STEP_KIND = "wfx.step";
@@ -115,7 +116,7 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
   function runOn(state: State, ctx: ActorContext<Message>, node: PlacementNode): boolean {
     const name = `run-${++state.runs}`;
     state.dispatch = node.id === deps.selfId ? undefined : `${ctx.attempt}.${state.runs}`;
-    const attemptOrder: StepOrder = { ...order, attempt: order.attempt - 1 + ctx.attempt, ...(state.dispatch === undefined ? {} : { dispatch: state.dispatch }) };
+    const attemptOrder: StepOrder = { ...order, attempt: order.attempt - 1 + ctx.attempt, ...given({ dispatch: state.dispatch }) };
     state.node = node.id;
     if (node.id !== deps.selfId) {
       const tooLarge = oversizeOrder(attemptOrder, deps.maxPayloadBytes());

@@ -1,6 +1,7 @@
 import type { AgentDef } from "./schema.js";
 import { substituteSecrets } from "./secrets.js";
 import { asString } from "./validate-context.js";
+import { given } from "../present.js";
 
 /** Where an agent's model lives: any OpenAI-compatible chat-completions endpoint. */
 export interface AgentEndpoint {
@@ -71,7 +72,7 @@ export function resolveCallerAgentEndpoint(agent: EndpointFields, env: Readonly<
   const nodeBase = nodeModelBaseUrl(env);
   const base = agent.base_url?.replace(/\/+$/, "");
   if (base === undefined || (nodeBase !== undefined && base === nodeBase.replace(/\/+$/, ""))) {
-    return resolveAgentEndpoint({ id: agent.id, ...(agent.model === undefined ? {} : { model: agent.model }) }, env);
+    return resolveAgentEndpoint({ id: agent.id, ...given({ model: agent.model }) }, env);
   }
   if (!modelEndpoints.some((u) => u.replace(/\/+$/, "") === base)) {
     return { problem: { message: `agent '${agent.id}' names model endpoint ${agent.base_url}, which the node's caller policy does not list`, hint: "leave base_url out to use the node's model endpoint; only the operator can list others (caller_policy.model_endpoints)" } };

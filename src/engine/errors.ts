@@ -1,4 +1,5 @@
 import { toErrorInfo, WfxError } from "../errors.js";
+import { given } from "../present.js";
 
 /** Errors the engine raises about executions (as opposed to errors a step's own code throws). */
 export class EngineError extends WfxError {
@@ -103,5 +104,5 @@ export class StepFailedError extends WfxError {
 export function stepErrorOf(error: unknown): unknown {
   if (error instanceof Error || error === null || typeof error !== "object") return error;
   const info = error as Partial<StepErrorInfo>;
-  return typeof info.code === "string" && typeof info.message === "string" ? new StepFailedError({ code: info.code, message: info.message, ...(info.hint === undefined ? {} : { hint: info.hint }), retryable: info.retryable === true }) : error;
+  return typeof info.code === "string" && typeof info.message === "string" ? new StepFailedError({ code: info.code, message: info.message, ...given({ hint: info.hint }), retryable: info.retryable === true }) : error;
 }

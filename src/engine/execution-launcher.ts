@@ -12,6 +12,7 @@ import type { ResumePoint } from "./resume-point.js";
 import type { RuntimeOptions } from "./runtime-options.js";
 import { supervisorFor, type ServiceDeps } from "./services.js";
 import type { ExecutionMode, ExecutionRecord } from "./types.js";
+import { given } from "../present.js";
 
 /** Why the steps of an execution that could not be recorded were cancelled. */
 const UNRECORDED = "the execution could not be recorded";
@@ -59,7 +60,7 @@ export class ExecutionLauncher {
     if (run.mode === "isolated") this.#launchIsolated(run);
     else {
       const ref = this.#system.spawn(
-        supervisorFor(run.deps, { executionId, plan: run.plan, input: run.input, reporter: this.#recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...(run.resume === undefined ? {} : { resume: run.resume }) }),
+        supervisorFor(run.deps, { executionId, plan: run.plan, input: run.input, reporter: this.#recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...given({ resume: run.resume }) }),
         { name: executionId },
       );
       if (this.#abandonedInSpawn.delete(executionId)) ref.tell({ type: "cancel", reason: UNRECORDED });
@@ -84,9 +85,7 @@ export class ExecutionLauncher {
       agentEndpoints,
       agentOptions: this.#options.agents,
       limits: this.#options.limits,
-      ...(deps.caller === undefined ? {} : { caller: deps.caller }),
-      ...(run.resume === undefined ? {} : { resume: run.resume }),
-      ...(run.budget === undefined ? {} : { budget: run.budget }),
+      ...given({ caller: deps.caller, resume: run.resume, budget: run.budget }),
     });
   }
 

@@ -9,6 +9,7 @@ import type { RuntimeOptions } from "./runtime-options.js";
 import { fileJsonOf } from "./step-order.js";
 import type { ResumeSpec } from "./types.js";
 import { pathInFolders } from "./workflow-folders.js";
+import { given } from "../present.js";
 
 /** Starts an opened execution: its id, timeout and resume spec, its first record, then its launch. */
 export class ExecutionStarter {
@@ -37,12 +38,11 @@ export class ExecutionStarter {
       file_json: fileJsonOf(source.file),
       generation: 0,
       owner_instance: this.#options.instanceId,
-      ...(source.path === undefined ? {} : { path: source.path }),
+      ...given({ path: source.path }),
       ...this.#pathInFolder(source),
       ...(fromCaller ? { origin: "caller" } : {}),
       ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }),
-      ...(request.placement === undefined ? {} : { placement: request.placement }),
-      ...(budget === undefined ? {} : { budget }),
+      ...given({ placement: request.placement, budget }),
     };
     const record = this.#recorder.begin({
       executionId,
@@ -54,9 +54,7 @@ export class ExecutionStarter {
       pid: process.pid,
       // A caller's workflow lives in a sandbox folder on this node: that path is nothing the caller should see.
       ...(source.path === undefined || fromCaller ? {} : { workflowFile: source.path }),
-      ...(request.input === undefined ? {} : { input: request.input }),
-      ...(request.startedBy === undefined ? {} : { startedBy: request.startedBy }),
-      ...(request.startedByTenant === undefined ? {} : { startedByTenant: request.startedByTenant }),
+      ...given({ input: request.input, startedBy: request.startedBy, startedByTenant: request.startedByTenant }),
     }, resume, mode === "isolated");
     if (request.onEvent) this.#recorder.listen(executionId, request.onEvent);
     const done = this.#launcher.launch({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode, input: request.input, timeoutMs, budget });

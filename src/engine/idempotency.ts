@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { IdempotencyKeyReusedError } from "./errors.js";
 import type { ExecutionRecord, ExecutionStore } from "./types.js";
+import { given } from "../present.js";
 
 /** How long a key names its execution unless configured otherwise: a day, like most payment APIs. */
 export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
@@ -66,7 +67,7 @@ export class IdempotencyKeys {
   async claim(scope: string, key: string, request: unknown, executionId: string, options: { memo?: Record<string, unknown>; signal?: AbortSignal } = {}): Promise<KeyClaim | undefined> {
     const name = claimName(scope, key);
     const now = this.#options.now;
-    const mine: KeyClaim = { execution_id: executionId, request_hash: requestHash(request), created_ms: 0, ...(options.memo === undefined ? {} : { memo: options.memo }) };
+    const mine: KeyClaim = { execution_id: executionId, request_hash: requestHash(request), created_ms: 0, ...given({ memo: options.memo }) };
     for (;;) {
       mine.created_ms = now();
       const winner = (await this.#store.claim(name, { ...mine })) as KeyClaim | undefined;

@@ -1,4 +1,5 @@
 import type { GatewayEndpoint, NodeEvent, NodeInfo, NodeRegistry } from "./node-registry.js";
+import { given } from "../present.js";
 
 const HISTORY = 256;
 
@@ -10,7 +11,7 @@ export class LocalNodeRegistry implements NodeRegistry {
   readonly #listeners = new Set<(event: NodeEvent) => void>();
 
   constructor(init: { id: string; tags: readonly string[]; capacity: number; version: string; instance?: string }) {
-    this.#node = { id: init.id, tags: [...init.tags], capacity: init.capacity, load: 0, gateways: [], version: init.version, started_at: Date.now() / 1000, status: "up", ...(init.instance === undefined ? {} : { instance: init.instance }) };
+    this.#node = { id: init.id, tags: [...init.tags], capacity: init.capacity, load: 0, gateways: [], version: init.version, started_at: Date.now() / 1000, status: "up", ...given({ instance: init.instance }) };
     this.#emit("node.up");
   }
 

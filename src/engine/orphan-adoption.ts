@@ -11,6 +11,7 @@ import type { RuntimeOptions } from "./runtime-options.js";
 import { planFor } from "./services.js";
 import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord } from "./types.js";
 import { adoptedPath } from "./workflow-folders.js";
+import { given } from "../present.js";
 
 /**
  * Takes over executions whose owning process died (once across the processes sharing the store): continues each from
@@ -75,7 +76,7 @@ export class OrphanAdoption {
     if (this.#options.resumePolicy === "fail") return fail(`${lostOwner} died, and this node is set not to resume executions (resume policy: fail)`, "start it again, or run the node with --resume-policy resume");
     try {
       const path = spec.origin === "caller" ? spec.path : adoptedPath(spec.path, spec.path_in_folder, this.#options.workflowFolders);
-      const source: WorkflowSource = { file: JSON.parse(spec.file_json) as WorkflowFile, ...(path === undefined ? {} : { path }), ...(spec.origin === undefined ? {} : { origin: spec.origin }) };
+      const source: WorkflowSource = { file: JSON.parse(spec.file_json) as WorkflowFile, ...given({ path }), ...given({ origin: spec.origin }) };
       this.#rules.check(source);
       const plan = planFor(source.file, record.workflow_name, source.path);
       const timeoutMs = spec.deadline_ms === undefined ? undefined : spec.deadline_ms - Date.now();

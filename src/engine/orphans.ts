@@ -2,6 +2,7 @@ import { applyEvent, createRecord } from "./record.js";
 import type { OwnerAlive } from "./owner-liveness.js";
 import type { ExecutionRecorder } from "./recorder.js";
 import type { ExecutionEvent, ExecutionRecord, ExecutionStore } from "./types.js";
+import { given } from "../present.js";
 
 /** What a node does with an execution whose owning process died: continue it from its events, or end it failed. */
 export type ResumePolicy = "resume" | "fail";
@@ -32,12 +33,9 @@ export function rebuildRecord(stored: ExecutionRecord, events: readonly Executio
     node: stored.node,
     stepIds: stored.steps.map((s) => s.id),
     startMs: stored.start_time * 1000,
-    ...(stored.workflow_file === undefined ? {} : { workflowFile: stored.workflow_file }),
-    ...(stored.input === undefined ? {} : { input: stored.input }),
-    ...(stored.pid === undefined ? {} : { pid: stored.pid }),
+    ...given({ workflowFile: stored.workflow_file, input: stored.input, pid: stored.pid }),
     // Who may cancel and read it does not change because another process runs it now.
-    ...(stored.started_by === undefined ? {} : { startedBy: stored.started_by }),
-    ...(stored.started_by_tenant === undefined ? {} : { startedByTenant: stored.started_by_tenant }),
+    ...given({ startedBy: stored.started_by, startedByTenant: stored.started_by_tenant }),
   });
   for (const event of events) applyEvent(record, event);
   if (stored.resume !== undefined) record.resume = stored.resume;

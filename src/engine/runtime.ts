@@ -17,6 +17,7 @@ import type { StepLogic } from "./step-actor.js";
 import { stepFromOrder, type OrderedStepOptions } from "./step-from-order.js";
 import type { StepOrder } from "./step-order.js";
 import type { ExecutionEvent, ExecutionRecord, ExecutionStore, ListExecutionsQuery } from "./types.js";
+import { given } from "../present.js";
 
 export { defaultWorkflowName } from "./execution-opening.js";
 
@@ -49,7 +50,7 @@ export class Runtime implements ExecutionClient {
     const o = this.options;
     this.recorder = new ExecutionRecorder(o.store, (record) => this.#launcher.abandon(record), o.prices);
     this.system = createActorSystem({ id: o.nodeId, onError: (error, address) => this.#onActorError(error, address) });
-    this.#rules = new OriginRules(o, { system: this.system, tools: o.tools, node: o.nodeId, env: o.env, agentOptions: o.agents, limits: o.limits, workflowFolders: o.workflowFolders, ...(o.stepHost === undefined ? {} : { stepHost: o.stepHost }) });
+    this.#rules = new OriginRules(o, { system: this.system, tools: o.tools, node: o.nodeId, env: o.env, agentOptions: o.agents, limits: o.limits, workflowFolders: o.workflowFolders, ...given({ stepHost: o.stepHost }) });
     this.#launcher = new ExecutionLauncher(this.system, this.recorder, o);
     this.locator = new LocalExecutionLocator(this.recorder, this.#launcher, o.store, o.ownerAlive);
     this.#orphans = new OrphanAdoption(o, this.recorder, this.#launcher, this.#rules);
@@ -79,7 +80,7 @@ export class Runtime implements ExecutionClient {
    */
   open(request: ExecuteRequest, options: { checkOrigin?: boolean } = {}): OpenedExecution {
     const check = options.checkOrigin === false ? undefined : (source: WorkflowSource) => this.#rules.check(source);
-    return openExecution(request, { env: this.options.env, callerPolicy: this.options.callerPolicy, ...(check === undefined ? {} : { check }) });
+    return openExecution(request, { env: this.options.env, callerPolicy: this.options.callerPolicy, ...given({ check }) });
   }
 
   /** Starts an execution (a request, or one already opened) and returns at once with its id; `done` resolves with the final record. */

@@ -14,6 +14,7 @@ import { LocalStepHost, type StepHostFactory } from "./step-host.js";
 import { workflowRefOf } from "./step-order.js";
 import { StepAllowance } from "./step-allowance.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "./types.js";
+import { given } from "../present.js";
 
 export interface ServiceDeps {
   system: ActorSystem;
@@ -86,7 +87,7 @@ export function supervisorFor(deps: ServiceDeps, input: SupervisorInput): Return
   const local = new LocalStepHost(spec.plan, servicesFor(spec.plan, deps, meters, allowance));
   const host = deps.stepHost === undefined ? local : deps.stepHost(local);
   const workflow = workflowRefOf(spec.plan, deps.caller === undefined ? "operator" : "caller", deps.workflowFolders);
-  return fromExecution({ ...spec, host, workflow, node: deps.node, env: deps.env, maxForEachItems: deps.limits.maxForEachItems, allowance, ...(meter === undefined ? {} : { meter }) });
+  return fromExecution({ ...spec, host, workflow, node: deps.node, env: deps.env, maxForEachItems: deps.limits.maxForEachItems, allowance, ...given({ meter }) });
 }
 
 /**

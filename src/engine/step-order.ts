@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import type { Placement, WorkflowFile } from "../config/index.js";
 import type { ExecutionPlan, StepActionData } from "./plan.js";
 import { workflowIdentityOf, type WorkflowIdentity } from "./workflow-identity.js";
+import { given } from "../present.js";
 
 /** `caller`: a workflow a caller sent, run under the operator's caller policy with an empty environment. */
 export type WorkflowOrigin = "operator" | "caller";
@@ -83,7 +84,7 @@ export function workflowRefOf(plan: ExecutionPlan, origin: WorkflowOrigin, folde
     const data = dataOf(plan.file);
     data.hash ??= hashOf(data.json);
     const file = origin === "operator" ? workflowIdentityOf(plan.filePath, folders) : undefined;
-    byOrigin[origin] = ref = { fileJson: data.json, hash: data.hash, workflowName: plan.workflowName, origin, ...(origin === "caller" ? { sandbox: basename(plan.baseDir) } : {}), ...(file === undefined ? {} : { file }) };
+    byOrigin[origin] = ref = { fileJson: data.json, hash: data.hash, workflowName: plan.workflowName, origin, ...(origin === "caller" ? { sandbox: basename(plan.baseDir) } : {}), ...given({ file }) };
   }
   return ref;
 }

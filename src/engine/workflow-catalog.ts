@@ -2,6 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { loadAndValidate } from "../config/index.js";
 import { compileGlob } from "../tools/index.js";
+import { given } from "../present.js";
 
 export interface WorkflowListing {
   name: string;
@@ -47,7 +48,7 @@ export async function listWorkflows(dir: string, pattern = DEFAULT_WORKFLOW_PATT
       continue;
     }
     for (const [name, workflow] of Object.entries(parsed.workflows)) {
-      result.workflows.push({ name, file, steps: workflow.steps.length, ...(workflow.description === undefined ? {} : { description: workflow.description }) });
+      result.workflows.push({ name, file, steps: workflow.steps.length, ...given({ description: workflow.description }) });
     }
   }
   result.total_count = result.workflows.length;

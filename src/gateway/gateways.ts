@@ -11,6 +11,7 @@ import { HttpGateway, LOOPBACK_HOSTNAMES } from "./http/index.js";
 import { mcpHttpEndpoint, type McpHttpEndpoint } from "./mcp/index.js";
 import { Operations, ServerPaths, Watchers, WorkflowDirectory } from "./operations/index.js";
 import { VERSION } from "./version.js";
+import { given } from "../present.js";
 
 /** What the gateways are given by their node: they build none of it. */
 export interface GatewaysDeps {
@@ -37,8 +38,8 @@ export interface GatewaysDeps {
 
 /** The tokens the options name; refuses a node that would listen beyond loopback without any. */
 export function gatewayTokens(options: Readonly<GatewayOptions>): TokenStore {
-  const entries = loadTokens({ ...(options.tokensFile === undefined ? {} : { file: options.tokensFile }), ...(options.tokensText === undefined ? {} : { envText: options.tokensText }) });
-  const tokens = new TokenStore(entries, { ...(options.maxRunningPerToken === undefined ? {} : { maxRunning: options.maxRunningPerToken }), maxWatchers: options.maxWatchersPerToken });
+  const entries = loadTokens({ ...given({ file: options.tokensFile }), ...given({ envText: options.tokensText }) });
+  const tokens = new TokenStore(entries, { ...given({ maxRunning: options.maxRunningPerToken }), maxWatchers: options.maxWatchersPerToken });
   if ((options.http || options.grpc) && tokens.open && options.host !== undefined && !isLoopback(options.host)) {
     throw new GatewayError("WFX_GATEWAY_CONFIG", `refusing to listen on ${options.host} without tokens: anyone who can reach it could run workflows`, {
       hint: "configure tokens (--tokens FILE or WFX_TOKENS), or drop --host to listen on 127.0.0.1 only",

@@ -5,6 +5,7 @@ import { checkWorkflowFile } from "../config/index.js";
 import { toErrorInfo } from "../errors.js";
 import type { ErrorInfo, ExecuteRequest, ExecutionMode, ExecutionRecord, ExecutionStatus, Runtime, WorkflowSource } from "../engine/internal.js";
 import type { GenerateWorkflowRequest, GenerateWorkflowResult, GenerationContext, WorkflowGenerator } from "./types.js";
+import { given } from "../present.js";
 
 /** `execute_generated_workflow`'s parameters, named as in the source document. */
 export interface ExecuteGeneratedRequest extends GenerateWorkflowRequest {
@@ -66,8 +67,7 @@ export async function executeGeneratedWorkflow(generator: WorkflowGenerator, run
   const mode = request.execution_mode ?? "sync";
   const { input_data: _input, execution_mode: _mode, timeout: _timeout, ...generateRequest } = request;
   const context: GenerationContext = {
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+    ...given({ signal: options.signal, nodes: options.nodes }),
     ...(options.sandboxDir === undefined ? {} : { policy: runtime.options.callerPolicy }),
   };
   const generation = await generator.generate(generateRequest, context);
@@ -95,10 +95,7 @@ export async function executeGeneratedWorkflow(generator: WorkflowGenerator, run
       workflowName: generation.workflow_name,
       input: request.input_data,
       mode,
-      ...(request.timeout === undefined ? {} : { timeoutS: request.timeout }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
-      ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
+      ...given({ timeoutS: request.timeout, signal: options.signal, onEvent: options.onEvent, executionId: options.executionId }),
     });
   } catch (error) {
     return notRun(generation, mode, toErrorInfo(error));
@@ -112,8 +109,7 @@ export async function executeGeneratedWorkflow(generator: WorkflowGenerator, run
     execution_mode: mode,
     generation,
     record,
-    ...(record.result === undefined ? {} : { result: record.result }),
-    ...(record.error === undefined ? {} : { error: record.error }),
+    ...given({ result: record.result, error: record.error }),
     ...(source.path === undefined || options.sandboxDir !== undefined ? {} : { workflow_file: source.path }),
     message: ended ? `Generated (${generation.generator}) and ran '${generation.workflow_name}': ${record.status}` : `Generated (${generation.generator}) and started '${generation.workflow_name}' (${mode}); follow it with check_execution_status`,
   };

@@ -1,6 +1,7 @@
 import { resolveAgentOptions, type AgentOptions } from "../agents/index.js";
 import type { AgentEndpoint } from "../config/index.js";
 import { defaultToolRegistry, type ToolRegistry } from "../tools/index.js";
+import { given } from "../present.js";
 
 /** Which planner writes the workflow: the model when one is configured (`auto`), or always one of them. */
 export type PlannerChoice = "auto" | "model" | "template";
@@ -23,7 +24,7 @@ export function resolveGeneratorOptions(options: Partial<Omit<GeneratorOptions, 
   if (!Number.isInteger(repairRounds) || repairRounds < 0) throw new RangeError(`GeneratorOptions.repairRounds must be an integer >= 0, got ${repairRounds}`);
   return Object.freeze({
     env: options.env ?? process.env,
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...given({ endpoint: options.endpoint }),
     tools: options.tools ?? defaultToolRegistry(),
     agentOptions: resolveAgentOptions(options.agentOptions),
     repairRounds,

@@ -8,6 +8,7 @@ import { listWorkflows } from "../engine/workflow-catalog.js";
 import { DEFAULT_MAX_META_DEPTH, metaDepthExceeded, ToolError, type WorkflowExecutorClient, type WorkflowExecutorMethod } from "../tools/index.js";
 import { executeGeneratedWorkflow, type ExecuteGeneratedRequest } from "./execute-generated.js";
 import type { GenerateWorkflowRequest, WorkflowGenerator } from "./types.js";
+import { given } from "../present.js";
 
 export interface LocalExecutorOptions {
   runtime: Runtime;
@@ -29,9 +30,7 @@ function summary(record: ExecutionRecord): Record<string, unknown> {
     status: record.status,
     elapsed_time: record.elapsed_time,
     progress: record.progress.message,
-    ...(record.result === undefined ? {} : { result: record.result }),
-    ...(record.error === undefined ? {} : { error: record.error }),
-    ...(record.usage === undefined ? {} : { usage: record.usage }),
+    ...given({ result: record.result, error: record.error, usage: record.usage }),
   };
 }
 
@@ -118,8 +117,7 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
             mode,
             signal: ctx.signal,
             ...(typeof params["timeout"] === "number" ? { timeoutS: params["timeout"] } : {}),
-            ...(params["config_override"] === undefined ? {} : { configOverride: params["config_override"] }),
-            ...(budget === undefined ? {} : { budget }),
+            ...given({ configOverride: params["config_override"], budget }),
           });
           return summary(mode === "sync" ? await started.done : started.record);
         });

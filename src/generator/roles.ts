@@ -1,3 +1,4 @@
+import { given } from "../present.js";
 /** Where a role sits in a generated pipeline: read first, analyse (in parallel), combine, then deliver. */
 export type Phase = "ingest" | "analyze" | "synthesize" | "output";
 
@@ -17,7 +18,7 @@ export interface Role {
   over?: readonly string[];
 }
 
-const role = (id: string, phase: Phase, keywords: RegExp, description: string, instructions: string, tools: readonly string[] = [], over?: readonly string[]): Role => ({ id, phase, keywords, description, instructions, tools, ...(over === undefined ? {} : { over }) });
+const role = (id: string, phase: Phase, keywords: RegExp, description: string, instructions: string, tools: readonly string[] = [], over?: readonly string[]): Role => ({ id, phase, keywords, description, instructions, tools, ...given({ over }) });
 
 /** In priority order within each phase: the first roles win when a complexity level has too little room. */
 export const ROLES: readonly Role[] = [

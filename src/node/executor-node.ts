@@ -6,6 +6,7 @@ import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observabili
 import type { NodeDeps } from "./node-deps.js";
 import { openEngine } from "./open-engine.js";
 import { OrphanScan } from "./orphan-scan.js";
+import { given } from "../present.js";
 
 /** What the node has built once its engine is open, each in the order it starts. */
 interface NodeParts {
@@ -51,7 +52,7 @@ export class ExecutorNode {
     this.tokens = parts.tokens;
     this.logger = deps.logger ?? createLogger({ level: options.logLevel });
     // Not the node's logger: WFX_LOG_LEVEL=warn must not silence the record of successful calls.
-    this.audit = new AuditLog(deps.auditLogger ?? createLogger({ level: "info", name: "wfx-audit", ...(options.auditLogFile === undefined ? {} : { destination: options.auditLogFile }) }));
+    this.audit = new AuditLog(deps.auditLogger ?? createLogger({ level: "info", name: "wfx-audit", ...given({ destination: options.auditLogFile }) }));
     this.metrics = new NodeMetrics();
     const engine = parts.engine;
     this.registry = new LocalNodeRegistry({ id: engine.options.nodeId, tags: options.tags, capacity: options.supervisesExecutions ? options.maxConcurrentExecutions : 0, version: VERSION, instance: engine.options.instanceId });

@@ -7,6 +7,7 @@ import { pinnedDispatcher } from "./network-guard.js";
 import { secretHeaders } from "./tool-secrets.js";
 import { parseToolSettings } from "./tool-settings.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
+import { given } from "../present.js";
 
 export const httpArgsSchema = z.strictObject({
   method: z.enum(["GET", "POST"]).default("GET").describe("GET or POST"),
@@ -106,7 +107,7 @@ class HttpTool implements Tool<HttpArgs> {
         this.#checkHost(url);
         const dispatcher = this.config.operatorHosts === undefined ? undefined : await pinnedDispatcher(url, this.config.operatorHosts);
         try {
-          const response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }), redirect: "manual", signal, ...(dispatcher === undefined ? {} : { dispatcher }) });
+          const response = await fetch(url, { method, headers, ...given({ body }), redirect: "manual", signal, ...given({ dispatcher }) });
           const location = response.headers.get("location");
           if (response.status >= 300 && response.status < 400 && location !== null) {
             await response.body?.cancel();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { throwIfAborted, ToolError } from "./errors.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
+import { given } from "../present.js";
 
 /** The methods of the source document's workflow executor, callable by a workflow on the executor itself. */
 export const WORKFLOW_EXECUTOR_METHODS = ["execute_workflow", "execute_generated_workflow", "generate_workflow", "check_execution_status", "cancel_execution", "list_workflows"] as const;
@@ -71,6 +72,6 @@ class WorkflowExecutorTool implements Tool<WorkflowExecutorArgs> {
         hint: "run the workflow through wfx or a gateway (they connect it; isolated processes use their node's), or use an mcpremote tool pointing at an executor's MCP endpoint",
       });
     }
-    return this.client.call(args.method, args.params ?? {}, { signal: ctx.signal, ...(ctx.executionId === undefined ? {} : { executionId: ctx.executionId }) });
+    return this.client.call(args.method, args.params ?? {}, { signal: ctx.signal, ...given({ executionId: ctx.executionId }) });
   }
 }

@@ -2,6 +2,7 @@ import { Cluster, type ClusterOptions } from "../../cluster/index.js";
 import type { Logger } from "../../observability/index.js";
 import type { ServeFlags } from "./serve-flags.js";
 import { clusterKeyFlagsOf, clusterTrustOf } from "../cluster-key-flags.js";
+import { given } from "../../present.js";
 
 const list = (value: string | undefined): string[] => (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
 
@@ -17,12 +18,12 @@ export function clusterFrom(flags: ServeFlags, env: Record<string, string | unde
   if (fromProfile === undefined && servers.length === 0) return undefined;
   // A node without the cluster key would obey any NATS client: it refuses to join unless told --insecure-cluster.
   const trust = clusterTrustOf(clusterKeyFlagsOf(flags), env);
-  if (fromProfile !== undefined && flags["nats"] === undefined) return new Cluster({ ...fromProfile, ...(node.id === undefined ? {} : { nodeId: node.id }), tags: node.tags, ...timeout, ...replicas, trust }, logger);
+  if (fromProfile !== undefined && flags["nats"] === undefined) return new Cluster({ ...fromProfile, ...given({ nodeId: node.id }), tags: node.tags, ...timeout, ...replicas, trust }, logger);
   return new Cluster(
     {
       servers,
       trust,
-      ...(node.id === undefined ? {} : { nodeId: node.id }),
+      ...given({ nodeId: node.id }),
       tags: node.tags,
       resources: node.resources,
       stepCapacity: node.stepCapacity,

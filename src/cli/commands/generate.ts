@@ -8,6 +8,7 @@ import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { openRuntime } from "../open-runtime.js";
+import { given } from "../../present.js";
 
 export interface GenerateOptions {
   description: string;
@@ -66,14 +67,13 @@ export async function generateCommand(options: GenerateOptions, io: Io): Promise
   const tags = options.tags ?? (process.env["WFX_NODE_TAGS"] || undefined);
   const result = await cliGenerator().generate({
     workflow_description: options.description,
-    ...(options.complexity === undefined ? {} : { complexity: options.complexity }),
-    ...(options.name === undefined ? {} : { workflow_name: options.name }),
+    ...given({ complexity: options.complexity, workflow_name: options.name }),
     ...(options.template ? { planner: "template" as const } : {}),
   }, tags === undefined ? {} : { nodes: [{ id: "this node", tags: tags.split(",").map((t) => t.trim()).filter((t) => t !== "") }] });
   const valid = result.validation_status === "valid";
   const saved = valid && options.out !== undefined ? await saveGenerated(result, options.out, options.force) : undefined;
   if (options.json) {
-    io.out.write(`${JSON.stringify({ ...result, ...(saved === undefined ? {} : { workflow_file: saved }) })}\n`);
+    io.out.write(`${JSON.stringify({ ...result, ...given({ workflow_file: saved }) })}\n`);
   } else {
     if (valid && saved === undefined) io.out.write(result.workflow_yaml);
     io.err.write(`${result.message}\n`);

@@ -1,6 +1,7 @@
 import type { NodeProfile } from "../../config/index.js";
 import type { ClusterOptions } from "../../cluster/index.js";
 import type { GatewayOptions } from "../../gateway/index.js";
+import { given } from "../../present.js";
 
 /** Executions a gateway-only node has in flight on workers at once (its requests, not its own work). */
 const GATEWAY_ONLY_IN_FLIGHT = 1024;
@@ -16,9 +17,9 @@ export function gatewayOptionsOfProfile(profile: NodeProfile): Partial<GatewayOp
     supervisesExecutions: profile.capacity.executions > 0,
     http: http !== undefined,
     grpc: grpc !== undefined,
-    ...(http === undefined ? {} : { httpPort: http.port, ...(http.host === undefined ? {} : { host: http.host }) }),
+    ...(http === undefined ? {} : { httpPort: http.port, ...given({ host: http.host }) }),
     ...(grpc === undefined ? {} : { grpcPort: grpc.port }),
-    ...(mcp === undefined ? {} : { mcpPath: mcp }),
+    ...given({ mcpPath: mcp }),
     callerPolicy: profile.caller_policy,
     prices: profile.prices,
   };

@@ -15,6 +15,7 @@ import { loadWorkflowSource, parseInput } from "../workflow-input.js";
 import { claimRunKey, type RunKeyClaim } from "../run-key.js";
 import { follow } from "./status.js";
 import type { Io } from "../io.js";
+import { given } from "../../present.js";
 
 export interface RunOptions {
   file: string;
@@ -74,10 +75,7 @@ function runRequest(options: RunOptions, prepared: Awaited<ReturnType<typeof pre
     workflowName: prepared.workflowName,
     input: prepared.input,
     mode: options.mode,
-    ...(options.timeout === undefined ? {} : { timeoutS: options.timeout }),
-    ...(options.environment === undefined ? {} : { environment: options.environment }),
-    ...(prepared.configOverride === undefined ? {} : { configOverride: prepared.configOverride }),
-    ...(options.budget === undefined ? {} : { budget: options.budget }),
+    ...given({ timeoutS: options.timeout, environment: options.environment, configOverride: prepared.configOverride, budget: options.budget }),
   };
 }
 
@@ -85,7 +83,7 @@ function runRequest(options: RunOptions, prepared: Awaited<ReturnType<typeof pre
 function claimKey(runtime: Pick<NodeEngine, "store" | "status">, options: RunOptions, prepared: Awaited<ReturnType<typeof prepare>>): Promise<RunKeyClaim | undefined> {
   if (options.idempotencyKey === undefined) return Promise.resolve(undefined);
   const { source, workflowName, input, configOverride } = prepared;
-  return claimRunKey(runtime, options.idempotencyKey, { file: source.path ?? options.file, workflowName, input, mode: options.mode, timeoutS: options.timeout, environment: options.environment, configOverride, ...(options.budget === undefined ? {} : { budget: options.budget }) });
+  return claimRunKey(runtime, options.idempotencyKey, { file: source.path ?? options.file, workflowName, input, mode: options.mode, timeoutS: options.timeout, environment: options.environment, configOverride, ...given({ budget: options.budget }) });
 }
 
 /** Starts the run under the key's id; a start that fails gives the key back, since nothing ran under it. */
@@ -100,7 +98,7 @@ function startKeyed(runtime: ExecutionClient, request: ExecuteRequest, claim: Ru
 
 /** `--describe`: generates the workflow, saves it, and returns its path; a workflow that does not validate is not run. */
 async function generateForRun(options: RunOptions, io: Io): Promise<string> {
-  const result = await cliGenerator().generate({ workflow_description: options.describe!, ...(options.complexity === undefined ? {} : { complexity: options.complexity }) });
+  const result = await cliGenerator().generate({ workflow_description: options.describe!, ...given({ complexity: options.complexity }) });
   io.err.write(`${result.message}\n`);
   if (result.validation_status !== "valid") throw new CliError(`the generated workflow does not validate, so it was not run:\n${describeProblems(result)}`, { exitCode: EXIT.failed });
   const path = await saveGenerated(result, options.out ?? generatedPath(options.dataDir ?? resolveDataDir(), result.workflow_name), false);
@@ -149,7 +147,7 @@ async function runInBackground(options: RunOptions, io: Io): Promise<number> {
   child.disconnect();
   child.unref();
   // Said as main's report says a WFX error: the message, then its code.
-  if (reply.error !== undefined) throw new CliError(reply.code === undefined ? reply.error : `${reply.error} [${reply.code}]`, { exitCode: reply.code === "WFX_IDEMPOTENCY_KEY_REUSED" ? EXIT.badInput : EXIT.failed, ...(reply.hint === undefined ? {} : { hint: reply.hint }) });
+  if (reply.error !== undefined) throw new CliError(reply.code === undefined ? reply.error : `${reply.error} [${reply.code}]`, { exitCode: reply.code === "WFX_IDEMPOTENCY_KEY_REUSED" ? EXIT.badInput : EXIT.failed, ...given({ hint: reply.hint }) });
   if (options.json) io.out.write(`${JSON.stringify({ execution_id: reply.executionId, status: reply.status ?? "running", execution_mode: "async" })}\n`);
   else io.out.write(`${reply.executionId}\n`);
   if (!options.json) io.err.write(`started in the background; follow it with: wfx status ${reply.executionId} --follow\n`);

@@ -12,6 +12,7 @@ import type { Io } from "../io.js";
 import type { ServeFlags } from "./serve-flags.js";
 import { auditLoggerFor, logFormatOf } from "../log-format-flag.js";
 import { serveBanner } from "../serve-banner.js";
+import { given } from "../../present.js";
 
 function integer(flags: ServeFlags, name: string, min: number): number | undefined {
   const raw = flags[name];
@@ -106,7 +107,7 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   if (cluster !== undefined) options.nodeId = cluster.options.nodeId;
   // A cluster worker may serve no gateway at all: it runs what the cluster places on it.
   if (options.http === false && options.grpc === false && cluster === undefined) throw new CliError("--no-http and --no-grpc together leave nothing to serve", { hint: "a node that only runs work joins a cluster: wfx node --nats nats://host:4222" });
-  const node = await ExecutorNode.start(options, { generator: cliGenerator(), logger, ...auditLoggerFor(options.auditLogFile, logFormat), ...(cluster === undefined ? {} : { membership: cluster }) });
+  const node = await ExecutorNode.start(options, { generator: cliGenerator(), logger, ...auditLoggerFor(options.auditLogFile, logFormat), ...given({ membership: cluster }) });
   io.err.write(serveBanner({ nodeId: node.registry.self().id, cluster: cluster && { servers: cluster.options.servers, tags: cluster.options.tags }, httpUrl: node.httpUrl, mcpUrl: node.mcpUrl, grpcAddress: node.grpcAddress, openToLocal: node.tokens.open, workflows: node.operations.deps.workflows.names().length, workflowDirs: node.options.workflowDirs, logFormat }));
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -1,6 +1,7 @@
 import type { Logger } from "../../observability/index.js";
 import type { RejectReason } from "./cluster-seal.js";
 import { SparseLog } from "./sparse-log.js";
+import { given } from "../../present.js";
 
 /**
  * Counts the cluster messages and records a node refused because they failed the cluster key's check, by reason
@@ -16,7 +17,7 @@ export class ClusterRejections {
 
   count(reason: RejectReason, subject: string, keyId?: string): void {
     this.#counts.set(reason, (this.#counts.get(reason) ?? 0) + 1);
-    this.#log.warn(reason, { reason, subject, ...(keyId === undefined ? {} : { key_id: keyId }) }, "refused a cluster message that failed its authentication check; not acted on");
+    this.#log.warn(reason, { reason, subject, ...given({ key_id: keyId }) }, "refused a cluster message that failed its authentication check; not acted on");
   }
 
   /** An authentic message whose body this node cannot decode (garbled, or framed by another version): dropped. */

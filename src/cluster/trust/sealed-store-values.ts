@@ -2,6 +2,7 @@ import type { ExecutionEvent, ExecutionRecord } from "../../engine/internal.js";
 import { ClusterError } from "../errors.js";
 import { SealRejected, type Seal } from "./cluster-seal.js";
 import type { ClusterRejections } from "./rejections.js";
+import { given } from "../../present.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -31,7 +32,7 @@ export class SealedStoreValues {
 
   record(where: string, json: string, record: ExecutionRecord): Uint8Array {
     if (!this.seal.secure) return encoder.encode(json);
-    const readable: Partial<ExecutionRecord> = { execution_id: record.execution_id, workflow_name: record.workflow_name, status: record.status, node: record.node, start_time: record.start_time, ...(record.end_time === undefined ? {} : { end_time: record.end_time }) };
+    const readable: Partial<ExecutionRecord> = { execution_id: record.execution_id, workflow_name: record.workflow_name, status: record.status, node: record.node, start_time: record.start_time, ...given({ end_time: record.end_time }) };
     return this.seal.seal(where, withSealedRest(this.seal, readable, json));
   }
 

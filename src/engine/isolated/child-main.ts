@@ -7,6 +7,7 @@ import { emptyUsage, type Usage } from "../usage.js";
 import { IpcTransport } from "./ipc-transport.js";
 import { ParentExecutor } from "./parent-executor.js";
 import { isolatedSystemId, type ToChild, type ToParent } from "./protocol.js";
+import { given } from "../../present.js";
 
 /** Entry point of an isolated process: waits (warm) for one execute order, runs it, reports over IPC, exits. */
 
@@ -55,9 +56,9 @@ process.on("message", (message: ToChild) => {
     },
   };
   const plan = planFor(message.file, message.workflowName, message.filePath);
-  const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, endpointOf: endpointFrom(message.agentEndpoints), agentOptions: message.agentOptions, limits: message.limits, ...(message.caller === undefined ? {} : { caller: message.caller }) };
+  const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, endpointOf: endpointFrom(message.agentEndpoints), agentOptions: message.agentOptions, limits: message.limits, ...given({ caller: message.caller }) };
   system.spawn(
-    supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs, budget: message.budget, ...(message.resume === undefined ? {} : { resume: message.resume }) }),
+    supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs, budget: message.budget, ...given({ resume: message.resume }) }),
     { name: message.executionId },
   );
 });

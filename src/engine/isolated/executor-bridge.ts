@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { toErrorInfo } from "../../errors.js";
 import type { WorkflowExecutorClient } from "../../tools/index.js";
 import type { ExecutorCall, ExecutorCancel, ExecutorReply } from "./protocol.js";
+import { given } from "../../present.js";
 
 /**
  * The parent's side of ParentExecutor: runs the `mcpworkflow_executor` calls an isolated process sends on this node's
@@ -25,7 +26,7 @@ export class ExecutorBridge {
     }
     const controller = new AbortController();
     this.#calls.set(message.id, controller);
-    const ctx = { signal: controller.signal, ...(message.executionId === undefined ? {} : { executionId: message.executionId }) };
+    const ctx = { signal: controller.signal, ...given({ executionId: message.executionId }) };
     void this.#executor
       .call(message.method, message.params, ctx)
       .then(

@@ -6,6 +6,7 @@ import { parseJournalLine, recordLine, supersedes, versionOf, type RecordVersion
 import { scanLines, syncDir } from "./journal-scan.js";
 import { isProcessAlive } from "../process-alive.js";
 import { baseSegmentName, compactedSegmentName, isCompactable, isSegmentActive, listJournal, markSegmentActive, type SegmentFile } from "./segment-files.js";
+import { given } from "../../present.js";
 
 export interface CompactionOptions {
   retentionMs: number;
@@ -62,7 +63,7 @@ export async function compactJournal(dir: string, options: CompactionOptions): P
       await writeAtomically(dir, output, merged);
     }
     for (const name of claimed) await unlinkQuietly(join(dir, name));
-    return { inputs: claimed.length, keptExecutions: kept, droppedExecutions: dropped, ...(output === undefined ? {} : { output }) };
+    return { inputs: claimed.length, keptExecutions: kept, droppedExecutions: dropped, ...given({ output }) };
   } finally {
     for (const name of claimed) markSegmentActive(join(dir, name), false);
   }

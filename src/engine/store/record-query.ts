@@ -1,4 +1,5 @@
 import type { ExecutionOwner, ExecutionStatus, ListExecutionsQuery } from "../types.js";
+import { given } from "../../present.js";
 
 /** The fields a listing filters and sorts on, so stores can answer without materialising every record. */
 export interface RecordSummary extends ExecutionOwner {
@@ -17,8 +18,7 @@ export function summaryOf(record: RecordSummary): RecordSummary {
     status: record.status,
     start_time: record.start_time,
     node: record.node,
-    ...(record.started_by === undefined ? {} : { started_by: record.started_by }),
-    ...(record.started_by_tenant === undefined ? {} : { started_by_tenant: record.started_by_tenant }),
+    ...given({ started_by: record.started_by, started_by_tenant: record.started_by_tenant }),
   };
 }
 

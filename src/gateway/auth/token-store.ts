@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { GatewayError, UnauthenticatedError } from "../errors.js";
 import { LOCAL_PRINCIPAL, SCOPES, type Principal, type Scope } from "./principal.js";
+import { given } from "../../present.js";
 
 const MIN_TOKEN_LENGTH = 16;
 
@@ -105,7 +106,7 @@ export class TokenStore {
         scopes: new Set<Scope>(e.scopes),
         ...(e.workflows === undefined ? {} : { workflows: Object.freeze([...e.workflows]) }),
         ...(e.tags === undefined ? {} : { tags: Object.freeze([...e.tags]) }),
-        ...(e.tenant === undefined ? {} : { tenant: e.tenant }),
+        ...given({ tenant: e.tenant }),
         ...limit("maxRunning", e.max_running ?? defaults.maxRunning),
         ...limit("maxWatchers", e.max_watchers ?? defaults.maxWatchers),
       }),

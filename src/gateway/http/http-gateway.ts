@@ -14,6 +14,7 @@ import { serveNodeEvents } from "./node-events-sse.js";
 import { checkHostAndOrigin, isJsonBody, type HostGuardOptions } from "./host-guard.js";
 import { readJsonBody } from "./request-body.js";
 import { sendError, sendJson } from "./respond.js";
+import { given } from "../../present.js";
 
 export interface HttpGatewayOptions extends HostGuardOptions {
   host: string;
@@ -134,7 +135,7 @@ export class HttpGateway {
       if (path === "/ready") {
         const { ready, reason, insecure } = this.#deps.readiness();
         const warning = insecure === undefined ? {} : { warning: insecure };
-        return ready ? sendJson(res, 200, { status: "ready", node: this.#deps.nodeId, ...warning }) : sendJson(res, 503, { status: "not ready", node: this.#deps.nodeId, ...(reason === undefined ? {} : { reason }), ...warning });
+        return ready ? sendJson(res, 200, { status: "ready", node: this.#deps.nodeId, ...warning }) : sendJson(res, 503, { status: "not ready", node: this.#deps.nodeId, ...given({ reason }), ...warning });
       }
       const refused = this.#refusal(req);
       if (refused !== undefined) {
@@ -145,7 +146,7 @@ export class HttpGateway {
       if (path === "/whoami" && req.method === "GET") {
         // What the dashboard may offer this token (the server still checks every call).
         const principal = this.#authenticate(req, "whoami");
-        return sendJson(res, 200, { id: principal.id, scopes: [...principal.scopes], ...(principal.tenant === undefined ? {} : { tenant: principal.tenant }), node: this.#deps.nodeId, open: this.#deps.tokens.open });
+        return sendJson(res, 200, { id: principal.id, scopes: [...principal.scopes], ...given({ tenant: principal.tenant }), node: this.#deps.nodeId, open: this.#deps.tokens.open });
       }
       if (path === "/executions" && req.method === "GET") {
         const principal = this.#authenticate(req, "list_executions");

@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { Principal } from "../auth/index.js";
 import type { ExecutionUpdates } from "./execution-updates.js";
+import { given } from "../../present.js";
 
 interface ListenRequest {
   id: string | number;
@@ -20,7 +21,7 @@ function listenRequest(parsed: unknown): ListenRequest | undefined {
 
 function answerError(res: ServerResponse, id: string | number, error: unknown): void {
   const e = error instanceof ProtocolError ? error : new ProtocolError(ProtocolErrorCode.InternalError, String(error));
-  const body = JSON.stringify({ jsonrpc: "2.0", id, error: { code: e.code, message: e.message, ...(e.data === undefined ? {} : { data: e.data }) } });
+  const body = JSON.stringify({ jsonrpc: "2.0", id, error: { code: e.code, message: e.message, ...given({ data: e.data }) } });
   // In band, as the SDK answers a listen it refuses before the acknowledgement.
   res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
   res.end(body);

@@ -3,6 +3,7 @@ import type { Principal } from "../auth/index.js";
 import type { Operations } from "../operations/index.js";
 import { ExecutionUpdates, executionUri } from "./execution-updates.js";
 import { NodeFacts } from "./node-facts.js";
+import { given } from "../../present.js";
 
 /** Executions a resources/list names at most (the caller's newest): list_executions pages through the rest. */
 const LISTED_EXECUTIONS = 50;
@@ -27,7 +28,7 @@ export function registerResources(server: McpServer, operations: Operations, pri
   const facts = () => new NodeFacts(operations, principal, gateway);
   server.registerResource(
     "workflow",
-    new ResourceTemplate("wfx://workflows/{name}", { list: () => listed(async () => (await facts().workflows()).map((w) => ({ uri: `wfx://workflows/${encodeURIComponent(w.name)}`, name: w.name, ...(w.description === undefined ? {} : { description: w.description }), mimeType: "application/yaml" }))) }),
+    new ResourceTemplate("wfx://workflows/{name}", { list: () => listed(async () => (await facts().workflows()).map((w) => ({ uri: `wfx://workflows/${encodeURIComponent(w.name)}`, name: w.name, ...given({ description: w.description }), mimeType: "application/yaml" }))) }),
     { title: "Workflow", description: "A workflow this node offers: the YAML file that defines it", mimeType: "application/yaml" },
     async (uri, variables) => ({ contents: [{ uri: uri.href, mimeType: "application/yaml", text: await facts().workflowYaml(variable(variables["name"])) }] }),
   );

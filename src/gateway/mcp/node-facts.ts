@@ -3,6 +3,7 @@ import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { stringify } from "yaml";
 import { requireNode, requireScopes, requireWorkflow, mayUseWorkflow, type Principal } from "../auth/index.js";
 import { errorBody, eventAnswer, METHODS_BY_NAME, type ExecutionAnswer, type ExecutionEventAnswer, type ListExecutionsAnswer, type ListNodesAnswer, type Operations } from "../operations/index.js";
+import { given } from "../../present.js";
 
 /** A workflow as an MCP host is told about it: its name, what it does, and the file it lives in. */
 export interface WorkflowFact {
@@ -51,7 +52,7 @@ export class NodeFacts {
   /** The workflows of the node's directories this caller may run. */
   async workflows(): Promise<WorkflowFact[]> {
     const answer = await this.#call<{ workflows: WorkflowFact[] }>("list_workflows", {});
-    return answer.workflows.map((w) => ({ name: w.name, ...(w.description === undefined ? {} : { description: w.description }), ...(w.steps === undefined ? {} : { steps: w.steps }) }));
+    return answer.workflows.map((w) => ({ name: w.name, ...given({ description: w.description }), ...given({ steps: w.steps }) }));
   }
 
   /** The YAML file that defines workflow `name`, as its operator wrote it (the caller must be allowed that workflow). */
@@ -67,7 +68,7 @@ export class NodeFacts {
       if (names.every((n) => mayUseWorkflow(this.#principal, n))) return await readFile(source.path, "utf8");
       // A token limited to some workflows may not look into the file's others (list_workflows hides them too).
       const { agents, tools } = source.file;
-      return `# workflow '${name}' of its file (the file's other workflows are not yours to see)\n${stringify({ ...(agents === undefined ? {} : { agents }), ...(tools === undefined ? {} : { tools }), workflows: { [name]: source.file.workflows[name] } })}`;
+      return `# workflow '${name}' of its file (the file's other workflows are not yours to see)\n${stringify({ ...given({ agents }), ...given({ tools }), workflows: { [name]: source.file.workflows[name] } })}`;
     } catch (error) {
       throw error instanceof ProtocolError ? error : protocolError(error, this.#operations);
     }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ErrorOutput } from "../operations/index.js";
+import { given } from "../../present.js";
 
 const JSON_SCHEMA_OPTIONS = { target: "draft-2020-12", io: "output", unrepresentable: "any" } as const;
 
@@ -13,5 +14,5 @@ const { $schema: _unused, ...ERROR_BRANCH } = z.toJSONSchema(ErrorOutput, JSON_S
  */
 export function toolOutputSchema(answer: Record<string, unknown>): Record<string, unknown> {
   const { $schema, ...answerBranch } = answer;
-  return { ...($schema === undefined ? {} : { $schema }), type: "object", anyOf: [answerBranch, ERROR_BRANCH] };
+  return { ...given({ $schema }), type: "object", anyOf: [answerBranch, ERROR_BRANCH] };
 }

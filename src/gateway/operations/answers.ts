@@ -1,6 +1,7 @@
 import { elapsedNow, type ExecutionEvent, type ExecutionRecord } from "../../engine/internal.js";
 import type { ExecutionAnswer, ExecutionEventAnswer } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
+import { given } from "../../present.js";
 
 /**
  * A record in the shape every gateway answers with (the documented fields only, elapsed time as of now). Errors and
@@ -21,11 +22,9 @@ export function executionAnswer(record: ExecutionRecord, message: string, paths:
       status: s.status,
       attempts: s.attempts,
       node: s.node,
-      ...(s.started === undefined ? {} : { started: s.started }),
-      ...(s.ended === undefined ? {} : { ended: s.ended }),
-      ...(s.output === undefined ? {} : { output: s.output }),
+      ...given({ started: s.started, ended: s.ended, output: s.output }),
       ...(s.error === undefined ? {} : { error: paths.errorInfo(s.error) }),
-      ...(s.usage === undefined ? {} : { usage: s.usage }),
+      ...given({ usage: s.usage }),
       ...(s.message === undefined ? {} : { message: paths.text(s.message) }),
     })),
     node: record.node,

@@ -12,6 +12,7 @@ import { repeatAnswer, type KeyedRequest } from "./idempotency.js";
 import type { RunContext } from "./run-context.js";
 import type { ExecutionAnswer } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
+import { given } from "../../present.js";
 
 export type { RunContext } from "./run-context.js";
 
@@ -90,8 +91,8 @@ export class Executions {
     const executionId = randomUUID();
     const keyed = request.idempotency;
     if (keyed !== undefined) {
-      const existing = await this.#keys.claim(ctx.principal.id, keyed.key, keyed.request, executionId, { ...(keyed.memo === undefined ? {} : { memo: keyed.memo }), ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
-      if (existing !== undefined) return { answer: await repeatAnswer(this.#runtime, this.#paths, existing.execution_id, request.mode, ctx), ...(existing.memo === undefined ? {} : { memo: existing.memo }) };
+      const existing = await this.#keys.claim(ctx.principal.id, keyed.key, keyed.request, executionId, { ...given({ memo: keyed.memo }), ...given({ signal: ctx.signal }) });
+      if (existing !== undefined) return { answer: await repeatAnswer(this.#runtime, this.#paths, existing.execution_id, request.mode, ctx), ...given({ memo: existing.memo }) };
     }
     let started: { record: ExecutionRecord; done: Promise<ExecutionRecord> };
     try {
@@ -135,7 +136,7 @@ export class Executions {
       started = this.#runtime.start({
         executionId,
         startedBy: ctx.principal.id,
-        ...(ctx.principal.tenant === undefined ? {} : { startedByTenant: ctx.principal.tenant }),
+        ...given({ startedByTenant: ctx.principal.tenant }),
         source: request.source,
         workflowName,
         input: request.input,
@@ -143,10 +144,7 @@ export class Executions {
         onEvent,
         // Where the caller asks it to run, within the nodes its token may use (a token limited to node tags reaches only those).
         placement: placementFor(undefined, { target_instance: request.targetInstance, target_tags: request.targetTags }, ctx.principal),
-        ...(timeoutS === undefined ? {} : { timeoutS }),
-        ...(request.configOverride === undefined ? {} : { configOverride: request.configOverride }),
-        ...(request.budget === undefined ? {} : { budget: request.budget }),
-        ...(signal === undefined ? {} : { signal }),
+        ...given({ timeoutS, configOverride: request.configOverride, budget: request.budget, signal }),
       });
     } catch (error) {
       release();

@@ -15,6 +15,7 @@ import type { CallContext, OperationDeps } from "./operation-deps.js";
 import type * as S from "./schemas.js";
 import { listExecutions } from "./list-executions.js";
 import { watchExecution } from "./watch.js";
+import { given } from "../../present.js";
 
 export type Handler = (args: any, ctx: CallContext) => Promise<Record<string, unknown>>;
 
@@ -24,7 +25,7 @@ function generationAnswer(result: GenerateWorkflowResult): S.GenerateWorkflowAns
     workflow_config: result.workflow_config,
     workflow_yaml: result.workflow_yaml,
     validation_status: result.validation_status,
-    validation_errors: result.validation_errors.map((p) => ({ code: p.code, message: p.message, path: p.path, hint: p.hint, ...(p.line === undefined ? {} : { line: p.line }), ...(p.column === undefined ? {} : { column: p.column }) })),
+    validation_errors: result.validation_errors.map((p) => ({ code: p.code, message: p.message, path: p.path, hint: p.hint, ...given({ line: p.line }), ...given({ column: p.column }) })),
     generator: result.generator,
     message: result.message,
     explanation: result.explanation ?? [],
@@ -45,14 +46,11 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
     if (deps.generator === undefined) throw new GenerationUnavailableError("no workflow generator is configured");
     const request = {
       workflow_description: args.workflow_description,
-      ...(args.workflow_name === undefined ? {} : { workflow_name: args.workflow_name }),
-      ...(args.complexity === undefined ? {} : { complexity: args.complexity }),
-      ...(args.agents_config === undefined ? {} : { agents_config: args.agents_config }),
-      ...(args.tools_config === undefined ? {} : { tools_config: args.tools_config }),
+      ...given({ workflow_name: args.workflow_name, complexity: args.complexity, agents_config: args.agents_config, tools_config: args.tools_config }),
     };
     // Shaped for where it will run: the nodes this caller may use, and the caller policy its workflow runs under.
     const nodes = (await deps.registry.list()).filter((n) => n.status !== "down" && mayUseNode(ctx.principal, n.tags));
-    return deps.generator.generate(request, { nodes, policy: deps.engine.options.callerPolicy, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
+    return deps.generator.generate(request, { nodes, policy: deps.engine.options.callerPolicy, ...given({ signal: ctx.signal }) });
   }
 
   return {

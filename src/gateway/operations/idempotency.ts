@@ -4,6 +4,7 @@ import { executionAnswer, statusMessage } from "./answers.js";
 import type { RunContext } from "./run-context.js";
 import type { ExecutionAnswer } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
+import { given } from "../../present.js";
 
 /** A request sent with an idempotency key: the key, the fields that define the request, what a repeat answers too. */
 export interface KeyedRequest {
@@ -19,7 +20,7 @@ const ORPHAN_POLL_MS = 200;
 export function keyedRequest(method: string, args: { idempotency_key?: string | undefined }, memo?: Record<string, unknown>): KeyedRequest | undefined {
   const { idempotency_key: key, ...fields } = args;
   if (key === undefined) return undefined;
-  return { key, request: { method, ...fields }, ...(memo === undefined ? {} : { memo }) };
+  return { key, request: { method, ...fields }, ...given({ memo }) };
 }
 
 /**

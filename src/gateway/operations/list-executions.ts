@@ -3,6 +3,7 @@ import { maySee, mayUseWorkflow, type Principal } from "../auth/index.js";
 import { executionAnswer } from "./answers.js";
 import type { ListExecutionsAnswer, ListExecutionsArgs } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
+import { given } from "../../present.js";
 
 const STATUSES = ["pending", "running", "completed", "failed", "timeout", "cancelled"] as const;
 
@@ -13,11 +14,7 @@ const STATUSES = ["pending", "running", "completed", "failed", "timeout", "cance
  */
 export async function listExecutions(client: ExecutionClient, paths: ServerPaths, args: ListExecutionsArgs, principal: Principal): Promise<ListExecutionsAnswer> {
   const query: ListExecutionsQuery = {
-    ...(args.status === undefined ? {} : { status: args.status }),
-    ...(args.workflow_name === undefined ? {} : { workflow_name: args.workflow_name }),
-    ...(args.node === undefined ? {} : { node: args.node }),
-    ...(args.since === undefined ? {} : { since: args.since }),
-    ...(args.until === undefined ? {} : { until: args.until }),
+    ...given({ status: args.status, workflow_name: args.workflow_name, node: args.node, since: args.since, until: args.until }),
     ...(principal.workflows === undefined ? {} : { workflow_allowed: (name: string) => mayUseWorkflow(principal, name) }),
     owner_allowed: (owner) => maySee(principal, owner),
     offset: args.offset,

@@ -10,6 +10,7 @@ import { Executions } from "./executions.js";
 import { METHODS_BY_NAME, type MethodName } from "./method-catalog.js";
 import { handlers, type Handler } from "./handlers.js";
 import type { CallContext, OperationDeps } from "./operation-deps.js";
+import { given } from "../../present.js";
 
 export type { CallContext, OperationDeps } from "./operation-deps.js";
 
@@ -94,11 +95,7 @@ export class Operations {
         method,
         outcome,
         duration_ms: Math.round(seconds * 1_000_000) / 1000,
-        ...(executionId === undefined ? {} : { execution_id: executionId }),
-        ...(workflowName === undefined ? {} : { workflow_name: workflowName }),
-        ...(status === undefined ? {} : { status }),
-        ...(code === undefined ? {} : { code }),
-        ...(ctx.remote === undefined ? {} : { remote: ctx.remote }),
+        ...given({ execution_id: executionId, workflow_name: workflowName, status, code, remote: ctx.remote }),
       });
       this.deps.metrics.requests.inc({ gateway: ctx.gateway, method: knownLabel(method, ROUTE_LABELS), outcome });
       this.deps.metrics.requestDuration.observe(seconds, { gateway: ctx.gateway });
@@ -108,7 +105,7 @@ export class Operations {
   /** Audits a request refused before it reached a method (no or a bad token, oversize body, unknown route). */
   reject(gateway: string, method: string, error: unknown, remote?: string): void {
     const outcome = outcomeOf(error);
-    this.deps.audit.record({ gateway, principal: "anonymous", method, outcome, code: codeOf(error), duration_ms: 0, ...(remote === undefined ? {} : { remote }) });
+    this.deps.audit.record({ gateway, principal: "anonymous", method, outcome, code: codeOf(error), duration_ms: 0, ...given({ remote }) });
     this.deps.metrics.requests.inc({ gateway, method: knownLabel(method, ROUTE_LABELS), outcome });
   }
 }
