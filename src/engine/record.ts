@@ -82,7 +82,7 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
       if (step) {
         if (step.status !== "retrying") record.progress.current.push(step.id);
         step.status = "running";
-        delete step.message;
+        if (step.message !== undefined) delete step.message;
         step.attempts = event.attempt ?? step.attempts + 1;
         step.started ??= seconds;
         if (typeof data?.["node"] === "string") step.node = data["node"];
@@ -102,7 +102,7 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
         const wasRunning = step.status === "running" || step.status === "retrying";
         step.status = event.type === "step.completed" ? "completed" : event.type === "step.skipped" ? "skipped" : ((data?.["status"] as StepRecord["status"]) ?? "failed");
         step.ended = seconds;
-        delete step.message;
+        if (step.message !== undefined) delete step.message;
         countAttempt(record, step, data?.["usage"] as StepUsage | undefined);
         if (event.type === "step.completed") {
           step.output = data?.["output"];
