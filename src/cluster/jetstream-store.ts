@@ -7,7 +7,8 @@ import { eventJson, recordJson, storeClosed, TERMINAL_STATUSES, type ExecutionEv
 import type { Logger } from "../observability/index.js";
 import { ClusterError } from "./errors.js";
 import { EventChains } from "./event-chains.js";
-import { storedEvents } from "./stored-events.js";
+import { storedEventsRetried } from "./stored-events.js";
+import { backoffMs, retried } from "./retried.js";
 import { isWrongLastSequence, putOverOwn } from "./conditional-writes.js";
 import { RecordView } from "./record-view.js";
 import { CLUSTER_STORE, eventSubject, storeKey } from "./subjects.js";
@@ -37,9 +38,6 @@ interface Parts {
 /** Where a record or claim lives, as its seal names it: a value moved to another key fails the check. */
 const recordWhere = (key: string) => `kv.${CLUSTER_STORE.records}.${key}`;
 const claimWhere = (key: string) => `kv.${CLUSTER_STORE.claims}.${key}`;
-/** How long a failed record write waits before it is sent again, at first and at most (NATS away: JetStream may not answer). */
-const RETRY_MS = 250;
-const MAX_RETRY_MS = 5000;
 /** Room a message's headers and seal take beside the value, under the server's max_payload. */
 const ENVELOPE_BYTES = 4096;
 
@@ -78,7 +76,10 @@ export class JetStreamExecutionStore implements ExecutionStore {
   constructor(nc: NatsConnection | Promise<NatsConnection>, options: JetStreamStoreOptions, logger: Logger) {
     this.#logger = logger;
     this.#values = new SealedStoreValues(options.seal, options.rejections);
-    this.#ready = Promise.resolve(nc).then((conn) => this.#open(conn, options));
+    // Retried while JetStream cannot open it yet (a NATS cluster electing leaders): writes wait in memory, reads wait.
+    this.#ready = Promise.resolve(nc).then((conn) => retried(() => this.#open(conn, options), () => this.#closed || conn.isClosed(), (error, attempt, delay) => {
+      if (attempt === 1 || attempt % 10 === 0) logger.warn({ err: error, attempt, retry_in_ms: delay }, "cannot open the cluster store on JetStream yet; trying again");
+    }));
     this.#ready.then(
       (parts) => {
         this.#parts = parts;
@@ -193,7 +194,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
           if (isWrongLastSequence(error)) return this.#fence(id, "its record was written by another process since this one last wrote it (another node adopted it)");
           pending.dirty = true;
           pending.failures++;
-          const delay = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (pending.failures - 1));
+          const delay = backoffMs(pending.failures);
           if (pending.failures === 1 || pending.failures % 10 === 0) this.#logger.warn({ err: error, execution_id: id, failures: pending.failures, retry_in_ms: delay }, "writing an execution record to JetStream failed; sending it again");
           if (!this.#closed) this.#track(sleep(delay).then(() => this.#sendRecord(id)));
         },
@@ -222,7 +223,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const bySeq = new Map<number, ExecutionEvent>();
     // Own events not yet acknowledged, taken before the stream is read: one that lands meanwhile is in one or the other.
     const own = [...(this.#events.get(executionId)?.values() ?? [])];
-    for (const event of await storedEvents(js, jsm, subject, afterSeq, (data) => this.#values.eventsOf(subject, data))) bySeq.set(event.seq, event);
+    for (const event of await storedEventsRetried(js, jsm, subject, afterSeq, (data) => this.#values.eventsOf(subject, data))) bySeq.set(event.seq, event);
     for (const event of own) if (event.seq > afterSeq) bySeq.set(event.seq, event);
     return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
