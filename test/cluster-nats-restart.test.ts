@@ -60,18 +60,19 @@ test.after(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function allUp(): Promise<void> {
+/** The nodes a test needs, up (the node-lost test kills spare-1 for good). */
+async function allUp(ids: string[]): Promise<void> {
   await eventually(async () => {
     const listed = (await post(home.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[];
-    return ["home-1", "far-1", "spare-1", "spare-2"].every((id) => listed.some((n) => n.id === id && n.status === "up")) ? true : undefined;
-  }, 20_000, "both nodes up");
+    return ids.every((id) => listed.some((n) => n.id === id && n.status === "up")) ? true : undefined;
+  }, 20_000, `${ids.join(", ")} up`);
 }
 
 const gate = (name: string, what: "started" | "go" | "ended") => join(markers, `${name}.${what}`);
 
 // First: right after a NATS restart a node's "no responders" proves nothing until its beat is heard again.
 test("node lost before it is seen dead - a step sent to it never started, so it is placed again at once elsewhere without spending a retry", async () => {
-  await allUp();
+  await allUp(["home-1", "spare-1", "spare-2"]);
   await spare1.kill("SIGKILL");
   const { body } = await post(home.url, "execute_workflow", { workflow_name: "on_spare" });
   assert.is(body["status"], "completed", JSON.stringify(body));
@@ -80,7 +81,7 @@ test("node lost before it is seen dead - a step sent to it never started, so it 
 });
 
 test("nats restart - a placed step that ends while nats-server is down still completes its execution once NATS is back", async () => {
-  await allUp();
+  await allUp(["home-1", "far-1"]);
   mkdirSync(markers, { recursive: true });
   const started = (await post(home.url, "execute_workflow", { workflow_name: "placed_then_local", input_data: { dir: markers, name: "a" }, execution_mode: "async" })).body;
   const id = String(started["execution_id"]);
