@@ -16,6 +16,8 @@ export interface EventChainDeps {
   /** Another process owns the execution now: nothing more of it is written from here. */
   fenced(executionId: string, reason: string): void;
   track(write: Promise<unknown>): void;
+  /** The store closed: nothing is sent again. */
+  closed(): boolean;
   logger: Logger;
 }
 
@@ -136,6 +138,7 @@ export class EventChains {
   }
 
   #retryLater(executionId: string, chain: Chain, error: unknown): void {
+    if (this.deps.closed()) return;
     chain.failures++;
     const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (chain.failures - 1)) * (0.8 + Math.random() * 0.4);
     if (chain.failures === 1 || chain.failures % 10 === 0) this.deps.logger.warn({ err: error, execution_id: executionId, failures: chain.failures, retry_in_ms: Math.round(delay) }, "appending execution events to JetStream failed; sending them again");

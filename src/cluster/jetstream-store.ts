@@ -154,6 +154,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
       },
       fenced: (id, reason) => this.#fence(id, reason),
       track: (write) => this.#track(write),
+      closed: () => this.#closed,
       logger: this.#logger,
     });
   }

@@ -112,6 +112,11 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       io.err.write(`${signal}: draining (up to ${node.options.shutdownGraceMs / 1000}s for running sync calls)\n`);
+      // A shutdown that overruns the grace by this much is stuck: the process ends anyway (Kubernetes would SIGKILL it).
+      setTimeout(() => {
+        io.err.write("shutdown did not finish within the grace period and 10 s more; exiting\n");
+        process.exit(EXIT.failed);
+      }, node.options.shutdownGraceMs + 10_000).unref();
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onInt);
       resolve();
@@ -123,5 +128,10 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   });
   await node.close();
   io.err.write("stopped\n");
+  // Everything is closed; a handle something left open must not keep a stopped node's process alive.
+  setTimeout(() => {
+    io.err.write("a handle stayed open after shutdown; exiting\n");
+    process.exit(EXIT.ok);
+  }, 2000).unref();
   return EXIT.ok;
 }
