@@ -19,6 +19,8 @@ const WATCH_MS = 500;
 const START_PROBE_MS = 1000;
 /** Asked after this often anyway: a report can be lost without a reconnect (a slow consumer's dropped messages). */
 const SAFETY_PROBE_MS = 15_000;
+/** How often a step whose node has not answered since a reconnect is asked again. */
+const RETRY_PROBE_MS = 1000;
 
 export interface PlacedStepDeps {
   selfId: string;
@@ -209,7 +211,8 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     ctx.scheduleOnce(WATCH_MS, { type: "watch", run });
     const now = ctx.system.clock.now();
     const epoch = deps.reconnects?.() ?? 0;
-    const due = epoch !== remote.epoch || (!remote.started && now - remote.sentMs >= START_PROBE_MS) || now - remote.askedMs >= SAFETY_PROBE_MS;
+    // After a reconnect it asks until it gets an answer (the other node may resubscribe a moment later), once a second.
+    const due = (epoch !== remote.epoch && now - remote.askedMs >= RETRY_PROBE_MS) || (!remote.started && now - remote.sentMs >= START_PROBE_MS) || now - remote.askedMs >= SAFETY_PROBE_MS;
     if (!due || remote.asking) return;
     remote.asking = true;
     const node = state.node!;
@@ -223,7 +226,8 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     // A "no responders" right after this node reconnected may only mean the other has not resubscribed yet.
     const answer0 = message.answer.state === "no_node" && deps.heardSinceConnected?.(state.node!) !== true ? { state: "no_answer" as const } : message.answer;
     remote.askedMs = ctx.system.clock.now();
-    remote.epoch = message.epoch;
+    // An answer settles what a reconnect put in doubt; silence does not.
+    if (answer0.state !== "no_answer") remote.epoch = message.epoch;
     const answer = answer0;
     const startedNow = () => {
       if (remote.started) return;
