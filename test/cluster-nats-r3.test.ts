@@ -70,7 +70,7 @@ test("nats cluster - one of three servers killed mid-run with the store at R3: e
   let last: string[] = [];
   await eventually(async () => {
     const records = await Promise.all(ids.map(ask));
-    last = records.map((r, i) => `${ids[i]} ${String(r?.["status"])} ${JSON.stringify(r?.["error"] ?? r?.["progress"])}`).filter((line) => !line.includes(" completed "));
+    last = records.map((r, i) => `${ids[i]} ${String(r?.["status"])} ${JSON.stringify(r?.["error"] ?? r?.["progress"])} steps ${JSON.stringify(r?.["steps"])}`).filter((line) => !line.includes(" completed "));
     return last.length === 0 ? true : undefined;
   }, 60_000, "every execution completed").catch((error: Error) => {
     throw new Error(`${error.message}: ${last.length} not completed, e.g. ${last.slice(0, 3).join("; ")}`);

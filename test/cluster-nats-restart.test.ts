@@ -38,13 +38,16 @@ writeFileSync(join(flows, "flow.yaml"), `workflows:
     steps:
       - { id: far, function: ./steps.mjs#gated, input: "\${input}", placement: { tags: [far] } }
       - { id: after, function: ./steps.mjs#gated, input: { dir: "\${input.dir}", name: "\${input.name}-after" } }
+  on_only:
+    steps:
+      - { id: only, function: ./steps.mjs#where, placement: { tags: [only] } }
   on_spare:
     steps:
       - { id: spare, function: ./steps.mjs#where, placement: { tags: [spare], prefer: [first] } }
 `);
 
-async function node(id: string, tags: string[]): Promise<ServeProcess> {
-  const started = await startServe(tempDir(`${id}-data`), ["--node-id", id, "--nats", nats.url, "--workflows", flows, ...(tags.length > 0 ? ["--tags", tags.join(",")] : [])], {}, "node");
+async function node(id: string, tags: string[], dataDir = tempDir(`${id}-data`)): Promise<ServeProcess> {
+  const started = await startServe(dataDir, ["--node-id", id, "--nats", nats.url, "--workflows", flows, ...(tags.length > 0 ? ["--tags", tags.join(",")] : [])], {}, "node");
   nodes.push(started);
   return started;
 }
@@ -52,6 +55,8 @@ async function node(id: string, tags: string[]): Promise<ServeProcess> {
 const home = await node("home-1", []);
 await node("far-1", ["far"]);
 const spare1 = await node("spare-1", ["spare", "first"]);
+const onlyData = tempDir("only-1-data");
+const only1 = await node("only-1", ["only"], onlyData);
 await node("spare-2", ["spare"]);
 
 test.after(async () => {
@@ -78,6 +83,18 @@ test("node lost before it is seen dead - a step sent to it never started, so it 
   assert.is(body["status"], "completed", JSON.stringify(body));
   const step = (body["steps"] as { node?: string; attempts?: number }[])[0]!;
   assert.equal([step.node, step.attempts], ["spare-2", 1]);
+});
+
+// Before the NATS restart below: right after one, a "no responders" proves nothing until the node's beat is heard again.
+test("the only node that fits, killed and started again under its id as a step is sent to it: the step runs there once it is back", async () => {
+  await allUp(["home-1", "only-1"]);
+  await only1.kill("SIGKILL");
+  const sent = post(home.url, "execute_workflow", { workflow_name: "on_only" });
+  const again = await node("only-1", ["only"], onlyData);
+  const { body } = await sent;
+  assert.is(body["status"], "completed", JSON.stringify(body));
+  const step = (body["steps"] as { node?: string; attempts?: number; output?: { pid: number } }[])[0]!;
+  assert.equal([step.node, step.output?.pid], ["only-1", again.child.pid]);
 });
 
 test("nats restart - a placed step that ends while nats-server is down still completes its execution once NATS is back", async () => {

@@ -78,6 +78,25 @@ test("cluster store - another node's store sees events live as they are appended
   await watcher.close();
 });
 
+test("cluster store - a log of more messages than direct gets read reads whole, from any point, on another node", async () => {
+  const writer = new JetStreamExecutionStore(await connection(), OPTIONS, logger);
+  const reader = new JetStreamExecutionStore(await connection(), OPTIONS, logger);
+  writer.putRecord(runningRecord("long-1"));
+  // One stream message per event (each flushed alone, so none are group-committed): 80 messages, past the 32 direct gets.
+  for (let seq = 1; seq <= 80; seq++) {
+    writer.appendEvent({ execution_id: "long-1", seq, type: "step.progress", time: Date.now() } satisfies ExecutionEvent);
+    await writer.flush();
+  }
+  const seqs = async (after: number) => (await reader.getEvents("long-1", after)).map((e) => e.seq);
+  const from = (first: number) => Array.from({ length: 81 - first }, (_, i) => first + i);
+  assert.equal(await seqs(0), from(1));
+  assert.equal(await seqs(10), from(11));
+  assert.equal(await seqs(60), from(61));
+  assert.equal(await seqs(80), []);
+  await writer.close();
+  await reader.close();
+});
+
 test("cluster store - of ten nodes claiming one name at once, exactly one wins and the others see its value", async () => {
   const stores = await Promise.all(Array.from({ length: 10 }, async () => new JetStreamExecutionStore(await connection(), OPTIONS, logger)));
   const answers = await Promise.all(stores.map((store, i) => store.claim("adopt/x/1", { node: `n${i}` })));

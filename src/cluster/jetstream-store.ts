@@ -100,10 +100,10 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const kvm = new Kvm(js);
     const records = await kvm.create(CLUSTER_STORE.records, bucket);
     const claims = await kvm.create(CLUSTER_STORE.claims, bucket);
-    const stream = { name: CLUSTER_STORE.events, subjects: [`${CLUSTER_STORE.eventsPrefix}.>`], storage: "file" as const, num_replicas: options.replicas, max_age: maxAgeNs, duplicate_window: 120_000_000_000 };
+    const stream = { name: CLUSTER_STORE.events, subjects: [`${CLUSTER_STORE.eventsPrefix}.>`], storage: "file" as const, num_replicas: options.replicas, max_age: maxAgeNs, duplicate_window: 120_000_000_000, allow_direct: true };
     try {
       await jsm.streams.info(stream.name);
-      await jsm.streams.update(stream.name, { max_age: stream.max_age, num_replicas: stream.num_replicas });
+      await jsm.streams.update(stream.name, { max_age: stream.max_age, num_replicas: stream.num_replicas, allow_direct: true });
     } catch (error) {
       if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
       await jsm.streams.add(stream);

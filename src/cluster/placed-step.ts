@@ -21,6 +21,8 @@ const START_PROBE_MS = 1000;
 const SAFETY_PROBE_MS = 15_000;
 /** How often a step whose node has not answered since a reconnect is asked again. */
 const RETRY_PROBE_MS = 1000;
+/** A node that had not started the step is passed over this long: time for the registry to see it gone, if it is. */
+const SUSPECT_MS = 3000;
 
 export interface PlacedStepDeps {
   selfId: string;
@@ -83,8 +85,8 @@ interface State {
   runs: number;
   /** The remote attempt running now, as its node knows it, and what this stand-in has seen of it. */
   remote: RemoteRun | undefined;
-  /** Nodes that had not started the step when asked: not placed on again by this stand-in. */
-  suspects: Set<string>;
+  /** Nodes that had not started the step when asked, and since when: passed over for SUSPECT_MS (it may be the only one that fits). */
+  suspects: Map<string, number>;
   /** The dispatch running now: reports of an earlier one (its node lost, then woken) are dropped. */
   dispatch: string | undefined;
 }
@@ -141,7 +143,8 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
   }
 
   function tryPlace(state: State, ctx: ActorContext<Message>): void {
-    const nodes = deps.nodes().filter((n) => !state.suspects.has(n.id));
+    const now = ctx.system.clock.now();
+    const nodes = deps.nodes().filter((n) => now - (state.suspects.get(n.id) ?? -Infinity) >= SUSPECT_MS);
     const result = place({ ...placementFor(order.placement), kind: "step" }, nodes.map(placementNodeOf), Math.random);
     if ("node" in result && runOn(state, ctx, result.node)) return;
     const pending = "pending" in result ? result.pending : { reason: "busy" as const, message: `this node (${deps.selfId}) has no room for it now`, missing_tags: [], missing_resources: [] };
@@ -194,7 +197,7 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     if (state.child !== undefined) ctx.stop(state.child);
     state.child = undefined;
     state.remote = undefined;
-    if (state.node !== undefined) state.suspects.add(state.node);
+    if (state.node !== undefined) state.suspects.set(state.node, ctx.system.clock.now());
     report(ctx, { type: "step_progress", slot: order.slot, data: { kind: "replaced", message: `node '${state.node}' ${why} before the step started there; placed again without spending a retry` } });
     tryPlace(state, ctx);
   }
@@ -267,7 +270,7 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
 
   return {
     start(ctx) {
-      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0, remote: undefined, suspects: new Set(), dispatch: undefined };
+      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0, remote: undefined, suspects: new Map(), dispatch: undefined };
       tryPlace(state, ctx);
       return state;
     },
