@@ -18,6 +18,7 @@ export class LivenessRing {
   readonly #watched = new Map<string, { sinceMs: number; sub: Subscription }>();
   readonly #stopListening: () => void;
   #recomputeScheduled = false;
+  #closed = false;
 
   constructor(wire: ClusterWire, view: NodeView, selfId: string, watchers: number, onBeat: (id: string, data: Uint8Array) => void) {
     this.#wire = wire;
@@ -38,6 +39,7 @@ export class LivenessRing {
   }
 
   close(): void {
+    this.#closed = true;
     this.#stopListening();
     for (const { sub } of this.#watched.values()) sub.unsubscribe();
     this.#watched.clear();
@@ -53,6 +55,7 @@ export class LivenessRing {
   }
 
   #recompute(): void {
+    if (this.#closed || this.#wire.nc.isClosed()) return;
     const wanted = new Set(successors(this.#view.upIds(), this.#selfId, this.#watchers));
     for (const [id, { sub }] of this.#watched) {
       if (wanted.has(id)) continue;
