@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { BeatMode } from "../src/cluster/registry/beat-protocol.js";
 import { startMember } from "../test/helpers/registry-member.js";
 import { MonitoredNats, type Traffic } from "./lib/monitored-nats.js";
-import type { FromChild, ToChild } from "./lib/registry-members-child.js";
+import type { FromChild, ToChild } from "../test/helpers/registry-members-child.js";
 import { fmt, mib, summary } from "./lib/stats.js";
 import { SummaryTable } from "./lib/summary-table.js";
 
@@ -52,7 +52,7 @@ class Members {
   }
 
   static async start(url: string, beats: BeatMode, ids: string[]): Promise<Members> {
-    const child = fork(fileURLToPath(new URL("./lib/registry-members-child.js", import.meta.url)), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(fileURLToPath(new URL("../test/helpers/registry-members-child.js", import.meta.url)), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const ready = new Promise<void>((resolve) => child.on("message", (m: FromChild) => m.t === "ready" && resolve()));
     child.send({ t: "start", url, beats, ids, churn: CHURN } satisfies ToChild);
     await ready;

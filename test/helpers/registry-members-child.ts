@@ -1,12 +1,12 @@
-// A few hundred simulated nodes in one process (bench/registry.ts forks a few of these): each the real registry over
+// A few hundred simulated nodes in one process (bench/registry.ts forks a few of these; the registry tests one): each the real registry over
 // its own NATS connection, driven over IPC: start, report what the members see, time a placement, stop.
 import { aliveSubject } from "../../src/cluster/subjects.js";
 import { place } from "../../src/cluster/placement.js";
 import { placementNodeOf } from "../../src/cluster/placed-step.js";
 import type { BeatMode } from "../../src/cluster/registry/beat-protocol.js";
-import { testWire } from "../../test/helpers/cluster-key.js";
-import { startMember, type RegistryMember } from "../../test/helpers/registry-member.js";
-import { summary } from "./stats.js";
+import { testWire } from "./cluster-key.js";
+import { startMember, type RegistryMember } from "./registry-member.js";
+import { summary } from "../../bench/lib/stats.js";
 
 export type ToChild =
   | { t: "start"; url: string; beats: BeatMode; ids: string[]; churn: number }
