@@ -14,7 +14,7 @@ import { SummaryTable } from "./lib/summary-table.js";
 const SIZES = (process.env["REGISTRY_SIZES"] ?? "100,1000").split(",").map(Number);
 const WINDOW_MS = Number(process.env["REGISTRY_WINDOW_S"] ?? 10) * 1000;
 const PER_PROCESS = 250;
-const NEWCOMERS = 5;
+const NEWCOMERS = Number(process.env["REGISTRY_NEWCOMERS"] ?? 5);
 /** Of the members, this share changes its load each second (executions starting and ending). */
 const CHURN = 0.1;
 const CONVERGE_MS = 60_000;

@@ -31,7 +31,8 @@ export interface MemberOptions {
 }
 
 export async function startMember(url: string, id: string, options: MemberOptions): Promise<RegistryMember> {
-  const nc = await connect(options.reconnectWaitMs === undefined ? { servers: url, reconnect: false } : { servers: url, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: options.reconnectWaitMs });
+  // A generous connect timeout: a benchmark joins hundreds of members on a busy machine.
+  const nc = await connect({ servers: url, timeout: 60_000, ...(options.reconnectWaitMs === undefined ? { reconnect: false } : { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: options.reconnectWaitMs }) });
   const connectedAt = Date.now() - 1;
   const self = new LocalNodeRegistry({ id, tags: options.tags ?? [], capacity: options.capacity ?? 8, version: "0.1.0", instance: `${id}-${connectedAt}` });
   if (options.gateways !== undefined) self.setGateways(options.gateways);

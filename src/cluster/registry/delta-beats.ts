@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { NodeInfo } from "../../engine/internal.js";
 import { entrySubject, liveSubject, snapshotSubject, SUBJECTS } from "../subjects.js";
 import type { BeatContext, BeatProtocol } from "./beat-protocol.js";
 import { LivenessRing } from "./liveness-ring.js";
@@ -38,6 +39,7 @@ export class DeltaBeats implements BeatProtocol {
   #rev = 0;
   #material = "";
   #loadSent = "";
+  #fullSent = false;
   #lastLoadMs = 0;
   #entryScheduled = false;
   #loadScheduled = false;
@@ -98,7 +100,7 @@ export class DeltaBeats implements BeatProtocol {
         this.#rev++;
         this.#publishEntry();
       } else if (JSON.stringify(loadPartOf(self)) !== this.#loadSent) {
-        this.#scheduleLoad();
+        this.#scheduleLoad(isFull(self) !== this.#fullSent);
       }
     }, CHANGE_COALESCE_MS).unref();
   }
@@ -137,6 +139,7 @@ export class DeltaBeats implements BeatProtocol {
     if (!this.#announced || self === undefined || wire.nc.isClosed()) return;
     const record = self();
     this.#loadSent = JSON.stringify(loadPartOf(record));
+    this.#fullSent = isFull(record);
     wire.publish(SUBJECTS.beat, encodeEntry(record, this.#rev));
   }
 
@@ -145,8 +148,9 @@ export class DeltaBeats implements BeatProtocol {
     if (this.#announced && self !== undefined && !wire.nc.isClosed()) wire.publish(liveSubject(self().id), encodeLiveBeat(this.#rev));
   }
 
-  #scheduleLoad(): void {
-    if (this.#loadScheduled) return;
+  /** `now`: the node just filled up or has room again, which placers must know before the next second (they would be refused). */
+  #scheduleLoad(now = false): void {
+    if (this.#loadScheduled && !now) return;
     this.#loadScheduled = true;
     setTimeout(() => {
       this.#loadScheduled = false;
@@ -155,9 +159,10 @@ export class DeltaBeats implements BeatProtocol {
       const key = JSON.stringify(part);
       if (key === this.#loadSent || wire.nc.isClosed()) return;
       this.#loadSent = key;
+      this.#fullSent = isFull(self!());
       this.#lastLoadMs = Date.now();
       wire.publish(SUBJECTS.load, encodeLoadBeat({ id: self!().id, rev: this.#rev, ...part }));
-    }, Math.max(0, this.#lastLoadMs + LOAD_EVERY_MS - Date.now())).unref();
+    }, now ? 0 : Math.max(0, this.#lastLoadMs + LOAD_EVERY_MS - Date.now())).unref();
   }
 
   #onLiveBeat(id: string, data: Uint8Array): void {
@@ -190,4 +195,9 @@ export class DeltaBeats implements BeatProtocol {
       () => this.#asking.delete(id),
     );
   }
+}
+
+/** Whether placement would find no room here: every execution slot or every step slot taken. */
+function isFull(info: NodeInfo): boolean {
+  return (info.capacity > 0 && info.load >= info.capacity) || (info.steps !== undefined && info.steps.capacity > 0 && info.steps.load >= info.steps.capacity);
 }
