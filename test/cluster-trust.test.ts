@@ -11,7 +11,7 @@ import * as assert from "uvu/assert";
 import { remoteParentAddress } from "../src/actors/remote-spawn.js";
 import { systemEndpoint } from "../src/actors/system-messages.js";
 import { actorSubject, cancelSubject, drainSubject, startSubject, SUBJECTS } from "../src/cluster/index.js";
-import { CLUSTER_STORE } from "../src/cluster/subjects.js";
+import { CLUSTER_STORE, liveSubject } from "../src/cluster/subjects.js";
 import { eventually, FIXTURES } from "./helpers/engine-fixture.js";
 import { post } from "./helpers/gateway-node.js";
 import { startNatsServer } from "./helpers/nats-server.js";
@@ -116,11 +116,12 @@ test("cluster trust - the same start order sealed with the cluster key runs: the
 });
 
 test("cluster trust - a captured genuine beat sent again is dropped as a replay, and counted", async () => {
+  // trust-a's liveness beat: trust-b watches it (delta beats), so the copy reaches b's guard.
   const captured = await new Promise<Msg>((resolve) => {
-    const sub = attacker.subscribe(SUBJECTS.beat, { callback: (_e, msg) => (sub.unsubscribe(), resolve(msg)) });
+    const sub = attacker.subscribe(liveSubject("trust-a"), { callback: (_e, msg) => (sub.unsubscribe(), resolve(msg)) });
   });
   const before = (await rejected(b.url))["replayed"] ?? 0;
-  attacker.publish(SUBJECTS.beat, captured.data);
+  attacker.publish(captured.subject, captured.data);
   await attacker.flush();
   await eventually(async () => (((await rejected(b.url))["replayed"] ?? 0) > before ? true : undefined), 5000, "the replay to be counted");
 });

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { ClusterError } from "./errors.js";
 import type { ClusterTrust } from "./trust/cluster-key.js";
+import type { BeatMode } from "./registry/beat-protocol.js";
 
 /** How a node joins the cluster: where NATS is, who it is, and how fast a dead node is noticed. */
 export interface ClusterOptions {
@@ -24,6 +25,12 @@ export interface ClusterOptions {
   heartbeatMs: number;
   /** A node whose beats stop for this many intervals is down (1000 ms x 3: a dead node is seen within ~3 s). */
   missedBeatsDown: number;
+  /** `delta` (changes, a slow refresh, ring-watched liveness) or `full` (every beat whole to every node, as before 0.2). */
+  beats: BeatMode;
+  /** Delta beats: how often a node sends its whole entry anyway, so one that missed a change converges. */
+  registryRefreshMs: number;
+  /** Delta beats: how many nodes hear each node's liveness beats and tell the others when it is gone. */
+  livenessWatchers: number;
   /** First wait before retrying an unreachable NATS, doubling up to `maxRetryMs`. */
   retryMs: number;
   maxRetryMs: number;
@@ -50,6 +57,9 @@ export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
   stepCapacity: 256,
   heartbeatMs: 1000,
   missedBeatsDown: 3,
+  beats: "delta" as BeatMode,
+  registryRefreshMs: 30_000,
+  livenessWatchers: 3,
   retryMs: 250,
   maxRetryMs: 5000,
   placementTimeoutMs: 300_000,
@@ -77,6 +87,9 @@ export function resolveClusterOptions(options: Partial<ClusterOptions> & Pick<Cl
   }
   positive("heartbeatMs", resolved.heartbeatMs);
   positive("missedBeatsDown", resolved.missedBeatsDown);
+  positive("registryRefreshMs", resolved.registryRefreshMs);
+  if (resolved.beats !== "full" && resolved.beats !== "delta") throw new ClusterError("WFX_CLUSTER_CONFIG", `beats must be 'delta' or 'full', got '${String(resolved.beats)}'`, { hint: "set WFX_CLUSTER_BEATS=delta (changes only, the default) or full (every beat whole, as before)" });
+  if (!Number.isInteger(resolved.livenessWatchers) || resolved.livenessWatchers < 1) throw new ClusterError("WFX_CLUSTER_CONFIG", `livenessWatchers must be a whole number of 1 or more, got ${resolved.livenessWatchers}`, { hint: "3 watchers per node is the default" });
   positive("retryMs", resolved.retryMs);
   positive("maxRetryMs", resolved.maxRetryMs);
   positive("placementTimeoutMs", resolved.placementTimeoutMs);

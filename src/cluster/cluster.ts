@@ -103,7 +103,7 @@ export class Cluster implements Membership {
    * it lists this node alone until NATS is reached, then every node. Connecting goes on in the background.
    */
   registryFor(self: NodeRegistry | undefined): NodeRegistry {
-    const registry = new ClusterNodeRegistry(self, { heartbeatMs: this.options.heartbeatMs, missedBeatsDown: this.options.missedBeatsDown, connectedSinceMs: () => this.connection.connectedSinceMs, selfExtra: () => (this.seal.secure ? this.slots.view() : { ...this.slots.view(), insecure: true }) });
+    const registry = new ClusterNodeRegistry(self, { heartbeatMs: this.options.heartbeatMs, missedBeatsDown: this.options.missedBeatsDown, beats: this.options.beats, refreshMs: this.options.registryRefreshMs, watchers: this.options.livenessWatchers, connectedSinceMs: () => this.connection.connectedSinceMs, selfExtra: () => (this.seal.secure ? this.slots.view() : { ...this.slots.view(), insecure: true }) });
     this.#registry = registry;
     this.#self = self;
     this.#joined = this.#connect().then(

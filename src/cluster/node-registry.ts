@@ -2,28 +2,32 @@ import { NoRespondersError, RequestError, type Subscription } from "@nats-io/tra
 import type { NodeEvent, NodeInfo, NodeRegistry } from "../engine/internal.js";
 import { decodeJson, encodeJson } from "./codec.js";
 import { ClusterError } from "./errors.js";
-import { aliveSubject, SUBJECTS } from "./subjects.js";
+import { aliveSubject } from "./subjects.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
+import type { BeatMode, BeatProtocol } from "./registry/beat-protocol.js";
+import { DeltaBeats } from "./registry/delta-beats.js";
+import { FullBeats } from "./registry/full-beats.js";
+import { NodeView, type Seen } from "./registry/node-view.js";
 
 const EMPTY = new Uint8Array(0);
 
-const HISTORY = 256;
-/** Changes of this node are announced at most this often: steps starting and ending by the thousand make one beat per period. */
-const CHANGE_BEAT_MS = 50;
 /** Down nodes stay listed (status `down`) this many detection periods, then are forgotten. */
 const FORGET_AFTER_PERIODS = 10;
 /** A node this late with its beat is asked whether its process lives (a crashed one's NATS connection is closed). */
 const OVERDUE_GRACE_MS = 150;
 const ALIVE_TIMEOUT_MS = 1000;
-
-interface Seen {
-  info: NodeInfo;
-  lastBeatMs: number;
-}
+/** A node this node does not watch is dropped after this many refresh periods without a word (its watchers all gone too). */
+const UNHEARD_REFRESHES = 3;
 
 export interface ClusterRegistryOptions {
   heartbeatMs: number;
   missedBeatsDown: number;
+  /** `full`: every beat whole, to every node (before 0.2); `delta`: changes, a slow refresh and ring-watched liveness. */
+  beats?: BeatMode;
+  /** Delta beats: how often the whole entry is sent anyway. */
+  refreshMs?: number;
+  /** Delta beats: how many nodes hear each node's liveness beats. */
+  watchers?: number;
   /** What the cluster adds to this node's own record (its placed steps' slots and resources). */
   selfExtra?: () => Partial<NodeInfo>;
   /**
@@ -34,42 +38,50 @@ export interface ClusterRegistryOptions {
   connectedSinceMs?: () => number | undefined;
 }
 
+export const DEFAULT_REFRESH_MS = 30_000;
+export const DEFAULT_WATCHERS = 3;
+
 /**
  * Every node's record, kept live from the beats nodes publish on NATS: this node's own (taken from `self`, which
- * the gateway keeps up to date) is published every heartbeat and on every change; a node whose beats stop for
- * `missedBeatsDown` intervals is marked down. Without `self` it only observes (`wfx nodes`).
+ * the gateway keeps up to date) is announced by the beat protocol (full or delta); a node whose beats stop for
+ * `missedBeatsDown` intervals, or whose process is gone, is marked down. Without `self` it only observes (`wfx nodes`).
  */
 export class ClusterNodeRegistry implements NodeRegistry {
   #wire: ClusterWire | undefined;
   readonly #self: NodeRegistry | undefined;
   readonly #options: ClusterRegistryOptions;
-  readonly #nodes = new Map<string, Seen>();
-  readonly #history: NodeEvent[] = [];
-  readonly #listeners = new Set<(event: NodeEvent) => void>();
+  readonly #view: NodeView;
   readonly #subs: Subscription[] = [];
-  #seq = 0;
   #timers: NodeJS.Timeout[] = [];
   #stopSelf: (() => void) | undefined;
   #settledAtMs: number | undefined;
-  #beatScheduled = false;
-  #lastBeatMs = 0;
   readonly #asking = new Set<string>();
   #announced = false;
+  #protocol: BeatProtocol | undefined;
+  #connectedSince: number | undefined;
 
   constructor(self: NodeRegistry | undefined, options: ClusterRegistryOptions) {
     this.#self = self;
     this.#options = options;
+    this.#view = new NodeView(() => this.#self?.self().id);
+  }
+
+  /** Which beats this registry speaks (`delta` unless told otherwise). */
+  get beats(): BeatMode {
+    return this.#options.beats ?? "delta";
   }
 
   /**
-   * Once NATS is reached: subscribes, announces this node and asks the others to announce themselves. Until then it
-   * lists only this node. Beats come through the wire: one without the cluster key never enters the registry.
+   * Once NATS is reached: subscribes and asks the others for their entries. Until then it lists only this node. Beats
+   * come through the wire: one without the cluster key never enters the registry.
    */
   attach(wire: ClusterWire): void {
     this.#wire = wire;
-    this.#subs.push(wire.subscribe(SUBJECTS.beat, (msg) => this.#onBeat(msg.body)));
+    const ctx = { wire, view: this.#view, heartbeatMs: this.#options.heartbeatMs, self: this.#self === undefined ? undefined : () => this.self() };
+    this.#protocol = this.beats === "full" ? new FullBeats(ctx) : new DeltaBeats(ctx, { refreshMs: this.#options.refreshMs ?? DEFAULT_REFRESH_MS, watchers: this.#options.watchers ?? DEFAULT_WATCHERS });
+    this.#protocol.attach();
+    this.#connectedSince = this.#options.connectedSinceMs?.();
     this.#timers.push(setInterval(() => this.#sweep(), Math.max(50, Math.min(125, this.#options.heartbeatMs / 4))).unref());
-    wire.publish(SUBJECTS.hello, EMPTY);
     this.#settledAtMs = Date.now() + this.#options.heartbeatMs * this.#options.missedBeatsDown;
   }
 
@@ -93,12 +105,10 @@ export class ClusterNodeRegistry implements NodeRegistry {
       });
     }
     this.#announced = true;
-    this.#subs.push(wire.subscribe(SUBJECTS.hello, () => this.#beat()));
     this.#subs.push(wire.subscribe(aliveSubject(id), (msg) => msg.respond(encodeJson({ instance: this.self().instance, started_at: this.self().started_at }))));
-    // Every change of this node (load, gateways, status) is announced at once, not at the next beat.
+    // Every change of this node (load, gateways, status) goes to the protocol, which says it now or coalesced.
     this.#stopSelf = self.watch(0, () => this.changed());
-    this.#timers.push(setInterval(() => this.#beat(), this.#options.heartbeatMs).unref());
-    this.#beat();
+    this.#protocol?.announce();
   }
 
   /** From when every live node has beaten at least once since this one attached (undefined before NATS is reached). */
@@ -107,19 +117,19 @@ export class ClusterNodeRegistry implements NodeRegistry {
   }
 
   /**
-   * Whether `id`'s beat has been heard since this node's connection last came up: then that node was subscribed on
-   * this connection's server, so a "no responders" for it means its process is gone (not that it has not resubscribed).
+   * Whether `id` has been heard since this node's connection last came up: then that node was subscribed on this
+   * connection's server, so a "no responders" for it means its process is gone (not that it has not resubscribed).
    */
   heardSinceConnected(id: string): boolean {
     const since = this.#options.connectedSinceMs?.();
-    const seen = this.#nodes.get(id);
+    const seen = this.#view.nodes.get(id);
     return since !== undefined && seen !== undefined && seen.lastBeatMs > since;
   }
 
   /** One node as seen now (this one included); undefined when the registry has no record of it. */
   node(id: string): NodeInfo | undefined {
     if (this.#self !== undefined && id === this.#self.self().id) return this.self();
-    return this.#nodes.get(id)?.info;
+    return this.#view.nodes.get(id)?.info;
   }
 
   self(): NodeInfo {
@@ -130,23 +140,14 @@ export class ClusterNodeRegistry implements NodeRegistry {
 
   /** The nodes known now, this one first: what placement chooses from. */
   snapshot(): NodeInfo[] {
-    if (this.#self === undefined) return [...this.#nodes.values()].map((s) => s.info);
+    if (this.#self === undefined) return this.#view.infos();
     const selfId = this.#self.self().id;
-    const others = [...this.#nodes.values()].map((s) => s.info).filter((n) => n.id !== selfId);
-    return [this.self(), ...others];
+    return [this.self(), ...this.#view.infos().filter((n) => n.id !== selfId)];
   }
 
-  /** This node's record changed: announced at the end of the current burst, or CHANGE_BEAT_MS after the last beat. */
+  /** This node's record changed: the protocol announces it (at the end of the current burst). */
   changed(): void {
-    if (this.#beatScheduled) return;
-    this.#beatScheduled = true;
-    const announce = () => {
-      this.#beatScheduled = false;
-      this.#beat();
-    };
-    const wait = this.#lastBeatMs + CHANGE_BEAT_MS - Date.now();
-    if (wait <= 0) setImmediate(announce);
-    else setTimeout(announce, wait).unref();
+    if (this.#announced) this.#protocol?.changed();
   }
 
   async list(): Promise<NodeInfo[]> {
@@ -154,64 +155,48 @@ export class ClusterNodeRegistry implements NodeRegistry {
   }
 
   watch(afterSeq: number, listener: (event: NodeEvent) => void): () => void {
-    const oldest = this.#history[0]?.seq ?? this.#seq + 1;
-    if (afterSeq > 0 && afterSeq >= oldest - 1 && afterSeq <= this.#seq) {
-      for (const event of this.#history) if (event.seq > afterSeq) listener(event);
-    } else {
-      void this.list().then((nodes) => nodes.forEach((node) => listener({ seq: this.#seq, type: node.status === "down" ? "node.down" : "node.up", node, time: Date.now() })));
-    }
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#view.watch(afterSeq, listener, () => this.list());
   }
 
-  /** Leaves the cluster: a last beat says `down`, so the others need not wait for the missed beats. */
+  /** Leaves the cluster: a last entry says `down`, so the others need not wait for the missed beats. */
   async close(): Promise<void> {
     this.#stopSelf?.();
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     const wire = this.#wire;
     if (this.#announced && wire !== undefined && !wire.nc.isClosed()) {
-      wire.publish(SUBJECTS.beat, encodeJson({ ...this.self(), status: "down" }));
+      this.#protocol?.leave();
       await wire.nc.flush().catch(() => undefined);
     }
+    this.#protocol?.close();
     for (const sub of this.#subs) sub.unsubscribe();
   }
 
-  #beat(): void {
-    if (!this.#announced || this.#wire === undefined || this.#wire.nc.isClosed()) return;
-    this.#lastBeatMs = Date.now();
-    this.#wire.publish(SUBJECTS.beat, encodeJson(this.self()));
-  }
-
-  #onBeat(data: Uint8Array): void {
-    const info = decodeJson<NodeInfo>(data);
-    if (info === undefined || typeof info.id !== "string" || info.id === this.#self?.self().id) return;
-    const known = this.#nodes.get(info.id);
-    this.#nodes.set(info.id, { info, lastBeatMs: Date.now() });
-    if (known === undefined || known.info.status === "down") this.#emit(info.status === "down" ? "node.down" : "node.up", info);
-    else if (info.status === "down") this.#emit("node.down", info);
-    else if (JSON.stringify(known.info) !== JSON.stringify(info)) this.#emit("node.updated", info);
-  }
-
-  /** Nodes whose beats stopped are down; long-down ones are forgotten. */
+  /** Nodes whose beats stopped are down; long-down ones are forgotten; after a NATS break, ask again. */
   #sweep(): void {
     const now = Date.now();
+    const connected = this.#options.connectedSinceMs?.();
+    if (connected !== undefined && this.#connectedSince !== undefined && connected !== this.#connectedSince) this.#protocol?.reconnected();
+    if (connected !== undefined) this.#connectedSince = connected;
     const downAfter = this.#options.heartbeatMs * this.#options.missedBeatsDown;
-    for (const [id, seen] of this.#nodes) {
-      const silent = now - seen.lastBeatMs;
-      if (seen.info.status !== "down" && silent > downAfter) {
-        this.#markDown(seen);
-      } else if (seen.info.status !== "down" && silent > this.#options.heartbeatMs + OVERDUE_GRACE_MS) {
+    const unheardAfter = Math.max(downAfter, UNHEARD_REFRESHES * (this.#options.refreshMs ?? DEFAULT_REFRESH_MS));
+    for (const [id, seen] of this.#view.nodes) {
+      const hearsSince = this.#protocol?.hearsSince(id);
+      const silent = now - Math.max(seen.lastBeatMs, hearsSince ?? 0);
+      if (seen.info.status === "down") {
+        if (silent > downAfter * FORGET_AFTER_PERIODS) this.#view.forget(id);
+      } else if (hearsSince === undefined) {
+        if (silent > unheardAfter) this.#view.markDown(id);
+      } else if (silent > downAfter) {
+        this.#judgeDown(seen);
+      } else if (silent > this.#options.heartbeatMs + OVERDUE_GRACE_MS) {
         this.#askAlive(id, seen);
-      } else if (seen.info.status === "down" && silent > downAfter * FORGET_AFTER_PERIODS) {
-        this.#nodes.delete(id);
       }
     }
   }
 
-  #markDown(seen: Seen): void {
-    seen.info = { ...seen.info, status: "down" };
-    this.#emit("node.down", seen.info);
+  #judgeDown(seen: Seen): void {
+    if (this.#view.markDown(seen.info.id)) this.#protocol?.judgedDown(seen);
   }
 
   /** A crash-stop is known in milliseconds, not missed beats: NATS answers "no responders" for a closed connection. */
@@ -225,16 +210,9 @@ export class ClusterNodeRegistry implements NodeRegistry {
       (error: unknown) => {
         this.#asking.delete(id);
         const noResponders = error instanceof NoRespondersError || (error instanceof RequestError && error.isNoResponders());
-        const current = this.#nodes.get(id);
-        if (noResponders && current === seen && seen.lastBeatMs === beatSeen && seen.info.status !== "down") this.#markDown(seen);
+        const current = this.#view.nodes.get(id);
+        if (noResponders && current === seen && seen.lastBeatMs === beatSeen && seen.info.status !== "down") this.#judgeDown(seen);
       },
     );
-  }
-
-  #emit(type: NodeEvent["type"], node: NodeInfo): void {
-    const event: NodeEvent = { seq: ++this.#seq, type, node, time: Date.now() };
-    this.#history.push(event);
-    if (this.#history.length > HISTORY) this.#history.shift();
-    for (const listener of this.#listeners) listener(event);
   }
 }

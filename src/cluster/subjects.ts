@@ -4,7 +4,26 @@ export const SUBJECTS = Object.freeze({
   beat: "wfx.nodes.beat",
   /** A node joining asks every node to beat at once, so its view fills in without waiting a heartbeat. */
   hello: "wfx.nodes.hello",
+  /** Delta beats: a node's coalesced load changes (at most one a second, only when its load changed). */
+  load: "wfx.nodes.load",
+  /** Delta beats: a watcher's verdict that a node is gone, for every node that does not watch it itself. */
+  down: "wfx.nodes.down",
 });
+
+/** A node's small liveness beat (delta beats): heard only by the nodes that watch it. */
+export function liveSubject(nodeId: string): string {
+  return `wfx.nodes.live.${nodeId}`;
+}
+
+/** Where the entries answering one newcomer's hello go: to it alone. */
+export function snapshotSubject(asker: string): string {
+  return `wfx.nodes.snapshot.${asker}`;
+}
+
+/** Answers one node's full entry (sealed): asked by a watcher whose copy is behind the revision a beat names. */
+export function entrySubject(nodeId: string): string {
+  return `wfx.node.${nodeId}.entry`;
+}
 
 /** The subject an actor system receives on: one per system, so messages to it keep the order they were sent in. */
 export function actorSubject(systemId: string): string {

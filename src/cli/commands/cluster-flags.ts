@@ -15,10 +15,12 @@ export function clusterFrom(flags: ServeFlags, env: Record<string, string | unde
   // A profile's nats section already has the WFX_NATS_* variables applied; --nats still wins.
   const timeout = env["WFX_PLACEMENT_TIMEOUT_S"] ? { placementTimeoutMs: Number(env["WFX_PLACEMENT_TIMEOUT_S"]) * 1000 } : {};
   const replicas = env["WFX_STORE_REPLICAS"] ? { storeReplicas: Number(env["WFX_STORE_REPLICAS"]) } : {};
+  // The registry's beats: WFX_CLUSTER_BEATS=full|delta, WFX_CLUSTER_REFRESH_MS (delta's full refresh).
+  const beats = given({ beats: env["WFX_CLUSTER_BEATS"] as ClusterOptions["beats"] | undefined, registryRefreshMs: env["WFX_CLUSTER_REFRESH_MS"] ? Number(env["WFX_CLUSTER_REFRESH_MS"]) : undefined });
   if (fromProfile === undefined && servers.length === 0) return undefined;
   // A node without the cluster key would obey any NATS client: it refuses to join unless told --insecure-cluster.
   const trust = clusterTrustOf(clusterKeyFlagsOf(flags), env);
-  if (fromProfile !== undefined && flags["nats"] === undefined) return new Cluster({ ...fromProfile, ...given({ nodeId: node.id }), tags: node.tags, ...timeout, ...replicas, trust }, logger);
+  if (fromProfile !== undefined && flags["nats"] === undefined) return new Cluster({ ...fromProfile, ...given({ nodeId: node.id }), tags: node.tags, ...timeout, ...replicas, ...beats, trust }, logger);
   return new Cluster(
     {
       servers,
@@ -33,6 +35,7 @@ export function clusterFrom(flags: ServeFlags, env: Record<string, string | unde
       credsFile: env["WFX_NATS_CREDS"],
       ...timeout,
       ...replicas,
+      ...beats,
     },
     logger,
   );
