@@ -47,6 +47,8 @@ export interface ExecuteRequest {
    * node runs everything itself; a cluster's client places the execution by them.
    */
   placement?: { target_instance?: string; target_tags?: readonly string[]; any_of_tags?: readonly string[] };
+  /** The caller's W3C traceparent (HTTP header, gRPC metadata, MCP `_meta`): the execution's span is its child. */
+  traceparent?: string;
 }
 
 export interface CancelResult {

@@ -28,6 +28,8 @@ export interface LaunchRun {
   timeoutMs: number | undefined;
   budget: ResolvedBudget | undefined;
   resume?: ResumePoint | undefined;
+  /** The caller's W3C traceparent, for the execution's span. */
+  traceparent?: string | undefined;
 }
 
 /**
@@ -60,7 +62,7 @@ export class ExecutionLauncher {
     if (run.mode === "isolated") this.#launchIsolated(run);
     else {
       const ref = this.#system.spawn(
-        supervisorFor(run.deps, { executionId, plan: run.plan, input: run.input, reporter: this.#recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...given({ resume: run.resume }) }),
+        supervisorFor(run.deps, { executionId, plan: run.plan, input: run.input, reporter: this.#recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...given({ resume: run.resume, traceparent: run.traceparent }) }),
         { name: executionId },
       );
       if (this.#abandonedInSpawn.delete(executionId)) ref.tell({ type: "cancel", reason: UNRECORDED });

@@ -16,6 +16,8 @@ export interface ResumePoint {
   lostOwner: string;
   /** What the dead owner's steps reported using: the execution's totals go on from it. */
   usage: Usage;
+  /** The traceparent of the last owner's execution span: the adopter's span continues its trace under it. */
+  traceparent?: string;
 }
 
 /** Folds an execution's events into the point to resume from. */
@@ -26,8 +28,10 @@ export function resumePointOf(plan: ExecutionPlan, events: readonly ExecutionEve
   const attempts = new Map<number, number>();
   const usage = emptyUsage();
   let lastSeq = 0;
+  let traceparent: string | undefined;
   for (const event of events) {
     lastSeq = Math.max(lastSeq, event.seq);
+    if (event.type === "execution.started" || event.type === "execution.resumed") traceparent = (event.data as { traceparent?: string } | undefined)?.traceparent ?? traceparent;
     if (event.step !== undefined) mergeUsage(usage, (event.data as { usage?: Usage } | undefined)?.usage);
     const index = event.step === undefined ? undefined : plan.stepIndex.get(event.step);
     if (index === undefined) continue;
@@ -46,5 +50,5 @@ export function resumePointOf(plan: ExecutionPlan, events: readonly ExecutionEve
         break;
     }
   }
-  return { lastSeq, done: [...done], skipped: [...skipped], inFlight: [...inFlight], attempts: [...attempts], lostOwner, usage };
+  return { lastSeq, done: [...done], skipped: [...skipped], inFlight: [...inFlight], attempts: [...attempts], lostOwner, usage, ...(traceparent === undefined ? {} : { traceparent }) };
 }

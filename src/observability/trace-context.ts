@@ -26,6 +26,12 @@ export function parseTraceparent(header: unknown): TraceContext | undefined {
   return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1 };
 }
 
+/** A caller's traceparent (header, metadata or `_meta` value) as we pass it on: re-formatted when valid, else dropped. */
+export function callerTraceparent(value: unknown): string | undefined {
+  const context = parseTraceparent(Array.isArray(value) ? value[0] : value);
+  return context === undefined ? undefined : formatTraceparent(context);
+}
+
 export function formatTraceparent(context: TraceContext): string {
   return `00-${context.traceId}-${context.spanId}-${context.sampled ? "01" : "00"}`;
 }

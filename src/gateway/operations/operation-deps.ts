@@ -18,6 +18,8 @@ export interface CallContext {
   deadlineMs?: number | undefined;
   /** How deep in meta-orchestration: 0 from a client, n + 1 from a workflow (mcpworkflow_executor) at depth n. */
   depth?: number | undefined;
+  /** The caller's W3C traceparent (HTTP header, gRPC metadata, MCP `_meta`), validated: an execution it starts is its child span. */
+  traceparent?: string | undefined;
 }
 
 export interface OperationDeps {

@@ -10,4 +10,6 @@ export interface RunContext {
   /** Epoch ms by which a sync caller gives up (a gRPC deadline); the execution's timeout is capped to it. */
   deadlineMs?: number | undefined;
   depth?: number | undefined;
+  /** The caller's W3C traceparent: the execution's span is its child. */
+  traceparent?: string | undefined;
 }

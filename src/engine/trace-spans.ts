@@ -1,0 +1,50 @@
+import { activeTracer } from "../observability/active-tracer.js";
+import { formatTraceparent, parseTraceparent } from "../observability/trace-context.js";
+import { TRACE_ATTRIBUTES as A, type Span } from "../observability/tracer.js";
+import type { StepOrder } from "./step-order.js";
+
+/** `execution.started`'s traceparent as the record keeps it: the trace id alone (`00-<trace id>-<span id>-<flags>`). */
+export function traceIdOf(traceparent: unknown): string | undefined {
+  return typeof traceparent === "string" && traceparent.length >= 35 ? traceparent.slice(3, 35) : undefined;
+}
+
+/** The header a span's children are given (in step orders, events); undefined when tracing is off. */
+export function traceparentOf(span: Span): string | undefined {
+  return activeTracer().enabled ? formatTraceparent(span.context) : undefined;
+}
+
+/**
+ * One execution's span, under the caller's (`parent`, from a traceparent header) or, for an adopted execution, under the
+ * span of the owner that died: the trace goes on under the same id.
+ */
+export function startExecutionSpan(executionId: string, workflowName: string, node: string, parent: string | undefined, resumed: boolean): Span {
+  const tracer = activeTracer();
+  if (!tracer.enabled) return tracer.startSpan("", {});
+  return tracer.startSpan(`${resumed ? "resume" : "execute"} ${workflowName}`, {
+    parent: parseTraceparent(parent),
+    kind: "server",
+    attributes: { [A.executionId]: executionId, [A.workflowName]: workflowName, [A.nodeId]: node, "wfx.resumed": resumed },
+  });
+}
+
+/** The execution's span and the traceparent its step orders and started event carry. */
+export function executionTrace(executionId: string, workflowName: string, node: string, parent: string | undefined, resumed: boolean): { span: Span; traceparent: string | undefined } {
+  const span = startExecutionSpan(executionId, workflowName, node, parent, resumed);
+  return { span, traceparent: traceparentOf(span) };
+}
+
+/** One attempt of a step, wherever it runs: under the execution span its order names. */
+export function startStepSpan(order: StepOrder, node: string, attempt: number): Span {
+  const tracer = activeTracer();
+  if (!tracer.enabled) return tracer.startSpan("", {});
+  return tracer.startSpan(`step ${order.stepId}`, {
+    parent: parseTraceparent(order.traceparent),
+    attributes: { [A.executionId]: order.executionId, [A.workflowName]: order.workflow.workflowName, [A.stepId]: order.stepId, [A.stepKind]: order.action.kind, [A.attempt]: attempt, [A.nodeId]: node, "wfx.iteration": order.index },
+  });
+}
+
+/** Marks how the span's operation ended (`error`: it failed); ended by the actor's stop. */
+export function settleSpan(span: Span, status: string, error?: { code: string; message: string }): void {
+  span.setAttributes({ [A.status]: status });
+  if (error !== undefined) span.fail(error);
+}
