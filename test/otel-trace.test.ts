@@ -49,7 +49,7 @@ async function node(id: string, tags: string, args: string[] = [], env: Record<s
   return started;
 }
 
-const gateway = await node("gateway-1", "gateway");
+const gateway = await node("gateway-1", "gateway", ["--trace-url-template", "https://jaeger.example/trace/{trace_id}"]);
 await node("gpu-1", "gpu");
 await node("spare-1", "eu");
 
@@ -123,6 +123,10 @@ test("otel - one execution started over HTTP with a caller's traceparent is one 
   assert.is(thinkCall.attributes["gen_ai.usage.input_tokens"], 11);
   assert.is(thinkCall.attributes["gen_ai.usage.output_tokens"], 7);
   console.log(`  one trace: ${ours.length} spans from ${new Set(ours.map((s) => s.resource["service.instance.id"])).size} nodes (${ours.map((s) => s.name).join(", ")})`);
+
+  // The dashboard's execution page reads GET /executions/ID: it links the trace in the operator's viewer.
+  const page = (await (await fetch(`${gateway.url}/executions/${executionId}`)).json()) as Record<string, unknown>;
+  assert.is(page["trace_url"], `https://jaeger.example/trace/${CALLER_TRACE}`);
 
   // `wfx status` names the trace, and links it when the operator gives a trace viewer's address.
   const status = await wfx(["status", executionId, "--nats", nats.url], { dataDir: join(work, "cli"), env: { WFX_TRACE_URL_TEMPLATE: "https://jaeger.example/trace/{trace_id}" } });

@@ -32,6 +32,11 @@ export function callerTraceparent(value: unknown): string | undefined {
   return context === undefined ? undefined : formatTraceparent(context);
 }
 
+/** A trace viewer's address for a trace: the operator's template (`https://jaeger.example/trace/{trace_id}`) filled in. */
+export function traceUrlOf(template: string, traceId: string): string {
+  return template.replaceAll("{trace_id}", encodeURIComponent(traceId));
+}
+
 export function formatTraceparent(context: TraceContext): string {
   return `00-${context.traceId}-${context.spanId}-${context.sampled ? "01" : "00"}`;
 }

@@ -78,6 +78,7 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
   set("grpcMaxMessageBytes", maxBytes);
   set("nodeId", str(flags["node-id"]));
   set("auditLogFile", str(flags["audit-log"]));
+  set("traceUrlTemplate", str(flags["trace-url-template"]));
   set("allowedHosts", flags["allowed-host"] as string[] | undefined);
   set("tags", str(flags["tags"])?.split(",").map((t) => t.trim()).filter((t) => t !== ""));
   set("shutdownGraceMs", grace === undefined ? undefined : Math.round(grace * 1000));

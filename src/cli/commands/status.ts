@@ -1,5 +1,6 @@
 import { applyEvent, countedWork, createRecord, describeUsage, elapsedNow, rebuildRecord, TERMINAL_STATUSES, type ExecutionClient, type ExecutionRecord } from "../../engine/internal.js";
 import { EXIT } from "../exit-codes.js";
+import { traceUrlOf } from "../../observability/index.js";
 import type { Io } from "../io.js";
 import type { ClusterKeyFlags } from "../cluster-key-flags.js";
 import { withClient } from "../open-runtime.js";
@@ -9,7 +10,7 @@ import { unknownExecutionHint } from "../unknown-execution.js";
 
 /** The trace id, and where to see it when the operator names a trace viewer (`https://jaeger.example/trace/{trace_id}`). */
 function traceLink(traceId: string, template: string | undefined): string {
-  return template === undefined || template === "" ? traceId : `${traceId} (${template.replaceAll("{trace_id}", traceId)})`;
+  return template === undefined || template === "" ? traceId : `${traceId} (${traceUrlOf(template, traceId)})`;
 }
 
 /** For people: one field per line, then the steps; `elapsed_time` is as of now for a running execution. */

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { WfxError } from "../../errors.js";
-import { callerTraceparent, PROMETHEUS_CONTENT_TYPE, type Logger, type NodeMetrics } from "../../observability/index.js";
+import { callerTraceparent, PROMETHEUS_CONTENT_TYPE, traceUrlOf, type Logger, type NodeMetrics } from "../../observability/index.js";
 import { requireNode, requireScopes, type Principal, type TokenStore } from "../auth/index.js";
 import { GatewayError, listenFailed, PermissionDeniedError } from "../errors.js";
 import type { McpHttpEndpoint } from "../mcp/index.js";
@@ -24,6 +24,8 @@ export interface HttpGatewayOptions extends HostGuardOptions {
   tls?: { cert: Buffer; key: Buffer } | undefined;
   /** The built dashboard served at /ui (default: dist/ui of this package). */
   dashboardDir?: string | undefined;
+  /** Fills `trace_url` in GET /executions/ID (the dashboard's execution page links it). */
+  traceUrlTemplate?: string | undefined;
 }
 
 export interface HttpGatewayDeps {
@@ -183,6 +185,8 @@ export class HttpGateway {
         const ctx = this.#context(req, res, principal, execution[2] ? "sse" : "http");
         if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx);
         const answer = await this.#deps.operations.call("check_execution_status", { execution_id: id }, ctx);
+        const template = this.#options.traceUrlTemplate;
+        if (template !== undefined && typeof answer["trace_id"] === "string") answer["trace_url"] = traceUrlOf(template, answer["trace_id"]);
         return sendJson(res, answer["status"] === "not_found" ? 404 : 200, answer);
       }
       const method = path.slice(1);
