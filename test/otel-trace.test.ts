@@ -50,8 +50,7 @@ async function node(id: string, tags: string, args: string[] = [], env: Record<s
 }
 
 const gateway = await node("gateway-1", "gateway", ["--trace-url-template", "https://jaeger.example/trace/{trace_id}"]);
-await node("gpu-1", "gpu");
-await node("spare-1", "eu");
+const workers = new Map<string, ServeProcess>([["gpu-1", await node("gpu-1", "gpu,worker")], ["spare-1", await node("spare-1", "eu,worker")]]);
 
 test.after(async () => {
   for (const p of processes) await p.kill("SIGTERM");
@@ -173,6 +172,32 @@ test("otel - with OTEL_* unset a node loads no OpenTelemetry module, and its rec
   await untraced.kill("SIGTERM");
   assert.is(readFileSync(log, "utf8"), "", "no @opentelemetry module was resolved");
   assert.is(receiver.spans.filter((s) => s.traceId === "5".repeat(32)).length, 0);
+});
+
+test("otel - an execution adopted after its node is SIGKILLed continues the caller's trace under the dead owner's span", async () => {
+  const trace = "7".repeat(32);
+  const started = await postJson(`${gateway.url}/execute_workflow`, { workflow_name: "durable", input_data: { ms: 400 }, execution_mode: "async" }, { traceparent: `00-${trace}-${"8".repeat(16)}-01` });
+  const executionId = String(started["execution_id"]);
+  const status = () => postJson(`${gateway.url}/check_execution_status`, { execution_id: executionId });
+  const owner = String((await eventually(async () => {
+    const record = await status();
+    return (record["steps"] as { status: string }[])[0]!.status === "completed" ? record : undefined;
+  }, 15_000, "the first step completed"))["node"]);
+  const events = (await postJson(`${gateway.url}/watch_execution`, { execution_id: executionId, after_seq: 0, wait: 0 }))["events"] as { type: string; data?: { traceparent?: string } }[];
+  const firstSpan = String(events.find((e) => e.type === "execution.started")?.data?.traceparent).split("-")[2];
+  assert.match(String(firstSpan), /^[0-9a-f]{16}$/, "execution.started carries the execution span's traceparent");
+  await workers.get(owner)!.kill("SIGKILL");
+  const final = await eventually(async () => {
+    const record = await status();
+    return record["status"] === "completed" ? record : undefined;
+  }, 30_000, "the adopted execution completed");
+  assert.is.not(final["node"], owner, "another node finished it");
+  assert.is(final["trace_id"], trace, "the record keeps the caller's trace");
+  const spans = await traceOf(trace, (s) => s.some((x) => x.name === "resume durable") && s.some((x) => x.name === "step c"), "the adopter's spans");
+  const resumed = one(spans, (s) => s.name === "resume durable", "resumed execution span");
+  assert.is(resumed.parentSpanId, firstSpan, "the adopter's span is a child of the dead owner's execution span");
+  assert.is(resumed.resource["service.instance.id"], final["node"]);
+  assert.is(one(spans, (s) => s.name === "step c", "a step run after adoption").parentSpanId, resumed.spanId);
 });
 
 test.run();
