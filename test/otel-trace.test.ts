@@ -84,7 +84,7 @@ test("otel - one execution started over HTTP with a caller's traceparent is one 
     return ["gateway-1", "gpu-1", "spare-1"].every((id) => listed.some((n) => n.id === id && n.status === "up")) || undefined;
   }, 10_000, "three nodes up");
   const answer = await eventually(async () => {
-    const body = await postJson(`${gateway.url}/execute_workflow`, { workflow_name: "traced", input_data: { topic: "tracing" }, timeout: 20 }, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` });
+    const body = await postJson(`${gateway.url}/execute_workflow`, { workflow_name: "traced", input_data: { topic: "tracing" }, timeout: 20 }, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01`, tracestate: "wfx=test,vendor=abc" });
     return body["status"] === "completed" ? body : undefined;
   }, 30_000, "the traced workflow to complete");
   const executionId = String(answer["execution_id"]);
@@ -110,6 +110,8 @@ test("otel - one execution started over HTTP with a caller's traceparent is one 
   assert.is(plan.resource["service.instance.id"], "gateway-1");
   assert.is(think.resource["service.instance.id"], "gpu-1", "the placed step's span is exported by the node that ran it");
   assert.is(think.attributes["wfx.node_id"], "gpu-1");
+
+  for (const span of ours) assert.is(span.traceState, "wfx=test,vendor=abc", `${span.name} carries the caller's tracestate`);
 
   const models = ours.filter((s) => s.name === "chat gpt-trace");
   const thinkCall = one(models, (s) => s.parentSpanId === think.spanId, "model call under the placed step");
@@ -138,6 +140,7 @@ test("otel - a traceparent in gRPC metadata and in MCP _meta parents the executi
   const client: WfxClient = grpcClient(single.grpc()!);
   const metadata = new grpc.Metadata();
   metadata.set("traceparent", `00-${"1".repeat(32)}-${"2".repeat(16)}-01`);
+  metadata.set("tracestate", "grpc=1");
   const viaGrpc = await new Promise<Record<string, unknown>>((resolve, reject) =>
     (client["ExecuteWorkflow"] as (r: unknown, m: grpc.Metadata, cb: (e: Error | null, r: Record<string, unknown>) => void) => void)({ workflow_name: "local", input_data_json: '{"topic":"grpc"}' }, metadata, (e, r) => (e ? reject(e) : resolve(r))),
   );
@@ -145,14 +148,17 @@ test("otel - a traceparent in gRPC metadata and in MCP _meta parents the executi
   assert.is(viaGrpc["status"], "completed", JSON.stringify(viaGrpc));
   assert.is(viaGrpc["trace_id"], "1".repeat(32), "the gRPC answer names the trace");
   const grpcTrace = await traceOf("1".repeat(32), (s) => s.some((x) => x.name === "execute local") && s.some((x) => x.name === "chat gpt-trace"), "the gRPC caller's trace");
-  assert.is(one(grpcTrace, (s) => s.name === "execute local", "gRPC execution span").parentSpanId, "2".repeat(16));
+  const grpcExecution = one(grpcTrace, (s) => s.name === "execute local", "gRPC execution span");
+  assert.is(grpcExecution.parentSpanId, "2".repeat(16));
+  assert.is(grpcExecution.traceState, "grpc=1");
 
   const mcp = await connectHttp(`${single.url}/mcp`, "2025-11-25");
-  const viaMcp = await mcp.callTool({ name: "execute_workflow", arguments: { workflow_name: "local", input_data: { topic: "mcp" } }, _meta: { traceparent: `00-${"3".repeat(32)}-${"4".repeat(16)}-01` } });
+  const viaMcp = await mcp.callTool({ name: "execute_workflow", arguments: { workflow_name: "local", input_data: { topic: "mcp" } }, _meta: { traceparent: `00-${"3".repeat(32)}-${"4".repeat(16)}-01`, tracestate: "mcp=1" } });
   assert.is((viaMcp.structuredContent as { status?: string }).status, "completed", JSON.stringify(viaMcp));
   const mcpTrace = await traceOf("3".repeat(32), (s) => s.some((x) => x.name === "execute local") && s.some((x) => x.name === "step answer"), "the MCP caller's trace");
   const mcpExecution = one(mcpTrace, (s) => s.name === "execute local", "MCP execution span");
   assert.is(mcpExecution.parentSpanId, "4".repeat(16));
+  assert.is(mcpExecution.traceState, "mcp=1");
   assert.is(one(mcpTrace, (s) => s.name === "step answer", "MCP step span").parentSpanId, mcpExecution.spanId);
 
   const bad = await postJson(`${single.url}/execute_workflow`, { workflow_name: "local", input_data: { topic: "bad" } }, { traceparent: "00-nonsense" });

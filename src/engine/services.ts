@@ -15,7 +15,7 @@ import { workflowRefOf } from "./step-order.js";
 import { StepAllowance } from "./step-allowance.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "./types.js";
 import { given } from "../present.js";
-import { formatTraceparent } from "../observability/trace-context.js";
+import { headersOf } from "../observability/trace-context.js";
 
 export interface ServiceDeps {
   system: ActorSystem;
@@ -147,7 +147,7 @@ function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unkn
       },
     };
     const child = deps.system.spawn(
-      supervisorFor(deps, { executionId: `${ctx.executionId}/${ctx.stepId}`, plan, input, reporter, timeoutMs: plan.timeoutMs, budget: budgetFrom(plan.budget, `workflow '${workflowName}'`), outerMeters: enclosing.meters, allowance: enclosing.allowance, ...given({ traceparent: ctx.trace && formatTraceparent(ctx.trace) }) }),
+      supervisorFor(deps, { executionId: `${ctx.executionId}/${ctx.stepId}`, plan, input, reporter, timeoutMs: plan.timeoutMs, budget: budgetFrom(plan.budget, `workflow '${workflowName}'`), outerMeters: enclosing.meters, allowance: enclosing.allowance, ...given({ trace: ctx.trace && headersOf(ctx.trace) }) }),
     );
     ctx.signal.addEventListener("abort", () => child.tell({ type: "cancel", reason: "parent step stopped" }), { once: true });
   });

@@ -50,6 +50,8 @@ export interface StepOrder {
   dispatch?: string | undefined;
   /** The W3C traceparent of the execution's span: the attempt's span, on whatever node, is its child. */
   traceparent?: string | undefined;
+  /** Its W3C tracestate, passed on unchanged. */
+  tracestate?: string | undefined;
   workflow: WorkflowFileRef;
 }
 

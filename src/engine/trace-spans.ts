@@ -1,5 +1,5 @@
 import { activeTracer } from "../observability/active-tracer.js";
-import { formatTraceparent, parseTraceparent } from "../observability/trace-context.js";
+import { contextOf, headersOf, type TraceHeaders } from "../observability/trace-context.js";
 import { TRACE_ATTRIBUTES as A, type Span } from "../observability/tracer.js";
 import type { StepOrder } from "./step-order.js";
 
@@ -8,29 +8,31 @@ export function traceIdOf(traceparent: unknown): string | undefined {
   return typeof traceparent === "string" && traceparent.length >= 35 ? traceparent.slice(3, 35) : undefined;
 }
 
-/** The header a span's children are given (in step orders, events); undefined when tracing is off. */
-export function traceparentOf(span: Span): string | undefined {
-  return activeTracer().enabled ? formatTraceparent(span.context) : undefined;
+/** The trace headers an event's data carries (`execution.started`, `execution.resumed`), if any. */
+export function traceHeadersIn(data: unknown): TraceHeaders | undefined {
+  const { traceparent, tracestate } = (data ?? {}) as { traceparent?: unknown; tracestate?: unknown };
+  if (typeof traceparent !== "string") return undefined;
+  return typeof tracestate === "string" ? { traceparent, tracestate } : { traceparent };
 }
 
 /**
  * One execution's span, under the caller's (`parent`, from a traceparent header) or, for an adopted execution, under the
  * span of the owner that died: the trace goes on under the same id.
  */
-export function startExecutionSpan(executionId: string, workflowName: string, node: string, parent: string | undefined, resumed: boolean): Span {
+export function startExecutionSpan(executionId: string, workflowName: string, node: string, parent: TraceHeaders | undefined, resumed: boolean): Span {
   const tracer = activeTracer();
   if (!tracer.enabled) return tracer.startSpan("", {});
   return tracer.startSpan(`${resumed ? "resume" : "execute"} ${workflowName}`, {
-    parent: parseTraceparent(parent),
+    parent: contextOf(parent),
     kind: "server",
     attributes: { [A.executionId]: executionId, [A.workflowName]: workflowName, [A.nodeId]: node, "wfx.resumed": resumed },
   });
 }
 
-/** The execution's span and the traceparent its step orders and started event carry. */
-export function executionTrace(executionId: string, workflowName: string, node: string, parent: string | undefined, resumed: boolean): { span: Span; traceparent: string | undefined } {
+/** The execution's span and the trace headers its step orders and started event carry (none when tracing is off). */
+export function executionTrace(executionId: string, workflowName: string, node: string, parent: TraceHeaders | undefined, resumed: boolean): { span: Span; trace: TraceHeaders | undefined } {
   const span = startExecutionSpan(executionId, workflowName, node, parent, resumed);
-  return { span, traceparent: traceparentOf(span) };
+  return { span, trace: activeTracer().enabled ? headersOf(span.context) : undefined };
 }
 
 /** One attempt of a step, wherever it runs: under the execution span its order names. */
@@ -38,7 +40,7 @@ export function startStepSpan(order: StepOrder, node: string, attempt: number): 
   const tracer = activeTracer();
   if (!tracer.enabled) return tracer.startSpan("", {});
   return tracer.startSpan(`step ${order.stepId}`, {
-    parent: parseTraceparent(order.traceparent),
+    parent: contextOf(order),
     attributes: { [A.executionId]: order.executionId, [A.workflowName]: order.workflow.workflowName, [A.stepId]: order.stepId, [A.stepKind]: order.action.kind, [A.attempt]: attempt, [A.nodeId]: node, "wfx.iteration": order.index },
   });
 }

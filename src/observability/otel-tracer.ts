@@ -61,10 +61,11 @@ export async function loadOtelTracer(serviceInstance: string | undefined, versio
     enabled: true,
     startSpan(name: string, options: SpanOptions): Span {
       const { parent } = options;
-      const parentContext = parent === undefined ? api.ROOT_CONTEXT : api.trace.setSpanContext(api.ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.sampled ? 1 : 0, isRemote: true });
+      const parentContext = parent === undefined ? api.ROOT_CONTEXT : api.trace.setSpanContext(api.ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.sampled ? 1 : 0, isRemote: true, ...(parent.state === undefined ? {} : { traceState: api.createTraceState(parent.state) }) });
       const inner = tracer.startSpan(name, { kind: kinds[options.kind ?? "internal"], attributes: defined(options.attributes ?? {}) }, parentContext);
       const own = inner.spanContext();
-      return new ExportedSpan(inner, { traceId: own.traceId, spanId: own.spanId, sampled: (own.traceFlags & 1) === 1 }, api);
+      const state = own.traceState?.serialize();
+      return new ExportedSpan(inner, { traceId: own.traceId, spanId: own.spanId, sampled: (own.traceFlags & 1) === 1, ...(state === undefined || state === "" ? {} : { state }) }, api);
     },
     shutdown: () => provider.shutdown(),
   };

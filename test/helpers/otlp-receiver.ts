@@ -6,6 +6,8 @@ export interface ReceivedSpan {
   traceId: string;
   spanId: string;
   parentSpanId: string | undefined;
+  /** The W3C tracestate the span carries ("" for none). */
+  traceState: string;
   name: string;
   attributes: Record<string, string | number | boolean>;
   /** The sending node's resource attributes (service.name, service.instance.id). */
@@ -52,6 +54,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
               traceId: String(span["traceId"]),
               spanId: String(span["spanId"]),
               parentSpanId: parent === undefined || parent === "" ? undefined : parent,
+              traceState: String(span["traceState"] ?? ""),
               name: String(span["name"]),
               attributes: attributesOf(span["attributes"] as KeyValue[] | undefined),
               resource,

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { WfxError } from "../../errors.js";
-import { callerTraceparent, PROMETHEUS_CONTENT_TYPE, traceUrlOf, type Logger, type NodeMetrics } from "../../observability/index.js";
+import { callerTrace, PROMETHEUS_CONTENT_TYPE, traceUrlOf, type Logger, type NodeMetrics } from "../../observability/index.js";
 import { requireNode, requireScopes, type Principal, type TokenStore } from "../auth/index.js";
 import { GatewayError, listenFailed, PermissionDeniedError } from "../errors.js";
 import type { McpHttpEndpoint } from "../mcp/index.js";
@@ -113,7 +113,7 @@ export class HttpGateway {
     res.on("close", () => {
       if (!res.writableFinished) caller.abort();
     });
-    return { principal, gateway, remote: remoteOf(req), signal: caller.signal, traceparent: callerTraceparent(req.headers.traceparent) };
+    return { principal, gateway, remote: remoteOf(req), signal: caller.signal, trace: callerTrace(req.headers.traceparent, req.headers.tracestate) };
   }
 
   /** Why a request is refused before any route sees it (another site's page, a rebound name), or undefined. */
