@@ -180,6 +180,17 @@ test("otel - with OTEL_* unset a node loads no OpenTelemetry module, and its rec
   assert.is(receiver.spans.filter((s) => s.traceId === "5".repeat(32)).length, 0);
 });
 
+test("otel - the spans a node still holds are exported when it shuts down (SIGTERM)", async () => {
+  // A batch delay of ten minutes: only the shutdown's flush can send these spans while the test runs.
+  const holding = await node("holding", "", [], { ...TRACED_ENV, OTEL_BSP_SCHEDULE_DELAY: "600000" }, "serve");
+  const trace = "9".repeat(32);
+  const answer = await postJson(`${holding.url}/execute_workflow`, { workflow_name: "local", input_data: { topic: "held" } }, { traceparent: `00-${trace}-${"a".repeat(16)}-01` });
+  assert.is(answer["status"], "completed", JSON.stringify(answer));
+  assert.is(receiver.spans.filter((s) => s.traceId === trace).length, 0, "nothing exported before the batch delay");
+  await holding.kill("SIGTERM");
+  assert.equal(receiver.spans.filter((s) => s.traceId === trace).map((s) => s.name).sort(), ["chat gpt-trace", "execute local", "step answer"], "exported before the process ended");
+});
+
 test("otel - an execution adopted after its node is SIGKILLed continues the caller's trace under the dead owner's span", async () => {
   const trace = "7".repeat(32);
   const started = await postJson(`${gateway.url}/execute_workflow`, { workflow_name: "durable", input_data: { ms: 400 }, execution_mode: "async" }, { traceparent: `00-${trace}-${"8".repeat(16)}-01` });
