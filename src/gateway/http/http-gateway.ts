@@ -2,12 +2,13 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { WfxError } from "../../errors.js";
-import { callerTrace, PROMETHEUS_CONTENT_TYPE, traceUrlOf, type Logger, type NodeMetrics } from "../../observability/index.js";
+import { callerTrace, PROMETHEUS_CONTENT_TYPE, type Logger, type NodeMetrics } from "../../observability/index.js";
 import { requireNode, requireScopes, type Principal, type TokenStore } from "../auth/index.js";
 import { GatewayError, listenFailed, PermissionDeniedError } from "../errors.js";
 import type { McpHttpEndpoint } from "../mcp/index.js";
 import { METHODS_BY_NAME, type CallContext, type Operations } from "../operations/index.js";
 import { DashboardStatic } from "./dashboard-static.js";
+import { withTraceLink } from "./trace-link.js";
 import { serveExecutionEvents } from "./execution-events-sse.js";
 import { listQueryArgs } from "./list-query.js";
 import { serveNodeEvents } from "./node-events-sse.js";
@@ -183,11 +184,9 @@ export class HttpGateway {
         const principal = this.#authenticate(req, execution[2] ? "execution_events" : "check_execution_status");
         const id = executionIdOf(execution[1]!);
         const ctx = this.#context(req, res, principal, execution[2] ? "sse" : "http");
-        if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx);
+        if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx, this.#options.traceUrlTemplate);
         const answer = await this.#deps.operations.call("check_execution_status", { execution_id: id }, ctx);
-        const template = this.#options.traceUrlTemplate;
-        if (template !== undefined && typeof answer["trace_id"] === "string") answer["trace_url"] = traceUrlOf(template, answer["trace_id"]);
-        return sendJson(res, answer["status"] === "not_found" ? 404 : 200, answer);
+        return sendJson(res, answer["status"] === "not_found" ? 404 : 200, withTraceLink(answer, this.#options.traceUrlTemplate));
       }
       const method = path.slice(1);
       if (METHODS_BY_NAME.has(method)) {
