@@ -135,7 +135,7 @@ test("otel - one execution started over HTTP with a caller's traceparent is one 
   assert.match(status.stdout, `trace:        ${CALLER_TRACE} (https://jaeger.example/trace/${CALLER_TRACE})`);
 });
 
-test("otel - a traceparent in gRPC metadata and in MCP _meta parents the execution; a malformed one starts a new trace", async () => {
+test("otel - a traceparent in gRPC metadata and in MCP _meta parents the execution, an isolated one too; a malformed one starts a new trace", async () => {
   const single = await node("single", "", ["--grpc-port", "0"], { ...TRACED_ENV, WFX_TEST_IMPORT_LOG: join(work, "traced-imports.log"), NODE_OPTIONS: `--import=${HOOK}` }, "serve");
   const client: WfxClient = grpcClient(single.grpc()!);
   const metadata = new grpc.Metadata();
@@ -160,6 +160,17 @@ test("otel - a traceparent in gRPC metadata and in MCP _meta parents the executi
   assert.is(mcpExecution.parentSpanId, "4".repeat(16));
   assert.is(mcpExecution.traceState, "mcp=1");
   assert.is(one(mcpTrace, (s) => s.name === "step answer", "MCP step span").parentSpanId, mcpExecution.spanId);
+
+  const launched = await postJson(`${single.url}/execute_workflow`, { workflow_name: "local", input_data: { topic: "isolated" }, execution_mode: "isolated" }, { traceparent: `00-${"b".repeat(32)}-${"c".repeat(16)}-01` });
+  const isolated = await eventually(async () => {
+    const record = await postJson(`${single.url}/check_execution_status`, { execution_id: launched["execution_id"] });
+    return record["status"] === "completed" ? record : undefined;
+  }, 20_000, "the isolated execution completed");
+  assert.is(isolated["trace_id"], "b".repeat(32));
+  const isolatedTrace = await traceOf("b".repeat(32), (s) => s.some((x) => x.name === "execute local") && s.some((x) => x.name === "chat gpt-trace"), "the isolated process's spans");
+  const isolatedExecution = one(isolatedTrace, (s) => s.name === "execute local", "isolated execution span");
+  assert.is(isolatedExecution.parentSpanId, "c".repeat(16), "an isolated execution's span is the caller's child too");
+  assert.is(one(isolatedTrace, (s) => s.name === "step answer", "isolated step span").parentSpanId, isolatedExecution.spanId);
 
   const bad = await postJson(`${single.url}/execute_workflow`, { workflow_name: "local", input_data: { topic: "bad" } }, { traceparent: "00-nonsense" });
   assert.is(bad["status"], "completed", "a malformed traceparent never fails the request");

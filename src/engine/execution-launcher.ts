@@ -88,7 +88,7 @@ export class ExecutionLauncher {
       agentEndpoints,
       agentOptions: this.#options.agents,
       limits: this.#options.limits,
-      ...given({ caller: deps.caller, resume: run.resume, budget: run.budget }),
+      ...given({ caller: deps.caller, resume: run.resume, budget: run.budget, trace: run.trace }),
     });
   }
 

@@ -43,7 +43,7 @@ class ExportedSpan implements Span {
  * Loads the OpenTelemetry SDK and the OTLP/HTTP exporter (only now: an untraced node never imports them) and returns a
  * tracer over them. The exporter and batch processor read the standard OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables.
  */
-export async function loadOtelTracer(serviceInstance: string | undefined, version: string): Promise<ExportingTracer> {
+export async function loadOtelTracer(serviceInstance: string | undefined, version: string | undefined): Promise<ExportingTracer> {
   const [api, sdk, exporting, resources, semconv] = await Promise.all([
     import("@opentelemetry/api"),
     import("@opentelemetry/sdk-trace-base"),
@@ -51,7 +51,7 @@ export async function loadOtelTracer(serviceInstance: string | undefined, versio
     import("@opentelemetry/resources"),
     import("@opentelemetry/semantic-conventions"),
   ]);
-  const ours = resources.resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: "wfx", [semconv.ATTR_SERVICE_VERSION]: version, ...(serviceInstance === undefined ? {} : { [semconv.ATTR_SERVICE_INSTANCE_ID]: serviceInstance }) });
+  const ours = resources.resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: "wfx", [semconv.ATTR_SERVICE_VERSION]: version, [semconv.ATTR_SERVICE_INSTANCE_ID]: serviceInstance });
   // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override ours.
   const resource = ours.merge(resources.detectResources({ detectors: [resources.envDetector] }));
   const provider = new sdk.BasicTracerProvider({ resource, spanProcessors: [new sdk.BatchSpanProcessor(new exporting.OTLPTraceExporter())] });

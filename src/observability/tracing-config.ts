@@ -10,6 +10,17 @@ export function tracingRequested(env: Record<string, string | undefined>): boole
   return (endpoint !== undefined && endpoint.trim() !== "") || exporter === "otlp";
 }
 
+/** Settings that may carry credentials: an isolated process, which runs a caller's workflow, is not given them. */
+const SECRET_SETTING = /HEADERS|CERTIFICATE|CLIENT_KEY/;
+
+/** The OTEL_* variables of a traced process that a child process needs to export its own spans (none when untraced). */
+export function tracingEnvOf(env: Record<string, string | undefined>): Record<string, string> {
+  if (!tracingRequested(env)) return {};
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (name.startsWith("OTEL_") && !SECRET_SETTING.test(name) && value !== undefined) out[name] = value;
+  return out;
+}
+
 /** A node's tracing: its tracer, and the shutdown that flushes the spans not yet exported. */
 export interface NodeTracing {
   tracer: Tracer;
@@ -24,7 +35,7 @@ const OFF: NodeTracing = Object.freeze({ tracer: NOOP_TRACER, shutdown: () => Pr
  * Starts the process's tracing as the standard OTEL_* variables ask, and installs its tracer. Off (nothing loaded,
  * no cost) unless asked; asked for, the OpenTelemetry SDK and OTLP/HTTP exporter are imported now, not before.
  */
-export async function startTracing(env: Record<string, string | undefined>, serviceInstance: string | undefined, version: string): Promise<NodeTracing> {
+export async function startTracing(env: Record<string, string | undefined>, serviceInstance: string | undefined, version: string | undefined): Promise<NodeTracing> {
   if (!tracingRequested(env)) return OFF;
   const { loadOtelTracer } = await import("./otel-tracer.js");
   const tracer = await loadOtelTracer(serviceInstance, version);
