@@ -69,7 +69,9 @@ export function formatTraceparent(context: TraceContext): string {
   return `00-${context.traceId}-${context.spanId}-${context.sampled ? "01" : "00"}`;
 }
 
-/** A new span's context: under `parent` (same trace, new span id), or the root of a new trace. */
+/** A new span's context: under `parent` (same trace, new span id, its tracestate), or the root of a new trace. */
 export function childContext(parent: TraceContext | undefined, random: (bytes: number) => Buffer = randomBytes): TraceContext {
-  return { traceId: parent?.traceId ?? random(16).toString("hex"), spanId: random(8).toString("hex"), sampled: parent?.sampled ?? true };
+  const context: TraceContext = { traceId: parent?.traceId ?? random(16).toString("hex"), spanId: random(8).toString("hex"), sampled: parent?.sampled ?? true };
+  if (parent?.state !== undefined) context.state = parent.state;
+  return context;
 }
