@@ -1,7 +1,7 @@
 import type { AgentEndpoint } from "../config/index.js";
 import { activeTracer } from "../observability/active-tracer.js";
 import type { TraceContext } from "../observability/trace-context.js";
-import { TRACE_ATTRIBUTES as A, type Span } from "../observability/tracer.js";
+import { NOOP_SPAN, TRACE_ATTRIBUTES as A, type Span } from "../observability/tracer.js";
 import type { ReportedTokens } from "./chat-model.js";
 
 /** The GenAI provider name of an OpenAI-compatible endpoint: `openai` for OpenAI's own API, else what it is compatible with. */
@@ -10,7 +10,7 @@ const PROVIDER = "openai";
 /** One model call's span (GenAI semantic conventions: `chat <model>`, a client span), under the step attempt's. */
 export function startModelSpan(parent: TraceContext | undefined, endpoint: AgentEndpoint, agentId: string, turn: number): Span {
   const tracer = activeTracer();
-  if (!tracer.enabled) return tracer.startSpan("", {});
+  if (!tracer.enabled) return NOOP_SPAN;
   return tracer.startSpan(`chat ${endpoint.model}`, {
     parent,
     kind: "client",
@@ -20,6 +20,7 @@ export function startModelSpan(parent: TraceContext | undefined, endpoint: Agent
 
 /** What the endpoint reported: its token counts (absent when it reported none) and why it stopped. */
 export function endModelSpan(span: Span, usage: ReportedTokens | undefined, finishReason: string): void {
+  if (span === NOOP_SPAN) return;
   span.setAttributes({ [A.genAiInputTokens]: usage?.prompt_tokens, [A.genAiOutputTokens]: usage?.completion_tokens, [A.genAiFinishReasons]: finishReason });
   span.end();
 }
@@ -27,7 +28,7 @@ export function endModelSpan(span: Span, usage: ReportedTokens | undefined, fini
 /** One tool call an agent made (`execute_tool <name>`). */
 export function startToolSpan(parent: TraceContext | undefined, tool: string, callId: string): Span {
   const tracer = activeTracer();
-  if (!tracer.enabled) return tracer.startSpan("", {});
+  if (!tracer.enabled) return NOOP_SPAN;
   return tracer.startSpan(`execute_tool ${tool}`, { parent, attributes: { [A.genAiOperation]: "execute_tool", [A.toolName]: tool, [A.toolCallId]: callId } });
 }
 

@@ -1,6 +1,6 @@
 import { activeTracer } from "../observability/active-tracer.js";
 import { contextOf, headersOf, type TraceHeaders } from "../observability/trace-context.js";
-import { TRACE_ATTRIBUTES as A, type Span } from "../observability/tracer.js";
+import { NOOP_SPAN, TRACE_ATTRIBUTES as A, type Span } from "../observability/tracer.js";
 import type { StepOrder } from "./step-order.js";
 
 /** `execution.started`'s traceparent as the record keeps it: the trace id alone (`00-<trace id>-<span id>-<flags>`). */
@@ -21,7 +21,7 @@ export function traceHeadersIn(data: unknown): TraceHeaders | undefined {
  */
 export function startExecutionSpan(executionId: string, workflowName: string, node: string, parent: TraceHeaders | undefined, resumed: boolean): Span {
   const tracer = activeTracer();
-  if (!tracer.enabled) return tracer.startSpan("", {});
+  if (!tracer.enabled) return NOOP_SPAN;
   return tracer.startSpan(`${resumed ? "resume" : "execute"} ${workflowName}`, {
     parent: contextOf(parent),
     kind: "server",
@@ -38,7 +38,7 @@ export function executionTrace(executionId: string, workflowName: string, node: 
 /** One attempt of a step, wherever it runs: under the execution span its order names. */
 export function startStepSpan(order: StepOrder, node: string, attempt: number): Span {
   const tracer = activeTracer();
-  if (!tracer.enabled) return tracer.startSpan("", {});
+  if (!tracer.enabled) return NOOP_SPAN;
   return tracer.startSpan(`step ${order.stepId}`, {
     parent: contextOf(order),
     attributes: { [A.executionId]: order.executionId, [A.workflowName]: order.workflow.workflowName, [A.stepId]: order.stepId, [A.stepKind]: order.action.kind, [A.attempt]: attempt, [A.nodeId]: node, "wfx.iteration": order.index },
@@ -47,6 +47,7 @@ export function startStepSpan(order: StepOrder, node: string, attempt: number): 
 
 /** Marks how the span's operation ended (`error`: it failed); ended by the actor's stop. */
 export function settleSpan(span: Span, status: string, error?: { code: string; message: string }): void {
+  if (span === NOOP_SPAN) return;
   span.setAttributes({ [A.status]: status });
   if (error !== undefined) span.fail(error);
 }

@@ -52,7 +52,8 @@ export const TRACE_ATTRIBUTES = Object.freeze({
 
 const NOOP_SPAN_CONTEXT: TraceContext = Object.freeze({ traceId: "0".repeat(32), spanId: "0".repeat(16), sampled: false });
 
-const NOOP_SPAN: Span = Object.freeze({
+/** The span every call of the no-op tracer returns. */
+export const NOOP_SPAN: Span = Object.freeze({
   context: NOOP_SPAN_CONTEXT,
   setAttributes() {},
   fail() {},
