@@ -5,6 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { resolveAgentOptions } from "../src/agents/index.js";
 import { MemoryExecutionStore, Runtime } from "../src/engine/index.js";
 import { createWorkflowGenerator } from "../src/generator/index.js";
+import { childContext, installTracer, NOOP_TRACER, type Tracer } from "../src/observability/index.js";
 import { launchBrowser, openPage, screenshot, signIn } from "./helpers/browser.js";
 import { eventually, FIXTURES } from "./helpers/engine-fixture.js";
 import { startGateServer } from "./helpers/gate-server.js";
@@ -24,7 +25,7 @@ const model = await startModelServer(agentScript);
 const runtime = new Runtime({ store: new MemoryExecutionStore(), nodeId: "test-node", env: model.env, agents: resolveAgentOptions({ backoffMs: 10, progressIntervalMs: 20 }) });
 // A read-only token that reads every execution (a plain read token would see only those it or its tenant started).
 const AUDITOR = "auditor-token-0123456789abcdef";
-const t = await startTestNode({ tokensText: tokensText([...TOKEN_ENTRIES, { id: "auditor", token: AUDITOR, scopes: ["read_all"] }]), host: "127.0.0.1", workflowDirs: [join(FIXTURES, "dashboard"), join(FIXTURES, "dashboard-agent")] }, { runtime, generator: createWorkflowGenerator({ env: {}, planner: "template" }) });
+const t = await startTestNode({ tokensText: tokensText([...TOKEN_ENTRIES, { id: "auditor", token: AUDITOR, scopes: ["read_all"] }]), host: "127.0.0.1", traceUrlTemplate: "https://jaeger.example/trace/{trace_id}", workflowDirs: [join(FIXTURES, "dashboard"), join(FIXTURES, "dashboard-agent")] }, { runtime, generator: createWorkflowGenerator({ env: {}, planner: "template" }) });
 const base = t.node.httpUrl!;
 const browser: Browser = await launchBrowser();
 const errors: string[] = [];
@@ -232,6 +233,28 @@ test("dashboard - a retried step shows a bar per attempt on the timeline, the fa
   assert.equal(bars, ["bar outcome-retrying", "bar outcome-completed"]);
   await page.locator('g[data-step="shaky"]').click();
   assert.match(await page.locator(".step-detail-panel").innerText(), "attempts\n2");
+  await page.context().close();
+});
+
+test("dashboard - a traced execution's page links its trace in the operator's trace viewer", async () => {
+  // A tracer of the test's own (the Tracer interface, no SDK): the node records the trace id its spans carry.
+  const tracer: Tracer = { enabled: true, startSpan: (_name, { parent }) => ({ ...NOOP_TRACER.startSpan("", {}), context: childContext(parent) }) };
+  const uninstall = installTracer(tracer);
+  let id: string;
+  try {
+    id = await startRun("quick", {});
+    await eventually(async () => ((await statusOf(id)) === "completed" ? true : undefined), 5000, "quick completed");
+  } finally {
+    uninstall();
+  }
+  const traceId = (await post(base, "check_execution_status", { execution_id: id }, TOKENS.admin)).body["trace_id"] as string;
+  assert.match(traceId, /^[0-9a-f]{32}$/);
+  const page = await openPage(browser, errors);
+  await signIn(page, `${base}/ui/executions/${id}`, TOKENS.admin);
+  const link = page.locator('[data-testid="trace"] a');
+  await link.waitFor();
+  assert.is(await link.getAttribute("href"), `https://jaeger.example/trace/${traceId}`);
+  assert.is(await link.textContent(), traceId);
   await page.context().close();
 });
 

@@ -7,6 +7,8 @@ import { ChatModel, type ChatMessage, type ToolCallRequest } from "./chat-model.
 import { AgentError } from "./errors.js";
 import { functionNameOf, resultText, toChatTool } from "./tool-functions.js";
 import { given } from "../present.js";
+import type { TraceContext } from "../observability/trace-context.js";
+import { endModelSpan, startModelSpan, startToolSpan } from "./agent-spans.js";
 
 /** What an agent step reports while it runs; each becomes a `step.progress` event of the execution. */
 export type AgentProgress =
@@ -27,6 +29,8 @@ export interface AgentRun {
   executionId?: string;
   /** Counts every model and tool call and stops the agent at its budgets; absent: nothing is counted. */
   accounting?: AgentAccounting;
+  /** The step attempt's trace context: each model and tool call gets a span under it. */
+  trace?: TraceContext;
 }
 
 function userMessage(input: unknown): string {
@@ -88,6 +92,7 @@ async function agentTurns(run: AgentRun): Promise<string> {
   for (let turn = 1; turn <= maxTurns; turn++) {
     accounting?.beforeModelCall();
     const tokens = tokenForwarder(run, turn);
+    const span = startModelSpan(run.trace, run.endpoint, agent.id, turn);
     let reply;
     try {
       reply = await model.complete(
@@ -99,9 +104,14 @@ async function agentTurns(run: AgentRun): Promise<string> {
           ...(agent.timeout === undefined ? {} : { timeoutMs: agent.timeout * 1000 }),
         },
       );
+    } catch (error) {
+      span.fail(toErrorInfo(error));
+      span.end();
+      throw error;
     } finally {
       tokens.flush();
     }
+    endModelSpan(span, reply.usage, reply.finishReason);
     accounting?.modelCalled(run.endpoint.model, reply.usage);
     if (reply.toolCalls.length === 0) return reply.content;
     messages.push({
@@ -138,12 +148,16 @@ async function callTool(run: AgentRun, tools: ReadonlyMap<string, Tool>, call: T
   if (!parsed.success) {
     return fail({ code: "WFX_TOOL_BAD_ARGS", message: `tool '${call.name}' rejected its arguments: ${describeIssues(parsed.error.issues, "(arguments)")}`, hint: "match the tool's parameters schema" });
   }
+  const span = startToolSpan(run.trace, call.name, call.id);
   try {
     const result = await tool.call(parsed.data, { signal: run.signal, ...given({ executionId: run.executionId }) });
+    span.end();
     const text = resultText(result, run.options.maxToolResultChars);
     run.progress({ kind: "tool_result", ...base, ok: true, result: text.length > 2000 ? `${text.slice(0, 2000)}…` : text });
     return text;
   } catch (error) {
+    span.fail(toErrorInfo(error));
+    span.end();
     if (run.signal.aborted) throw error;
     return fail(toErrorInfo(error));
   }

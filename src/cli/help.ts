@@ -18,6 +18,7 @@ const SERVE_OPTIONS = `options:
   --tags a,b        node tags tokens may be limited to
   --node-id ID      this node's id
   --audit-log FILE  where the audit log goes (JSON lines; default stderr)
+  --trace-url-template URL    a trace viewer's address with {trace_id} (or WFX_TRACE_URL_TEMPLATE): the dashboard links each execution's trace
   --log-format json|pretty    how stderr logs (or WFX_LOG_FORMAT): pretty, one line per request, on a terminal; json elsewhere
   --allowed-host H  Host header to accept besides loopback (repeatable)
   --grace S         seconds running sync calls get on SIGTERM (default 30)
@@ -43,7 +44,7 @@ usage:
   wfx list [DIR] [--pattern GLOB] [--json]
   wfx validate FILE [--json]
   wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--tokens FILE] [--tls-cert F --tls-key F]
-            [--max-concurrent N] [--max-body-bytes N] [--max-watchers N] [--default-timeout S] [--max-steps-per-execution N] [--tags a,b] [--node-id ID] [--audit-log FILE] [--log-format json|pretty]
+            [--max-concurrent N] [--max-body-bytes N] [--max-watchers N] [--default-timeout S] [--max-steps-per-execution N] [--tags a,b] [--node-id ID] [--audit-log FILE] [--trace-url-template URL] [--log-format json|pretty]
             [--allowed-host H]... [--grace S] [--idempotency-window S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
   wfx node [--profile FILE] [--nats URL]... [same options as serve]   a node; with NATS it joins the cluster
   wfx nodes [--nats URL]... [--watch] [--json]                          the cluster's nodes, their tags, load and status

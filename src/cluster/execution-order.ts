@@ -4,6 +4,7 @@ import type { Budget, Placement, WorkflowFile } from "../config/index.js";
 import { locateWorkflow, workflowIdentityOf, type ExecuteRequest, type ExecutionMode, type WorkflowIdentity, type WorkflowSource } from "../engine/internal.js";
 import { ClusterError } from "./errors.js";
 import { given } from "../present.js";
+import { callerTrace, type TraceHeaders } from "../observability/trace-context.js";
 
 /**
  * An execution placement sent to another node, as data: the workflow file as the caller gave it (the receiving node
@@ -29,6 +30,8 @@ export interface ExecutionOrder {
   startedBy?: string;
   startedByTenant?: string;
   placement?: ExecuteRequest["placement"];
+  /** The caller's W3C trace headers: the execution's span, on the receiving node, is its child. */
+  trace?: TraceHeaders;
   /** The node that placed it (for its log and the record's messages). */
   placedBy: string;
 }
@@ -57,7 +60,7 @@ export function orderOf(request: ExecuteRequest, init: { executionId: string; wo
     ...(origin === "caller" && source.path !== undefined ? { sandbox: basename(dirname(source.path)) } : {}),
     ...given({ file, input: request.input }),
     mode: request.mode ?? "sync",
-    ...given({ timeoutS: request.timeoutS, environment: init.environment, configOverride: request.configOverride, budget: request.budget, startedBy: request.startedBy, startedByTenant: request.startedByTenant, placement: request.placement }),
+    ...given({ timeoutS: request.timeoutS, environment: init.environment, configOverride: request.configOverride, budget: request.budget, startedBy: request.startedBy, startedByTenant: request.startedByTenant, placement: request.placement, trace: request.trace }),
     placedBy: init.placedBy,
   };
 }
@@ -87,7 +90,7 @@ export function requestOf(order: ExecutionOrder, folders: OrderFolders, nodeId: 
     workflowName: order.workflowName,
     executionId: order.executionId,
     mode: order.mode,
-    ...given({ input: order.input, timeoutS: order.timeoutS, environment: order.environment, configOverride: order.configOverride, budget: order.budget, startedBy: order.startedBy, startedByTenant: order.startedByTenant, placement: order.placement }),
+    ...given({ input: order.input, timeoutS: order.timeoutS, environment: order.environment, configOverride: order.configOverride, budget: order.budget, startedBy: order.startedBy, startedByTenant: order.startedByTenant, placement: order.placement, trace: callerTrace(order.trace?.traceparent, order.trace?.tracestate) }),
   };
 }
 

@@ -2,6 +2,7 @@ import type { EventSink } from "./execution-follower.js";
 import type { EventListener } from "./recorder.js";
 import type { ExecutionEvent, ExecutionMode, ExecutionRecord, ListExecutionsQuery } from "./types.js";
 import type { Budget, WorkflowFile } from "../config/index.js";
+import type { TraceHeaders } from "../observability/trace-context.js";
 
 /** A workflow file already loaded and validated, and where it came from (function modules resolve against it). */
 export interface WorkflowSource {
@@ -47,6 +48,8 @@ export interface ExecuteRequest {
    * node runs everything itself; a cluster's client places the execution by them.
    */
   placement?: { target_instance?: string; target_tags?: readonly string[]; any_of_tags?: readonly string[] };
+  /** The caller's W3C trace headers (HTTP, gRPC metadata, MCP `_meta`): the execution's span is its child. */
+  trace?: TraceHeaders;
 }
 
 export interface CancelResult {

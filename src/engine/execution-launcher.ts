@@ -13,6 +13,7 @@ import type { RuntimeOptions } from "./runtime-options.js";
 import { supervisorFor, type ServiceDeps } from "./services.js";
 import type { ExecutionMode, ExecutionRecord } from "./types.js";
 import { given } from "../present.js";
+import type { TraceHeaders } from "../observability/trace-context.js";
 
 /** Why the steps of an execution that could not be recorded were cancelled. */
 const UNRECORDED = "the execution could not be recorded";
@@ -28,6 +29,8 @@ export interface LaunchRun {
   timeoutMs: number | undefined;
   budget: ResolvedBudget | undefined;
   resume?: ResumePoint | undefined;
+  /** The caller's W3C trace headers, for the execution's span. */
+  trace?: TraceHeaders | undefined;
 }
 
 /**
@@ -60,7 +63,7 @@ export class ExecutionLauncher {
     if (run.mode === "isolated") this.#launchIsolated(run);
     else {
       const ref = this.#system.spawn(
-        supervisorFor(run.deps, { executionId, plan: run.plan, input: run.input, reporter: this.#recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...given({ resume: run.resume }) }),
+        supervisorFor(run.deps, { executionId, plan: run.plan, input: run.input, reporter: this.#recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...given({ resume: run.resume, trace: run.trace }) }),
         { name: executionId },
       );
       if (this.#abandonedInSpawn.delete(executionId)) ref.tell({ type: "cancel", reason: UNRECORDED });
@@ -85,7 +88,7 @@ export class ExecutionLauncher {
       agentEndpoints,
       agentOptions: this.#options.agents,
       limits: this.#options.limits,
-      ...given({ caller: deps.caller, resume: run.resume, budget: run.budget }),
+      ...given({ caller: deps.caller, resume: run.resume, budget: run.budget, trace: run.trace }),
     });
   }
 

@@ -57,7 +57,7 @@ export class ExecutionStarter {
       ...given({ input: request.input, startedBy: request.startedBy, startedByTenant: request.startedByTenant }),
     }, resume, mode === "isolated");
     if (request.onEvent) this.#recorder.listen(executionId, request.onEvent);
-    const done = this.#launcher.launch({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode, input: request.input, timeoutMs, budget });
+    const done = this.#launcher.launch({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode, input: request.input, timeoutMs, budget, trace: request.trace });
     const signal = request.signal;
     if (signal) {
       const onAbort = () => void this.#launcher.cancel(executionId, "the caller went away");

@@ -13,6 +13,8 @@ import type { BudgetMeter } from "./budget.js";
 import type { StepAllowance } from "./step-allowance.js";
 import { stepStartedData } from "./step-started-data.js";
 import { DONE, FAILED, initialState, RUNNING, WAITING, type SupervisorState } from "./supervisor-state.js";
+import { executionTrace, settleSpan } from "./trace-spans.js";
+import type { TraceHeaders } from "../observability/trace-context.js";
 import { addAttempt, countedWork, mergeUsage, round3, worthRecording, type StepUsage } from "./usage.js";
 
 export interface ExecutionSpec {
@@ -36,6 +38,8 @@ export interface ExecutionSpec {
   resume?: ResumePoint;
   /** The execution's budget, shared with its steps here; the supervisor checks what steps elsewhere report against it. */
   meter?: BudgetMeter;
+  /** The caller's W3C trace headers: the execution's span is its child. */
+  trace?: TraceHeaders | undefined;
 }
 
 export type SupervisorMessage = StepReport | { type: "cancel"; reason?: string } | { type: "execution_timeout" };
@@ -82,6 +86,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
   /** The order for one attempt of `step` (of one iteration of a fan-out, with `iteration`). */
   function orderOf(state: SupervisorState, step: PlannedStep, input: unknown, slot: number, attempt: number, iteration?: { item: unknown; index: number }): StepOrder {
     const order: StepOrder = { executionId, stepId: step.id, slot, action: step.actionData, input, attempt, timeoutMs: step.timeoutMs, deadlineMs: state.deadlineMs, placement: step.placement, workflow: spec.workflow };
+    if (state.trace !== undefined) Object.assign(order, state.trace);
     if (iteration !== undefined) {
       order.item = iteration.item;
       order.index = iteration.index;
@@ -190,6 +195,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     state.usage.wall_ms = round3(ctx.system.clock.now() - state.startedMs);
     state.usage.cpu_ms = round3(state.usage.cpu_ms ?? 0);
     data["usage"] = state.usage;
+    settleSpan(state.span!, type.slice(10), data["error"] as { code: string; message: string } | undefined);
     emit(state, ctx, type, { data });
     ctx.stop();
   }
@@ -212,7 +218,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     const rerun = point.inFlight.filter((i) => plan.steps[i]!.rerunnable);
     const lost = point.inFlight.filter((i) => !plan.steps[i]!.rerunnable);
     const ids = (indexes: readonly number[]) => indexes.map((i) => plan.steps[i]!.id);
-    emit(state, ctx, "execution.resumed", { data: { node: spec.node, pid: process.pid, lost_owner: point.lostOwner, completed: ids(point.done.map(([i]) => i).filter((i) => !skipped.has(i))), rerun: ids(rerun), not_rerun: ids(lost) } });
+    emit(state, ctx, "execution.resumed", { data: { node: spec.node, pid: process.pid, lost_owner: point.lostOwner, completed: ids(point.done.map(([i]) => i).filter((i) => !skipped.has(i))), rerun: ids(rerun), not_rerun: ids(lost), ...state.trace } });
     if (lost.length > 0) {
       const step = plan.steps[lost[0]!]!;
       return stepFailed(state, ctx, step.index, new EngineError("WFX_RESUME_STEP_INTERRUPTED", `${point.lostOwner} died while step '${step.id}' was running; the step is not marked safe to run again, so it was not`, {
@@ -227,12 +233,13 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
     start(ctx) {
       const startedMs = ctx.system.clock.now();
       const state = initialState(plan, spec.timeoutMs, startedMs);
+      Object.assign(state, executionTrace(executionId, plan.workflowName, spec.node, spec.resume?.trace ?? spec.trace, spec.resume !== undefined));
       if (spec.timeoutMs !== undefined) ctx.scheduleOnce(Math.max(0, spec.timeoutMs), { type: "execution_timeout" });
       if (spec.resume !== undefined) {
         resume(state, ctx, spec.resume);
         return state;
       }
-      emit(state, ctx, "execution.started", { data: { node: spec.node, pid: process.pid, total_steps: total, graph: plan.graph } });
+      emit(state, ctx, "execution.started", { data: { node: spec.node, pid: process.pid, total_steps: total, graph: plan.graph, ...state.trace } });
       for (const step of plan.steps) if (step.deps.length === 0 && !state.finished) launch(state, ctx, step);
       return state;
     },
@@ -272,6 +279,9 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
           break;
       }
       return state;
+    },
+    stopped(state) {
+      state.span?.end();
     },
     onSignal(state, signal: Signal, ctx) {
       const index = state.children.get(signal.ref);

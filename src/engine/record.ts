@@ -1,3 +1,4 @@
+import { traceIdOf } from "./trace-spans.js";
 import { addAttempt, emptyUsage, mergeUsage, round3, type StepUsage, type Usage } from "./usage.js";
 import { FINAL_STATUS_OF_EVENT, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StepRecord, type ErrorInfo } from "./types.js";
 
@@ -69,6 +70,7 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
     case "execution.started":
       record.status = "running";
       if (typeof data?.["node"] === "string") record.node = data["node"];
+      if (traceIdOf(data?.["traceparent"]) !== undefined) record.trace_id = traceIdOf(data?.["traceparent"])!;
       break;
     case "execution.resumed":
       // Steps that were running when the owner died start over (or fail): none of them is running now.

@@ -1,4 +1,6 @@
+import type { TraceHeaders } from "../observability/trace-context.js";
 import type { ExecutionPlan } from "./plan.js";
+import { traceHeadersIn } from "./trace-spans.js";
 import type { ExecutionEvent } from "./types.js";
 import { emptyUsage, mergeUsage, type Usage } from "./usage.js";
 
@@ -16,6 +18,8 @@ export interface ResumePoint {
   lostOwner: string;
   /** What the dead owner's steps reported using: the execution's totals go on from it. */
   usage: Usage;
+  /** The trace headers of the last owner's execution span: the adopter's span continues its trace under it. */
+  trace?: TraceHeaders;
 }
 
 /** Folds an execution's events into the point to resume from. */
@@ -26,8 +30,10 @@ export function resumePointOf(plan: ExecutionPlan, events: readonly ExecutionEve
   const attempts = new Map<number, number>();
   const usage = emptyUsage();
   let lastSeq = 0;
+  let trace: TraceHeaders | undefined;
   for (const event of events) {
     lastSeq = Math.max(lastSeq, event.seq);
+    if (event.type === "execution.started" || event.type === "execution.resumed") trace = traceHeadersIn(event.data) ?? trace;
     if (event.step !== undefined) mergeUsage(usage, (event.data as { usage?: Usage } | undefined)?.usage);
     const index = event.step === undefined ? undefined : plan.stepIndex.get(event.step);
     if (index === undefined) continue;
@@ -46,5 +52,5 @@ export function resumePointOf(plan: ExecutionPlan, events: readonly ExecutionEve
         break;
     }
   }
-  return { lastSeq, done: [...done], skipped: [...skipped], inFlight: [...inFlight], attempts: [...attempts], lostOwner, usage };
+  return { lastSeq, done: [...done], skipped: [...skipped], inFlight: [...inFlight], attempts: [...attempts], lostOwner, usage, ...(trace === undefined ? {} : { trace }) };
 }

@@ -15,6 +15,7 @@ import { workflowRefOf } from "./step-order.js";
 import { StepAllowance } from "./step-allowance.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "./types.js";
 import { given } from "../present.js";
+import { headersOf } from "../observability/trace-context.js";
 
 export interface ServiceDeps {
   system: ActorSystem;
@@ -118,7 +119,7 @@ function runAgentStep(plan: ExecutionPlan, agentId: string, toolIds: readonly st
   const tools = (toolIds ?? agent.tools ?? []).map((id) => toolOf(plan, id, deps));
   const own = budgetFrom(agent.budget, `agent '${agent.id}'`);
   const accounting = agentAccounting(usageOf(ctx), own === undefined ? meters : [new BudgetMeter(own), ...meters]);
-  return runAgent({ agent, endpoint, tools, input, options: deps.agentOptions ?? DEFAULT_AGENT_OPTIONS, signal: ctx.signal, progress: (data) => ctx.progress(data), executionId: ctx.executionId, accounting });
+  return runAgent({ agent, endpoint, tools, input, options: deps.agentOptions ?? DEFAULT_AGENT_OPTIONS, signal: ctx.signal, progress: (data) => ctx.progress(data), executionId: ctx.executionId, accounting, ...given({ trace: ctx.trace }) });
 }
 
 /** What a sub-workflow shares with the execution enclosing it: its budgets and its step allowance. */
@@ -146,7 +147,7 @@ function runSubWorkflow(parent: ExecutionPlan, workflowName: string, input: unkn
       },
     };
     const child = deps.system.spawn(
-      supervisorFor(deps, { executionId: `${ctx.executionId}/${ctx.stepId}`, plan, input, reporter, timeoutMs: plan.timeoutMs, budget: budgetFrom(plan.budget, `workflow '${workflowName}'`), outerMeters: enclosing.meters, allowance: enclosing.allowance }),
+      supervisorFor(deps, { executionId: `${ctx.executionId}/${ctx.stepId}`, plan, input, reporter, timeoutMs: plan.timeoutMs, budget: budgetFrom(plan.budget, `workflow '${workflowName}'`), outerMeters: enclosing.meters, allowance: enclosing.allowance, ...given({ trace: ctx.trace && headersOf(ctx.trace) }) }),
     );
     ctx.signal.addEventListener("abort", () => child.tell({ type: "cancel", reason: "parent step stopped" }), { once: true });
   });

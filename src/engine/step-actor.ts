@@ -3,6 +3,10 @@ import { EngineError, isRetryable, StepTimeoutError, toStepErrorInfo } from "./e
 import type { StepAction } from "./plan.js";
 import { isThenable, runAction, type FunctionStepContext, type StepServices } from "./step-kinds.js";
 import type { StepOrder } from "./step-order.js";
+import { settleSpan, startStepSpan } from "./trace-spans.js";
+import { activeTracer } from "../observability/active-tracer.js";
+import type { TraceContext } from "../observability/trace-context.js";
+import type { Span } from "../observability/tracer.js";
 import { emptyUsage, processCpuMs, round3, type StepUsage, type Usage } from "./usage.js";
 
 /**
@@ -50,6 +54,8 @@ interface AttemptClock {
   /** Process CPU when the step went asynchronous (undefined: it finished synchronously, no syscall needed). */
   asyncFromCpuMs: number | undefined;
   context: StepContext;
+  /** The attempt's span (the no-op one when tracing is off), ended when the actor stops. */
+  span: Span;
 }
 
 export type StepLogic = ActorLogic<AttemptClock, StepMessage>;
@@ -66,7 +72,8 @@ function usageOf(clock: AttemptClock): StepUsage {
   return counted === undefined ? { wall_ms: round3(wallMs), cpu_ms: round3(cpuMs) } : { ...counted, wall_ms: round3(wallMs), cpu_ms: round3(cpuMs) };
 }
 
-function finish(ctx: ActorContext<StepMessage>, report: StepReport & { type: "step_output" | "step_failed" }, run: StepRun): void {
+function finish(ctx: ActorContext<StepMessage>, report: StepReport & { type: "step_output" | "step_failed" }, run: StepRun, clock: AttemptClock): void {
+  settleSpan(clock.span, report.type === "step_output" ? "completed" : "failed", report.type === "step_failed" ? (report.error as { code: string; message: string }) : undefined);
   run.onEnd?.({ report });
   tell(ctx.parent as ActorRef<StepReport>, run.order, report);
   ctx.stop();
@@ -74,7 +81,9 @@ function finish(ctx: ActorContext<StepMessage>, report: StepReport & { type: "st
 
 /** Crashes the attempt (supervision retries it or fails the step), having said what it used first. */
 function crash(run: StepRun, ctx: ActorContext<StepMessage>, error: unknown, clock: AttemptClock): void {
-  run.onEnd?.({ crashed: toStepErrorInfo(error) });
+  const crashed = toStepErrorInfo(error);
+  settleSpan(clock.span, "crashed", crashed);
+  run.onEnd?.({ crashed });
   tell(ctx.parent as ActorRef<StepReport>, run.order, { type: "step_usage", slot: run.order.slot, usage: usageOf(clock) });
   ctx.fail(error);
 }
@@ -83,7 +92,7 @@ function crash(run: StepRun, ctx: ActorContext<StepMessage>, error: unknown, clo
 function failed(run: StepRun, ctx: ActorContext<StepMessage>, error: unknown, clock: AttemptClock): void {
   if (isRetryable(error)) crash(run, ctx, error, clock);
   // As data: the report may cross to a supervisor on another node, and the code, hint and retryable must arrive.
-  else finish(ctx, { type: "step_failed", slot: run.order.slot, error: toStepErrorInfo(error), usage: usageOf(clock) }, run);
+  else finish(ctx, { type: "step_failed", slot: run.order.slot, error: toStepErrorInfo(error), usage: usageOf(clock) }, run, clock);
 }
 
 /** What a step function gets; a class, so the hot path allocates one plain-shaped object per attempt. */
@@ -99,8 +108,9 @@ class StepContext implements FunctionStepContext {
   readonly #order: StepOrder;
   /** Made only when a service counts something: a no-op step allocates nothing for it. */
   usage: Usage | undefined;
+  trace: TraceContext | undefined;
 
-  constructor(order: StepOrder, actor: ActorContext<StepMessage>, parent: ActorRef<StepReport>) {
+  constructor(order: StepOrder, actor: ActorContext<StepMessage>, parent: ActorRef<StepReport>, trace: TraceContext | undefined) {
     this.attempt = order.attempt - 1 + actor.attempt;
     this.executionId = order.executionId;
     this.stepId = order.stepId;
@@ -110,6 +120,7 @@ class StepContext implements FunctionStepContext {
     this.#actor = actor;
     this.#parent = parent;
     this.#order = order;
+    this.trace = trace;
   }
 
   /** Created on first use: most steps never look at it. */
@@ -142,10 +153,12 @@ export function fromStep(run: StepRun): StepLogic {
   return {
     start(ctx) {
       const parent = ctx.parent as ActorRef<StepReport>;
-      tell(parent, order, { type: "step_started", slot: order.slot, attempt: order.attempt - 1 + ctx.attempt, node: ctx.system.id });
+      const attempt = order.attempt - 1 + ctx.attempt;
+      tell(parent, order, { type: "step_started", slot: order.slot, attempt, node: ctx.system.id });
       if (order.timeoutMs !== undefined) ctx.scheduleOnce(order.timeoutMs, { type: "timeout" });
-      const stepCtx = new StepContext(order, ctx, parent);
-      const clock: AttemptClock = { startedMs: performance.now(), syncCpuMs: 0, asyncFromCpuMs: undefined, context: stepCtx };
+      const span = startStepSpan(order, ctx.system.id, attempt);
+      const stepCtx = new StepContext(order, ctx, parent, activeTracer().enabled ? span.context : undefined);
+      const clock: AttemptClock = { startedMs: performance.now(), syncCpuMs: 0, asyncFromCpuMs: undefined, context: stepCtx, span };
       try {
         const result = runAction(run.action, order.input, stepCtx, run.services);
         clock.syncCpuMs = performance.now() - clock.startedMs;
@@ -166,7 +179,7 @@ export function fromStep(run: StepRun): StepLogic {
         case "done": {
           const tooLarge = run.maxOutputBytes === undefined ? undefined : oversizeOutput(order, message.value, run.maxOutputBytes);
           if (tooLarge !== undefined) failed(run, ctx, tooLarge, state);
-          else finish(ctx, { type: "step_output", slot: order.slot, output: message.value, usage: usageOf(state) }, run);
+          else finish(ctx, { type: "step_output", slot: order.slot, output: message.value, usage: usageOf(state) }, run, state);
           break;
         }
         case "error":
@@ -177,6 +190,9 @@ export function fromStep(run: StepRun): StepLogic {
           break;
       }
       return state;
+    },
+    stopped(state) {
+      state?.span.end();
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { TraceContext } from "../observability/trace-context.js";
 import { pathToFileURL } from "node:url";
 import type { Tool } from "../tools/index.js";
 import { describeIssues } from "../errors.js";
@@ -17,6 +18,8 @@ export interface FunctionStepContext {
   progress(data: unknown): void;
   /** The step's usage, made on first call: what the runtime's services count into it travels with the step's result. */
   meterUsage?(): Usage;
+  /** The trace context of the attempt's span when tracing is on: model calls, tool calls and sub-workflows are its children. */
+  trace?: TraceContext | undefined;
 }
 
 export type StepFunction = (input: unknown, ctx: FunctionStepContext) => unknown;

@@ -48,6 +48,10 @@ export interface StepOrder {
   placement?: Placement | undefined;
   /** Which sending of this attempt to a node it is (a placed step's): its reports carry it back. */
   dispatch?: string | undefined;
+  /** The W3C traceparent of the execution's span: the attempt's span, on whatever node, is its child. */
+  traceparent?: string | undefined;
+  /** Its W3C tracestate, passed on unchanged. */
+  tracestate?: string | undefined;
   workflow: WorkflowFileRef;
 }
 

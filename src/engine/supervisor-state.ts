@@ -1,4 +1,6 @@
 import type { ActorRef } from "../actors/index.js";
+import type { Span } from "../observability/tracer.js";
+import type { TraceHeaders } from "../observability/trace-context.js";
 import type { ExecutionPlan } from "./plan.js";
 import { emptyUsage, type StepUsage, type Usage } from "./usage.js";
 
@@ -27,6 +29,9 @@ export interface SupervisorState {
   progressMs: number;
   /** Each launched step's evaluated input (a fan-out's: its items), reported with its step.started event. */
   inputs: unknown[];
+  /** The execution's span, and the trace headers its step orders and events carry (undefined: tracing off). */
+  span?: Span;
+  trace?: TraceHeaders | undefined;
 }
 
 /** A supervisor's state at its start, `startedMs` by its system's clock: every step waiting on its dependencies. */

@@ -61,6 +61,8 @@ export interface GatewayOptions {
   /** Where the audit log goes: a file, or stderr beside the node's log; either way every entry, whatever `logLevel` says. */
   auditLogFile: string | undefined;
   logLevel: string;
+  /** A trace viewer's address with `{trace_id}` (--trace-url-template, WFX_TRACE_URL_TEMPLATE): the dashboard links each execution's trace. */
+  traceUrlTemplate: string | undefined;
 }
 
 export function defaultGatewayOptions(): GatewayOptions {
@@ -101,6 +103,7 @@ export function defaultGatewayOptions(): GatewayOptions {
     idempotencyWindowMs: DEFAULT_IDEMPOTENCY_WINDOW_MS,
     auditLogFile: undefined,
     logLevel: "info",
+    traceUrlTemplate: undefined,
   };
 }
 
@@ -130,6 +133,7 @@ export function gatewayOptionsFromEnv(env: Record<string, string | undefined>): 
   if (env["WFX_DATA_DIR"]) out.dataDir = env["WFX_DATA_DIR"];
   if (env["WFX_LOG_LEVEL"]) out.logLevel = env["WFX_LOG_LEVEL"];
   if (env["WFX_RESUME_POLICY"]) out.resumePolicy = env["WFX_RESUME_POLICY"] as ResumePolicy;
+  if (env["WFX_TRACE_URL_TEMPLATE"]) out.traceUrlTemplate = env["WFX_TRACE_URL_TEMPLATE"];
   if (env["WFX_CALLER_POLICY"]) out.callerPolicy = parseCallerPolicy(env["WFX_CALLER_POLICY"], "WFX_CALLER_POLICY");
   return out;
 }
@@ -164,6 +168,9 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions>): Readonl
   if (resolved.resumePolicy !== "resume" && resolved.resumePolicy !== "fail") throw new GatewayError("WFX_GATEWAY_CONFIG", `the resume policy must be resume or fail, got '${String(resolved.resumePolicy)}'`, { hint: "pass --resume-policy resume (continue orphaned executions) or fail (end them failed)" });
   if ((resolved.tlsCertFile === undefined) !== (resolved.tlsKeyFile === undefined)) {
     throw new GatewayError("WFX_GATEWAY_CONFIG", "TLS needs both a certificate and a key file", { hint: "pass --tls-cert FILE and --tls-key FILE together" });
+  }
+  if (resolved.traceUrlTemplate !== undefined && !/^https?:\/\/.*\{trace_id\}/.test(resolved.traceUrlTemplate)) {
+    throw new GatewayError("WFX_GATEWAY_CONFIG", `the trace URL template must be an http(s) address containing {trace_id}, got '${resolved.traceUrlTemplate}'`, { hint: "e.g. --trace-url-template 'https://jaeger.example/trace/{trace_id}'" });
   }
   if (!resolved.mcpPath.startsWith("/")) throw new GatewayError("WFX_GATEWAY_CONFIG", `mcpPath must start with '/', got '${resolved.mcpPath}'`);
   resolved.maxRunningPerToken ??= Math.max(1, Math.floor(resolved.maxConcurrentExecutions / 2));

@@ -99,7 +99,7 @@ export class Gateways {
       const allowedHosts = isLoopback(host) ? [...LOOPBACK_HOSTNAMES, ...o.allowedHosts] : o.allowedHosts.length > 0 ? [...o.allowedHosts] : undefined;
       this.#http = new HttpGateway(
         { operations: this.operations, tokens, metrics, logger, mcp: this.#mcp, readiness: this.#deps.readiness, nodeId: self.self().id },
-        { host, port: o.httpPort, mcpPath: o.mcpPath, maxBodyBytes: o.maxBodyBytes, tls, allowedHosts, allowedOrigins: [...o.allowedOrigins] },
+        { host, port: o.httpPort, mcpPath: o.mcpPath, maxBodyBytes: o.maxBodyBytes, tls, allowedHosts, allowedOrigins: [...o.allowedOrigins], traceUrlTemplate: o.traceUrlTemplate },
       );
       this.httpUrl = await this.#http.listen();
       this.mcpUrl = `${this.httpUrl}${o.mcpPath}`;

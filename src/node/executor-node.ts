@@ -2,7 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Admission, LocalNodeRegistry, resolveDataDir, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
 import { Gateways, gatewayTokens, NodeExecutor, resolveGatewayOptions, VERSION, type GatewayOptions, type Operations, type TokenStore } from "../gateway/index.js";
-import { AuditLog, createLogger, NodeMetrics, type Logger } from "../observability/index.js";
+import { AuditLog, createLogger, NodeMetrics, type Logger, type NodeTracing } from "../observability/index.js";
 import type { NodeDeps } from "./node-deps.js";
 import { openEngine } from "./open-engine.js";
 import { OrphanScan } from "./orphan-scan.js";
@@ -39,6 +39,7 @@ export class ExecutorNode {
   readonly #membership: Membership | undefined;
   readonly #ownsEngine: boolean;
   readonly #orphans: OrphanScan;
+  readonly #tracing: NodeTracing | undefined;
   #ready = false;
   #draining = false;
   #closing: Promise<void> | undefined;
@@ -63,6 +64,7 @@ export class ExecutorNode {
     this.gateways = new Gateways(options, { client: this.client, locator: joined?.locator ?? engine.locator, engine, admission: this.admission, self: this.registry, nodes: this.nodes, tokens: this.tokens, metrics: this.metrics, audit: this.audit, logger: this.logger, dataDir: options.dataDir ?? engine.options.dataDir ?? resolveDataDir(), generator: deps.generator, readiness: () => this.readiness });
     parts.executor?.attach(this.gateways.operations);
     this.#orphans = new OrphanScan(engine, this.logger);
+    this.#tracing = deps.tracing;
   }
 
   /** Membership: the cluster takes part with this node's engine, its entry and its admission, in one call. */
@@ -187,5 +189,6 @@ export class ExecutorNode {
     // Last: a member's store writes over the cluster's connection until the engine has closed it.
     await this.#membership?.leave();
     await this.audit.flush();
+    await this.#tracing?.shutdown().catch((error: unknown) => this.logger.warn({ err: error }, "exporting the last spans failed"));
   }
 }

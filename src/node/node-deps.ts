@@ -1,6 +1,6 @@
 import type { ExecutionClient, LocalNodeRegistry, Membership, NodeRegistry, Runtime } from "../engine/internal.js";
 import type { WorkflowGenerator } from "../generator/types.js";
-import type { Logger } from "../observability/index.js";
+import type { Logger, NodeTracing } from "../observability/index.js";
 
 /** What a node is given beside its options; everything may be left out (a standalone node over its data dir). */
 export interface NodeDeps {
@@ -19,4 +19,6 @@ export interface NodeDeps {
    * whatever the node's log level, writing to --audit-log FILE or else stderr.
    */
   auditLogger?: Logger;
+  /** The process's tracing (startTracing): shut down last, so the spans of everything that stopped are exported. */
+  tracing?: NodeTracing;
 }

@@ -4,6 +4,7 @@ export { Counter, Gauge, Histogram, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } f
 export { NodeMetrics } from "./node-metrics.js";
 export { knownLabel, OTHER_LABEL, type ExecutionLabels } from "./metric-labels.js";
 export { isLogFormat, LOG_FORMATS, prettyDestination, prettyLogLine, type LogFormat } from "./log-format.js";
-export { childContext, formatTraceparent, parseTraceparent, type TraceContext } from "./trace-context.js";
-export { NOOP_TRACER, TRACE_ATTRIBUTES, type Span, type SpanAttributes, type Tracer } from "./tracer.js";
-export { OTEL_PACKAGES, tracerFromEnv, tracingRequested } from "./tracing-config.js";
+export { callerTrace, childContext, contextOf, formatTraceparent, headersOf, parseTraceparent, traceUrlOf, type TraceContext, type TraceHeaders } from "./trace-context.js";
+export { NOOP_SPAN, NOOP_TRACER, TRACE_ATTRIBUTES, type Span, type SpanAttributes, type SpanOptions, type Tracer } from "./tracer.js";
+export { activeTracer, installTracer } from "./active-tracer.js";
+export { startTracing, tracingRequested, type NodeTracing } from "./tracing-config.js";

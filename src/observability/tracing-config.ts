@@ -1,7 +1,5 @@
+import { installTracer } from "./active-tracer.js";
 import { NOOP_TRACER, type Tracer } from "./tracer.js";
-
-/** The packages an OTLP exporter needs; not dependencies of this package yet (see docs/tracing.md). */
-export const OTEL_PACKAGES: readonly string[] = ["@opentelemetry/api", "@opentelemetry/sdk-trace-node", "@opentelemetry/exporter-trace-otlp-http", "@opentelemetry/resources"];
 
 /** Whether the standard OTEL_* variables ask for traces: an OTLP endpoint, and OTEL_TRACES_EXPORTER not `none` (OTEL_SDK_DISABLED not true). */
 export function tracingRequested(env: Record<string, string | undefined>): boolean {
@@ -12,11 +10,44 @@ export function tracingRequested(env: Record<string, string | undefined>): boole
   return (endpoint !== undefined && endpoint.trim() !== "") || exporter === "otlp";
 }
 
+/** Settings that may carry credentials: an isolated process, which runs a caller's workflow, is not given them. */
+const SECRET_SETTING = /HEADERS|CERTIFICATE|CLIENT_KEY/;
+
+/** The OTEL_* variables of a traced process that a child process needs to export its own spans (none when untraced). */
+export function tracingEnvOf(env: Record<string, string | undefined>): Record<string, string> {
+  if (!tracingRequested(env)) return {};
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (name.startsWith("OTEL_") && !SECRET_SETTING.test(name) && value !== undefined) out[name] = value;
+  return out;
+}
+
+/** A node's tracing: its tracer, and the shutdown that flushes the spans not yet exported. */
+export interface NodeTracing {
+  tracer: Tracer;
+  shutdown(): Promise<void>;
+  /** Set when OTEL_* asks for an exporter other than OTLP: it is not built in, and OTLP is used instead. */
+  warning?: string;
+}
+
+const OFF: NodeTracing = Object.freeze({ tracer: NOOP_TRACER, shutdown: () => Promise.resolve() });
+
 /**
- * The node's tracer. Off unless OTEL_* asks (then nothing is loaded, no cost); asked for, it is still off in this
- * build, which ships no exporter, and `warning` says so once at startup instead of pretending to export.
+ * Starts the process's tracing as the standard OTEL_* variables ask, and installs its tracer. Off (nothing loaded,
+ * no cost) unless asked; asked for, the OpenTelemetry SDK and OTLP/HTTP exporter are imported now, not before.
  */
-export function tracerFromEnv(env: Record<string, string | undefined>): { tracer: Tracer; warning?: string } {
-  if (!tracingRequested(env)) return { tracer: NOOP_TRACER };
-  return { tracer: NOOP_TRACER, warning: `OTEL_* asks for traces, but this build exports none: it needs ${OTEL_PACKAGES.join(", ")} (see docs/tracing.md)` };
+export async function startTracing(env: Record<string, string | undefined>, serviceInstance: string | undefined, version: string | undefined): Promise<NodeTracing> {
+  if (!tracingRequested(env)) return OFF;
+  const { loadOtelTracer } = await import("./otel-tracer.js");
+  const tracer = await loadOtelTracer(serviceInstance, version);
+  const uninstall = installTracer(tracer);
+  const exporter = env["OTEL_TRACES_EXPORTER"]?.trim().toLowerCase();
+  const warning = exporter === undefined || exporter === "" || exporter === "otlp" ? undefined : `OTEL_TRACES_EXPORTER=${exporter} is not built in; traces go over OTLP/HTTP`;
+  return {
+    tracer,
+    async shutdown() {
+      uninstall();
+      await tracer.shutdown();
+    },
+    ...(warning === undefined ? {} : { warning }),
+  };
 }

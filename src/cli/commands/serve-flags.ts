@@ -17,6 +17,7 @@ export const SERVE_FLAGS = {
   tags: { type: "string" },
   "node-id": { type: "string" },
   "audit-log": { type: "string" },
+  "trace-url-template": { type: "string" },
   "log-format": { type: "string" },
   "allowed-host": { type: "string", multiple: true },
   grace: { type: "string" },

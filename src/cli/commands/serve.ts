@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { defaultCallerPolicy, loadCallerPolicyFile, loadNodeProfile, resolveCallerPolicy, type CallerPolicy } from "../../config/index.js";
-import { createLogger, tracerFromEnv } from "../../observability/index.js";
+import { createLogger, startTracing } from "../../observability/index.js";
+import { VERSION } from "../../gateway/version.js";
 import { clusterFrom } from "./cluster-flags.js";
 import { clusterOptionsOfProfile, gatewayOptionsOfProfile } from "./profile-options.js";
 import { cliGenerator } from "./generate.js";
@@ -77,6 +78,7 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
   set("grpcMaxMessageBytes", maxBytes);
   set("nodeId", str(flags["node-id"]));
   set("auditLogFile", str(flags["audit-log"]));
+  set("traceUrlTemplate", str(flags["trace-url-template"]));
   set("allowedHosts", flags["allowed-host"] as string[] | undefined);
   set("tags", str(flags["tags"])?.split(",").map((t) => t.trim()).filter((t) => t !== ""));
   set("shutdownGraceMs", grace === undefined ? undefined : Math.round(grace * 1000));
@@ -97,17 +99,18 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   const options = { ...(profile === undefined ? {} : gatewayOptionsOfProfile(profile)), ...gatewayOptionsFrom(flags, process.env) };
   const logFormat = logFormatOf(flags["log-format"], process.env, process.stderr);
   const logger = createLogger({ level: process.env["WFX_LOG_LEVEL"] ?? "info", format: logFormat });
-  const tracing = tracerFromEnv(process.env);
-  if (tracing.warning !== undefined) logger.warn(tracing.warning);
   if (options.nodeId === undefined && process.env["WFX_NODE_ID"]) options.nodeId = process.env["WFX_NODE_ID"];
   if (options.tags === undefined && process.env["WFX_NODE_TAGS"]) options.tags = process.env["WFX_NODE_TAGS"].split(",").map((t) => t.trim()).filter((t) => t !== "");
   // Without a profile, WFX_NODE_RESOURCES and WFX_NODE_CAPACITY still say what the node offers placed steps.
   const offers = command === "node" ? (profile ?? loadNodeProfile(undefined, process.env)) : undefined;
   const cluster = offers === undefined ? undefined : clusterFrom(flags, process.env, { id: options.nodeId, tags: options.tags ?? [], resources: offers.resources, stepCapacity: offers.capacity.steps }, logger, profile === undefined ? undefined : clusterOptionsOfProfile(profile));
   if (cluster !== undefined) options.nodeId = cluster.options.nodeId;
+  // Loaded only when OTEL_* asks: an untraced node never imports the SDK.
+  const tracing = await startTracing(process.env, options.nodeId, VERSION);
+  if (tracing.warning !== undefined) logger.warn(tracing.warning);
   // A cluster worker may serve no gateway at all: it runs what the cluster places on it.
   if (options.http === false && options.grpc === false && cluster === undefined) throw new CliError("--no-http and --no-grpc together leave nothing to serve", { hint: "a node that only runs work joins a cluster: wfx node --nats nats://host:4222" });
-  const node = await ExecutorNode.start(options, { generator: cliGenerator(), logger, ...auditLoggerFor(options.auditLogFile, logFormat), ...given({ membership: cluster }) });
+  const node = await ExecutorNode.start(options, { generator: cliGenerator(), logger, ...auditLoggerFor(options.auditLogFile, logFormat), tracing, ...given({ membership: cluster }) });
   io.err.write(serveBanner({ nodeId: node.registry.self().id, cluster: cluster && { servers: cluster.options.servers, tags: cluster.options.tags }, httpUrl: node.httpUrl, mcpUrl: node.mcpUrl, grpcAddress: node.grpcAddress, openToLocal: node.tokens.open, workflows: node.operations.deps.workflows.names().length, workflowDirs: node.options.workflowDirs, logFormat }));
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -1,11 +1,17 @@
 import { applyEvent, countedWork, createRecord, describeUsage, elapsedNow, rebuildRecord, TERMINAL_STATUSES, type ExecutionClient, type ExecutionRecord } from "../../engine/internal.js";
 import { EXIT } from "../exit-codes.js";
+import { traceUrlOf } from "../../observability/index.js";
 import type { Io } from "../io.js";
 import type { ClusterKeyFlags } from "../cluster-key-flags.js";
 import { withClient } from "../open-runtime.js";
 import { reportOutcome } from "../outcome.js";
 import { createProgressView, viewKindFor } from "../progress-view.js";
 import { unknownExecutionHint } from "../unknown-execution.js";
+
+/** The trace id, and where to see it when the operator names a trace viewer (`https://jaeger.example/trace/{trace_id}`). */
+function traceLink(traceId: string, template: string | undefined): string {
+  return template === undefined || template === "" ? traceId : `${traceId} (${traceUrlOf(template, traceId)})`;
+}
 
 /** For people: one field per line, then the steps; `elapsed_time` is as of now for a running execution. */
 function formatRecord(record: ExecutionRecord): string {
@@ -20,6 +26,7 @@ function formatRecord(record: ExecutionRecord): string {
     "steps:",
     ...record.steps.map((s) => `  ${s.status.padEnd(9)} ${s.id}${s.attempts > 1 ? ` (attempts: ${s.attempts})` : ""}${s.error ? `: ${s.error.message}` : ""}${countedWork(s.usage) ? ` [${describeUsage(s.usage!)}]` : ""}`),
   ];
+  if (record.trace_id !== undefined) lines.splice(7, 0, `trace:        ${traceLink(record.trace_id, process.env["WFX_TRACE_URL_TEMPLATE"])}`);
   if (record.usage !== undefined) lines.push(`usage:        ${describeUsage(record.usage)}`);
   for (const [model, share] of Object.entries(record.usage?.by_model ?? {})) {
     lines.push(`  ${model}: ${share.total_tokens.toLocaleString("en-US")} tokens (${share.prompt_tokens.toLocaleString("en-US")} prompt + ${share.completion_tokens.toLocaleString("en-US")} completion) in ${share.calls} call${share.calls === 1 ? "" : "s"}${share.unknown_usage_calls > 0 ? `, ${share.unknown_usage_calls} without usage` : ""}`);

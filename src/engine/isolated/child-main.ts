@@ -8,9 +8,12 @@ import { IpcTransport } from "./ipc-transport.js";
 import { ParentExecutor } from "./parent-executor.js";
 import { isolatedSystemId, type ToChild, type ToParent } from "./protocol.js";
 import { given } from "../../present.js";
+import { startTracing } from "../../observability/tracing-config.js";
 
 /** Entry point of an isolated process: waits (warm) for one execute order, runs it, reports over IPC, exits. */
 
+// Only when the parent passed OTEL_* settings (a traced node): then the SDK loads now, while the process is a warm spare.
+const tracing = await startTracing(process.env, undefined, undefined);
 const system = createActorSystem({ id: isolatedSystemId(process.pid) });
 const toParent = new IpcTransport(process);
 let busy = false;
@@ -30,8 +33,12 @@ function withOwnUsage(event: ExecutionEvent): ExecutionEvent {
 }
 
 function exitWhenSent(): void {
-  // The final event must reach the parent before the process goes.
-  process.send?.({ t: "bye" } satisfies ToParent, () => process.exit(0));
+  // The final event must reach the parent before the process goes, and its spans the collector.
+  process.send?.({ t: "bye" } satisfies ToParent, () => {
+    // A collector that does not answer must not keep the process alive for the exporter's 30 s timeout.
+    setTimeout(() => process.exit(0), 2000).unref();
+    void tracing.shutdown().finally(() => process.exit(0));
+  });
 }
 
 process.on("message", (message: ToChild) => {
@@ -58,7 +65,7 @@ process.on("message", (message: ToChild) => {
   const plan = planFor(message.file, message.workflowName, message.filePath);
   const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, endpointOf: endpointFrom(message.agentEndpoints), agentOptions: message.agentOptions, limits: message.limits, ...given({ caller: message.caller }) };
   system.spawn(
-    supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs, budget: message.budget, ...given({ resume: message.resume }) }),
+    supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs, budget: message.budget, ...given({ resume: message.resume, trace: message.trace }) }),
     { name: message.executionId },
   );
 });

@@ -15,6 +15,7 @@ import type { WorkflowExecutorClient } from "../../tools/index.js";
 import { ExecutorBridge } from "./executor-bridge.js";
 import { IpcTransport } from "./ipc-transport.js";
 import { isolatedSystemId, type ExecuteOrder, type ToParent } from "./protocol.js";
+import { tracingEnvOf } from "../../observability/tracing-config.js";
 
 const CHILD_MAIN = fileURLToPath(new URL("./child-main.js", import.meta.url));
 
@@ -80,6 +81,8 @@ export class IsolatedLauncher {
     const tempDir = mkdtempSync(join(tmpdir(), "wfx-isolated-"));
     const env: Record<string, string> = { TMPDIR: tempDir, HOME: tempDir };
     for (const name of this.#options.envAllowlist) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+    // A traced node's isolated processes export their spans too (the collector's credentials stay here).
+    Object.assign(env, tracingEnvOf(process.env));
     const child = fork(CHILD_MAIN, [], {
       cwd: tempDir,
       env,

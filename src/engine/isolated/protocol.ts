@@ -5,6 +5,7 @@ import type { LimitsOptions } from "../limits-options.js";
 import type { ResumePoint } from "../resume-point.js";
 import type { ResolvedBudget } from "../budget.js";
 import type { ErrorInfo } from "../types.js";
+import type { TraceHeaders } from "../../observability/trace-context.js";
 
 /** Messages between a runtime and the isolated process it starts (Node IPC, v8 serialization). */
 
@@ -35,6 +36,8 @@ export interface ExecuteOrder {
   node: string;
   /** Whether the parent has an executor for `mcpworkflow_executor` tools; their calls are forwarded to it. */
   executor: boolean;
+  /** The caller's W3C trace headers: the execution's span, exported by the isolated process, is its child. */
+  trace?: TraceHeaders;
 }
 
 /** An actor message crossing the process boundary, in either direction. */

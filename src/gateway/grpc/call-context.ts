@@ -1,3 +1,4 @@
+import { callerTrace } from "../../observability/index.js";
 import * as grpc from "@grpc/grpc-js";
 import type { Principal, TokenStore } from "../auth/index.js";
 import { errorBody, errorStatus, type CallContext, type Operations, type ServerPaths } from "../operations/index.js";
@@ -39,5 +40,6 @@ export function authenticate(call: AnyCall, tokens: TokenStore, operations: Oper
 export function callContext(call: AnyCall, principal: Principal): CallContext {
   const caller = new AbortController();
   call.on("cancelled", () => caller.abort());
-  return { principal, gateway: "grpc", remote: remoteOf(call), signal: caller.signal, deadlineMs: deadlineMs(call) };
+  const trace = callerTrace(call.metadata.get("traceparent")[0], call.metadata.get("tracestate"));
+  return { principal, gateway: "grpc", remote: remoteOf(call), signal: caller.signal, deadlineMs: deadlineMs(call), trace };
 }

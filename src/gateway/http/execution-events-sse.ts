@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExecutionEvent } from "../../engine/internal.js";
 import { eventAnswer, executionAnswer, followExecution, statusMessage, type CallContext, type Operations } from "../operations/index.js";
 import { sendError, sendJson } from "./respond.js";
+import { withTraceLink } from "./trace-link.js";
 
 const HEARTBEAT_MS = 15_000;
 
@@ -16,7 +17,7 @@ export function afterSeqOf(req: IncomingMessage, url: URL): number {
  * `GET /executions/ID/events`: Server-Sent Events, past events first (after `?after_seq=` or `Last-Event-ID`, so a
  * reconnecting EventSource resumes by itself), then live ones, then an `end` event carrying the final record.
  */
-export async function serveExecutionEvents(req: IncomingMessage, res: ServerResponse, url: URL, executionId: string, operations: Operations, ctx: CallContext): Promise<void> {
+export async function serveExecutionEvents(req: IncomingMessage, res: ServerResponse, url: URL, executionId: string, operations: Operations, ctx: CallContext, traceUrlTemplate?: string): Promise<void> {
   let status: Record<string, unknown>;
   try {
     status = await operations.call("check_execution_status", { execution_id: executionId }, ctx);
@@ -40,7 +41,7 @@ export async function serveExecutionEvents(req: IncomingMessage, res: ServerResp
   try {
     // ctx.signal aborts when the client goes away.
     const record = await followExecution(operations.deps, "sse", executionId, afterSeqOf(req, url), sink, ctx.signal);
-    if (record && !ctx.signal?.aborted) res.write(`event: end\ndata: ${JSON.stringify(executionAnswer(record, statusMessage(record, operations.deps.paths), operations.deps.paths))}\n\n`);
+    if (record && !ctx.signal?.aborted) res.write(`event: end\ndata: ${JSON.stringify(withTraceLink(executionAnswer(record, statusMessage(record, operations.deps.paths), operations.deps.paths), traceUrlTemplate))}\n\n`);
   } catch (error) {
     res.write(`event: error\ndata: ${JSON.stringify({ message: operations.deps.paths.text((error as Error).message) })}\n\n`);
   } finally {

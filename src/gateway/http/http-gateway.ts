@@ -2,12 +2,13 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { WfxError } from "../../errors.js";
-import { PROMETHEUS_CONTENT_TYPE, type Logger, type NodeMetrics } from "../../observability/index.js";
+import { callerTrace, PROMETHEUS_CONTENT_TYPE, type Logger, type NodeMetrics } from "../../observability/index.js";
 import { requireNode, requireScopes, type Principal, type TokenStore } from "../auth/index.js";
 import { GatewayError, listenFailed, PermissionDeniedError } from "../errors.js";
 import type { McpHttpEndpoint } from "../mcp/index.js";
 import { METHODS_BY_NAME, type CallContext, type Operations } from "../operations/index.js";
 import { DashboardStatic } from "./dashboard-static.js";
+import { withTraceLink } from "./trace-link.js";
 import { serveExecutionEvents } from "./execution-events-sse.js";
 import { listQueryArgs } from "./list-query.js";
 import { serveNodeEvents } from "./node-events-sse.js";
@@ -24,6 +25,8 @@ export interface HttpGatewayOptions extends HostGuardOptions {
   tls?: { cert: Buffer; key: Buffer } | undefined;
   /** The built dashboard served at /ui (default: dist/ui of this package). */
   dashboardDir?: string | undefined;
+  /** Fills `trace_url` in GET /executions/ID (the dashboard's execution page links it). */
+  traceUrlTemplate?: string | undefined;
 }
 
 export interface HttpGatewayDeps {
@@ -111,7 +114,7 @@ export class HttpGateway {
     res.on("close", () => {
       if (!res.writableFinished) caller.abort();
     });
-    return { principal, gateway, remote: remoteOf(req), signal: caller.signal };
+    return { principal, gateway, remote: remoteOf(req), signal: caller.signal, trace: callerTrace(req.headers.traceparent, req.headers.tracestate) };
   }
 
   /** Why a request is refused before any route sees it (another site's page, a rebound name), or undefined. */
@@ -181,9 +184,9 @@ export class HttpGateway {
         const principal = this.#authenticate(req, execution[2] ? "execution_events" : "check_execution_status");
         const id = executionIdOf(execution[1]!);
         const ctx = this.#context(req, res, principal, execution[2] ? "sse" : "http");
-        if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx);
+        if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx, this.#options.traceUrlTemplate);
         const answer = await this.#deps.operations.call("check_execution_status", { execution_id: id }, ctx);
-        return sendJson(res, answer["status"] === "not_found" ? 404 : 200, answer);
+        return sendJson(res, answer["status"] === "not_found" ? 404 : 200, withTraceLink(answer, this.#options.traceUrlTemplate));
       }
       const method = path.slice(1);
       if (METHODS_BY_NAME.has(method)) {

@@ -1,3 +1,4 @@
+import { callerTrace } from "../../observability/index.js";
 import { McpServer, type AuthInfo, type CallToolResult, type McpServerFactory, type ServerContext } from "@modelcontextprotocol/server";
 import type { ExecutionEvent, ExecutionRecord } from "../../engine/internal.js";
 import type { Principal, Scope } from "../auth/index.js";
@@ -84,7 +85,8 @@ function registerMethod(server: McpServer, spec: MethodSpec, config: ReturnType<
     async (args: unknown, ctx: ServerContext): Promise<CallToolResult> => {
       const caller = callerSignal(ctx);
       try {
-        const result = await operations.call(spec.name, args, { principal, gateway, signal: caller.signal, onEvent: eventListener(ctx, operations.deps.paths) });
+        const trace = callerTrace(ctx.mcpReq._meta?.["traceparent"], ctx.mcpReq._meta?.["tracestate"]);
+        const result = await operations.call(spec.name, args, { principal, gateway, signal: caller.signal, onEvent: eventListener(ctx, operations.deps.paths), trace });
         return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
       } catch (error) {
         return toolError(error, operations.deps.paths);

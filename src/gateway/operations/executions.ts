@@ -144,7 +144,7 @@ export class Executions {
         onEvent,
         // Where the caller asks it to run, within the nodes its token may use (a token limited to node tags reaches only those).
         placement: placementFor(undefined, { target_instance: request.targetInstance, target_tags: request.targetTags }, ctx.principal),
-        ...given({ timeoutS, configOverride: request.configOverride, budget: request.budget, signal }),
+        ...given({ timeoutS, configOverride: request.configOverride, budget: request.budget, signal, trace: ctx.trace }),
       });
     } catch (error) {
       release();

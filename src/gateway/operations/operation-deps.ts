@@ -1,6 +1,6 @@
 import type { Admission, ExecutionClient, ExecutionEvent, ExecutionLocator, ExecutionRecord, GatewayEngine, NodeRegistry } from "../../engine/internal.js";
 import type { WorkflowGenerator } from "../../generator/types.js";
-import type { AuditLog, NodeMetrics } from "../../observability/index.js";
+import type { AuditLog, NodeMetrics, TraceHeaders } from "../../observability/index.js";
 import type { Principal } from "../auth/index.js";
 import type { ServerPaths } from "./server-paths.js";
 import type { Watchers } from "./watchers.js";
@@ -18,6 +18,8 @@ export interface CallContext {
   deadlineMs?: number | undefined;
   /** How deep in meta-orchestration: 0 from a client, n + 1 from a workflow (mcpworkflow_executor) at depth n. */
   depth?: number | undefined;
+  /** The caller's W3C trace headers (HTTP headers, gRPC metadata, MCP `_meta`), validated: an execution it starts is its child span. */
+  trace?: TraceHeaders | undefined;
 }
 
 export interface OperationDeps {

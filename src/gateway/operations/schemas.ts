@@ -120,6 +120,7 @@ export const ExecutionOutput = z.object({
   node: z.string().optional(),
   workflow_file: z.string().optional(),
   usage: UsageOutput.optional(),
+  trace_id: z.string().optional().describe("W3C trace id of the execution's spans, when the node exports traces"),
 });
 
 const Problem = z.object({ code: z.string(), message: z.string(), path: z.string(), hint: z.string(), line: z.number().optional(), column: z.number().optional() });

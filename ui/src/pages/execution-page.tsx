@@ -21,6 +21,9 @@ interface Record_ {
   result?: unknown;
   error?: { code: string; message: string; hint?: string };
   progress?: { completed_steps: number; total_steps: number; message: string };
+  /** Set when the node exports traces; `trace_url` when its operator names a trace viewer. */
+  trace_id?: string;
+  trace_url?: string;
 }
 
 export function ExecutionPage(props: { id: string; session: Session }) {
@@ -123,6 +126,20 @@ export function ExecutionPage(props: { id: string; session: Session }) {
         <dd>{seconds(elapsed)}</dd>
         <dt>stream</dt>
         <dd data-testid="stream-state">{stream}</dd>
+        {record?.trace_id && (
+          <>
+            <dt>trace</dt>
+            <dd class="mono" data-testid="trace">
+              {record.trace_url ? (
+                <a href={record.trace_url} target="_blank" rel="noopener noreferrer">
+                  {record.trace_id}
+                </a>
+              ) : (
+                record.trace_id
+              )}
+            </dd>
+          </>
+        )}
       </dl>
       {error && (
         <div class="error-box" role="alert">
