@@ -4,6 +4,8 @@ export const SUBJECTS = Object.freeze({
   beat: "wfx.nodes.beat",
   /** A node joining asks every node to beat at once, so its view fills in without waiting a heartbeat. */
   hello: "wfx.nodes.hello",
+  /** A provider answered 429: every node pauses its calls to that endpoint until the time given. */
+  modelPause: "wfx.models.pause",
 });
 
 /** The subject an actor system receives on: one per system, so messages to it keep the order they were sent in. */
@@ -33,6 +35,9 @@ export function serviceDiscoverySubjects(verb: "PING" | "INFO" | "STATS", nodeId
 export function nodeInfoSubject(nodeId: string): string {
   return `wfx.node.${nodeId}.info`;
 }
+
+/** The KV bucket holding each model limit's shared token bucket (one key per endpoint and model). */
+export const RATE_LIMIT_BUCKET = "wfx-rate-limits";
 
 /** The cluster store's JetStream names: records and claims in KV buckets, events in one stream. */
 export const CLUSTER_STORE = Object.freeze({

@@ -103,6 +103,7 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   if (options.tags === undefined && process.env["WFX_NODE_TAGS"]) options.tags = process.env["WFX_NODE_TAGS"].split(",").map((t) => t.trim()).filter((t) => t !== "");
   // Without a profile, WFX_NODE_RESOURCES and WFX_NODE_CAPACITY still say what the node offers placed steps.
   const offers = command === "node" ? (profile ?? loadNodeProfile(undefined, process.env)) : undefined;
+  if (offers !== undefined && options.modelLimits === undefined) options.modelLimits = offers.model_limits;
   const cluster = offers === undefined ? undefined : clusterFrom(flags, process.env, { id: options.nodeId, tags: options.tags ?? [], resources: offers.resources, stepCapacity: offers.capacity.steps }, logger, profile === undefined ? undefined : clusterOptionsOfProfile(profile));
   if (cluster !== undefined) options.nodeId = cluster.options.nodeId;
   // A cluster worker may serve no gateway at all: it runs what the cluster places on it.
