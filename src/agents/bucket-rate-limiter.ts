@@ -60,7 +60,8 @@ export class BucketRateLimiter implements ModelRateLimiter {
     const cost = { requests: 1, tokens: request.estimatedTokens };
     await this.#pauseOver(endpoint, wait);
     for (const rule of rules) await this.#inTurn(rule.key, () => this.#takeFrom(rule, cost, endpoint, wait), request.signal);
-    const waitedMs = this.#clock.now() - started;
+    // Only a reservation that had to wait counts its time (taking a free share takes a moment too).
+    const waitedMs = told ? this.#clock.now() - started : 0;
     if (waitedMs > 0) {
       const label = rules[0]?.label ?? OTHER_ENDPOINT;
       this.#waited.set(label, (this.#waited.get(label) ?? 0) + waitedMs / 1000);
