@@ -31,7 +31,10 @@ export class LocalBuckets implements BucketStore {
 
   takeNow(key: string, limit: BucketLimit, cost: BucketCost): "taken" | BucketWait {
     const now = this.#clock.now();
-    const result = take(this.#levels.get(key) ?? this.#startLevel(limit, now), limit, cost, now);
+    let level = this.#levels.get(key);
+    // Kept from first sight, so a bucket that starts empty fills while its first caller waits.
+    if (level === undefined) this.#levels.set(key, (level = this.#startLevel(limit, now)));
+    const result = take(level, limit, cost, now);
     if (!("taken" in result)) return result;
     this.#levels.set(key, result.taken);
     return "taken";

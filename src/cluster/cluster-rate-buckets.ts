@@ -46,6 +46,8 @@ export class ClusterRateBuckets implements BucketStore {
   readonly #turns = new Map<string, Promise<unknown>>();
   #shared: { buckets: SharedBuckets; wire: ClusterWire } | undefined;
   #awayUntil = 0;
+  /** False from the first failed shared write to the next one that succeeds: the node is on its local share. */
+  #reachable = true;
   #peers = 1;
   #listener: ((endpoint: string, untilMs: number) => void) | undefined;
   #closed = false;
@@ -76,7 +78,7 @@ export class ClusterRateBuckets implements BucketStore {
   adjust(key: string, limit: BucketLimit, tokens: number): void {
     const state = this.#state(key);
     state.pendingTokens += tokens;
-    if (this.#clock.now() < this.#awayUntil) this.#local.adjust(key, shareOf(limit, this.#peers), tokens);
+    if (!this.#reachable) this.#local.adjust(key, shareOf(limit, this.#peers), tokens);
     state.flush ??= setTimeout(() => {
       state.flush = undefined;
       if (this.#closed || this.#shared === undefined || this.#clock.now() < this.#awayUntil || state.pendingTokens === 0) return;
@@ -125,7 +127,7 @@ export class ClusterRateBuckets implements BucketStore {
         state.pendingTokens = 0;
         state.owed = { requests: 0, tokens: 0 };
         this.#peers = Math.max(1, this.#deps.peers());
-        this.#awayUntil = 0;
+        this.#reachable = true;
         return "taken";
       } catch (error) {
         if (!isWrongLastSequence(error)) throw error;
@@ -146,9 +148,10 @@ export class ClusterRateBuckets implements BucketStore {
   }
 
   #away(error: unknown): void {
-    if (this.#clock.now() >= this.#awayUntil) {
-      // A new time away: the local share starts empty again, and what is known of the shared buckets is stale.
-      if (this.#awayUntil === 0) this.#deps.logger.warn({ err: error, peers: this.#peers }, "model rate limits: the shared buckets on NATS cannot be reached; this node takes its 1/n share of each limit until they can");
+    if (this.#reachable) {
+      // A new time away: the local share starts empty, and what is known of the shared buckets is stale.
+      this.#deps.logger.warn({ err: error, peers: this.#peers }, "model rate limits: the shared buckets on NATS cannot be reached; this node takes its 1/n share of each limit until they can");
+      this.#reachable = false;
       this.#local.reset();
       for (const state of this.#states.values()) state.shared = undefined;
     }
