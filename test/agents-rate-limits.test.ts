@@ -182,21 +182,21 @@ test.after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function runFour(limits: readonly ModelLimit[]): Promise<{ record: Awaited<ReturnType<Runtime["execute"]>>; events: ExecutionEvent[]; seen: number[] }> {
+async function runFour(limits: readonly ModelLimit[], mode: "sync" | "isolated" = "sync"): Promise<{ record: Awaited<ReturnType<Runtime["execute"]>>; events: ExecutionEvent[]; seen: number[] }> {
   const runtime = new Runtime({ store: new MemoryExecutionStore(), nodeId: "limits", env: { ...server.env }, agents: resolveAgentOptions({ backoffMs: 10 }), modelRateLimiter: localModelRateLimiter(limits) });
   arrivals.length = 0;
   const events: ExecutionEvent[] = [];
   try {
-    const record = await runtime.execute({ source, workflowName: "four", onEvent: (e) => events.push(e) });
+    const record = await runtime.start({ source, workflowName: "four", mode, onEvent: (e) => events.push(e) }).done;
     return { record, events, seen: [...arrivals] };
   } finally {
     await runtime.close();
   }
 }
 
-test("single node - four agent steps under 60 requests/min with a 1 s burst go one a second, and say they waited", async () => {
-  const { record, events, seen } = await runFour([{ endpoint: `${server.baseURL}/`, requests_per_minute: 60, burst_s: 1 }]);
-  assert.is(record.status, "completed", JSON.stringify(record.error));
+for (const mode of ["sync", "isolated"] as const) test(`single node - four agent steps (${mode}) under 60 requests/min with a 1 s burst go one a second, and say they waited`, async () => {
+  const { record, events, seen } = await runFour([{ endpoint: `${server.baseURL}/`, requests_per_minute: 60, burst_s: 1 }], mode);
+  assert.is(record.status, "completed", JSON.stringify([record.error, events.map((e) => [e.type, e.step, e.data])]));
   assert.is(seen.length, 4);
   // Capacity 1 plus one a second: at most 2 requests in any second, whatever the delivery jitter.
   for (const at of seen) assert.ok(seen.filter((t) => t >= at && t < at + 1000).length <= 2, `requests ${JSON.stringify(seen.map((t) => t - seen[0]!))}`);

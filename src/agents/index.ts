@@ -10,4 +10,4 @@ export { DEFAULT_COMPLETION_ESTIMATE, estimateTokens, type ModelRateLimiter, typ
 export { BucketRateLimiter, limitKey, localModelRateLimiter } from "./bucket-rate-limiter.js";
 export { LocalBuckets, type BucketStore } from "./bucket-store.js";
 export { adjustTokens, bucketLimitOf, emptyLevel, fullLevel, refill, shareOf, take, type BucketCost, type BucketLevel, type BucketLimit, type BucketWait } from "./token-bucket.js";
-export { cancellableWait } from "./cancellable-wait.js";
+export { cancellableWait, cancelledError } from "./cancellable-wait.js";
