@@ -7,7 +7,7 @@ import { ClusterRejections, sealFor } from "../src/cluster/index.js";
 import { ClusterRateBuckets } from "../src/cluster/cluster-rate-buckets.js";
 import { SharedBuckets, sharedKeyOf } from "../src/cluster/shared-buckets.js";
 import { SealedStoreValues } from "../src/cluster/trust/sealed-store-values.js";
-import { silentLogger } from "../src/observability/index.js";
+import { silentLogger, type Logger } from "../src/observability/index.js";
 import { testTrust, testWire } from "./helpers/cluster-key.js";
 import { eventually } from "./helpers/engine-fixture.js";
 import { startNatsServer } from "./helpers/nats-server.js";
@@ -22,11 +22,15 @@ const connections: NatsConnection[] = [];
 const seal = sealFor(testTrust());
 const values = new SealedStoreValues(seal, new ClusterRejections(silentLogger()));
 
+/** What the limiters logged: a warning means a node went over to its local share. */
+const warnings: string[] = [];
+const logger = Object.assign(Object.create(silentLogger()) as Logger, { warn: (_fields: unknown, message: string) => void warnings.push(message) });
+
 async function node(): Promise<ModelRateLimiter> {
   const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   connections.push(nc);
   const shared = Promise.resolve({ buckets: new SharedBuckets(nc, values, 1), wire: testWire(nc, seal) });
-  return new BucketRateLimiter(LIMITS, new ClusterRateBuckets({ shared, peers: () => 2, logger: silentLogger() }));
+  return new BucketRateLimiter(LIMITS, new ClusterRateBuckets({ shared, peers: () => 2, logger }));
 }
 
 const a = await node();
@@ -56,6 +60,7 @@ test("shared buckets - what one node spent, the other does not get: its call wai
   const third = await reserve(b);
   assert.is(third.waits[0]?.reason, "requests", "node b waited on node a's spending");
   assert.ok(third.waitedMs > 0);
+  assert.equal(warnings, [], "both nodes took from the shared bucket, never from a local share");
 });
 
 test("shared buckets - a provider's pause told to one node holds the other's calls too", async () => {
@@ -79,6 +84,7 @@ test("shared buckets - with nats-server down a node goes on at its 1/n share, st
   // Not unlimited: the local share (30/min, capacity 1, empty at first) makes the call wait.
   const during = await reserve(a);
   assert.is(during.waits[0]?.reason, "requests");
+  assert.is(warnings.length, 1, "node a said it went over to its share");
   await nats.start();
   // Back: a reservation writes to the shared bucket again, charging what the node spent alone.
   await eventually(async () => {

@@ -11,6 +11,8 @@ import type { ClusterWire } from "./trust/cluster-wire.js";
 const RETRY_SHARED_AFTER_MS = 1000;
 /** Adjustments (a call's real tokens) wait this long for a reservation to carry them before they are written alone. */
 const FLUSH_AFTER_MS = 200;
+/** How often a node that has not reached NATS yet looks again, meanwhile letting no call through. */
+const UNREACHED_RETRY_MS = 250;
 /** Compare-and-set rounds lost to other nodes before this reservation lets others go first. */
 const MAX_ROUNDS = 8;
 
@@ -48,7 +50,8 @@ export class ClusterRateBuckets implements BucketStore {
   #awayUntil = 0;
   /** False from the first failed shared write to the next one that succeeds: the node is on its local share. */
   #reachable = true;
-  #peers = 1;
+  /** The nodes up when the shared buckets were last reached; undefined before that. */
+  #peers: number | undefined;
   #listener: ((endpoint: string, untilMs: number) => void) | undefined;
   #closed = false;
 
@@ -66,6 +69,8 @@ export class ClusterRateBuckets implements BucketStore {
   }
 
   async take(key: string, limit: BucketLimit, cost: BucketCost): Promise<"taken" | BucketWait> {
+    // Until the shared buckets were reached once, the node knows no n to take 1/n of: it waits for them.
+    if (this.#peers === undefined && this.#shared === undefined) return { waitMs: UNREACHED_RETRY_MS, reason: "requests" };
     if (this.#shared === undefined || this.#clock.now() < this.#awayUntil) return this.#takeShare(key, limit, cost);
     try {
       return await this.#inTurn(key, () => this.#write(key, limit, cost));
@@ -78,7 +83,7 @@ export class ClusterRateBuckets implements BucketStore {
   adjust(key: string, limit: BucketLimit, tokens: number): void {
     const state = this.#state(key);
     state.pendingTokens += tokens;
-    if (!this.#reachable) this.#local.adjust(key, shareOf(limit, this.#peers), tokens);
+    if (!this.#reachable) this.#local.adjust(key, shareOf(limit, this.#sharers()), tokens);
     state.flush ??= setTimeout(() => {
       state.flush = undefined;
       if (this.#closed || this.#shared === undefined || this.#clock.now() < this.#awayUntil || state.pendingTokens === 0) return;
@@ -139,12 +144,17 @@ export class ClusterRateBuckets implements BucketStore {
 
   /** The node's own share while the shared buckets are away: 1/n of the limit, started empty. */
   #takeShare(key: string, limit: BucketLimit, cost: BucketCost): "taken" | BucketWait {
-    const result = this.#local.takeNow(key, shareOf(limit, this.#peers), cost);
+    const result = this.#local.takeNow(key, shareOf(limit, this.#sharers()), cost);
     if (result === "taken") {
       const state = this.#state(key);
       state.owed = { requests: state.owed.requests + cost.requests, tokens: state.owed.tokens + cost.tokens };
     }
     return result;
+  }
+
+  /** How many nodes share the limit while the shared buckets are away: those up when last reached, or the registry's count. */
+  #sharers(): number {
+    return this.#peers ?? Math.max(1, this.#deps.peers());
   }
 
   #away(error: unknown): void {
