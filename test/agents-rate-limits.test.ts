@@ -126,6 +126,16 @@ test("local limiter - waits its turn on a simulated clock, tells why once, and a
   assert.ok((limiter.waitedSeconds().get("http://models.test/v1") ?? 0) >= 1);
 });
 
+test("local limiter - an estimate above the token capacity takes the full bucket, not a debt; the call's real tokens are charged after", async () => {
+  const clock = new SimulatedClock(0);
+  const limiter = localModelRateLimiter([limit({ requests_per_minute: undefined })], clock);
+  const signal = new AbortController().signal;
+  const huge = await limiter.reserve({ endpoint: "http://models.test/v1", model: "m", estimatedTokens: 1_000_000, signal });
+  huge.settle(100);
+  // It used 100 of the 1,000 the bucket holds: the next call of 900 goes at once.
+  assert.is((await limiter.reserve({ endpoint: "http://models.test/v1", model: "m", estimatedTokens: 900, signal })).waitedMs, 0);
+});
+
 test("local limiter - a provider's pause holds every call to that endpoint, limited or not", async () => {
   const clock = new SimulatedClock(0);
   const limiter = localModelRateLimiter([], clock);

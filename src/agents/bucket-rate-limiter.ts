@@ -57,9 +57,11 @@ export class BucketRateLimiter implements ModelRateLimiter {
       told = true;
       return cancellableWait(ms, request.signal, this.#clock);
     };
-    const cost = { requests: 1, tokens: request.estimatedTokens };
+    // An estimate is capped at a bucket's capacity: a huge max_tokens must not put the bucket in debt before the call
+    // says what it used (then its real tokens are charged, however many).
+    const costs = rules.map((rule) => ({ requests: 1, tokens: Math.min(request.estimatedTokens, rule.limit.tokenCapacity ?? request.estimatedTokens) }));
     await this.#pauseOver(endpoint, wait);
-    for (const rule of rules) await this.#inTurn(rule.key, () => this.#takeFrom(rule, cost, endpoint, wait), request.signal);
+    for (const [i, rule] of rules.entries()) await this.#inTurn(rule.key, () => this.#takeFrom(rule, costs[i]!, endpoint, wait), request.signal);
     // Only a reservation that had to wait counts its time (taking a free share takes a moment too).
     const waitedMs = told ? this.#clock.now() - started : 0;
     if (waitedMs > 0) {
@@ -72,8 +74,10 @@ export class BucketRateLimiter implements ModelRateLimiter {
       settle: (actualTokens) => {
         if (settled || actualTokens === undefined) return;
         settled = true;
-        const extra = actualTokens - request.estimatedTokens;
-        if (extra !== 0) for (const rule of rules) if (rule.limit.tokensPerMs !== undefined) this.#store.adjust(rule.key, rule.limit, extra);
+        for (const [i, rule] of rules.entries()) {
+          const extra = actualTokens - costs[i]!.tokens;
+          if (extra !== 0 && rule.limit.tokensPerMs !== undefined) this.#store.adjust(rule.key, rule.limit, extra);
+        }
       },
     };
   }
