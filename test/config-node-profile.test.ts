@@ -81,6 +81,7 @@ heartbeat: { interval_ms: 500, missed_beats_down: 4 }
 placement_timeout_s: 30
 caller_policy: { http_hosts: [api.example.com] }
 prices: { gpt-4o-mini: { prompt_per_1k: 0.15, completion_per_1k: 0.6 } }
+model_limits: [{ endpoint: "https://api.openai.com/v1", model: gpt-4o-mini, requests_per_minute: 500 }]
 `);
   assert.equal({ ...p, caller_policy: undefined }, {
     source: join(dir, "node.yaml"),
@@ -94,6 +95,7 @@ prices: { gpt-4o-mini: { prompt_per_1k: 0.15, completion_per_1k: 0.6 } }
     placement_timeout_s: 30,
     caller_policy: undefined,
     prices: { "gpt-4o-mini": { prompt_per_1k: 0.15, completion_per_1k: 0.6, currency: "USD" } },
+    model_limits: [{ endpoint: "https://api.openai.com/v1", model: "gpt-4o-mini", requests_per_minute: 500, burst_s: 10 }],
   });
   assert.equal(p.caller_policy.http_hosts, ["api.example.com"]);
 });
@@ -103,6 +105,13 @@ test("node profile - a bad price table names the model's field and how to write 
   const paths = list.map((p) => p.path).sort();
   assert.equal(paths, ["prices.gpt-4o.currency", "prices.gpt-4o.prompt_per_1k"]);
   assert.match(list.find((p) => p.path.endsWith("currency"))!.message, "three-letter code");
+});
+
+test("node profile - a bad model limit names its field and how to write it", () => {
+  const { list } = problems("model_limits: [{ endpoint: api.openai.com, requests_per_minute: 0, burst_s: 90 }]\n");
+  const paths = list.map((p) => p.path).sort();
+  assert.equal(paths, ["model_limits[0].burst_s", "model_limits[0].endpoint", "model_limits[0].requests_per_minute"]);
+  assert.match(list.find((p) => p.path.endsWith("endpoint"))!.hint ?? "", "base URL");
 });
 
 test("node profile - the environment applies over the file", () => {

@@ -11,6 +11,8 @@ export interface AgentAccounting {
   modelCalled(model: string, tokens: ReportedTokens | undefined): void;
   /** Before each tool call the model asked for: counts it, or throws when a budget leaves no room for it. */
   toolCall(): void;
+  /** After a model call waited `ms` for its share of a rate limit. */
+  rateLimited?(ms: number): void;
   /** Aborted, with the budget error as its reason, when a budget shared with other steps is spent. */
   signal?: AbortSignal;
 }

@@ -9,10 +9,12 @@ import { functionNameOf, resultText, toChatTool } from "./tool-functions.js";
 import { given } from "../present.js";
 import type { TraceContext } from "../observability/trace-context.js";
 import { endModelSpan, startModelSpan, startToolSpan } from "./agent-spans.js";
+import type { ModelRateLimiter, RateLimitReason } from "./model-rate-limiter.js";
 
 /** What an agent step reports while it runs; each becomes a `step.progress` event of the execution. */
 export type AgentProgress =
   | { kind: "tokens"; agent: string; turn: number; text: string }
+  | { kind: "rate_limited"; agent: string; turn: number; model: string; reason: RateLimitReason; wait_ms: number }
   | { kind: "model_retry"; agent: string; turn: number; attempt: number; delay_ms: number; error: { code: string; message: string } }
   | { kind: "tool_call"; agent: string; turn: number; call_id: string; tool: string; arguments: unknown }
   | { kind: "tool_result"; agent: string; turn: number; call_id: string; tool: string; ok: boolean; result?: string; error?: { code: string; message: string; hint?: string } };
@@ -31,6 +33,8 @@ export interface AgentRun {
   accounting?: AgentAccounting;
   /** The step attempt's trace context: each model and tool call gets a span under it. */
   trace?: TraceContext;
+  /** Model calls wait here for their share of the endpoint's limits; absent: they go at once. */
+  limiter?: ModelRateLimiter;
 }
 
 function userMessage(input: unknown): string {
@@ -81,7 +85,7 @@ export async function runAgent(run: AgentRun): Promise<string> {
 
 async function agentTurns(run: AgentRun): Promise<string> {
   const { agent, options, signal, accounting } = run;
-  const model = new ChatModel(run.endpoint, options);
+  const model = new ChatModel(run.endpoint, options, run.limiter);
   const byName = new Map(run.tools.map((t) => [functionNameOf(t.id), t]));
   const chatTools = run.tools.map(toChatTool);
   const messages: ChatMessage[] = [
@@ -101,6 +105,8 @@ async function agentTurns(run: AgentRun): Promise<string> {
           signal,
           onToken: tokens.push,
           onRetry: ({ attempt, delayMs, error }) => run.progress({ kind: "model_retry", agent: agent.id, turn, attempt, delay_ms: delayMs, error: { code: error.code, message: error.message } }),
+          onRateLimited: ({ model: name, reason, waitMs }) => run.progress({ kind: "rate_limited", agent: agent.id, turn, model: name, reason, wait_ms: waitMs }),
+          onRateLimitWaited: (ms) => accounting?.rateLimited?.(ms),
           ...(agent.timeout === undefined ? {} : { timeoutMs: agent.timeout * 1000 }),
         },
       );

@@ -9,6 +9,8 @@ export interface AgentOptions {
   maxBackoffMs: number;
   backoffMultiplier: number;
   jitter: number;
+  /** Retries of one model call after a 429 when a rate limiter shares the pause (these do not count against maxRetries). */
+  maxRateLimitedRetries: number;
   /** A `retry-after` longer than this fails the call instead of waiting. */
   maxRetryAfterMs: number;
   /** Model turns per step: each turn is one model call, with the tool calls it asks for. */
@@ -22,6 +24,7 @@ export interface AgentOptions {
 export const DEFAULT_AGENT_OPTIONS: Readonly<AgentOptions> = Object.freeze({
   timeoutMs: 120_000,
   maxRetries: 3,
+  maxRateLimitedRetries: 8,
   backoffMs: 500,
   maxBackoffMs: 20_000,
   backoffMultiplier: 2,

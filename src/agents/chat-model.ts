@@ -4,6 +4,10 @@ import type { AgentEndpoint } from "../config/index.js";
 import type { AgentOptions } from "./agent-options.js";
 import { AgentError } from "./errors.js";
 import { given } from "../present.js";
+import { cancellableWait, cancelledError } from "./cancellable-wait.js";
+import { estimateTokens, type ModelRateLimiter, type RateLimitWait, type Reservation } from "./model-rate-limiter.js";
+import { providerPauseMs, retryAfterMs } from "./provider-pause.js";
+import { systemClock } from "../actors/index.js";
 
 export type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 export type ChatTool = OpenAI.Chat.Completions.ChatCompletionFunctionTool;
@@ -48,6 +52,10 @@ export interface ChatCallOptions {
   onRetry?(info: { attempt: number; delayMs: number; error: AgentError }): void;
   /** Overrides `AgentOptions.timeoutMs` for this call (an agent's `timeout`). */
   timeoutMs?: number;
+  /** When a call starts to wait for its share of a rate limit (or a provider's pause). */
+  onRateLimited?(wait: RateLimitWait): void;
+  /** After each reservation that waited, with how long it waited. */
+  onRateLimitWaited?(ms: number): void;
 }
 
 /** Servers that refused `stream_options` (older Azure API versions, some OpenAI-compatible servers): streamed calls to them go without it. */
@@ -68,26 +76,58 @@ export class ChatModel {
   readonly endpoint: AgentEndpoint;
   readonly #options: Readonly<AgentOptions>;
   readonly #client: OpenAI;
+  readonly #limiter: ModelRateLimiter | undefined;
 
-  constructor(endpoint: AgentEndpoint, options: Readonly<AgentOptions>) {
+  /** `limiter`: the node's (or cluster's) shares of model endpoints' limits; absent: calls go at once. */
+  constructor(endpoint: AgentEndpoint, options: Readonly<AgentOptions>, limiter?: ModelRateLimiter) {
     this.endpoint = endpoint;
     this.#options = options;
+    this.#limiter = limiter;
     this.#client = new OpenAI({ baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, maxRetries: 0 });
   }
 
   async complete(request: ChatRequest, options: ChatCallOptions): Promise<ChatReply> {
+    let rateLimited = 0;
     for (let attempt = 1; ; attempt++) {
+      const reservation = await this.#reserve(request, options);
       try {
-        return await this.#once(request, options);
+        const reply = await this.#once(request, options);
+        reservation?.settle(reply.usage?.total_tokens);
+        return reply;
       } catch (raw) {
         const error = toAgentError(raw, options.signal, this.endpoint);
-        if (!error.retryable || attempt > this.#options.maxRetries) throw error;
-        const delayMs = this.#delayBefore(attempt, raw);
+        const limited = this.#limiter !== undefined && raw instanceof OpenAI.APIError && raw.status === 429;
+        // A refused call spent no tokens; any other failure may have, so its estimate stands.
+        reservation?.settle(limited ? 0 : undefined);
+        if (limited) {
+          // The provider's pause is every node's: the limiter shares it, and the retry waits in line for it.
+          const pauseMs = providerPauseMs(raw.headers) ?? this.#backoff(rateLimited + 1);
+          if (++rateLimited > this.#options.maxRateLimitedRetries || pauseMs > this.#options.maxRetryAfterMs) throw error;
+          this.#limiter!.penalise(this.endpoint.baseURL, pauseMs);
+          options.onRetry?.({ attempt: attempt + 1, delayMs: pauseMs, error });
+          continue;
+        }
+        if (!error.retryable || attempt - rateLimited > this.#options.maxRetries) throw error;
+        const delayMs = this.#delayBefore(attempt - rateLimited, raw);
         if (delayMs === undefined) throw error;
         options.onRetry?.({ attempt: attempt + 1, delayMs, error });
-        await sleep(delayMs, options.signal);
+        await cancellableWait(delayMs, options.signal, systemClock);
       }
     }
+  }
+
+  /** Waits for this call's share of the endpoint's limits (none without a limiter). */
+  async #reserve(request: ChatRequest, options: ChatCallOptions): Promise<Reservation | undefined> {
+    if (this.#limiter === undefined) return undefined;
+    const prompt = [request.messages, request.tools ?? []];
+    const reservation = await this.#limiter.reserve({ endpoint: this.endpoint.baseURL, model: this.endpoint.model, estimatedTokens: estimateTokens(prompt, request.maxTokens), signal: options.signal, ...given({ onWait: options.onRateLimited }) });
+    if (reservation.waitedMs > 0) options.onRateLimitWaited?.(reservation.waitedMs);
+    return reservation;
+  }
+
+  #backoff(attempt: number): number {
+    const o = this.#options;
+    return backoffDelay({ initialMs: o.backoffMs, maxMs: o.maxBackoffMs, multiplier: o.backoffMultiplier, jitter: o.jitter }, attempt);
   }
 
   async #once(request: ChatRequest, options: ChatCallOptions): Promise<ChatReply> {
@@ -171,7 +211,7 @@ export class ChatModel {
     const headers = error instanceof OpenAI.APIError ? error.headers : undefined;
     const told = retryAfterMs(headers);
     if (told !== undefined) return told > o.maxRetryAfterMs ? undefined : told;
-    return backoffDelay({ initialMs: o.backoffMs, maxMs: o.maxBackoffMs, multiplier: o.backoffMultiplier, jitter: o.jitter }, attempt);
+    return this.#backoff(attempt);
   }
 }
 
@@ -182,37 +222,6 @@ function reportedTokens(usage: { prompt_tokens?: unknown; completion_tokens?: un
   if (!Number.isSafeInteger(prompt) || !Number.isSafeInteger(completion)) return undefined;
   const p = prompt as number, c = completion as number;
   return { prompt_tokens: p, completion_tokens: c, total_tokens: Number.isSafeInteger(total) ? (total as number) : p + c };
-}
-
-export function retryAfterMs(headers: Headers | undefined): number | undefined {
-  if (headers === undefined) return undefined;
-  const ms = Number(headers.get("retry-after-ms") ?? Number.NaN);
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const value = headers.get("retry-after");
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(cancelledError(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(cancelledError(signal));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-function cancelledError(signal: AbortSignal): AgentError {
-  return new AgentError("WFX_CANCELLED", "the model call was cancelled", { hint: "the calling step was cancelled or timed out", cause: signal.reason });
 }
 
 /** Maps what the `openai` package throws to stable codes; only transient failures are retryable. */

@@ -1,7 +1,13 @@
 export { defaultAgentOptions, DEFAULT_AGENT_OPTIONS, resolveAgentOptions, type AgentOptions } from "./agent-options.js";
 export type { AgentAccounting } from "./agent-accounting.js";
 export { runAgent, type AgentProgress, type AgentRun } from "./agent-loop.js";
-export { ChatModel, retryAfterMs, toAgentError, type ChatCallOptions, type ChatMessage, type ChatReply, type ChatRequest, type ChatTool, type ReportedTokens, type ToolCallRequest } from "./chat-model.js";
+export { ChatModel, toAgentError, type ChatCallOptions, type ChatMessage, type ChatReply, type ChatRequest, type ChatTool, type ReportedTokens, type ToolCallRequest } from "./chat-model.js";
 export { endpointFrom, endpointsFor } from "./endpoints.js";
 export { AgentError } from "./errors.js";
 export { functionNameOf, resultText, toChatTool } from "./tool-functions.js";
+export { retryAfterMs, providerPauseMs, resetDurationMs } from "./provider-pause.js";
+export { DEFAULT_COMPLETION_ESTIMATE, estimateTokens, type ModelRateLimiter, type RateLimitReason, type RateLimitWait, type Reservation, type ReserveRequest } from "./model-rate-limiter.js";
+export { BucketRateLimiter, limitKey, localModelRateLimiter } from "./bucket-rate-limiter.js";
+export { LocalBuckets, type BucketStore } from "./bucket-store.js";
+export { adjustTokens, bucketLimitOf, emptyLevel, fullLevel, refill, shareOf, take, type BucketCost, type BucketLevel, type BucketLimit, type BucketWait } from "./token-bucket.js";
+export { cancellableWait, cancelledError } from "./cancellable-wait.js";

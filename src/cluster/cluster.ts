@@ -26,6 +26,11 @@ import { encodeJson } from "./codec.js";
 import { sealFor, type Seal } from "./trust/cluster-seal.js";
 import { ClusterWire } from "./trust/cluster-wire.js";
 import { ClusterRejections } from "./trust/rejections.js";
+import { SealedStoreValues } from "./trust/sealed-store-values.js";
+import { BucketRateLimiter, type ModelRateLimiter } from "../agents/index.js";
+import type { ModelLimit } from "../config/index.js";
+import { ClusterRateBuckets } from "./cluster-rate-buckets.js";
+import { SharedBuckets } from "./shared-buckets.js";
 
 /** NATS's own default max_payload (1 MiB), until the server says its own; and room kept for the message envelope. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -166,6 +171,14 @@ export class Cluster implements Membership {
     const connected = this.#connect();
     connected.catch(() => undefined);
     return new JetStreamExecutionStore(connected, { replicas: this.options.storeReplicas, retentionMs: this.options.storeRetentionMs, seal: this.seal, rejections: this.rejections }, this.#logger);
+  }
+
+  /** Model calls of every node share each limit through JetStream KV; while it is away each node takes 1/n of it. */
+  modelRateLimiter(limits: readonly ModelLimit[]): ModelRateLimiter {
+    const shared = this.#connect().then((nc) => ({ buckets: new SharedBuckets(nc, new SealedStoreValues(this.seal, this.rejections), this.options.storeReplicas), wire: this.#wire! }));
+    shared.catch(() => undefined);
+    const peers = () => this.#registry?.snapshot().filter((n) => n.status !== "down").length ?? 1;
+    return new BucketRateLimiter(limits, new ClusterRateBuckets({ shared, peers, logger: this.#logger }));
   }
 
   /** Whether an execution's owner lives: this process by its incarnation, another node by the registry. */

@@ -8,6 +8,8 @@ export const SUBJECTS = Object.freeze({
   load: "wfx.nodes.load",
   /** Delta beats: a watcher's verdict that a node is gone, for every node that does not watch it itself. */
   down: "wfx.nodes.down",
+  /** A provider answered 429: every node pauses its calls to that endpoint until the time given. */
+  modelPause: "wfx.models.pause",
 });
 
 /** A node's small liveness beat (delta beats): heard only by the nodes that watch it. */
@@ -52,6 +54,9 @@ export function serviceDiscoverySubjects(verb: "PING" | "INFO" | "STATS", nodeId
 export function nodeInfoSubject(nodeId: string): string {
   return `wfx.node.${nodeId}.info`;
 }
+
+/** The KV bucket holding each model limit's shared token bucket (one key per endpoint and model). */
+export const RATE_LIMIT_BUCKET = "wfx-rate-limits";
 
 /** The cluster store's JetStream names: records and claims in KV buckets, events in one stream. */
 export const CLUSTER_STORE = Object.freeze({

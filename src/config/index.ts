@@ -12,6 +12,7 @@ export { NODE_ID_PATTERN, NODE_PROFILE_DEFAULTS, NODE_TAG_PATTERN, NodeProfileFi
 export { formatProblems, type Problem } from "./problems.js";
 export { closestMatch } from "./suggest.js";
 export { CALLER_POLICY_SETTING, CallerPolicySchema, defaultCallerPolicy, loadCallerPolicyFile, parseCallerPolicy, resolveCallerPolicy, type CallerPolicy } from "./caller-policy.js";
+export { DEFAULT_BURST_S, ModelLimitSchema, ModelLimitsSchema, normalEndpoint, type ModelLimit } from "./model-limits.js";
 export { ModelPriceSchema, PriceTableSchema, type ModelPrice, type PriceTable } from "./price-table.js";
 export { AGENT_FIELDS_FILLED_IN, secretNames, substituteSecrets, substituteSecretsDeep, TOOL_FIELDS_FILLED_AT_BUILD, TOOL_FIELDS_FILLED_IN, type SubstitutedText, type UnsetVariable } from "./secrets.js";
 export {

@@ -17,6 +17,7 @@ export const NODE_PROFILE_ENV = Object.freeze({
   WFX_NATS_PASSWORD: "the NATS password (with WFX_NATS_USER, or a user in the profile)",
   WFX_NATS_TOKEN: "a NATS authentication token",
   WFX_NATS_CREDS: "the path of a NATS .creds file",
+  WFX_MODEL_LIMITS: 'a JSON list of model limits, replacing the profile\'s, e.g. WFX_MODEL_LIMITS=\'[{"endpoint":"https://api.openai.com/v1","requests_per_minute":500}]\'',
 });
 export type NodeProfileVariable = keyof typeof NODE_PROFILE_ENV;
 
@@ -106,6 +107,15 @@ export function applyNodeProfileEnv(fileData: Record<string, unknown>, env: Reco
     if (!/^\d+$/.test(port)) fail(variable, ["gateways", gateway, "port"], `'${port}' is not a port number`);
     else if (!served) fail(variable, ["gateways", gateway], `is set, but this node serves no ${gateway} gateway (add ${gateway} to the profile's gateways or WFX_NODE_GATEWAYS, or unset ${variable})`);
     else set(variable, ["gateways", gateway, "port"], Number(port));
+  }
+
+  const limits = read("WFX_MODEL_LIMITS");
+  if (limits !== undefined) {
+    try {
+      set("WFX_MODEL_LIMITS", ["model_limits"], JSON.parse(limits));
+    } catch (error) {
+      fail("WFX_MODEL_LIMITS", ["model_limits"], `is not JSON: ${(error as Error).message}`);
+    }
   }
 
   const url = read("WFX_NATS_URL");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CallerPolicySchema } from "./caller-policy.js";
+import { ModelLimitsSchema } from "./model-limits.js";
 import { PriceTableSchema } from "./price-table.js";
 
 /** Every default of a node profile; the schema below and the resolver read them from here only. */
@@ -72,6 +73,8 @@ export const NodeProfileFileSchema = z
     caller_policy: CallerPolicySchema.prefault({}),
     /** Model name -> {prompt_per_1k, completion_per_1k, currency}: records show an estimated cost from it. */
     prices: PriceTableSchema.default({}),
+    /** What the cluster together may send each model endpoint: requests and tokens per minute. */
+    model_limits: ModelLimitsSchema.default([]),
   })
   .superRefine((p, ctx) => {
     const problem = (path: (string | number)[], message: string, code = "WFX_INVALID_VALUE") => ctx.addIssue({ code: "custom", path, message, params: { code } });
@@ -125,4 +128,10 @@ export const NODE_PROFILE_HINTS: Readonly<Record<string, string>> = Object.freez
   prompt_per_1k: "prompt_per_1k is the price of 1,000 prompt tokens, a number of at least 0",
   completion_per_1k: "completion_per_1k is the price of 1,000 completion tokens, a number of at least 0",
   currency: "currency is a three-letter code such as USD or EUR",
+  model_limits: "list limits: model_limits: [{ endpoint: https://api.openai.com/v1, model: gpt-4o-mini, requests_per_minute: 500, tokens_per_minute: 200000 }]",
+  endpoint: "endpoint is the model server's base URL, as agents call it, e.g. endpoint: https://api.openai.com/v1",
+  model: "model names one model of the endpoint; leave it out for one limit over all its models",
+  requests_per_minute: "requests_per_minute is how many model calls the whole cluster may send per minute, a number above 0",
+  tokens_per_minute: "tokens_per_minute is how many tokens (prompt + completion) the whole cluster may spend per minute, a number above 0",
+  burst_s: "burst_s is how many seconds of the limit may be spent at once, from 1 to 60 (default 10)",
 });

@@ -1,4 +1,5 @@
 import type { PriceTable } from "./price-table.js";
+import type { ModelLimit } from "./model-limits.js";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -47,6 +48,8 @@ export interface NodeProfile {
   placement_timeout_s: number;
   caller_policy: CallerPolicy;
   prices: PriceTable;
+  /** Cluster-wide limits per model endpoint (and model); empty: none but what providers answer with 429s. */
+  model_limits: readonly ModelLimit[];
 }
 
 /** Where a default node id comes from; injected so tests can name nodes. */
@@ -136,6 +139,7 @@ function resolveNodeProfile(file: NodeProfileFile, source: string | undefined, p
     placement_timeout_s: file.placement_timeout_s,
     caller_policy: resolveCallerPolicy(file.caller_policy),
     prices: Object.freeze({ ...file.prices }),
+    model_limits: Object.freeze(file.model_limits.map((l) => Object.freeze({ ...l }))),
   });
 }
 

@@ -52,7 +52,7 @@ export class ExecutionLauncher {
     this.#system = system;
     this.#recorder = recorder;
     this.#options = options;
-    this.#isolated = new IsolatedLauncher(system, recorder, options.isolated, options.tools.workflowExecutor);
+    this.#isolated = new IsolatedLauncher(system, recorder, options.isolated, { executor: options.tools.workflowExecutor, limiter: options.modelRateLimiter });
     this.#crossProcess = options.dataDir === undefined ? undefined : new CrossProcessCancel(options.dataDir, (id) => this.cancel(id, "cancelled from another process"));
   }
 

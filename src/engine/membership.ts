@@ -1,3 +1,5 @@
+import type { ModelRateLimiter } from "../agents/index.js";
+import type { ModelLimit } from "../config/index.js";
 import type { ExecutionClient } from "./execution-client.js";
 import type { ExecutionLocator } from "./execution-locator.js";
 import type { NodeRegistry } from "./node-registry.js";
@@ -48,6 +50,8 @@ export interface Membership {
   store(): ExecutionStore;
   stepHost(): StepHostFactory;
   ownerAlive(): OwnerAlive;
+  /** Model endpoints' limits, shared by every node of the cluster (`limits`: the operator's, the same on every node). */
+  modelRateLimiter(limits: readonly ModelLimit[]): ModelRateLimiter;
   /** Which orphans this node takes over. */
   mayAdopt(): (record: ExecutionRecord) => boolean;
   join(member: Member): Joined;

@@ -5,7 +5,7 @@ import type { ResumePolicy } from "./orphans.js";
 import type { ExecutionRecord, ExecutionStore } from "./types.js";
 import type { ToolRegistry } from "../tools/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
-import { resolveAgentOptions, type AgentOptions } from "../agents/index.js";
+import { localModelRateLimiter, resolveAgentOptions, type AgentOptions, type ModelRateLimiter } from "../agents/index.js";
 import { defaultCallerPolicy, type CallerPolicy, type PriceTable } from "../config/index.js";
 import { resolveLimitsOptions, type LimitsOptions } from "./limits-options.js";
 import type { StepHostFactory } from "./step-host.js";
@@ -53,6 +53,8 @@ export interface RuntimeOptions {
   workflowFolders: readonly string[];
   /** Model prices (the node profile's `prices`): ended records' usage gets an estimated cost; empty: none. */
   prices: PriceTable;
+  /** Where agents' model calls wait for their share of endpoints' limits: the cluster's, or this process's (no limits, 429 pauses shared). */
+  modelRateLimiter: ModelRateLimiter;
 }
 
 export const DEFAULT_ISOLATED_OPTIONS: IsolatedOptions = Object.freeze({
@@ -89,5 +91,6 @@ export function resolveRuntimeOptions(options: RuntimeOptionsInput): Readonly<Ru
     mayAdopt: options.mayAdopt ?? (() => true),
     workflowFolders: Object.freeze([...(options.workflowFolders ?? [])]),
     prices: Object.freeze({ ...options.prices }),
+    modelRateLimiter: options.modelRateLimiter ?? localModelRateLimiter([]),
   });
 }

@@ -50,7 +50,7 @@ export class Runtime implements ExecutionClient {
     const o = this.options;
     this.recorder = new ExecutionRecorder(o.store, (record) => this.#launcher.abandon(record), o.prices);
     this.system = createActorSystem({ id: o.nodeId, onError: (error, address) => this.#onActorError(error, address) });
-    this.#rules = new OriginRules(o, { system: this.system, tools: o.tools, node: o.nodeId, env: o.env, agentOptions: o.agents, limits: o.limits, workflowFolders: o.workflowFolders, ...given({ stepHost: o.stepHost }) });
+    this.#rules = new OriginRules(o, { system: this.system, tools: o.tools, node: o.nodeId, env: o.env, agentOptions: o.agents, limiter: o.modelRateLimiter, limits: o.limits, workflowFolders: o.workflowFolders, ...given({ stepHost: o.stepHost }) });
     this.#launcher = new ExecutionLauncher(this.system, this.recorder, o);
     this.locator = new LocalExecutionLocator(this.recorder, this.#launcher, o.store, o.ownerAlive);
     this.#orphans = new OrphanAdoption(o, this.recorder, this.#launcher, this.#rules);

@@ -1,5 +1,5 @@
 import type { ActorSystem } from "../actors/index.js";
-import { AgentError, DEFAULT_AGENT_OPTIONS, runAgent, type AgentOptions } from "../agents/index.js";
+import { AgentError, DEFAULT_AGENT_OPTIONS, runAgent, type AgentOptions, type ModelRateLimiter } from "../agents/index.js";
 import type { LimitsOptions } from "./limits-options.js";
 import type { Tool, ToolRegistry } from "../tools/index.js";
 import { BUILTIN_TOOL_TYPES, resolveAgentEndpoint, type AgentDef, type CallerPolicy, type EndpointResolution } from "../config/index.js";
@@ -26,6 +26,8 @@ export interface ServiceDeps {
   limits: Readonly<LimitsOptions>;
   /** Model-call and tool-loop defaults for agent steps. */
   agentOptions?: Readonly<AgentOptions>;
+  /** Where agents' model calls wait for their share of endpoints' limits; absent: they go at once. */
+  limiter?: ModelRateLimiter;
   /** Where an agent's model lives; default: its config and then `env`. Isolated processes look up what the parent resolved. */
   endpointOf?: (agent: AgentDef) => EndpointResolution;
   /** Set for a workflow a caller sent: the operator's policy bounds its tools (and `env` is empty). */
@@ -119,7 +121,7 @@ function runAgentStep(plan: ExecutionPlan, agentId: string, toolIds: readonly st
   const tools = (toolIds ?? agent.tools ?? []).map((id) => toolOf(plan, id, deps));
   const own = budgetFrom(agent.budget, `agent '${agent.id}'`);
   const accounting = agentAccounting(usageOf(ctx), own === undefined ? meters : [new BudgetMeter(own), ...meters]);
-  return runAgent({ agent, endpoint, tools, input, options: deps.agentOptions ?? DEFAULT_AGENT_OPTIONS, signal: ctx.signal, progress: (data) => ctx.progress(data), executionId: ctx.executionId, accounting, ...given({ trace: ctx.trace }) });
+  return runAgent({ agent, endpoint, tools, input, options: deps.agentOptions ?? DEFAULT_AGENT_OPTIONS, signal: ctx.signal, progress: (data) => ctx.progress(data), executionId: ctx.executionId, accounting, ...given({ trace: ctx.trace, limiter: deps.limiter }) });
 }
 
 /** What a sub-workflow shares with the execution enclosing it: its budgets and its step allowance. */

@@ -1,6 +1,6 @@
 import type { AgentAccounting } from "../agents/index.js";
 import type { BudgetMeter } from "./budget.js";
-import { addModelCall, type Usage } from "./usage.js";
+import { addModelCall, round3, type Usage } from "./usage.js";
 
 /**
  * What an agent step counts with: every call goes into the step's usage (which travels with its result) and into
@@ -24,6 +24,9 @@ export function agentAccounting(usage: Usage, meters: readonly BudgetMeter[]): A
         }
       }
       if (spent !== undefined) throw spent;
+    },
+    rateLimited(ms) {
+      usage.rate_limited_ms = round3((usage.rate_limited_ms ?? 0) + ms);
     },
     toolCall() {
       for (const meter of meters) meter.toolCall();

@@ -21,6 +21,8 @@ export interface Usage {
   /** Model calls whose answer carried no `usage`: their tokens are not in the totals. */
   unknown_usage_calls: number;
   tool_calls: number;
+  /** Milliseconds model calls waited for their share of rate limits (or a provider's pause); summed over steps. */
+  rate_limited_ms?: number;
   /** Milliseconds of wall-clock time. */
   wall_ms?: number;
   /** Milliseconds of CPU (user + system) of the process while it ran; concurrent steps in one process share it. */
@@ -88,6 +90,7 @@ export function mergeUsage(into: Usage, from: Partial<Usage> | undefined): Usage
   into.unknown_usage_calls += from.unknown_usage_calls ?? 0;
   into.tool_calls += from.tool_calls ?? 0;
   if (from.cpu_ms !== undefined) into.cpu_ms = (into.cpu_ms ?? 0) + from.cpu_ms;
+  if (from.rate_limited_ms !== undefined) into.rate_limited_ms = round3((into.rate_limited_ms ?? 0) + from.rate_limited_ms);
   return into;
 }
 
@@ -129,6 +132,7 @@ export function describeUsage(usage: Partial<Usage>): string {
   const tokens = usage.tokens ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   const parts = [calls === 0 ? "no model calls" : `${n(tokens.total_tokens)} tokens (${n(tokens.prompt_tokens)} prompt + ${n(tokens.completion_tokens)} completion) in ${n(calls)} model call${calls === 1 ? "" : "s"}`];
   if ((usage.unknown_usage_calls ?? 0) > 0) parts.push(`${n(usage.unknown_usage_calls!)} without usage reported (their tokens are unknown)`);
+  if ((usage.rate_limited_ms ?? 0) > 0) parts.push(`waited ${n(Math.round(usage.rate_limited_ms!))} ms for rate limits`);
   if ((usage.tool_calls ?? 0) > 0) parts.push(`${n(usage.tool_calls!)} tool call${usage.tool_calls === 1 ? "" : "s"}`);
   if (usage.wall_ms !== undefined) parts.push(`wall ${n(Math.round(usage.wall_ms))} ms`);
   const cpu = usage.isolated?.cpu_ms ?? usage.cpu_ms;

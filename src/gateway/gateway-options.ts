@@ -1,4 +1,4 @@
-import { defaultCallerPolicy, parseCallerPolicy, type CallerPolicy, type PriceTable } from "../config/index.js";
+import { defaultCallerPolicy, parseCallerPolicy, type CallerPolicy, type ModelLimit, type PriceTable } from "../config/index.js";
 import { DEFAULT_IDEMPOTENCY_WINDOW_MS, DEFAULT_LIMITS, type ResumePolicy } from "../engine/internal.js";
 import { GatewayError } from "./errors.js";
 import { LOOPBACK_HOSTNAMES } from "./http/host-guard.js";
@@ -58,6 +58,8 @@ export interface GatewayOptions {
   callerPolicy: CallerPolicy;
   /** Model prices from the node profile: records show an estimated cost (a runtime passed in brings its own). */
   prices: PriceTable;
+  /** Limits of model endpoints from the node profile (or WFX_MODEL_LIMITS): a member shares them with its cluster. */
+  modelLimits: readonly ModelLimit[];
   /** Where the audit log goes: a file, or stderr beside the node's log; either way every entry, whatever `logLevel` says. */
   auditLogFile: string | undefined;
   logLevel: string;
@@ -98,6 +100,7 @@ export function defaultGatewayOptions(): GatewayOptions {
     sandboxDir: undefined,
     callerPolicy: defaultCallerPolicy(),
     prices: {},
+    modelLimits: [],
     resumePolicy: "resume",
     orphanScanMs: 2000,
     idempotencyWindowMs: DEFAULT_IDEMPOTENCY_WINDOW_MS,

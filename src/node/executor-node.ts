@@ -56,6 +56,8 @@ export class ExecutorNode {
     this.audit = new AuditLog(deps.auditLogger ?? createLogger({ level: "info", name: "wfx-audit", ...given({ destination: options.auditLogFile }) }));
     this.metrics = new NodeMetrics();
     const engine = parts.engine;
+    const waited = () => [...engine.options.modelRateLimiter.waitedSeconds()].map(([endpoint, seconds]) => [{ endpoint }, seconds] as [Record<string, string>, number]);
+    this.metrics.registry.counter("wfx_model_rate_limit_wait_seconds", "Seconds model calls on this node waited for their share of a model limit or a provider's pause, by endpoint as configured (other: an endpoint no limit names)", waited);
     this.registry = new LocalNodeRegistry({ id: engine.options.nodeId, tags: options.tags, capacity: options.supervisesExecutions ? options.maxConcurrentExecutions : 0, version: VERSION, instance: engine.options.instanceId });
     this.admission = new Admission(options.maxConcurrentExecutions, (running) => this.registry.setLoad(running));
     const joined = this.#join(engine);

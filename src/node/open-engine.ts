@@ -2,6 +2,7 @@ import { EmbeddedExecutionStore, Runtime, defaultNodeId, resolveDataDir, type Me
 import type { GatewayOptions } from "../gateway/index.js";
 import { NodeExecutor } from "../gateway/index.js";
 import { defaultToolRegistry } from "../tools/index.js";
+import { localModelRateLimiter } from "../agents/index.js";
 
 /**
  * The node's store and engine: a member's store, step host and owner liveness come from its cluster; a standalone
@@ -18,6 +19,7 @@ export async function openEngine(options: Readonly<GatewayOptions>, membership: 
     tools: defaultToolRegistry({ workflowExecutor: executor }),
     callerPolicy: options.callerPolicy,
     prices: options.prices,
+    modelRateLimiter: membership?.modelRateLimiter(options.modelLimits) ?? localModelRateLimiter(options.modelLimits),
     resumePolicy: options.resumePolicy,
     workflowFolders: options.workflowDirs,
     defaultTimeoutS: options.defaultTimeoutS,

@@ -22,6 +22,7 @@ export function gatewayOptionsOfProfile(profile: NodeProfile): Partial<GatewayOp
     ...given({ mcpPath: mcp }),
     callerPolicy: profile.caller_policy,
     prices: profile.prices,
+    modelLimits: profile.model_limits,
   };
 }
 

@@ -103,6 +103,9 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   if (options.tags === undefined && process.env["WFX_NODE_TAGS"]) options.tags = process.env["WFX_NODE_TAGS"].split(",").map((t) => t.trim()).filter((t) => t !== "");
   // Without a profile, WFX_NODE_RESOURCES and WFX_NODE_CAPACITY still say what the node offers placed steps.
   const offers = command === "node" ? (profile ?? loadNodeProfile(undefined, process.env)) : undefined;
+  // A standalone `wfx serve` reads its model limits from WFX_MODEL_LIMITS alone (the profile's other variables are a node's).
+  const limitsFrom = offers ?? loadNodeProfile(undefined, { WFX_MODEL_LIMITS: process.env["WFX_MODEL_LIMITS"] });
+  if (options.modelLimits === undefined) options.modelLimits = limitsFrom.model_limits;
   const cluster = offers === undefined ? undefined : clusterFrom(flags, process.env, { id: options.nodeId, tags: options.tags ?? [], resources: offers.resources, stepCapacity: offers.capacity.steps }, logger, profile === undefined ? undefined : clusterOptionsOfProfile(profile));
   if (cluster !== undefined) options.nodeId = cluster.options.nodeId;
   // Loaded only when OTEL_* asks: an untraced node never imports the SDK.

@@ -56,11 +56,20 @@ export class SealedStoreValues {
 
   /** Claims (adoptions, idempotency keys) hold no tenant data: signed, not encrypted. */
   claim(where: string, json: string): Uint8Array {
-    return this.seal.seal(where, encoder.encode(json));
+    return this.signed(where, json);
   }
 
   claimOf(where: string, data: Uint8Array): Record<string, unknown> {
-    return this.#open<Record<string, unknown>>(where, data, "claim", false);
+    return this.signedOf(where, data, "claim");
+  }
+
+  /** A value with no tenant data (a claim, a rate limit's bucket): signed over where it lives, not encrypted. */
+  signed(where: string, json: string): Uint8Array {
+    return this.seal.seal(where, encoder.encode(json));
+  }
+
+  signedOf(where: string, data: Uint8Array, what: string): Record<string, unknown> {
+    return this.#open<Record<string, unknown>>(where, data, what, false);
   }
 
   #open<T>(where: string, data: Uint8Array, what: string, readable = true): T {

@@ -6,6 +6,7 @@ import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../types.js";
 import { emptyUsage, type Usage } from "../usage.js";
 import { IpcTransport } from "./ipc-transport.js";
 import { ParentExecutor } from "./parent-executor.js";
+import { ParentRateLimiter } from "./parent-rate-limiter.js";
 import { isolatedSystemId, type ToChild, type ToParent } from "./protocol.js";
 import { given } from "../../present.js";
 import { startTracing } from "../../observability/tracing-config.js";
@@ -23,6 +24,7 @@ function send(message: ToParent): void {
 }
 
 const executor = new ParentExecutor(send);
+const limiter = new ParentRateLimiter(send);
 
 /** This process runs one execution: what it used, as the process measures itself, goes in the final event. */
 function withOwnUsage(event: ExecutionEvent): ExecutionEvent {
@@ -50,6 +52,10 @@ process.on("message", (message: ToChild) => {
     executor.settle(message);
     return;
   }
+  if (message.t === "limit_reply" || message.t === "limit_wait") {
+    limiter.answered(message);
+    return;
+  }
   if (message.t !== "execute" || busy) return;
   busy = true;
   system.registerTransport(message.parentSystemId, toParent);
@@ -63,7 +69,7 @@ process.on("message", (message: ToChild) => {
     },
   };
   const plan = planFor(message.file, message.workflowName, message.filePath);
-  const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, endpointOf: endpointFrom(message.agentEndpoints), agentOptions: message.agentOptions, limits: message.limits, ...given({ caller: message.caller }) };
+  const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, endpointOf: endpointFrom(message.agentEndpoints), agentOptions: message.agentOptions, limiter, limits: message.limits, ...given({ caller: message.caller }) };
   system.spawn(
     supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs, budget: message.budget, ...given({ resume: message.resume, trace: message.trace }) }),
     { name: message.executionId },

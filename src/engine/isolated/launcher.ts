@@ -13,6 +13,8 @@ import { describeFailure } from "../storable.js";
 import type { ErrorInfo, ExecutionEvent } from "../types.js";
 import type { WorkflowExecutorClient } from "../../tools/index.js";
 import { ExecutorBridge } from "./executor-bridge.js";
+import { RateLimiterBridge } from "./rate-limiter-bridge.js";
+import type { ModelRateLimiter } from "../../agents/index.js";
 import { IpcTransport } from "./ipc-transport.js";
 import { isolatedSystemId, type ExecuteOrder, type ToParent } from "./protocol.js";
 import { tracingEnvOf } from "../../observability/tracing-config.js";
@@ -60,16 +62,21 @@ export class IsolatedLauncher {
   readonly #recorder: ExecutionRecorder;
   readonly #options: IsolatedOptions;
   readonly #executor: WorkflowExecutorClient | undefined;
+  readonly #limiter: ModelRateLimiter;
   readonly #spares: Spare[] = [];
   readonly #running = new Map<string, Running>();
   #closed = false;
 
-  /** `executor` serves the `mcpworkflow_executor` calls made inside isolated processes; without one they are refused. */
-  constructor(system: ActorSystem, recorder: ExecutionRecorder, options: IsolatedOptions, executor?: WorkflowExecutorClient) {
+  /**
+   * `node.executor` serves the `mcpworkflow_executor` calls made inside isolated processes (without one they are
+   * refused); their model calls wait for their share on `node.limiter`, as the node's own do.
+   */
+  constructor(system: ActorSystem, recorder: ExecutionRecorder, options: IsolatedOptions, node: { executor: WorkflowExecutorClient | undefined; limiter: ModelRateLimiter }) {
     this.#system = system;
     this.#recorder = recorder;
     this.#options = options;
-    this.#executor = executor;
+    this.#executor = node.executor;
+    this.#limiter = node.limiter;
   }
 
   /** Starts the warm spares now rather than at the first launch. */
@@ -136,12 +143,15 @@ export class IsolatedLauncher {
     const childSystemId = isolatedSystemId(child.pid!);
     this.#system.registerTransport(childSystemId, new IpcTransport(child));
     const bridge = this.#executor === undefined ? undefined : new ExecutorBridge(child, this.#executor);
+    const limits = new RateLimiterBridge(child, this.#limiter);
     child.on("message", (message: ToParent) => {
       if (message.t === "actor") this.#system.deliver(message.address, message.message);
       else if (message.t === "executor_call" || message.t === "executor_cancel") bridge?.handle(message);
+      else if (message.t.startsWith("limit_")) limits.handle(message as Parameters<RateLimiterBridge["handle"]>[0]);
     });
     child.once("exit", (code, signal) => {
       bridge?.abortAll();
+      limits.abortAll();
       clearTimeout(running.killTimer);
       clearTimeout(running.deadline);
       this.#running.delete(request.executionId);

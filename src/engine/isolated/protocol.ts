@@ -1,4 +1,4 @@
-import type { AgentOptions } from "../../agents/index.js";
+import type { AgentOptions, RateLimitWait } from "../../agents/index.js";
 import type { AgentEndpoint, CallerPolicy, WorkflowFile } from "../../config/index.js";
 import type { WorkflowExecutorMethod } from "../../tools/index.js";
 import type { LimitsOptions } from "../limits-options.js";
@@ -64,9 +64,24 @@ export interface ExecutorCancel {
 
 export type ExecutorReply = { t: "executor_reply"; id: number; ok: true; value: unknown } | { t: "executor_reply"; id: number; ok: false; error: ErrorInfo };
 
-export type ToChild = ExecuteOrder | ActorEnvelope | ExecutorReply;
+/** A model call in the isolated process waits for its share on the node's rate limiter (the node's, or its cluster's). */
+export interface LimitReserve {
+  t: "limit_reserve";
+  id: number;
+  endpoint: string;
+  model: string;
+  estimatedTokens: number;
+}
+
+/** What the isolated process tells the node's limiter about a reservation, or a provider's pause. */
+export type LimitNotice = { t: "limit_cancel"; id: number } | { t: "limit_settle"; id: number; actualTokens: number | undefined } | { t: "limit_penalise"; endpoint: string; retryAfterMs: number };
+
+/** The parent's answers: the share was granted (or the wait failed), and, before that, that the call waits. */
+export type LimitReply = { t: "limit_reply"; id: number; ok: true; waitedMs: number } | { t: "limit_reply"; id: number; ok: false; error: ErrorInfo } | { t: "limit_wait"; id: number; wait: RateLimitWait };
+
+export type ToChild = ExecuteOrder | ActorEnvelope | ExecutorReply | LimitReply;
 /** `ready`: started and waiting for an order; `bye`: everything before it has been sent, exiting. */
-export type ToParent = { t: "ready" } | { t: "bye" } | ActorEnvelope | ExecutorCall | ExecutorCancel;
+export type ToParent = { t: "ready" } | { t: "bye" } | ActorEnvelope | ExecutorCall | ExecutorCancel | LimitReserve | LimitNotice;
 
 /** The address of the supervisor an isolated process runs for `executionId`. */
 export function isolatedSystemId(pid: number): string {
