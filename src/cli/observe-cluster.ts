@@ -8,11 +8,6 @@ import { clusterTrustOf, type ClusterKeyFlags } from "./cluster-key-flags.js";
 /** How long a command waits for NATS before it says it cannot reach it. */
 const REACH_MS = 5000;
 
-/** `--nats URL`s given, else WFX_NATS_URL (comma-separated); empty when neither is set. */
-export function natsServers(flags: readonly string[] | undefined): string[] {
-  if (flags !== undefined && flags.length > 0) return [...flags];
-  return (process.env["WFX_NATS_URL"] ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
-}
 
 /**
  * Joins the cluster as an observer (announcing nothing) for a CLI command: resolves once NATS is reached, with the

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { natsServers, observeCluster } from "./observe-cluster.js";
+import { natsServers } from "./nats-servers.js";
 import type { ClusterKeyFlags } from "./cluster-key-flags.js";
 import { EmbeddedExecutionStore, resolveDataDir, Runtime, type ExecutionClient, type RuntimeOptions } from "../engine/internal.js";
 
@@ -32,6 +32,8 @@ export async function withClient<T>(dataDir: string | undefined, use: (client: E
       await runtime.close();
     }
   }
+  // NATS and the cluster load only for a command pointed at one.
+  const { observeCluster } = await import("./observe-cluster.js");
   const { cluster } = await observeCluster(servers, "cli", clusterKey);
   // A runtime that runs nothing: it reads the cluster store, and cancels through the node that runs an execution.
   const runtime = new Runtime({ store: cluster.store(), nodeId: cluster.options.nodeId, ownerAlive: cluster.ownerAlive(), mayAdopt: () => false, instanceId: cluster.instanceId });

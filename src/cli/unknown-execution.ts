@@ -1,6 +1,6 @@
 import { resolveDataDir, TERMINAL_STATUSES, type CancelResult } from "../engine/index.js";
 import { EXIT } from "./exit-codes.js";
-import { natsServers } from "./observe-cluster.js";
+import { natsServers } from "./nats-servers.js";
 
 /**
  * Where else the id may be: a command reads the data dir's executions unless told the cluster's (--nats or

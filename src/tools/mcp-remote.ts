@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
-import { Client, StreamableHTTPClientTransport, type Transport } from "@modelcontextprotocol/client";
-import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import type { Transport } from "@modelcontextprotocol/client";
 import { z } from "zod";
 import { backoffDelay, type BackoffPolicy } from "../actors/index.js";
 import { CALLER_POLICY_SETTING } from "../config/index.js";
@@ -8,6 +7,10 @@ import { callerDenied, cancelled, throwIfAborted, ToolError } from "./errors.js"
 import { secretHeaders, withToolSecrets } from "./tool-secrets.js";
 import { parseToolSettings } from "./tool-settings.js";
 import type { Tool, ToolCallContext, ToolFactory } from "./types.js";
+
+/** The MCP client SDK, loaded on the first remote call: a process that calls no MCP server never pays for it. */
+let clientSdk: Promise<[typeof import("@modelcontextprotocol/client"), typeof import("@modelcontextprotocol/client/stdio")]> | undefined;
+const mcpClientSdk = () => (clientSdk ??= Promise.all([import("@modelcontextprotocol/client"), import("@modelcontextprotocol/client/stdio")]));
 
 export const mcpRemoteArgsSchema = z.strictObject({
   method: z.string().min(1).describe("name of the remote tool to call; 'tools/list' lists the server's tools"),
@@ -111,10 +114,11 @@ class McpRemoteTool implements Tool<McpRemoteArgs> {
   }
 
   async #once(args: McpRemoteArgs, signal: AbortSignal): Promise<unknown> {
-    const client = new Client(CLIENT_INFO);
+    const [sdk, stdio] = await mcpClientSdk();
+    const client = new sdk.Client(CLIENT_INFO);
     const options = { signal, timeout: this.config.timeoutMs };
     try {
-      await client.connect(this.#transport(), options).catch((error: unknown) => {
+      await client.connect(this.#transport(sdk, stdio), options).catch((error: unknown) => {
         throw new TransportFailure(`cannot connect: ${(error as Error).message}`, { cause: error });
       });
       if (args.method === LIST_TOOLS_METHOD) {
@@ -134,12 +138,12 @@ class McpRemoteTool implements Tool<McpRemoteArgs> {
     }
   }
 
-  #transport(): Transport {
+  #transport(sdk: typeof import("@modelcontextprotocol/client"), stdio: typeof import("@modelcontextprotocol/client/stdio")): Transport {
     const { url, command } = this.config;
     if (url !== undefined) {
-      return new StreamableHTTPClientTransport(new URL(withToolSecrets(url, this.config.env, "mcp_url", this.id)), { requestInit: { headers: secretHeaders(this.config.headers, this.config.env, this.id) } });
+      return new sdk.StreamableHTTPClientTransport(new URL(withToolSecrets(url, this.config.env, "mcp_url", this.id)), { requestInit: { headers: secretHeaders(this.config.headers, this.config.env, this.id) } });
     }
-    return new StdioClientTransport({ command: command!, args: [...this.config.args], env: { ...getDefaultEnvironment(), ...this.config.stdioEnv }, cwd: this.config.cwd, stderr: "ignore" });
+    return new stdio.StdioClientTransport({ command: command!, args: [...this.config.args], env: { ...stdio.getDefaultEnvironment(), ...this.config.stdioEnv }, cwd: this.config.cwd, stderr: "ignore" });
   }
 
   #toToolError(error: unknown, args: McpRemoteArgs): ToolError {

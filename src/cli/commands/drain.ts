@@ -5,7 +5,8 @@ import { CliError } from "../cli-error.js";
 import type { ClusterKeyFlags } from "../cluster-key-flags.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
-import { natsServers, observeCluster } from "../observe-cluster.js";
+import { natsServers } from "../nats-servers.js";
+import { observeCluster } from "../observe-cluster.js";
 
 /**
  * `wfx drain NODE`: asks one node, over the cluster's NATS and signed with the cluster key, to take nothing new and

@@ -1,13 +1,10 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import type { Runtime } from "../../engine/internal.js";
-import { COMPLEXITIES, createWorkflowGenerator, explanationLines, LocalWorkflowExecutor, type Complexity, type GenerateWorkflowResult, type WorkflowGenerator } from "../../generator/index.js";
-import { defaultToolRegistry, type WorkflowExecutorClient } from "../../tools/index.js";
+import { createWorkflowGenerator, explanationLines, type Complexity, type GenerateWorkflowResult, type WorkflowGenerator } from "../../generator/index.js";
 import { CliError } from "../cli-error.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
-import { openRuntime } from "../open-runtime.js";
 import { given } from "../../present.js";
 
 export interface GenerateOptions {
@@ -22,26 +19,10 @@ export interface GenerateOptions {
   tags?: string;
 }
 
-export function checkComplexity(value: string): Complexity {
-  if (!(COMPLEXITIES as readonly string[]).includes(value)) throw new CliError(`unknown complexity '${value}'`, { hint: `use one of: ${COMPLEXITIES.join(", ")}` });
-  return value as Complexity;
-}
 
 /** The generator the CLI uses: a model when `OPENAI_BASE_URL` / `OPENAI_API_KEY` is set, else templates. */
 export function cliGenerator(): WorkflowGenerator {
   return createWorkflowGenerator({ env: process.env });
-}
-
-/**
- * A runtime whose `mcpworkflow_executor` tools reach this runtime and generator, so workflows run by `wfx run` can
- * generate and run workflows themselves; `workflowDir` is where they look for workflow files by name.
- */
-export async function openAgentRuntime(dataDir: string | undefined, workflowDir: string): Promise<Runtime> {
-  let executor: LocalWorkflowExecutor | undefined;
-  const client: WorkflowExecutorClient = { call: (method, params, ctx) => executor!.call(method, params, ctx) };
-  const runtime = await openRuntime(dataDir, { tools: defaultToolRegistry({ workflowExecutor: client }) });
-  executor = new LocalWorkflowExecutor({ runtime, generator: cliGenerator(), workflowDir });
-  return runtime;
 }
 
 /** Writes a generated workflow file, refusing to replace an existing one unless told to. */

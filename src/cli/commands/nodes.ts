@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NodeInfo } from "../../engine/internal.js";
 import { CliError } from "../cli-error.js";
-import { natsServers, observeCluster } from "../observe-cluster.js";
+import { natsServers } from "../nats-servers.js";
+import { observeCluster } from "../observe-cluster.js";
 import { EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import type { ClusterKeyFlags } from "../cluster-key-flags.js";

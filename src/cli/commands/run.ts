@@ -8,7 +8,7 @@ import type { Complexity } from "../../generator/index.js";
 import type { ExecuteRequest, ExecutionClient, ExecutionMode, NodeEngine, StartedExecution } from "../../engine/internal.js";
 import { CliError } from "../cli-error.js";
 import { EXIT, exitCodeFor } from "../exit-codes.js";
-import { cliGenerator, describeProblems, generatedPath, openAgentRuntime, saveGenerated } from "./generate.js";
+import { openAgentRuntime } from "../agent-runtime.js";
 import { reportOutcome } from "../outcome.js";
 import { createProgressView, viewKindFor } from "../progress-view.js";
 import { loadWorkflowSource, parseInput } from "../workflow-input.js";
@@ -98,6 +98,7 @@ function startKeyed(runtime: ExecutionClient, request: ExecuteRequest, claim: Ru
 
 /** `--describe`: generates the workflow, saves it, and returns its path; a workflow that does not validate is not run. */
 async function generateForRun(options: RunOptions, io: Io): Promise<string> {
+  const { cliGenerator, describeProblems, generatedPath, saveGenerated } = await import("./generate.js");
   const result = await cliGenerator().generate({ workflow_description: options.describe!, ...given({ complexity: options.complexity }) });
   io.err.write(`${result.message}\n`);
   if (result.validation_status !== "valid") throw new CliError(`the generated workflow does not validate, so it was not run:\n${describeProblems(result)}`, { exitCode: EXIT.failed });
