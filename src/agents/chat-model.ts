@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { backoffDelay } from "../actors/index.js";
 import type { AgentEndpoint } from "../config/index.js";
 import type { AgentOptions } from "./agent-options.js";
@@ -58,13 +58,20 @@ export interface ChatCallOptions {
   onRateLimitWaited?(ms: number): void;
 }
 
+/** The `openai` package (~150 modules), loaded on the first model call: a process that calls no model never pays for it. */
+let sdk: typeof OpenAI | undefined;
+let loadingSdk: Promise<typeof OpenAI> | undefined;
+const loadSdk = () => (loadingSdk ??= import("openai").then((m) => (sdk = m.default)));
+/** What the `openai` package threw, as its own class: only it can have thrown one, so it is loaded by then. */
+const isApiError = (error: unknown): error is InstanceType<typeof OpenAI.APIError> => sdk !== undefined && error instanceof sdk.APIError;
+
 /** Servers that refused `stream_options` (older Azure API versions, some OpenAI-compatible servers): streamed calls to them go without it. */
 const refusesStreamOptions = new Set<string>();
 const MAX_REMEMBERED_ENDPOINTS = 1000;
 
 /** A 400/422 that names `stream_options`: the server does not know the parameter, so a call without it may pass. */
 function refusedStreamOptions(error: unknown): boolean {
-  return error instanceof OpenAI.APIError && (error.status === 400 || error.status === 422) && /stream_options|include_usage/.test(error.message);
+  return isApiError(error) && (error.status === 400 || error.status === 422) && /stream_options|include_usage/.test(error.message);
 }
 
 /**
@@ -75,7 +82,7 @@ function refusedStreamOptions(error: unknown): boolean {
 export class ChatModel {
   readonly endpoint: AgentEndpoint;
   readonly #options: Readonly<AgentOptions>;
-  readonly #client: OpenAI;
+  #client: OpenAI | undefined;
   readonly #limiter: ModelRateLimiter | undefined;
 
   /** `limiter`: the node's (or cluster's) shares of model endpoints' limits; absent: calls go at once. */
@@ -83,7 +90,11 @@ export class ChatModel {
     this.endpoint = endpoint;
     this.#options = options;
     this.#limiter = limiter;
-    this.#client = new OpenAI({ baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, maxRetries: 0 });
+  }
+
+  async #clientOf(): Promise<OpenAI> {
+    this.#client ??= new (await loadSdk())({ baseURL: this.endpoint.baseURL, apiKey: this.endpoint.apiKey, maxRetries: 0 });
+    return this.#client;
   }
 
   async complete(request: ChatRequest, options: ChatCallOptions): Promise<ChatReply> {
@@ -96,7 +107,7 @@ export class ChatModel {
         return reply;
       } catch (raw) {
         const error = toAgentError(raw, options.signal, this.endpoint);
-        const limited = this.#limiter !== undefined && raw instanceof OpenAI.APIError && raw.status === 429;
+        const limited = this.#limiter !== undefined && isApiError(raw) && raw.status === 429;
         // A refused call spent no tokens; any other failure may have, so its estimate stands.
         reservation?.settle(limited ? 0 : undefined);
         if (limited) {
@@ -143,7 +154,7 @@ export class ChatModel {
     };
     try {
       if (!request.stream) {
-        const completion = await this.#client.chat.completions.create({ ...params, stream: false }, { signal, timeout: timeoutMs + 1000 });
+        const completion = await (await this.#clientOf()).chat.completions.create({ ...params, stream: false }, { signal, timeout: timeoutMs + 1000 });
         const choice = completion.choices[0];
         const message = choice?.message;
         const toolCalls = (message?.tool_calls ?? []).flatMap((c) => (c.type === "function" ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : []));
@@ -194,21 +205,22 @@ export class ChatModel {
   async #openStream(params: Omit<OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming, "stream">, signal: AbortSignal, timeoutMs: number) {
     const server = this.endpoint.baseURL;
     const options = { signal, timeout: timeoutMs + 1000 };
-    if (refusesStreamOptions.has(server)) return this.#client.chat.completions.create({ ...params, stream: true }, options);
+    const client = await this.#clientOf();
+    if (refusesStreamOptions.has(server)) return client.chat.completions.create({ ...params, stream: true }, options);
     try {
-      return await this.#client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, options);
+      return await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, options);
     } catch (error) {
       if (!refusedStreamOptions(error)) throw error;
       if (refusesStreamOptions.size >= MAX_REMEMBERED_ENDPOINTS) refusesStreamOptions.clear();
       refusesStreamOptions.add(server);
-      return this.#client.chat.completions.create({ ...params, stream: true }, options);
+      return client.chat.completions.create({ ...params, stream: true }, options);
     }
   }
 
   /** `retry-after` (seconds or an HTTP date) or `retry-after-ms` when the server sent one, else exponential backoff. */
   #delayBefore(attempt: number, error: unknown): number | undefined {
     const o = this.#options;
-    const headers = error instanceof OpenAI.APIError ? error.headers : undefined;
+    const headers = isApiError(error) ? error.headers : undefined;
     const told = retryAfterMs(headers);
     if (told !== undefined) return told > o.maxRetryAfterMs ? undefined : told;
     return this.#backoff(attempt);
@@ -229,14 +241,14 @@ export function toAgentError(error: unknown, signal: AbortSignal, endpoint: Agen
   if (error instanceof AgentError) return error;
   if (signal.aborted) return cancelledError(signal);
   const where = `${endpoint.baseURL} (model ${endpoint.model})`;
-  if (error instanceof OpenAI.APIConnectionError) {
+  if (sdk !== undefined && error instanceof sdk.APIConnectionError) {
     return new AgentError("WFX_MODEL_UNREACHABLE", `cannot reach the model server at ${where}: ${error.message}`, {
       hint: "check OPENAI_BASE_URL / the agent's base_url and that the server is running",
       retryable: true,
       cause: error,
     });
   }
-  if (error instanceof OpenAI.APIError && typeof error.status === "number") {
+  if (isApiError(error) && typeof error.status === "number") {
     const status = error.status;
     const detail = `${where} answered ${status}: ${error.message}`;
     if (status === 429) return new AgentError("WFX_MODEL_RATE_LIMITED", detail, { hint: "the endpoint is rate limiting; retries honour its retry-after", retryable: true, cause: error });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { fetch, type Response } from "undici";
+import type { Response } from "undici";
 import { CALLER_POLICY_SETTING } from "../config/index.js";
 import { callerDenied, cancelled, throwIfAborted, ToolError } from "./errors.js";
 import { parseHostEntry } from "./host-entry.js";
@@ -107,6 +107,7 @@ class HttpTool implements Tool<HttpArgs> {
         this.#checkHost(url);
         const dispatcher = this.config.operatorHosts === undefined ? undefined : await pinnedDispatcher(url, this.config.operatorHosts);
         try {
+          const { fetch } = await import("undici");
           const response = await fetch(url, { method, headers, ...given({ body }), redirect: "manual", signal, ...given({ dispatcher }) });
           const location = response.headers.get("location");
           if (response.status >= 300 && response.status < 400 && location !== null) {

@@ -1,7 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { networkInterfaces } from "node:os";
-import { Agent } from "undici";
+import type { Agent } from "undici";
 import { embeddedIpv4 } from "./embedded-ipv4.js";
 import { ToolError } from "./errors.js";
 import { parseHostEntry } from "./host-entry.js";
@@ -79,7 +79,9 @@ export async function pinnedDispatcher(url: URL, operatorHosts: readonly string[
       hint: "only the node's operator can open it: list this exact host (and, for the node itself, its port) in caller_policy.http_hosts",
     });
   }
-  return new Agent({
+  // undici loads with the first http call: a process that makes none never pays for it.
+  const { Agent: Dispatcher } = await import("undici");
+  return new Dispatcher({
     connect: {
       lookup(_hostname, options, callback) {
         const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
