@@ -32,13 +32,20 @@ export interface BucketWait {
 
 const MS_PER_MINUTE = 60_000;
 
-/** An operator's limit as rates and capacities: `burst_s` seconds of the limit, and at least one call. */
+/**
+ * Seconds of the limit kept out of the burst: a share is taken a moment before the provider sees the call, and a node
+ * that stalls in between (GC, a loaded machine) must not push the calls the provider counts in a window past the limit.
+ */
+export const SEND_MARGIN_S = 2;
+
+/** An operator's limit as rates and capacities: `burst_s` seconds of the limit less the send margin, and at least one call. */
 export function bucketLimitOf(limit: Pick<ModelLimit, "requests_per_minute" | "tokens_per_minute" | "burst_s">): BucketLimit {
   const out: BucketLimit = {};
   const rpm = limit.requests_per_minute;
   const tpm = limit.tokens_per_minute;
-  if (rpm !== undefined) Object.assign(out, { requestsPerMs: rpm / MS_PER_MINUTE, requestCapacity: Math.max(1, (rpm * limit.burst_s) / 60) });
-  if (tpm !== undefined) Object.assign(out, { tokensPerMs: tpm / MS_PER_MINUTE, tokenCapacity: Math.max(1, (tpm * limit.burst_s) / 60) });
+  const burstS = limit.burst_s - SEND_MARGIN_S;
+  if (rpm !== undefined) Object.assign(out, { requestsPerMs: rpm / MS_PER_MINUTE, requestCapacity: Math.max(1, (rpm * burstS) / 60) });
+  if (tpm !== undefined) Object.assign(out, { tokensPerMs: tpm / MS_PER_MINUTE, tokenCapacity: Math.max(1, (tpm * burstS) / 60) });
   return out;
 }
 
