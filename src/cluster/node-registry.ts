@@ -5,7 +5,7 @@ import { ClusterError } from "./errors.js";
 import { aliveSubject } from "./subjects.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
 import type { BeatMode, BeatProtocol } from "./registry/beat-protocol.js";
-import { DeltaBeats } from "./registry/delta-beats.js";
+import { DeltaBeats, loadStateOf } from "./registry/delta-beats.js";
 import { FullBeats } from "./registry/full-beats.js";
 import { NodeView, type Seen } from "./registry/node-view.js";
 
@@ -56,6 +56,8 @@ export class ClusterNodeRegistry implements NodeRegistry {
   #stopSelf: (() => void) | undefined;
   #settledAtMs: number | undefined;
   readonly #asking = new Set<string>();
+  /** The beat each busy node was last asked early after: once per beat, not once per sweep. */
+  readonly #askedEarly = new Map<string, number>();
   #announced = false;
   #protocol: BeatProtocol | undefined;
   #connectedSince: number | undefined;
@@ -184,12 +186,19 @@ export class ClusterNodeRegistry implements NodeRegistry {
       const hearsSince = this.#protocol?.hearsSince(id);
       const silent = now - Math.max(seen.lastBeatMs, hearsSince ?? 0);
       if (seen.info.status === "down") {
-        if (silent > downAfter * FORGET_AFTER_PERIODS) this.#view.forget(id);
+        if (silent > downAfter * FORGET_AFTER_PERIODS) {
+          this.#view.forget(id);
+          this.#askedEarly.delete(id);
+        }
       } else if (hearsSince === undefined) {
         if (silent > unheardAfter) this.#view.markDown(id);
       } else if (silent > downAfter) {
         this.#judgeDown(seen);
       } else if (silent > this.#options.heartbeatMs + OVERDUE_GRACE_MS) {
+        this.#askAlive(id, seen);
+      } else if (silent > this.#options.heartbeatMs / 2 && loadStateOf(seen.info) !== "idle" && this.#askedEarly.get(id) !== now - silent) {
+        // A node running work is asked half a beat early too, once a beat: its crash starts failover's clock.
+        this.#askedEarly.set(id, now - silent);
         this.#askAlive(id, seen);
       }
     }

@@ -39,7 +39,8 @@ export class DeltaBeats implements BeatProtocol {
   #rev = 0;
   #material = "";
   #loadSent = "";
-  #fullSent = false;
+  /** What the others last heard of this node's load: idle, busy or full (a change of it is sent at once). */
+  #stateSent: LoadState = "idle";
   #lastLoadMs = 0;
   #entryScheduled = false;
   #loadScheduled = false;
@@ -100,7 +101,7 @@ export class DeltaBeats implements BeatProtocol {
         this.#rev++;
         this.#publishEntry();
       } else if (JSON.stringify(loadPartOf(self)) !== this.#loadSent) {
-        this.#scheduleLoad(isFull(self) !== this.#fullSent);
+        this.#scheduleLoad(loadStateOf(self) !== this.#stateSent);
       }
     }, CHANGE_COALESCE_MS).unref();
   }
@@ -139,7 +140,7 @@ export class DeltaBeats implements BeatProtocol {
     if (!this.#announced || self === undefined || wire.nc.isClosed()) return;
     const record = self();
     this.#loadSent = JSON.stringify(loadPartOf(record));
-    this.#fullSent = isFull(record);
+    this.#stateSent = loadStateOf(record);
     wire.publish(SUBJECTS.beat, encodeEntry(record, this.#rev));
   }
 
@@ -159,7 +160,7 @@ export class DeltaBeats implements BeatProtocol {
       const key = JSON.stringify(part);
       if (key === this.#loadSent || wire.nc.isClosed()) return;
       this.#loadSent = key;
-      this.#fullSent = isFull(self!());
+      this.#stateSent = loadStateOf(self!());
       this.#lastLoadMs = Date.now();
       wire.publish(SUBJECTS.load, encodeLoadBeat({ id: self!().id, rev: this.#rev, ...part }));
     }, now ? 0 : Math.max(0, this.#lastLoadMs + LOAD_EVERY_MS - Date.now())).unref();
@@ -198,6 +199,13 @@ export class DeltaBeats implements BeatProtocol {
 }
 
 /** Whether placement would find no room here: every execution slot or every step slot taken. */
-function isFull(info: NodeInfo): boolean {
-  return (info.capacity > 0 && info.load >= info.capacity) || (info.steps !== undefined && info.steps.capacity > 0 && info.steps.load >= info.steps.capacity);
+export type LoadState = "idle" | "busy" | "full";
+
+/**
+ * Full: placers must stop sending (or may start again); busy: it runs work, so its crash is what failover waits on
+ * and its watchers ask after it early. A change of state is news at once; a change of load within one waits its turn.
+ */
+export function loadStateOf(info: NodeInfo): LoadState {
+  if ((info.capacity > 0 && info.load >= info.capacity) || (info.steps !== undefined && info.steps.capacity > 0 && info.steps.load >= info.steps.capacity)) return "full";
+  return info.load > 0 || (info.steps?.load ?? 0) > 0 ? "busy" : "idle";
 }
