@@ -40,12 +40,14 @@ export class GatewayError extends WfxError {
 }
 
 /** A gateway that could not listen, said plainly: which port, and how to free it or pick another. */
-export function listenFailed(error: unknown, gateway: "HTTP/MCP" | "gRPC", host: string, port: number, flag: string): GatewayError {
+export function listenFailed(error: unknown, gateway: "HTTP/MCP" | "gRPC" | "probe", host: string, port: number, flag: string): GatewayError {
   const detail = (error as Error)?.message ?? String(error);
   const inUse = (error as NodeJS.ErrnoException)?.code === "EADDRINUSE" || detail.includes("EADDRINUSE");
   const where = `${host}:${port}`;
-  return new GatewayError("WFX_PORT_IN_USE", inUse ? `the ${gateway} port ${port} is already in use (${where})` : `the ${gateway} gateway cannot listen on ${where}: ${detail}`, {
-    hint: `stop the process using it (\`lsof -i :${port}\`), or choose another port with ${flag} N (0 picks a free one)`,
+  // The kubelet probes a fixed port, so the probe port has no "pick a free one".
+  const choose = gateway === "probe" ? `${flag} N (1-65535)` : `${flag} N (0 picks a free one)`;
+  return new GatewayError("WFX_PORT_IN_USE", inUse ? `the ${gateway} port ${port} is already in use (${where})` : `the ${gateway} ${gateway === "probe" ? "server" : "gateway"} cannot listen on ${where}: ${detail}`, {
+    hint: `stop the process using it (\`lsof -i :${port}\`), or choose another port with ${choose}`,
     cause: error,
   });
 }
