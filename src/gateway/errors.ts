@@ -21,7 +21,7 @@ export const GATEWAY_ERROR_CODES = {
   WFX_TOKENS_INVALID: "the token file or WFX_TOKENS could not be read or has invalid entries",
   WFX_GATEWAY_CONFIG: "the gateway options are inconsistent (for example a public address without tokens)",
   WFX_NO_ROUTE: "the HTTP gateway has no route for that method and path",
-  WFX_PORT_IN_USE: "a gateway could not listen: another process already uses its port (or the address cannot be bound)",
+  WFX_PORT_IN_USE: "a gateway or the probe port could not listen: another process already uses its port (or the address cannot be bound)",
   WFX_INTERNAL: "an unexpected error inside the node (a bug); the audit log has the details",
 } as const;
 
