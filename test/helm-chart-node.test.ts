@@ -44,7 +44,7 @@ test("helm chart on real nodes - the gateway and gpu-worker pods, run as rendere
   values.nats.url = nats.url;
   const pool = (name: string) => values.pools.find((p: { name: string }) => p.name === name);
   pool("gateway").gateways = { http: { port: httpPort }, grpc: { port: grpcPort }, mcp: "/mcp" };
-  Object.assign(pool("gpu-worker"), { enabled: true, probe: { loopbackPort: probePort } });
+  Object.assign(pool("gpu-worker"), { enabled: true, probe: { port: probePort } });
   const ms = renderChart(values);
   const secrets = { "wfx-workflow-executor-api-tokens": { "tokens.yaml": `- { id: ops, token: "${TOKEN}", scopes: [read, execute] }\n` }, "wfx-workflow-executor-cluster-key": { "cluster-key": TEST_CLUSTER_KEY } };
   const gatewayPod = layOutPod(ms, workload(ms, "gateway"), "wfx-workflow-executor-gateway-7d9f8c6b5-x2x9q", secrets);
@@ -66,12 +66,19 @@ test("helm chart on real nodes - the gateway and gpu-worker pods, run as rendere
   assert.equal(record(gatewayPod.podName).tags, ["gateway"]);
   assert.is(nodes.length, 2, "no other node on this NATS");
 
-  // The kubelet's view: the rendered probes pass against the running pods (httpGet on the gateway, exec in the worker).
+  // The kubelet's view: the rendered probes pass against the running pods (httpGet on the gateway's http port, on the worker's probe port).
   for (const [name, m] of [["gateway", workload(ms, "gateway")], ["gpu-worker", workload(ms, "gpu-worker")]] as const) {
     await eventually(async () => ((await probePasses(m, "readinessProbe")) ? true : undefined), 10_000, `${name} ready`);
     assert.ok(await probePasses(m, "livenessProbe"), `${name} live`);
     assert.ok(await probePasses(m, "startupProbe"), `${name} started`);
   }
+
+  // The worker's probe port, which the chart opens on the pod network, answers its two paths and nothing else.
+  assert.is(gpu.url, `http://0.0.0.0:${probePort}`, "the worker serves no gateway: its only port is the probe port");
+  const probeUrl = `http://127.0.0.1:${probePort}`;
+  assert.equal(await (await fetch(`${probeUrl}/health`)).json(), { status: "ok", node: gpuPod.podName });
+  for (const path of ["/executions", "/metrics", "/list_nodes", "/mcp"]) assert.is((await fetch(`${probeUrl}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 404, path);
+  assert.is((await fetch(`${probeUrl}/list_nodes`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: "{}" })).status, 404);
 
   // The gateway asks for a token and keeps the caller policy closed: a caller's http tool is refused.
   assert.is((await fetch(`${url}/list_nodes`, { method: "POST", body: "{}" })).status, 401);

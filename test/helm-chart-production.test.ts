@@ -40,7 +40,7 @@ test("helm chart production - helm lint --strict passes with every new value on"
 });
 
 test("helm chart production - a ServiceMonitor per pool serving http, scraping /metrics with the token Secret", () => {
-  assert.equal(ofKind("ServiceMonitor").map((m) => m.metadata.labels?.["app.kubernetes.io/component"]), ["gateway"], "pools on loopback cannot be scraped");
+  assert.equal(ofKind("ServiceMonitor").map((m) => m.metadata.labels?.["app.kubernetes.io/component"]), ["gateway"], "pools without gateways cannot be scraped");
   const monitor = named("ServiceMonitor", "gateway");
   assert.is(monitor.metadata.labels?.["release"], "kps");
   assert.equal(monitor.spec.selector.matchLabels, SELECTOR("gateway"));
@@ -70,7 +70,7 @@ test("helm chart production - pods spread across zones and hosts by default; a p
   assert.not.ok(off.some((m) => m.kind === "Deployment" && m.spec.template.spec.topologySpreadConstraints), "defaultTopologySpread: false sets none");
 });
 
-test("helm chart production - network policies: gateways reachable from where the operator says, worker pools from nowhere", () => {
+test("helm chart production - network policies: gateways reachable from where the operator says, worker pools from nowhere (their kubelet aside)", () => {
   const gateway = named("NetworkPolicy", "gateway");
   assert.equal(gateway.spec.podSelector.matchLabels, SELECTOR("gateway"));
   assert.equal(gateway.spec.policyTypes, ["Ingress"]);
@@ -80,8 +80,15 @@ test("helm chart production - network policies: gateways reachable from where th
   ]);
   for (const pool of ["worker", "gpu-worker"]) {
     const policy = named("NetworkPolicy", pool);
-    assert.equal([policy.spec.policyTypes, policy.spec.ingress], [["Ingress"], []], `${pool} takes no connection (it dials NATS)`);
+    assert.equal([policy.spec.policyTypes, policy.spec.ingress], [["Ingress"], []], `${pool} takes no connection (it dials NATS; its node's kubelet is not subject to the policy)`);
   }
+  // Where a CNI filters the kubelet's own traffic, the probe port opens to the peers named, and to nothing else.
+  const kubelets = [{ ipBlock: { cidr: "10.0.0.0/16" } }];
+  const filtered = renderChart({ ...production(), networkPolicy: { ...production().networkPolicy, probeFrom: kubelets } });
+  const worker = filtered.find((m) => m.kind === "NetworkPolicy" && m.metadata.labels?.["app.kubernetes.io/component"] === "worker")!;
+  assert.equal(worker.spec.ingress, [{ ports: [{ port: "probe", protocol: "TCP" }], from: kubelets }]);
+  const gatewayPolicy = filtered.find((m) => m.kind === "NetworkPolicy" && m.metadata.labels?.["app.kubernetes.io/component"] === "gateway")!;
+  assert.equal(gatewayPolicy.spec.ingress, gateway.spec.ingress, "a pool serving gateways is probed on http, which its rules already cover");
 });
 
 test("helm chart production - an Ingress routes the gateway pool's http port; a pool without a Service is refused", () => {

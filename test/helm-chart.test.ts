@@ -68,7 +68,7 @@ test("helm chart - every pool: one workload each; gpu requests nvidia.com/gpu; t
     assert.equal(profile.capacity, pool.capacity, pool.name);
     assert.equal(profile.nats?.servers, ["nats://nats:4222"], pool.name);
     assert.equal(profile.heartbeat, { interval_ms: 1000, missed_beats_down: 3 }, pool.name);
-    if (pool.gateways === undefined) assert.equal(profile.gateways, { http: { port: 4020 }, mcp: "/mcp" }, `${pool.name}: http for its probes only`);
+    if (pool.gateways === undefined) assert.equal(profile.gateways, {}, `${pool.name}: no gateway, not even on loopback`);
     else assert.equal(profile.gateways, { http: { port: 4020 }, grpc: { port: 50051 }, mcp: "/mcp" }, pool.name);
   }
 });
@@ -77,14 +77,28 @@ test("helm chart - probes read /ready and /health; the pod's grace outlasts the 
   const ms = renderChart({ ...everyPool(), poolDefaults: { ...chartValues().poolDefaults, graceSeconds: 60 } });
   for (const m of workloads(ms)) {
     const c = container(m);
-    const path = (probe: any) => probe.httpGet?.path ?? /127\.0\.0\.1:\d+(\/\w+)/.exec(probe.exec.command.join(" "))?.[1];
-    assert.is(path(c.readinessProbe), "/ready", poolOf(m));
-    assert.is(path(c.livenessProbe), "/health", poolOf(m));
+    assert.not.ok(c.startupProbe.exec ?? c.livenessProbe.exec ?? c.readinessProbe.exec, `${poolOf(m)}: no probe forks a process`);
+    assert.is(c.readinessProbe.httpGet.path, "/ready", poolOf(m));
+    assert.is(c.livenessProbe.httpGet.path, "/health", poolOf(m));
+    assert.is(c.startupProbe.httpGet.path, "/health", poolOf(m));
     assert.is(c.args[c.args.indexOf("--grace") + 1], "60");
     assert.ok(m.spec.template.spec.terminationGracePeriodSeconds > 60, `${poolOf(m)}: ${m.spec.template.spec.terminationGracePeriodSeconds}`);
   }
   assert.is(container(workload(ms, "gateway")).readinessProbe.httpGet.port, "http");
-  assert.ok(container(workload(ms, "worker")).args.includes("127.0.0.1"), "a pool serving no gateway listens on loopback only");
+  assert.not.ok(env(workload(ms, "gateway")).has("WFX_PROBE_PORT"), "a pool serving http is probed on it");
+  for (const pool of ["worker", "gpu-worker", "high-memory-worker"]) {
+    const worker = workload(ms, pool);
+    const c = container(worker);
+    for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe]) assert.equal([probe.httpGet.port, probe.httpGet.scheme], ["probe", "HTTP"], pool);
+    assert.equal(c.ports, [{ name: "probe", containerPort: 4021, protocol: "TCP" }], `${pool}: the probe port and nothing else`);
+    assert.is(value(worker, "WFX_PROBE_PORT"), "4021");
+    assert.is(value(worker, "WFX_NODE_GATEWAYS"), "none");
+    assert.not.ok(env(worker).has("WFX_HTTP_PORT"), pool);
+    assert.not.ok((c.args as string[]).includes("--host"), `${pool}: no gateway left listening on loopback`);
+  }
+  const moved = renderChart({ poolDefaults: { ...chartValues().poolDefaults, probe: { port: 9101 } } });
+  assert.equal(container(workload(moved, "worker")).ports, [{ name: "probe", containerPort: 9101, protocol: "TCP" }]);
+  assert.is(value(workload(moved, "worker"), "WFX_PROBE_PORT"), "9101");
 });
 
 test("helm chart - NATS credentials, TLS files and API tokens are Secrets the pods reference, never values the chart writes", () => {
@@ -157,7 +171,7 @@ test("helm chart - Services for pools that serve gateways; persistence makes a S
   const gateway = workload(ms, "gateway");
   assert.ok(gateway.spec.template.spec.volumes.some((v: { name: string; emptyDir?: object }) => v.name === "data" && v.emptyDir));
   assert.is(gateway.spec.template.metadata.annotations["prometheus.io/path"], "/metrics");
-  assert.not.ok(worker.spec.template.metadata.annotations["prometheus.io/scrape"], "a loopback-only pool cannot be scraped");
+  assert.not.ok(worker.spec.template.metadata.annotations["prometheus.io/scrape"], "a pool without gateways cannot be scraped");
   for (const m of workloads(ms)) {
     const pod = m.spec.template.spec;
     assert.ok(pod.securityContext.runAsNonRoot && pod.securityContext.runAsUser > 0, poolOf(m));
@@ -177,6 +191,8 @@ test("helm chart - bad values are refused with a message naming the value and wh
     ["a pool name that is not a DNS label", { pools: [{ name: "GPU_pool" }] }, /pools\/0\/name.*does not match pattern/],
     ["two pools with one name", { pools: [{ name: "w" }, { name: "w" }] }, /a second pool named 'w'/],
     ["grpc without http", { pools: [{ name: "g", gateways: { grpc: { port: 50051 } } }] }, /grpc without http/],
+    ["the old probe.loopbackPort", { pools: [{ name: "w", probe: { loopbackPort: 4020 } }] }, /additional properties 'loopbackPort' not allowed/],
+    ["a probe port out of range", { pools: [{ name: "w", probe: { port: 70000 } }] }, /pools\/0\/probe\/port.*maximum/],
     ["NATS credentials without their Secret", { nats: { url: "nats://n:4222", auth: { type: "token" } } }, /nats.auth.existingSecret is empty/],
     ["a NATS URL that is none", { nats: { url: "" } }, /nats\/url/],
   ];

@@ -8,6 +8,9 @@ const SERVE_OPTIONS = `options:
   --port N          HTTP + MCP port (default 4020; 0 picks a free one)
   --grpc-port N     gRPC port (default 50051; 0 picks a free one)
   --host H          address to listen on (default 127.0.0.1 without tokens, else 0.0.0.0)
+  --probe-port N    also serve GET /health and /ready alone, without auth, on this port (1-65535; or WFX_PROBE_PORT):
+                    the kubelet's httpGet probes of a node that serves no gateway
+  --probe-host H    the probe port's address (default 0.0.0.0: the kubelet reaches the pod IP; or WFX_PROBE_HOST)
   --tokens FILE     bearer tokens (or WFX_TOKENS); without tokens the node serves loopback only
   --tls-cert F --tls-key F    serve HTTPS and gRPC over TLS
   --max-concurrent N          executions at once (default 64)
@@ -43,7 +46,7 @@ usage:
   wfx cancel ID [--nats URL]... [--json]
   wfx list [DIR] [--pattern GLOB] [--json]
   wfx validate FILE [--json]
-  wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--tokens FILE] [--tls-cert F --tls-key F]
+  wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--probe-port N] [--tokens FILE] [--tls-cert F --tls-key F]
             [--max-concurrent N] [--max-body-bytes N] [--max-watchers N] [--default-timeout S] [--max-steps-per-execution N] [--tags a,b] [--node-id ID] [--audit-log FILE] [--trace-url-template URL] [--log-format json|pretty]
             [--allowed-host H]... [--grace S] [--idempotency-window S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
   wfx node [--profile FILE] [--nats URL]... [same options as serve]   a node; with NATS it joins the cluster

@@ -5,6 +5,7 @@ export interface BannerFacts {
   httpUrl?: string | undefined;
   mcpUrl?: string | undefined;
   grpcAddress?: string | undefined;
+  probeUrl?: string | undefined;
   openToLocal: boolean;
   workflows: number;
   workflowDirs: readonly string[];
@@ -21,6 +22,7 @@ export function serveBanner(facts: BannerFacts): string {
     lines.push(`  dashboard: ${facts.httpUrl}/ui`, `  metrics:   ${facts.httpUrl}/metrics`);
   }
   if (facts.grpcAddress !== undefined) lines.push(`  gRPC:      ${facts.grpcAddress} (wfx.v1.WorkflowExecutor, grpc.health.v1, reflection)`);
+  if (facts.probeUrl !== undefined) lines.push(`  probes:    ${facts.probeUrl} (GET /health, /ready only; no auth)`);
   if (facts.openToLocal) lines.push("  no tokens configured: listening on 127.0.0.1 only; every local caller has every scope");
   lines.push(`  workflows: ${facts.workflows} in ${facts.workflowDirs.join(", ") || "(no --workflows DIR)"}`);
   lines.push(`  logs:      ${facts.logFormat === "pretty" ? "one line per request (--log-format json for JSON)" : "JSON lines"}`);

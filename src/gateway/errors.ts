@@ -21,7 +21,7 @@ export const GATEWAY_ERROR_CODES = {
   WFX_TOKENS_INVALID: "the token file or WFX_TOKENS could not be read or has invalid entries",
   WFX_GATEWAY_CONFIG: "the gateway options are inconsistent (for example a public address without tokens)",
   WFX_NO_ROUTE: "the HTTP gateway has no route for that method and path",
-  WFX_PORT_IN_USE: "a gateway could not listen: another process already uses its port (or the address cannot be bound)",
+  WFX_PORT_IN_USE: "a gateway or the probe port could not listen: another process already uses its port (or the address cannot be bound)",
   WFX_INTERNAL: "an unexpected error inside the node (a bug); the audit log has the details",
 } as const;
 
@@ -40,12 +40,14 @@ export class GatewayError extends WfxError {
 }
 
 /** A gateway that could not listen, said plainly: which port, and how to free it or pick another. */
-export function listenFailed(error: unknown, gateway: "HTTP/MCP" | "gRPC", host: string, port: number, flag: string): GatewayError {
+export function listenFailed(error: unknown, gateway: "HTTP/MCP" | "gRPC" | "probe", host: string, port: number, flag: string): GatewayError {
   const detail = (error as Error)?.message ?? String(error);
   const inUse = (error as NodeJS.ErrnoException)?.code === "EADDRINUSE" || detail.includes("EADDRINUSE");
   const where = `${host}:${port}`;
-  return new GatewayError("WFX_PORT_IN_USE", inUse ? `the ${gateway} port ${port} is already in use (${where})` : `the ${gateway} gateway cannot listen on ${where}: ${detail}`, {
-    hint: `stop the process using it (\`lsof -i :${port}\`), or choose another port with ${flag} N (0 picks a free one)`,
+  // The kubelet probes a fixed port, so the probe port has no "pick a free one".
+  const choose = gateway === "probe" ? `${flag} N (1-65535)` : `${flag} N (0 picks a free one)`;
+  return new GatewayError("WFX_PORT_IN_USE", inUse ? `the ${gateway} port ${port} is already in use (${where})` : `the ${gateway} ${gateway === "probe" ? "server" : "gateway"} cannot listen on ${where}: ${detail}`, {
+    hint: `stop the process using it (\`lsof -i :${port}\`), or choose another port with ${choose}`,
     cause: error,
   });
 }

@@ -65,6 +65,10 @@ export interface GatewayOptions {
   logLevel: string;
   /** A trace viewer's address with `{trace_id}` (--trace-url-template, WFX_TRACE_URL_TEMPLATE): the dashboard links each execution's trace. */
   traceUrlTemplate: string | undefined;
+  /** A port serving /health and /ready only, without auth, for the kubelet (--probe-port, WFX_PROBE_PORT); undefined: none. */
+  probePort: number | undefined;
+  /** The probe port's interface (--probe-host, WFX_PROBE_HOST): all of them by default, as the kubelet reaches the pod IP. */
+  probeHost: string;
 }
 
 export function defaultGatewayOptions(): GatewayOptions {
@@ -107,6 +111,8 @@ export function defaultGatewayOptions(): GatewayOptions {
     auditLogFile: undefined,
     logLevel: "info",
     traceUrlTemplate: undefined,
+    probePort: undefined,
+    probeHost: "0.0.0.0",
   };
 }
 
@@ -121,7 +127,7 @@ function envInteger(env: Record<string, string | undefined>, name: string, min: 
 
 /**
  * Options from the environment: WFX_WORKFLOWS (path list), WFX_TOKENS, WFX_DATA_DIR, WFX_LOG_LEVEL, WFX_CALLER_POLICY
- * (YAML), WFX_DEFAULT_TIMEOUT (seconds), WFX_MAX_STEPS_PER_EXECUTION, WFX_MAX_WATCHERS.
+ * (YAML), WFX_DEFAULT_TIMEOUT (seconds), WFX_MAX_STEPS_PER_EXECUTION, WFX_MAX_WATCHERS, WFX_PROBE_PORT, WFX_PROBE_HOST.
  */
 export function gatewayOptionsFromEnv(env: Record<string, string | undefined>): Partial<GatewayOptions> {
   const out: Partial<GatewayOptions> = {};
@@ -131,6 +137,9 @@ export function gatewayOptionsFromEnv(env: Record<string, string | undefined>): 
   if (maxSteps !== undefined) out.maxStepsPerExecution = maxSteps;
   const maxWatchers = envInteger(env, "WFX_MAX_WATCHERS", 1);
   if (maxWatchers !== undefined) out.maxWatchers = maxWatchers;
+  const probePort = envInteger(env, "WFX_PROBE_PORT", 1);
+  if (probePort !== undefined) out.probePort = probePort;
+  if (env["WFX_PROBE_HOST"]) out.probeHost = env["WFX_PROBE_HOST"];
   if (env["WFX_WORKFLOWS"]) out.workflowDirs = env["WFX_WORKFLOWS"].split(":").filter((d) => d !== "");
   if (env["WFX_TOKENS"]) out.tokensText = env["WFX_TOKENS"];
   if (env["WFX_DATA_DIR"]) out.dataDir = env["WFX_DATA_DIR"];
@@ -175,6 +184,10 @@ export function resolveGatewayOptions(options: Partial<GatewayOptions>): Readonl
   if (resolved.traceUrlTemplate !== undefined && !/^https?:\/\/.*\{trace_id\}/.test(resolved.traceUrlTemplate)) {
     throw new GatewayError("WFX_GATEWAY_CONFIG", `the trace URL template must be an http(s) address containing {trace_id}, got '${resolved.traceUrlTemplate}'`, { hint: "e.g. --trace-url-template 'https://jaeger.example/trace/{trace_id}'" });
   }
+  if (resolved.probePort !== undefined && !(Number.isInteger(resolved.probePort) && resolved.probePort >= 1 && resolved.probePort <= 65535)) {
+    throw new GatewayError("WFX_GATEWAY_CONFIG", `the probe port must be a whole number from 1 to 65535, got ${resolved.probePort}`, { hint: "pass --probe-port N (or WFX_PROBE_PORT=N), a fixed port the kubelet's httpGet probes name, e.g. 4021" });
+  }
+  if (resolved.probeHost.trim() === "") throw new GatewayError("WFX_GATEWAY_CONFIG", "the probe host is empty", { hint: "pass --probe-host H (or WFX_PROBE_HOST), e.g. 0.0.0.0 (the default: the kubelet reaches the pod IP)" });
   if (!resolved.mcpPath.startsWith("/")) throw new GatewayError("WFX_GATEWAY_CONFIG", `mcpPath must start with '/', got '${resolved.mcpPath}'`);
   resolved.maxRunningPerToken ??= Math.max(1, Math.floor(resolved.maxConcurrentExecutions / 2));
   return Object.freeze({ ...resolved, tags: Object.freeze([...resolved.tags]), workflowDirs: Object.freeze([...resolved.workflowDirs]) });

@@ -1,9 +1,9 @@
 export * from "./auth/index.js";
-export { GATEWAY_ERROR_CODES, GatewayError, InvalidArgumentsError, UnauthenticatedError, PermissionDeniedError, BusyError, ShuttingDownError, GenerationUnavailableError, type ActionableFeedback, type ArgumentProblem, type GatewayErrorCode } from "./errors.js";
+export { GATEWAY_ERROR_CODES, GatewayError, InvalidArgumentsError, UnauthenticatedError, PermissionDeniedError, BusyError, ShuttingDownError, GenerationUnavailableError, listenFailed, type ActionableFeedback, type ArgumentProblem, type GatewayErrorCode } from "./errors.js";
 export { defaultGatewayOptions, gatewayOptionsFromEnv, isLoopback, resolveGatewayOptions, type GatewayOptions } from "./gateway-options.js";
 export { Gateways, gatewayTokens, type GatewaysDeps } from "./gateways.js";
 export { GrpcGateway, workflowExecutorClient, PROTO_ROOT, SERVICE_NAME } from "./grpc/index.js";
-export { HttpGateway } from "./http/index.js";
+export { HttpGateway, healthAnswer, readinessAnswer, sendJson, type HealthAnswer } from "./http/index.js";
 export { mcpServerFactory, serveMcpStdio, type McpServerInfo } from "./mcp/index.js";
 export { LocalNodeRegistry, type GatewayEndpoint, type NodeEvent, type NodeInfo, type NodeRegistry } from "../engine/internal.js";
 export { METHOD_NAMES, METHODS, NodeExecutor, Operations, type CallContext, type MethodName } from "./operations/index.js";

@@ -6,6 +6,7 @@ import { AuditLog, createLogger, NodeMetrics, type Logger, type NodeTracing } fr
 import type { NodeDeps } from "./node-deps.js";
 import { openEngine } from "./open-engine.js";
 import { OrphanScan } from "./orphan-scan.js";
+import { ProbeServer } from "./probe-server.js";
 import { given } from "../present.js";
 
 /** What the node has built once its engine is open, each in the order it starts. */
@@ -40,6 +41,8 @@ export class ExecutorNode {
   readonly #ownsEngine: boolean;
   readonly #orphans: OrphanScan;
   readonly #tracing: NodeTracing | undefined;
+  /** /health and /ready alone, for the kubelet of a node without gateways (--probe-port); undefined: none. */
+  readonly #probe: ProbeServer | undefined;
   #ready = false;
   #draining = false;
   #closing: Promise<void> | undefined;
@@ -67,6 +70,7 @@ export class ExecutorNode {
     parts.executor?.attach(this.gateways.operations);
     this.#orphans = new OrphanScan(engine, this.logger);
     this.#tracing = deps.tracing;
+    this.#probe = options.probePort === undefined ? undefined : new ProbeServer({ host: options.probeHost, port: options.probePort, nodeId: this.registry.self().id, readiness: () => this.readiness });
   }
 
   /** Membership: the cluster takes part with this node's engine, its entry and its admission, in one call. */
@@ -90,6 +94,7 @@ export class ExecutorNode {
     const node = new ExecutorNode(resolved, { engine, ownsEngine: deps.runtime === undefined, executor, tokens }, deps);
     try {
       await node.gateways.listen();
+      await node.#probe?.listen();
       // Only a node that listens is announced: one that cannot bind its ports never shows up under its id.
       await node.#membership?.announce();
       node.#ready = true;
@@ -119,6 +124,10 @@ export class ExecutorNode {
 
   get grpcAddress(): string | undefined {
     return this.gateways.grpcAddress;
+  }
+
+  get probeUrl(): string | undefined {
+    return this.#probe?.url;
   }
 
   get ready(): boolean {
@@ -190,6 +199,8 @@ export class ExecutorNode {
     if (this.#ownsEngine) await this.runtime.close();
     // Last: a member's store writes over the cluster's connection until the engine has closed it.
     await this.#membership?.leave();
+    // Closed last: until the process ends, a probe reads /ready 503 "shutting down", not a refused connection.
+    await this.#probe?.close();
     await this.audit.flush();
     await this.#tracing?.shutdown().catch((error: unknown) => this.logger.warn({ err: error }, "exporting the last spans failed"));
   }

@@ -5,7 +5,10 @@ import { WFX } from "./cli.js";
 /** A real `wfx serve` in a child process, on free ports, over a data dir; killable like a crashed node. */
 export interface ServeProcess {
   child: ChildProcess;
+  /** Its HTTP gateway; a node serving none: its probe port (--probe-port). */
   url: string;
+  /** The probe port it printed (started with `--probe-port` or WFX_PROBE_PORT); undefined without one. */
+  probeUrl(): string | undefined;
   /** The gRPC address it printed (started with `--grpc-port`); undefined when it serves no gRPC. */
   grpc(): string | undefined;
   stderr(): string;
@@ -18,15 +21,18 @@ export async function startServe(dataDir: string, args: string[] = [], env: Reco
   return startWfxProcess([command, "--port", "0", ...grpc, "--data-dir", dataDir, ...args], { ...process.env, WFX_LOG_LEVEL: "info", ...CLUSTER_KEY_ENV, ...env });
 }
 
-/** `wfx` with exactly these arguments and this environment (nothing inherited), resolved once its HTTP gateway listens. */
+/** `wfx` with exactly these arguments and this environment (nothing inherited), resolved once its banner says it serves. */
 export async function startWfxProcess(args: string[], env: Record<string, string | undefined>): Promise<ServeProcess> {
   const child = spawn(process.execPath, [WFX, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on("data", (chunk: Buffer) => {
       stderr += chunk;
-      const found = /HTTP:\s+(http:\/\/[^\s]+)/.exec(stderr);
+      // The banner's last line: every endpoint it names has been printed.
+      if (!/\n  logs:/.test(stderr)) return;
+      const found = /(?:HTTP|probes):\s+(http:\/\/[^\s]+)/.exec(stderr);
       if (found) resolve(found[1]!);
+      else reject(new Error(`wfx ${args[0] ?? ""} serves neither HTTP nor a probe port: ${stderr}`));
     });
     child.once("exit", (code) => reject(new Error(`wfx ${args[0] ?? ""} exited with ${code}: ${stderr}`)));
   });
@@ -35,6 +41,7 @@ export async function startWfxProcess(args: string[], env: Record<string, string
     child,
     url,
     grpc: () => /gRPC:\s+([^\s]+)/.exec(stderr)?.[1],
+    probeUrl: () => /probes:\s+(http:\/\/[^\s]+)/.exec(stderr)?.[1],
     stderr: () => stderr,
     async kill(signal = "SIGKILL") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

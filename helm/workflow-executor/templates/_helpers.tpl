@@ -114,13 +114,14 @@ emptiness, decides, so `enabled: false` and `replicas: 0` hold.
 {{- end -}}
 {{- end -}}
 
-{{/* Does the pool serve gateways on the pod network (else it listens on loopback for its probes only)? */}}
+{{/* Does the pool serve gateways on the pod network (else it serves only /health and /ready, on its probe port)? */}}
 {{- define "wfx.servesGateways" -}}
 {{- if and (kindIs "map" .gateways) (hasKey .gateways "http") }}true{{ end -}}
 {{- end -}}
 
+{{/* The http gateway's port, of a pool that serves gateways. */}}
 {{- define "wfx.httpPort" -}}
-{{- if include "wfx.servesGateways" . }}{{ int (dig "port" 4020 .gateways.http) }}{{ else }}{{ int .probe.loopbackPort }}{{ end -}}
+{{- int (dig "port" 4020 .gateways.http) -}}
 {{- end -}}
 
 {{/* A numeric resource as WFX_NODE_RESOURCES reads it: whole numbers without exponent or fraction. */}}

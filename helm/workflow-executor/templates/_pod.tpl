@@ -29,9 +29,6 @@ data: /var/lib/wfx
 - --tls-key
 - {{ $paths.gatewayTls }}/tls.key
 {{- end }}
-{{- else }}
-- --host
-- 127.0.0.1
 {{- end }}
 {{- range $pool.extraArgs }}
 - {{ . | quote }}
@@ -70,10 +67,11 @@ data: /var/lib/wfx
   value: {{ int (dig "port" 50051 $pool.gateways.grpc) | quote }}
 {{- end }}
 {{- else }}
+{{- /* No gateway, not even on loopback: the kubelet reads /health and /ready on the probe port, which serves nothing else. */}}
 - name: WFX_NODE_GATEWAYS
-  value: "http"
-- name: WFX_HTTP_PORT
-  value: {{ include "wfx.httpPort" $pool | quote }}
+  value: "none"
+- name: WFX_PROBE_PORT
+  value: {{ int $pool.probe.port | quote }}
 {{- end }}
 - name: WFX_NATS_URL
   value: {{ join "," (kindIs "string" $root.Values.nats.url | ternary (list $root.Values.nats.url) $root.Values.nats.url) | quote }}
@@ -115,7 +113,7 @@ data: /var/lib/wfx
 {{- end }}
 {{- end -}}
 
-{{/* /ready and /health: over the pod network where gateways are served, else from inside the pod to 127.0.0.1. */}}
+{{/* /ready and /health: on the http gateway where one is served, else on the probe port (nothing else, no auth). */}}
 {{- define "wfx.probe" -}}
 {{- $pool := .pool -}}
 {{- if include "wfx.servesGateways" $pool }}
@@ -124,11 +122,10 @@ httpGet:
   port: http
   scheme: {{ ternary "HTTPS" "HTTP" (not (empty .root.Values.gatewayTls.existingSecret)) }}
 {{- else }}
-exec:
-  command:
-    - node
-    - -e
-    - {{ printf "fetch('http://127.0.0.1:%s%s').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" (include "wfx.httpPort" $pool) .path | quote }}
+httpGet:
+  path: {{ .path }}
+  port: probe
+  scheme: HTTP
 {{- end }}
 {{- end -}}
 
@@ -249,12 +246,14 @@ spec:
         {{- include "wfx.args" . | nindent 8 }}
       env:
         {{- include "wfx.env" . | nindent 8 }}
-      {{- if $serves }}
       ports:
+      {{- if $serves }}
         - { name: http, containerPort: {{ include "wfx.httpPort" $pool }}, protocol: TCP }
         {{- if hasKey $pool.gateways "grpc" }}
         - { name: grpc, containerPort: {{ int (dig "port" 50051 $pool.gateways.grpc) }}, protocol: TCP }
         {{- end }}
+      {{- else }}
+        - { name: probe, containerPort: {{ int $pool.probe.port }}, protocol: TCP }
       {{- end }}
       startupProbe:
         {{- include "wfx.probe" (dict "root" $root "pool" $pool "path" "/health") | trim | nindent 8 }}

@@ -4,6 +4,8 @@ export const SERVE_FLAGS = {
   host: { type: "string" },
   port: { type: "string" },
   "grpc-port": { type: "string" },
+  "probe-port": { type: "string" },
+  "probe-host": { type: "string" },
   "no-http": { type: "boolean", default: false },
   "no-grpc": { type: "boolean", default: false },
   tokens: { type: "string" },

@@ -66,6 +66,8 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
   set("host", str(flags["host"]));
   set("httpPort", integer(flags, "port", 0));
   set("grpcPort", integer(flags, "grpc-port", 0));
+  set("probePort", integer(flags, "probe-port", 1));
+  set("probeHost", str(flags["probe-host"]));
   set("tokensFile", str(flags["tokens"]));
   set("tlsCertFile", str(flags["tls-cert"]));
   set("tlsKeyFile", str(flags["tls-key"]));
@@ -114,7 +116,7 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   // A cluster worker may serve no gateway at all: it runs what the cluster places on it.
   if (options.http === false && options.grpc === false && cluster === undefined) throw new CliError("--no-http and --no-grpc together leave nothing to serve", { hint: "a node that only runs work joins a cluster: wfx node --nats nats://host:4222" });
   const node = await ExecutorNode.start(options, { generator: cliGenerator(), logger, ...auditLoggerFor(options.auditLogFile, logFormat), tracing, ...given({ membership: cluster }) });
-  io.err.write(serveBanner({ nodeId: node.registry.self().id, cluster: cluster && { servers: cluster.options.servers, tags: cluster.options.tags }, httpUrl: node.httpUrl, mcpUrl: node.mcpUrl, grpcAddress: node.grpcAddress, openToLocal: node.tokens.open, workflows: node.operations.deps.workflows.names().length, workflowDirs: node.options.workflowDirs, logFormat }));
+  io.err.write(serveBanner({ nodeId: node.registry.self().id, cluster: cluster && { servers: cluster.options.servers, tags: cluster.options.tags }, httpUrl: node.httpUrl, mcpUrl: node.mcpUrl, grpcAddress: node.grpcAddress, probeUrl: node.probeUrl, openToLocal: node.tokens.open && (node.httpUrl !== undefined || node.grpcAddress !== undefined), workflows: node.operations.deps.workflows.names().length, workflowDirs: node.options.workflowDirs, logFormat }));
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       io.err.write(`${signal}: draining (up to ${node.options.shutdownGraceMs / 1000}s for running sync calls)\n`);

@@ -126,6 +126,8 @@ export class DeltaBeats implements BeatProtocol {
   }
 
   close(): void {
+    // A change coalescing when the node leaves must not publish once the connection drains (nats.js throws then).
+    this.#announced = false;
     for (const timer of this.#timers) clearInterval(timer);
     this.#ring?.close();
     for (const sub of this.#subs) sub.unsubscribe();
@@ -158,7 +160,7 @@ export class DeltaBeats implements BeatProtocol {
       const { wire, self } = this.#ctx;
       const part = loadPartOf(self!());
       const key = JSON.stringify(part);
-      if (key === this.#loadSent || wire.nc.isClosed()) return;
+      if (!this.#announced || key === this.#loadSent || wire.nc.isClosed()) return;
       this.#loadSent = key;
       this.#stateSent = loadStateOf(self!());
       this.#lastLoadMs = Date.now();

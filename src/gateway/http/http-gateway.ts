@@ -15,6 +15,7 @@ import { serveNodeEvents } from "./node-events-sse.js";
 import { checkHostAndOrigin, isJsonBody, type HostGuardOptions } from "./host-guard.js";
 import { readJsonBody } from "./request-body.js";
 import { sendError, sendJson } from "./respond.js";
+import { healthAnswer, readinessAnswer } from "./health-answers.js";
 import { given } from "../../present.js";
 
 export interface HttpGatewayOptions extends HostGuardOptions {
@@ -134,11 +135,9 @@ export class HttpGateway {
     const url = new URL(req.url ?? "/", "http://node");
     const path = url.pathname;
     try {
-      if (path === "/health") return sendJson(res, 200, { status: "ok", node: this.#deps.nodeId });
-      if (path === "/ready") {
-        const { ready, reason, insecure } = this.#deps.readiness();
-        const warning = insecure === undefined ? {} : { warning: insecure };
-        return ready ? sendJson(res, 200, { status: "ready", node: this.#deps.nodeId, ...warning }) : sendJson(res, 503, { status: "not ready", node: this.#deps.nodeId, ...given({ reason }), ...warning });
+      if (path === "/health" || path === "/ready") {
+        const answer = path === "/health" ? healthAnswer(this.#deps.nodeId) : readinessAnswer(this.#deps.nodeId, this.#deps.readiness());
+        return sendJson(res, answer.status, answer.body);
       }
       const refused = this.#refusal(req);
       if (refused !== undefined) {
