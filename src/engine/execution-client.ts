@@ -2,6 +2,20 @@ import type { EventSink } from "./execution-follower.js";
 import type { EventListener } from "./recorder.js";
 import type { ExecutionEvent, ExecutionMode, ExecutionRecord, ListExecutionsQuery } from "./types.js";
 import type { Budget, WorkflowFile } from "../config/index.js";
+import type { Enqueue } from "./queued-launch.js";
+import type { KeyLimit } from "./types.js";
+
+/** An execution that must wait for a slot: it is recorded `queued` and launched when the queue calls back. */
+export interface QueuedRequest {
+  priority: number;
+  /** The concurrency key it takes turns under, as callers see it. */
+  key: string;
+  /** The same key as the queue knows it (scoped to tenant and workflow): its turn after a restart. */
+  turnKey: string;
+  /** What it counts against once it runs; kept (never shown) to queue it again after a restart. */
+  limits: KeyLimit[];
+  enqueue: Enqueue;
+}
 
 /** A workflow file already loaded and validated, and where it came from (function modules resolve against it). */
 export interface WorkflowSource {
@@ -47,6 +61,8 @@ export interface ExecuteRequest {
    * node runs everything itself; a cluster's client places the execution by them.
    */
   placement?: { target_instance?: string; target_tags?: readonly string[]; any_of_tags?: readonly string[] };
+  /** Set when no slot is free for it now (see ExecutionQueue): recorded `queued`, it starts when the queue says. */
+  queued?: QueuedRequest;
 }
 
 export interface CancelResult {

@@ -5,8 +5,9 @@ export const GATEWAY_ERROR_CODES = {
   WFX_INVALID_ARGUMENTS: "a request's arguments do not match the method's schema or pass a limit (too deeply nested JSON, too large input_data); the answer names each field and what it expects",
   WFX_UNAUTHENTICATED: "no bearer token, or one that matches no configured token",
   WFX_PERMISSION_DENIED: "the token lacks the scope the method needs, or is limited to other workflows or node tags",
-  WFX_BUSY: "the node already runs as many executions as it allows; retry later or elsewhere",
-  WFX_TOKEN_BUSY: "the token already runs as many executions at once as its max_running allows (default: half the node's --max-concurrent); retry when one ends",
+  WFX_BUSY: "a cluster member already runs as many executions as it allows (a node on its own queues them instead); retry later or elsewhere",
+  WFX_TOKEN_BUSY: "on a cluster member, the token already runs as many executions at once as its max_running allows (default: half the node's --max-concurrent; a node on its own queues them instead); retry when one ends",
+  WFX_QUEUE_FULL: "the node's queue already holds as many waiting executions as it allows (--max-queued, profile capacity.queued, default 10,000); retry once some have started",
   WFX_TOKEN_WATCHERS_FULL: "the token already holds as many open watches (SSE streams, gRPC watches, watch_execution waits) as its max_watchers allows (default 100)",
   WFX_NODE_WATCHERS_FULL: "the node already holds as many open watches as it allows in all (--max-watchers, default 4096)",
   WFX_SHUTTING_DOWN: "the node is draining for shutdown and accepts no new executions",
@@ -28,7 +29,7 @@ export const GATEWAY_ERROR_CODES = {
 export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_CODES;
 
 /** The node's admission refusals: raised by the engine, mapped to statuses here like the gateways' own. */
-export { BusyError, ShuttingDownError } from "../engine/errors.js";
+export { BusyError, QueueFullError, ShuttingDownError } from "../engine/errors.js";
 
 /** Base of the errors the gateways raise. */
 export class GatewayError extends WfxError {

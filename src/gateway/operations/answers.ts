@@ -34,6 +34,7 @@ export function executionAnswer(record: ExecutionRecord, message: string, paths:
   if (record.error !== undefined) answer.error = paths.errorInfo(record.error);
   if (record.workflow_file !== undefined) answer.workflow_file = paths.text(record.workflow_file);
   if (record.usage !== undefined) answer.usage = record.usage;
+  if (record.queue !== undefined) answer.queue = { ...record.queue };
   return answer;
 }
 
