@@ -42,7 +42,8 @@ export class ClusterExecutionClient implements ExecutionClient {
     if (wire === undefined) return this.#runtime.start(request);
     // Opened once, here, wherever it then runs: a request the receiving node would refuse (its budget) is refused before anything is placed.
     const opened = this.#runtime.open(request, { checkOrigin: false });
-    const placement: PlacementRequest = { ...placementFor(opened.plan.placement, request.placement), kind: "execution" };
+    // A fitting node that is full queues the execution durably: it goes to the least used of them rather than waiting here.
+    const placement: PlacementRequest = { ...placementFor(opened.plan.placement, request.placement), kind: "execution", queueWhenFull: true };
     const nodes = this.#deps.nodes();
     const self = nodes.find((n) => n.id === this.#deps.selfId);
     if (!asksForSomewhere(placement) && self !== undefined && self.capacity > 0) return this.#runtime.start(opened);

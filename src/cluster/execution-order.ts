@@ -29,6 +29,8 @@ export interface ExecutionOrder {
   startedBy?: string;
   startedByTenant?: string;
   placement?: ExecuteRequest["placement"];
+  /** Its priority, key and limits: a full node queues it by them. */
+  ticket?: ExecuteRequest["ticket"];
   /** The node that placed it (for its log and the record's messages). */
   placedBy: string;
 }
@@ -57,7 +59,7 @@ export function orderOf(request: ExecuteRequest, init: { executionId: string; wo
     ...(origin === "caller" && source.path !== undefined ? { sandbox: basename(dirname(source.path)) } : {}),
     ...given({ file, input: request.input }),
     mode: request.mode ?? "sync",
-    ...given({ timeoutS: request.timeoutS, environment: init.environment, configOverride: request.configOverride, budget: request.budget, startedBy: request.startedBy, startedByTenant: request.startedByTenant, placement: request.placement }),
+    ...given({ timeoutS: request.timeoutS, environment: init.environment, configOverride: request.configOverride, budget: request.budget, startedBy: request.startedBy, startedByTenant: request.startedByTenant, placement: request.placement, ticket: request.ticket }),
     placedBy: init.placedBy,
   };
 }
@@ -87,7 +89,7 @@ export function requestOf(order: ExecutionOrder, folders: OrderFolders, nodeId: 
     workflowName: order.workflowName,
     executionId: order.executionId,
     mode: order.mode,
-    ...given({ input: order.input, timeoutS: order.timeoutS, environment: order.environment, configOverride: order.configOverride, budget: order.budget, startedBy: order.startedBy, startedByTenant: order.startedByTenant, placement: order.placement }),
+    ...given({ input: order.input, timeoutS: order.timeoutS, environment: order.environment, configOverride: order.configOverride, budget: order.budget, startedBy: order.startedBy, startedByTenant: order.startedByTenant, placement: order.placement, ticket: order.ticket }),
   };
 }
 

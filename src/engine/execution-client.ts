@@ -5,15 +5,16 @@ import type { Budget, WorkflowFile } from "../config/index.js";
 import type { Enqueue } from "./queued-launch.js";
 import type { KeyLimit } from "./types.js";
 
-/** An execution that must wait for a slot: it is recorded `queued` and launched when the queue calls back. */
-export interface QueuedRequest {
+/** A queue ticket as it travels with a request: the key shown to callers besides the one the queue takes turns by. */
+export interface ShownTicket {
   priority: number;
-  /** The concurrency key it takes turns under, as callers see it. */
   key: string;
-  /** The same key as the queue knows it (scoped to tenant and workflow): its turn after a restart. */
   turnKey: string;
-  /** What it counts against once it runs; kept (never shown) to queue it again after a restart. */
   limits: KeyLimit[];
+}
+
+/** An execution that must wait for a slot: it is recorded `queued` and launched when the queue calls back. */
+export interface QueuedRequest extends ShownTicket {
   enqueue: Enqueue;
 }
 
@@ -63,6 +64,8 @@ export interface ExecuteRequest {
   placement?: { target_instance?: string; target_tags?: readonly string[]; any_of_tags?: readonly string[] };
   /** Set when no slot is free for it now (see ExecutionQueue): recorded `queued`, it starts when the queue says. */
   queued?: QueuedRequest;
+  /** Its place in a queue (priority, keys, limits), for the node that runs it: another node's, when it is placed there. */
+  ticket?: ShownTicket;
 }
 
 export interface CancelResult {

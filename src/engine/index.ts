@@ -3,7 +3,7 @@ export type { ErrorInfo, ExecutionEvent, ExecutionEventType, ExecutionMode, Exec
 export { FINAL_STATUS_OF_EVENT, TERMINAL_EVENT_TYPES, TERMINAL_STATUSES } from "./types.js";
 export { Runtime } from "./runtime.js";
 export { defaultWorkflowName } from "./execution-opening.js";
-export type { ExecutionClient, ExecuteRequest, CancelResult, QueuedRequest, StartedExecution, WatchListener, WorkflowSource } from "./execution-client.js";
+export type { ExecutionClient, ExecuteRequest, CancelResult, QueuedRequest, ShownTicket, StartedExecution, WatchListener, WorkflowSource } from "./execution-client.js";
 export type { ResumePolicy } from "./orphans.js";
 export type { OwnerAlive } from "./owner-liveness.js";
 export { resolveRuntimeOptions, defaultNodeId, DEFAULT_ISOLATED_OPTIONS, type RuntimeOptions, type RuntimeOptionsInput, type IsolatedOptions } from "./runtime-options.js";

@@ -66,7 +66,8 @@ export class ExecutorNode {
     this.client = joined?.client ?? deps.client ?? engine;
     this.gateways = new Gateways(options, { client: this.client, locator: joined?.locator ?? engine.locator, engine, admission: this.admission, queue: this.queue, queueing: deps.membership === undefined, self: this.registry, nodes: this.nodes, tokens: this.tokens, metrics: this.metrics, audit: this.audit, logger: this.logger, dataDir: options.dataDir ?? engine.options.dataDir ?? resolveDataDir(), generator: deps.generator, readiness: () => this.readiness });
     parts.executor?.attach(this.gateways.operations);
-    this.#orphans = new OrphanScan(engine, this.logger);
+    // A cluster's store is read once NATS is reached: its queued executions are taken up by the scan, by nodes that run executions.
+    this.#orphans = new OrphanScan(engine, this.logger, this.#membership !== undefined && options.supervisesExecutions ? () => this.#recoverQueued() : undefined);
   }
 
   /** Membership: the cluster takes part with this node's engine, its entry and its admission, in one call. */
@@ -77,7 +78,7 @@ export class ExecutorNode {
     this.metrics.registry.counter("wfx_cluster_rejected_total", "Cluster messages and stored records this node refused because they failed the cluster key's check, by reason (unsigned, unknown_key, bad_mac, stale, replayed, undecryptable)", rejected);
     // Work other nodes place here runs from this node's first workflow folder (an operator's) or a sandbox (a caller's).
     const folders = { operator: this.options.workflowDirs[0] ?? process.cwd(), callerRoot: join(engine.options.dataDir ?? tmpdir(), "inline"), workflowFolders: this.options.workflowDirs };
-    return membership.join({ engine, self: this.registry, admit: () => this.admission.acquire(), folders, drain: () => this.drain(), undrain: () => this.undrain() });
+    return membership.join({ engine, self: this.registry, queue: this.queue, folders, drain: () => this.drain(), undrain: () => this.undrain() });
   }
 
   /** Builds the node and starts it: resolves once its gateways listen (and, over a store of its own, orphans are adopted). */

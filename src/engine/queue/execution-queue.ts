@@ -1,5 +1,6 @@
 import type { Admission } from "../admission.js";
 import { QueueFullError, ShuttingDownError } from "../errors.js";
+import type { QueuedRequest, ShownTicket } from "../execution-client.js";
 import type { KeyLimit } from "../types.js";
 import { QueueOrder } from "./queue-order.js";
 
@@ -121,6 +122,12 @@ export class ExecutionQueue {
     } finally {
       this.#dispatching = false;
     }
+  }
+
+  /** How a queued execution joins this queue: it starts it, and gives its slot and shares back when it ends. */
+  queuedRequest(executionId: string, ticket: ShownTicket): QueuedRequest {
+    const own: QueueTicket = { priority: ticket.priority, key: ticket.turnKey, limits: ticket.limits };
+    return { ...ticket, enqueue: (launch) => ({ ...this.enqueue(executionId, own, launch), withdraw: () => this.withdraw(executionId) }) };
   }
 
   /** Queue depth per priority (index = priority), the oldest wait in seconds, and how many keys wait. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch, type Budget } from "../../config/index.js";
-import { BusyError, defaultWorkflowName, type Admission, type ExecutionQueue, type QueuedRequest, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/internal.js";
+import { BusyError, defaultWorkflowName, type Admission, type ExecutionQueue, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/internal.js";
 import { placementFor } from "../../cluster/placement.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
@@ -124,7 +124,9 @@ export class Executions {
       timeoutS = timeoutS === undefined ? left : Math.min(timeoutS, left);
     }
     const ticket = ticketFor(workflowName, request.source.file.workflows[workflowName], request.input, ctx.principal, request.priority);
-    const taken = this.#queue.tryTake(ticket);
+    const shown = { priority: ticket.priority, key: ticket.shownKey, turnKey: ticket.key, limits: [...ticket.limits] };
+    // A cluster member holds only a slot here; the node that runs the execution queues it by its ticket.
+    const taken = this.#queue.tryTake(this.#queueing ? ticket : { ...ticket, limits: [] });
     if (taken === undefined && !this.#queueing) throw this.#refusal(ticket);
     const tracker = this.#metrics.track(request.mode, this.#labeller.labelsFor(request.source, workflowName));
     const caller = sync ? ctx.onEvent : undefined;
@@ -147,7 +149,8 @@ export class Executions {
         // Where the caller asks it to run, within the nodes its token may use (a token limited to node tags reaches only those).
         placement: placementFor(undefined, { target_instance: request.targetInstance, target_tags: request.targetTags }, ctx.principal),
         ...given({ timeoutS, configOverride: request.configOverride, budget: request.budget, signal }),
-        ...(taken === undefined ? { queued: this.#queuedRequest(executionId, ticket) } : {}),
+        ticket: shown,
+        ...(taken === undefined ? { queued: this.#queue.queuedRequest(executionId, shown) } : {}),
       });
     } catch (error) {
       taken?.release();
@@ -162,17 +165,6 @@ export class Executions {
     // Placed on another node (or waiting for one): that node admits it; here it holds only its keys' shares.
     if (started.elsewhere === true) taken?.releaseSlot();
     return started;
-  }
-
-  /** How a queued execution joins the node's queue: the queue starts it, and gives its slot back when it ends. */
-  #queuedRequest(executionId: string, ticket: ExecutionTicket): QueuedRequest {
-    return {
-      priority: ticket.priority,
-      key: ticket.shownKey,
-      turnKey: ticket.key,
-      limits: [...ticket.limits],
-      enqueue: (launch) => ({ ...this.#queue.enqueue(executionId, ticket, launch), withdraw: () => this.#queue.withdraw(executionId) }),
-    };
   }
 
   /** A cluster member cannot queue yet: it refuses as before, naming the limit that holds the request. */
