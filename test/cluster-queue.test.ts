@@ -53,6 +53,12 @@ test("cluster queue - 300 executions from three tokens on one worker of capacity
   const sent = await sendQueueLoad(gateway.url, grpc);
   const queued = await statusOf(gateway.url, sent[0]!.id, a);
   assert.equal([queued["status"], queued["node"], (queued["queue"] as Record<string, unknown>)["reason"]], ["queued", "worker-1", "node at capacity 2/2"]);
+  // Cancel reaches a queued execution on the worker through the gateway: it ends cancelled and never starts.
+  const extra = await post(gateway.url, "execute_workflow", { workflow_name: "work", input_data: { tag: "cancelled" }, execution_mode: "async" }, a);
+  assert.is(extra.body["status"], "queued");
+  const cancelled = await post(gateway.url, "cancel_execution", { execution_id: extra.body["execution_id"] }, a);
+  assert.equal([cancelled.status, cancelled.body["cancelled"]], [200, true], JSON.stringify(cancelled.body));
+  assert.is((await statusOf(gateway.url, extra.body["execution_id"], a))["status"], "cancelled");
   // The worker dies with 299 queued on it; started again on its data dir, it takes them up from the cluster store.
   await worker.kill("SIGKILL");
   worker = await startServe(join(dir, "worker"), workerArgs, {}, "node");
