@@ -26,6 +26,7 @@ import { encodeJson } from "./codec.js";
 import { sealFor, type Seal } from "./trust/cluster-seal.js";
 import { ClusterWire } from "./trust/cluster-wire.js";
 import { ClusterRejections } from "./trust/rejections.js";
+import { given } from "../present.js";
 
 /** NATS's own default max_payload (1 MiB), until the server says its own; and room kept for the message envelope. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -86,7 +87,7 @@ export class Cluster implements Membership {
     this.#onUndrain = member.undrain;
     const nodes = this.registryFor(member.self);
     this.#attach(member.engine, member.folders, member.queue);
-    const client = this.clientFor(member.engine);
+    const client = this.clientFor(member.engine, member.queue);
     return { nodes, client, locator: client.locator };
   }
 
@@ -190,8 +191,8 @@ export class Cluster implements Membership {
   }
 
   /** What the node's gateways use: executions placed across the cluster, and answered for any node. */
-  clientFor(runtime: NodeEngine): ClusterExecutionClient {
-    return new ClusterExecutionClient(runtime, { selfId: this.options.nodeId, wire: () => this.#wire, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), logger: this.#logger });
+  clientFor(runtime: NodeEngine, queue?: ExecutionQueue): ClusterExecutionClient {
+    return new ClusterExecutionClient(runtime, { ...given({ queue }), selfId: this.options.nodeId, wire: () => this.#wire, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), logger: this.#logger });
   }
 
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch, type Budget } from "../../config/index.js";
-import { BusyError, defaultWorkflowName, type Admission, type ExecutionQueue, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/internal.js";
+import { defaultWorkflowName, type ExecutionQueue, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/internal.js";
 import { placementFor } from "../../cluster/placement.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
-import { GatewayError, TokenBusyError } from "../errors.js";
-import { ticketFor, type ExecutionTicket } from "./queue-tickets.js";
+import { GatewayError } from "../errors.js";
+import { ticketFor } from "./queue-tickets.js";
 import { executionAnswer, statusMessage } from "./answers.js";
 import type { ExecutionLabeller } from "./execution-labels.js";
 import { repeatAnswer, type KeyedRequest } from "./idempotency.js";
@@ -56,10 +56,9 @@ function deadlineMargin(leftS: number): number {
 /** Starts executions under the node's admission limit, waits for sync ones, and drains them all at shutdown. */
 export class Executions {
   readonly #runtime: ExecutionClient;
-  readonly #admission: Admission;
   /** Slots and key shares (tokens' max_running, workflows' concurrency keys); what finds none free waits in it. */
   readonly #queue: ExecutionQueue;
-  /** Whether a request with no free slot waits (one node) or is refused (a cluster member, until the cluster queues). */
+  /** Whether slots and queueing are this node's here (one node), or the running node's (a cluster member: its client does it). */
   readonly #queueing: boolean;
   readonly #metrics: NodeMetrics;
   readonly #paths: ServerPaths;
@@ -71,13 +70,12 @@ export class Executions {
   readonly #keys: IdempotencyKeys;
   readonly #labeller: ExecutionLabeller;
 
-  constructor(runtime: ExecutionClient, locator: ExecutionLocator, store: ExecutionStore, admission: Admission, queue: { queue: ExecutionQueue; queueing: boolean }, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number, labeller: ExecutionLabeller) {
+  constructor(runtime: ExecutionClient, locator: ExecutionLocator, store: ExecutionStore, queue: { queue: ExecutionQueue; queueing: boolean }, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number, labeller: ExecutionLabeller) {
     this.#queue = queue.queue;
     this.#queueing = queue.queueing;
     this.#runtime = runtime;
     this.#locator = locator;
     this.#keys = new IdempotencyKeys(store, { windowMs: idempotencyWindowMs, lookup: (id) => runtime.status(id) });
-    this.#admission = admission;
     this.#metrics = metrics;
     this.#paths = paths;
     this.#labeller = labeller;
@@ -125,9 +123,8 @@ export class Executions {
     }
     const ticket = ticketFor(workflowName, request.source.file.workflows[workflowName], request.input, ctx.principal, request.priority);
     const shown = { priority: ticket.priority, key: ticket.shownKey, turnKey: ticket.key, limits: [...ticket.limits] };
-    // A cluster member holds only a slot here; the node that runs the execution queues it by its ticket.
-    const taken = this.#queue.tryTake(this.#queueing ? ticket : { ...ticket, limits: [] });
-    if (taken === undefined && !this.#queueing) throw this.#refusal(ticket);
+    // In a cluster the node that runs it (this one or a worker) takes the slot or queues it, by the ticket it carries.
+    const taken = this.#queueing ? this.#queue.tryTake(ticket) : undefined;
     const tracker = this.#metrics.track(request.mode, this.#labeller.labelsFor(request.source, workflowName));
     const caller = sync ? ctx.onEvent : undefined;
     const track = tracker.onEvent;
@@ -150,7 +147,7 @@ export class Executions {
         placement: placementFor(undefined, { target_instance: request.targetInstance, target_tags: request.targetTags }, ctx.principal),
         ...given({ timeoutS, configOverride: request.configOverride, budget: request.budget, signal }),
         ticket: shown,
-        ...(taken === undefined ? { queued: this.#queue.queuedRequest(executionId, shown) } : {}),
+        ...(taken === undefined && this.#queueing ? { queued: this.#queue.queuedRequest(executionId, shown) } : {}),
       });
     } catch (error) {
       taken?.release();
@@ -165,14 +162,6 @@ export class Executions {
     // Placed on another node (or waiting for one): that node admits it; here it holds only its keys' shares.
     if (started.elsewhere === true) taken?.releaseSlot();
     return started;
-  }
-
-  /** A cluster member cannot queue yet: it refuses as before, naming the limit that holds the request. */
-  #refusal(ticket: ExecutionTicket): Error {
-    const reason = this.#queue.reasonFor(ticket);
-    const token = ticket.limits.find((l) => l.kind === "max_running");
-    if (token !== undefined && reason.startsWith(token.what)) return new TokenBusyError(token.what.slice("token ".length), token.limit);
-    return new BusyError(this.#admission.running, this.#admission.capacity);
   }
 
   /** Async: the execution as started, once it is on disk. Sync: the execution as it ended. */
