@@ -43,7 +43,7 @@ async function workerUp(): Promise<void> {
   }, 30_000, "worker-1 up");
 }
 
-test("cluster queue - 300 executions from three tokens on one worker of capacity 2 through a gateway node: none refused or lost across a worker SIGKILL and a nats-server restart, later tokens not starved, priority 9 first", async () => {
+test("cluster queue - 300 executions from three tokens on one worker of capacity 2 through a gateway node: none refused or lost across a worker SIGKILL and then a nats-server restart with 299 queued, later tokens not starved, priority 9 first", async () => {
   await workerUp();
   for (let i = 0; i < 2; i++) {
     const held = await post(gateway.url, "execute_workflow", { workflow_name: "work", input_data: { gate: gate.url, name: "cluster" }, execution_mode: "async" }, a);
@@ -63,12 +63,25 @@ test("cluster queue - 300 executions from three tokens on one worker of capacity
   await worker.kill("SIGKILL");
   worker = await startServe(join(dir, "worker"), workerArgs, {}, "node");
   await workerUp();
-  gate.open("cluster");
-  // Mid-run, nats-server restarts on the same store dir.
-  await eventually(async () => ((await statusOf(gateway.url, sent[150]!.id, a))["status"] === "completed" ? true : undefined), 120_000, "half of them to complete");
+  // Then nats-server restarts on the same store dir, the queue still full (nothing runs: only the two held steps wait).
+  await eventually(async () => ((await statusOf(gateway.url, sent[0]!.id, a))["status"] === "queued" ? true : undefined), 30_000, "the queue to be taken up again");
   await nats.stop("SIGTERM");
   await nats.start();
+  await workerUp();
+  gate.open("cluster");
   await checkQueueLoad(gateway.url, sent);
+});
+
+test("cluster queue - a worker queues what its own gateway receives when it is full, as it does what is placed on it", async () => {
+  await workerUp();
+  const run = (input: Record<string, unknown>) => post(worker.url, "execute_workflow", { workflow_name: "work", input_data: input, execution_mode: "async" });
+  const held = [await run({ gate: gate.url, name: "local" }), await run({ gate: gate.url, name: "local" })];
+  assert.equal(held.map((h) => h.body["status"]), ["running", "running"]);
+  await eventually(() => (gate.arrived("local") === 2 ? true : undefined), 20_000, "both of the worker's slots to be held");
+  const queued = await run({ tag: "local" });
+  assert.equal([queued.body["status"], (queued.body["queue"] as Record<string, unknown>)["reason"]], ["queued", "node at capacity 2/2"]);
+  gate.open("local");
+  await eventually(async () => ((await post(worker.url, "check_execution_status", { execution_id: queued.body["execution_id"] })).body["status"] === "completed" ? true : undefined), 30_000, "the queued one to complete");
 });
 
 test.run();

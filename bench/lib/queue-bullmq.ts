@@ -38,10 +38,11 @@ export async function drainBullmq(port: number, jobs: readonly BenchJob[], slots
   const queue = new Queue(name, { connection });
   await queue.waitUntilReady();
   const waitsMs: number[] = [];
+  const urgentWaitsMs: number[] = [];
   const startedKeys: string[] = [];
   const first = performance.now();
   let last = first;
-  const enqueued = jobs.map((job, i) => ({ name: "job", data: { i, key: job.key, at: 0 }, opts: { priority: bullPriority(job.priority), removeOnComplete: true, removeOnFail: true } }));
+  const enqueued = jobs.map((job, i) => ({ name: "job", data: { i, key: job.key, priority: job.priority, at: 0 }, opts: { priority: bullPriority(job.priority), removeOnComplete: true, removeOnFail: true } }));
   for (const job of enqueued) job.data.at = performance.now();
   // One round trip per 1,000 jobs, as a team adding a backlog would.
   for (let i = 0; i < enqueued.length; i += 1000) await queue.addBulk(enqueued.slice(i, i + 1000));
@@ -49,7 +50,9 @@ export async function drainBullmq(port: number, jobs: readonly BenchJob[], slots
   const finished = new Promise<void>((resolve) => {
     const worker = new Worker(name, async (job) => {
       last = performance.now();
-      waitsMs.push(last - (job.data as { at: number }).at);
+      const data = job.data as { at: number; priority: number };
+      waitsMs.push(last - data.at);
+      if (data.priority === 9) urgentWaitsMs.push(last - data.at);
       startedKeys.push((job.data as { key: string }).key);
       return null;
     }, { connection, concurrency: slots, autorun: true });
@@ -60,5 +63,5 @@ export async function drainBullmq(port: number, jobs: readonly BenchJob[], slots
   await finished;
   await queue.obliterate({ force: true });
   await queue.close();
-  return { waitsMs, startedKeys, spanMs: last - first };
+  return { waitsMs, urgentWaitsMs, startedKeys, spanMs: last - first };
 }
