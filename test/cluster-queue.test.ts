@@ -43,7 +43,7 @@ async function workerUp(): Promise<void> {
   }, 30_000, "worker-1 up");
 }
 
-test("cluster queue - 300 executions from three tokens on one worker of capacity 2 through a gateway node: none refused or lost across a worker SIGKILL and then a nats-server restart with 299 queued, later tokens not starved, priority 9 first", async () => {
+test("cluster queue - 300 executions from three tokens on one worker of capacity 2 through a gateway node: none refused or lost across a worker SIGKILL, a nats-server restart with 299 queued and another mid-run, later tokens not starved, priority 9 first", async () => {
   await workerUp();
   for (let i = 0; i < 2; i++) {
     const held = await post(gateway.url, "execute_workflow", { workflow_name: "work", input_data: { gate: gate.url, name: "cluster" }, execution_mode: "async" }, a);
@@ -69,6 +69,10 @@ test("cluster queue - 300 executions from three tokens on one worker of capacity
   await nats.start();
   await workerUp();
   gate.open("cluster");
+  // And again mid-run, with executions starting and ending (appends whose answers are lost must not fence them).
+  await eventually(async () => ((await statusOf(gateway.url, sent[150]!.id, a))["status"] === "completed" ? true : undefined), 120_000, "half of them to complete");
+  await nats.stop("SIGTERM");
+  await nats.start();
   await checkQueueLoad(gateway.url, sent);
 });
 
