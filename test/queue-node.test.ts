@@ -75,6 +75,12 @@ test("queue - a sync caller waits in the queue and gets its result; one whose ti
   gate.open("sync");
   const answer = await waiting;
   assert.equal([answer.status, answer.body["status"], (answer.body["result"] as Msg)["tag"]], [200, "completed", "sync"]);
+  // Its events: queued (where and why), then the usual start, numbered on from the queued one.
+  const events = (await post(node.base, "watch_execution", { execution_id: answer.body["execution_id"], after_seq: 0, wait: 1 }, c)).body["events"] as Msg[];
+  assert.equal(events.slice(0, 2).map((e) => [e["seq"], e["type"]]), [[1, "execution.queued"], [2, "execution.started"]]);
+  // Sent at once with the one that timed out: first or second in line, whichever arrived first.
+  assert.ok([1, 2].includes((events[0]!["data"] as Msg)["position"] as number));
+  assert.is((events[0]!["data"] as Msg)["reason"], "node at capacity 2/2");
 });
 
 test("queue - the workflow's priority is the default, a token's max_priority caps what it asks, a concurrency key holds its customer", async () => {
