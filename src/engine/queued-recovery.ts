@@ -24,6 +24,8 @@ export async function recoverQueued(options: Readonly<RuntimeOptions>, recorder:
   waiting.sort((a, b) => (a.queue?.queued_at ?? a.start_time * 1000) - (b.queue?.queued_at ?? b.start_time * 1000));
   const recovered: string[] = [];
   for (const stored of waiting) {
+    // Only where it fits (its workflow's and request's placement), as an orphan is adopted.
+    if (!options.mayAdopt(stored)) continue;
     const generation = await claimOrphan(store, stored, options.nodeId);
     if (generation === undefined) continue;
     const events = await store.getEvents(stored.execution_id);
