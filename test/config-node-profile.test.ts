@@ -187,7 +187,7 @@ test("node profile - a bad variable is one problem naming it and what it expects
     [{ WFX_NODE_TAGS: "gpu,e u" }, "tags[1]", "WFX_NODE_TAGS: tags and resource names use letters"],
     [{ WFX_NODE_RESOURCES: "gpu=two" }, "resources", "WFX_NODE_RESOURCES: 'gpu=two' is not name=number"],
     [{ WFX_NODE_RESOURCES: "gpu=0" }, "resources.gpu", "WFX_NODE_RESOURCES: gpu must be > 0"],
-    [{ WFX_NODE_CAPACITY: "execs=4" }, "capacity", "WFX_NODE_CAPACITY: unknown name 'execs' (expected executions or steps)"],
+    [{ WFX_NODE_CAPACITY: "execs=4" }, "capacity", "WFX_NODE_CAPACITY: unknown name 'execs' (expected executions or steps or queued)"],
     [{ WFX_NODE_CAPACITY: "steps=0.5" }, "capacity.steps", "WFX_NODE_CAPACITY: expected a whole number"],
     [{ WFX_NODE_GATEWAYS: "http,websocket" }, "gateways", "WFX_NODE_GATEWAYS: unknown gateway 'websocket'"],
     [{ WFX_NODE_GATEWAYS: "none,http" }, "gateways", "WFX_NODE_GATEWAYS: 'none' cannot be listed with gateways"],
