@@ -87,10 +87,9 @@ export class ExecutionStarter {
       enqueue: queued.enqueue,
       deadlineMs: sync && timeoutMs !== undefined ? queuedAt + timeoutMs : undefined,
       run: () => {
-        const launching = run();
-        if (sync || timeoutMs === undefined) return { ...launching, timeoutMs: resume.deadline_ms === undefined ? timeoutMs : resume.deadline_ms - Date.now() };
-        resume.deadline_ms = Date.now() + timeoutMs;
-        return launching;
+        // A sync caller's deadline was fixed when it was queued; an async execution's timeout starts now.
+        if (!sync && timeoutMs !== undefined) resume.deadline_ms = Date.now() + timeoutMs;
+        return { ...run(), timeoutMs: resume.deadline_ms === undefined ? undefined : resume.deadline_ms - Date.now() };
       },
     });
     const state: QueueState = { priority: queued.priority, key: queued.key, position: place.position, reason: place.reason, queued_at: queuedAt };
