@@ -39,9 +39,9 @@ test("node profile - each shipped profile loads, and standalone.yaml is the embe
   assert.equal({ ...standalone, source: undefined }, { ...loadNodeProfile(undefined, {}, ids) });
   assert.is(standalone.nats, undefined);
   assert.equal(standalone.gateways, { http: { port: 4020 }, grpc: { port: 50051 }, mcp: "/mcp" });
-  assert.equal(standalone.capacity, { executions: 64, steps: 256 });
+  assert.equal(standalone.capacity, { executions: 64, steps: 256, queued: 10_000 });
   const gateway = loaded["gateway.yaml"]!;
-  assert.equal(gateway.capacity, { executions: 0, steps: 0 }, "a gateway runs nothing itself");
+  assert.equal(gateway.capacity, { executions: 0, steps: 0, queued: 10_000 }, "a gateway runs nothing itself");
   assert.equal(gateway.nats?.servers, ["nats://nats:4222"]);
   for (const name of names.filter((n) => n.includes("worker"))) {
     const worker = loaded[name]!;
@@ -88,7 +88,7 @@ model_limits: [{ endpoint: "https://api.openai.com/v1", model: gpt-4o-mini, requ
     id: "gpu-7",
     tags: ["gpu", "eu"],
     resources: { gpu: 2, memory_gb: 64 },
-    capacity: { executions: 8, steps: 4 },
+    capacity: { executions: 8, steps: 4, queued: 10_000 },
     gateways: { grpc: { port: 6000 } },
     nats: { servers: ["nats://n1:4222", "tls://n2:4443"], creds_file: join(dir, "wfx.creds"), tls: { ca: join(dir, "ca.pem"), cert: "/etc/wfx/c.pem", key: "/etc/wfx/k.pem" } },
     heartbeat: { interval_ms: 500, missed_beats_down: 4 },
@@ -136,7 +136,7 @@ test("node profile - the environment applies over the file", () => {
   assert.is(p.id, "w-9");
   assert.equal(p.tags, ["gpu", "eu"]);
   assert.equal(p.resources, { gpu: 2, memory_gb: 64.5 });
-  assert.equal(p.capacity, { executions: 64, steps: 3 }, "one capacity from the file, one from the variable");
+  assert.equal(p.capacity, { executions: 64, steps: 3, queued: 10_000 }, "one capacity from the file, one from the variable");
   assert.equal(p.gateways, { http: { port: 8080 }, grpc: { port: 9090 }, mcp: "/mcp" });
   assert.equal(p.nats, { servers: ["nats://a:4222", "nats://b:4222"], user: "wfx", password: "secret" });
   assert.equal(loadNodeProfile(join(NODES, "gateway.yaml"), { WFX_NODE_GATEWAYS: "none" }, ids).gateways, {});
@@ -196,7 +196,7 @@ test("node profile - a bad variable is one problem naming it and what it expects
     [{ WFX_NODE_TAGS: "gpu,e u" }, "tags[1]", "WFX_NODE_TAGS: tags and resource names use letters"],
     [{ WFX_NODE_RESOURCES: "gpu=two" }, "resources", "WFX_NODE_RESOURCES: 'gpu=two' is not name=number"],
     [{ WFX_NODE_RESOURCES: "gpu=0" }, "resources.gpu", "WFX_NODE_RESOURCES: gpu must be > 0"],
-    [{ WFX_NODE_CAPACITY: "execs=4" }, "capacity", "WFX_NODE_CAPACITY: unknown name 'execs' (expected executions or steps)"],
+    [{ WFX_NODE_CAPACITY: "execs=4" }, "capacity", "WFX_NODE_CAPACITY: unknown name 'execs' (expected executions or steps or queued)"],
     [{ WFX_NODE_CAPACITY: "steps=0.5" }, "capacity.steps", "WFX_NODE_CAPACITY: expected a whole number"],
     [{ WFX_NODE_GATEWAYS: "http,websocket" }, "gateways", "WFX_NODE_GATEWAYS: unknown gateway 'websocket'"],
     [{ WFX_NODE_GATEWAYS: "none,http" }, "gateways", "WFX_NODE_GATEWAYS: 'none' cannot be listed with gateways"],
@@ -231,7 +231,7 @@ test("node profile - a missing file, bad YAML or a list is a problem; an empty f
   }
   assert.is(problems("tags: [gpu\n").list[0]?.code, "WFX_YAML_SYNTAX");
   assert.equal(problems("- gpu\n").list.map((p) => p.message), ["a node profile is a mapping"]);
-  assert.equal(profile("# nothing yet\n").capacity, { executions: 64, steps: 256 });
+  assert.equal(profile("# nothing yet\n").capacity, { executions: 64, steps: 256, queued: 10_000 });
   const many = problems("tags: gpu\ncapacity: { steps: -1 }\n", { WFX_HTTP_PORT: "x" });
   assert.equal(many.list.map((p) => p.path), ["tags", "capacity.steps", "gateways.http.port"]);
   assert.match(many.error.message, /has 3 problems/);

@@ -37,7 +37,7 @@ test("dashboard api - GET /executions lists newest first, a page at a time, with
   assert.is(all.status, 200, JSON.stringify(all.body));
   const ids = (all.body["executions"] as Body[]).map((e) => e["execution_id"]);
   assert.equal(ids, [held, ...[...quick].reverse()]);
-  assert.equal(all.body["counts"], { pending: 0, running: 1, completed: 3, failed: 0, timeout: 0, cancelled: 0 });
+  assert.equal(all.body["counts"], { pending: 0, queued: 0, running: 1, completed: 3, failed: 0, timeout: 0, cancelled: 0 });
   assert.is(all.body["total_count"], 4);
   const first = (all.body["executions"] as Body[])[1]!;
   assert.equal(Object.keys(first).sort(), ["elapsed_time", "end_time", "execution_id", "execution_mode", "node", "progress", "start_time", "status", "usage", "workflow_name"]);

@@ -129,12 +129,20 @@ test("grpc - cancelling the call cancels the sync execution", async () => {
   assert.is(record.status, "cancelled");
 });
 
-test("grpc - a node at capacity answers RESOURCE_EXHAUSTED", async () => {
+test("grpc - a node at capacity queues the next: its status is queued with its place, and it runs once a slot frees", async () => {
   const ids: string[] = [];
   for (let i = 0; i < 6; i++) ids.push((await unary(client, "ExecuteWorkflow", { workflow_name: "slow", execution_mode: "async" }))["execution_id"] as string);
-  const error = (await unary(client, "ExecuteWorkflow", { workflow_name: "one_step" }).catch((e) => e)) as grpc.ServiceError;
-  assert.equal([error.code, errorBodyOf(error)["code"]], [grpc.status.RESOURCE_EXHAUSTED, "WFX_BUSY"]);
+  const queued = await unary(client, "ExecuteWorkflow", { workflow_name: "one_step", input_data_json: "4", execution_mode: "async", priority: 7 });
+  assert.is(queued["status"], "queued");
+  assert.equal(JSON.parse(String(queued["queue_json"])), { ...JSON.parse(String(queued["queue_json"])), priority: 7, position: 1, reason: "node at capacity 6/6" });
+  const status = await unary(client, "CheckExecutionStatus", { execution_id: queued["execution_id"] });
+  assert.equal([status["status"], JSON.parse(String(status["queue_json"]))["position"]], ["queued", 1]);
   await Promise.all(ids.map((id) => unary(client, "CancelExecution", { execution_id: id })));
+  const done = await eventually(async () => {
+    const answer = await unary(client, "CheckExecutionStatus", { execution_id: queued["execution_id"] });
+    return answer["status"] === "completed" ? answer : undefined;
+  });
+  assert.is(done["result_json"], "4");
 });
 
 test("grpc - a message over the node's size cap is RESOURCE_EXHAUSTED", async () => {

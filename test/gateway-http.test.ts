@@ -25,7 +25,8 @@ test("http - health, readiness and Prometheus metrics", async () => {
   const text = await metrics.text();
   assert.is(finished(text), before + 1, "the execution is counted once");
   assert.match(text, /wfx_step_duration_seconds_count\{status="completed"\} \d+/);
-  assert.match(text, /wfx_queue_depth 0/);
+  assert.match(text, /wfx_queue_depth\{priority="5"\} 0/);
+  assert.match(text, /\nwfx_queue_oldest_seconds 0\n/);
   assert.match(text, /# TYPE wfx_active_watchers gauge/);
 });
 
@@ -113,7 +114,7 @@ test("http - config_override may tune a workflow but not redirect it", async () 
   assert.equal((refused.body["actionable_feedback"] as { problems: { field: string }[] }).problems.map((p) => p.field), ["config_override.tools.fs.settings"]);
   const unknown = await post(base, "execute_workflow", { workflow_name: "one_step", config_override: { agents: { nobody: { model: "m" } } } });
   assert.equal([unknown.status, unknown.body["code"]], [400, "WFX_WORKFLOW_INVALID"]);
-  assert.match(await (await fetch(`${base}/metrics`)).text(), /\nwfx_queue_depth 0\n/, "a refused start leaves nothing queued");
+  assert.match(await (await fetch(`${base}/metrics`)).text(), /\nwfx_executions_pending 0\n/, "a refused start leaves nothing pending");
 });
 
 test("http - an execution path with broken %-encoding is the caller's 400, not a 500", async () => {
@@ -131,13 +132,18 @@ test("http - a body over the cap is refused with 413", async () => {
   assert.match(rpc.error.message, "over 65536 bytes (the node's cap)");
 });
 
-test("http - a node at capacity answers 429 busy with Retry-After", async () => {
+test("http - a node at capacity queues the next execution, which starts once a slot frees", async () => {
   const ids: string[] = [];
   for (let i = 0; i < 4; i++) ids.push((await post(base, "execute_workflow", { workflow_name: "slow", execution_mode: "async" })).body["execution_id"] as string);
-  const busy = await post(base, "execute_workflow", { workflow_name: "one_step" });
-  assert.equal([busy.status, busy.body["code"], busy.headers.get("retry-after")], [429, "WFX_BUSY", "1"]);
+  const queued = await post(base, "execute_workflow", { workflow_name: "one_step", input_data: 3, execution_mode: "async" });
+  assert.equal([queued.status, queued.body["status"], (queued.body["queue"] as { reason: string }).reason], [200, "queued", "node at capacity 4/4"]);
+  assert.match(await (await fetch(`${base}/metrics`)).text(), /wfx_queue_depth\{priority="5"\} 1/);
   await Promise.all(ids.map((id) => post(base, "cancel_execution", { execution_id: id })));
-  assert.is((await post(base, "execute_workflow", { workflow_name: "one_step" })).status, 200);
+  const done = await eventually(async () => {
+    const record = await post(base, "check_execution_status", { execution_id: queued.body["execution_id"] });
+    return record.body["status"] === "completed" ? record.body : undefined;
+  });
+  assert.is(done["result"], 3);
 });
 
 function rawGet(path: string, headers: Record<string, string>): Promise<number> {
@@ -164,7 +170,7 @@ test("http - the audit log records who, what, which execution and the outcome", 
   const { body } = await post(base, "execute_workflow", { workflow_name: "one_step", input_data: "x" });
   const entry = await eventually(() => t.audit.find((e) => e.execution_id === body["execution_id"]));
   assert.equal([entry.gateway, entry.principal, entry.method, entry.outcome, entry.workflow_name, entry.status], ["http", "local", "execute_workflow", "ok", "one_step", "completed"]);
-  assert.ok(t.audit.some((e) => e.outcome === "busy" && e.code === "WFX_BUSY"));
+  assert.ok(t.audit.some((e) => e.outcome === "ok" && e.status === "queued"));
 });
 
 test("http - shutdown drains sync calls, cancels async executions and refuses new ones", async () => {

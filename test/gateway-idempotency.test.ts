@@ -129,12 +129,12 @@ test("idempotency http - ten concurrent requests with one key start one executio
   assert.is(await executionsWith({ ms: 200, tag: "concurrent" }), 1);
 });
 
-test("idempotency http - a request refused before it started (node busy) leaves its key free for the retry", async () => {
-  const small = await startTestNode({ maxConcurrentExecutions: 1 });
+test("idempotency http - a request refused before it started (queue full) leaves its key free for the retry", async () => {
+  const small = await startTestNode({ maxConcurrentExecutions: 1, maxQueued: 0 });
   try {
     const blocker = await post(small.node.httpUrl!, "execute_workflow", { workflow_name: "slow", input_data: { ms: 60_000 }, execution_mode: "async" });
     const request = { workflow_name: "one_step", input_data: "after-busy", idempotency_key: "busy-key" };
-    assert.is((await post(small.node.httpUrl!, "execute_workflow", request)).body["code"], "WFX_BUSY");
+    assert.is((await post(small.node.httpUrl!, "execute_workflow", request)).body["code"], "WFX_QUEUE_FULL");
     await post(small.node.httpUrl!, "cancel_execution", { execution_id: blocker.body["execution_id"] });
     const retried = await post(small.node.httpUrl!, "execute_workflow", request);
     assert.equal([retried.status, retried.body["status"], retried.body["result"]], [200, "completed", "after-busy"]);
@@ -214,7 +214,7 @@ test("idempotency grpc - idempotency_key is a field of both execute requests; a 
   const proto = readFileSync(PROTO, "utf8");
   for (const [message, schema] of [["ExecuteWorkflowRequest", ExecuteWorkflowInput], ["ExecuteGeneratedWorkflowRequest", ExecuteGeneratedWorkflowInput]] as const) {
     const body = new RegExp(`message ${message} \\{([^}]*)\\}`).exec(proto)![1]!;
-    const protoFields = [...body.matchAll(/^\s*(?:repeated )?\w+ (\w+) = \d+;/gm)].map((m) => m[1]!.replace(/_json$/, "")).sort();
+    const protoFields = [...body.matchAll(/^\s*(?:repeated |optional )?\w+ (\w+) = \d+;/gm)].map((m) => m[1]!.replace(/_json$/, "")).sort();
     assert.equal(protoFields, Object.keys(schema.shape).sort(), `${message} has a field for every argument`);
   }
   const client = grpcClient(t.node.grpcAddress!);

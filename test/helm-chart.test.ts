@@ -65,7 +65,7 @@ test("helm chart - every pool: one workload each; gpu requests nvidia.com/gpu; t
     assert.is(profile.id, `wfx-${pool.name}-0`);
     assert.equal(profile.tags, pool.tags ?? [], pool.name);
     assert.equal(profile.resources, pool.nodeResources ?? {}, pool.name);
-    assert.equal(profile.capacity, pool.capacity, pool.name);
+    assert.equal(profile.capacity, { queued: 10_000, ...pool.capacity }, pool.name);
     assert.equal(profile.nats?.servers, ["nats://nats:4222"], pool.name);
     assert.equal(profile.heartbeat, { interval_ms: 1000, missed_beats_down: 3 }, pool.name);
     if (pool.gateways === undefined) assert.equal(profile.gateways, {}, `${pool.name}: no gateway, not even on loopback`);

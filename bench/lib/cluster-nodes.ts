@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster } from "../../src/cluster/index.js";
 import { EmbeddedExecutionStore, LocalNodeRegistry, Runtime, type WorkflowSource } from "../../src/engine/index.js";
+import { Admission, ExecutionQueue } from "../../src/engine/internal.js";
 import { silentLogger } from "../../src/observability/index.js";
 import { startNatsServer, type NatsServer } from "../../test/helpers/nats-server.js";
 import { startServe, type ServeProcess } from "../../test/helpers/serve-process.js";
@@ -40,8 +41,9 @@ export async function startBenchCluster(options: { insecure?: boolean } = {}): P
   const self = new LocalNodeRegistry({ id: SUPERVISOR_ID, tags: [], capacity: 10_000, version: "bench" });
   const store = await EmbeddedExecutionStore.open({ dataDir: supervisorDir });
   const runtime = new Runtime({ store, dataDir: supervisorDir, nodeId: SUPERVISOR_ID, workflowFolders: [FIXTURES], stepHost: cluster.stepHost() });
-  // The bench node takes no placed executions, so it admits them all.
-  cluster.join({ engine: runtime, self, admit: () => () => {}, folders: { operator: FIXTURES, callerRoot: supervisorDir, workflowFolders: [FIXTURES] }, drain: () => {}, undrain: () => false });
+  // The bench node takes no placed executions: a queue with room for them all.
+  const queue = new ExecutionQueue(new Admission(10_000), { maxQueued: 10_000 });
+  cluster.join({ engine: runtime, self, queue, folders: { operator: FIXTURES, callerRoot: supervisorDir, workflowFolders: [FIXTURES] }, drain: () => {}, undrain: () => false });
   await cluster.announce();
   const close = async () => {
     await runtime.close();

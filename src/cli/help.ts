@@ -14,6 +14,7 @@ const SERVE_OPTIONS = `options:
   --tokens FILE     bearer tokens (or WFX_TOKENS); without tokens the node serves loopback only
   --tls-cert F --tls-key F    serve HTTPS and gRPC over TLS
   --max-concurrent N          executions at once (default 64)
+  --max-queued N              executions that may wait for a slot; past it 429 WFX_QUEUE_FULL (default 10000)
   --max-body-bytes N          request and gRPC message cap (default 4 MiB)
   --max-watchers N            open watches (SSE, gRPC watches, watch_execution waits) in all (default 4096; keep it below ulimit -n)
   --default-timeout S         seconds an execution may run when neither the request nor its workflow says (default 3600)
@@ -47,7 +48,7 @@ usage:
   wfx list [DIR] [--pattern GLOB] [--json]
   wfx validate FILE [--json]
   wfx serve [--workflows DIR]... [--port 4020] [--grpc-port 50051] [--host H] [--probe-port N] [--tokens FILE] [--tls-cert F --tls-key F]
-            [--max-concurrent N] [--max-body-bytes N] [--max-watchers N] [--default-timeout S] [--max-steps-per-execution N] [--tags a,b] [--node-id ID] [--audit-log FILE] [--trace-url-template URL] [--log-format json|pretty]
+            [--max-concurrent N] [--max-queued N] [--max-body-bytes N] [--max-watchers N] [--default-timeout S] [--max-steps-per-execution N] [--tags a,b] [--node-id ID] [--audit-log FILE] [--trace-url-template URL] [--log-format json|pretty]
             [--allowed-host H]... [--grace S] [--idempotency-window S] [--no-http] [--no-grpc]   MCP + HTTP and gRPC gateways
   wfx node [--profile FILE] [--nats URL]... [same options as serve]   a node; with NATS it joins the cluster
   wfx nodes [--nats URL]... [--watch] [--json]                          the cluster's nodes, their tags, load and status

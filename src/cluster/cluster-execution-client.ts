@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { CancelResult, ExecuteRequest, ExecutionClient, ExecutionEvent, ExecutionRecord, ListExecutionsQuery, NodeEngine, NodeInfo, StartedExecution, WatchListener } from "../engine/internal.js";
+import type { OpenedExecution } from "../engine/internal.js";
+import type { CancelResult, ExecuteRequest, ExecutionClient, ExecutionQueue, ExecutionEvent, ExecutionRecord, ListExecutionsQuery, NodeEngine, NodeInfo, StartedExecution, WatchListener } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
 import { ClusterExecutionLocator } from "./cluster-locator.js";
 import { orderOf } from "./execution-order.js";
@@ -17,6 +18,8 @@ export interface ClusterClientDeps {
   /** What an execution order may take as JSON to cross to another node. */
   maxPayloadBytes: () => number;
   logger: Logger;
+  /** The node's slots and key shares: what runs here takes them, or waits in it (recorded `queued`). */
+  queue?: ExecutionQueue;
 }
 
 /**
@@ -39,15 +42,16 @@ export class ClusterExecutionClient implements ExecutionClient {
 
   start(request: ExecuteRequest): StartedExecution {
     const wire = this.#deps.wire();
-    if (wire === undefined) return this.#runtime.start(request);
+    if (wire === undefined) return this.#startHere(request);
     // Opened once, here, wherever it then runs: a request the receiving node would refuse (its budget) is refused before anything is placed.
     const opened = this.#runtime.open(request, { checkOrigin: false });
-    const placement: PlacementRequest = { ...placementFor(opened.plan.placement, request.placement), kind: "execution" };
+    // A fitting node that is full queues the execution durably: it goes to the least used of them rather than waiting here.
+    const placement: PlacementRequest = { ...placementFor(opened.plan.placement, request.placement), kind: "execution", queueWhenFull: true };
     const nodes = this.#deps.nodes();
     const self = nodes.find((n) => n.id === this.#deps.selfId);
-    if (!asksForSomewhere(placement) && self !== undefined && self.capacity > 0) return this.#runtime.start(opened);
+    if (!asksForSomewhere(placement) && self !== undefined && self.capacity > 0) return this.#startHere(opened);
     const chosen = place(placement, nodes.map(placementNodeOf), Math.random);
-    if ("node" in chosen && chosen.node.id === this.#deps.selfId) return this.#runtime.start(opened);
+    if ("node" in chosen && chosen.node.id === this.#deps.selfId) return this.#startHere(opened);
     const executionId = request.executionId ?? randomUUID();
     const order = orderOf(request, { executionId, workflowName: opened.workflowName, environment: opened.environment, placedBy: this.#deps.selfId, workflowFolders: this.#runtime.workflowFolders });
     const placed = new PlacedExecution({ wire, selfId: this.#deps.selfId, nodes: this.#deps.nodes, store: this.#runtime.store, placementTimeoutMs: this.#deps.placementTimeoutMs, maxPayloadBytes: this.#deps.maxPayloadBytes, logger: this.#deps.logger }, request, order, placement, opened.plan.steps.map((s) => s.id));
@@ -58,6 +62,28 @@ export class ClusterExecutionClient implements ExecutionClient {
       void placed.done.finally(() => request.signal!.removeEventListener("abort", onAbort));
     }
     return { executionId, record: placed.record, done: placed.done, elsewhere: true };
+  }
+
+  /** Runs here when a slot and its key shares are free, else records it `queued` here (a request with its queue ticket). */
+  #startHere(request: ExecuteRequest | OpenedExecution): StartedExecution {
+    const queue = this.#deps.queue;
+    const asked = "plan" in request ? request.request : request;
+    const ticket = asked.ticket;
+    if (queue === undefined || ticket === undefined || asked.queued !== undefined || asked.executionId === undefined) return this.#runtime.start(request);
+    const taken = queue.tryTake({ priority: ticket.priority, key: ticket.turnKey, limits: ticket.limits });
+    if (taken === undefined) {
+      const queued = { ...asked, queued: queue.queuedRequest(asked.executionId, ticket) };
+      return this.#runtime.start("plan" in request ? { ...request, request: queued } : queued);
+    }
+    let started: StartedExecution;
+    try {
+      started = this.#runtime.start(request);
+    } catch (error) {
+      taken.release();
+      throw error;
+    }
+    void started.done.finally(() => taken.release()).catch(() => undefined);
+    return started;
   }
 
   async status(executionId: string): Promise<ExecutionRecord | undefined> {

@@ -5,7 +5,7 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { place, placementFor, type PlacementRequest } from "./placement.js";
 import { placementNodeOf } from "./placed-step.js";
 import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
-import type { ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, NodeEngine, StepHostFactory, StepOrder } from "../engine/internal.js";
+import type { ExecutionQueue, ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, NodeEngine, StepHostFactory, StepOrder } from "../engine/internal.js";
 import { ClusterExecutionClient } from "./cluster-execution-client.js";
 import { clusterOwnerAlive } from "./cluster-liveness.js";
 import { ExecutionOrderServer } from "./execution-order-server.js";
@@ -31,6 +31,7 @@ import { BucketRateLimiter, type ModelRateLimiter } from "../agents/index.js";
 import type { ModelLimit } from "../config/index.js";
 import { ClusterRateBuckets } from "./cluster-rate-buckets.js";
 import { SharedBuckets } from "./shared-buckets.js";
+import { given } from "../present.js";
 
 /** NATS's own default max_payload (1 MiB), until the server says its own; and room kept for the message envelope. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -90,8 +91,8 @@ export class Cluster implements Membership {
     this.#drainWith(member.drain);
     this.#onUndrain = member.undrain;
     const nodes = this.registryFor(member.self);
-    this.#attach(member.engine, member.folders, member.admit);
-    const client = this.clientFor(member.engine);
+    this.#attach(member.engine, member.folders, member.queue);
+    const client = this.clientFor(member.engine, member.queue);
     return { nodes, client, locator: client.locator };
   }
 
@@ -203,8 +204,8 @@ export class Cluster implements Membership {
   }
 
   /** What the node's gateways use: executions placed across the cluster, and answered for any node. */
-  clientFor(runtime: NodeEngine): ClusterExecutionClient {
-    return new ClusterExecutionClient(runtime, { selfId: this.options.nodeId, wire: () => this.#wire, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), logger: this.#logger });
+  clientFor(runtime: NodeEngine, queue?: ExecutionQueue): ClusterExecutionClient {
+    return new ClusterExecutionClient(runtime, { ...given({ queue }), selfId: this.options.nodeId, wire: () => this.#wire, nodes: () => this.#registry?.snapshot() ?? [], placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), logger: this.#logger });
   }
 
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
@@ -223,7 +224,7 @@ export class Cluster implements Membership {
    * Lets the node's runtime take part: it runs step orders other nodes send it (an operator's workflow from `baseDir`,
    * a caller's from the caller's own sandbox folder here), and its actor system is linked to every node's once NATS is reached.
    */
-  #attach(runtime: NodeEngine, dirs: OrderFolders, admit: () => () => void): void {
+  #attach(runtime: NodeEngine, dirs: OrderFolders, queue: ExecutionQueue): void {
     runtime.system.registerKind(STEP_KIND, (spec: { order: StepOrder }) => hostedStep(spec.order, this.slots, this.#outcomes, (onEnd) => runtime.stepFromOrder(spec.order, spec.order.workflow.origin === "caller" ? callerSandbox(dirs.callerRoot, spec.order.workflow.sandbox) : dirs.operator, { maxOutputBytes: this.maxStepPayloadBytes(), onEnd })));
     void this.joined().then(() => {
       const wire = this.#wire;
@@ -234,7 +235,7 @@ export class Cluster implements Membership {
         const holder = await runtime.store.claim(`start/${executionId}`, { node: this.options.nodeId, at: Date.now() });
         return holder === undefined ? undefined : String(holder["node"]);
       };
-      this.#orders = new ExecutionOrderServer(wire, { selfId: this.options.nodeId, client: runtime, folders: dirs, admit, claimStart, logger: this.#logger });
+      this.#orders = new ExecutionOrderServer(wire, { selfId: this.options.nodeId, client: runtime, folders: dirs, queue, claimStart, logger: this.#logger });
       this.#probes = serveStepProbes(wire, this.options.nodeId, this.#outcomes);
     });
   }

@@ -11,8 +11,18 @@ export function isWrongLastSequence(error: unknown): boolean {
  * (its first write here) it creates the key; when the key exists already (another node placed the execution here, or
  * this node adopted it) it takes the revision it finds.
  */
-export async function putOverOwn(kv: KV, key: string, value: Uint8Array, known: number | undefined): Promise<number> {
-  if (known !== undefined) return kv.update(key, value, known);
+export async function putOverOwn(kv: KV, key: string, value: Uint8Array, known: number | undefined, ownWrite?: (stored: Uint8Array) => boolean): Promise<number> {
+  if (known !== undefined) {
+    try {
+      return await kv.update(key, value, known);
+    } catch (error) {
+      // A put that landed while its acknowledgement was lost (NATS restarting) moved the revision on: ours, not another's.
+      if (!isWrongLastSequence(error) || ownWrite === undefined) throw error;
+      const current = await kv.get(key);
+      if (current === null || current.operation !== "PUT" || !ownWrite(current.value)) throw error;
+      return kv.update(key, value, current.revision);
+    }
+  }
   try {
     return await kv.create(key, value);
   } catch (error) {

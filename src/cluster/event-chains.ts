@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { isWrongLastSequence } from "./conditional-writes.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../engine/index.js";
@@ -42,6 +43,8 @@ const MAX_BACKOFF_MS = 5000;
  */
 export class EventChains {
   readonly #chains = new Map<string, Chain>();
+  /** Ends every message id this process writes: a message of ours found where a resend expected to go is not an adopter's. */
+  readonly #writer = randomUUID().slice(0, 8);
 
   constructor(readonly deps: EventChainDeps) {}
 
@@ -93,7 +96,7 @@ export class EventChains {
       chain.lastSubjectSeq ??= batch[0]!.event.seq === 1 ? 0 : await this.#lastSeqOf(subject);
       const events = batch.map((b) => b.event);
       const data = this.deps.encode(subject, batch.map((b) => b.json), events);
-      const ack = await this.deps.js.publish(subject, data, { msgID: `${executionId}:${events[0]!.seq}-${events.at(-1)!.seq}`, expect: { lastSubjectSequence: chain.lastSubjectSeq } });
+      const ack = await this.deps.js.publish(subject, data, { msgID: `${executionId}:${events[0]!.seq}-${events.at(-1)!.seq}:${this.#writer}`, expect: { lastSubjectSequence: chain.lastSubjectSeq } });
       chain.lastSubjectSeq = ack.seq;
       chain.failures = 0;
       chain.queue.splice(0, batch.length);
@@ -103,6 +106,7 @@ export class EventChains {
       else if (TERMINAL_EVENT_TYPES.has(events.at(-1)!.type)) this.#chains.delete(executionId);
     } catch (error) {
       chain.sending = false;
+      if (isWrongLastSequence(error) && chain.failures > 0 && (await this.#ownLanded(executionId, subject, chain).catch(() => false))) return this.pump(executionId);
       if (isWrongLastSequence(error)) {
         chain.fenced = true;
         chain.queue = [];
@@ -130,6 +134,27 @@ export class EventChains {
       return this.#nextBatch(subject, chain);
     }
     return batch;
+  }
+
+  /**
+   * After an append whose answer was lost (NATS restarting), the log may have moved on by that very append: when its
+   * last message is this process's own, the events it holds are taken as landed and the chain goes on after it.
+   */
+  async #ownLanded(executionId: string, subject: string, chain: Chain): Promise<boolean> {
+    const last = await this.deps.jsm.streams.getMessage(CLUSTER_STORE.events, { last_by_subj: subject });
+    const id = last?.header?.get("Nats-Msg-Id") ?? "";
+    const [prefix, suffix] = [`${executionId}:`, `:${this.#writer}`];
+    if (last === null || !id.startsWith(prefix) || !id.endsWith(suffix)) return false;
+    const through = Number(id.slice(prefix.length, -suffix.length).split("-")[1]);
+    if (!Number.isInteger(through)) return false;
+    const landed = chain.queue.filter((item) => item.event.seq <= through);
+    chain.queue = chain.queue.filter((item) => item.event.seq > through);
+    for (const item of landed) this.deps.landed(item.event);
+    chain.lastSubjectSeq = last.seq;
+    chain.failures = 0;
+    if (chain.queue.length === 0 && landed.some((item) => TERMINAL_EVENT_TYPES.has(item.event.type))) this.#chains.delete(executionId);
+    this.deps.logger.info({ execution_id: executionId, through }, "an append whose answer was lost had landed; going on after it");
+    return true;
   }
 
   async #lastSeqOf(subject: string): Promise<number> {

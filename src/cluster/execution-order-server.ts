@@ -1,5 +1,5 @@
 import type { Subscription } from "@nats-io/transport-node";
-import { settledWithin, type CancelResult, type ExecutionClient } from "../engine/internal.js";
+import { settledWithin, type CancelResult, type ExecutionClient, type ExecutionQueue, type ShownTicket, type Taken } from "../engine/internal.js";
 import { toErrorInfo, WfxError } from "../errors.js";
 import type { Logger } from "../observability/index.js";
 import { requestOf, type ExecutionOrder, type OrderFolders } from "./execution-order.js";
@@ -21,8 +21,8 @@ export interface OrderServerDeps {
   selfId: string;
   client: ExecutionClient;
   folders: OrderFolders;
-  /** Takes one of the node's execution slots (throws when full or draining); the function returned gives it back. */
-  admit: () => () => void;
+  /** The node's slots and key shares: an order finding none free is recorded `queued` here and starts when they free. */
+  queue: ExecutionQueue;
   /** Claims the start of an execution in the cluster store, once for the whole cluster: the node that holds it, or undefined when this one won. */
   claimStart: (executionId: string) => Promise<string | undefined>;
   logger: Logger;
@@ -36,8 +36,10 @@ export class ExecutionOrderServer {
   readonly #subs: Subscription[];
   /** The placed executions running here, by id, until they end: what a shutdown lets finish. */
   readonly #running = new Map<string, Promise<unknown>>();
+  readonly #queue: ExecutionQueue;
 
   constructor(wire: ClusterWire, deps: OrderServerDeps) {
+    this.#queue = deps.queue;
     // Only orders that passed the wire's check (signed with the cluster key, fresh, not replayed) reach these handlers.
     this.#subs = [
       wire.subscribe(startSubject(deps.selfId), (msg) => void start(deps, decodeJson<ExecutionOrder>(msg.body), this.#running).then((answer) => msg.respond(encodeJson(answer), SEALED))),
@@ -47,8 +49,10 @@ export class ExecutionOrderServer {
 
   /** Resolves once no placed execution runs here, or after `timeoutMs`; says how many still ran then. */
   async idle(timeoutMs: number): Promise<{ running: number }> {
-    await settledWithin(this.#running.values(), timeoutMs);
-    return { running: this.#running.size };
+    // What still waits in the queue stays queued through a shutdown (the next start takes it up): nothing to wait for.
+    const started = () => [...this.#running].filter(([id]) => this.#queue.positionOf(id) === undefined);
+    await settledWithin(started().map(([, done]) => done), timeoutMs);
+    return { running: started().length };
   }
 
   close(): void {
@@ -56,11 +60,19 @@ export class ExecutionOrderServer {
   }
 }
 
+/** An order from an older node carries no ticket: it takes turns under who started it, at the default priority. */
+function ticketOf(order: ExecutionOrder): ShownTicket {
+  return order.ticket ?? { priority: 5, key: order.startedBy ?? order.placedBy, turnKey: `token\u0000${order.startedBy ?? order.placedBy}`, limits: [] };
+}
+
 async function start(deps: OrderServerDeps, order: ExecutionOrder | undefined, running: Map<string, Promise<unknown>>): Promise<StartAnswer> {
+  let taken: Taken | undefined;
   let release: (() => void) | undefined;
   try {
     if (order === undefined) throw new WfxError("WFX_CLUSTER_CONFIG", "the execution order is not JSON", { hint: "the order was corrupted on its way" });
-    release = deps.admit();
+    const ticket = ticketOf(order);
+    taken = deps.queue.tryTake({ priority: ticket.priority, key: ticket.turnKey, limits: ticket.limits });
+    release = () => taken?.release();
     // A placer that timed out waiting for an answer places the order again: only the node that claims its start runs it.
     const holder = await deps.claimStart(order.executionId);
     if (holder !== undefined) {
@@ -68,7 +80,9 @@ async function start(deps: OrderServerDeps, order: ExecutionOrder | undefined, r
       const here = holder === deps.selfId ? await deps.client.status(order.executionId) : undefined;
       return here !== undefined ? { record: here } : { startedOn: holder };
     }
-    const started = deps.client.start(requestOf(order, deps.folders, deps.selfId));
+    const request = requestOf(order, deps.folders, deps.selfId);
+    // No slot or key share free: recorded `queued` (durable in the cluster store) and started here when they free.
+    const started = deps.client.start(taken === undefined ? { ...request, queued: deps.queue.queuedRequest(order.executionId, ticket) } : request);
     const id = started.record.execution_id;
     running.set(id, started.done);
     void started.done.finally(() => (release!(), running.delete(id))).catch(() => undefined);
@@ -78,8 +92,8 @@ async function start(deps: OrderServerDeps, order: ExecutionOrder | undefined, r
   } catch (error) {
     release?.();
     const info = toErrorInfo(error);
-    // A full or draining node is worth placing again elsewhere; a workflow this node refuses is not.
-    return { error: { ...info, retryable: info.code === "WFX_BUSY" || info.code === "WFX_SHUTTING_DOWN" } };
+    // A full queue or a draining node is worth placing again elsewhere; a workflow this node refuses is not.
+    return { error: { ...info, retryable: info.code === "WFX_BUSY" || info.code === "WFX_QUEUE_FULL" || info.code === "WFX_SHUTTING_DOWN" } };
   }
 }
 

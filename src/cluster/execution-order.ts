@@ -32,6 +32,8 @@ export interface ExecutionOrder {
   placement?: ExecuteRequest["placement"];
   /** The caller's W3C trace headers: the execution's span, on the receiving node, is its child. */
   trace?: TraceHeaders;
+  /** Its priority, key and limits: a full node queues it by them. */
+  ticket?: ExecuteRequest["ticket"];
   /** The node that placed it (for its log and the record's messages). */
   placedBy: string;
 }
@@ -60,7 +62,7 @@ export function orderOf(request: ExecuteRequest, init: { executionId: string; wo
     ...(origin === "caller" && source.path !== undefined ? { sandbox: basename(dirname(source.path)) } : {}),
     ...given({ file, input: request.input }),
     mode: request.mode ?? "sync",
-    ...given({ timeoutS: request.timeoutS, environment: init.environment, configOverride: request.configOverride, budget: request.budget, startedBy: request.startedBy, startedByTenant: request.startedByTenant, placement: request.placement, trace: request.trace }),
+    ...given({ timeoutS: request.timeoutS, environment: init.environment, configOverride: request.configOverride, budget: request.budget, startedBy: request.startedBy, startedByTenant: request.startedByTenant, placement: request.placement, trace: request.trace, ticket: request.ticket }),
     placedBy: init.placedBy,
   };
 }
@@ -90,7 +92,7 @@ export function requestOf(order: ExecutionOrder, folders: OrderFolders, nodeId: 
     workflowName: order.workflowName,
     executionId: order.executionId,
     mode: order.mode,
-    ...given({ input: order.input, timeoutS: order.timeoutS, environment: order.environment, configOverride: order.configOverride, budget: order.budget, startedBy: order.startedBy, startedByTenant: order.startedByTenant, placement: order.placement, trace: callerTrace(order.trace?.traceparent, order.trace?.tracestate) }),
+    ...given({ input: order.input, timeoutS: order.timeoutS, environment: order.environment, configOverride: order.configOverride, budget: order.budget, startedBy: order.startedBy, startedByTenant: order.startedByTenant, placement: order.placement, trace: callerTrace(order.trace?.traceparent, order.trace?.tracestate), ticket: order.ticket }),
   };
 }
 

@@ -9,6 +9,7 @@ import { ClusterError } from "./errors.js";
 import { EventChains } from "./event-chains.js";
 import { storedEventsRetried } from "./stored-events.js";
 import { backoffMs, retried } from "./retried.js";
+import { sameWriter } from "./own-write.js";
 import { isWrongLastSequence, putOverOwn } from "./conditional-writes.js";
 import { RecordView } from "./record-view.js";
 import { CLUSTER_STORE, eventSubject, storeKey } from "./subjects.js";
@@ -181,7 +182,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const key = storeKey(id);
     const value = this.#values.record(recordWhere(key), pending.json, pending.summary);
     this.#track(
-      putOverOwn(parts.records, key, value, this.#revisions.get(id)).then(
+      putOverOwn(parts.records, key, value, this.#revisions.get(id), (stored) => sameWriter(() => this.#values.recordOf(recordWhere(key), stored), pending.summary)).then(
         (revision) => {
           pending.sending = false;
           pending.failures = 0;

@@ -16,6 +16,8 @@ const REPLACE_MS = 250;
 const START_TIMEOUT_MS = 10_000;
 /** How often the record is read while the execution runs elsewhere, in case fan-out dropped its last event. */
 const CHECK_MS = 1000;
+/** A queued execution is read only every this many checks: thousands may wait on a worker, and none ends before it starts. */
+const QUEUED_CHECK_EVERY = 10;
 
 export interface PlacedExecutionDeps {
   wire: ClusterWire;
@@ -52,6 +54,7 @@ export class PlacedExecution {
   #toldPending = false;
   #cancelAsked: string | undefined;
   #ended = false;
+  #checks = 0;
 
   constructor(deps: PlacedExecutionDeps, request: ExecuteRequest, order: ExecutionOrder, placement: PlacementRequest, stepIds: readonly string[]) {
     this.#deps = deps;
@@ -145,6 +148,7 @@ export class PlacedExecution {
 
   /** The stored record has ended though no terminal event arrived (fan-out is at-most-once): end with it. */
   async #checkRecord(): Promise<void> {
+    if (this.record.status === "queued" && ++this.#checks % QUEUED_CHECK_EVERY !== 0) return;
     const stored = await this.#deps.store.getRecord(this.#order.executionId).catch(() => undefined);
     if (stored !== undefined && TERMINAL_STATUSES.has(stored.status)) void this.#finish(stored);
   }

@@ -25,6 +25,8 @@ export interface PlacementRequest extends Placement {
   any_of_tags?: readonly string[];
   /** Default `step`. */
   kind?: PlacementKind;
+  /** Every fitting node full: take the least used of them anyway (it queues the work) rather than waiting for room. */
+  queueWhenFull?: boolean;
 }
 
 export type PendingReason = "no_nodes" | "unmatched" | "busy";
@@ -176,6 +178,7 @@ export function place(request: PlacementRequest, nodes: readonly PlacementNode[]
   if (candidates.length > 0) return { node: twoChoices(candidates, rules.utilisation, random) };
   // Nothing placed: the slow path, which only explains why.
   const up = nodes.filter((n) => n.status === "up");
+  if (anyFits && request.queueWhenFull === true) return { node: twoChoices(up.filter(rules.fits), rules.utilisation, random) };
   return anyFits ? { pending: busy(rules, up.filter(rules.fits)) } : { pending: unmatched(rules, up, nodes) };
 }
 

@@ -8,7 +8,7 @@ export const NODE_PROFILE_ENV = Object.freeze({
   WFX_NODE_ID: "a node id of letters, digits, '_' and '-', e.g. WFX_NODE_ID=gpu-worker-1",
   WFX_NODE_TAGS: "comma-separated tags, e.g. WFX_NODE_TAGS=gpu,eu",
   WFX_NODE_RESOURCES: "comma-separated name=amount pairs, e.g. WFX_NODE_RESOURCES=gpu=2,memory_gb=64",
-  WFX_NODE_CAPACITY: "executions=N and/or steps=N, comma-separated, e.g. WFX_NODE_CAPACITY=executions=64,steps=256",
+  WFX_NODE_CAPACITY: "executions=N, steps=N and/or queued=N, comma-separated, e.g. WFX_NODE_CAPACITY=executions=64,steps=256",
   WFX_NODE_GATEWAYS: "comma-separated gateways out of http, grpc and mcp (which implies http), or none, e.g. WFX_NODE_GATEWAYS=http,grpc",
   WFX_HTTP_PORT: "the http gateway's port, a whole number from 0 to 65535, e.g. WFX_HTTP_PORT=4020",
   WFX_GRPC_PORT: "the grpc gateway's port, a whole number from 0 to 65535, e.g. WFX_GRPC_PORT=50051",
@@ -79,7 +79,7 @@ export function applyNodeProfileEnv(fileData: Record<string, unknown>, env: Reco
   const tags = read("WFX_NODE_TAGS");
   if (tags !== undefined) set("WFX_NODE_TAGS", ["tags"], list(tags));
   pairs("WFX_NODE_RESOURCES", ["resources"]);
-  pairs("WFX_NODE_CAPACITY", ["capacity"], ["executions", "steps"]);
+  pairs("WFX_NODE_CAPACITY", ["capacity"], ["executions", "steps", "queued"]);
 
   const gateways = read("WFX_NODE_GATEWAYS");
   // An absent `gateways` means the default pair; spelled out here so a port or a list can apply over it.

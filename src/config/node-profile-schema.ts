@@ -5,7 +5,7 @@ import { PriceTableSchema } from "./price-table.js";
 
 /** Every default of a node profile; the schema below and the resolver read them from here only. */
 export const NODE_PROFILE_DEFAULTS = Object.freeze({
-  capacity: Object.freeze({ executions: 64, steps: 256 }),
+  capacity: Object.freeze({ executions: 64, steps: 256, queued: 10_000 }),
   httpPort: 4020,
   grpcPort: 50051,
   mcpPath: "/mcp",
@@ -63,7 +63,7 @@ export const NodeProfileFileSchema = z
     id: z.string().regex(NODE_ID_PATTERN, { error: "a node id uses letters, digits, '_' and '-'" }).optional(),
     tags: z.array(Tag).default([]),
     resources: z.record(Tag, z.number().positive()).default({}),
-    capacity: z.strictObject({ executions: z.number().int().min(0).default(NODE_PROFILE_DEFAULTS.capacity.executions), steps: z.number().int().min(0).default(NODE_PROFILE_DEFAULTS.capacity.steps) }).prefault({}),
+    capacity: z.strictObject({ executions: z.number().int().min(0).default(NODE_PROFILE_DEFAULTS.capacity.executions), steps: z.number().int().min(0).default(NODE_PROFILE_DEFAULTS.capacity.steps), queued: z.number().int().min(0).default(NODE_PROFILE_DEFAULTS.capacity.queued) }).prefault({}),
     gateways: GatewaysSchema.prefault({ http: {}, grpc: {} }),
     nats: NatsSchema.optional(),
     heartbeat: z

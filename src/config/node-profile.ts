@@ -40,7 +40,7 @@ export interface NodeProfile {
   id: string;
   tags: readonly string[];
   resources: Readonly<Record<string, number>>;
-  capacity: Readonly<{ executions: number; steps: number }>;
+  capacity: Readonly<{ executions: number; steps: number; queued: number }>;
   gateways: Readonly<NodeGateways>;
   /** Undefined: the node runs alone, with no cluster. */
   nats: Readonly<NatsConnection> | undefined;

@@ -171,6 +171,10 @@ export const WorkflowDefSchema = z.strictObject({
   placement: PlacementSchema.optional(),
   /** Bounds the whole execution, every step and sub-workflow of it; a request may lower it, never raise it. */
   budget: BudgetSchema.optional(),
+  /** 0-9, 9 first: the order its executions start in when they wait for a slot; a request's `priority` overrides it. */
+  priority: z.number().int().min(0).max(9).optional(),
+  /** At most `limit` executions of this workflow run at once per key (a template over input and token; default key: the token). */
+  concurrency: z.strictObject({ key: z.string().min(1).max(512).optional(), limit: z.number().int().min(1) }).optional(),
   /** Free-form description of the expected input; not enforced here. */
   inputs: z.unknown().optional(),
   input_schema: z.unknown().optional(),

@@ -10,6 +10,7 @@ import { checkSchema, type SchemaCheck } from "./schema-issues.js";
 import { suggestionHint } from "./suggest.js";
 import { asArray, asRecord, asString, ProblemSink, type Catalog, type CheckContext } from "./validate-context.js";
 import { resolveValidateOptions, type ValidateOptions } from "./validate-options.js";
+import { checkConcurrencyKey } from "./validate-concurrency.js";
 import { checkEnvVariables } from "./validate-env.js";
 import { checkToolReference, checkWorkflowSteps, type WorkflowCall } from "./validate-steps.js";
 import type { LoadedSource, YamlPath } from "./yaml-location.js";
@@ -74,7 +75,9 @@ function checkSection(section: Record<string, unknown>, prefix: YamlPath, base: 
   const calls: WorkflowCall[] = [];
   for (const [name, raw] of Object.entries(workflows)) {
     const workflow = asRecord(raw);
-    if (workflow !== undefined) calls.push(...checkWorkflowSteps(name, workflow, [...prefix, "workflows", name], full));
+    if (workflow === undefined) continue;
+    calls.push(...checkWorkflowSteps(name, workflow, [...prefix, "workflows", name], full));
+    checkConcurrencyKey(workflow, [...prefix, "workflows", name], sink);
   }
   const edges = new Map<string, Edge<YamlPath>[]>();
   for (const call of calls) edges.set(call.from, [...(edges.get(call.from) ?? []), { to: call.to, via: call.path }]);

@@ -9,6 +9,8 @@ export class Admission {
   #running = 0;
   #draining = false;
   readonly #onChange: (running: number) => void;
+  /** Told when a slot may have freed (one given back, or the node takes work again): the queue starts what waits. */
+  readonly #onFree = new Set<() => void>();
 
   constructor(capacity: number, onChange: (running: number) => void = () => {}) {
     this.capacity = capacity;
@@ -19,6 +21,29 @@ export class Admission {
   acquire(): () => void {
     if (this.#draining) throw new ShuttingDownError();
     if (this.#running >= this.capacity) throw new BusyError(this.#running, this.capacity);
+    return this.#take();
+  }
+
+  /** Takes a slot if one is free (undefined when full or draining); the returned function gives it back (once). */
+  tryAcquire(): (() => void) | undefined {
+    if (this.#draining || this.#running >= this.capacity) return undefined;
+    return this.#take();
+  }
+
+  get running(): number {
+    return this.#running;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  onFree(listener: () => void): () => void {
+    this.#onFree.add(listener);
+    return () => this.#onFree.delete(listener);
+  }
+
+  #take(): () => void {
     this.#running++;
     this.#onChange(this.#running);
     let released = false;
@@ -27,6 +52,7 @@ export class Admission {
       released = true;
       this.#running--;
       this.#onChange(this.#running);
+      this.#freed();
     };
   }
 
@@ -38,5 +64,10 @@ export class Admission {
   /** Takes work again (`wfx undrain`); a node shutting down never calls it. */
   undrain(): void {
     this.#draining = false;
+    this.#freed();
+  }
+
+  #freed(): void {
+    for (const listener of this.#onFree) listener();
   }
 }

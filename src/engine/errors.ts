@@ -40,6 +40,14 @@ export class BusyError extends WfxError {
   }
 }
 
+/** The node's queue already holds as many waiting executions as its operator allows (`--max-queued`). */
+export class QueueFullError extends WfxError {
+  override name = "QueueFullError";
+  constructor(queued: number, max: number) {
+    super("WFX_QUEUE_FULL", `the queue is full: ${queued} of ${max} executions already wait for a slot`, { hint: "retry once some have started, send it to another node, or raise the node's --max-queued (profile capacity.queued)", retryable: true });
+  }
+}
+
 /** The node is draining: it finishes what runs and takes nothing new. */
 export class ShuttingDownError extends WfxError {
   override name = "ShuttingDownError";

@@ -3,6 +3,21 @@ import type { EventListener } from "./recorder.js";
 import type { ExecutionEvent, ExecutionMode, ExecutionRecord, ListExecutionsQuery } from "./types.js";
 import type { Budget, WorkflowFile } from "../config/index.js";
 import type { TraceHeaders } from "../observability/trace-context.js";
+import type { Enqueue } from "./queued-launch.js";
+import type { KeyLimit } from "./types.js";
+
+/** A queue ticket as it travels with a request: the key shown to callers besides the one the queue takes turns by. */
+export interface ShownTicket {
+  priority: number;
+  key: string;
+  turnKey: string;
+  limits: KeyLimit[];
+}
+
+/** An execution that must wait for a slot: it is recorded `queued` and launched when the queue calls back. */
+export interface QueuedRequest extends ShownTicket {
+  enqueue: Enqueue;
+}
 
 /** A workflow file already loaded and validated, and where it came from (function modules resolve against it). */
 export interface WorkflowSource {
@@ -50,6 +65,10 @@ export interface ExecuteRequest {
   placement?: { target_instance?: string; target_tags?: readonly string[]; any_of_tags?: readonly string[] };
   /** The caller's W3C trace headers (HTTP, gRPC metadata, MCP `_meta`): the execution's span is its child. */
   trace?: TraceHeaders;
+  /** Set when no slot is free for it now (see ExecutionQueue): recorded `queued`, it starts when the queue says. */
+  queued?: QueuedRequest;
+  /** Its place in a queue (priority, keys, limits), for the node that runs it: another node's, when it is placed there. */
+  ticket?: ShownTicket;
 }
 
 export interface CancelResult {

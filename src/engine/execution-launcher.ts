@@ -31,6 +31,8 @@ export interface LaunchRun {
   resume?: ResumePoint | undefined;
   /** The caller's W3C trace headers, for the execution's span. */
   trace?: TraceHeaders | undefined;
+  /** Events recorded before it launched (a queued execution's): the supervisor numbers on after them. */
+  afterSeq?: number | undefined;
 }
 
 /**
@@ -47,6 +49,8 @@ export class ExecutionLauncher {
   readonly #abandonedInSpawn = new Set<string>();
   readonly #isolated: IsolatedLauncher;
   readonly #crossProcess: CrossProcessCancel | undefined;
+  /** Recorded executions waiting in the queue, by id: cancelling one takes it out of line (see queued-launch.ts). */
+  readonly #queued = new Map<string, (reason: string) => void>();
 
   constructor(system: ActorSystem, recorder: ExecutionRecorder, options: Readonly<RuntimeOptions>) {
     this.#system = system;
@@ -63,7 +67,7 @@ export class ExecutionLauncher {
     if (run.mode === "isolated") this.#launchIsolated(run);
     else {
       const ref = this.#system.spawn(
-        supervisorFor(run.deps, { executionId, plan: run.plan, input: run.input, reporter: this.#recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...given({ resume: run.resume, trace: run.trace }) }),
+        supervisorFor(run.deps, { executionId, plan: run.plan, input: run.input, reporter: this.#recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...given({ resume: run.resume, trace: run.trace, afterSeq: run.afterSeq }) }),
         { name: executionId },
       );
       if (this.#abandonedInSpawn.delete(executionId)) ref.tell({ type: "cancel", reason: UNRECORDED });
@@ -88,18 +92,37 @@ export class ExecutionLauncher {
       agentEndpoints,
       agentOptions: this.#options.agents,
       limits: this.#options.limits,
-      ...given({ caller: deps.caller, resume: run.resume, budget: run.budget, trace: run.trace }),
+      ...given({ caller: deps.caller, resume: run.resume, budget: run.budget, trace: run.trace, afterSeq: run.afterSeq }),
     });
+  }
+
+  /** Holds a recorded execution that waits in the queue: `cancel` then calls `onCancel` instead of stopping a supervisor. */
+  hold(executionId: string, onCancel: (reason: string) => void): void {
+    this.#queued.set(executionId, onCancel);
+  }
+
+  /** It leaves the queue (to launch, or ended while waiting). */
+  unhold(executionId: string): void {
+    this.#queued.delete(executionId);
+  }
+
+  isHeld(executionId: string): boolean {
+    return this.#queued.has(executionId);
   }
 
   /** Where a live execution of this process runs: its supervisor here, or else its isolated child. */
   whereLive(executionId: string): "here" | "isolated" {
-    return this.#supervisors.has(executionId) ? "here" : "isolated";
+    return this.#supervisors.has(executionId) || this.#queued.has(executionId) ? "here" : "isolated";
   }
 
   /** Tells a live execution of this process to cancel; false when none runs here. */
   cancel(executionId: string, reason: string): boolean {
     if (!this.#recorder.isLive(executionId)) return false;
+    const queued = this.#queued.get(executionId);
+    if (queued !== undefined) {
+      queued(reason);
+      return true;
+    }
     const ref = this.#supervisors.get(executionId);
     if (ref) ref.tell({ type: "cancel", reason });
     else this.#isolated.cancel(executionId, reason);
@@ -109,6 +132,8 @@ export class ExecutionLauncher {
   /** Stops the steps of an execution the recorder ended because it could not record it (its later events would be lost). */
   abandon(record: ExecutionRecord): void {
     const executionId = record.execution_id;
+    const held = this.#queued.get(executionId);
+    if (held !== undefined) return held(UNRECORDED);
     if (record.execution_mode === "isolated") return this.#isolated.cancel(executionId, UNRECORDED);
     const ref = this.#supervisors.get(executionId);
     if (ref) ref.tell({ type: "cancel", reason: UNRECORDED });

@@ -7,7 +7,9 @@ import type { OriginRules } from "./origin-rules.js";
 import type { ExecutionRecorder } from "./recorder.js";
 import type { RuntimeOptions } from "./runtime-options.js";
 import { fileJsonOf } from "./step-order.js";
-import type { ResumeSpec } from "./types.js";
+import type { ExecutionRecord, QueueState, ResumeSpec } from "./types.js";
+import type { LaunchRun } from "./execution-launcher.js";
+import { holdQueued } from "./queued-launch.js";
 import { pathInFolders } from "./workflow-folders.js";
 import { given } from "../present.js";
 
@@ -57,7 +59,8 @@ export class ExecutionStarter {
       ...given({ input: request.input, startedBy: request.startedBy, startedByTenant: request.startedByTenant }),
     }, resume, mode === "isolated");
     if (request.onEvent) this.#recorder.listen(executionId, request.onEvent);
-    const done = this.#launcher.launch({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode, input: request.input, timeoutMs, budget, trace: request.trace });
+    const run = (): LaunchRun => ({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode, input: request.input, timeoutMs, budget, trace: request.trace });
+    const done = request.queued === undefined ? this.#launcher.launch(run()) : this.#queue(opened, record, resume, run, timeoutMs);
     const signal = request.signal;
     if (signal) {
       const onAbort = () => void this.#launcher.cancel(executionId, "the caller went away");
@@ -65,6 +68,33 @@ export class ExecutionStarter {
       void done.then(() => signal.removeEventListener("abort", onAbort));
     }
     return { executionId, record, done };
+  }
+
+  /**
+   * No slot for it yet: recorded `queued` (with what restarts it after a crash) and launched when the queue says; a
+   * sync caller's timeout counts while it waits, an async one's from its start.
+   */
+  #queue(opened: OpenedExecution, record: ExecutionRecord, resume: ResumeSpec, run: () => LaunchRun, timeoutMs: number | undefined): Promise<ExecutionRecord> {
+    const executionId = record.execution_id;
+    const queued = opened.request.queued!;
+    const sync = record.execution_mode === "sync";
+    const queuedAt = Date.now();
+    resume.queue = { turn_key: queued.turnKey, limits: queued.limits, ...given({ timeout_ms: timeoutMs }) };
+    if (!sync) delete resume.deadline_ms;
+    const done = this.#recorder.whenDone(executionId);
+    const place = holdQueued(this.#recorder, this.#launcher, {
+      executionId,
+      enqueue: queued.enqueue,
+      deadlineMs: sync && timeoutMs !== undefined ? queuedAt + timeoutMs : undefined,
+      run: () => {
+        // A sync caller's deadline was fixed when it was queued; an async execution's timeout starts now.
+        if (!sync && timeoutMs !== undefined) resume.deadline_ms = Date.now() + timeoutMs;
+        return { ...run(), timeoutMs: resume.deadline_ms === undefined ? undefined : resume.deadline_ms - Date.now() };
+      },
+    });
+    const state: QueueState = { priority: queued.priority, key: queued.key, position: place.position, reason: place.reason, queued_at: queuedAt };
+    this.#recorder.record({ execution_id: executionId, seq: 1, type: "execution.queued", time: queuedAt, data: state });
+    return done;
   }
 
   /** An operator's file inside one of the node's workflow folders: where it sits there, for an adopter on another machine. */

@@ -36,6 +36,8 @@ export interface ExecutionSpec {
   allowance: StepAllowance;
   /** Set when this supervisor adopts an execution whose owner died: it continues from there instead of starting. */
   resume?: ResumePoint;
+  /** Events already recorded before it starts (a queued execution's `execution.queued`): its numbering goes on after them. */
+  afterSeq?: number;
   /** The execution's budget, shared with its steps here; the supervisor checks what steps elsewhere report against it. */
   meter?: BudgetMeter;
   /** The caller's W3C trace headers: the execution's span is its child. */
@@ -234,6 +236,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
       const startedMs = ctx.system.clock.now();
       const state = initialState(plan, spec.timeoutMs, startedMs);
       Object.assign(state, executionTrace(executionId, plan.workflowName, spec.node, spec.resume?.trace ?? spec.trace, spec.resume !== undefined));
+      if (spec.afterSeq !== undefined) state.seq = spec.afterSeq;
       if (spec.timeoutMs !== undefined) ctx.scheduleOnce(Math.max(0, spec.timeoutMs), { type: "execution_timeout" });
       if (spec.resume !== undefined) {
         resume(state, ctx, spec.resume);

@@ -1,9 +1,9 @@
 // The engine's public API, for programs that embed it; sibling packages (cluster, gateway, node, cli) import internal.ts.
-export type { ErrorInfo, ExecutionEvent, ExecutionEventType, ExecutionMode, ExecutionOwner, ExecutionProgress, ExecutionRecord, ExecutionStatus, ExecutionStore, ListExecutionsQuery, ResumeSpec, StepRecord, StepStatus } from "./types.js";
+export type { ErrorInfo, ExecutionEvent, ExecutionEventType, ExecutionMode, ExecutionOwner, ExecutionProgress, ExecutionRecord, ExecutionStatus, ExecutionStore, KeyLimit, ListExecutionsQuery, QueueState, ResumeSpec, StepRecord, StepStatus } from "./types.js";
 export { FINAL_STATUS_OF_EVENT, TERMINAL_EVENT_TYPES, TERMINAL_STATUSES } from "./types.js";
 export { Runtime } from "./runtime.js";
 export { defaultWorkflowName } from "./execution-opening.js";
-export type { ExecutionClient, ExecuteRequest, CancelResult, StartedExecution, WatchListener, WorkflowSource } from "./execution-client.js";
+export type { ExecutionClient, ExecuteRequest, CancelResult, QueuedRequest, ShownTicket, StartedExecution, WatchListener, WorkflowSource } from "./execution-client.js";
 export type { ResumePolicy } from "./orphans.js";
 export type { OwnerAlive } from "./owner-liveness.js";
 export { resolveRuntimeOptions, defaultNodeId, DEFAULT_ISOLATED_OPTIONS, type RuntimeOptions, type RuntimeOptionsInput, type IsolatedOptions } from "./runtime-options.js";
@@ -16,7 +16,7 @@ export { createRecord } from "./record.js";
 export { LocalNodeRegistry } from "./local-node-registry.js";
 export type { GatewayEndpoint, NodeEvent, NodeInfo, NodeRegistry } from "./node-registry.js";
 export { ExecutionFollower, type EventSink, type FollowStats } from "./execution-follower.js";
-export { EngineError, BusyError, ShuttingDownError, StepTimeoutError, ExecutionTimeoutError, CancelledError, IdempotencyKeyReusedError, StepFailedError, stepErrorOf, isRetryable, toStepErrorInfo, type StepErrorInfo } from "./errors.js";
+export { EngineError, BusyError, QueueFullError, ShuttingDownError, StepTimeoutError, ExecutionTimeoutError, CancelledError, IdempotencyKeyReusedError, StepFailedError, stepErrorOf, isRetryable, toStepErrorInfo, type StepErrorInfo } from "./errors.js";
 export { IdempotencyKeys, canonicalJson, requestHash, type KeyClaim, type IdempotencyKeysOptions } from "./idempotency.js";
 export { CallerPolicyError, type CallerGrant } from "./caller-policy.js";
 export type { FunctionStepContext, StepFunction } from "./step-kinds.js";

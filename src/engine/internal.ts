@@ -1,6 +1,10 @@
 // The engine as its sibling packages (cluster, gateway, node, cli) see it: the public API, and the interfaces they work through.
 export * from "./index.js";
 export { Admission } from "./admission.js";
+export { ExecutionQueue, type QueueTicket, type Taken } from "./queue/execution-queue.js";
+export { QueueOrder, clampPriority, PRIORITY_LEVELS } from "./queue/queue-order.js";
+export type { Requeue } from "./queued-recovery.js";
+export type { Enqueue, QueuedPlace } from "./queued-launch.js";
 export type { Joined, Member, Membership, Readiness } from "./membership.js";
 export type { GatewayEngine, NodeEngine } from "./node-engine.js";
 export { runsElsewhere, type ExecutionLocation, type ExecutionLocator } from "./execution-locator.js";

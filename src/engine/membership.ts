@@ -1,5 +1,6 @@
 import type { ModelRateLimiter } from "../agents/index.js";
 import type { ModelLimit } from "../config/index.js";
+import type { ExecutionQueue } from "./queue/execution-queue.js";
 import type { ExecutionClient } from "./execution-client.js";
 import type { ExecutionLocator } from "./execution-locator.js";
 import type { NodeRegistry } from "./node-registry.js";
@@ -20,8 +21,8 @@ export interface Member {
   engine: NodeEngine;
   /** This node's own entry (load, gateways, status), announced to the others. */
   self: NodeRegistry;
-  /** Takes one of the node's execution slots for an execution another node orders here; the function gives it back. */
-  admit: () => () => void;
+  /** The node's slots and key shares: an execution another node orders here takes them, or waits in it. */
+  queue: ExecutionQueue;
   /** Work other nodes place here: an operator's workflow runs from `operator`, a caller's from its sandbox under `callerRoot`. */
   folders: { operator: string; callerRoot: string; workflowFolders: readonly string[] };
   /** What the node does when asked to drain: stop taking work, finish what runs. */

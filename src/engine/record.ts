@@ -1,6 +1,6 @@
 import { traceIdOf } from "./trace-spans.js";
 import { addAttempt, emptyUsage, mergeUsage, round3, type StepUsage, type Usage } from "./usage.js";
-import { FINAL_STATUS_OF_EVENT, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StepRecord, type ErrorInfo } from "./types.js";
+import { FINAL_STATUS_OF_EVENT, type QueueState, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StepRecord, type ErrorInfo } from "./types.js";
 
 /** The record of an execution is a fold of its events: this is the fold, shared by every process that watches one. */
 
@@ -57,6 +57,7 @@ export function progressMessage(record: ExecutionRecord): string {
   const { completed_steps: done, total_steps: total } = record.progress;
   if (record.status === "completed") return `Completed ${done} of ${total} steps`;
   if (record.status === "pending") return "Waiting to start";
+  if (record.status === "queued") return `Queued at position ${record.queue?.position ?? "?"}: ${record.queue?.reason ?? "waiting for a slot"}`;
   if (record.status !== "running") return `${record.status[0]!.toUpperCase()}${record.status.slice(1)} after ${done} of ${total} steps`;
   return `Processing step ${Math.min(done + 1, total)} of ${total}`;
 }
@@ -67,8 +68,13 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
   const step = stepOf(record, event.step);
   const data = event.data as Record<string, unknown> | undefined;
   switch (event.type) {
+    case "execution.queued":
+      record.status = "queued";
+      record.queue = data as unknown as QueueState;
+      break;
     case "execution.started":
       record.status = "running";
+      if (record.queue !== undefined) delete record.queue;
       if (typeof data?.["node"] === "string") record.node = data["node"];
       if (traceIdOf(data?.["traceparent"]) !== undefined) record.trace_id = traceIdOf(data?.["traceparent"])!;
       break;
@@ -130,6 +136,7 @@ export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): Exec
       record.status = status;
       record.end_time = seconds;
       record.progress.current = [];
+      if (record.queue !== undefined) delete record.queue;
       if (status === "completed") record.result = data?.["result"];
       else if (data?.["error"] !== undefined) record.error = data["error"] as ErrorInfo;
       // The supervisor's totals count every attempt, short ones included; without them (its owner died) the steps' sum stands.

@@ -96,7 +96,7 @@ export class ExecutionRecorder {
     const record = applyEvent(live.record, event);
     this.#notify(live, event, record);
     if (TERMINAL_STATUSES.has(record.status)) return this.#end(live);
-    if (event.type === "execution.started" || event.type === "execution.resumed" || (event.type === "step.completed" && event.time - live.lastPersistMs >= SNAPSHOT_INTERVAL_MS)) {
+    if (event.type === "execution.started" || event.type === "execution.queued" || event.type === "execution.resumed" || (event.type === "step.completed" && event.time - live.lastPersistMs >= SNAPSHOT_INTERVAL_MS)) {
       live.lastPersistMs = event.time;
       const failed = storeWrite(() => this.#store.putRecord(record));
       if (failed) this.#fail(live, { seq: event.seq + 1, time: event.time, what: "its record", error: failed.error, abandon: true, replaced: [] });
@@ -168,6 +168,11 @@ export class ExecutionRecorder {
     }
     // Refused again, the store is broken: this process still answers status from the copy it keeps.
     storeWrite(() => this.#store.putRecord(record));
+  }
+
+  /** The last event number of a live execution (0 when it is not live here): where a queued one's supervisor goes on. */
+  lastSeq(executionId: string): number {
+    return this.#live.get(executionId)?.lastSeq ?? 0;
   }
 
   liveIds(): string[] {

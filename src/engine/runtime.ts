@@ -11,6 +11,7 @@ import { OriginRules } from "./origin-rules.js";
 import { OrphanAdoption } from "./orphan-adoption.js";
 import { cancelExecution } from "./execution-cancel.js";
 import { ExecutionStarter } from "./execution-starter.js";
+import { recoverQueued, type Requeue } from "./queued-recovery.js";
 import { ExecutionRecorder, type EventListener } from "./recorder.js";
 import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } from "./runtime-options.js";
 import type { StepLogic } from "./step-actor.js";
@@ -95,6 +96,11 @@ export class Runtime implements ExecutionClient {
     return this.#orphans.recover();
   }
 
+  /** Puts the queued executions of processes that died (this node before its restart) back in line through `requeue`. */
+  recoverQueued(requeue: Requeue): Promise<string[]> {
+    return recoverQueued(this.options, this.recorder, this.#launcher, this.#rules, requeue);
+  }
+
   /** What a caller's workflow is checked against; its sandbox is the folder of `source.path`, which it must have. */
   callerGrant(source: WorkflowSource): CallerGrant {
     return this.#rules.grant(source);
@@ -152,7 +158,8 @@ export class Runtime implements ExecutionClient {
 
   /** Cancels what still runs here (so no record is left `running` forever), then closes the store. */
   async close(): Promise<void> {
-    const endings = this.recorder.liveIds().map((id) => {
+    // A queued execution stays queued (it never started): the next start of a node on this store takes it up again.
+    const endings = this.recorder.liveIds().filter((id) => !this.#launcher.isHeld(id)).map((id) => {
       this.#launcher.cancel(id, "the runtime shut down");
       return this.recorder.whenDone(id);
     });

@@ -4,7 +4,7 @@ import type { StepUsage, Usage } from "./usage.js";
 /** The execution record, its events and the store that keeps them: the contract every gateway and mode shares. */
 
 export type ExecutionMode = "sync" | "async" | "isolated";
-export type ExecutionStatus = "pending" | "running" | "completed" | "failed" | "timeout" | "cancelled";
+export type ExecutionStatus = "pending" | "queued" | "running" | "completed" | "failed" | "timeout" | "cancelled";
 export type StepStatus = "pending" | "running" | "retrying" | "completed" | "failed" | "skipped" | "cancelled" | "timeout";
 
 export interface ErrorInfo {
@@ -68,6 +68,30 @@ export interface ExecutionRecord {
   trace_id?: string;
   /** What another process needs to continue the execution if this one dies; dropped once it ends. Never sent to callers. */
   resume?: ResumeSpec;
+  /** While it waits for a slot (status `queued`): its priority, key, place in the queue and which limit holds it. */
+  queue?: QueueState;
+}
+
+/** Where a queued execution stands; `position` 1 = next to start if nothing else arrives and no limit holds it. */
+export interface QueueState {
+  priority: number;
+  /** The concurrency key it takes turns under (the workflow's `concurrency.key`, else the token). */
+  key: string;
+  position: number;
+  /** Which limit holds it: "node at capacity 8/8", "concurrency key customer-7 at its limit 2", "token t1 at max_running 4". */
+  reason: string;
+  /** Epoch ms it was queued: arrival order after a restart. */
+  queued_at: number;
+}
+
+/** A limit a queued execution counts against while it runs: a concurrency key or a token's max_running. */
+export interface KeyLimit {
+  key: string;
+  limit: number;
+  /** How a reason names it: "concurrency key customer-7", "token t1". */
+  what: string;
+  /** "at its limit 2" or "at max_running 4". */
+  kind: "concurrency" | "max_running";
 }
 
 /** An execution's workflow and settings as it started, so an adopter can rebuild its supervisor. */
@@ -88,10 +112,14 @@ export interface ResumeSpec {
   owner_instance?: string;
   /** The budget it runs under, as resolved when it started: an adopter keeps it. */
   budget?: ResolvedBudget;
+  /** A queued execution: the limits it counts against and its run timeout, to queue it again after a restart. */
+  queue?: { turn_key: string; limits: KeyLimit[]; timeout_ms?: number };
 }
 
 export type ExecutionEventType =
   | "execution.started"
+  /** No slot (or its key's limit) let it start: it waits in the node's queue (data: its QueueState). */
+  | "execution.queued"
   /** Another process adopted the execution after its owner died, and continues it from its events. */
   | "execution.resumed"
   | "execution.progress"

@@ -5,8 +5,8 @@ export const GATEWAY_ERROR_CODES = {
   WFX_INVALID_ARGUMENTS: "a request's arguments do not match the method's schema or pass a limit (too deeply nested JSON, too large input_data); the answer names each field and what it expects",
   WFX_UNAUTHENTICATED: "no bearer token, or one that matches no configured token",
   WFX_PERMISSION_DENIED: "the token lacks the scope the method needs, or is limited to other workflows or node tags",
-  WFX_BUSY: "the node already runs as many executions as it allows; retry later or elsewhere",
-  WFX_TOKEN_BUSY: "the token already runs as many executions at once as its max_running allows (default: half the node's --max-concurrent); retry when one ends",
+  WFX_BUSY: "the node already runs as many executions as it allows (an execution request queues instead; see WFX_QUEUE_FULL); retry later or elsewhere",
+  WFX_QUEUE_FULL: "the node's queue already holds as many waiting executions as it allows (--max-queued, profile capacity.queued, default 10,000); retry once some have started",
   WFX_TOKEN_WATCHERS_FULL: "the token already holds as many open watches (SSE streams, gRPC watches, watch_execution waits) as its max_watchers allows (default 100)",
   WFX_NODE_WATCHERS_FULL: "the node already holds as many open watches as it allows in all (--max-watchers, default 4096)",
   WFX_SHUTTING_DOWN: "the node is draining for shutdown and accepts no new executions",
@@ -28,7 +28,7 @@ export const GATEWAY_ERROR_CODES = {
 export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_CODES;
 
 /** The node's admission refusals: raised by the engine, mapped to statuses here like the gateways' own. */
-export { BusyError, ShuttingDownError } from "../engine/errors.js";
+export { BusyError, QueueFullError, ShuttingDownError } from "../engine/errors.js";
 
 /** Base of the errors the gateways raise. */
 export class GatewayError extends WfxError {
@@ -96,16 +96,6 @@ export class PermissionDeniedError extends GatewayError {
   override name = "PermissionDeniedError";
   constructor(message: string, options: { hint?: string } = {}) {
     super("WFX_PERMISSION_DENIED", message, options);
-  }
-}
-
-export class TokenBusyError extends GatewayError {
-  override name = "TokenBusyError";
-  constructor(tokenId: string, running: number) {
-    super("WFX_TOKEN_BUSY", `token '${tokenId}' already runs ${running} execution${running === 1 ? "" : "s"}, the most it may run at once (its max_running)`, {
-      hint: "retry when one of its executions ends (or cancel one); the operator can raise max_running of this token in the token file (default: half the node's --max-concurrent)",
-      retryable: true,
-    });
   }
 }
 

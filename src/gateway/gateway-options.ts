@@ -27,6 +27,8 @@ export interface GatewayOptions {
   maxRunningPerToken: number | undefined;
   /** Open watches (SSE, gRPC watches, watch_execution waits) the node holds in all: well below its open-file limit. */
   maxWatchers: number;
+  /** Executions that may wait for a slot at once; past it a request is refused WFX_QUEUE_FULL (`--max-queued`). */
+  maxQueued: number;
   /** Open watches one token may hold when its entry sets no `max_watchers`. */
   maxWatchersPerToken: number;
   /** Seconds an execution may run when neither the request nor its workflow sets a timeout (a runtime passed in brings its own). */
@@ -90,6 +92,7 @@ export function defaultGatewayOptions(): GatewayOptions {
     maxConcurrentExecutions: 64,
     maxRunningPerToken: undefined,
     maxWatchers: 4096,
+    maxQueued: 10_000,
     maxWatchersPerToken: 100,
     defaultTimeoutS: 3600,
     maxStepsPerExecution: DEFAULT_LIMITS.maxStepsPerExecution,
@@ -128,6 +131,7 @@ function envInteger(env: Record<string, string | undefined>, name: string, min: 
 /**
  * Options from the environment: WFX_WORKFLOWS (path list), WFX_TOKENS, WFX_DATA_DIR, WFX_LOG_LEVEL, WFX_CALLER_POLICY
  * (YAML), WFX_DEFAULT_TIMEOUT (seconds), WFX_MAX_STEPS_PER_EXECUTION, WFX_MAX_WATCHERS, WFX_PROBE_PORT, WFX_PROBE_HOST.
+ * (YAML), WFX_DEFAULT_TIMEOUT (seconds), WFX_MAX_STEPS_PER_EXECUTION, WFX_MAX_WATCHERS, WFX_MAX_QUEUED.
  */
 export function gatewayOptionsFromEnv(env: Record<string, string | undefined>): Partial<GatewayOptions> {
   const out: Partial<GatewayOptions> = {};
@@ -140,6 +144,8 @@ export function gatewayOptionsFromEnv(env: Record<string, string | undefined>): 
   const probePort = envInteger(env, "WFX_PROBE_PORT", 1);
   if (probePort !== undefined) out.probePort = probePort;
   if (env["WFX_PROBE_HOST"]) out.probeHost = env["WFX_PROBE_HOST"];
+  const maxQueued = envInteger(env, "WFX_MAX_QUEUED", 0);
+  if (maxQueued !== undefined) out.maxQueued = maxQueued;
   if (env["WFX_WORKFLOWS"]) out.workflowDirs = env["WFX_WORKFLOWS"].split(":").filter((d) => d !== "");
   if (env["WFX_TOKENS"]) out.tokensText = env["WFX_TOKENS"];
   if (env["WFX_DATA_DIR"]) out.dataDir = env["WFX_DATA_DIR"];

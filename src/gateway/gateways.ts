@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Admission, GatewayEngine, ExecutionClient, ExecutionLocator, GatewayEndpoint, LocalNodeRegistry, NodeRegistry, Readiness } from "../engine/internal.js";
+import type { Admission, ExecutionQueue, GatewayEngine, ExecutionClient, ExecutionLocator, GatewayEndpoint, LocalNodeRegistry, NodeRegistry, Readiness } from "../engine/internal.js";
 import type { WorkflowGenerator } from "../generator/types.js";
 import type { AuditLog, Logger, NodeMetrics } from "../observability/index.js";
 import { loadTokens, TokenStore } from "./auth/index.js";
@@ -22,6 +22,9 @@ export interface GatewaysDeps {
   /** The node's engine, for its configuration only (limits, the caller policy inline workflows are checked against). */
   engine: GatewayEngine;
   admission: Admission;
+  queue: ExecutionQueue;
+  /** Whether requests with no free slot wait in the queue (one node) or are refused (a cluster member, for now). */
+  queueing: boolean;
   /** This node's own entry: the gateways set the endpoints they listen on. */
   self: LocalNodeRegistry;
   /** What list_nodes and WatchNodes answer from. */
@@ -74,6 +77,8 @@ export class Gateways {
       paths: new ServerPaths([{ path: sandboxDir, name: "<sandbox>" }, { path: deps.dataDir, name: "<data>" }, ...workflows.folders]),
       registry: deps.nodes,
       admission: deps.admission,
+      queue: deps.queue,
+      queueing: deps.queueing,
       watchers: new Watchers(options.maxWatchers),
       metrics: deps.metrics,
       audit: deps.audit,

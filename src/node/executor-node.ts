@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Admission, LocalNodeRegistry, resolveDataDir, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
+import { Admission, ExecutionQueue, LocalNodeRegistry, resolveDataDir, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
 import { Gateways, gatewayTokens, NodeExecutor, resolveGatewayOptions, VERSION, type GatewayOptions, type Operations, type TokenStore } from "../gateway/index.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger, type NodeTracing } from "../observability/index.js";
 import type { NodeDeps } from "./node-deps.js";
@@ -26,6 +26,8 @@ export class ExecutorNode {
   /** The node's engine, which adopts orphans and is closed with the node when the node opened it. */
   readonly runtime: Runtime;
   readonly admission: Admission;
+  /** What waits for a slot; a node on its own store queues, a cluster member refuses (until the cluster queues). */
+  readonly queue: ExecutionQueue;
   /** This node's own entry: load, gateways and status are kept up to date here. */
   readonly registry: LocalNodeRegistry;
   /** What list_nodes and WatchNodes answer from. */
@@ -63,12 +65,15 @@ export class ExecutorNode {
     this.metrics.registry.counter("wfx_model_rate_limit_wait_seconds", "Seconds model calls on this node waited for their share of a model limit or a provider's pause, by endpoint as configured (other: an endpoint no limit names)", waited);
     this.registry = new LocalNodeRegistry({ id: engine.options.nodeId, tags: options.tags, capacity: options.supervisesExecutions ? options.maxConcurrentExecutions : 0, version: VERSION, instance: engine.options.instanceId });
     this.admission = new Admission(options.maxConcurrentExecutions, (running) => this.registry.setLoad(running));
+    this.queue = new ExecutionQueue(this.admission, { maxQueued: options.maxQueued });
+    this.metrics.watchQueue(() => this.queue.stats());
     const joined = this.#join(engine);
     this.nodes = joined?.nodes ?? deps.nodeRegistry?.(this.registry) ?? this.registry;
     this.client = joined?.client ?? deps.client ?? engine;
-    this.gateways = new Gateways(options, { client: this.client, locator: joined?.locator ?? engine.locator, engine, admission: this.admission, self: this.registry, nodes: this.nodes, tokens: this.tokens, metrics: this.metrics, audit: this.audit, logger: this.logger, dataDir: options.dataDir ?? engine.options.dataDir ?? resolveDataDir(), generator: deps.generator, readiness: () => this.readiness });
+    this.gateways = new Gateways(options, { client: this.client, locator: joined?.locator ?? engine.locator, engine, admission: this.admission, queue: this.queue, queueing: deps.membership === undefined, self: this.registry, nodes: this.nodes, tokens: this.tokens, metrics: this.metrics, audit: this.audit, logger: this.logger, dataDir: options.dataDir ?? engine.options.dataDir ?? resolveDataDir(), generator: deps.generator, readiness: () => this.readiness });
     parts.executor?.attach(this.gateways.operations);
-    this.#orphans = new OrphanScan(engine, this.logger);
+    // A cluster's store is read once NATS is reached: its queued executions are taken up by the scan, by nodes that run executions.
+    this.#orphans = new OrphanScan(engine, this.logger, this.#membership !== undefined && options.supervisesExecutions ? () => this.#recoverQueued() : undefined);
     this.#tracing = deps.tracing;
     this.#probe = options.probePort === undefined ? undefined : new ProbeServer({ host: options.probeHost, port: options.probePort, nodeId: this.registry.self().id, readiness: () => this.readiness });
   }
@@ -81,7 +86,7 @@ export class ExecutorNode {
     this.metrics.registry.counter("wfx_cluster_rejected_total", "Cluster messages and stored records this node refused because they failed the cluster key's check, by reason (unsigned, unknown_key, bad_mac, stale, replayed, undecryptable)", rejected);
     // Work other nodes place here runs from this node's first workflow folder (an operator's) or a sandbox (a caller's).
     const folders = { operator: this.options.workflowDirs[0] ?? process.cwd(), callerRoot: join(engine.options.dataDir ?? tmpdir(), "inline"), workflowFolders: this.options.workflowDirs };
-    return membership.join({ engine, self: this.registry, admit: () => this.admission.acquire(), folders, drain: () => this.drain(), undrain: () => this.undrain() });
+    return membership.join({ engine, self: this.registry, queue: this.queue, folders, drain: () => this.drain(), undrain: () => this.undrain() });
   }
 
   /** Builds the node and starts it: resolves once its gateways listen (and, over a store of its own, orphans are adopted). */
@@ -93,6 +98,8 @@ export class ExecutorNode {
     const engine = deps.runtime ?? (await openEngine(resolved, deps.membership, executor!));
     const node = new ExecutorNode(resolved, { engine, ownsEngine: deps.runtime === undefined, executor, tokens }, deps);
     try {
+      // Before anyone can queue more: what waited before a restart keeps its place ahead of newcomers.
+      if (node.#membership === undefined) await node.#recoverQueued();
       await node.gateways.listen();
       await node.#probe?.listen();
       // Only a node that listens is announced: one that cannot bind its ports never shows up under its id.
@@ -108,6 +115,17 @@ export class ExecutorNode {
     const scanned = node.#orphans.start(resolved.orphanScanMs, node.nodes);
     if (node.#membership === undefined) await scanned;
     return node;
+  }
+
+  /** Puts executions queued before this node's restart back in line, oldest first (none is refused: they were accepted). */
+  async #recoverQueued(): Promise<void> {
+    const recovered = await this.runtime.recoverQueued((record, { turnKey, limits }) => (launch) => {
+      const ticket = { priority: record.queue?.priority ?? 5, key: turnKey, limits };
+      const place = this.queue.enqueue(record.execution_id, ticket, launch, { recovered: true, ...given({ queuedAt: record.queue?.queued_at }) });
+      return { ...place, withdraw: () => this.queue.withdraw(record.execution_id) };
+    });
+    if (recovered.length > 0) this.logger.info({ queued: recovered.length }, "queued executions taken up again after a restart");
+    this.queue.dispatch();
   }
 
   get operations(): Operations {

@@ -1,19 +1,25 @@
 import type { NodeRegistry, Runtime } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
 
-/** Continues (or fails, per the resume policy) the executions of processes that died sharing the node's store, now and every `everyMs`. */
+/**
+ * Continues (or fails, per the resume policy) the executions of processes that died sharing the node's store, and
+ * queues again the ones they had queued, now and every `everyMs`.
+ */
 export class OrphanScan {
   readonly #engine: Runtime;
   readonly #logger: Logger;
+  /** Puts queued executions of dead processes back in this node's line (a node that runs executions), before orphans are adopted. */
+  readonly #requeue: (() => Promise<void>) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #scanning = false;
   #again = false;
   #stopped = false;
   #stopWatch: (() => void) | undefined;
 
-  constructor(engine: Runtime, logger: Logger) {
+  constructor(engine: Runtime, logger: Logger, requeue?: () => Promise<void>) {
     this.#engine = engine;
     this.#logger = logger;
+    this.#requeue = requeue;
   }
 
   /**
@@ -39,6 +45,7 @@ export class OrphanScan {
     }
     this.#scanning = true;
     try {
+      await this.#requeue?.();
       const adopted = await this.#engine.recoverOrphans();
       if (adopted.length > 0) this.#logger.info({ adopted: adopted.length, policy: this.#engine.options.resumePolicy }, "adopted executions whose process died");
     } catch (error) {

@@ -3,6 +3,13 @@ import type { ExecutionEvent, ExecutionMode, ExecutionRecord, StepUsage } from "
 import { knownLabel, type ExecutionLabels } from "./metric-labels.js";
 import { MetricsRegistry, type Counter, type Gauge, type Histogram } from "./metrics-registry.js";
 
+/** What the queue gauges show: depth per priority (index = priority), the oldest wait, how many keys wait. */
+export interface QueueStats {
+  depthByPriority: readonly number[];
+  oldestSeconds: number;
+  keys: number;
+}
+
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30];
 const STEP_ENDS = new Set(["step.completed", "step.failed", "step.skipped"]);
@@ -16,7 +23,7 @@ export class NodeMetrics {
   readonly executionsStarted: Counter;
   readonly executionsFinished: Counter;
   readonly executionsRunning: Gauge;
-  readonly queueDepth: Gauge;
+  readonly pendingExecutions: Gauge;
   readonly stepDuration: Histogram;
   readonly activeWatchers: Gauge;
   readonly watcherPauses: Counter;
@@ -29,13 +36,19 @@ export class NodeMetrics {
   readonly stepCpu: Counter;
   readonly #running = new Map<ExecutionMode, number>();
   #pending = 0;
+  #queue: () => QueueStats = () => ({ depthByPriority: [], oldestSeconds: 0, keys: 0 });
 
   constructor() {
     const r = this.registry;
     this.executionsStarted = r.counter("wfx_executions_started_total", "Executions that started running on this node, by mode");
     this.executionsFinished = r.counter("wfx_executions_finished_total", "Executions that ended on this node, by final status and mode");
     this.executionsRunning = r.gauge("wfx_executions_running", "Executions running now, by mode", () => [...this.#running].map(([mode, n]) => [{ mode }, n]));
-    this.queueDepth = r.gauge("wfx_queue_depth", "Executions admitted but not yet running (status pending)", () => [[undefined, this.#pending]]);
+    this.pendingExecutions = r.gauge("wfx_executions_pending", "Executions accepted but not yet running (queued, or being placed)", () => [[undefined, this.#pending]]);
+    // Every priority always, so sum(wfx_queue_depth) (a KEDA trigger) reads 0 rather than nothing on an empty queue.
+    r.gauge("wfx_queue_depth", "Executions waiting in the node's queue for a slot, by priority (0-9, 9 first)", () => Array.from({ length: 10 }, (_, p) => [{ priority: String(p) }, this.#queue().depthByPriority[p] ?? 0] as [Record<string, string>, number]));
+    r.gauge("wfx_queue_oldest_seconds", "How long the oldest queued execution has waited", () => [[undefined, this.#queue().oldestSeconds]]);
+    // Keys are the callers' (rendered from input): a count, never a label per key.
+    r.gauge("wfx_queue_keys", "Concurrency keys with executions waiting", () => [[undefined, this.#queue().keys]]);
     this.stepDuration = r.histogram("wfx_step_duration_seconds", "Duration of step attempts, by final step status", DURATION_BUCKETS);
     this.activeWatchers = r.gauge("wfx_active_watchers", "Open event streams (gRPC WatchExecution, SSE, watch_execution), by gateway");
     this.watcherPauses = r.counter("wfx_watcher_pauses_total", "Times an event stream's consumer was full; the stream then catches up from the store instead of buffering");
@@ -50,6 +63,11 @@ export class NodeMetrics {
     r.gauge("wfx_node_memory_rss_bytes", "Resident memory of this node's process", () => [[undefined, process.memoryUsage.rss()]]);
     r.gauge("wfx_node_memory_free_bytes", "Free memory of the machine", () => [[undefined, freemem()]]);
     r.gauge("wfx_node_memory_total_bytes", "Total memory of the machine", () => [[undefined, totalmem()]]);
+  }
+
+  /** Where the queue gauges read from (the node's ExecutionQueue). */
+  watchQueue(stats: () => QueueStats): void {
+    this.#queue = stats;
   }
 
   /** Counts what step attempts reported using, as their retrying or end event arrives. */

@@ -100,6 +100,10 @@ function activityOf(data: Record<string, unknown>): ActivityLine | undefined {
 /** Applies one event in place; events already applied (seq at or below the last) are the caller's to drop. */
 export function applyEvent(view: ExecutionView, event: ExecutionEvent): void {
   const data = event.data ?? {};
+  if (event.type === "execution.queued") {
+    view.status = "queued";
+    return;
+  }
   if (event.type === "execution.started" || event.type === "execution.resumed") {
     view.status = "running";
     view.startMs ??= event.time;

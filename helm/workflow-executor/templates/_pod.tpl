@@ -56,7 +56,7 @@ data: /var/lib/wfx
   value: {{ join "," $pairs | quote }}
 {{- end }}
 - name: WFX_NODE_CAPACITY
-  value: {{ printf "executions=%d,steps=%d" (int $pool.capacity.executions) (int $pool.capacity.steps) | quote }}
+  value: {{ printf "executions=%d,steps=%d%s" (int $pool.capacity.executions) (int $pool.capacity.steps) (ternary (printf ",queued=%d" (int $pool.capacity.queued)) "" (hasKey $pool.capacity "queued")) | quote }}
 {{- if include "wfx.servesGateways" $pool }}
 - name: WFX_NODE_GATEWAYS
   value: {{ ternary "http,grpc" "http" (hasKey $pool.gateways "grpc") | quote }}

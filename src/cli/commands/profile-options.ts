@@ -15,6 +15,7 @@ export function gatewayOptionsOfProfile(profile: NodeProfile): Partial<GatewayOp
     // A profile that runs no executions (a gateway-only node) still admits requests, which the cluster places on workers.
     maxConcurrentExecutions: profile.capacity.executions > 0 ? profile.capacity.executions : GATEWAY_ONLY_IN_FLIGHT,
     supervisesExecutions: profile.capacity.executions > 0,
+    maxQueued: profile.capacity.queued,
     http: http !== undefined,
     grpc: grpc !== undefined,
     ...(http === undefined ? {} : { httpPort: http.port, ...given({ host: http.host }) }),

@@ -12,6 +12,7 @@ export const SERVE_FLAGS = {
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
   "max-concurrent": { type: "string" },
+  "max-queued": { type: "string" },
   "max-body-bytes": { type: "string" },
   "max-watchers": { type: "string" },
   "default-timeout": { type: "string" },

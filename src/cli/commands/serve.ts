@@ -73,6 +73,7 @@ export function gatewayOptionsFrom(flags: ServeFlags, env: Record<string, string
   set("tlsKeyFile", str(flags["tls-key"]));
   set("maxConcurrentExecutions", integer(flags, "max-concurrent", 1));
   set("maxWatchers", integer(flags, "max-watchers", 1));
+  set("maxQueued", integer(flags, "max-queued", 0));
   set("defaultTimeoutS", integer(flags, "default-timeout", 1));
   set("maxStepsPerExecution", integer(flags, "max-steps-per-execution", 1));
   const maxBytes = integer(flags, "max-body-bytes", 1024);

@@ -21,6 +21,7 @@ function formatRecord(record: ExecutionRecord): string {
     `mode:         ${record.execution_mode}`,
     `status:       ${record.status}`,
     `progress:     ${record.progress.message}`,
+    ...(record.queue === undefined ? [] : [`queue:        position ${record.queue.position}, priority ${record.queue.priority}, key ${record.queue.key}: ${record.queue.reason}`]),
     `started:      ${new Date(record.start_time * 1000).toISOString()}`,
     `elapsed:      ${record.elapsed_time.toFixed(2)}s`,
     "steps:",

@@ -71,7 +71,7 @@ process.on("message", (message: ToChild) => {
   const plan = planFor(message.file, message.workflowName, message.filePath);
   const deps = { system, tools: defaultToolRegistry(message.executor ? { workflowExecutor: executor } : {}), node: message.node, env: message.env, endpointOf: endpointFrom(message.agentEndpoints), agentOptions: message.agentOptions, limiter, limits: message.limits, ...given({ caller: message.caller }) };
   system.spawn(
-    supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs, budget: message.budget, ...given({ resume: message.resume, trace: message.trace }) }),
+    supervisorFor(deps, { executionId: message.executionId, plan, input: message.input, reporter, timeoutMs: message.timeoutMs, budget: message.budget, ...given({ resume: message.resume, trace: message.trace, afterSeq: message.afterSeq }) }),
     { name: message.executionId },
   );
 });

@@ -24,6 +24,8 @@ export interface ExecuteOrder {
   agentOptions: AgentOptions;
   /** Set when the execution was adopted from a dead owner: where its supervisor continues from. */
   resume?: ResumePoint;
+  /** Events recorded before it started (it was queued): its numbering goes on after them. */
+  afterSeq?: number;
   /** The execution's budget, resolved in the parent. */
   budget?: ResolvedBudget;
   /** Set for a workflow a caller sent: the operator's policy, which bounds its tools there too. */

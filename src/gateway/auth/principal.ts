@@ -18,6 +18,8 @@ export interface Principal {
   maxRunning?: number;
   /** Watches this token may hold open at once (its `max_watchers`); undefined (the local user): only the node's cap. */
   maxWatchers?: number;
+  /** The highest priority (0-9) its executions may ask for (its `max_priority`); a higher one is lowered to it. */
+  maxPriority?: number;
 }
 
 /** The caller when no tokens are configured: the node then listens on loopback only, so it is this machine's user. */

@@ -21,6 +21,8 @@ const TokenEntrySchema = z
     max_running: z.number().int().min(1).optional(),
     /** Watches (SSE streams, gRPC watches, watch_execution waits) the token may hold open at once; default 100. */
     max_watchers: z.number().int().min(1).optional(),
+    /** The highest priority (0-9) the token's executions may ask for; a request above it is lowered to it. */
+    max_priority: z.number().int().min(0).max(9).optional(),
   })
   .refine((t) => (t.token === undefined) !== (t.token_sha256 === undefined), { error: "give exactly one of token or token_sha256" });
 
@@ -54,7 +56,7 @@ export function parseTokens(text: string, origin: string): TokenEntry[] {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new GatewayError("WFX_TOKENS_INVALID", `${origin}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, {
-      hint: `a list (or {tokens: [...]}) of {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?, tenant?, max_running?, max_watchers?}`,
+      hint: `a list (or {tokens: [...]}) of {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?, tenant?, max_running?, max_watchers?, max_priority?}`,
     });
   }
   const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.tokens;
@@ -109,6 +111,7 @@ export class TokenStore {
         ...given({ tenant: e.tenant }),
         ...limit("maxRunning", e.max_running ?? defaults.maxRunning),
         ...limit("maxWatchers", e.max_watchers ?? defaults.maxWatchers),
+        ...given({ maxPriority: e.max_priority }),
       }),
     }));
   }

@@ -36,7 +36,10 @@ function compact(args: Msg): Msg {
 export function requestToArgs(method: string, message: Msg): Msg {
   const args: Msg = {};
   for (const [key, value] of Object.entries(message)) {
-    if (key.endsWith("_json")) args[key.slice(0, -5)] = parseJsonField(message, key, method);
+    // `optional` fields: proto-loader names the one set in a synthetic oneof (`_priority`); 0 is a real priority.
+    if (key.startsWith("_")) continue;
+    if (key === "priority") args[key] = message["_priority"] === "priority" ? value : undefined;
+    else if (key.endsWith("_json")) args[key.slice(0, -5)] = parseJsonField(message, key, method);
     else if (typeof value === "string") args[key] = nonEmpty(value);
     else if (typeof value === "number") args[key] = key === "after_seq" ? value : positive(value);
     else if (Array.isArray(value)) args[key] = value.length > 0 ? value : undefined;
@@ -57,6 +60,7 @@ export function executionMessage(answer: Msg): Msg {
     result_json: json(answer["result"]) ?? "",
     error: errorInfo(answer["error"]),
     usage_json: json(answer["usage"]) ?? "",
+    queue_json: json(answer["queue"]) ?? "",
     steps: steps.map((s) => ({ ...s, output_json: json(s["output"]) ?? "", usage_json: json(s["usage"]) ?? "", error: errorInfo(s["error"]) })),
   };
 }

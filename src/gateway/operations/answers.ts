@@ -35,6 +35,7 @@ export function executionAnswer(record: ExecutionRecord, message: string, paths:
   if (record.workflow_file !== undefined) answer.workflow_file = paths.text(record.workflow_file);
   if (record.usage !== undefined) answer.usage = record.usage;
   if (record.trace_id !== undefined) answer.trace_id = record.trace_id;
+  if (record.queue !== undefined) answer.queue = { ...record.queue };
   return answer;
 }
 

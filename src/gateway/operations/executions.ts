@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch, type Budget } from "../../config/index.js";
-import { defaultWorkflowName, type Admission, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/internal.js";
+import { defaultWorkflowName, type ExecutionQueue, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/internal.js";
 import { placementFor } from "../../cluster/placement.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
-import { GatewayError, TokenBusyError } from "../errors.js";
-import { TokenCounts } from "./token-counts.js";
+import { GatewayError } from "../errors.js";
+import { ticketFor } from "./queue-tickets.js";
 import { executionAnswer, statusMessage } from "./answers.js";
 import type { ExecutionLabeller } from "./execution-labels.js";
 import { repeatAnswer, type KeyedRequest } from "./idempotency.js";
@@ -32,6 +32,8 @@ export interface RunRequest {
   targetTags?: string[] | undefined;
   /** The caller's budget: checked against the workflow's and the caller policy's by the runtime. */
   budget?: Budget | undefined;
+  /** 0-9 (9 first) while it waits for a slot; default the workflow's `priority:`, else 5. */
+  priority?: number | undefined;
 }
 
 /** The answer, and with an idempotency key the memo the key's first request stored (a generated workflow's summary). */
@@ -54,9 +56,10 @@ function deadlineMargin(leftS: number): number {
 /** Starts executions under the node's admission limit, waits for sync ones, and drains them all at shutdown. */
 export class Executions {
   readonly #runtime: ExecutionClient;
-  readonly #admission: Admission;
-  /** Each token's running executions, held until they end wherever they run: one token cannot take every slot. */
-  readonly #byToken = new TokenCounts();
+  /** Slots and key shares (tokens' max_running, workflows' concurrency keys); what finds none free waits in it. */
+  readonly #queue: ExecutionQueue;
+  /** Whether slots and queueing are this node's here (one node), or the running node's (a cluster member: its client does it). */
+  readonly #queueing: boolean;
   readonly #metrics: NodeMetrics;
   readonly #paths: ServerPaths;
   readonly #locator: ExecutionLocator;
@@ -67,11 +70,12 @@ export class Executions {
   readonly #keys: IdempotencyKeys;
   readonly #labeller: ExecutionLabeller;
 
-  constructor(runtime: ExecutionClient, locator: ExecutionLocator, store: ExecutionStore, admission: Admission, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number, labeller: ExecutionLabeller) {
+  constructor(runtime: ExecutionClient, locator: ExecutionLocator, store: ExecutionStore, queue: { queue: ExecutionQueue; queueing: boolean }, metrics: NodeMetrics, paths: ServerPaths, idempotencyWindowMs: number, labeller: ExecutionLabeller) {
+    this.#queue = queue.queue;
+    this.#queueing = queue.queueing;
     this.#runtime = runtime;
     this.#locator = locator;
     this.#keys = new IdempotencyKeys(store, { windowMs: idempotencyWindowMs, lookup: (id) => runtime.status(id) });
-    this.#admission = admission;
     this.#metrics = metrics;
     this.#paths = paths;
     this.#labeller = labeller;
@@ -105,7 +109,10 @@ export class Executions {
     return { answer: await this.#answer(started, request.mode), ...(keyed?.memo === undefined ? {} : { memo: keyed.memo }) };
   }
 
-  /** Takes the token's share and an admission slot and starts the execution; throws (holding nothing) when it cannot. */
+  /**
+   * Takes a slot and the ticket's key shares and starts the execution, or with none free records it `queued` to start
+   * when they free (a cluster member, until the cluster has its queue, refuses instead); throws holding nothing.
+   */
   #start(request: RunRequest, ctx: RunContext, workflowName: string, executionId: string): { record: ExecutionRecord; done: Promise<ExecutionRecord> } {
     const sync = request.mode === "sync";
     let timeoutS = request.timeoutS;
@@ -114,16 +121,10 @@ export class Executions {
       const left = Math.max(0.001, remaining - deadlineMargin(remaining));
       timeoutS = timeoutS === undefined ? left : Math.min(timeoutS, left);
     }
-    // The token's own share first: a token at its max_running is told so, not that the node is busy.
-    const releaseToken = this.#byToken.take(ctx.principal.id, ctx.principal.maxRunning, (running) => new TokenBusyError(ctx.principal.id, running));
-    let releaseSlot: () => void;
-    try {
-      releaseSlot = this.#admission.acquire();
-    } catch (error) {
-      releaseToken();
-      throw error;
-    }
-    const release = () => (releaseSlot(), releaseToken());
+    const ticket = ticketFor(workflowName, request.source.file.workflows[workflowName], request.input, ctx.principal, request.priority);
+    const shown = { priority: ticket.priority, key: ticket.shownKey, turnKey: ticket.key, limits: [...ticket.limits] };
+    // In a cluster the node that runs it (this one or a worker) takes the slot or queues it, by the ticket it carries.
+    const taken = this.#queueing ? this.#queue.tryTake(ticket) : undefined;
     const tracker = this.#metrics.track(request.mode, this.#labeller.labelsFor(request.source, workflowName));
     const caller = sync ? ctx.onEvent : undefined;
     const track = tracker.onEvent;
@@ -145,19 +146,21 @@ export class Executions {
         // Where the caller asks it to run, within the nodes its token may use (a token limited to node tags reaches only those).
         placement: placementFor(undefined, { target_instance: request.targetInstance, target_tags: request.targetTags }, ctx.principal),
         ...given({ timeoutS, configOverride: request.configOverride, budget: request.budget, signal, trace: ctx.trace }),
+        ticket: shown,
+        ...(taken === undefined && this.#queueing ? { queued: this.#queue.queuedRequest(executionId, shown) } : {}),
       });
     } catch (error) {
-      release();
+      taken?.release();
       tracker.abandon();
       this.#callers.delete(executionId);
       throw error;
     }
     void started.done.finally(() => {
-      release();
+      taken?.release();
       this.#callers.delete(executionId);
     });
-    // Placed on another node (or waiting for one): that node admits it; here it holds only its token's share.
-    if (started.elsewhere === true) releaseSlot();
+    // Placed on another node (or waiting for one): that node admits it; here it holds only its keys' shares.
+    if (started.elsewhere === true) taken?.releaseSlot();
     return started;
   }
 
@@ -189,10 +192,12 @@ export class Executions {
   async drain(graceMs: number, waitForAsync = false): Promise<{ finished: number; cancelled: number }> {
     // Placed on another node, which owns it: this node's shutdown neither waits for it nor cancels it.
     const runsHere = (id: string) => this.#locator.knownHere(id)?.where !== "node";
-    const waiting = [...this.#sync.values(), ...(waitForAsync ? [...this.#background].filter(([id]) => runsHere(id)).map(([, done]) => done) : [])];
+    // An async execution still queued stays queued, durably: the node's next start takes it up again.
+    const waits = (id: string) => this.#queue.positionOf(id) !== undefined;
+    const waiting = [...this.#sync.values(), ...(waitForAsync ? [...this.#background].filter(([id]) => runsHere(id) && !waits(id)).map(([, done]) => done) : [])];
     let finished = 0;
     await settledWithin(waiting.map((done) => done.finally(() => finished++)), graceMs);
-    const left = [...this.#sync.keys(), ...this.#background.keys()].filter(runsHere);
+    const left = [...this.#sync.keys(), ...[...this.#background.keys()].filter((id) => !waits(id))].filter(runsHere);
     const cancelled = await Promise.all(left.map((id) => this.#runtime.cancel(id, "the node shut down").then((r) => r.cancelled, () => false)));
     return { finished, cancelled: cancelled.filter(Boolean).length };
   }
@@ -210,7 +215,13 @@ export class Executions {
     const record = await this.#runtime.status(executionId);
     if (!record || !maySee(principal, record)) return undefined;
     requireWorkflow(principal, record.workflow_name);
-    return record;
+    return this.withQueuePlace(record);
+  }
+
+  /** A queued record with its place as of now (the stored one is as of when it was queued). */
+  withQueuePlace(record: ExecutionRecord): ExecutionRecord {
+    const position = record.queue === undefined ? undefined : this.#queue.positionOf(record.execution_id);
+    return position === undefined ? record : { ...record, queue: { ...record.queue!, position }, progress: { ...record.progress, message: `Queued at position ${position}: ${record.queue!.reason}` } };
   }
 
   isFinal(record: ExecutionRecord): boolean {

@@ -66,7 +66,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
         source = (await deps.workflows.resolve(args.workflow_name!, (name) => mayUseWorkflow(ctx.principal, name))).source;
       }
       const idempotency = keyedRequest("execute_workflow", args);
-      return (await executions.run({ source, workflowName: args.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout, configOverride: args.config_override, idempotency, targetInstance: args.target_instance, targetTags: args.target_tags, budget: args.budget }, ctx)).answer;
+      return (await executions.run({ source, workflowName: args.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout, configOverride: args.config_override, idempotency, targetInstance: args.target_instance, targetTags: args.target_tags, budget: args.budget, priority: args.priority }, ctx)).answer;
     },
 
     async generate_workflow(args: S.GenerateWorkflowArgs, ctx) {
@@ -86,7 +86,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
       const generation = { workflow_name: generated.workflow_name, workflow_yaml: generated.workflow_yaml, validation_status: generated.validation_status, generator: generated.generator, explanation: generated.explanation ?? [], warnings: generated.warnings ?? [] };
       // Keyed by what the caller asked for, not by what the generator made of it (a model need not make it twice alike).
       const idempotency = keyedRequest("execute_generated_workflow", args, generation);
-      const { answer, memo } = await executions.run({ source, workflowName: generated.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout, idempotency, targetInstance: args.target_instance, targetTags: args.target_tags, budget: args.budget }, ctx);
+      const { answer, memo } = await executions.run({ source, workflowName: generated.workflow_name, input: args.input_data, mode: args.execution_mode, timeoutS: args.timeout, idempotency, targetInstance: args.target_instance, targetTags: args.target_tags, budget: args.budget, priority: args.priority }, ctx);
       // A repeat answers with the generation that started the execution.
       return { ...answer, generation: memo ?? generation };
     },

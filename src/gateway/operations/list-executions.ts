@@ -5,7 +5,7 @@ import type { ListExecutionsAnswer, ListExecutionsArgs } from "./schemas.js";
 import type { ServerPaths } from "./server-paths.js";
 import { given } from "../../present.js";
 
-const STATUSES = ["pending", "running", "completed", "failed", "timeout", "cancelled"] as const;
+const STATUSES = ["pending", "queued", "running", "completed", "failed", "timeout", "cancelled"] as const;
 
 /**
  * `list_executions`: one page of the executions the caller may see (see maySee), newest first, and the count per status of those

@@ -1,4 +1,4 @@
-import type { Admission, ExecutionClient, ExecutionEvent, ExecutionLocator, ExecutionRecord, GatewayEngine, NodeRegistry } from "../../engine/internal.js";
+import type { Admission, ExecutionQueue, ExecutionClient, ExecutionEvent, ExecutionLocator, ExecutionRecord, GatewayEngine, NodeRegistry } from "../../engine/internal.js";
 import type { WorkflowGenerator } from "../../generator/types.js";
 import type { AuditLog, NodeMetrics, TraceHeaders } from "../../observability/index.js";
 import type { Principal } from "../auth/index.js";
@@ -32,6 +32,9 @@ export interface OperationDeps {
   workflows: WorkflowDirectory;
   registry: NodeRegistry;
   admission: Admission;
+  /** Slots and key shares; what finds none free waits in it (`queueing`), or is refused (a cluster member, for now). */
+  queue: ExecutionQueue;
+  queueing: boolean;
   /** Open watches, per token and in all (see watchers.ts). */
   watchers: Watchers;
   metrics: NodeMetrics;

@@ -25,7 +25,7 @@ function outcomeOf(error: unknown): AuditOutcome {
     case "WFX_PERMISSION_DENIED":
       return "denied";
     case "WFX_BUSY":
-    case "WFX_TOKEN_BUSY":
+    case "WFX_QUEUE_FULL":
     case "WFX_TOKEN_WATCHERS_FULL":
     case "WFX_NODE_WATCHERS_FULL":
       return "busy";
@@ -56,7 +56,7 @@ export class Operations {
 
   constructor(deps: OperationDeps) {
     this.deps = deps;
-    this.executions = new Executions(deps.client, deps.locator, deps.engine.options.store, deps.admission, deps.metrics, deps.paths, deps.idempotencyWindowMs, new ExecutionLabeller(deps.engine.options.env, deps.engine.options.prices));
+    this.executions = new Executions(deps.client, deps.locator, deps.engine.options.store, { queue: deps.queue, queueing: deps.queueing }, deps.metrics, deps.paths, deps.idempotencyWindowMs, new ExecutionLabeller(deps.engine.options.env, deps.engine.options.prices));
     this.#handlers = handlers(deps, this.executions);
   }
 

@@ -23,6 +23,7 @@ const runFields = {
   target_instance: z.string().min(1).max(256).optional().describe("In a cluster: the node id, or the pool (a tag its nodes carry), to run it on, e.g. gpu_workflow_executor"),
   target_tags: z.array(z.string().min(1).max(128)).max(32).optional().describe("In a cluster: tags the node that runs it must all carry, e.g. [\"eu\"]"),
   idempotency_key: z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().describe("Sent again with the same request (within the node's window, 24 h by default), answers with the execution it started instead of starting another"),
+  priority: z.number().int().min(0).max(9).optional().describe("0-9, 9 first: the order it starts in when it has to wait for a slot (default: the workflow's `priority:`, else 5; above the token's max_priority it is lowered to that cap)"),
   budget: BudgetSchema.optional().describe("Limits for this execution, {max_tokens, max_model_calls, max_tool_calls}: may lower the workflow's budget, never raise it (nor pass the node's caller policy max_budget); reaching one fails the execution with WFX_BUDGET_EXCEEDED"),
 };
 
@@ -72,7 +73,7 @@ export const WatchExecutionInput = z.strictObject({
   max_events: z.number().int().min(1).max(1000).default(200).describe("At most this many events per answer"),
   wait: z.number().min(0).max(60).default(25).describe("Seconds to wait for a new event when none is pending"),
 });
-const StoredStatus = z.enum(["pending", "running", "completed", "failed", "timeout", "cancelled"]);
+const StoredStatus = z.enum(["pending", "queued", "running", "completed", "failed", "timeout", "cancelled"]);
 const EpochSeconds = z.number().min(0);
 export const ListExecutionsInput = z.strictObject({
   status: StoredStatus.optional().describe("Only executions with this status"),
@@ -100,7 +101,7 @@ const UsageOutput = z
     estimated_cost: z.object({ amount: z.number(), currency: z.string(), estimate: z.literal(true), unpriced_models: z.array(z.string()).optional() }).optional().describe("From the node's price table: an estimate, not a bill"),
   })
   .describe("What it used: tokens by model as the endpoints reported them, model and tool calls, wall and CPU time");
-const ExecutionStatus = z.enum(["pending", "running", "completed", "failed", "timeout", "cancelled", "not_found"]);
+const ExecutionStatus = z.enum(["pending", "queued", "running", "completed", "failed", "timeout", "cancelled", "not_found"]);
 
 export const ExecutionOutput = z.object({
   execution_id: z.string(),
@@ -121,6 +122,10 @@ export const ExecutionOutput = z.object({
   workflow_file: z.string().optional(),
   usage: UsageOutput.optional(),
   trace_id: z.string().optional().describe("W3C trace id of the execution's spans, when the node exports traces"),
+  queue: z
+    .object({ priority: z.number(), key: z.string(), position: z.number(), reason: z.string(), queued_at: z.number() })
+    .optional()
+    .describe("While queued: its priority (0-9), concurrency key, position (1 = next) and which limit holds it"),
 });
 
 const Problem = z.object({ code: z.string(), message: z.string(), path: z.string(), hint: z.string(), line: z.number().optional(), column: z.number().optional() });

@@ -5,6 +5,8 @@ function summary(event: ExecutionEvent): string {
   if (data["error"] && typeof data["error"] === "object") return String((data["error"] as { message?: string }).message ?? "");
   if (typeof data["node"] === "string") return `on ${data["node"]}`;
   if (typeof data["completed"] === "number") return `${data["completed"]}/${data["total"]}`;
+  // Waiting in the node's queue: where, and which limit holds it.
+  if (typeof data["position"] === "number" && typeof data["reason"] === "string") return `queued at ${data["position"]} (priority ${String(data["priority"])}): ${data["reason"]}`;
   // A step waiting for a node: why (which tags nobody offers, which nodes are full).
   if (data["kind"] === "pending" && typeof data["message"] === "string") return `waiting: ${data["message"]}`;
   return "";

@@ -22,7 +22,7 @@ interface Listing {
   limit: number;
 }
 
-const STATUSES = ["running", "pending", "completed", "failed", "timeout", "cancelled"];
+const STATUSES = ["running", "queued", "pending", "completed", "failed", "timeout", "cancelled"];
 const PERIODS: Record<string, number | undefined> = { "any time": undefined, "last 15 minutes": 900, "last hour": 3600, "last 24 hours": 86_400, "last 7 days": 604_800 };
 const PAGE = 50;
 // The list is read again this often: new executions and status changes appear without a reload.

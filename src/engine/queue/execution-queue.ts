@@ -1,0 +1,171 @@
+import type { Admission } from "../admission.js";
+import { QueueFullError, ShuttingDownError } from "../errors.js";
+import type { QueuedRequest, ShownTicket } from "../execution-client.js";
+import type { KeyLimit } from "../types.js";
+import { QueueOrder } from "./queue-order.js";
+
+/** What an execution asks of the queue: its priority (0-9), the key it takes turns under, the limits it counts against. */
+export interface QueueTicket {
+  priority: number;
+  key: string;
+  limits: readonly KeyLimit[];
+}
+
+/** A slot and key shares taken for one execution: `releaseSlot` gives back the node's slot alone (placed elsewhere). */
+export interface Taken {
+  releaseSlot(): void;
+  release(): void;
+}
+
+interface Waiting extends QueueTicket {
+  id: string;
+  queuedAt: number;
+  /** Starts it; the queue gives its slot and shares back when the returned promise settles. */
+  start: () => Promise<unknown>;
+}
+
+export interface ExecutionQueueOptions {
+  /** Waiting executions past which a new one is refused (WFX_QUEUE_FULL). */
+  maxQueued: number;
+  now?: () => number;
+}
+
+/**
+ * The node's waiting room: an execution with no free slot, or whose key is at its limit, waits here instead of being
+ * refused, and starts in QueueOrder's order as slots free. It counts running executions per key (concurrency keys and
+ * tokens' max_running alike); a queued execution holds no slot. Recording and launching are its callers'.
+ */
+export class ExecutionQueue {
+  readonly #admission: Admission;
+  readonly #order = new QueueOrder<Waiting>();
+  readonly #running = new Map<string, number>();
+  readonly #maxQueued: number;
+  readonly #now: () => number;
+  #dispatching = false;
+
+  constructor(admission: Admission, options: ExecutionQueueOptions) {
+    this.#admission = admission;
+    this.#maxQueued = options.maxQueued;
+    this.#now = options.now ?? Date.now;
+    admission.onFree(() => this.dispatch());
+  }
+
+  get size(): number {
+    return this.#order.size;
+  }
+
+  get maxQueued(): number {
+    return this.#maxQueued;
+  }
+
+  /** A slot and the ticket's key shares, now, if nothing holds it; undefined when it must wait. Throws while draining. */
+  tryTake(ticket: QueueTicket): Taken | undefined {
+    if (this.#admission.draining) throw new ShuttingDownError();
+    if (this.#heldBy(ticket) !== undefined) return undefined;
+    const releaseSlot = this.#admission.tryAcquire();
+    return releaseSlot === undefined ? undefined : this.#takeKeys(ticket, releaseSlot);
+  }
+
+  /**
+   * Puts an execution in line; `start` runs once a slot and its keys are free. Throws WFX_QUEUE_FULL at the bound
+   * (`recovered`: one queued before a restart, which is let in whatever the bound). Answers its place and why it waits.
+   */
+  enqueue(id: string, ticket: QueueTicket, start: () => Promise<unknown>, options: { queuedAt?: number; recovered?: boolean } = {}): { position: number; reason: string } {
+    if (this.#admission.draining && options.recovered !== true) throw new ShuttingDownError();
+    if (options.recovered !== true && this.#order.size >= this.#maxQueued) throw new QueueFullError(this.#order.size, this.#maxQueued);
+    const position = this.#order.aheadOf(ticket.priority) + 1;
+    this.#order.add({ ...ticket, id, queuedAt: options.queuedAt ?? this.#now(), start });
+    return { position, reason: this.reasonFor(ticket) };
+  }
+
+  /** Takes a waiting execution out (cancelled, timed out); false when it no longer waits (it started, or never waited). */
+  withdraw(id: string): boolean {
+    return this.#order.remove(id);
+  }
+
+  positionOf(id: string): number | undefined {
+    return this.#order.positionOf(id);
+  }
+
+  /** Which limit holds a ticket now, in words. */
+  reasonFor(ticket: QueueTicket): string {
+    // A full node holds everyone: it is named first; a key's limit is the reason only while slots are free.
+    if (this.#admission.draining) return "node draining";
+    if (this.#admission.running >= this.#admission.capacity) return `node at capacity ${this.#admission.running}/${this.#admission.capacity}`;
+    const held = this.#heldBy(ticket);
+    if (held === undefined) return "waiting for its turn";
+    return held.kind === "concurrency" ? `${held.what} at its limit ${held.limit}` : `${held.what} at max_running ${held.limit}`;
+  }
+
+  /** Starts what may start, in order, while slots are free (a drained node keeps its queue for after its restart). */
+  dispatch(): void {
+    if (this.#dispatching) return;
+    this.#dispatching = true;
+    try {
+      while (this.#order.size > 0 && !this.#admission.draining && this.#admission.running < this.#admission.capacity) {
+        const next = this.#order.take((entry) => this.#heldBy(entry) === undefined);
+        if (next === undefined) return;
+        const releaseSlot = this.#admission.tryAcquire();
+        if (releaseSlot === undefined) {
+          this.#order.add(next);
+          return;
+        }
+        const taken = this.#takeKeys(next, releaseSlot);
+        let ended: Promise<unknown>;
+        try {
+          ended = next.start();
+        } catch {
+          ended = Promise.resolve();
+        }
+        void ended.finally(() => taken.release());
+      }
+    } finally {
+      this.#dispatching = false;
+    }
+  }
+
+  /** How a queued execution joins this queue: it starts it, and gives its slot and shares back when it ends. */
+  queuedRequest(executionId: string, ticket: ShownTicket): QueuedRequest {
+    const own: QueueTicket = { priority: ticket.priority, key: ticket.turnKey, limits: ticket.limits };
+    return { ...ticket, enqueue: (launch) => ({ ...this.enqueue(executionId, own, launch), withdraw: () => this.withdraw(executionId) }) };
+  }
+
+  /** Queue depth per priority (index = priority), the oldest wait in seconds, and how many keys wait. */
+  stats(): { depthByPriority: readonly number[]; oldestSeconds: number; keys: number } {
+    let oldest = Infinity;
+    for (const entry of this.#order.entries()) if (entry.queuedAt < oldest) oldest = entry.queuedAt;
+    return { depthByPriority: this.#order.depthByPriority(), oldestSeconds: oldest === Infinity ? 0 : Math.max(0, (this.#now() - oldest) / 1000), keys: this.#order.keyCount() };
+  }
+
+  #heldBy(ticket: QueueTicket): KeyLimit | undefined {
+    for (const limit of ticket.limits) if ((this.#running.get(limit.key) ?? 0) >= limit.limit) return limit;
+    return undefined;
+  }
+
+  #takeKeys(ticket: QueueTicket, releaseSlot: () => void): Taken {
+    for (const limit of ticket.limits) this.#running.set(limit.key, (this.#running.get(limit.key) ?? 0) + 1);
+    let slotBack = false;
+    let keysBack = false;
+    const giveSlot = () => {
+      if (slotBack) return;
+      slotBack = true;
+      releaseSlot();
+    };
+    return {
+      releaseSlot: giveSlot,
+      release: () => {
+        if (!keysBack) {
+          keysBack = true;
+          for (const limit of ticket.limits) {
+            const n = (this.#running.get(limit.key) ?? 1) - 1;
+            if (n <= 0) this.#running.delete(limit.key);
+            else this.#running.set(limit.key, n);
+          }
+        }
+        // The slot last: giving it back dispatches, and the keys must be free by then.
+        if (!slotBack) giveSlot();
+        else this.dispatch();
+      },
+    };
+  }
+}
