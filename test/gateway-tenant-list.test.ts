@@ -45,7 +45,7 @@ async function list(who: TenantToken, query = ""): Promise<Body> {
 const idsOf = (body: Body) => (body["executions"] as Body[]).map((e) => String(e["execution_id"]));
 
 function countsOf(ids: Set<string>, failedOnes: Set<string>): Body {
-  return { pending: 0, running: 0, completed: [...ids].filter((id) => !failedOnes.has(id)).length, failed: [...ids].filter((id) => failedOnes.has(id)).length, timeout: 0, cancelled: 0 };
+  return { pending: 0, running: 0, completed: [...ids].filter((id) => !failedOnes.has(id)).length, failed: [...ids].filter((id) => failedOnes.has(id)).length, timeout: 0, cancelled: 0, queued: 0 };
 }
 
 async function listsExactlyWhatEachMaySee(): Promise<void> {

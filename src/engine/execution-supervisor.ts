@@ -1,48 +1,20 @@
-import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index.js";
+import type { ActorContext, ActorLogic, Signal } from "../actors/index.js";
+import type { ExecutionSpec } from "./execution-spec.js";
 import type { TemplateScope } from "../config/index.js";
 import { toErrorInfo } from "../errors.js";
 import { CancelledError, EngineError, ExecutionTimeoutError, stepErrorOf } from "./errors.js";
 import { fromFanOut } from "./fan-out-actor.js";
-import type { ExecutionPlan, PlannedStep } from "./plan.js";
+import type { PlannedStep } from "./plan.js";
 import type { StepReport } from "./step-actor.js";
-import type { StepHost } from "./step-host.js";
-import type { StepOrder, WorkflowFileRef } from "./step-order.js";
+import type { StepOrder } from "./step-order.js";
 import type { ResumePoint } from "./resume-point.js";
 import type { ExecutionEvent, ExecutionEventType } from "./types.js";
-import type { BudgetMeter } from "./budget.js";
-import type { StepAllowance } from "./step-allowance.js";
 import { stepStartedData } from "./step-started-data.js";
 import { DONE, FAILED, initialState, RUNNING, WAITING, type SupervisorState } from "./supervisor-state.js";
 import { executionTrace, settleSpan } from "./trace-spans.js";
-import type { TraceHeaders } from "../observability/trace-context.js";
 import { addAttempt, countedWork, mergeUsage, round3, worthRecording, type StepUsage } from "./usage.js";
 
-export interface ExecutionSpec {
-  executionId: string;
-  plan: ExecutionPlan;
-  input: unknown;
-  /** Receives every event, in sequence order; locally a direct sink, remotely a ref through a transport. */
-  reporter: ActorRef<ExecutionEvent>;
-  /** Spawns the step actors: here by default, or wherever a cluster's host places them. */
-  host: StepHost;
-  /** The workflow file every step order refers to. */
-  workflow: WorkflowFileRef;
-  node: string;
-  timeoutMs: number | undefined;
-  env: Record<string, string | undefined>;
-  /** A for_each over a longer list fails its step before any iteration starts. */
-  maxForEachItems: number;
-  /** Step actors the execution tree may still start (shared with its sub-workflows); past it the step fails WFX_STEP_LIMIT. */
-  allowance: StepAllowance;
-  /** Set when this supervisor adopts an execution whose owner died: it continues from there instead of starting. */
-  resume?: ResumePoint;
-  /** Events already recorded before it starts (a queued execution's `execution.queued`): its numbering goes on after them. */
-  afterSeq?: number;
-  /** The execution's budget, shared with its steps here; the supervisor checks what steps elsewhere report against it. */
-  meter?: BudgetMeter;
-  /** The caller's W3C trace headers: the execution's span is its child. */
-  trace?: TraceHeaders | undefined;
-}
+export type { ExecutionSpec } from "./execution-spec.js";
 
 export type SupervisorMessage = StepReport | { type: "cancel"; reason?: string } | { type: "execution_timeout" };
 
