@@ -3,7 +3,7 @@ import type { EventListener } from "./recorder.js";
 import type { ExecutionEvent, ExecutionMode, ExecutionRecord, ListExecutionsQuery } from "./types.js";
 import type { Budget, WorkflowFile } from "../config/index.js";
 import type { TraceHeaders } from "../observability/trace-context.js";
-import type { Enqueue } from "./queued-launch.js";
+import type { Enqueue } from "./queue/enqueue.js";
 import type { KeyLimit } from "./types.js";
 
 /** A queue ticket as it travels with a request: the key shown to callers besides the one the queue takes turns by. */

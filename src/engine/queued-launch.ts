@@ -3,15 +3,9 @@ import { CancelledError, ExecutionTimeoutError } from "./errors.js";
 import type { ExecutionLauncher, LaunchRun } from "./execution-launcher.js";
 import type { ExecutionRecorder } from "./recorder.js";
 import type { ExecutionRecord } from "./types.js";
+import type { Enqueue, QueuedPlace } from "./queue/enqueue.js";
 
-/** Where a newly queued execution stands, and which limit holds it. */
-export interface QueuedPlace {
-  position: number;
-  reason: string;
-}
-
-/** Puts a waiting execution in line: `launch` runs once it may start; `withdraw` takes it out (true when it still waited). */
-export type Enqueue = (launch: () => Promise<ExecutionRecord>) => QueuedPlace & { withdraw: () => boolean };
+export type { Enqueue, QueuedPlace } from "./queue/enqueue.js";
 
 export interface QueuedLaunch {
   executionId: string;
