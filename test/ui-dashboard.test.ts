@@ -255,6 +255,7 @@ test("dashboard - a traced execution's page links its trace in the operator's tr
   await link.waitFor();
   assert.is(await link.getAttribute("href"), `https://jaeger.example/trace/${traceId}`);
   assert.is(await link.textContent(), traceId);
+  await screenshot(page, "execution-traced");
   await page.context().close();
 });
 
