@@ -162,6 +162,7 @@ test("readme - the Cluster (NATS) walkthrough runs as written: every node up wit
   for (const line of lines) await run(line);
   assert.match(exported["WFX_CLUSTER_KEY"] ?? "", /^[A-Za-z0-9_-]{43}$/, "wfx cluster-key printed a key, and every later command got it");
   assert.ok(nodes.length >= 3, `the walkthrough started its nodes (${nodes.map((n) => n.id).join(", ")})`);
+  console.log(`README walkthrough: ${nodes.map((n) => `${n.id} [${n.tags.join(",")}]`).join(", ")} up; ${lines.length} lines run`);
   assert.ok(["nodes", "drain", "undrain"].every((c) => lines.some((l) => l.startsWith(`npx wfx ${c} `))), "the walkthrough lists the nodes, drains one and undrains it");
 });
 
