@@ -26,13 +26,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startNatsServer(): Promise<NatsServer> {
+/** Options after the loopback address and free port the helper always sets: JetStream in the given store dir by default. */
+export interface NatsServerOptions {
+  args?: (storeDir: string) => string[];
+}
+
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const args = options.args ?? ((dir: string) => ["-js", "-sd", dir]);
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), "wfx-nats-"));
+  const serverArgs = ["-a", "127.0.0.1", "-p", String(port), ...args(storeDir)];
   let child: ChildProcess | undefined;
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const proc = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], { stdio: ["ignore", "ignore", "pipe"] });
+      const proc = spawn("nats-server", serverArgs, { stdio: ["ignore", "ignore", "pipe"] });
       child = proc;
       let log = "";
       proc.stderr!.on("data", (chunk: Buffer) => {

@@ -21,31 +21,49 @@ export async function startServe(dataDir: string, args: string[] = [], env: Reco
   return startWfxProcess([command, "--port", "0", ...grpc, "--data-dir", dataDir, ...args], { ...process.env, WFX_LOG_LEVEL: "info", ...CLUSTER_KEY_ENV, ...env });
 }
 
-/** `wfx` with exactly these arguments and this environment (nothing inherited), resolved once its banner says it serves. */
-export async function startWfxProcess(args: string[], env: Record<string, string | undefined>): Promise<ServeProcess> {
+/** A `wfx serve` / `wfx node` child whose banner is printed, whatever endpoints it names (a node may serve none). */
+export interface BannerProcess {
+  child: ChildProcess;
+  stderr(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** `wfx` with exactly these arguments and this environment (nothing inherited), resolved once its banner is printed. */
+export async function startWfxBanner(args: string[], env: Record<string, string | undefined>): Promise<BannerProcess> {
   const child = spawn(process.execPath, [WFX, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
-  const url = await new Promise<string>((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     child.stderr!.on("data", (chunk: Buffer) => {
       stderr += chunk;
       // The banner's last line: every endpoint it names has been printed.
-      if (!/\n  logs:/.test(stderr)) return;
-      const found = /(?:HTTP|probes):\s+(http:\/\/[^\s]+)/.exec(stderr);
-      if (found) resolve(found[1]!);
-      else reject(new Error(`wfx ${args[0] ?? ""} serves neither HTTP nor a probe port: ${stderr}`));
+      if (/\n  logs:/.test(stderr)) resolve();
     });
     child.once("exit", (code) => reject(new Error(`wfx ${args[0] ?? ""} exited with ${code}: ${stderr}`)));
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {
     child,
-    url,
-    grpc: () => /gRPC:\s+([^\s]+)/.exec(stderr)?.[1],
-    probeUrl: () => /probes:\s+(http:\/\/[^\s]+)/.exec(stderr)?.[1],
     stderr: () => stderr,
     async kill(signal = "SIGKILL") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
     },
+  };
+}
+
+/** `wfx` with exactly these arguments and this environment (nothing inherited), resolved once its banner says it serves. */
+export async function startWfxProcess(args: string[], env: Record<string, string | undefined>): Promise<ServeProcess> {
+  const started = await startWfxBanner(args, env);
+  const stderr = started.stderr;
+  const found = /(?:HTTP|probes):\s+(http:\/\/[^\s]+)/.exec(stderr());
+  if (!found) {
+    await started.kill();
+    throw new Error(`wfx ${args[0] ?? ""} serves neither HTTP nor a probe port: ${stderr()}`);
+  }
+  return {
+    ...started,
+    url: found[1]!,
+    grpc: () => /gRPC:\s+([^\s]+)/.exec(stderr())?.[1],
+    probeUrl: () => /probes:\s+(http:\/\/[^\s]+)/.exec(stderr())?.[1],
   };
 }
