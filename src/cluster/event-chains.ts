@@ -130,7 +130,8 @@ export class EventChains {
     const batch = chain.queue.slice(0, count);
     if (count === 1 && bytes > max) {
       this.deps.logger.error({ execution_id: batch[0]!.event.execution_id, seq: batch[0]!.event.seq, type: batch[0]!.event.type, bytes, max }, `an execution event is larger than a NATS message may be (${subject}); it is not stored`);
-      chain.queue.shift();
+      // Given up on: what waits for it to land (the execution's final record) goes on without it.
+      this.deps.landed(chain.queue.shift()!.event);
       return this.#nextBatch(subject, chain);
     }
     return batch;

@@ -27,14 +27,8 @@ export interface JetStreamStoreOptions {
   rejections: ClusterRejections;
 }
 
-interface Parts {
-  nc: NatsConnection;
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  records: KV;
-  claims: KV;
-  view: RecordView;
-}
+/** What the store works with once NATS is reached. */
+type Parts = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; records: KV; claims: KV; view: RecordView };
 
 /** Where a record or claim lives, as its seal names it: a value moved to another key fails the check. */
 const recordWhere = (key: string) => `kv.${CLUSTER_STORE.records}.${key}`;
@@ -151,7 +145,9 @@ export class JetStreamExecutionStore implements ExecutionStore {
         const events = this.#events.get(event.execution_id);
         if (events?.get(event.seq) !== event) return;
         events.delete(event.seq);
-        if (events.size === 0) this.#events.delete(event.execution_id);
+        if (events.size > 0) return;
+        this.#events.delete(event.execution_id);
+        this.#sendRecord(event.execution_id);
       },
       fenced: (id, reason) => this.#fence(id, reason),
       track: (write) => this.#track(write),
@@ -177,6 +173,8 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const pending = this.#records.get(id);
     const parts = this.#parts;
     if (pending === undefined || pending.sending || !pending.dirty || parts === undefined) return;
+    // A final record waits for the execution's events: a crash between the two never leaves it ended without its end event.
+    if (TERMINAL_STATUSES.has(pending.summary.status) && this.#events.has(id)) return;
     pending.sending = true;
     pending.dirty = false;
     const key = storeKey(id);
