@@ -97,6 +97,28 @@ test("cluster store - a log of more messages than direct gets read reads whole, 
   await reader.close();
 });
 
+test("cluster store - a final record is not put while its execution's events have not landed: never ended without its end event", async () => {
+  const writer = new JetStreamExecutionStore(await connection(), OPTIONS, logger);
+  const reader = new JetStreamExecutionStore(await connection(), OPTIONS, logger);
+  writer.putRecord(runningRecord("final-1"));
+  writer.appendEvent({ execution_id: "final-1", seq: 1, type: "execution.started", time: Date.now() });
+  await writer.flush();
+  // The event log unavailable (its stream no longer takes the subjects, its messages kept): appends fail and are sent again.
+  const jsm = await jetstreamManager(await connection());
+  await jsm.streams.update(CLUSTER_STORE.events, { subjects: ["wfx.parked.>"] });
+  writer.appendEvent({ execution_id: "final-1", seq: 2, type: "execution.completed", time: Date.now() });
+  writer.putRecord(runningRecord("final-1", { status: "completed" }));
+  // A later put on the same connection: once the reader sees it, a final put made before it would have landed too.
+  writer.putRecord(runningRecord("marker-1"));
+  await eventually(async () => ((await reader.getRecord("marker-1")) !== undefined ? true : undefined), 5000, "the marker record");
+  assert.is((await reader.getRecord("final-1"))?.status, "running", "the final record waits for its end event");
+  await jsm.streams.update(CLUSTER_STORE.events, { subjects: [`${CLUSTER_STORE.eventsPrefix}.>`] });
+  await eventually(async () => ((await reader.getRecord("final-1"))?.status === "completed" ? true : undefined), 15_000, "the final record, once its events landed");
+  assert.equal((await reader.getEvents("final-1", 0)).map((e) => e.type), ["execution.started", "execution.completed"]);
+  await writer.close();
+  await reader.close();
+});
+
 test("cluster store - of ten nodes claiming one name at once, exactly one wins and the others see its value", async () => {
   const stores = await Promise.all(Array.from({ length: 10 }, async () => new JetStreamExecutionStore(await connection(), OPTIONS, logger)));
   const answers = await Promise.all(stores.map((store, i) => store.claim("adopt/x/1", { node: `n${i}` })));
