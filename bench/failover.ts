@@ -48,22 +48,24 @@ const cluster = await FailoverCluster.start();
 try {
   // 1. SIGKILL of the node running an execution, to `execution.resumed` on the survivor.
   const survivor = await cluster.node("survivor-1");
+  /** A node as the survivor lists it now; undefined when it lists none of that id. */
+  const listed = async (id: string) => ((await post(survivor.url, "list_nodes", {})).body["nodes"] as { id: string; status: string; load: number }[]).find((n) => n.id === id);
   const resumedAfter: number[] = [];
   const downAfter: number[] = [];
   for (let i = 0; i < KILLS; i++) {
     const victimId = `victim-${i}`;
     const victim = await cluster.node(victimId);
-    await until(async () => (((await post(survivor.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[]).some((n) => n.id === victimId && n.status === "up") ? true : undefined), 15_000, `${victimId} up`);
+    await until(async () => ((await listed(victimId))?.status === "up" ? true : undefined), 15_000, `${victimId} up`);
     const go = join(cluster.flows, `go-${i}`);
     const id = String((await post(victim.url, "execute_workflow", { workflow_name: "held", input_data: { go }, execution_mode: "async", target_instance: victimId })).body["execution_id"]);
     await until(async () => ((await eventsOf(survivor.url, id)).some((e) => e.type === "step.started") ? true : undefined), 15_000, "the step running on the victim");
     // Killed once the cluster knows the victim runs work (its load, sent at once when it turns busy): a crash in the
     // first milliseconds of an execution is found by the slower overdue-beat path instead.
-    await until(async () => (((((await post(survivor.url, "list_nodes", {})).body["nodes"] as { id: string; load: number }[]).find((n) => n.id === victimId))?.load ?? 0) > 0 ? true : undefined), 15_000, `${victimId} busy`);
+    await until(async () => (((await listed(victimId))?.load ?? 0) > 0 ? true : undefined), 15_000, `${victimId} busy`);
     const killedAt = Date.now();
     await victim.kill("SIGKILL");
     // Where the time goes: the survivor seeing the victim down, then adopting and resuming.
-    const down = await until(async () => (((await post(survivor.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[]).some((n) => n.id === victimId && n.status === "down") ? Date.now() : undefined), 30_000, `${victimId} down`);
+    const down = await until(async () => ((await listed(victimId))?.status === "down" ? Date.now() : undefined), 30_000, `${victimId} down`);
     downAfter.push(down - killedAt);
     const resumed = await until(async () => (await eventsOf(survivor.url, id)).find((e) => e.type === "execution.resumed"), 30_000, "execution.resumed on the survivor");
     resumedAfter.push(resumed.time - killedAt); // event times are epoch milliseconds
@@ -80,7 +82,7 @@ try {
 
   // 2. nats-server killed and restarted while placed steps run: the time until every one of them is reconciled.
   await cluster.node("far-1", ["far"]);
-  await until(async () => (((await post(survivor.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[]).some((n) => n.id === "far-1" && n.status === "up") ? true : undefined), 15_000, "far-1 up");
+  await until(async () => ((await listed("far-1"))?.status === "up" ? true : undefined), 15_000, "far-1 up");
   const go = join(cluster.flows, "go-placed");
   const ids: string[] = [];
   for (let i = 0; i < PLACED_IN_FLIGHT; i++) ids.push(String((await post(survivor.url, "execute_workflow", { workflow_name: "held_far", input_data: { go }, execution_mode: "async" })).body["execution_id"]));
