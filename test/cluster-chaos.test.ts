@@ -49,12 +49,15 @@ writeFileSync(join(flows, "flow.yaml"), `workflows:\n  sturdy:\n${stepsOf(", ret
 const ids = ["c-1", "c-2", "c-3"];
 const tagsOf: Record<string, string[]> = { "c-1": [], "c-2": ["far"], "c-3": ["far"] };
 const nodes = new Map<string, ServeProcess>();
+/** Every node process started, the killed ones too: their logs are kept when a run finds problems. */
+const everStarted: { id: string; node: ServeProcess }[] = [];
 /** Nodes not to send work to right now (killed or paused). */
 const away = new Set<string>();
 
 async function start(id: string): Promise<ServeProcess> {
   const node = await startServe(tempDir(id), ["--node-id", id, "--nats", nats.url, "--workflows", flows, "--max-concurrent", "400", ...(tagsOf[id]!.length > 0 ? ["--tags", tagsOf[id]!.join(",")] : [])], { WFX_PLACEMENT_TIMEOUT_S: "60" }, "node");
   nodes.set(id, node);
+  everStarted.push({ id, node });
   return node;
 }
 for (const id of ids) await start(id);
@@ -176,7 +179,11 @@ test("chaos - 200 executions through a node crash, a pause past detection and a 
   }
   const counts = [...finals.values()].reduce<Record<string, number>>((acc, r) => ((acc[`${r.workflow_name} ${r.status}`] = (acc[`${r.workflow_name} ${r.status}`] ?? 0) + 1), acc), {});
   console.log(`chaos outcomes: ${JSON.stringify(counts)}`);
-  if (problems.length > 0) appendFileSync(join(tmpdir(), `wfx-chaos-problems-${SEED}.txt`), `${problems.join("\n")}\n`);
+  if (problems.length > 0) {
+    appendFileSync(join(tmpdir(), `wfx-chaos-problems-${SEED}.txt`), `${problems.join("\n")}\n`);
+    everStarted.forEach(({ id, node }, i) => writeFileSync(join(tmpdir(), `wfx-chaos-${SEED}-${i}-${id}.log`), node.stderr()));
+    console.log(`node logs: ${join(tmpdir(), `wfx-chaos-${SEED}-*.log`)}`);
+  }
   assert.equal(problems.slice(0, 10), [], `seed ${SEED}: ${problems.length} problems`);
 });
 

@@ -85,6 +85,12 @@ test("fencing - a paused owner's execution is adopted; when it wakes, its writes
 
   const record = (await post(b.url, "check_execution_status", { execution_id: id })).body;
   assert.equal([record["status"], record["node"]], ["completed", "b-1"], JSON.stringify(record));
+  // The woken node answers from the store (the adopter's truth), never from the copy it stopped ('cancelled: fenced').
+  const fromStale = await eventually(async () => {
+    const body = (await post(a.url, "check_execution_status", { execution_id: id })).body;
+    return body["status"] === "running" ? undefined : body;
+  }, 15_000, "a-1 to stop answering 'running'");
+  assert.equal([fromStale["status"], fromStale["node"]], ["completed", "b-1"], JSON.stringify(fromStale));
   assert.equal(record["result"] ?? adopted["result"], adopted["result"]);
   const events = (await post(b.url, "watch_execution", { execution_id: id, after_seq: 0, wait: 0 })).body["events"] as Event[];
   const seqs = events.map((e) => e.seq);

@@ -1,4 +1,5 @@
 import { HostedOutcomes } from "./hosted-outcomes.js";
+import { DurableOutcomes } from "./durable-outcomes.js";
 import { probeStep, serveStepProbes, type ProbeAnswer } from "./step-probe.js";
 import { randomUUID } from "node:crypto";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
@@ -67,7 +68,9 @@ export class Cluster implements Membership {
   #refused: string | undefined;
   #orders: ExecutionOrderServer | undefined;
   /** Placed steps run here for other nodes, and how the recent ones ended: what their supervisors ask after NATS blinked. */
-  readonly #outcomes = new HostedOutcomes();
+  /** How placed steps run here ended: in memory, and in JetStream for a supervisor that asks after this process is gone. */
+  #durableOutcomes: DurableOutcomes | undefined;
+  readonly #outcomes = new HostedOutcomes((key, outcome) => this.#kept().keep(key, outcome));
   #probes: Subscription | undefined;
 
   constructor(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers" | "trust">, logger: Logger) {
@@ -167,6 +170,10 @@ export class Cluster implements Membership {
     return this.#wire;
   }
 
+  #kept(): DurableOutcomes {
+    return (this.#durableOutcomes ??= new DurableOutcomes(this.#connect(), new SealedStoreValues(this.seal, this.rejections), this.options.storeReplicas, this.#logger));
+  }
+
   /** The cluster store the node's runtime keeps records and events in: JetStream, shared by every node. */
   store(): ExecutionStore {
     const connected = this.#connect();
@@ -210,7 +217,13 @@ export class Cluster implements Membership {
 
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
   stepHost(): StepHostFactory {
-    const probe = (nodeId: string, key: string): Promise<ProbeAnswer> => (this.#wire === undefined ? Promise.resolve({ state: "no_answer" }) : probeStep(this.#wire, nodeId, key));
+    // A node that does not know the step (restarted), is gone or silent may have kept its outcome before: that settles it.
+    const probe = async (nodeId: string, key: string): Promise<ProbeAnswer> => {
+      const answer: ProbeAnswer = this.#wire === undefined ? { state: "no_answer" } : await probeStep(this.#wire, nodeId, key);
+      if (answer.state === "running" || answer.state === "ended") return answer;
+      const kept = await this.#kept().find(key);
+      return kept === undefined ? answer : { state: "ended", outcome: kept };
+    };
     return (local) => new ClusterStepHost(local, { selfId: this.options.nodeId, nodes: () => this.#registry?.snapshot() ?? [], slots: this.slots, placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), probe, reconnects: () => this.connection.reconnects, heardSinceConnected: (id) => this.#registry?.heardSinceConnected(id) === true });
   }
 
@@ -278,6 +291,7 @@ export class Cluster implements Membership {
     this.#probes?.unsubscribe();
     this.#announcement?.stop();
     await this.#registry?.close();
+    await this.#durableOutcomes?.close(2000);
     await this.connection.close();
   }
 }

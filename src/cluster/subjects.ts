@@ -57,6 +57,8 @@ export function nodeInfoSubject(nodeId: string): string {
 
 /** The KV bucket holding each model limit's shared token bucket (one key per endpoint and model). */
 export const RATE_LIMIT_BUCKET = "wfx-rate-limits";
+/** The KV bucket where a node keeps how the placed steps it ran ended, for a supervisor that missed the end. */
+export const STEP_OUTCOMES_BUCKET = "wfx-step-outcomes";
 
 /** The cluster store's JetStream names: records and claims in KV buckets, events in one stream. */
 export const CLUSTER_STORE = Object.freeze({

@@ -7,7 +7,8 @@ import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type ExecutionEvent, type Exec
 export interface FollowedEngine {
   status(executionId: string): Promise<ExecutionRecord | undefined>;
   /** Live events of an execution this process runs; undefined when it does not run it. */
-  listenLive(executionId: string, listener: (event: ExecutionEvent) => void): (() => void) | undefined;
+  /** `onMoved`: the execution went on in another process (this one was fenced): follow it in the store from then on. */
+  listenLive(executionId: string, listener: (event: ExecutionEvent) => void, onMoved?: () => void): (() => void) | undefined;
   readonly store: ExecutionStore;
   readonly locator: ExecutionLocator;
 }
@@ -85,7 +86,7 @@ export class ExecutionFollower {
     try {
       const record = await this.#engine.status(this.#executionId);
       if (!record) throw executionNotFound(this.#executionId);
-      this.#unlisten = this.#engine.listenLive(this.#executionId, (event) => this.#onLive(event));
+      this.#unlisten = this.#engine.listenLive(this.#executionId, (event) => this.#onLive(event), () => this.#movedAway());
       // Run by another process: its events reach this one live when the store fans them out.
       if (this.#unlisten === undefined && !TERMINAL_STATUSES.has(record.status)) this.#unsubscribe = this.#engine.store.subscribe?.(this.#executionId, (event) => this.#onLive(event));
       await this.#catchUp();
@@ -93,6 +94,15 @@ export class ExecutionFollower {
       this.#stop();
       this.#fail(error);
     }
+  }
+
+  /** This process lost the execution to another (fenced): its events come from the store now, as another process's do. */
+  #movedAway(): void {
+    this.#unlisten = undefined;
+    if (this.#finished) return;
+    this.#unsubscribe ??= this.#engine.store.subscribe?.(this.#executionId, (event) => this.#onLive(event));
+    this.#behind = true;
+    void this.#catchUp();
   }
 
   #onLive(event: ExecutionEvent): void {

@@ -12,6 +12,8 @@ interface LiveExecution {
   record: ExecutionRecord;
   lastSeq: number;
   listeners: Set<EventListener>;
+  /** Told when the execution moves to another process (this one was fenced): follow the store from then on. */
+  moved: Set<() => void>;
   waiters: Array<(record: ExecutionRecord) => void>;
   lastPersistMs: number;
 }
@@ -19,6 +21,8 @@ interface LiveExecution {
 /** How often a running execution's record snapshot is rewritten, so `wfx status` in another process sees progress. */
 const SNAPSHOT_INTERVAL_MS = 250;
 const FINISHED_KEPT = 1000;
+/** How often a waiter of an execution that moved to another process reads the store for its end. */
+const MOVED_POLL_MS = 250;
 
 /** What could not be recorded, and where the failure goes in the execution's events. */
 interface RecordFailure {
@@ -67,7 +71,7 @@ export class ExecutionRecorder {
   begin(init: NewRecordInput, resume?: ResumeSpec, storeNow = true): ExecutionRecord {
     const record = createRecord(init);
     if (resume !== undefined) record.resume = resume;
-    const live: LiveExecution = { record, lastSeq: 0, listeners: new Set(), waiters: [], lastPersistMs: init.startMs };
+    const live: LiveExecution = { record, lastSeq: 0, listeners: new Set(), moved: new Set(), waiters: [], lastPersistMs: init.startMs };
     this.#live.set(init.executionId, live);
     // Stored before anyone hears of the id: an execution the node acknowledged can be found, and adopted, after a crash.
     const failed = storeNow ? storeWrite(() => this.#store.putRecord(record)) : undefined;
@@ -78,7 +82,7 @@ export class ExecutionRecorder {
   /** Takes over an execution whose owner died: its stored record goes live here, and events continue after `lastSeq`. */
   adopt(record: ExecutionRecord, lastSeq: number): void {
     this.#finished.delete(record.execution_id);
-    this.#live.set(record.execution_id, { record, lastSeq, listeners: new Set(), waiters: [], lastPersistMs: Date.now() });
+    this.#live.set(record.execution_id, { record, lastSeq, listeners: new Set(), moved: new Set(), waiters: [], lastPersistMs: Date.now() });
   }
 
   /** A sink with the shape of an actor ref, so a supervisor reports to it exactly as it would to a remote observer. */
@@ -196,11 +200,38 @@ export class ExecutionRecorder {
     return finished ? Promise.resolve(finished) : Promise.reject(new Error(`execution ${executionId} is not running here`));
   }
 
-  /** Listens to a live execution; returns false when it is not live here (read the store instead). */
-  listen(executionId: string, listener: EventListener): (() => void) | undefined {
+  /** Listens to a live execution; undefined when it is not live here (read the store instead). `onMoved`: see `relinquish`. */
+  listen(executionId: string, listener: EventListener, onMoved?: () => void): (() => void) | undefined {
     const live = this.#live.get(executionId);
     if (!live) return undefined;
     live.listeners.add(listener);
-    return () => live.listeners.delete(listener);
+    if (onMoved !== undefined) live.moved.add(onMoved);
+    return () => {
+      live.listeners.delete(listener);
+      if (onMoved !== undefined) live.moved.delete(onMoved);
+    };
+  }
+
+  /**
+   * The execution is another process's now (this one was fenced: an adopter took it over): it stops being live here
+   * without an end of its own, nothing of it is answered from memory, and whoever waits or listens follows the store.
+   */
+  relinquish(executionId: string): void {
+    // Its end as this process folded it (a woken stale owner ends a step before its refused write tells it) is not the truth.
+    this.#finished.delete(executionId);
+    const live = this.#live.get(executionId);
+    if (!live) return;
+    this.#live.delete(executionId);
+    for (const moved of live.moved) moved();
+    if (live.waiters.length > 0) void this.#storedEnd(executionId).then((record) => live.waiters.forEach((wake) => wake(record)));
+  }
+
+  /** The execution's final record as the store has it, read until its new owner ends it. */
+  async #storedEnd(executionId: string): Promise<ExecutionRecord> {
+    for (;;) {
+      const record = await this.#store.getRecord(executionId).catch(() => undefined);
+      if (record !== undefined && TERMINAL_STATUSES.has(record.status)) return record;
+      await new Promise((resolve) => setTimeout(resolve, MOVED_POLL_MS));
+    }
   }
 }

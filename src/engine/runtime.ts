@@ -57,7 +57,10 @@ export class Runtime implements ExecutionClient {
     this.#orphans = new OrphanAdoption(o, this.recorder, this.#launcher, this.#rules);
     this.#starter = new ExecutionStarter(o, this.recorder, this.#launcher, this.#rules);
     // A stale owner (paused or cut off past detection) stops what another node adopted; the store refuses its writes already.
-    o.store.onFenced?.((executionId, reason) => this.#launcher.cancel(executionId, `fenced: ${reason}`));
+    o.store.onFenced?.((executionId, reason) => {
+      this.#launcher.cancel(executionId, `fenced: ${reason}`);
+      this.recorder.relinquish(executionId);
+    });
   }
 
   /** A supervisor that crashed (a bug, never a step failure) must still end its execution rather than leave it running forever. */
@@ -137,8 +140,8 @@ export class Runtime implements ExecutionClient {
   }
 
   /** Live events of an execution this process runs, from now on; undefined when it does not run it. */
-  listenLive(executionId: string, listener: EventListener): (() => void) | undefined {
-    return this.recorder.listen(executionId, listener);
+  listenLive(executionId: string, listener: EventListener, onMoved?: () => void): (() => void) | undefined {
+    return this.recorder.listen(executionId, listener, onMoved);
   }
 
   /** See ExecutionClient.watch; a sink that says it is full pauses the follower, which catches up from the store (ExecutionFollower). */

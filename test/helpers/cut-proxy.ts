@@ -5,12 +5,17 @@ export interface CutProxy {
   url: string;
   /** Destroys every connection through the proxy (new ones are let through again). */
   cut(): void;
+  /** Cuts every connection and refuses new ones until `unblock` (the client cannot reconnect: a partition). */
+  block(): void;
+  unblock(): void;
   close(): Promise<void>;
 }
 
 export async function cutProxy(targetPort: number): Promise<CutProxy> {
   const sockets = new Set<Socket>();
+  let blocked = false;
   const server = createServer((client) => {
+    if (blocked) return void client.destroy();
     const upstream = tcpConnect(targetPort, "127.0.0.1");
     for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
       sockets.add(a);
@@ -24,6 +29,13 @@ export async function cutProxy(targetPort: number): Promise<CutProxy> {
   return {
     url: `nats://127.0.0.1:${port}`,
     cut: () => sockets.forEach((s) => s.destroy()),
+    block: () => {
+      blocked = true;
+      sockets.forEach((s) => s.destroy());
+    },
+    unblock: () => {
+      blocked = false;
+    },
     close: () => new Promise((resolve) => {
       sockets.forEach((s) => s.destroy());
       server.close(() => resolve());

@@ -54,6 +54,16 @@ export class SealedStoreValues {
     return Array.isArray(value) ? value : [value];
   }
 
+  /** A value of tenant data with nothing an operator needs to read (a placed step's outcome): signed and encrypted whole. */
+  secret(where: string, json: string): Uint8Array {
+    if (!this.seal.secure) return encoder.encode(json);
+    return this.seal.seal(where, withSealedRest(this.seal, {}, json));
+  }
+
+  secretOf<T>(where: string, data: Uint8Array, what: string): T {
+    return this.#open<T>(where, data, what);
+  }
+
   /** Claims (adoptions, idempotency keys) hold no tenant data: signed, not encrypted. */
   claim(where: string, json: string): Uint8Array {
     return this.signed(where, json);

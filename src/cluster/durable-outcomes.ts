@@ -1,0 +1,97 @@
+import { createHash } from "node:crypto";
+import { jetstream } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { StepOutcome } from "../engine/internal.js";
+import type { Logger } from "../observability/index.js";
+import { backoffMs } from "./retried.js";
+import { STEP_OUTCOMES_BUCKET } from "./subjects.js";
+import type { SealedStoreValues } from "./trust/sealed-store-values.js";
+
+/** A supervisor that missed an end asks within seconds of NATS coming back; an hour covers any outage worth waiting out. */
+const KEEP_MS = 3_600_000;
+/** A put or a get must not hang on a NATS that went away. */
+const KV_TIMEOUT_MS = 2000;
+/** A put is tried this many times (backing off to a few seconds apart: about a minute and a half), then given up, loudly. */
+const MAX_PUT_ATTEMPTS = 20;
+
+/** KV keys allow few characters, and step ids are the author's: an attempt's key is a digest of its attempt key. */
+function kvKeyOf(attemptKey: string): string {
+  return `o.${createHash("sha256").update(attemptKey).digest("hex").slice(0, 40)}`;
+}
+
+/**
+ * How the placed steps a node ran ended, kept in JetStream KV (signed and encrypted with the cluster key) beside the
+ * node's memory: a supervisor whose report was lost, and whose step's node has since died or restarted, still finds
+ * the outcome, and the step is not run again. Written after the end, off the reply path: a node that dies with NATS
+ * away before the put lands leaves its step as lost as one that died running it.
+ */
+export class DurableOutcomes {
+  readonly #connection: Promise<NatsConnection>;
+  readonly #values: SealedStoreValues;
+  readonly #replicas: number;
+  readonly #logger: Logger;
+  readonly #pending = new Set<Promise<unknown>>();
+  #kv: Promise<KV> | undefined;
+  #closed = false;
+
+  constructor(connection: Promise<NatsConnection>, values: SealedStoreValues, replicas: number, logger: Logger) {
+    this.#connection = connection;
+    this.#values = values;
+    this.#replicas = replicas;
+    this.#logger = logger;
+  }
+
+  /** Makes (or binds to) the bucket; a failure is tried again by the next caller. */
+  #open(): Promise<KV> {
+    this.#kv ??= this.#connection
+      .then((nc) => new Kvm(jetstream(nc, { timeout: KV_TIMEOUT_MS })).create(STEP_OUTCOMES_BUCKET, { history: 1, replicas: this.#replicas, storage: "file", ttl: KEEP_MS }))
+      .catch((error: unknown) => {
+        this.#kv = undefined;
+        throw error;
+      });
+    return this.#kv;
+  }
+
+  /** Keeps an attempt's outcome, retried with backoff while NATS is away, given up after MAX_PUT_ATTEMPTS. */
+  keep(attemptKey: string, outcome: StepOutcome): void {
+    const key = kvKeyOf(attemptKey);
+    const value = this.#values.secret(`${STEP_OUTCOMES_BUCKET}/${key}`, JSON.stringify(outcome));
+    const put = async () => {
+      for (let attempt = 1; !this.#closed; attempt++) {
+        try {
+          await (await this.#open()).put(key, value);
+          return;
+        } catch (error) {
+          if (attempt >= MAX_PUT_ATTEMPTS) {
+            this.#logger.error({ err: error, attempts: attempt }, "cannot keep a placed step's outcome in JetStream; a supervisor that missed its end will count the step lost");
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+        }
+      }
+    };
+    const write = put();
+    this.#pending.add(write);
+    void write.finally(() => this.#pending.delete(write));
+  }
+
+  /** The attempt's kept outcome; undefined when none is kept or the bucket cannot be read now. */
+  async find(attemptKey: string): Promise<StepOutcome | undefined> {
+    const key = kvKeyOf(attemptKey);
+    try {
+      const entry = await (await this.#open()).get(key);
+      if (entry === null || entry.operation !== "PUT" || entry.value.length === 0) return undefined;
+      return this.#values.secretOf<StepOutcome>(`${STEP_OUTCOMES_BUCKET}/${key}`, entry.value, "placed step outcome");
+    } catch (error) {
+      this.#logger.debug({ err: error }, "cannot read a placed step's kept outcome now");
+      return undefined;
+    }
+  }
+
+  /** Puts still on their way get until `graceMs` to land (a node shutting down keeps what it just ran); then none is tried again. */
+  async close(graceMs: number): Promise<void> {
+    await Promise.race([Promise.allSettled([...this.#pending]), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    this.#closed = true;
+  }
+}
