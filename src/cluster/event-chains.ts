@@ -4,6 +4,7 @@ import { isWrongLastSequence } from "./conditional-writes.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../engine/index.js";
 import type { Logger } from "../observability/index.js";
 import { CLUSTER_STORE, eventSubject } from "./subjects.js";
+import type { WriteHealth } from "./write-health.js";
 
 export interface EventChainDeps {
   js: JetStreamClient;
@@ -17,6 +18,8 @@ export interface EventChainDeps {
   /** Another process owns the execution now: nothing more of it is written from here. */
   fenced(executionId: string, reason: string): void;
   track(write: Promise<unknown>): void;
+  /** Told which executions' appends fail now and which went through: the node's readiness. */
+  health: WriteHealth;
   /** The store closed: nothing is sent again. */
   closed(): boolean;
   logger: Logger;
@@ -99,6 +102,7 @@ export class EventChains {
       const ack = await this.deps.js.publish(subject, data, { msgID: `${executionId}:${events[0]!.seq}-${events.at(-1)!.seq}:${this.#writer}`, expect: { lastSubjectSequence: chain.lastSubjectSeq } });
       chain.lastSubjectSeq = ack.seq;
       chain.failures = 0;
+      this.deps.health.settled(`events ${executionId}`);
       chain.queue.splice(0, batch.length);
       for (const event of events) this.deps.landed(event);
       chain.sending = false;
@@ -108,6 +112,7 @@ export class EventChains {
       chain.sending = false;
       if (isWrongLastSequence(error) && chain.failures > 0 && (await this.#ownLanded(executionId, subject, chain).catch(() => false))) return this.pump(executionId);
       if (isWrongLastSequence(error)) {
+        this.deps.health.settled(`events ${executionId}`);
         chain.fenced = true;
         chain.queue = [];
         this.deps.fenced(executionId, "its event log moved on without this process (another node adopted it)");
@@ -153,6 +158,7 @@ export class EventChains {
     for (const item of landed) this.deps.landed(item.event);
     chain.lastSubjectSeq = last.seq;
     chain.failures = 0;
+    this.deps.health.settled(`events ${executionId}`);
     if (chain.queue.length === 0 && landed.some((item) => TERMINAL_EVENT_TYPES.has(item.event.type))) this.#chains.delete(executionId);
     this.deps.logger.info({ execution_id: executionId, through }, "an append whose answer was lost had landed; going on after it");
     return true;
@@ -165,6 +171,7 @@ export class EventChains {
 
   #retryLater(executionId: string, chain: Chain, error: unknown): void {
     if (this.deps.closed()) return;
+    this.deps.health.failed(`events ${executionId}`, error);
     chain.failures++;
     const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (chain.failures - 1)) * (0.8 + Math.random() * 0.4);
     if (chain.failures === 1 || chain.failures % 10 === 0) this.deps.logger.warn({ err: error, execution_id: executionId, failures: chain.failures, retry_in_ms: Math.round(delay) }, "appending execution events to JetStream failed; sending them again");

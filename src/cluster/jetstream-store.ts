@@ -1,17 +1,17 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { Kvm, type KV } from "@nats-io/kv";
 import { eventJson, recordJson, storeClosed, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type ListExecutionsQuery } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
 import { ClusterError } from "./errors.js";
+import { WriteHealth, type StoreHealth } from "./write-health.js";
 import { EventChains } from "./event-chains.js";
 import { storedEventsRetried } from "./stored-events.js";
 import { backoffMs, retried } from "./retried.js";
 import { sameWriter } from "./own-write.js";
 import { isWrongLastSequence, putOverOwn } from "./conditional-writes.js";
-import { RecordView } from "./record-view.js";
+import { recordThatFits } from "./record-size.js";
+import { openStoreParts, type StoreParts as Parts } from "./store-parts.js";
 import { CLUSTER_STORE, eventSubject, storeKey } from "./subjects.js";
 import { SealedStoreValues } from "./trust/sealed-store-values.js";
 import type { Seal } from "./trust/cluster-seal.js";
@@ -25,10 +25,10 @@ export interface JetStreamStoreOptions {
   /** Signs (and encrypts the tenant data of) every value written, and checks every value read. */
   seal: Seal;
   rejections: ClusterRejections;
+  /** Writes failing this long make the store unhealthy (the node not ready); 10 s unless set. */
+  unhealthyAfterMs?: number;
 }
 
-/** What the store works with once NATS is reached. */
-type Parts = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; records: KV; claims: KV; view: RecordView };
 
 /** Where a record or claim lives, as its seal names it: a value moved to another key fails the check. */
 const recordWhere = (key: string) => `kv.${CLUSTER_STORE.records}.${key}`;
@@ -67,12 +67,14 @@ export class JetStreamExecutionStore implements ExecutionStore {
   readonly #fencedIds = new Set<string>();
   #parts: Parts | undefined;
   #closed = false;
+  readonly #health: WriteHealth;
 
   constructor(nc: NatsConnection | Promise<NatsConnection>, options: JetStreamStoreOptions, logger: Logger) {
     this.#logger = logger;
+    this.#health = new WriteHealth(options.unhealthyAfterMs);
     this.#values = new SealedStoreValues(options.seal, options.rejections);
     // Retried while JetStream cannot open it yet (a NATS cluster electing leaders): writes wait in memory, reads wait.
-    this.#ready = Promise.resolve(nc).then((conn) => retried(() => this.#open(conn, options), () => this.#closed || conn.isClosed(), (error, attempt, delay) => {
+    this.#ready = Promise.resolve(nc).then((conn) => retried(() => openStoreParts(conn, options, (key, data) => this.#values.recordOf(recordWhere(key), data), this.#logger), () => this.#closed || conn.isClosed(), (error, attempt, delay) => {
       if (attempt === 1 || attempt % 10 === 0) logger.warn({ err: error, attempt, retry_in_ms: delay }, "cannot open the cluster store on JetStream yet; trying again");
     }));
     this.#ready.then(
@@ -86,34 +88,12 @@ export class JetStreamExecutionStore implements ExecutionStore {
     );
   }
 
-  /** Makes (or binds to) the records and claims buckets and the events stream, and starts the listing's view. */
-  async #open(nc: NatsConnection, options: JetStreamStoreOptions): Promise<Parts> {
-    const js = jetstream(nc);
-    const jsm = await jetstreamManager(nc);
-    const maxAgeNs = options.retentionMs * 1_000_000;
-    const bucket = { replicas: options.replicas, storage: "file" as const, history: 1, ttl: options.retentionMs };
-    const kvm = new Kvm(js);
-    const records = await kvm.create(CLUSTER_STORE.records, bucket);
-    const claims = await kvm.create(CLUSTER_STORE.claims, bucket);
-    const stream = { name: CLUSTER_STORE.events, subjects: [`${CLUSTER_STORE.eventsPrefix}.>`], storage: "file" as const, num_replicas: options.replicas, max_age: maxAgeNs, duplicate_window: 120_000_000_000, allow_direct: true };
-    try {
-      await jsm.streams.info(stream.name);
-      await jsm.streams.update(stream.name, { max_age: stream.max_age, num_replicas: stream.num_replicas, allow_direct: true });
-    } catch (error) {
-      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
-      await jsm.streams.add(stream);
-    }
-    const view = await RecordView.start(records, (key, data) => this.#values.recordOf(recordWhere(key), data), this.#logger);
-    return { nc, js, jsm, records, claims, view };
-  }
-
   putRecord(record: ExecutionRecord): void {
     this.#assertOpen();
     const id = record.execution_id;
-    const json = recordJson(record);
-    const pending = this.#records.get(id);
-    const summary = JSON.parse(json) as ExecutionRecord;
     if (this.#fencedIds.has(id)) return;
+    const { json, record: summary } = recordThatFits(recordJson(record), this.#maxBytes());
+    const pending = this.#records.get(id);
     if (pending === undefined) this.#records.set(id, { json, summary, sending: false, dirty: true, failures: 0 });
     else Object.assign(pending, { json, summary, dirty: true });
     this.#sendRecord(id);
@@ -140,7 +120,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
       js: parts.js,
       jsm: parts.jsm,
       encode: (subject, jsons, events) => this.#values.events(subject, jsons, events),
-      maxBytes: () => (parts.nc.info?.max_payload ?? 1024 * 1024) - ENVELOPE_BYTES,
+      maxBytes: () => this.#maxBytes(),
       landed: (event) => {
         const events = this.#events.get(event.execution_id);
         if (events?.get(event.seq) !== event) return;
@@ -151,6 +131,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
       },
       fenced: (id, reason) => this.#fence(id, reason),
       track: (write) => this.#track(write),
+      health: this.#health,
       closed: () => this.#closed,
       logger: this.#logger,
     });
@@ -164,6 +145,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
     this.#records.delete(executionId);
     this.#events.delete(executionId);
     this.#revisions.delete(executionId);
+    this.#health.settled(`record ${executionId}`);
     this.#logger.warn({ execution_id: executionId }, `fenced: ${reason}; this node stops running it and never writes it again`);
     for (const listener of this.#fencedListeners) listener(executionId, reason);
   }
@@ -184,6 +166,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
         (revision) => {
           pending.sending = false;
           pending.failures = 0;
+          this.#health.settled(`record ${id}`);
           if (TERMINAL_STATUSES.has(pending.summary.status) && !pending.dirty) this.#revisions.delete(id);
           else this.#revisions.set(id, revision);
           if (pending.dirty) this.#sendRecord(id);
@@ -192,6 +175,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
         (error: unknown) => {
           pending.sending = false;
           if (isWrongLastSequence(error)) return this.#fence(id, "its record was written by another process since this one last wrote it (another node adopted it)");
+          this.#health.failed(`record ${id}`, error);
           pending.dirty = true;
           pending.failures++;
           const delay = backoffMs(pending.failures);
@@ -200,6 +184,11 @@ export class JetStreamExecutionStore implements ExecutionStore {
         },
       ),
     );
+  }
+
+  /** What one record or events message may take as JSON: the server's max_payload less room for headers and seal. */
+  #maxBytes(): number {
+    return (this.#parts?.nc.info?.max_payload ?? 1024 * 1024) - ENVELOPE_BYTES;
   }
 
   #track(write: Promise<unknown>): void {
@@ -289,6 +278,11 @@ export class JetStreamExecutionStore implements ExecutionStore {
     if (parts !== undefined) await Promise.race([this.flush(), sleep(5000, undefined, { ref: false })]);
     this.#closed = true;
     parts?.view.stop();
+  }
+
+  /** Not healthy while a write has failed for a while: the node answers not ready with the reason. */
+  health(): StoreHealth {
+    return this.#health.now();
   }
 
   #assertOpen(): void {

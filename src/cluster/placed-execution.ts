@@ -132,8 +132,10 @@ export class PlacedExecution {
       return;
     }
     this.node = nodeId;
-    if ("record" in answer) Object.assign(this.record, answer.record);
+    // The record as it was at the start: events that came in before this answer (a short execution's end) are newer.
+    if ("record" in answer && this.#lastSeq === 0 && !this.#ended) Object.assign(this.record, answer.record);
     this.#acknowledge();
+    if (this.#ended) return;
     this.#check = setInterval(() => void this.#checkRecord(), CHECK_MS).unref();
     if (this.#cancelAsked !== undefined) void cancelOn(this.#deps.wire, nodeId, this.#order.executionId, this.#cancelAsked);
   }

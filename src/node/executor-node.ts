@@ -159,7 +159,8 @@ export class ExecutorNode {
     const warning = cluster.insecure === undefined ? {} : { insecure: cluster.insecure };
     if (!this.#ready) return { ready: false, reason: this.#closing === undefined ? "starting" : "shutting down", ...warning };
     if (this.#draining) return { ready: false, reason: "draining: finishing what runs, taking nothing new", ...warning };
-    return cluster;
+    const store = this.runtime.store.health?.() ?? { ready: true };
+    return cluster.ready && !store.ready ? { ready: false, reason: store.reason ?? "the store's writes fail", ...warning } : cluster;
   }
 
   /** gRPC health follows readiness. */
