@@ -27,6 +27,13 @@ export function gatewayOptionsOfProfile(profile: NodeProfile): Partial<GatewayOp
   };
 }
 
+/** A node without a profile still takes its gateways' ports from WFX_HTTP_PORT and WFX_GRPC_PORT (checked there); flags go over them. */
+export function envPortsOf(envProfile: NodeProfile | undefined, env: Record<string, string | undefined> = process.env): Partial<GatewayOptions> {
+  if (envProfile === undefined) return {};
+  const { http, grpc } = envProfile.gateways;
+  return { ...(env["WFX_HTTP_PORT"] && http !== undefined ? { httpPort: http.port } : {}), ...(env["WFX_GRPC_PORT"] && grpc !== undefined ? { grpcPort: grpc.port } : {}) };
+}
+
 /** The profile's NATS section as cluster options; undefined for a profile that runs alone. */
 export function clusterOptionsOfProfile(profile: NodeProfile): (Partial<ClusterOptions> & Pick<ClusterOptions, "servers">) | undefined {
   const nats = profile.nats;

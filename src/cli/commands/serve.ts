@@ -3,7 +3,7 @@ import { defaultCallerPolicy, loadCallerPolicyFile, loadNodeProfile, resolveCall
 import { createLogger, startTracing } from "../../observability/index.js";
 import { VERSION } from "../../gateway/version.js";
 import { clusterFrom } from "./cluster-flags.js";
-import { clusterOptionsOfProfile, gatewayOptionsOfProfile } from "./profile-options.js";
+import { clusterOptionsOfProfile, envPortsOf, gatewayOptionsOfProfile } from "./profile-options.js";
 import { cliGenerator } from "./generate.js";
 import { gatewayOptionsFromEnv, type GatewayOptions } from "../../gateway/index.js";
 import { ExecutorNode } from "../../node/index.js";
@@ -99,13 +99,13 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   // `wfx node --profile nodes/gpu-worker.yaml` (or WFX_NODE_PROFILE): the profile first, flags over it.
   const profilePath = command === "node" ? (str(flags["profile"]) ?? process.env["WFX_NODE_PROFILE"]) : undefined;
   const profile = profilePath === undefined ? undefined : loadNodeProfile(profilePath, process.env);
-  const options = { ...(profile === undefined ? {} : gatewayOptionsOfProfile(profile)), ...gatewayOptionsFrom(flags, process.env) };
+  // Without a profile, WFX_NODE_RESOURCES and WFX_NODE_CAPACITY still say what the node offers placed steps.
+  const offers = command === "node" ? (profile ?? loadNodeProfile(undefined, process.env)) : undefined;
+  const options = { ...(profile === undefined ? {} : gatewayOptionsOfProfile(profile)), ...envPortsOf(profile === undefined ? offers : undefined), ...gatewayOptionsFrom(flags, process.env) };
   const logFormat = logFormatOf(flags["log-format"], process.env, process.stderr);
   const logger = createLogger({ level: process.env["WFX_LOG_LEVEL"] ?? "info", format: logFormat });
   if (options.nodeId === undefined && process.env["WFX_NODE_ID"]) options.nodeId = process.env["WFX_NODE_ID"];
   if (options.tags === undefined && process.env["WFX_NODE_TAGS"]) options.tags = process.env["WFX_NODE_TAGS"].split(",").map((t) => t.trim()).filter((t) => t !== "");
-  // Without a profile, WFX_NODE_RESOURCES and WFX_NODE_CAPACITY still say what the node offers placed steps.
-  const offers = command === "node" ? (profile ?? loadNodeProfile(undefined, process.env)) : undefined;
   // A standalone `wfx serve` reads its model limits from WFX_MODEL_LIMITS alone (the profile's other variables are a node's).
   const limitsFrom = offers ?? loadNodeProfile(undefined, { WFX_MODEL_LIMITS: process.env["WFX_MODEL_LIMITS"] });
   if (options.modelLimits === undefined) options.modelLimits = limitsFrom.model_limits;
