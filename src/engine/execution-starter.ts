@@ -56,7 +56,7 @@ export class ExecutionStarter {
       pid: process.pid,
       // A caller's workflow lives in a sandbox folder on this node: that path is nothing the caller should see.
       ...(source.path === undefined || fromCaller ? {} : { workflowFile: source.path }),
-      ...given({ input: request.input, startedBy: request.startedBy, startedByTenant: request.startedByTenant }),
+      ...given({ input: request.input, startedBy: request.startedBy, startedByTenant: request.startedByTenant, priority: request.ticket?.priority }),
     }, resume, mode === "isolated");
     if (request.onEvent) this.#recorder.listen(executionId, request.onEvent);
     const run = (): LaunchRun => ({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode, input: request.input, timeoutMs, budget, trace: request.trace });

@@ -64,6 +64,8 @@ export interface ExecutionRecord {
   started_by?: string;
   /** The tenant of that token when it started it: the other tokens of that tenant may read the execution too. */
   started_by_tenant?: string;
+  /** 0-9 (9 first): the priority it was started at (the request's, else its workflow's, else 5), when a caller gave a ticket. */
+  priority?: number;
   /** The W3C trace id of its spans, when the node that ran it exports traces (OTEL_*): a trace viewer finds it by this. */
   trace_id?: string;
   /** What another process needs to continue the execution if this one dies; dropped once it ends. Never sent to callers. */

@@ -1,5 +1,5 @@
 import { compileTemplate, toText, type WorkflowDef } from "../../config/index.js";
-import type { KeyLimit, QueueTicket } from "../../engine/internal.js";
+import type { KeyLimit, QueueTicket, ShownTicket } from "../../engine/internal.js";
 import type { Principal } from "../auth/index.js";
 
 /** A request with no priority, of a workflow without `priority:`, waits at this one. */
@@ -38,4 +38,9 @@ export function ticketFor(workflowName: string, workflow: WorkflowDef | undefine
   if (principal.maxRunning !== undefined) limits.push({ key: `token\u0000${principal.id}`, limit: principal.maxRunning, what: `token ${principal.id}`, kind: "max_running" });
   // Round-robin by tenant and key: one tenant's keys never share a turn with another's.
   return { priority, key: concurrency === undefined ? `token\u0000${principal.id}` : `key\u0000${scope}${shownKey}`, limits, shownKey };
+}
+
+/** The ticket as it travels with the engine's request: the key callers see beside the one the queue takes turns by. */
+export function shownTicket(ticket: ExecutionTicket): ShownTicket {
+  return { priority: ticket.priority, key: ticket.shownKey, turnKey: ticket.key, limits: [...ticket.limits] };
 }
