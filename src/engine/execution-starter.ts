@@ -79,7 +79,7 @@ export class ExecutionStarter {
     const queued = opened.request.queued!;
     const sync = record.execution_mode === "sync";
     const queuedAt = Date.now();
-    resume.queue = { turn_key: queued.turnKey, limits: queued.limits, ...given({ timeout_ms: timeoutMs }) };
+    resume.queue = { turn_key: queued.turnKey, limits: queued.limits, ...given({ timeout_ms: timeoutMs, max_queued: queued.maxQueued }) };
     if (!sync) delete resume.deadline_ms;
     const done = this.#recorder.whenDone(executionId);
     const place = holdQueued(this.#recorder, this.#launcher, {

@@ -96,6 +96,14 @@ export interface KeyLimit {
   kind: "concurrency" | "max_running";
 }
 
+/** How many of one caller's executions may wait in a node's queue at once: a token's max_queued. */
+export interface QueuedBound {
+  key: string;
+  limit: number;
+  /** How a refusal names it: "token t1". */
+  what: string;
+}
+
 /** An execution's workflow and settings as it started, so an adopter can rebuild its supervisor. */
 export interface ResumeSpec {
   /** The workflow file with its environment section and config_override applied, as JSON (made once per file). */
@@ -115,7 +123,7 @@ export interface ResumeSpec {
   /** The budget it runs under, as resolved when it started: an adopter keeps it. */
   budget?: ResolvedBudget;
   /** A queued execution: the limits it counts against and its run timeout, to queue it again after a restart. */
-  queue?: { turn_key: string; limits: KeyLimit[]; timeout_ms?: number };
+  queue?: { turn_key: string; limits: KeyLimit[]; timeout_ms?: number; max_queued?: QueuedBound };
 }
 
 export type ExecutionEventType =
