@@ -12,7 +12,7 @@ export const OPTIONS: Record<string, ParseArgsConfig["options"]> = {
   run: {
     ...COMMON, workflow: { type: "string", short: "w" }, input: { type: "string", short: "i" }, mode: { type: "string", short: "m", default: "sync" }, timeout: { type: "string", short: "t" }, background: { type: "boolean", default: false },
     describe: { type: "string", short: "d" }, complexity: { type: "string", short: "c" }, out: { type: "string", short: "o" }, env: { type: "string", short: "e" }, override: { type: "string" },
-    "idempotency-key": { type: "string" }, budget: { type: "string", short: "b" },
+    "idempotency-key": { type: "string" }, budget: { type: "string", short: "b" }, priority: { type: "string" },
   },
   generate: { ...COMMON, complexity: { type: "string", short: "c" }, name: { type: "string", short: "n" }, out: { type: "string", short: "o" }, force: { type: "boolean", default: false }, template: { type: "boolean", default: false }, tags: { type: "string" } },
   status: { ...COMMON, ...CLUSTER_KEY_FLAGS, follow: { type: "boolean", short: "f", default: false }, nats: { type: "string", multiple: true } },

@@ -40,7 +40,7 @@ export const USAGE = `wfx — run AI workflows
 
 usage:
   wfx run FILE [--workflow NAME] [--input JSON|@file] [--mode sync|async|isolated] [--timeout S] [--json]
-          [--env development|staging|production] [--override JSON|@file] [--idempotency-key KEY] [--budget LIMITS]
+          [--env development|staging|production] [--override JSON|@file] [--idempotency-key KEY] [--budget LIMITS] [--priority 0-9]
   wfx run --describe "DESCRIPTION" [--complexity simple|medium|complex] [--out FILE] [run options]
   wfx generate "DESCRIPTION" [--complexity simple|medium|complex] [--name NAME] [--out FILE [--force]] [--template] [--json]
   wfx status ID [--follow] [--nats URL]... [--json]                    --follow: live progress until it ends (Ctrl-C stops following, not the run)
@@ -93,6 +93,8 @@ options:
   --idempotency-key K   run again with the same key (and request): follow the execution the first run started
   --override JSON|@F    deep-merged onto the file's agents, tools and workflows for this run
   -b, --budget LIMITS   max_tokens=N,max_model_calls=N,max_tool_calls=N (or JSON): may lower the workflow's budget, never raise it
+  --priority N          0-9, 9 first where runs wait for a slot (as the gateways' priority); kept in its record
+                        (default: the workflow's \`priority:\`, else 5)
   -d, --describe TEXT   generate the workflow from a description first (with -c/--complexity, -o/--out FILE)
 ${JSON_OUT}
 

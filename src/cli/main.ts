@@ -68,7 +68,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (describe !== undefined && positionals.length > 0) throw new CliError("wfx run takes a FILE or --describe, not both", { hint: 'wfx run --describe "what the workflow should do"' });
       if (describe === undefined && (values.complexity !== undefined || values.out !== undefined)) throw new CliError("--complexity and --out go with --describe");
       const key = await checkIdempotencyKey(values["idempotency-key"] as string | undefined, describe !== undefined);
-      const [{ runCommand, checkMode }, { checkComplexity }, { parseBudgetFlag }] = await Promise.all([import("./commands/run.js"), import("./complexity-flag.js"), import("./budget-flag.js")]);
+      const [{ runCommand, checkMode }, { checkComplexity }, { parseBudgetFlag }, { parsePriorityFlag }] = await Promise.all([import("./commands/run.js"), import("./complexity-flag.js"), import("./budget-flag.js"), import("./priority-flag.js")]);
       return runCommand({
         ...common,
         file: describe === undefined ? onePositional(command, positionals, "the workflow file") : "",
@@ -79,6 +79,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         ...(values.override === undefined ? {} : { override: values.override as string }),
         ...given({ idempotencyKey: key }),
         ...(values.budget === undefined ? {} : { budget: parseBudgetFlag(values.budget as string) }),
+        ...(values.priority === undefined ? {} : { priority: parsePriorityFlag(values.priority as string) }),
         mode: checkMode(values.mode as string),
         background: values.background === true,
         ...(values.workflow === undefined ? {} : { workflow: values.workflow as string }),

@@ -92,8 +92,8 @@ async function start(deps: OrderServerDeps, order: ExecutionOrder | undefined, r
   } catch (error) {
     release?.();
     const info = toErrorInfo(error);
-    // A full queue or a draining node is worth placing again elsewhere; a workflow this node refuses is not.
-    return { error: { ...info, retryable: info.code === "WFX_BUSY" || info.code === "WFX_QUEUE_FULL" || info.code === "WFX_SHUTTING_DOWN" } };
+    // A full queue (the node's, or the token's share of it here) or a draining node is worth placing again elsewhere; a workflow this node refuses is not.
+    return { error: { ...info, retryable: info.code === "WFX_BUSY" || info.code === "WFX_QUEUE_FULL" || info.code === "WFX_TOKEN_QUEUE_FULL" || info.code === "WFX_SHUTTING_DOWN" } };
   }
 }
 

@@ -48,6 +48,14 @@ export class QueueFullError extends WfxError {
   }
 }
 
+/** One caller (a token) already has as many executions waiting in the node's queue as its `max_queued` allows. */
+export class TokenQueueFullError extends WfxError {
+  override name = "TokenQueueFullError";
+  constructor(what: string, max: number) {
+    super("WFX_TOKEN_QUEUE_FULL", `${what} is at its max_queued ${max}: no more of its executions may wait for a slot`, { hint: "retry once some of its queued executions have started, or raise max_queued in the token's entry (--tokens / WFX_TOKENS)", retryable: true });
+  }
+}
+
 /** The node is draining: it finishes what runs and takes nothing new. */
 export class ShuttingDownError extends WfxError {
   override name = "ShuttingDownError";

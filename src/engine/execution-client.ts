@@ -4,7 +4,7 @@ import type { ExecutionEvent, ExecutionMode, ExecutionRecord, ListExecutionsQuer
 import type { Budget, WorkflowFile } from "../config/index.js";
 import type { TraceHeaders } from "../observability/trace-context.js";
 import type { Enqueue } from "./queue/enqueue.js";
-import type { KeyLimit } from "./types.js";
+import type { KeyLimit, QueuedBound } from "./types.js";
 
 /** A queue ticket as it travels with a request: the key shown to callers besides the one the queue takes turns by. */
 export interface ShownTicket {
@@ -12,6 +12,8 @@ export interface ShownTicket {
   key: string;
   turnKey: string;
   limits: KeyLimit[];
+  /** How many of its caller's executions may wait at once (a token's max_queued). */
+  maxQueued?: QueuedBound | undefined;
 }
 
 /** An execution that must wait for a slot: it is recorded `queued` and launched when the queue calls back. */

@@ -56,7 +56,7 @@ export class ExecutionStarter {
       pid: process.pid,
       // A caller's workflow lives in a sandbox folder on this node: that path is nothing the caller should see.
       ...(source.path === undefined || fromCaller ? {} : { workflowFile: source.path }),
-      ...given({ input: request.input, startedBy: request.startedBy, startedByTenant: request.startedByTenant }),
+      ...given({ input: request.input, startedBy: request.startedBy, startedByTenant: request.startedByTenant, priority: request.ticket?.priority }),
     }, resume, mode === "isolated");
     if (request.onEvent) this.#recorder.listen(executionId, request.onEvent);
     const run = (): LaunchRun => ({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode, input: request.input, timeoutMs, budget, trace: request.trace });
@@ -79,7 +79,7 @@ export class ExecutionStarter {
     const queued = opened.request.queued!;
     const sync = record.execution_mode === "sync";
     const queuedAt = Date.now();
-    resume.queue = { turn_key: queued.turnKey, limits: queued.limits, ...given({ timeout_ms: timeoutMs }) };
+    resume.queue = { turn_key: queued.turnKey, limits: queued.limits, ...given({ timeout_ms: timeoutMs, max_queued: queued.maxQueued }) };
     if (!sync) delete resume.deadline_ms;
     const done = this.#recorder.whenDone(executionId);
     const place = holdQueued(this.#recorder, this.#launcher, {

@@ -25,8 +25,8 @@ export interface NodeEngine extends ExecutionClient {
   stepFromOrder(order: StepOrder, baseDir: string, options?: OrderedStepOptions): StepLogic;
 }
 
-/** What the gateways read of a node's engine: its limits and caller policy, and what a caller's workflow is checked against. */
+/** What the gateways read of a node's engine: its limits, caller policy and model rate limiter (generation shares it), and what a caller's workflow is checked against. */
 export interface GatewayEngine {
-  readonly options: Readonly<Pick<RuntimeOptions, "store" | "env" | "prices" | "limits" | "callerPolicy">>;
+  readonly options: Readonly<Pick<RuntimeOptions, "store" | "env" | "prices" | "limits" | "callerPolicy" | "modelRateLimiter">>;
   callerGrant(source: WorkflowSource): CallerGrant;
 }

@@ -35,7 +35,7 @@ export function rebuildRecord(stored: ExecutionRecord, events: readonly Executio
     startMs: stored.start_time * 1000,
     ...given({ workflowFile: stored.workflow_file, input: stored.input, pid: stored.pid }),
     // Who may cancel and read it does not change because another process runs it now.
-    ...given({ startedBy: stored.started_by, startedByTenant: stored.started_by_tenant }),
+    ...given({ startedBy: stored.started_by, startedByTenant: stored.started_by_tenant, priority: stored.priority }),
   });
   for (const event of events) applyEvent(record, event);
   if (stored.resume !== undefined) record.resume = stored.resume;

@@ -7,12 +7,12 @@ import { holdQueued, type Enqueue } from "./queued-launch.js";
 import type { ExecutionRecorder } from "./recorder.js";
 import type { RuntimeOptions } from "./runtime-options.js";
 import { planFor } from "./services.js";
-import type { ExecutionRecord, KeyLimit } from "./types.js";
+import type { ExecutionRecord, KeyLimit, QueuedBound } from "./types.js";
 import { adoptedPath } from "./workflow-folders.js";
 import { given } from "../present.js";
 
 /** How the node puts a recovered execution back in its queue: its stored place (priority, key, arrival) and limits. */
-export type Requeue = (record: ExecutionRecord, queue: { turnKey: string; limits: KeyLimit[] }) => Enqueue;
+export type Requeue = (record: ExecutionRecord, queue: { turnKey: string; limits: KeyLimit[]; maxQueued?: QueuedBound | undefined }) => Enqueue;
 
 /**
  * Queued executions whose process died (a node restarted) go back in line, oldest first, claimed once across the
@@ -38,7 +38,7 @@ export async function recoverQueued(options: Readonly<RuntimeOptions>, recorder:
     const timeoutMs = spec.queue?.timeout_ms;
     holdQueued(recorder, launcher, {
       executionId: record.execution_id,
-      enqueue: requeue(record, { turnKey: spec.queue?.turn_key ?? record.queue?.key ?? "", limits: spec.queue?.limits ?? [] }),
+      enqueue: requeue(record, { turnKey: spec.queue?.turn_key ?? record.queue?.key ?? "", limits: spec.queue?.limits ?? [], maxQueued: spec.queue?.max_queued }),
       deadlineMs: record.execution_mode === "sync" ? spec.deadline_ms : undefined,
       run: () => {
         const path = spec.origin === "caller" ? spec.path : adoptedPath(spec.path, spec.path_in_folder, options.workflowFolders);

@@ -17,6 +17,8 @@ export interface NewRecordInput {
   pid?: number;
   startedBy?: string;
   startedByTenant?: string;
+  /** The priority its request's queue ticket asked for (after a token's cap): shown whether or not it ever waits. */
+  priority?: number;
 }
 
 export function createRecord(init: NewRecordInput): ExecutionRecord {
@@ -35,6 +37,7 @@ export function createRecord(init: NewRecordInput): ExecutionRecord {
     ...(init.pid === undefined ? {} : { pid: init.pid }),
     ...(init.startedBy === undefined ? {} : { started_by: init.startedBy }),
     ...(init.startedByTenant === undefined ? {} : { started_by_tenant: init.startedByTenant }),
+    ...(init.priority === undefined ? {} : { priority: init.priority }),
   };
 }
 

@@ -64,6 +64,8 @@ export interface ExecutionRecord {
   started_by?: string;
   /** The tenant of that token when it started it: the other tokens of that tenant may read the execution too. */
   started_by_tenant?: string;
+  /** 0-9 (9 first): the priority it was started at (the request's, else its workflow's, else 5), when a caller gave a ticket. */
+  priority?: number;
   /** The W3C trace id of its spans, when the node that ran it exports traces (OTEL_*): a trace viewer finds it by this. */
   trace_id?: string;
   /** What another process needs to continue the execution if this one dies; dropped once it ends. Never sent to callers. */
@@ -94,6 +96,14 @@ export interface KeyLimit {
   kind: "concurrency" | "max_running";
 }
 
+/** How many of one caller's executions may wait in a node's queue at once: a token's max_queued. */
+export interface QueuedBound {
+  key: string;
+  limit: number;
+  /** How a refusal names it: "token t1". */
+  what: string;
+}
+
 /** An execution's workflow and settings as it started, so an adopter can rebuild its supervisor. */
 export interface ResumeSpec {
   /** The workflow file with its environment section and config_override applied, as JSON (made once per file). */
@@ -113,7 +123,7 @@ export interface ResumeSpec {
   /** The budget it runs under, as resolved when it started: an adopter keeps it. */
   budget?: ResolvedBudget;
   /** A queued execution: the limits it counts against and its run timeout, to queue it again after a restart. */
-  queue?: { turn_key: string; limits: KeyLimit[]; timeout_ms?: number };
+  queue?: { turn_key: string; limits: KeyLimit[]; timeout_ms?: number; max_queued?: QueuedBound };
 }
 
 export type ExecutionEventType =

@@ -7,6 +7,7 @@ export const GATEWAY_ERROR_CODES = {
   WFX_PERMISSION_DENIED: "the token lacks the scope the method needs, or is limited to other workflows or node tags",
   WFX_BUSY: "the node already runs as many executions as it allows (an execution request queues instead; see WFX_QUEUE_FULL); retry later or elsewhere",
   WFX_QUEUE_FULL: "the node's queue already holds as many waiting executions as it allows (--max-queued, profile capacity.queued, default 10,000); retry once some have started",
+  WFX_TOKEN_QUEUE_FULL: "the token already has as many executions waiting in the node's queue as its max_queued allows; retry once some of them have started",
   WFX_TOKEN_WATCHERS_FULL: "the token already holds as many open watches (SSE streams, gRPC watches, watch_execution waits) as its max_watchers allows (default 100)",
   WFX_NODE_WATCHERS_FULL: "the node already holds as many open watches as it allows in all (--max-watchers, default 4096)",
   WFX_SHUTTING_DOWN: "the node is draining for shutdown and accepts no new executions",
@@ -28,7 +29,7 @@ export const GATEWAY_ERROR_CODES = {
 export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_CODES;
 
 /** The node's admission refusals: raised by the engine, mapped to statuses here like the gateways' own. */
-export { BusyError, QueueFullError, ShuttingDownError } from "../engine/errors.js";
+export { BusyError, QueueFullError, ShuttingDownError, TokenQueueFullError } from "../engine/errors.js";
 
 /** Base of the errors the gateways raise. */
 export class GatewayError extends WfxError {

@@ -67,6 +67,7 @@ export async function executeGeneratedWorkflow(generator: WorkflowGenerator, run
   const mode = request.execution_mode ?? "sync";
   const { input_data: _input, execution_mode: _mode, timeout: _timeout, ...generateRequest } = request;
   const context: GenerationContext = {
+    limiter: runtime.options.modelRateLimiter,
     ...given({ signal: options.signal, nodes: options.nodes }),
     ...(options.sandboxDir === undefined ? {} : { policy: runtime.options.callerPolicy }),
   };

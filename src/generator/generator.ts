@@ -139,7 +139,8 @@ export class DefaultWorkflowGenerator implements WorkflowGenerator {
     const signal = context.signal ?? new AbortController().signal;
     const out: Customized = { problems: [], notes: [] };
     const catalog = this.options.tools.types().map((type) => ({ type, description: this.options.tools.get(type)!.description }));
-    const model = new ChatModel(endpoint, this.options.agentOptions);
+    // Through the node's limiter, when it has one: generating spends the same endpoint's limits as running does.
+    const model = new ChatModel(endpoint, this.options.agentOptions, context.limiter);
     let plan;
     try {
       plan = await planWithModel({ description, workflowName, complexity, request, toolCatalog: catalog, model, repairRounds: this.options.repairRounds, signal, reading, context, check: (draft) => {

@@ -87,7 +87,7 @@ export class LocalWorkflowExecutor implements WorkflowExecutorClient {
     switch (method) {
       case "generate_workflow":
         // What a workflow's tool call generates runs as a caller's: shaped to the caller policy.
-        return generator.generate(params as unknown as GenerateWorkflowRequest, { signal: ctx.signal, policy: runtime.options.callerPolicy });
+        return generator.generate(params as unknown as GenerateWorkflowRequest, { signal: ctx.signal, policy: runtime.options.callerPolicy, limiter: runtime.options.modelRateLimiter });
       case "execute_generated_workflow": {
         const depth = this.#childDepth(method, ctx.executionId);
         const result = await this.#startAt(depth, (executionId) =>

@@ -1,3 +1,4 @@
+import type { ModelRateLimiter } from "../agents/index.js";
 import type { CallerPolicy } from "../config/index.js";
 
 /** The contract between workflow generation (src/generator) and whoever exposes it (gateways, CLI, tools). */
@@ -40,6 +41,8 @@ export interface GenerationContext {
   nodes?: readonly CapabilityNode[];
   /** The caller policy the workflow will run under (a caller's request); absent: the operator's own workflow. */
   policy?: CallerPolicy;
+  /** The node's (or cluster's) model rate limiter: the planner's calls reserve their share as agents' do; absent: they go at once. */
+  limiter?: ModelRateLimiter;
 }
 
 /** Which words of the description a part of the workflow came from. */

@@ -119,8 +119,9 @@ export class ExecutorNode {
 
   /** Puts executions queued before this node's restart back in line, oldest first (none is refused: they were accepted). */
   async #recoverQueued(): Promise<void> {
-    const recovered = await this.runtime.recoverQueued((record, { turnKey, limits }) => (launch) => {
-      const ticket = { priority: record.queue?.priority ?? 5, key: turnKey, limits };
+    const recovered = await this.runtime.recoverQueued((record, { turnKey, limits, maxQueued }) => (launch) => {
+      // Counted under its token's max_queued again (let in whatever the bound: it was accepted before the restart).
+      const ticket = { priority: record.queue?.priority ?? 5, key: turnKey, limits, maxQueued };
       const place = this.queue.enqueue(record.execution_id, ticket, launch, { recovered: true, ...given({ queuedAt: record.queue?.queued_at }) });
       return { ...place, withdraw: () => this.queue.withdraw(record.execution_id) };
     });

@@ -10,8 +10,8 @@ type Msg = Record<string, unknown>;
 
 export const QUEUE_WORKFLOWS = join(FIXTURES, "queue");
 
-/** Three tokens that may each run 2 at once (the node's whole capacity), and one capped at priority 3. */
-export const QUEUE_TOKENS = { a: "queue-token-a-0123456789", b: "queue-token-b-0123456789", c: "queue-token-c-0123456789", capped: "queue-token-capped-0123456789" } as const;
+/** Three tokens that may each run 2 at once (the node's whole capacity), one capped at priority 3, one with 2 queued at most. */
+export const QUEUE_TOKENS = { a: "queue-token-a-0123456789", b: "queue-token-b-0123456789", c: "queue-token-c-0123456789", capped: "queue-token-capped-0123456789", bounded: "queue-token-bounded-0123456789" } as const;
 
 /** A real `wfx serve` of capacity 2 over a data dir it keeps across restarts, with HTTP, gRPC and MCP. */
 export interface QueueNode {
@@ -31,6 +31,7 @@ export async function startQueueNode(extra: string[] = []): Promise<QueueNode> {
     `- { id: b, token: "${QUEUE_TOKENS.b}", scopes: [execute, read], max_running: 2 }`,
     `- { id: c, token: "${QUEUE_TOKENS.c}", scopes: [execute, read], max_running: 2 }`,
     `- { id: capped, token: "${QUEUE_TOKENS.capped}", scopes: [execute, read], max_running: 2, max_priority: 3 }`,
+    `- { id: bounded, token: "${QUEUE_TOKENS.bounded}", scopes: [execute, read], max_running: 2, max_queued: 2 }`,
   ].join("\n"));
   const args = ["--workflows", QUEUE_WORKFLOWS, "--tokens", tokens, "--host", "127.0.0.1", "--grpc-port", "0", "--max-concurrent", "2", "--default-timeout", "600", ...extra];
   const node = { dir } as QueueNode & { dir: string };

@@ -16,6 +16,8 @@ import { claimRunKey, type RunKeyClaim } from "../run-key.js";
 import { follow } from "./status.js";
 import type { Io } from "../io.js";
 import { given } from "../../present.js";
+import { LOCAL_PRINCIPAL } from "../../gateway/auth/principal.js";
+import { shownTicket, ticketFor } from "../../gateway/operations/queue-tickets.js";
 
 export interface RunOptions {
   file: string;
@@ -38,6 +40,8 @@ export interface RunOptions {
   idempotencyKey?: string;
   /** `--budget`: limits for this run; they may lower the workflow's budget, never raise it. */
   budget?: Budget;
+  /** `--priority`: 0-9, as a gateway request's `priority` (default the workflow's `priority:`, else 5). */
+  priority?: number;
 }
 
 /** What the background process of `--mode async` tells the command that started it. */
@@ -76,6 +80,8 @@ function runRequest(options: RunOptions, prepared: Awaited<ReturnType<typeof pre
     input: prepared.input,
     mode: options.mode,
     ...given({ timeoutS: options.timeout, environment: options.environment, configOverride: prepared.configOverride, budget: options.budget }),
+    // The ticket a gateway gives its requests, for the local user (no token: no max_running or max_priority).
+    ticket: shownTicket(ticketFor(prepared.workflowName, prepared.source.file.workflows[prepared.workflowName], prepared.input, LOCAL_PRINCIPAL, options.priority)),
   };
 }
 
@@ -140,6 +146,7 @@ async function runInBackground(options: RunOptions, io: Io): Promise<number> {
   if (options.override !== undefined) args.push("--override", options.override);
   if (options.idempotencyKey !== undefined) args.push("--idempotency-key", options.idempotencyKey);
   if (options.budget !== undefined) args.push("--budget", JSON.stringify(options.budget));
+  if (options.priority !== undefined) args.push("--priority", String(options.priority));
   const child = fork(MAIN, args, { detached: true, stdio: ["ignore", "ignore", "ignore", "ipc"] });
   const reply = await new Promise<BackgroundReply>((resolve) => {
     child.once("message", (m) => resolve(m as BackgroundReply));

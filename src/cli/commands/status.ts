@@ -20,6 +20,7 @@ function formatRecord(record: ExecutionRecord): string {
     `workflow:     ${record.workflow_name}${record.workflow_file ? ` (${record.workflow_file})` : ""}`,
     `mode:         ${record.execution_mode}`,
     `status:       ${record.status}`,
+    ...(record.priority === undefined ? [] : [`priority:     ${record.priority}`]),
     `progress:     ${record.progress.message}`,
     ...(record.queue === undefined ? [] : [`queue:        position ${record.queue.position}, priority ${record.queue.priority}, key ${record.queue.key}: ${record.queue.reason}`]),
     `started:      ${new Date(record.start_time * 1000).toISOString()}`,
@@ -27,7 +28,7 @@ function formatRecord(record: ExecutionRecord): string {
     "steps:",
     ...record.steps.map((s) => `  ${s.status.padEnd(9)} ${s.id}${s.attempts > 1 ? ` (attempts: ${s.attempts})` : ""}${s.error ? `: ${s.error.message}` : ""}${countedWork(s.usage) ? ` [${describeUsage(s.usage!)}]` : ""}`),
   ];
-  if (record.trace_id !== undefined) lines.splice(7, 0, `trace:        ${traceLink(record.trace_id, process.env["WFX_TRACE_URL_TEMPLATE"])}`);
+  if (record.trace_id !== undefined) lines.splice(lines.indexOf("steps:"), 0, `trace:        ${traceLink(record.trace_id, process.env["WFX_TRACE_URL_TEMPLATE"])}`);
   if (record.usage !== undefined) lines.push(`usage:        ${describeUsage(record.usage)}`);
   for (const [model, share] of Object.entries(record.usage?.by_model ?? {})) {
     lines.push(`  ${model}: ${share.total_tokens.toLocaleString("en-US")} tokens (${share.prompt_tokens.toLocaleString("en-US")} prompt + ${share.completion_tokens.toLocaleString("en-US")} completion) in ${share.calls} call${share.calls === 1 ? "" : "s"}${share.unknown_usage_calls > 0 ? `, ${share.unknown_usage_calls} without usage` : ""}`);

@@ -1,7 +1,8 @@
 import type { Admission } from "../admission.js";
-import { QueueFullError, ShuttingDownError } from "../errors.js";
+import { QueueFullError, ShuttingDownError, TokenQueueFullError } from "../errors.js";
 import type { QueuedRequest, ShownTicket } from "../execution-client.js";
-import type { KeyLimit } from "../types.js";
+import type { KeyLimit, QueuedBound } from "../types.js";
+import { KeyCounts } from "./key-counts.js";
 import { QueueOrder } from "./queue-order.js";
 
 /** What an execution asks of the queue: its priority (0-9), the key it takes turns under, the limits it counts against. */
@@ -9,6 +10,8 @@ export interface QueueTicket {
   priority: number;
   key: string;
   limits: readonly KeyLimit[];
+  /** At most this many executions under its key may wait at once (a token's max_queued); past it one is refused. */
+  maxQueued?: QueuedBound | undefined;
 }
 
 /** A slot and key shares taken for one execution: `releaseSlot` gives back the node's slot alone (placed elsewhere). */
@@ -38,7 +41,9 @@ export interface ExecutionQueueOptions {
 export class ExecutionQueue {
   readonly #admission: Admission;
   readonly #order = new QueueOrder<Waiting>();
-  readonly #running = new Map<string, number>();
+  readonly #running = new KeyCounts();
+  /** Waiting executions per bound key (tokens' max_queued), counted as #running counts running ones per limit key. */
+  readonly #waiting = new KeyCounts();
   readonly #maxQueued: number;
   readonly #now: () => number;
   #dispatching = false;
@@ -73,14 +78,19 @@ export class ExecutionQueue {
   enqueue(id: string, ticket: QueueTicket, start: () => Promise<unknown>, options: { queuedAt?: number; recovered?: boolean } = {}): { position: number; reason: string } {
     if (this.#admission.draining && options.recovered !== true) throw new ShuttingDownError();
     if (options.recovered !== true && this.#order.size >= this.#maxQueued) throw new QueueFullError(this.#order.size, this.#maxQueued);
+    const bound = ticket.maxQueued;
+    if (options.recovered !== true && bound !== undefined && this.#waiting.of(bound.key) >= bound.limit) throw new TokenQueueFullError(bound.what, bound.limit);
     const position = this.#order.aheadOf(ticket.priority) + 1;
-    this.#order.add({ ...ticket, id, queuedAt: options.queuedAt ?? this.#now(), start });
+    this.#add({ ...ticket, id, queuedAt: options.queuedAt ?? this.#now(), start });
     return { position, reason: this.reasonFor(ticket) };
   }
 
   /** Takes a waiting execution out (cancelled, timed out); false when it no longer waits (it started, or never waited). */
   withdraw(id: string): boolean {
-    return this.#order.remove(id);
+    const entry = this.#order.get(id);
+    if (entry === undefined || !this.#order.remove(id)) return false;
+    if (entry.maxQueued !== undefined) this.#waiting.remove(entry.maxQueued.key);
+    return true;
   }
 
   positionOf(id: string): number | undefined {
@@ -110,6 +120,7 @@ export class ExecutionQueue {
           this.#order.add(next);
           return;
         }
+        if (next.maxQueued !== undefined) this.#waiting.remove(next.maxQueued.key);
         const taken = this.#takeKeys(next, releaseSlot);
         let ended: Promise<unknown>;
         try {
@@ -126,7 +137,7 @@ export class ExecutionQueue {
 
   /** How a queued execution joins this queue: it starts it, and gives its slot and shares back when it ends. */
   queuedRequest(executionId: string, ticket: ShownTicket): QueuedRequest {
-    const own: QueueTicket = { priority: ticket.priority, key: ticket.turnKey, limits: ticket.limits };
+    const own: QueueTicket = { priority: ticket.priority, key: ticket.turnKey, limits: ticket.limits, maxQueued: ticket.maxQueued };
     return { ...ticket, enqueue: (launch) => ({ ...this.enqueue(executionId, own, launch), withdraw: () => this.withdraw(executionId) }) };
   }
 
@@ -137,13 +148,18 @@ export class ExecutionQueue {
     return { depthByPriority: this.#order.depthByPriority(), oldestSeconds: oldest === Infinity ? 0 : Math.max(0, (this.#now() - oldest) / 1000), keys: this.#order.keyCount() };
   }
 
+  #add(entry: Waiting): void {
+    this.#order.add(entry);
+    if (entry.maxQueued !== undefined) this.#waiting.add(entry.maxQueued.key);
+  }
+
   #heldBy(ticket: QueueTicket): KeyLimit | undefined {
-    for (const limit of ticket.limits) if ((this.#running.get(limit.key) ?? 0) >= limit.limit) return limit;
+    for (const limit of ticket.limits) if (this.#running.of(limit.key) >= limit.limit) return limit;
     return undefined;
   }
 
   #takeKeys(ticket: QueueTicket, releaseSlot: () => void): Taken {
-    for (const limit of ticket.limits) this.#running.set(limit.key, (this.#running.get(limit.key) ?? 0) + 1);
+    for (const limit of ticket.limits) this.#running.add(limit.key);
     let slotBack = false;
     let keysBack = false;
     const giveSlot = () => {
@@ -156,11 +172,7 @@ export class ExecutionQueue {
       release: () => {
         if (!keysBack) {
           keysBack = true;
-          for (const limit of ticket.limits) {
-            const n = (this.#running.get(limit.key) ?? 1) - 1;
-            if (n <= 0) this.#running.delete(limit.key);
-            else this.#running.set(limit.key, n);
-          }
+          for (const limit of ticket.limits) this.#running.remove(limit.key);
         }
         // The slot last: giving it back dispatches, and the keys must be free by then.
         if (!slotBack) giveSlot();

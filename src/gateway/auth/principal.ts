@@ -20,6 +20,8 @@ export interface Principal {
   maxWatchers?: number;
   /** The highest priority (0-9) its executions may ask for (its `max_priority`); a higher one is lowered to it. */
   maxPriority?: number;
+  /** Executions this token may have waiting in a node's queue at once (its `max_queued`); undefined: only the node's bound. */
+  maxQueued?: number;
 }
 
 /** The caller when no tokens are configured: the node then listens on loopback only, so it is this machine's user. */

@@ -23,6 +23,8 @@ const TokenEntrySchema = z
     max_watchers: z.number().int().min(1).optional(),
     /** The highest priority (0-9) the token's executions may ask for; a request above it is lowered to it. */
     max_priority: z.number().int().min(0).max(9).optional(),
+    /** Executions the token may have waiting in the queue at once; one more is refused WFX_TOKEN_QUEUE_FULL. */
+    max_queued: z.number().int().min(0).optional(),
   })
   .refine((t) => (t.token === undefined) !== (t.token_sha256 === undefined), { error: "give exactly one of token or token_sha256" });
 
@@ -56,7 +58,7 @@ export function parseTokens(text: string, origin: string): TokenEntry[] {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new GatewayError("WFX_TOKENS_INVALID", `${origin}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, {
-      hint: `a list (or {tokens: [...]}) of {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?, tenant?, max_running?, max_watchers?, max_priority?}`,
+      hint: `a list (or {tokens: [...]}) of {id, token | token_sha256, scopes: [${SCOPES.join(", ")}], workflows?, tags?, tenant?, max_running?, max_watchers?, max_priority?, max_queued?}`,
     });
   }
   const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.tokens;
@@ -111,7 +113,7 @@ export class TokenStore {
         ...given({ tenant: e.tenant }),
         ...limit("maxRunning", e.max_running ?? defaults.maxRunning),
         ...limit("maxWatchers", e.max_watchers ?? defaults.maxWatchers),
-        ...given({ maxPriority: e.max_priority }),
+        ...given({ maxPriority: e.max_priority, maxQueued: e.max_queued }),
       }),
     }));
   }

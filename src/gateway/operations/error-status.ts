@@ -36,6 +36,7 @@ const BY_CODE: Readonly<Record<string, ErrorStatus>> = Object.freeze({
   WFX_PERMISSION_DENIED: { http: 403, grpc: "PERMISSION_DENIED" },
   WFX_BUSY: { http: 429, grpc: "RESOURCE_EXHAUSTED" },
   WFX_QUEUE_FULL: { http: 429, grpc: "RESOURCE_EXHAUSTED" },
+  WFX_TOKEN_QUEUE_FULL: { http: 429, grpc: "RESOURCE_EXHAUSTED" },
   WFX_TOKEN_WATCHERS_FULL: { http: 429, grpc: "RESOURCE_EXHAUSTED" },
   WFX_NODE_WATCHERS_FULL: { http: 503, grpc: "RESOURCE_EXHAUSTED" },
   WFX_PAYLOAD_TOO_LARGE: { http: 413, grpc: "RESOURCE_EXHAUSTED" },

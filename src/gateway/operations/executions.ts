@@ -5,7 +5,7 @@ import { placementFor } from "../../cluster/placement.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
 import { GatewayError } from "../errors.js";
-import { ticketFor } from "./queue-tickets.js";
+import { shownTicket, ticketFor } from "./queue-tickets.js";
 import { executionAnswer, statusMessage } from "./answers.js";
 import type { ExecutionLabeller } from "./execution-labels.js";
 import { repeatAnswer, type KeyedRequest } from "./idempotency.js";
@@ -122,7 +122,7 @@ export class Executions {
       timeoutS = timeoutS === undefined ? left : Math.min(timeoutS, left);
     }
     const ticket = ticketFor(workflowName, request.source.file.workflows[workflowName], request.input, ctx.principal, request.priority);
-    const shown = { priority: ticket.priority, key: ticket.shownKey, turnKey: ticket.key, limits: [...ticket.limits] };
+    const shown = shownTicket(ticket);
     // In a cluster the node that runs it (this one or a worker) takes the slot or queues it, by the ticket it carries.
     const taken = this.#queueing ? this.#queue.tryTake(ticket) : undefined;
     const tracker = this.#metrics.track(request.mode, this.#labeller.labelsFor(request.source, workflowName));

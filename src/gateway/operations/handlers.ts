@@ -50,7 +50,7 @@ export function handlers(deps: OperationDeps, executions: Executions): Record<Me
     };
     // Shaped for where it will run: the nodes this caller may use, and the caller policy its workflow runs under.
     const nodes = (await deps.registry.list()).filter((n) => n.status !== "down" && mayUseNode(ctx.principal, n.tags));
-    return deps.generator.generate(request, { nodes, policy: deps.engine.options.callerPolicy, ...given({ signal: ctx.signal }) });
+    return deps.generator.generate(request, { nodes, policy: deps.engine.options.callerPolicy, limiter: deps.engine.options.modelRateLimiter, ...given({ signal: ctx.signal }) });
   }
 
   return {

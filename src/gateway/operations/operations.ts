@@ -26,6 +26,7 @@ function outcomeOf(error: unknown): AuditOutcome {
       return "denied";
     case "WFX_BUSY":
     case "WFX_QUEUE_FULL":
+    case "WFX_TOKEN_QUEUE_FULL":
     case "WFX_TOKEN_WATCHERS_FULL":
     case "WFX_NODE_WATCHERS_FULL":
       return "busy";

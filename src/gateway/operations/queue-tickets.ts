@@ -1,6 +1,7 @@
 import { compileTemplate, toText, type WorkflowDef } from "../../config/index.js";
-import type { KeyLimit, QueueTicket } from "../../engine/internal.js";
+import type { KeyLimit, QueueTicket, ShownTicket } from "../../engine/internal.js";
 import type { Principal } from "../auth/index.js";
+import { given } from "../../present.js";
 
 /** A request with no priority, of a workflow without `priority:`, waits at this one. */
 export const DEFAULT_PRIORITY = 5;
@@ -37,5 +38,12 @@ export function ticketFor(workflowName: string, workflow: WorkflowDef | undefine
   if (concurrency !== undefined) limits.push({ key: `key\u0000${scope}${shownKey}`, limit: concurrency.limit, what: `concurrency key ${shownKey}`, kind: "concurrency" });
   if (principal.maxRunning !== undefined) limits.push({ key: `token\u0000${principal.id}`, limit: principal.maxRunning, what: `token ${principal.id}`, kind: "max_running" });
   // Round-robin by tenant and key: one tenant's keys never share a turn with another's.
-  return { priority, key: concurrency === undefined ? `token\u0000${principal.id}` : `key\u0000${scope}${shownKey}`, limits, shownKey };
+  // A token's max_queued counts its waiting executions under the key its max_running counts its running ones.
+  const maxQueued = principal.maxQueued === undefined ? undefined : { key: `token\u0000${principal.id}`, limit: principal.maxQueued, what: `token ${principal.id}` };
+  return { priority, key: concurrency === undefined ? `token\u0000${principal.id}` : `key\u0000${scope}${shownKey}`, limits, shownKey, ...given({ maxQueued }) };
+}
+
+/** The ticket as it travels with the engine's request: the key callers see beside the one the queue takes turns by. */
+export function shownTicket(ticket: ExecutionTicket): ShownTicket {
+  return { priority: ticket.priority, key: ticket.shownKey, turnKey: ticket.key, limits: [...ticket.limits], ...given({ maxQueued: ticket.maxQueued }) };
 }
