@@ -132,8 +132,8 @@ export class PlacedExecution {
       return;
     }
     this.node = nodeId;
-    // The record as it was at the start: events that came in before this answer (a short execution's end) are newer.
-    if ("record" in answer && this.#lastSeq === 0 && !this.#ended) Object.assign(this.record, answer.record);
+    // The record as it was at the start: what events folded in before this answer came (a short execution's end) is newer.
+    if ("record" in answer && !this.#ended) Object.assign(this.record, this.#lastSeq === 0 ? answer.record : identityOf(answer.record as ExecutionRecord));
     this.#acknowledge();
     if (this.#ended) return;
     this.#check = setInterval(() => void this.#checkRecord(), CHECK_MS).unref();
@@ -196,6 +196,12 @@ export class PlacedExecution {
     this.#unsubscribe = undefined;
     clearInterval(this.#check);
   }
+}
+
+/** Who runs an execution and where, without what its events fold in. */
+function identityOf(record: ExecutionRecord): Partial<ExecutionRecord> {
+  const { status: _s, progress: _p, steps: _st, result: _r, error: _e, end_time: _t, elapsed_time: _el, usage: _u, queue: _q, ...identity } = record;
+  return identity;
 }
 
 /** Asks the node that runs an execution to cancel it. */
