@@ -1,38 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { eventually } from "./helpers/engine-fixture.js";
-import { startGateServer } from "./helpers/gate-server.js";
 import { post } from "./helpers/gateway-node.js";
-import { startNatsServer } from "./helpers/nats-server.js";
-import { QUEUE_WORKFLOWS } from "./helpers/queue-node.js";
-import { startServe, type ServeProcess } from "./helpers/serve-process.js";
+import { startQueueCluster } from "./helpers/queue-cluster.js";
 
 type Msg = Record<string, unknown>;
 
 // Two workers of capacity 1 behind a gateway node: one dies for good with executions queued on it, and the other
 // takes them up from the cluster store once it sees it down.
-const nats = await startNatsServer();
-const gate = await startGateServer();
-const dir = mkdtempSync(join(tmpdir(), "wfx-queue-takeover-"));
-const profile = join(dir, "gateway.yaml");
-writeFileSync(profile, `tags: [gateway]\ncapacity: { executions: 0, steps: 0 }\ngateways: { http: { port: 0 } }\nnats: { url: "${nats.url}" }\n`);
-const gateway = await startServe(join(dir, "gateway"), ["--node-id", "gw-1", "--profile", profile, "--workflows", QUEUE_WORKFLOWS], {}, "node");
-const worker = (id: string) => startServe(join(dir, id), ["--node-id", id, "--nats", nats.url, "--workflows", QUEUE_WORKFLOWS, "--max-concurrent", "1", "--tags", "pool"], {}, "node");
-const workers: ServeProcess[] = [await worker("worker-1"), await worker("worker-2")];
+const cluster = await startQueueCluster("queue-takeover");
+const { gate, gateway, workers, run, status } = cluster;
+await cluster.worker("worker-1");
+await cluster.worker("worker-2");
 
-test.after(async () => {
-  for (const w of workers) await w.kill("SIGTERM");
-  await gateway.kill("SIGTERM");
-  await nats.close();
-  await gate.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const run = (input: Msg, extra: Msg = {}) => post(gateway.url, "execute_workflow", { workflow_name: "work", input_data: input, execution_mode: "async", ...extra });
-const status = async (id: unknown) => (await post(gateway.url, "check_execution_status", { execution_id: id })).body;
+test.after(() => cluster.close());
 
 test("cluster queue - a worker that dies for good leaves its queued executions to another that fits: all complete", async () => {
   await eventually(async () => {

@@ -1,12 +1,14 @@
 import { HostedOutcomes } from "./hosted-outcomes.js";
 import { DurableOutcomes } from "./durable-outcomes.js";
-import { probeStep, serveStepProbes, type ProbeAnswer } from "./step-probe.js";
+import { QueueBalancer } from "./queue-balancer.js";
+import { probeOrKept, serveStepProbes } from "./step-probe.js";
 import { randomUUID } from "node:crypto";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { place, placementFor, type PlacementRequest } from "./placement.js";
 import { placementNodeOf } from "./placed-step.js";
 import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
 import type { ExecutionQueue, ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, NodeEngine, StepHostFactory, StepOrder } from "../engine/internal.js";
+import { requeueInto } from "../engine/internal.js";
 import { ClusterExecutionClient } from "./cluster-execution-client.js";
 import { clusterOwnerAlive } from "./cluster-liveness.js";
 import { ExecutionOrderServer } from "./execution-order-server.js";
@@ -72,6 +74,7 @@ export class Cluster implements Membership {
   #durableOutcomes: DurableOutcomes | undefined;
   readonly #outcomes = new HostedOutcomes((key, outcome) => this.#kept().keep(key, outcome));
   #probes: Subscription | undefined;
+  #balancer: QueueBalancer | undefined;
 
   constructor(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers" | "trust">, logger: Logger) {
     this.options = resolveClusterOptions(options);
@@ -199,15 +202,18 @@ export class Cluster implements Membership {
    * placement and its request's targets fit (a target naming the dead node itself is dropped: that node is gone).
    */
   mayAdopt(): (record: ExecutionRecord) => boolean {
-    return (record) => {
-      const self = this.#registry?.node(this.options.nodeId);
-      if (self === undefined || self.capacity === 0 || self.status !== "up") return false;
-      const spec = record.resume;
-      if (spec === undefined) return true;
-      const asked: PlacementRequest = { ...placementFor(workflowPlacementOf(spec.file_json, record.workflow_name), spec.placement), kind: "execution" };
-      if (asked.target_instance === record.node) delete asked.target_instance;
-      return "node" in place(asked, [placementNodeOf(self)]);
-    };
+    return (record) => this.#fitsHere(record, true);
+  }
+
+  /** `ownerGone`: a target naming the owner's node is dropped (it is dead); a live owner's targeted work stays there. */
+  #fitsHere(record: ExecutionRecord, ownerGone: boolean): boolean {
+    const self = this.#registry?.node(this.options.nodeId);
+    if (self === undefined || self.capacity === 0 || self.status !== "up") return false;
+    const spec = record.resume;
+    if (spec === undefined) return true;
+    const asked: PlacementRequest = { ...placementFor(workflowPlacementOf(spec.file_json, record.workflow_name), spec.placement), kind: "execution" };
+    if (ownerGone && asked.target_instance === record.node) delete asked.target_instance;
+    return "node" in place(asked, [placementNodeOf(self)]);
   }
 
   /** What the node's gateways use: executions placed across the cluster, and answered for any node. */
@@ -217,13 +223,7 @@ export class Cluster implements Membership {
 
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
   stepHost(): StepHostFactory {
-    // A node that does not know the step (restarted), is gone or silent may have kept its outcome before: that settles it.
-    const probe = async (nodeId: string, key: string): Promise<ProbeAnswer> => {
-      const answer: ProbeAnswer = this.#wire === undefined ? { state: "no_answer" } : await probeStep(this.#wire, nodeId, key);
-      if (answer.state === "running" || answer.state === "ended") return answer;
-      const kept = await this.#kept().find(key);
-      return kept === undefined ? answer : { state: "ended", outcome: kept };
-    };
+    const probe = probeOrKept(() => this.#wire, () => this.#kept());
     return (local) => new ClusterStepHost(local, { selfId: this.options.nodeId, nodes: () => this.#registry?.snapshot() ?? [], slots: this.slots, placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), probe, reconnects: () => this.connection.reconnects, heardSinceConnected: (id) => this.#registry?.heardSinceConnected(id) === true });
   }
 
@@ -250,6 +250,8 @@ export class Cluster implements Membership {
       };
       this.#orders = new ExecutionOrderServer(wire, { selfId: this.options.nodeId, client: runtime, folders: dirs, queue, claimStart, logger: this.#logger });
       this.#probes = serveStepProbes(wire, this.options.nodeId, this.#outcomes);
+      this.#balancer = new QueueBalancer({ wire, selfId: this.options.nodeId, engine: runtime, queue, requeue: requeueInto(queue), nodes: () => this.#registry?.snapshot() ?? [], fitsHere: (record) => this.#fitsHere(record, false), logger: this.#logger });
+      queue.onRoom(() => this.#balancer?.look());
     });
   }
 
@@ -289,6 +291,7 @@ export class Cluster implements Membership {
     this.#links?.close();
     this.#orders?.close();
     this.#probes?.unsubscribe();
+    this.#balancer?.close();
     this.#announcement?.stop();
     await this.#registry?.close();
     await this.#durableOutcomes?.close(2000);

@@ -1,5 +1,6 @@
 import { NoRespondersError, RequestError, type Subscription } from "@nats-io/transport-node";
 import { decodeJson, encodeJson } from "./codec.js";
+import type { DurableOutcomes } from "./durable-outcomes.js";
 import type { HostedOutcomes, HostedStepState } from "./hosted-outcomes.js";
 import { stepsSubject } from "./subjects.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
@@ -30,4 +31,15 @@ export async function probeStep(wire: ClusterWire, nodeId: string, key: string):
     if (error instanceof NoRespondersError || (error instanceof RequestError && error.isNoResponders())) return { state: "no_node" };
     return { state: "no_answer" };
   }
+}
+
+/** A node that does not know the step (restarted), is gone or silent may have kept its outcome before: that settles it. */
+export function probeOrKept(wire: () => ClusterWire | undefined, kept: () => DurableOutcomes): (nodeId: string, key: string) => Promise<ProbeAnswer> {
+  return async (nodeId, key) => {
+    const w = wire();
+    const answer: ProbeAnswer = w === undefined ? { state: "no_answer" } : await probeStep(w, nodeId, key);
+    if (answer.state === "running" || answer.state === "ended") return answer;
+    const outcome = await kept().find(key);
+    return outcome === undefined ? answer : { state: "ended", outcome };
+  };
 }

@@ -103,3 +103,8 @@ export function stepsSubject(nodeId: string): string {
 export function aliveSubject(nodeId: string): string {
   return `wfx.node.${nodeId}.alive`;
 }
+
+/** Asks a node to let one of its queued executions go to the asker, which has room for it now. */
+export function handoverSubject(nodeId: string): string {
+  return `wfx.node.${nodeId}.handover`;
+}

@@ -51,6 +51,8 @@ export class ExecutionLauncher {
   readonly #crossProcess: CrossProcessCancel | undefined;
   /** Recorded executions waiting in the queue, by id: cancelling one takes it out of line (see queued-launch.ts). */
   readonly #queued = new Map<string, (reason: string) => void>();
+  /** How each held execution leaves the queue for another node (see `release`). */
+  readonly #releases = new Map<string, () => boolean>();
 
   constructor(system: ActorSystem, recorder: ExecutionRecorder, options: Readonly<RuntimeOptions>) {
     this.#system = system;
@@ -97,13 +99,20 @@ export class ExecutionLauncher {
   }
 
   /** Holds a recorded execution that waits in the queue: `cancel` then calls `onCancel` instead of stopping a supervisor. */
-  hold(executionId: string, onCancel: (reason: string) => void): void {
+  hold(executionId: string, onCancel: (reason: string) => void, onRelease?: () => boolean): void {
     this.#queued.set(executionId, onCancel);
+    if (onRelease !== undefined) this.#releases.set(executionId, onRelease);
+  }
+
+  /** Lets a queued execution go to another node without an end of its own; false when it no longer waits here. */
+  release(executionId: string): boolean {
+    return this.#releases.get(executionId)?.() ?? false;
   }
 
   /** It leaves the queue (to launch, or ended while waiting). */
   unhold(executionId: string): void {
     this.#queued.delete(executionId);
+    this.#releases.delete(executionId);
   }
 
   isHeld(executionId: string): boolean {

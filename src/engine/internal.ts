@@ -24,3 +24,4 @@ export { resolveExecutionBudget, type BudgetSources } from "./execution-budget.j
 export { settledWithin } from "./settled-within.js";
 export { locateWorkflow, workflowIdentityOf, type WorkflowIdentity } from "./workflow-identity.js";
 export type { OrderedStepOptions } from "./step-from-order.js";
+export { requeueInto } from "./queue/requeue.js";

@@ -42,7 +42,15 @@ export function holdQueued(recorder: ExecutionRecorder, launcher: ExecutionLaunc
     clearTimeout(timer);
     recorder.finishIfRunning(executionId, type, toErrorInfo(error), Date.now());
   };
-  launcher.hold(executionId, (reason) => end("execution.cancelled", new CancelledError(`${reason} (while queued)`)));
+  // Released to another node with room (the cluster's balancer): it leaves the line and this process, ended by neither.
+  const release = () => {
+    if (!withdraw()) return false;
+    launcher.unhold(executionId);
+    clearTimeout(timer);
+    recorder.relinquish(executionId);
+    return true;
+  };
+  launcher.hold(executionId, (reason) => end("execution.cancelled", new CancelledError(`${reason} (while queued)`)), release);
   if (queued.deadlineMs !== undefined) {
     const waitMs = Math.max(0, queued.deadlineMs - Date.now());
     timer = setTimeout(() => end("execution.timeout", new ExecutionTimeoutError(waitMs)), waitMs);

@@ -11,7 +11,7 @@ import { OriginRules } from "./origin-rules.js";
 import { OrphanAdoption } from "./orphan-adoption.js";
 import { cancelExecution } from "./execution-cancel.js";
 import { ExecutionStarter } from "./execution-starter.js";
-import { recoverQueued, type Requeue } from "./queued-recovery.js";
+import { recoverQueued, takeUpQueued, type Requeue } from "./queued-recovery.js";
 import { ExecutionRecorder, type EventListener } from "./recorder.js";
 import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } from "./runtime-options.js";
 import type { StepLogic } from "./step-actor.js";
@@ -102,6 +102,16 @@ export class Runtime implements ExecutionClient {
   /** Puts the queued executions of processes that died (this node before its restart) back in line through `requeue`. */
   recoverQueued(requeue: Requeue): Promise<string[]> {
     return recoverQueued(this.options, this.recorder, this.#launcher, this.#rules, requeue);
+  }
+
+  async releaseQueued(executionId: string): Promise<boolean> {
+    if (!this.#launcher.release(executionId)) return false;
+    await this.options.store.flush();
+    return true;
+  }
+
+  takeQueued(record: ExecutionRecord, requeue: Requeue): Promise<boolean> {
+    return takeUpQueued(this.options, this.recorder, this.#launcher, this.#rules, requeue, record);
   }
 
   /** What a caller's workflow is checked against; its sandbox is the folder of `source.path`, which it must have. */

@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Admission, ExecutionQueue, LocalNodeRegistry, resolveDataDir, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
+import { Admission, ExecutionQueue, LocalNodeRegistry, requeueInto, resolveDataDir, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
 import { Gateways, gatewayTokens, NodeExecutor, resolveGatewayOptions, VERSION, type GatewayOptions, type Operations, type TokenStore } from "../gateway/index.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger, type NodeTracing } from "../observability/index.js";
 import type { NodeDeps } from "./node-deps.js";
@@ -119,12 +119,7 @@ export class ExecutorNode {
 
   /** Puts executions queued before this node's restart back in line, oldest first (none is refused: they were accepted). */
   async #recoverQueued(): Promise<void> {
-    const recovered = await this.runtime.recoverQueued((record, { turnKey, limits, maxQueued }) => (launch) => {
-      // Counted under its token's max_queued again (let in whatever the bound: it was accepted before the restart).
-      const ticket = { priority: record.queue?.priority ?? 5, key: turnKey, limits, maxQueued };
-      const place = this.queue.enqueue(record.execution_id, ticket, launch, { recovered: true, ...given({ queuedAt: record.queue?.queued_at }) });
-      return { ...place, withdraw: () => this.queue.withdraw(record.execution_id) };
-    });
+    const recovered = await this.runtime.recoverQueued(requeueInto(this.queue));
     if (recovered.length > 0) this.logger.info({ queued: recovered.length }, "queued executions taken up again after a restart");
     this.queue.dispatch();
   }

@@ -47,6 +47,7 @@ export class ExecutionQueue {
   readonly #maxQueued: number;
   readonly #now: () => number;
   #dispatching = false;
+  readonly #roomListeners: (() => void)[] = [];
 
   constructor(admission: Admission, options: ExecutionQueueOptions) {
     this.#admission = admission;
@@ -57,6 +58,16 @@ export class ExecutionQueue {
 
   get size(): number {
     return this.#order.size;
+  }
+
+  /** Whether an execution could start here now: a slot free and the node not draining. */
+  get hasRoom(): boolean {
+    return !this.#admission.draining && this.#admission.running < this.#admission.capacity;
+  }
+
+  /** Told when a slot is free and nothing here waits for it (the cluster then looks for work queued elsewhere). */
+  onRoom(listener: () => void): void {
+    this.#roomListeners.push(listener);
   }
 
   get maxQueued(): number {
@@ -133,6 +144,7 @@ export class ExecutionQueue {
     } finally {
       this.#dispatching = false;
     }
+    if (this.#order.size === 0 && this.hasRoom) for (const listener of this.#roomListeners) listener();
   }
 
   /** How a queued execution joins this queue: it starts it, and gives its slot and shares back when it ends. */
