@@ -3,6 +3,9 @@ import * as assert from "uvu/assert";
 import { eventually } from "./helpers/engine-fixture.js";
 import { post } from "./helpers/gateway-node.js";
 import { startQueueCluster } from "./helpers/queue-cluster.js";
+import { testWire } from "./helpers/cluster-key.js";
+import { connect } from "@nats-io/transport-node";
+import { handoverSubject } from "../src/cluster/subjects.js";
 
 type Msg = Record<string, unknown>;
 
@@ -45,6 +48,24 @@ test("cluster queue - executions queued on a full worker start on a worker that 
   gate.open("held");
   await eventually(async () => ((await status(pinned["execution_id"]))["status"] === "completed" ? true : undefined), 30_000, "the pinned one to complete on worker-1");
   assert.is((await status(pinned["execution_id"]))["node"], "worker-1");
+});
+
+test("cluster queue - an execution let go to a node that then never takes it goes back in its holder's line", async () => {
+  // worker-1 held again; one queued on it (worker-2 is full too, so no real taker asks first).
+  assert.is((await run({ gate: gate.url, name: "held-2" }, { target_instance: "worker-1" })).body["status"], "running");
+  assert.is((await run({ gate: gate.url, name: "held-2" }, { target_instance: "worker-2" })).body["status"], "running");
+  await eventually(() => (gate.arrived("held-2") === 2 ? true : undefined), 20_000, "both workers' slots held");
+  const queued = (await run({ tag: "left" }, { target_instance: "worker-1" })).body;
+  assert.equal([queued["status"], queued["node"]], ["queued", "worker-1"]);
+  // A cluster member (it has the key) asks for it and dies before claiming it.
+  const nc = await connect({ servers: cluster.nats.url });
+  const answer = await testWire(nc).request(handoverSubject("worker-1"), new TextEncoder().encode(JSON.stringify({ executionId: queued["execution_id"] })), { timeout: 10_000, encrypt: true });
+  await nc.close();
+  assert.equal(JSON.parse(new TextDecoder().decode(answer)), { released: true });
+  await eventually(() => (/back in this node's line/.test(cluster.workers[0]!.stderr()) ? true : undefined), 30_000, "worker-1 to take it back");
+  gate.open("held-2");
+  await eventually(async () => ((await status(queued["execution_id"]))["status"] === "completed" ? true : undefined), 30_000, "it completes on worker-1");
+  assert.is((await status(queued["execution_id"]))["node"], "worker-1");
 });
 
 test.run();

@@ -8,6 +8,8 @@ import type { ClusterWire } from "./trust/cluster-wire.js";
 /** How often a node with room looks for executions queued on other nodes (and at once whenever a slot frees). */
 const LOOK_MS = 1000;
 const HANDOVER_TIMEOUT_MS = 2000;
+/** A released execution its asker has not taken by then (it died, or its answer was lost) goes back in the holder's line. */
+const TAKE_BACK_MS = 10_000;
 
 export interface QueueBalancerDeps {
   wire: ClusterWire;
@@ -46,7 +48,10 @@ export class QueueBalancer {
       const id = typeof asked?.executionId === "string" ? asked.executionId : undefined;
       const released = id === undefined || this.#closed ? Promise.resolve(false) : deps.engine.releaseQueued(id);
       void released.then(
-        (ok) => msg.respond(encodeJson({ released: ok })),
+        (ok) => {
+          msg.respond(encodeJson({ released: ok }));
+          if (ok) setTimeout(() => void this.#takeBackIfLeft(id!), TAKE_BACK_MS).unref();
+        },
         () => msg.respond(encodeJson({ released: false })),
       );
     });
@@ -76,6 +81,16 @@ export class QueueBalancer {
       if (stored === undefined || !(await engine.takeQueued(stored, this.#deps.requeue))) continue;
       this.#deps.logger.info({ execution_id: candidate.execution_id, from: candidate.node }, "took a queued execution over from a node without room");
       queue.dispatch();
+    }
+  }
+
+  async #takeBackIfLeft(executionId: string): Promise<void> {
+    const { engine, selfId } = this.#deps;
+    const stored = await engine.store.getRecord(executionId).catch(() => undefined);
+    if (this.#closed || stored?.status !== "queued" || stored.node !== selfId || engine.locator.knownHere(executionId) !== undefined) return;
+    if (await engine.takeQueued(stored, this.#deps.requeue).catch(() => false)) {
+      this.#deps.logger.warn({ execution_id: executionId }, "a queued execution let go to another node was not taken there; back in this node's line");
+      this.#deps.queue.dispatch();
     }
   }
 

@@ -32,8 +32,8 @@ export async function recoverQueued(options: Readonly<RuntimeOptions>, recorder:
  * process claimed it first, or it no longer waits.
  */
 export async function takeUpQueued(options: Readonly<RuntimeOptions>, recorder: ExecutionRecorder, launcher: ExecutionLauncher, rules: OriginRules, requeue: Requeue, stored: ExecutionRecord): Promise<boolean> {
-  // Only where it fits (its workflow's and request's placement), as an orphan is adopted.
-  if (!options.mayAdopt(stored)) return false;
+  // Only where it fits (its workflow's and request's placement), as an orphan is adopted; what this node queued fits it.
+  if (stored.node !== options.nodeId && !options.mayAdopt(stored)) return false;
   const generation = await claimOrphan(options.store, stored, options.nodeId);
   if (generation === undefined) return false;
   const store = options.store;
