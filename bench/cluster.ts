@@ -7,6 +7,7 @@ import { seeded } from "../test/helpers/seeded.js";
 import { bullmqRoundTrip, redisAnswers, REDIS } from "./lib/bullmq-round-trip.js";
 import { startBenchCluster } from "./lib/cluster-nodes.js";
 import { failureDetection } from "./lib/failure-detection.js";
+import { nodeAgainstServe } from "./lib/node-vs-serve.js";
 import { syncRounds } from "./lib/measure.js";
 import { PLACEMENT_REQUESTS, registeredNodes } from "./lib/placement-nodes.js";
 import { readyChild } from "./lib/ready-child.js";
@@ -153,6 +154,9 @@ try {
   log(`6. a node's end seen by another (list_nodes polled; default heartbeat 1 s, down after 3 missed): SIGKILL ${fmt(detection.killedMs)} ms, SIGTERM ${fmt(detection.leftMs)} ms`);
   row("killed node listed down", `${fmt(detection.killedMs)} ms`, "<= 3 s", detection.killedMs <= 3000);
   row("node that shut down listed down", `${fmt(detection.leftMs)} ms`, "< 1 s", detection.leftMs < 1000);
+
+  // 7. What joining a cluster costs a node: `wfx node` (JetStream store) against `wfx serve` (embedded), over HTTP.
+  await nodeAgainstServe({ log, row });
 } finally {
   for (const close of opened.reverse()) await close();
 }

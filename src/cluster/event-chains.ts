@@ -6,15 +6,18 @@ import type { Logger } from "../observability/index.js";
 import { CLUSTER_STORE, eventSubject } from "./subjects.js";
 import type { WriteHealth } from "./write-health.js";
 
+/** What a chain needs of an event: whose it is, where in the log, and whether it ends the execution. */
+export type EventHead = Pick<ExecutionEvent, "execution_id" | "seq" | "type">;
+
 export interface EventChainDeps {
   js: JetStreamClient;
   jsm: JetStreamManager;
   /** One stream message for a run of one execution's events. */
-  encode(subject: string, jsons: readonly string[], events: readonly ExecutionEvent[]): Uint8Array;
+  encode(subject: string, jsons: readonly string[], events: readonly EventHead[]): Uint8Array;
   /** The most one message may take (the server's max_payload less room for headers). */
   maxBytes(): number;
   /** An event reached JetStream. */
-  landed(event: ExecutionEvent): void;
+  landed(event: EventHead): void;
   /** Another process owns the execution now: nothing more of it is written from here. */
   fenced(executionId: string, reason: string): void;
   track(write: Promise<unknown>): void;
@@ -28,7 +31,7 @@ export interface EventChainDeps {
 interface Chain {
   /** The stream sequence of this execution's last message as this process wrote or read it; undefined: not known yet. */
   lastSubjectSeq: number | undefined;
-  queue: { event: ExecutionEvent; json: string }[];
+  queue: { event: EventHead; json: string }[];
   sending: boolean;
   fenced: boolean;
   failures: number;
@@ -51,11 +54,11 @@ export class EventChains {
 
   constructor(readonly deps: EventChainDeps) {}
 
-  append(event: ExecutionEvent, json: string): void {
+  /** Queued for the execution's next message, sent by `pump` (the store's write window calls it once per turn). */
+  append(event: EventHead, json: string): void {
     const chain = this.#chainOf(event.execution_id);
     if (chain.fenced) return;
     chain.queue.push({ event, json });
-    this.pump(event.execution_id);
   }
 
   /** Nothing more of this execution is appended from here (its record was taken over). */

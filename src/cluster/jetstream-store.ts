@@ -1,16 +1,17 @@
-import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { eventJson, recordJson, storeClosed, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type ListExecutionsQuery } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
 import { ClusterError } from "./errors.js";
 import { WriteHealth, type StoreHealth } from "./write-health.js";
-import { EventChains } from "./event-chains.js";
+import { WriteWindow } from "./write-window.js";
+import { EventChains, type EventHead } from "./event-chains.js";
 import { storedEventsRetried } from "./stored-events.js";
 import { backoffMs, retried } from "./retried.js";
 import { sameWriter } from "./own-write.js";
 import { isWrongLastSequence, putOverOwn } from "./conditional-writes.js";
-import { recordThatFits } from "./record-size.js";
+import { PendingRecord } from "./pending-record.js";
+import { claimName, releaseName } from "./store-claims.js";
 import { openStoreParts, type StoreParts as Parts } from "./store-parts.js";
 import { CLUSTER_STORE, eventSubject, storeKey } from "./subjects.js";
 import { SealedStoreValues } from "./trust/sealed-store-values.js";
@@ -30,23 +31,20 @@ export interface JetStreamStoreOptions {
 }
 
 
-/** Where a record or claim lives, as its seal names it: a value moved to another key fails the check. */
+/** Where a record lives, as its seal names it: a value moved to another key fails the check. */
 const recordWhere = (key: string) => `kv.${CLUSTER_STORE.records}.${key}`;
-const claimWhere = (key: string) => `kv.${CLUSTER_STORE.claims}.${key}`;
 /** Room a message's headers and seal take beside the value, under the server's max_payload. */
 const ENVELOPE_BYTES = 4096;
 
-/** A claim's key: the name hashed, since names carry a caller's idempotency key and KV keys allow few characters. */
-function claimKey(name: string): string {
-  return createHash("sha256").update(name).digest("hex");
-}
+/** An event not yet acknowledged: what the chain needs of it, and its JSON (parsed only when this process reads it back). */
+type PendingEvent = EventHead & { json: string };
 
 /**
  * The execution store of a cluster, on JetStream: every record in a KV bucket (the latest version per execution), every
  * event in one stream under a subject per execution, so any node reads any execution and watchers on any node see its
- * events live (`subscribe`). Writes are pipelined: `putRecord` and `appendEvent` return at once, this process reads its
- * own writes before JetStream acknowledges them, and `flush` resolves once everything written so far is acknowledged
- * (stored on disk by the server). A write that fails is sent again, backing off, until it lands; message ids make
+ * events live (`subscribe`). Writes are pipelined: `putRecord` and `appendEvent` return at once and go out together at
+ * the end of the turn (WriteWindow), this process reads its own writes before JetStream acknowledges them, and `flush`
+ * sends what waits and resolves once everything written so far is acknowledged (stored on disk by the server). A write that fails is sent again, backing off, until it lands; message ids make
  * resends harmless. Every write is conditional on the last one this process saw (fencing): once another process has
  * adopted an execution, this one's next write of it fails, and it never writes that execution again (`onFenced`).
  * Until NATS is first reached, writes wait in memory and reads wait for it.
@@ -55,9 +53,9 @@ export class JetStreamExecutionStore implements ExecutionStore {
   readonly #ready: Promise<Parts>;
   readonly #logger: Logger;
   /** Record versions not yet acknowledged, newest per execution, and whether one is on its way. */
-  readonly #records = new Map<string, { json: string; summary: ExecutionRecord; sending: boolean; dirty: boolean; failures: number }>();
+  readonly #records = new Map<string, PendingRecord>();
   /** Events not yet acknowledged, per execution: what this process reads of its own before JetStream has it. */
-  readonly #events = new Map<string, Map<number, ExecutionEvent>>();
+  readonly #events = new Map<string, Map<number, PendingEvent>>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #values: SealedStoreValues;
   /** The record revision each execution's last put here made: the next put is conditional on it. */
@@ -68,6 +66,11 @@ export class JetStreamExecutionStore implements ExecutionStore {
   #parts: Parts | undefined;
   #closed = false;
   readonly #health: WriteHealth;
+  /** Writes wait for the end of the turn, then go together: one message per execution per turn, one socket write for all. */
+  readonly #window = new WriteWindow((id) => {
+    this.#chains?.pump(id);
+    this.#sendRecord(id);
+  });
 
   constructor(nc: NatsConnection | Promise<NatsConnection>, options: JetStreamStoreOptions, logger: Logger) {
     this.#logger = logger;
@@ -82,7 +85,8 @@ export class JetStreamExecutionStore implements ExecutionStore {
         this.#parts = parts;
         this.#chains = this.#chainsOver(parts);
         for (const id of this.#records.keys()) this.#sendRecord(id);
-        for (const events of this.#events.values()) for (const event of events.values()) this.#chains.append(event, JSON.stringify(event));
+        for (const events of this.#events.values()) for (const event of events.values()) this.#chains.append(event, event.json);
+        this.#chains.pumpAll();
       },
       (error: unknown) => logger.error({ err: error }, "cannot open the cluster store on JetStream"),
     );
@@ -92,22 +96,21 @@ export class JetStreamExecutionStore implements ExecutionStore {
     this.#assertOpen();
     const id = record.execution_id;
     if (this.#fencedIds.has(id)) return;
-    const { json, record: summary } = recordThatFits(recordJson(record), this.#maxBytes());
     const pending = this.#records.get(id);
-    if (pending === undefined) this.#records.set(id, { json, summary, sending: false, dirty: true, failures: 0 });
-    else Object.assign(pending, { json, summary, dirty: true });
-    this.#sendRecord(id);
+    if (pending === undefined) this.#records.set(id, new PendingRecord(recordJson(record), record.status, () => this.#maxBytes()));
+    else pending.replace(recordJson(record), record.status);
+    this.#window.due(id);
   }
 
   appendEvent(event: ExecutionEvent): void {
     this.#assertOpen();
     if (this.#fencedIds.has(event.execution_id)) return;
-    const json = eventJson(event);
-    const copy = JSON.parse(json) as ExecutionEvent;
+    const pending: PendingEvent = { execution_id: event.execution_id, seq: event.seq, type: event.type, json: eventJson(event) };
     let events = this.#events.get(event.execution_id);
     if (events === undefined) this.#events.set(event.execution_id, (events = new Map()));
-    events.set(copy.seq, copy);
-    this.#chains?.append(copy, json);
+    events.set(pending.seq, pending);
+    this.#chains?.append(pending, pending.json);
+    this.#window.due(event.execution_id);
   }
 
   /** Told when another process adopted an execution this one was writing: stop running it here. */
@@ -127,7 +130,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
         events.delete(event.seq);
         if (events.size > 0) return;
         this.#events.delete(event.execution_id);
-        this.#sendRecord(event.execution_id);
+        this.#window.due(event.execution_id);
       },
       fenced: (id, reason) => this.#fence(id, reason),
       track: (write) => this.#track(write),
@@ -156,20 +159,22 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const parts = this.#parts;
     if (pending === undefined || pending.sending || !pending.dirty || parts === undefined) return;
     // A final record waits for the execution's events: a crash between the two never leaves it ended without its end event.
-    if (TERMINAL_STATUSES.has(pending.summary.status) && this.#events.has(id)) return;
+    if (TERMINAL_STATUSES.has(pending.status) && this.#events.has(id)) return;
     pending.sending = true;
     pending.dirty = false;
     const key = storeKey(id);
-    const value = this.#values.record(recordWhere(key), pending.json, pending.summary);
+    const sent = pending.fitted();
+    const value = this.#values.record(recordWhere(key), sent.json, sent.record);
+    parts.view.own(key, value, sent.record);
     this.#track(
-      putOverOwn(parts.records, key, value, this.#revisions.get(id), (stored) => sameWriter(() => this.#values.recordOf(recordWhere(key), stored), pending.summary)).then(
+      putOverOwn(parts.records, key, value, this.#revisions.get(id), (stored) => sameWriter(() => this.#values.recordOf(recordWhere(key), stored), sent.record)).then(
         (revision) => {
           pending.sending = false;
           pending.failures = 0;
           this.#health.settled(`record ${id}`);
-          if (TERMINAL_STATUSES.has(pending.summary.status) && !pending.dirty) this.#revisions.delete(id);
+          if (TERMINAL_STATUSES.has(sent.record.status) && !pending.dirty) this.#revisions.delete(id);
           else this.#revisions.set(id, revision);
-          if (pending.dirty) this.#sendRecord(id);
+          if (pending.dirty) this.#window.due(id);
           else if (this.#records.get(id) === pending) this.#records.delete(id);
         },
         (error: unknown) => {
@@ -198,7 +203,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
 
   async getRecord(executionId: string): Promise<ExecutionRecord | undefined> {
     const pending = this.#records.get(executionId);
-    if (pending !== undefined) return JSON.parse(pending.json) as ExecutionRecord;
+    if (pending !== undefined) return JSON.parse(pending.fitted().json) as ExecutionRecord;
     const { records } = await this.#ready;
     const key = storeKey(executionId);
     const entry = await records.get(key);
@@ -213,7 +218,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
     // Own events not yet acknowledged, taken before the stream is read: one that lands meanwhile is in one or the other.
     const own = [...(this.#events.get(executionId)?.values() ?? [])];
     for (const event of await storedEventsRetried(js, jsm, subject, afterSeq, (data) => this.#values.eventsOf(subject, data))) bySeq.set(event.seq, event);
-    for (const event of own) if (event.seq > afterSeq) bySeq.set(event.seq, event);
+    for (const event of own) if (event.seq > afterSeq) bySeq.set(event.seq, JSON.parse(event.json) as ExecutionEvent);
     return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
 
@@ -221,27 +226,17 @@ export class JetStreamExecutionStore implements ExecutionStore {
     const { view } = await this.#ready;
     await view.caughtUp();
     const own = new Map<string, ExecutionRecord>();
-    for (const [id, pending] of this.#records) own.set(id, pending.summary);
+    for (const [id, pending] of this.#records) own.set(id, pending.fitted().record);
     return view.select(query, own);
   }
 
   async claim(name: string, value: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
     this.#assertOpen();
-    const { claims } = await this.#ready;
-    const key = claimKey(name);
-    try {
-      await claims.create(key, this.#values.claim(claimWhere(key), JSON.stringify(value)));
-      return undefined;
-    } catch (error) {
-      const winner = await claims.get(key);
-      if (winner === null || winner.operation !== "PUT") throw error;
-      return this.#values.claimOf(claimWhere(key), winner.value);
-    }
+    return claimName((await this.#ready).claims, this.#values, name, value);
   }
 
   async release(name: string): Promise<void> {
-    const { claims } = await this.#ready;
-    await claims.delete(claimKey(name));
+    await releaseName((await this.#ready).claims, name);
   }
 
   /** Live events of an execution from every node: the stream's subject is a plain NATS subject too. */
@@ -269,6 +264,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
   /** Resolves once every write made so far is acknowledged by JetStream. */
   async flush(): Promise<void> {
     await this.#ready;
+    this.#window.now();
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
   }
 

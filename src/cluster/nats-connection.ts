@@ -21,6 +21,8 @@ function connectOptions(options: Readonly<ClusterOptions>) {
     // After the first connection: reconnect forever, keeping subscriptions (the client replays them).
     maxReconnectAttempts: -1,
     reconnectTimeWait: options.retryMs,
+    // No stack captured per request (2 of the 3 Error objects nats.js makes per request: ~6% of a busy node's CPU); errors keep their messages.
+    noAsyncTraces: true,
     ...(options.user === undefined ? {} : { user: options.user, pass: options.password }),
     ...given({ token: options.token }),
     ...(options.credsFile === undefined ? {} : { authenticator: credsAuthenticator(readFileSync(options.credsFile)) }),

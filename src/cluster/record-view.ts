@@ -16,6 +16,8 @@ export class RecordView {
   /** The bucket revision the view has applied, and listings waiting for a later one. */
   #revision = 0;
   readonly #waiters: Array<{ revision: number; resolve: () => void }> = [];
+  /** This process's puts on their way, by key: the watch delivering the very bytes sent takes the record as is, unopened. */
+  readonly #own = new Map<string, { value: Uint8Array; record: ExecutionRecord }>();
   #stop: (() => void) | undefined;
 
   private constructor(bucket: KV) {
@@ -36,7 +38,7 @@ export class RecordView {
         const id = idOfStoreKey(entry.key);
         if (entry.operation === "PUT") {
           try {
-            view.#records.set(id, decode(entry.key, entry.value));
+            view.#records.set(id, view.#ownRecord(entry.key, entry.value) ?? decode(entry.key, entry.value));
           } catch (error) {
             view.#records.delete(id);
             logger.warn({ err: error, key: entry.key }, "an execution record in the cluster store failed its check; left out of listings");
@@ -49,6 +51,19 @@ export class RecordView {
     })();
     await initial;
     return view;
+  }
+
+  /** A put of this process is on its way: `value` as sealed, `record` what it holds (never changed afterwards). */
+  own(key: string, value: Uint8Array, record: ExecutionRecord): void {
+    this.#own.set(key, { value, record });
+  }
+
+  /** The record of a value this process wrote byte for byte (authentic: it sealed them), without checking and decrypting it again. */
+  #ownRecord(key: string, value: Uint8Array): ExecutionRecord | undefined {
+    const own = this.#own.get(key);
+    if (own === undefined || !Buffer.from(value.buffer, value.byteOffset, value.byteLength).equals(own.value)) return undefined;
+    this.#own.delete(key);
+    return own.record;
   }
 
   #applied(revision: number): void {

@@ -15,10 +15,11 @@ export interface ServeProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServe(dataDir: string, args: string[] = [], env: Record<string, string> = {}, command: "serve" | "node" = "serve"): Promise<ServeProcess> {
+/** `nodeFlags` go to node itself, before the script (a benchmark's `--cpu-prof`, which NODE_OPTIONS refuses). */
+export async function startServe(dataDir: string, args: string[] = [], env: Record<string, string> = {}, command: "serve" | "node" = "serve", nodeFlags: string[] = []): Promise<ServeProcess> {
   // gRPC only when asked for with --grpc-port (0 for a free port).
   const grpc = args.includes("--grpc-port") ? [] : ["--no-grpc"];
-  return startWfxProcess([command, "--port", "0", ...grpc, "--data-dir", dataDir, ...args], { ...process.env, WFX_LOG_LEVEL: "info", ...CLUSTER_KEY_ENV, ...env });
+  return startWfxProcess([command, "--port", "0", ...grpc, "--data-dir", dataDir, ...args], { ...process.env, WFX_LOG_LEVEL: "info", ...CLUSTER_KEY_ENV, ...env }, nodeFlags);
 }
 
 /** A `wfx serve` / `wfx node` child whose banner is printed, whatever endpoints it names (a node may serve none). */
@@ -29,8 +30,8 @@ export interface BannerProcess {
 }
 
 /** `wfx` with exactly these arguments and this environment (nothing inherited), resolved once its banner is printed. */
-export async function startWfxBanner(args: string[], env: Record<string, string | undefined>): Promise<BannerProcess> {
-  const child = spawn(process.execPath, [WFX, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+export async function startWfxBanner(args: string[], env: Record<string, string | undefined>, nodeFlags: string[] = []): Promise<BannerProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, WFX, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on("data", (chunk: Buffer) => {
@@ -52,8 +53,8 @@ export async function startWfxBanner(args: string[], env: Record<string, string 
 }
 
 /** `wfx` with exactly these arguments and this environment (nothing inherited), resolved once its banner says it serves. */
-export async function startWfxProcess(args: string[], env: Record<string, string | undefined>): Promise<ServeProcess> {
-  const started = await startWfxBanner(args, env);
+export async function startWfxProcess(args: string[], env: Record<string, string | undefined>, nodeFlags: string[] = []): Promise<ServeProcess> {
+  const started = await startWfxBanner(args, env, nodeFlags);
   const stderr = started.stderr;
   const found = /(?:HTTP|probes):\s+(http:\/\/[^\s]+)/.exec(stderr());
   if (!found) {

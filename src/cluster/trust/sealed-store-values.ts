@@ -3,6 +3,7 @@ import { ClusterError } from "../errors.js";
 import { SealRejected, type Seal } from "./cluster-seal.js";
 import type { ClusterRejections } from "./rejections.js";
 import { given } from "../../present.js";
+import type { EventHead } from "../event-chains.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -41,7 +42,7 @@ export class SealedStoreValues {
   }
 
   /** One stream message holding a run of an execution's events (`jsons`: each event's JSON), as one JSON array. */
-  events(where: string, jsons: readonly string[], events: readonly ExecutionEvent[]): Uint8Array {
+  events(where: string, jsons: readonly string[], events: readonly EventHead[]): Uint8Array {
     const json = `[${jsons.join(",")}]`;
     if (!this.seal.secure) return encoder.encode(json);
     const readable = { execution_id: events[0]!.execution_id, seqs: events.map((e) => e.seq), types: events.map((e) => e.type) };

@@ -1,0 +1,41 @@
+import type { ExecutionRecord, ExecutionStatus } from "../engine/internal.js";
+import { recordThatFits } from "./record-size.js";
+
+/**
+ * The newest version of an execution's record not yet acknowledged by JetStream: its JSON as the engine wrote it, made
+ * to fit a message (and parsed) only when it is sent or read, so versions written and replaced in one turn cost nothing.
+ */
+export class PendingRecord {
+  sending = false;
+  dirty = true;
+  failures = 0;
+  #raw: string;
+  #status: ExecutionStatus;
+  #fitted: { json: string; record: ExecutionRecord } | undefined;
+
+  constructor(
+    raw: string,
+    status: ExecutionStatus,
+    private readonly maxBytes: () => number,
+  ) {
+    this.#raw = raw;
+    this.#status = status;
+  }
+
+  get status(): ExecutionStatus {
+    return this.#status;
+  }
+
+  /** A newer version replaces this one (and is due). */
+  replace(raw: string, status: ExecutionStatus): void {
+    this.#raw = raw;
+    this.#status = status;
+    this.#fitted = undefined;
+    this.dirty = true;
+  }
+
+  /** The version as stored: JSON that fits a message, and the record it holds (never changed afterwards). */
+  fitted(): { json: string; record: ExecutionRecord } {
+    return (this.#fitted ??= recordThatFits(this.#raw, this.maxBytes()));
+  }
+}
