@@ -1,11 +1,15 @@
 import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index.js";
-import { EngineError, StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/internal.js";
+import { StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/internal.js";
 import { NoFeasibleNodeError } from "./errors.js";
 import { attemptKey } from "./hosted-outcomes.js";
 import type { ProbeAnswer } from "./step-probe.js";
 import { place, placementFor, type PlacementNode } from "./placement.js";
+import { placementNodeOf } from "./placement-node.js";
+export { placementNodeOf } from "./placement-node.js";
 import type { Release, StepSlots } from "./step-slots.js";
 import { given } from "../present.js";
+import { oversizeOrder } from "./order-size.js";
+import type { TagLimiter, TagLimitState } from "./tag-limits.js";
 
 /** The actor kind a node registers to run step orders sent by supervisors on other nodes. */
 export const STEP_KIND = "wfx.step";
@@ -39,39 +43,8 @@ export interface PlacedStepDeps {
   reconnects?: () => number;
   /** Whether a node's beat was heard since this node's connection came up: only then does "no responders" prove its process gone. */
   heardSinceConnected?: (nodeId: string) => boolean;
-}
-
-const NO_RESOURCES = Object.freeze({ total: Object.freeze({}), free: Object.freeze({}) });
-
-/** A registry record as placement reads it; a record without step slots (an older node's) takes steps as it takes executions. */
-export function placementNodeOf(node: NodeInfo): PlacementNode {
-  const steps = node.steps ?? { capacity: node.capacity, load: 0 };
-  return { id: node.id, tags: node.tags, resources: node.resources ?? NO_RESOURCES, capacity: { executions: node.capacity, steps: steps.capacity }, load: { executions: node.load, steps: steps.load }, status: node.status };
-}
-
-/** JSON sizes of the workflow files orders carried lately, by hash: an execution's steps all carry the same one. */
-const fileJsonBytes = new Map<string, number>();
-const SIZED_FILES = 64;
-
-/** The order's size as JSON, the workflow file's escaped text measured once per file. */
-function orderBytes(order: StepOrder): number {
-  const { fileJson, hash } = order.workflow;
-  let file = fileJsonBytes.get(hash);
-  if (file === undefined) {
-    if (fileJsonBytes.size >= SIZED_FILES) fileJsonBytes.clear();
-    fileJsonBytes.set(hash, (file = Buffer.byteLength(JSON.stringify(fileJson))));
-  }
-  // `"fileJson":""` stands in the rest for the file, whose quotes `file` already counts.
-  return Buffer.byteLength(JSON.stringify({ ...order, workflow: { ...order.workflow, fileJson: "" } })) - 2 + file;
-}
-
-/** The error for an order too large to send to another node (its input, mostly); undefined when it fits. */
-function oversizeOrder(order: StepOrder, maxBytes: number): EngineError | undefined {
-  const bytes = orderBytes(order);
-  if (bytes <= maxBytes) return undefined;
-  return new EngineError("WFX_STEP_PAYLOAD_TOO_LARGE", `the order for step '${order.stepId}' (its input and workflow file) is ${bytes} bytes as JSON, over the ${maxBytes} bytes that may cross to another node`, {
-    hint: "pass a smaller input (a file path or a key, not the data itself), or raise the NATS server's max_payload",
-  });
+  /** The cluster's limits per tag: a step asking for a limited tag waits for a place under it before it is placed. */
+  tagLimits?: TagLimiter;
 }
 
 interface State {
@@ -89,6 +62,10 @@ interface State {
   suspects: Map<string, number>;
   /** The dispatch running now: reports of an earlier one (its node lost, then woken) are dropped. */
   dispatch: string | undefined;
+  /** Gives back this attempt's places under limited tags (asked for before placing, held until the attempt ends). */
+  releaseLimits: (() => void) | undefined;
+  /** Tells this incarnation's limit reports from those of an earlier one still in the mailbox. */
+  limitToken: object | undefined;
 }
 
 interface RemoteRun {
@@ -105,7 +82,7 @@ interface RemoteRun {
   lost: boolean;
 }
 
-type Message = StepReport | { type: "place" } | { type: "watch"; run: number } | { type: "probed"; run: number; epoch: number; answer: ProbeAnswer };
+type Message = StepReport | { type: "limit"; token: object; state: TagLimitState } | { type: "place" } | { type: "watch"; run: number } | { type: "probed"; run: number; epoch: number; answer: ProbeAnswer };
 
 /**
  * Stands in, in the supervisor's system, for a step placed by its tags: it places the step (waiting while no node
@@ -268,14 +245,34 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     }
   }
 
+  /** A place under each limited tag first (waiting, pending, while the cluster has none free); then placement. */
+  function askLimits(state: State, ctx: ActorContext<Message>): void {
+    const tags = deps.tagLimits?.limitedOf(order.placement?.tags ?? []) ?? [];
+    if (tags.length === 0) return tryPlace(state, ctx);
+    const token = (state.limitToken = {});
+    state.releaseLimits = deps.tagLimits!.acquire(tags, { priority: order.priority ?? 5, step: `${order.executionId}/${order.stepId}` }, (limit) => ctx.self.tell({ type: "limit", token, state: limit }));
+  }
+
+  function limitChanged(state: State, limit: TagLimitState, ctx: ActorContext<Message>): void {
+    if (limit.granted) {
+      // The placement timeout counts from here: waiting for a limit is not "no node fits".
+      state.since = ctx.system.clock.now();
+      state.toldPending = false;
+      return tryPlace(state, ctx);
+    }
+    report(ctx, { type: "step_progress", slot: order.slot, data: { kind: "pending", message: limit.message } });
+  }
+
   return {
     start(ctx) {
-      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0, remote: undefined, suspects: new Map(), dispatch: undefined };
-      tryPlace(state, ctx);
+      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0, remote: undefined, suspects: new Map(), dispatch: undefined, releaseLimits: undefined, limitToken: undefined };
+      askLimits(state, ctx);
       return state;
     },
     receive(state, message, ctx) {
-      if (message.type === "place") tryPlace(state, ctx);
+      if (message.type === "limit") {
+        if (message.token === state.limitToken) limitChanged(state, message.state, ctx);
+      } else if (message.type === "place") tryPlace(state, ctx);
       else if (message.type === "watch") watch(state, message.run, ctx);
       else if (message.type === "probed") probed(state, message, ctx);
       else {
@@ -294,6 +291,7 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     },
     stopped(state) {
       state.release?.();
+      state.releaseLimits?.();
     },
   };
 }
