@@ -5,7 +5,7 @@ import { probeOrKept, serveStepProbes } from "./step-probe.js";
 import { randomUUID } from "node:crypto";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { place, placementFor, type PlacementRequest } from "./placement.js";
-import { placementNodeOf } from "./placed-step.js";
+import { placementNodeOf } from "./placement-node.js";
 import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
 import type { ExecutionQueue, ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, NodeEngine, StepHostFactory, StepOrder } from "../engine/internal.js";
 import { requeueInto } from "../engine/internal.js";

@@ -5,7 +5,6 @@ import { attemptKey } from "./hosted-outcomes.js";
 import type { ProbeAnswer } from "./step-probe.js";
 import { place, placementFor, type PlacementNode } from "./placement.js";
 import { placementNodeOf } from "./placement-node.js";
-export { placementNodeOf } from "./placement-node.js";
 import type { Release, StepSlots } from "./step-slots.js";
 import { given } from "../present.js";
 import { oversizeOrder } from "./order-size.js";
@@ -62,10 +61,10 @@ interface State {
   suspects: Map<string, number>;
   /** The dispatch running now: reports of an earlier one (its node lost, then woken) are dropped. */
   dispatch: string | undefined;
-  /** Gives back this attempt's places under limited tags (asked for before placing, held until the attempt ends). */
-  releaseLimits: (() => void) | undefined;
-  /** Tells this incarnation's limit reports from those of an earlier one still in the mailbox. */
-  limitToken: object | undefined;
+  /** Places under limited tags: none needed or all held (`held`), not asked for yet, or waiting for them (`asking`). */
+  limits: "held" | "unasked" | "asking";
+  /** This attempt's ask for places (held until the attempt ends); its token tells its reports from an earlier incarnation's. */
+  ask: { token: object; release: () => void } | undefined;
 }
 
 interface RemoteRun {
@@ -92,6 +91,7 @@ type Message = StepReport | { type: "limit"; token: object; state: TagLimitState
  */
 export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLogic<State, Message> {
   const report = (ctx: ActorContext<Message>, message: StepReport) => (ctx.parent as ActorRef<StepReport>).tell(message);
+  const limitedTags = deps.tagLimits?.limitedOf(order.placement?.tags ?? []) ?? [];
 
   /** Runs the attempt on `node`; false when this node, placed on by its own live view, has no room after all. */
   function runOn(state: State, ctx: ActorContext<Message>, node: PlacementNode): boolean {
@@ -120,9 +120,12 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
   }
 
   function tryPlace(state: State, ctx: ActorContext<Message>): void {
+    if (state.limits === "asking") return;
     const now = ctx.system.clock.now();
     const nodes = deps.nodes().filter((n) => now - (state.suspects.get(n.id) ?? -Infinity) >= SUSPECT_MS);
     const result = place({ ...placementFor(order.placement), kind: "step" }, nodes.map(placementNodeOf), Math.random);
+    // A step no node could run takes no place under a limit from one that could: it asks once some node fits.
+    if (state.limits === "unasked" && ("node" in result || result.pending.reason === "busy")) return askLimits(state, ctx);
     if ("node" in result && runOn(state, ctx, result.node)) return;
     const pending = "pending" in result ? result.pending : { reason: "busy" as const, message: `this node (${deps.selfId}) has no room for it now`, missing_tags: [], missing_resources: [] };
     if (ctx.system.clock.now() - state.since >= deps.placementTimeoutMs) {
@@ -245,17 +248,17 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     }
   }
 
-  /** A place under each limited tag first (waiting, pending, while the cluster has none free); then placement. */
+  /** A place under each limited tag (waiting, pending, while the cluster has none free); then placement. */
   function askLimits(state: State, ctx: ActorContext<Message>): void {
-    const tags = deps.tagLimits?.limitedOf(order.placement?.tags ?? []) ?? [];
-    if (tags.length === 0) return tryPlace(state, ctx);
-    const token = (state.limitToken = {});
-    state.releaseLimits = deps.tagLimits!.acquire(tags, { priority: order.priority ?? 5, step: `${order.executionId}/${order.stepId}` }, (limit) => ctx.self.tell({ type: "limit", token, state: limit }));
+    state.limits = "asking";
+    const token = {};
+    state.ask = { token, release: deps.tagLimits!.acquire(limitedTags, { priority: order.priority ?? 5, step: `${order.executionId}/${order.stepId}` }, (limit) => ctx.self.tell({ type: "limit", token, state: limit })) };
   }
 
   function limitChanged(state: State, limit: TagLimitState, ctx: ActorContext<Message>): void {
     if (limit.granted) {
       // The placement timeout counts from here: waiting for a limit is not "no node fits".
+      state.limits = "held";
       state.since = ctx.system.clock.now();
       state.toldPending = false;
       return tryPlace(state, ctx);
@@ -265,13 +268,13 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
 
   return {
     start(ctx) {
-      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0, remote: undefined, suspects: new Map(), dispatch: undefined, releaseLimits: undefined, limitToken: undefined };
-      askLimits(state, ctx);
+      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0, remote: undefined, suspects: new Map(), dispatch: undefined, limits: limitedTags.length > 0 ? "unasked" : "held", ask: undefined };
+      tryPlace(state, ctx);
       return state;
     },
     receive(state, message, ctx) {
       if (message.type === "limit") {
-        if (message.token === state.limitToken) limitChanged(state, message.state, ctx);
+        if (message.token === state.ask?.token) limitChanged(state, message.state, ctx);
       } else if (message.type === "place") tryPlace(state, ctx);
       else if (message.type === "watch") watch(state, message.run, ctx);
       else if (message.type === "probed") probed(state, message, ctx);
@@ -291,7 +294,7 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     },
     stopped(state) {
       state.release?.();
-      state.releaseLimits?.();
+      state.ask?.release();
     },
   };
 }
