@@ -1,6 +1,6 @@
-import { jetstream } from "@nats-io/jetstream";
-import { Kvm, type KV } from "@nats-io/kv";
+import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { lazyBucket } from "./lazy-bucket.js";
 import { emptyLeases, leasesOf, type TagLeases } from "./tag-leases.js";
 import { TAG_LIMITS_BUCKET } from "./subjects.js";
 import type { SealedStoreValues } from "./trust/sealed-store-values.js";
@@ -26,24 +26,12 @@ export function tagKeyOf(tag: string): string {
  * no tenant data: node ids, step ids, counts); every change is a compare-and-set on the revision read.
  */
 export class TagLimitStore {
-  readonly #nc: NatsConnection;
   readonly #values: SealedStoreValues;
-  readonly #replicas: number;
-  #kv: Promise<KV> | undefined;
+  readonly #open: () => Promise<KV>;
 
   constructor(nc: NatsConnection, values: SealedStoreValues, replicas: number) {
-    this.#nc = nc;
     this.#values = values;
-    this.#replicas = replicas;
-  }
-
-  /** Makes (or binds to) the KV bucket; a failure is tried again by the next caller. */
-  #open(): Promise<KV> {
-    this.#kv ??= new Kvm(jetstream(this.#nc, { timeout: KV_TIMEOUT_MS })).create(TAG_LIMITS_BUCKET, { history: 1, replicas: this.#replicas, storage: "file", ttl: BUCKET_MAX_AGE_MS }).catch((error: unknown) => {
-      this.#kv = undefined;
-      throw error;
-    });
-    return this.#kv;
+    this.#open = lazyBucket(nc, TAG_LIMITS_BUCKET, { timeoutMs: KV_TIMEOUT_MS, replicas, maxAgeMs: BUCKET_MAX_AGE_MS });
   }
 
   #decode(key: string, data: Uint8Array, tag: string): TagLeases {
