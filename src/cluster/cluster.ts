@@ -73,7 +73,6 @@ export class Cluster implements Membership {
   readonly #outcomes = new HostedOutcomes((key, outcome) => this.#kept().keep(key, outcome));
   #probes: Subscription | undefined;
   #balancer: QueueBalancer | undefined;
-  /** Model rate limits and limits per tag, shared by every node through JetStream KV. */
   readonly #limits: ClusterLimits;
 
   constructor(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers" | "trust">, logger: Logger) {
@@ -186,9 +185,7 @@ export class Cluster implements Membership {
   }
 
   /** Model calls of every node share each limit through JetStream KV; while it is away each node takes 1/n of it. */
-  modelRateLimiter(limits: readonly ModelLimit[]): ModelRateLimiter {
-    return this.#limits.modelRateLimiter(limits);
-  }
+  readonly modelRateLimiter = (limits: readonly ModelLimit[]): ModelRateLimiter => this.#limits.modelRateLimiter(limits);
 
   /** Running and waiting steps per limited tag, as this node last saw the cluster's shared places. */
   readonly tagLimitCounts = (): ReadonlyMap<string, { running: number; waiting: number; limit: number }> => this.#limits.tagCounts();
