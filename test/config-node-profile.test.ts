@@ -82,6 +82,7 @@ placement_timeout_s: 30
 caller_policy: { http_hosts: [api.example.com] }
 prices: { gpt-4o-mini: { prompt_per_1k: 0.15, completion_per_1k: 0.6 } }
 model_limits: [{ endpoint: "https://api.openai.com/v1", model: gpt-4o-mini, requests_per_minute: 500 }]
+limits: { gpu: 4 }
 `);
   assert.equal({ ...p, caller_policy: undefined }, {
     source: join(dir, "node.yaml"),
@@ -96,6 +97,7 @@ model_limits: [{ endpoint: "https://api.openai.com/v1", model: gpt-4o-mini, requ
     caller_policy: undefined,
     prices: { "gpt-4o-mini": { prompt_per_1k: 0.15, completion_per_1k: 0.6, currency: "USD" } },
     model_limits: [{ endpoint: "https://api.openai.com/v1", model: "gpt-4o-mini", requests_per_minute: 500, burst_s: 10 }],
+    limits: { gpu: 4 },
   });
   assert.equal(p.caller_policy.http_hosts, ["api.example.com"]);
 });

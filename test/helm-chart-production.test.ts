@@ -15,6 +15,7 @@ function production(): any {
   const values = chartValues();
   values.serviceMonitor = { enabled: true, interval: "15s", scrapeTimeout: "5s", labels: { release: "kps" }, bearerTokenSecret: { name: "scrape-token", key: "token" } };
   values.store = { replicas: 3 };
+  values.clusterLimits = { gpu: 4, eu: 10 };
   values.ingress = { enabled: true, pool: "gateway", className: "nginx", annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" }, hosts: [{ host: "wfx.example.com", paths: [{ path: "/", pathType: "Prefix" }] }], tls: [{ secretName: "wfx-tls", hosts: ["wfx.example.com"] }] };
   values.networkPolicy = { enabled: true, gatewayFrom: [{ namespaceSelector: { matchLabels: { name: "ingress-nginx" } } }], metricsFrom: [{ namespaceSelector: { matchLabels: { name: "monitoring" } } }] };
   values.poolDefaults.autoscaling = { enabled: true, minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 60, keda: { enabled: false } };
@@ -112,6 +113,17 @@ test("helm chart production - store.replicas sets WFX_STORE_REPLICAS on every po
   const bad = helm(["template", "wfx", CHART, "-f", valuesFile({ store: { replicas: 7 } })]);
   assert.is.not(bad.status, 0);
   assert.match(bad.stderr, "/store/replicas");
+});
+
+test("helm chart production - clusterLimits sets WFX_CLUSTER_LIMITS on every pod, the same everywhere; the schema refuses a limit below 1", () => {
+  for (const workload of ofKind("Deployment")) {
+    const env = workload.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    assert.is(env.find((e) => e.name === "WFX_CLUSTER_LIMITS")?.value, "eu=10,gpu=4", workload.metadata.name);
+  }
+  assert.not.ok(renderChart().some((m) => JSON.stringify(m).includes("WFX_CLUSTER_LIMITS")), "no limits by default");
+  const bad = helm(["template", "wfx", CHART, "-f", valuesFile({ clusterLimits: { gpu: 0 } })]);
+  assert.is.not(bad.status, 0);
+  assert.match(bad.stderr, "/clusterLimits/gpu");
 });
 
 test("helm chart production - scripts/helm.sh runs the helm the tests use", () => {

@@ -5,7 +5,7 @@ import type { Logger } from "../observability/index.js";
 import { ClusterExecutionLocator } from "./cluster-locator.js";
 import { orderOf } from "./execution-order.js";
 import { cancelOn, PlacedExecution } from "./placed-execution.js";
-import { placementNodeOf } from "./placed-step.js";
+import { placementNodeOf } from "./placement-node.js";
 import { asksForSomewhere, place, placementFor, type PlacementRequest } from "./placement.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
 

@@ -44,6 +44,10 @@ export interface ClusterOptions {
   storeRetentionMs: number;
   /** The cluster key(s) every message and record is sealed with, or `insecure` (--insecure-cluster). */
   trust: ClusterTrust;
+  /** Tag -> how many placed steps asking for it run at once in the whole cluster (the profile's `limits`). */
+  tagLimits: Readonly<Record<string, number>>;
+  /** How long a node's places under tag limits last without renewal (renewed every third of it): a killed node's free within it. */
+  tagLeaseMs: number;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
@@ -66,6 +70,8 @@ export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
   maxStepPayloadBytes: undefined,
   storeReplicas: 1,
   storeRetentionMs: 7 * 24 * 3600 * 1000,
+  tagLimits: Object.freeze({}) as Readonly<Record<string, number>>,
+  tagLeaseMs: 15_000,
 });
 
 /** `host-3f9a`: the hostname with a short random suffix, so two nodes on one host never share an id. */
@@ -98,6 +104,10 @@ export function resolveClusterOptions(options: Partial<ClusterOptions> & Pick<Cl
   for (const [name, amount] of Object.entries(resolved.resources)) {
     if (!Number.isFinite(amount) || amount <= 0) throw new ClusterError("WFX_CLUSTER_CONFIG", `resource '${name}' must be a positive number, got ${amount}`, { hint: "write resources as name=amount pairs: WFX_NODE_RESOURCES=gpu=2,memory_gb=64" });
   }
+  for (const [tag, limit] of Object.entries(resolved.tagLimits)) {
+    if (!Number.isInteger(limit) || limit < 1) throw new ClusterError("WFX_CLUSTER_CONFIG", `the limit of tag '${tag}' must be a whole number of 1 or more, got ${limit}`, { hint: "write limits as tag=count pairs: WFX_CLUSTER_LIMITS=gpu=4,eu=10" });
+  }
+  positive("tagLeaseMs", resolved.tagLeaseMs);
   if (![1, 3, 5].includes(resolved.storeReplicas)) throw new ClusterError("WFX_CLUSTER_CONFIG", `storeReplicas must be 1, 3 or 5, got ${resolved.storeReplicas}`, { hint: "JetStream keeps 1, 3 or 5 copies; use 3 on a three-server NATS cluster" });
-  return Object.freeze({ ...resolved, servers: Object.freeze([...resolved.servers]), tags: Object.freeze([...resolved.tags]), resources: Object.freeze({ ...resolved.resources }) });
+  return Object.freeze({ ...resolved, servers: Object.freeze([...resolved.servers]), tags: Object.freeze([...resolved.tags]), resources: Object.freeze({ ...resolved.resources }), tagLimits: Object.freeze({ ...resolved.tagLimits }) });
 }

@@ -5,7 +5,7 @@ import { probeOrKept, serveStepProbes } from "./step-probe.js";
 import { randomUUID } from "node:crypto";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { place, placementFor, type PlacementRequest } from "./placement.js";
-import { placementNodeOf } from "./placed-step.js";
+import { placementNodeOf } from "./placement-node.js";
 import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
 import type { ExecutionQueue, ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, NodeEngine, StepHostFactory, StepOrder } from "../engine/internal.js";
 import { requeueInto } from "../engine/internal.js";
@@ -30,10 +30,9 @@ import { sealFor, type Seal } from "./trust/cluster-seal.js";
 import { ClusterWire } from "./trust/cluster-wire.js";
 import { ClusterRejections } from "./trust/rejections.js";
 import { SealedStoreValues } from "./trust/sealed-store-values.js";
-import { BucketRateLimiter, type ModelRateLimiter } from "../agents/index.js";
+import type { ModelRateLimiter } from "../agents/index.js";
 import type { ModelLimit } from "../config/index.js";
-import { ClusterRateBuckets } from "./cluster-rate-buckets.js";
-import { SharedBuckets } from "./shared-buckets.js";
+import { ClusterLimits } from "./cluster-limits.js";
 import { given } from "../present.js";
 
 /** NATS's own default max_payload (1 MiB), until the server says its own; and room kept for the message envelope. */
@@ -69,12 +68,12 @@ export class Cluster implements Membership {
   /** Why this node was not announced (its id taken), once known. */
   #refused: string | undefined;
   #orders: ExecutionOrderServer | undefined;
-  /** Placed steps run here for other nodes, and how the recent ones ended: what their supervisors ask after NATS blinked. */
   /** How placed steps run here ended: in memory, and in JetStream for a supervisor that asks after this process is gone. */
   #durableOutcomes: DurableOutcomes | undefined;
   readonly #outcomes = new HostedOutcomes((key, outcome) => this.#kept().keep(key, outcome));
   #probes: Subscription | undefined;
   #balancer: QueueBalancer | undefined;
+  readonly #limits: ClusterLimits;
 
   constructor(options: Partial<ClusterOptions> & Pick<ClusterOptions, "servers" | "trust">, logger: Logger) {
     this.options = resolveClusterOptions(options);
@@ -83,6 +82,7 @@ export class Cluster implements Membership {
     this.seal = sealFor(this.options.trust);
     this.rejections = new ClusterRejections(logger);
     this.slots = new StepSlots(this.options.stepCapacity, this.options.resources, () => this.#registry?.changed());
+    this.#limits = new ClusterLimits({ connect: () => this.#connect().then((nc) => ({ nc, wire: this.#wire! })), values: new SealedStoreValues(this.seal, this.rejections), replicas: this.options.storeReplicas, peers: () => this.#registry?.snapshot().filter((n) => n.status !== "down").length ?? 1, logger });
   }
 
   get nodeId(): string {
@@ -185,12 +185,10 @@ export class Cluster implements Membership {
   }
 
   /** Model calls of every node share each limit through JetStream KV; while it is away each node takes 1/n of it. */
-  modelRateLimiter(limits: readonly ModelLimit[]): ModelRateLimiter {
-    const shared = this.#connect().then((nc) => ({ buckets: new SharedBuckets(nc, new SealedStoreValues(this.seal, this.rejections), this.options.storeReplicas), wire: this.#wire! }));
-    shared.catch(() => undefined);
-    const peers = () => this.#registry?.snapshot().filter((n) => n.status !== "down").length ?? 1;
-    return new BucketRateLimiter(limits, new ClusterRateBuckets({ shared, peers, logger: this.#logger }));
-  }
+  readonly modelRateLimiter = (limits: readonly ModelLimit[]): ModelRateLimiter => this.#limits.modelRateLimiter(limits);
+
+  /** Running and waiting steps per limited tag, as this node last saw the cluster's shared places. */
+  readonly tagLimitCounts = (): ReadonlyMap<string, { running: number; waiting: number; limit: number }> => this.#limits.tagCounts();
 
   /** Whether an execution's owner lives: this process by its incarnation, another node by the registry. */
   ownerAlive(): OwnerAlive {
@@ -224,7 +222,8 @@ export class Cluster implements Membership {
   /** The step host a runtime of this node uses: steps with a placement run where placement puts them. */
   stepHost(): StepHostFactory {
     const probe = probeOrKept(() => this.#wire, () => this.#kept());
-    return (local) => new ClusterStepHost(local, { selfId: this.options.nodeId, nodes: () => this.#registry?.snapshot() ?? [], slots: this.slots, placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), probe, reconnects: () => this.connection.reconnects, heardSinceConnected: (id) => this.#registry?.heardSinceConnected(id) === true });
+    const tagLimits = this.#limits.tagLimits(this.options.tagLimits, { node: this.options.nodeId, instance: this.instanceId, leaseMs: this.options.tagLeaseMs });
+    return (local) => new ClusterStepHost(local, { ...given({ tagLimits }), selfId: this.options.nodeId, nodes: () => this.#registry?.snapshot() ?? [], slots: this.slots, placementTimeoutMs: this.options.placementTimeoutMs, maxPayloadBytes: () => this.maxStepPayloadBytes(), probe, reconnects: () => this.connection.reconnects, heardSinceConnected: (id) => this.#registry?.heardSinceConnected(id) === true });
   }
 
   /** What a step's order or output, or an execution order, may take as JSON: the server's max_payload less room for the envelope, or lower by option. */
@@ -295,6 +294,7 @@ export class Cluster implements Membership {
     this.#announcement?.stop();
     await this.#registry?.close();
     await this.#durableOutcomes?.close(2000);
+    await this.#limits.close();
     await this.connection.close();
   }
 }

@@ -27,4 +27,4 @@ export { ClusterSeal, InsecureSeal, SealRejected, sealFor, FRESHNESS_MS, type Re
 export { ClusterRejections } from "./trust/rejections.js";
 export { ClusterWire, type WireMessage } from "./trust/cluster-wire.js";
 export { StepSlots, type Release, type StepSlotsView } from "./step-slots.js";
-export { placementNodeOf } from "./placed-step.js";
+export { placementNodeOf } from "./placement-node.js";

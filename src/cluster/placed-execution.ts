@@ -5,7 +5,7 @@ import { decodeJson, encodeJson } from "./codec.js";
 import { ClusterError, NoFeasibleNodeError } from "./errors.js";
 import type { ExecutionOrder } from "./execution-order.js";
 import type { CancelAnswer, StartAnswer } from "./execution-order-server.js";
-import { placementNodeOf } from "./placed-step.js";
+import { placementNodeOf } from "./placement-node.js";
 import { place, type PlacementRequest } from "./placement.js";
 import { cancelSubject, startSubject } from "./subjects.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";

@@ -1,11 +1,14 @@
 import type { ActorContext, ActorLogic, ActorRef, Signal } from "../actors/index.js";
-import { EngineError, StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/internal.js";
+import { StepFailedError, toStepErrorInfo, type NodeInfo, type StepHost, type StepOrder, type StepReport } from "../engine/internal.js";
 import { NoFeasibleNodeError } from "./errors.js";
 import { attemptKey } from "./hosted-outcomes.js";
 import type { ProbeAnswer } from "./step-probe.js";
 import { place, placementFor, type PlacementNode } from "./placement.js";
+import { placementNodeOf } from "./placement-node.js";
 import type { Release, StepSlots } from "./step-slots.js";
 import { given } from "../present.js";
+import { oversizeOrder } from "./order-size.js";
+import type { TagLimiter, TagLimitState } from "./tag-limits.js";
 
 /** The actor kind a node registers to run step orders sent by supervisors on other nodes. */
 export const STEP_KIND = "wfx.step";
@@ -39,39 +42,8 @@ export interface PlacedStepDeps {
   reconnects?: () => number;
   /** Whether a node's beat was heard since this node's connection came up: only then does "no responders" prove its process gone. */
   heardSinceConnected?: (nodeId: string) => boolean;
-}
-
-const NO_RESOURCES = Object.freeze({ total: Object.freeze({}), free: Object.freeze({}) });
-
-/** A registry record as placement reads it; a record without step slots (an older node's) takes steps as it takes executions. */
-export function placementNodeOf(node: NodeInfo): PlacementNode {
-  const steps = node.steps ?? { capacity: node.capacity, load: 0 };
-  return { id: node.id, tags: node.tags, resources: node.resources ?? NO_RESOURCES, capacity: { executions: node.capacity, steps: steps.capacity }, load: { executions: node.load, steps: steps.load }, status: node.status };
-}
-
-/** JSON sizes of the workflow files orders carried lately, by hash: an execution's steps all carry the same one. */
-const fileJsonBytes = new Map<string, number>();
-const SIZED_FILES = 64;
-
-/** The order's size as JSON, the workflow file's escaped text measured once per file. */
-function orderBytes(order: StepOrder): number {
-  const { fileJson, hash } = order.workflow;
-  let file = fileJsonBytes.get(hash);
-  if (file === undefined) {
-    if (fileJsonBytes.size >= SIZED_FILES) fileJsonBytes.clear();
-    fileJsonBytes.set(hash, (file = Buffer.byteLength(JSON.stringify(fileJson))));
-  }
-  // `"fileJson":""` stands in the rest for the file, whose quotes `file` already counts.
-  return Buffer.byteLength(JSON.stringify({ ...order, workflow: { ...order.workflow, fileJson: "" } })) - 2 + file;
-}
-
-/** The error for an order too large to send to another node (its input, mostly); undefined when it fits. */
-function oversizeOrder(order: StepOrder, maxBytes: number): EngineError | undefined {
-  const bytes = orderBytes(order);
-  if (bytes <= maxBytes) return undefined;
-  return new EngineError("WFX_STEP_PAYLOAD_TOO_LARGE", `the order for step '${order.stepId}' (its input and workflow file) is ${bytes} bytes as JSON, over the ${maxBytes} bytes that may cross to another node`, {
-    hint: "pass a smaller input (a file path or a key, not the data itself), or raise the NATS server's max_payload",
-  });
+  /** The cluster's limits per tag: a step asking for a limited tag waits for a place under it before it is placed. */
+  tagLimits?: TagLimiter;
 }
 
 interface State {
@@ -89,6 +61,10 @@ interface State {
   suspects: Map<string, number>;
   /** The dispatch running now: reports of an earlier one (its node lost, then woken) are dropped. */
   dispatch: string | undefined;
+  /** Places under limited tags: none needed or all held (`held`), not asked for yet, or waiting for them (`asking`). */
+  limits: "held" | "unasked" | "asking";
+  /** This attempt's ask for places (held until the attempt ends); its token tells its reports from an earlier incarnation's. */
+  ask: { token: object; release: () => void } | undefined;
 }
 
 interface RemoteRun {
@@ -105,7 +81,7 @@ interface RemoteRun {
   lost: boolean;
 }
 
-type Message = StepReport | { type: "place" } | { type: "watch"; run: number } | { type: "probed"; run: number; epoch: number; answer: ProbeAnswer };
+type Message = StepReport | { type: "limit"; token: object; state: TagLimitState } | { type: "place" } | { type: "watch"; run: number } | { type: "probed"; run: number; epoch: number; answer: ProbeAnswer };
 
 /**
  * Stands in, in the supervisor's system, for a step placed by its tags: it places the step (waiting while no node
@@ -115,6 +91,7 @@ type Message = StepReport | { type: "place" } | { type: "watch"; run: number } |
  */
 export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLogic<State, Message> {
   const report = (ctx: ActorContext<Message>, message: StepReport) => (ctx.parent as ActorRef<StepReport>).tell(message);
+  const limitedTags = deps.tagLimits?.limitedOf(order.placement?.tags ?? []) ?? [];
 
   /** Runs the attempt on `node`; false when this node, placed on by its own live view, has no room after all. */
   function runOn(state: State, ctx: ActorContext<Message>, node: PlacementNode): boolean {
@@ -143,9 +120,12 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
   }
 
   function tryPlace(state: State, ctx: ActorContext<Message>): void {
+    if (state.limits === "asking") return;
     const now = ctx.system.clock.now();
     const nodes = deps.nodes().filter((n) => now - (state.suspects.get(n.id) ?? -Infinity) >= SUSPECT_MS);
     const result = place({ ...placementFor(order.placement), kind: "step" }, nodes.map(placementNodeOf), Math.random);
+    // A step no node could run takes no place under a limit from one that could: it asks once some node fits.
+    if (state.limits === "unasked" && ("node" in result || result.pending.reason === "busy")) return askLimits(state, ctx);
     if ("node" in result && runOn(state, ctx, result.node)) return;
     const pending = "pending" in result ? result.pending : { reason: "busy" as const, message: `this node (${deps.selfId}) has no room for it now`, missing_tags: [], missing_resources: [] };
     if (ctx.system.clock.now() - state.since >= deps.placementTimeoutMs) {
@@ -268,14 +248,34 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     }
   }
 
+  /** A place under each limited tag (waiting, pending, while the cluster has none free); then placement. */
+  function askLimits(state: State, ctx: ActorContext<Message>): void {
+    state.limits = "asking";
+    const token = {};
+    state.ask = { token, release: deps.tagLimits!.acquire(limitedTags, { priority: order.priority ?? 5, step: `${order.executionId}/${order.stepId}` }, (limit) => ctx.self.tell({ type: "limit", token, state: limit })) };
+  }
+
+  function limitChanged(state: State, limit: TagLimitState, ctx: ActorContext<Message>): void {
+    if (limit.granted) {
+      // The placement timeout counts from here: waiting for a limit is not "no node fits".
+      state.limits = "held";
+      state.since = ctx.system.clock.now();
+      state.toldPending = false;
+      return tryPlace(state, ctx);
+    }
+    report(ctx, { type: "step_progress", slot: order.slot, data: { kind: "pending", message: limit.message } });
+  }
+
   return {
     start(ctx) {
-      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0, remote: undefined, suspects: new Map(), dispatch: undefined };
+      const state: State = { child: undefined, node: undefined, since: ctx.system.clock.now(), toldPending: false, release: undefined, runs: 0, remote: undefined, suspects: new Map(), dispatch: undefined, limits: limitedTags.length > 0 ? "unasked" : "held", ask: undefined };
       tryPlace(state, ctx);
       return state;
     },
     receive(state, message, ctx) {
-      if (message.type === "place") tryPlace(state, ctx);
+      if (message.type === "limit") {
+        if (message.token === state.ask?.token) limitChanged(state, message.state, ctx);
+      } else if (message.type === "place") tryPlace(state, ctx);
       else if (message.type === "watch") watch(state, message.run, ctx);
       else if (message.type === "probed") probed(state, message, ctx);
       else {
@@ -294,6 +294,7 @@ export function fromPlacedStep(order: StepOrder, deps: PlacedStepDeps): ActorLog
     },
     stopped(state) {
       state.release?.();
+      state.ask?.release();
     },
   };
 }

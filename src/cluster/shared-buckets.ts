@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { jetstream } from "@nats-io/jetstream";
-import { Kvm, type KV } from "@nats-io/kv";
+import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { lazyBucket } from "./lazy-bucket.js";
 import { fullLevel, type BucketLevel, type BucketLimit } from "../agents/index.js";
 import { RATE_LIMIT_BUCKET } from "./subjects.js";
 import type { SealedStoreValues } from "./trust/sealed-store-values.js";
@@ -31,24 +31,12 @@ function isLevel(value: Record<string, unknown>): boolean {
  * change is a compare-and-set on the revision read, so two nodes can never both spend the same share.
  */
 export class SharedBuckets {
-  readonly #nc: NatsConnection;
   readonly #values: SealedStoreValues;
-  readonly #replicas: number;
-  #kv: Promise<KV> | undefined;
+  readonly #open: () => Promise<KV>;
 
   constructor(nc: NatsConnection, values: SealedStoreValues, replicas: number) {
-    this.#nc = nc;
     this.#values = values;
-    this.#replicas = replicas;
-  }
-
-  /** Makes (or binds to) the KV bucket; a failure is tried again by the next caller. */
-  #open(): Promise<KV> {
-    this.#kv ??= new Kvm(jetstream(this.#nc, { timeout: KV_TIMEOUT_MS })).create(RATE_LIMIT_BUCKET, { history: 1, replicas: this.#replicas, storage: "file", ttl: BUCKET_MAX_AGE_MS }).catch((error: unknown) => {
-      this.#kv = undefined;
-      throw error;
-    });
-    return this.#kv;
+    this.#open = lazyBucket(nc, RATE_LIMIT_BUCKET, { timeoutMs: KV_TIMEOUT_MS, replicas, maxAgeMs: BUCKET_MAX_AGE_MS });
   }
 
   /** The bucket as stored, or a full one at revision 0 when none is (its first use: the start burst). */

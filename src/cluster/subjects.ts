@@ -57,6 +57,8 @@ export function nodeInfoSubject(nodeId: string): string {
 
 /** The KV bucket holding each model limit's shared token bucket (one key per endpoint and model). */
 export const RATE_LIMIT_BUCKET = "wfx-rate-limits";
+/** The KV bucket holding each limited tag's places and line (`limits:` of the node profiles), one key per tag. */
+export const TAG_LIMITS_BUCKET = "wfx-tag-limits";
 /** The KV bucket where a node keeps how the placed steps it ran ended, for a supervisor that missed the end. */
 export const STEP_OUTCOMES_BUCKET = "wfx-step-outcomes";
 

@@ -17,6 +17,7 @@ export const NODE_PROFILE_ENV = Object.freeze({
   WFX_NATS_PASSWORD: "the NATS password (with WFX_NATS_USER, or a user in the profile)",
   WFX_NATS_TOKEN: "a NATS authentication token",
   WFX_NATS_CREDS: "the path of a NATS .creds file",
+  WFX_CLUSTER_LIMITS: "comma-separated tag=count pairs, each count a whole number of 1 or more: how many steps asking for the tag run at once in the whole cluster, e.g. WFX_CLUSTER_LIMITS=gpu=4,eu=10",
   WFX_MODEL_LIMITS: 'a JSON list of model limits, replacing the profile\'s, e.g. WFX_MODEL_LIMITS=\'[{"endpoint":"https://api.openai.com/v1","requests_per_minute":500}]\'',
 });
 export type NodeProfileVariable = keyof typeof NODE_PROFILE_ENV;
@@ -80,6 +81,7 @@ export function applyNodeProfileEnv(fileData: Record<string, unknown>, env: Reco
   if (tags !== undefined) set("WFX_NODE_TAGS", ["tags"], list(tags));
   pairs("WFX_NODE_RESOURCES", ["resources"]);
   pairs("WFX_NODE_CAPACITY", ["capacity"], ["executions", "steps", "queued"]);
+  pairs("WFX_CLUSTER_LIMITS", ["limits"]);
 
   const gateways = read("WFX_NODE_GATEWAYS");
   // An absent `gateways` means the default pair; spelled out here so a port or a list can apply over it.

@@ -73,6 +73,8 @@ export const NodeProfileFileSchema = z
     caller_policy: CallerPolicySchema.prefault({}),
     /** Model name -> {prompt_per_1k, completion_per_1k, currency}: records show an estimated cost from it. */
     prices: PriceTableSchema.default({}),
+    /** Tag -> how many steps asking for it (`placement: {tags: [...]}`) run at once in the whole cluster. */
+    limits: z.record(Tag, z.number().int().min(1)).default({}),
     /** What the cluster together may send each model endpoint: requests and tokens per minute. */
     model_limits: ModelLimitsSchema.default([]),
   })
@@ -128,6 +130,7 @@ export const NODE_PROFILE_HINTS: Readonly<Record<string, string>> = Object.freez
   prompt_per_1k: "prompt_per_1k is the price of 1,000 prompt tokens, a number of at least 0",
   completion_per_1k: "completion_per_1k is the price of 1,000 completion tokens, a number of at least 0",
   currency: "currency is a three-letter code such as USD or EUR",
+  limits: "map tags to how many steps asking for them run at once in the whole cluster: limits: { gpu: 4 } (or WFX_CLUSTER_LIMITS=gpu=4)",
   model_limits: "list limits: model_limits: [{ endpoint: https://api.openai.com/v1, model: gpt-4o-mini, requests_per_minute: 500, tokens_per_minute: 200000 }]",
   endpoint: "endpoint is the model server's base URL, as agents call it, e.g. endpoint: https://api.openai.com/v1",
   model: "model names one model of the endpoint; leave it out for one limit over all its models",

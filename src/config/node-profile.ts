@@ -48,6 +48,8 @@ export interface NodeProfile {
   placement_timeout_s: number;
   caller_policy: CallerPolicy;
   prices: PriceTable;
+  /** Tag -> how many placed steps asking for it run at once in the whole cluster; empty: no such limit. */
+  limits: Readonly<Record<string, number>>;
   /** Cluster-wide limits per model endpoint (and model); empty: none but what providers answer with 429s. */
   model_limits: readonly ModelLimit[];
 }
@@ -139,6 +141,7 @@ function resolveNodeProfile(file: NodeProfileFile, source: string | undefined, p
     placement_timeout_s: file.placement_timeout_s,
     caller_policy: resolveCallerPolicy(file.caller_policy),
     prices: Object.freeze({ ...file.prices }),
+    limits: Object.freeze({ ...file.limits }),
     model_limits: Object.freeze(file.model_limits.map((l) => Object.freeze({ ...l }))),
   });
 }

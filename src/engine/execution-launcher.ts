@@ -33,6 +33,8 @@ export interface LaunchRun {
   trace?: TraceHeaders | undefined;
   /** Events recorded before it launched (a queued execution's): the supervisor numbers on after them. */
   afterSeq?: number | undefined;
+  /** Its priority (0-9), which its step orders carry. */
+  priority?: number | undefined;
 }
 
 /**
@@ -69,7 +71,7 @@ export class ExecutionLauncher {
     if (run.mode === "isolated") this.#launchIsolated(run);
     else {
       const ref = this.#system.spawn(
-        supervisorFor(run.deps, { executionId, plan: run.plan, input: run.input, reporter: this.#recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...given({ resume: run.resume, trace: run.trace, afterSeq: run.afterSeq }) }),
+        supervisorFor(run.deps, { executionId, plan: run.plan, input: run.input, reporter: this.#recorder.reporter(executionId), timeoutMs: run.timeoutMs, budget: run.budget, ...given({ resume: run.resume, trace: run.trace, afterSeq: run.afterSeq, priority: run.priority }) }),
         { name: executionId },
       );
       if (this.#abandonedInSpawn.delete(executionId)) ref.tell({ type: "cancel", reason: UNRECORDED });

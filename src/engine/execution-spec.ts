@@ -32,6 +32,8 @@ export interface ExecutionSpec {
   afterSeq?: number;
   /** The execution's budget, shared with its steps here; the supervisor checks what steps elsewhere report against it. */
   meter?: BudgetMeter;
+  /** 0-9 (9 first): the execution's priority, carried by its step orders (steps wait under a tag's limit in it). */
+  priority?: number | undefined;
   /** The caller's W3C trace headers: the execution's span is its child. */
   trace?: TraceHeaders | undefined;
 }

@@ -59,7 +59,7 @@ export class ExecutionStarter {
       ...given({ input: request.input, startedBy: request.startedBy, startedByTenant: request.startedByTenant, priority: request.ticket?.priority }),
     }, resume, mode === "isolated");
     if (request.onEvent) this.#recorder.listen(executionId, request.onEvent);
-    const run = (): LaunchRun => ({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode, input: request.input, timeoutMs, budget, trace: request.trace });
+    const run = (): LaunchRun => ({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode, input: request.input, timeoutMs, budget, trace: request.trace, ...given({ priority: request.ticket?.priority }) });
     const done = request.queued === undefined ? this.#launcher.launch(run()) : this.#queue(opened, record, resume, run, timeoutMs);
     const signal = request.signal;
     if (signal) {

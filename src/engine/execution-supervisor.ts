@@ -61,6 +61,7 @@ export function fromExecution(spec: ExecutionSpec): ActorLogic<SupervisorState, 
   function orderOf(state: SupervisorState, step: PlannedStep, input: unknown, slot: number, attempt: number, iteration?: { item: unknown; index: number }): StepOrder {
     const order: StepOrder = { executionId, stepId: step.id, slot, action: step.actionData, input, attempt, timeoutMs: step.timeoutMs, deadlineMs: state.deadlineMs, placement: step.placement, workflow: spec.workflow };
     if (state.trace !== undefined) Object.assign(order, state.trace);
+    if (spec.priority !== undefined) order.priority = spec.priority;
     if (iteration !== undefined) {
       order.item = iteration.item;
       order.index = iteration.index;

@@ -59,6 +59,8 @@ export interface Membership {
   /** Shows the node to the cluster once it serves; rejects when its id is taken by another live process. */
   announce(): Promise<void>;
   readonly readiness: Readiness;
+  /** Running and waiting steps per limited tag, cluster-wide as this node last saw them (wfx_tag_limit_steps). */
+  tagLimitCounts?(): ReadonlyMap<string, { running: number; waiting: number; limit: number }>;
   /** The cluster messages and records the node refused, by reason (wfx_cluster_rejected_total). */
   rejectedCounts(): ReadonlyMap<string, number>;
   /** Shutdown's share: the work this node runs for others gets up to `graceMs` to finish. */

@@ -81,7 +81,7 @@ export class OrphanAdoption {
       const plan = planFor(source.file, record.workflow_name, source.path);
       const timeoutMs = spec.deadline_ms === undefined ? undefined : spec.deadline_ms - Date.now();
       const resume = resumePointOf(plan, events, lostOwner);
-      void this.#launcher.launch({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode: record.execution_mode, input: record.input, timeoutMs, budget: spec.budget, resume });
+      void this.#launcher.launch({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode: record.execution_mode, input: record.input, timeoutMs, budget: spec.budget, resume, ...given({ priority: record.priority }) });
     } catch (error) {
       const info = toErrorInfo(error);
       fail(`${lostOwner} died, and resuming failed: ${info.message}`, info.hint ?? "start it again");

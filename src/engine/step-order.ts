@@ -46,6 +46,8 @@ export interface StepOrder {
   deadlineMs?: number | undefined;
   /** Where the step should run (its `placement:`); absent: wherever the step host puts it. */
   placement?: Placement | undefined;
+  /** 0-9 (9 first): its execution's priority, for the order steps wait in under a cluster limit per tag; absent: 5. */
+  priority?: number | undefined;
   /** Which sending of this attempt to a node it is (a placed step's): its reports carry it back. */
   dispatch?: string | undefined;
   /** The W3C traceparent of the execution's span: the attempt's span, on whatever node, is its child. */

@@ -83,6 +83,8 @@ export class ExecutorNode {
     const membership = this.#membership;
     if (membership === undefined) return undefined;
     const rejected = () => [...membership.rejectedCounts()].map(([reason, n]) => [{ reason }, n] as [Record<string, string>, number]);
+    const tagSteps = () => [...(membership.tagLimitCounts?.() ?? [])].flatMap(([tag, c]) => [[{ tag, state: "running" }, c.running], [{ tag, state: "waiting" }, c.waiting]] as Array<[Record<string, string>, number]>);
+    this.metrics.registry.gauge("wfx_tag_limit_steps", "Placed steps asking for a tag under a cluster limit (limits:), running and waiting, cluster-wide as this node last saw them (every node shows the same: do not sum)", tagSteps);
     this.metrics.registry.counter("wfx_cluster_rejected_total", "Cluster messages and stored records this node refused because they failed the cluster key's check, by reason (unsigned, unknown_key, bad_mac, stale, replayed, undecryptable)", rejected);
     // Work other nodes place here runs from this node's first workflow folder (an operator's) or a sandbox (a caller's).
     const folders = { operator: this.options.workflowDirs[0] ?? process.cwd(), callerRoot: join(engine.options.dataDir ?? tmpdir(), "inline"), workflowFolders: this.options.workflowDirs };

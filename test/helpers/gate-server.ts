@@ -8,6 +8,10 @@ export interface GateServer {
   open(name: string): void;
   /** How many requests for `name` arrived so far. */
   arrived(name: string): number;
+  /** Names with a request arrived so far, in the order their first arrived. */
+  names(): string[];
+  /** The most requests (of any names) held at the gate at once so far. */
+  maxHeld(): number;
   close(): Promise<void>;
 }
 
@@ -15,11 +19,16 @@ export async function startGateServer(): Promise<GateServer> {
   const waiting = new Map<string, ServerResponse[]>();
   const opened = new Set<string>();
   const counts = new Map<string, number>();
+  let held = 0;
+  let maxHeld = 0;
   const server = createServer((req, res) => {
     const name = decodeURIComponent((req.url ?? "/").slice(1));
     counts.set(name, (counts.get(name) ?? 0) + 1);
     if (opened.has(name)) return void res.end("open");
     waiting.set(name, [...(waiting.get(name) ?? []), res]);
+    maxHeld = Math.max(maxHeld, ++held);
+    // Released by the gate, or by the caller going away (its process killed): no longer held either way.
+    res.once("close", () => held--);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -31,6 +40,8 @@ export async function startGateServer(): Promise<GateServer> {
       waiting.delete(name);
     },
     arrived: (name) => counts.get(name) ?? 0,
+    names: () => [...counts.keys()],
+    maxHeld: () => maxHeld,
     close() {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));

@@ -2,7 +2,7 @@
 // its own NATS connection, driven over IPC: start, report what the members see, time a placement, stop.
 import { aliveSubject } from "../../src/cluster/subjects.js";
 import { place } from "../../src/cluster/placement.js";
-import { placementNodeOf } from "../../src/cluster/placed-step.js";
+import { placementNodeOf } from "../../src/cluster/placement-node.js";
 import type { BeatMode } from "../../src/cluster/registry/beat-protocol.js";
 import { testWire } from "./cluster-key.js";
 import { startMember, type RegistryMember } from "./registry-member.js";

@@ -108,6 +108,12 @@ data: /var/lib/wfx
   value: {{ $root.Values.logLevel | quote }}
 - name: WFX_STORE_REPLICAS
   value: {{ $root.Values.store.replicas | int | quote }}
+{{- with $root.Values.clusterLimits }}
+{{- $pairs := list }}
+{{- range $tag, $limit := . }}{{ $pairs = append $pairs (printf "%s=%d" $tag (int $limit)) }}{{ end }}
+- name: WFX_CLUSTER_LIMITS
+  value: {{ join "," $pairs | quote }}
+{{- end }}
 {{- with $pool.extraEnv }}
 {{ toYaml . }}
 {{- end }}

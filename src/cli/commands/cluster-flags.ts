@@ -10,7 +10,7 @@ const list = (value: string | undefined): string[] => (value ?? "").split(",").m
  * The cluster a `wfx node` joins: `--nats URL` (repeatable) or `WFX_NATS_URL` (comma-separated), with credentials from
  * `WFX_NATS_USER`/`WFX_NATS_PASSWORD`, `WFX_NATS_TOKEN` or `WFX_NATS_CREDS`; none of them: a single node.
  */
-export function clusterFrom(flags: ServeFlags, env: Record<string, string | undefined>, node: { id: string | undefined; tags: readonly string[]; resources?: Readonly<Record<string, number>>; stepCapacity?: number }, logger: Logger, fromProfile?: Partial<ClusterOptions> & Pick<ClusterOptions, "servers">): Cluster | undefined {
+export function clusterFrom(flags: ServeFlags, env: Record<string, string | undefined>, node: { id: string | undefined; tags: readonly string[]; resources?: Readonly<Record<string, number>>; stepCapacity?: number; tagLimits?: Readonly<Record<string, number>> }, logger: Logger, fromProfile?: Partial<ClusterOptions> & Pick<ClusterOptions, "servers">): Cluster | undefined {
   const servers = (flags["nats"] as string[] | undefined) ?? list(env["WFX_NATS_URL"]);
   // A profile's nats section already has the WFX_NATS_* variables applied; --nats still wins.
   const timeout = env["WFX_PLACEMENT_TIMEOUT_S"] ? { placementTimeoutMs: Number(env["WFX_PLACEMENT_TIMEOUT_S"]) * 1000 } : {};
@@ -29,6 +29,7 @@ export function clusterFrom(flags: ServeFlags, env: Record<string, string | unde
       tags: node.tags,
       resources: node.resources,
       stepCapacity: node.stepCapacity,
+      tagLimits: node.tagLimits,
       user: env["WFX_NATS_USER"],
       password: env["WFX_NATS_PASSWORD"],
       token: env["WFX_NATS_TOKEN"],

@@ -44,6 +44,7 @@ export function clusterOptionsOfProfile(profile: NodeProfile): (Partial<ClusterO
     tags: profile.tags,
     resources: profile.resources,
     stepCapacity: profile.capacity.steps,
+    tagLimits: profile.limits,
     user: nats.user,
     password: nats.password,
     token: nats.token,

@@ -109,8 +109,9 @@ export async function serveCommand(flags: ServeFlags, io: Io, command = "serve")
   // A standalone `wfx serve` reads its model limits from WFX_MODEL_LIMITS alone (the profile's other variables are a node's).
   const limitsFrom = offers ?? loadNodeProfile(undefined, { WFX_MODEL_LIMITS: process.env["WFX_MODEL_LIMITS"] });
   if (options.modelLimits === undefined) options.modelLimits = limitsFrom.model_limits;
-  const cluster = offers === undefined ? undefined : clusterFrom(flags, process.env, { id: options.nodeId, tags: options.tags ?? [], resources: offers.resources, stepCapacity: offers.capacity.steps }, logger, profile === undefined ? undefined : clusterOptionsOfProfile(profile));
+  const cluster = offers === undefined ? undefined : clusterFrom(flags, process.env, { id: options.nodeId, tags: options.tags ?? [], resources: offers.resources, stepCapacity: offers.capacity.steps, tagLimits: offers.limits }, logger, profile === undefined ? undefined : clusterOptionsOfProfile(profile));
   if (cluster !== undefined) options.nodeId = cluster.options.nodeId;
+  if (cluster === undefined && Object.keys(offers?.limits ?? {}).length > 0) logger.warn({ limits: offers?.limits }, "limits per tag apply to the placed steps of a cluster; this node runs alone (no NATS), so they are ignored");
   // Loaded only when OTEL_* asks: an untraced node never imports the SDK.
   const tracing = await startTracing(process.env, options.nodeId, VERSION);
   if (tracing.warning !== undefined) logger.warn(tracing.warning);
