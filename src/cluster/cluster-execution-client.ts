@@ -101,7 +101,10 @@ export class ClusterExecutionClient implements ExecutionClient {
     const at = await this.locator.locate(executionId);
     // Another node's: ask it while it lives; anything else (here, ended, a dead owner's orphan) the engine handles.
     if (at.where === "node" && at.node !== undefined) return cancelOn(wire, at.node, executionId, reason);
-    return this.#runtime.cancel(executionId, reason);
+    const result = await this.#runtime.cancel(executionId, reason);
+    // Answered once its end is in the store, as an order from another node is: any node reads it cancelled from then on.
+    await this.#runtime.persisted();
+    return result;
   }
 
   watch(executionId: string, afterSeq: number, listener: WatchListener, signal?: AbortSignal): Promise<ExecutionRecord | undefined> {

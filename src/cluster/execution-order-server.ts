@@ -100,7 +100,10 @@ async function start(deps: OrderServerDeps, order: ExecutionOrder | undefined, r
 async function cancel(deps: OrderServerDeps, asked: { executionId: string; reason: string } | undefined): Promise<CancelAnswer> {
   try {
     if (asked === undefined) throw new WfxError("WFX_CLUSTER_CONFIG", "the cancel order is not JSON", { hint: "the order was corrupted on its way" });
-    return { result: await deps.client.cancel(asked.executionId, asked.reason) };
+    const result = await deps.client.cancel(asked.executionId, asked.reason);
+    // Answered once its end is in the store: any node reads it cancelled from then on.
+    await deps.client.persisted();
+    return { result };
   } catch (error) {
     return { error: toErrorInfo(error) };
   }
