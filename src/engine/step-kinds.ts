@@ -82,7 +82,8 @@ export function runAction(action: StepAction, input: unknown, ctx: FunctionStepC
   switch (action.kind) {
     case "function": {
       const fn = services.loadFunction(action.modulePath, action.exportName);
-      return isThenable(fn) ? (fn as Promise<StepFunction>).then((f) => f(input, ctx)) : (fn as StepFunction)(input, ctx);
+      // A step stopped while its module loaded (its execution cancelled) is not run: its signal would never fire again.
+      return isThenable(fn) ? (fn as Promise<StepFunction>).then((f) => (ctx.signal.aborted ? Promise.reject(ctx.signal.reason) : f(input, ctx))) : (fn as StepFunction)(input, ctx);
     }
     case "tool": {
       const tool = services.tool(action.toolId);
