@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { countsOf, emptyLeases, hasClaim, leasesOf, liveLeases, lineOf, reconcile, waitingMessage, type OwnLeases, type TagLeases } from "../src/cluster/tag-leases.js";
-import { tagKeyOf } from "../src/cluster/tag-limit-store.js";
+import { tagKeyOf } from "../src/cluster/lease-store.js";
 
 const LEASE = 15_000;
 const own = (holder: string, now: number, entries: OwnLeases["entries"], limit = 2): OwnLeases => ({ holder, node: `node-${holder}`, limit, now, leaseMs: LEASE, entries });
@@ -23,7 +23,7 @@ test("tag leases - places go to the first asks up to the limit; the rest wait in
   v = b.value;
   assert.equal(lineOf(v).map((e) => e.id), ["a3", "b1"]);
   assert.equal(countsOf(v), { running: 2, waiting: 2, limit: 2 });
-  assert.is(waitingMessage("gpu", v, 2), "waiting for the cluster limit on tag 'gpu' (2 of 2 running)");
+  assert.is(waitingMessage("tag 'gpu'", v, 2), "waiting for the cluster limit on tag 'gpu' (2 of 2 running)");
 });
 
 test("tag leases - a release frees a place for the first in line only, whoever's it is; each node claims its own", () => {

@@ -4,7 +4,9 @@ import type { ModelLimit } from "../config/index.js";
 import type { Logger } from "../observability/index.js";
 import { ClusterRateBuckets } from "./cluster-rate-buckets.js";
 import { SharedBuckets } from "./shared-buckets.js";
-import { TagLimitStore } from "./tag-limit-store.js";
+import { ClusterKeyPlaces } from "./cluster-key-places.js";
+import { LeaseSemaphore } from "./lease-semaphore.js";
+import { LeaseStore } from "./lease-store.js";
 import { TagLimits } from "./tag-limits.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
 import type { SealedStoreValues } from "./trust/sealed-store-values.js";
@@ -19,10 +21,12 @@ export interface ClusterLimitsDeps {
   logger: Logger;
 }
 
-/** What every node shares through JetStream KV: model rate limits (token buckets) and limits per tag (places and a line). */
+/** What every node shares through JetStream KV: model rate limits (token buckets), limits per tag and concurrency keys (places and a line). */
 export class ClusterLimits {
   readonly #deps: ClusterLimitsDeps;
   #tags: TagLimits | undefined;
+  #keys: LeaseSemaphore | undefined;
+  #store: Promise<LeaseStore> | undefined;
 
   constructor(deps: ClusterLimitsDeps) {
     this.#deps = deps;
@@ -38,9 +42,21 @@ export class ClusterLimits {
   /** The limits per tag placed steps wait under (made once); undefined when this node sets none. */
   tagLimits(limits: Readonly<Record<string, number>>, self: { node: string; instance: string; leaseMs: number }): TagLimits | undefined {
     if (Object.keys(limits).length === 0) return undefined;
-    const store = this.#deps.connect().then(({ nc }) => new TagLimitStore(nc, this.#deps.values, this.#deps.replicas));
-    store.catch(() => undefined);
-    return (this.#tags ??= new TagLimits({ limits, ...self, store, logger: this.#deps.logger }));
+    return (this.#tags ??= new TagLimits({ limits, ...self, store: this.#leaseStore(), logger: this.#deps.logger }));
+  }
+
+  /** Concurrency keys and tokens' max_running, held cluster-wide by the node's queue (made once, per node that queues). */
+  keyPlaces(self: { node: string; instance: string; leaseMs: number }): ClusterKeyPlaces {
+    this.#keys ??= new LeaseSemaphore({ ...self, store: this.#leaseStore(), prefix: "key", logger: this.#deps.logger });
+    return new ClusterKeyPlaces(this.#keys);
+  }
+
+  #leaseStore(): Promise<LeaseStore> {
+    if (this.#store === undefined) {
+      this.#store = this.#deps.connect().then(({ nc }) => new LeaseStore(nc, this.#deps.values, this.#deps.replicas));
+      this.#store.catch(() => undefined);
+    }
+    return this.#store;
   }
 
   /** Running and waiting steps per limited tag (wfx_tag_limit_steps). */
@@ -49,6 +65,6 @@ export class ClusterLimits {
   }
 
   close(): Promise<void> {
-    return this.#tags?.close() ?? Promise.resolve();
+    return Promise.all([this.#tags?.close(), this.#keys?.close()]).then(() => undefined);
   }
 }

@@ -7,8 +7,7 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { place, placementFor, type PlacementRequest } from "./placement.js";
 import { placementNodeOf } from "./placement-node.js";
 import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
-import type { ExecutionQueue, ExecutionRecord, ExecutionStore, Joined, Member, Membership, NodeRegistry, OwnerAlive, NodeEngine, StepHostFactory, StepOrder } from "../engine/internal.js";
-import { requeueInto } from "../engine/internal.js";
+import { requeueInto, type ExecutionQueue, type KeyPlaces, type ExecutionRecord, type ExecutionStore, type Joined, type Member, type Membership, type NodeRegistry, type OwnerAlive, type NodeEngine, type StepHostFactory, type StepOrder } from "../engine/internal.js";
 import { ClusterExecutionClient } from "./cluster-execution-client.js";
 import { clusterOwnerAlive } from "./cluster-liveness.js";
 import { ExecutionOrderServer } from "./execution-order-server.js";
@@ -189,7 +188,8 @@ export class Cluster implements Membership {
 
   /** Running and waiting steps per limited tag, as this node last saw the cluster's shared places. */
   readonly tagLimitCounts = (): ReadonlyMap<string, { running: number; waiting: number; limit: number }> => this.#limits.tagCounts();
-
+  /** Concurrency keys and max_running held cluster-wide: places leased like tags' (same lease). */
+  readonly keyPlaces = (): KeyPlaces => this.#limits.keyPlaces({ node: this.options.nodeId, instance: this.instanceId, leaseMs: this.options.tagLeaseMs });
   /** Whether an execution's owner lives: this process by its incarnation, another node by the registry. */
   ownerAlive(): OwnerAlive {
     return clusterOwnerAlive({ selfId: this.options.nodeId, instance: this.instanceId, nodeOf: (id) => this.#registry?.node(id), settledAtMs: () => this.#registry?.settledAtMs() });

@@ -1,5 +1,5 @@
 import type { Subscription } from "@nats-io/transport-node";
-import type { ExecutionQueue, ExecutionRecord, NodeEngine, NodeInfo, Requeue } from "../engine/internal.js";
+import { waitsForKeyPlace, type ExecutionQueue, type ExecutionRecord, type NodeEngine, type NodeInfo, type Requeue } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
 import { decodeJson, encodeJson } from "./codec.js";
 import { handoverSubject } from "./subjects.js";
@@ -72,7 +72,8 @@ export class QueueBalancer {
     const { queue, engine, selfId } = this.#deps;
     if (!queue.hasRoom || queue.size > 0) return;
     const up = new Set(this.#deps.nodes().filter((n) => n.status === "up" || n.status === "draining").map((n) => n.id));
-    const waiting = (await engine.store.listRecords({ status: "queued" })).filter((r) => r.node !== selfId && up.has(r.node) && this.#deps.fitsHere(r)).sort(byTurn);
+    // One waiting for a key's cluster-wide place would wait here the same: moving it only churns.
+    const waiting = (await engine.store.listRecords({ status: "queued" })).filter((r) => r.node !== selfId && up.has(r.node) && !waitsForKeyPlace(r.queue?.reason) && this.#deps.fitsHere(r)).sort(byTurn);
     for (const candidate of waiting) {
       if (this.#closed || !queue.hasRoom || queue.size > 0) return;
       if (!(await this.#askFor(candidate))) continue;

@@ -114,10 +114,10 @@ export function reconcile(stored: TagLeases, own: OwnLeases): Reconciled {
   return { value, granted, seqs };
 }
 
-/** What a step waiting under the tag's limit says in its progress. */
-export function waitingMessage(tag: string, value: TagLeases, own: number): string {
+/** What a waiter under a limit says (in a step's progress): `what` names it, "tag 'gpu'". */
+export function waitingMessage(what: string, value: TagLeases, own: number): string {
   const { running, limit } = countsOf(value, own);
-  return `waiting for the cluster limit on tag '${tag}' (${running} of ${limit} running)`;
+  return `waiting for the cluster limit on ${what} (${running} of ${limit} running)`;
 }
 
 function isHolder(v: unknown): v is TagLeaseHolder {

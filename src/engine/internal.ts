@@ -3,6 +3,7 @@ export * from "./index.js";
 export { Admission } from "./admission.js";
 export { ExecutionQueue, type QueueTicket, type Taken } from "./queue/execution-queue.js";
 export { QueueOrder, clampPriority, PRIORITY_LEVELS } from "./queue/queue-order.js";
+export { clusterKeyReason, waitsForKeyPlace, type KeyClaim, type KeyPlaces } from "./queue/key-places.js";
 export type { Requeue } from "./queued-recovery.js";
 export type { Enqueue, QueuedPlace } from "./queued-launch.js";
 export type { Joined, Member, Membership, Readiness } from "./membership.js";

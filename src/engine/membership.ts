@@ -1,6 +1,7 @@
 import type { ModelRateLimiter } from "../agents/index.js";
 import type { ModelLimit } from "../config/index.js";
 import type { ExecutionQueue } from "./queue/execution-queue.js";
+import type { KeyPlaces } from "./queue/key-places.js";
 import type { ExecutionClient } from "./execution-client.js";
 import type { ExecutionLocator } from "./execution-locator.js";
 import type { NodeRegistry } from "./node-registry.js";
@@ -53,6 +54,8 @@ export interface Membership {
   ownerAlive(): OwnerAlive;
   /** Model endpoints' limits, shared by every node of the cluster (`limits`: the operator's, the same on every node). */
   modelRateLimiter(limits: readonly ModelLimit[]): ModelRateLimiter;
+  /** Concurrency keys and tokens' max_running held cluster-wide, for the node's queue (absent: counted per node). */
+  keyPlaces?(): KeyPlaces;
   /** Which orphans this node takes over. */
   mayAdopt(): (record: ExecutionRecord) => boolean;
   join(member: Member): Joined;

@@ -65,7 +65,8 @@ export class ExecutorNode {
     this.metrics.registry.counter("wfx_model_rate_limit_wait_seconds", "Seconds model calls on this node waited for their share of a model limit or a provider's pause, by endpoint as configured (other: an endpoint no limit names)", waited);
     this.registry = new LocalNodeRegistry({ id: engine.options.nodeId, tags: options.tags, capacity: options.supervisesExecutions ? options.maxConcurrentExecutions : 0, version: VERSION, instance: engine.options.instanceId });
     this.admission = new Admission(options.maxConcurrentExecutions, (running) => this.registry.setLoad(running));
-    this.queue = new ExecutionQueue(this.admission, { maxQueued: options.maxQueued });
+    // Keys are held cluster-wide by a member that runs executions; a standalone node counts them itself.
+    this.queue = new ExecutionQueue(this.admission, { maxQueued: options.maxQueued, keyPlaces: options.supervisesExecutions ? deps.membership?.keyPlaces?.() : undefined });
     this.metrics.watchQueue(() => this.queue.stats());
     const joined = this.#join(engine);
     this.nodes = joined?.nodes ?? deps.nodeRegistry?.(this.registry) ?? this.registry;

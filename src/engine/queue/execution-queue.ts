@@ -3,6 +3,7 @@ import { QueueFullError, ShuttingDownError, TokenQueueFullError } from "../error
 import type { QueuedRequest, ShownTicket } from "../execution-client.js";
 import type { KeyLimit, QueuedBound } from "../types.js";
 import { KeyCounts } from "./key-counts.js";
+import { clusterKeyReason, type KeyPlaces } from "./key-places.js";
 import { QueueOrder } from "./queue-order.js";
 
 /** What an execution asks of the queue: its priority (0-9), the key it takes turns under, the limits it counts against. */
@@ -30,6 +31,8 @@ interface Waiting extends QueueTicket {
 export interface ExecutionQueueOptions {
   /** Waiting executions past which a new one is refused (WFX_QUEUE_FULL). */
   maxQueued: number;
+  /** Places under keys shared cluster-wide (a cluster node's); without it keys are counted on this node alone. */
+  keyPlaces?: KeyPlaces | undefined;
   now?: () => number;
 }
 
@@ -48,12 +51,17 @@ export class ExecutionQueue {
   readonly #now: () => number;
   #dispatching = false;
   readonly #roomListeners: (() => void)[] = [];
+  readonly #keyPlaces: KeyPlaces | undefined;
+  /** Waiting executions whose cluster-wide places are asked for: given back while this node has no slot for them. */
+  readonly #asking = new Set<string>();
 
   constructor(admission: Admission, options: ExecutionQueueOptions) {
     this.#admission = admission;
     this.#maxQueued = options.maxQueued;
     this.#now = options.now ?? Date.now;
     admission.onFree(() => this.dispatch());
+    this.#keyPlaces = options.keyPlaces;
+    this.#keyPlaces?.onGranted(() => this.dispatch());
   }
 
   get size(): number {
@@ -78,8 +86,10 @@ export class ExecutionQueue {
   tryTake(ticket: QueueTicket): Taken | undefined {
     if (this.#admission.draining) throw new ShuttingDownError();
     if (this.#heldBy(ticket) !== undefined) return undefined;
+    // Keys shared cluster-wide are asked for by the line: one with keys waits there a KV round trip (none without keys).
+    if (shared(this.#keyPlaces, ticket).length > 0) return undefined;
     const releaseSlot = this.#admission.tryAcquire();
-    return releaseSlot === undefined ? undefined : this.#takeKeys(ticket, releaseSlot);
+    return releaseSlot === undefined ? undefined : this.#takeKeys(undefined, ticket, releaseSlot);
   }
 
   /**
@@ -93,6 +103,8 @@ export class ExecutionQueue {
     if (options.recovered !== true && bound !== undefined && this.#waiting.of(bound.key) >= bound.limit) throw new TokenQueueFullError(bound.what, bound.limit);
     const position = this.#order.aheadOf(ticket.priority) + 1;
     this.#add({ ...ticket, id, queuedAt: options.queuedAt ?? this.#now(), start });
+    // Its places are asked for by a dispatch, after its caller has recorded it queued.
+    if (shared(this.#keyPlaces, ticket).length > 0) queueMicrotask(() => this.dispatch());
     return { position, reason: this.reasonFor(ticket) };
   }
 
@@ -101,6 +113,7 @@ export class ExecutionQueue {
     const entry = this.#order.get(id);
     if (entry === undefined || !this.#order.remove(id)) return false;
     if (entry.maxQueued !== undefined) this.#waiting.remove(entry.maxQueued.key);
+    this.#forget(id);
     return true;
   }
 
@@ -114,7 +127,7 @@ export class ExecutionQueue {
     if (this.#admission.draining) return "node draining";
     if (this.#admission.running >= this.#admission.capacity) return `node at capacity ${this.#admission.running}/${this.#admission.capacity}`;
     const held = this.#heldBy(ticket);
-    if (held === undefined) return "waiting for its turn";
+    if (held === undefined) return shared(this.#keyPlaces, ticket).length > 0 ? clusterKeyReason(shared(this.#keyPlaces, ticket)) : "waiting for its turn";
     return held.kind === "concurrency" ? `${held.what} at its limit ${held.limit}` : `${held.what} at max_running ${held.limit}`;
   }
 
@@ -124,7 +137,14 @@ export class ExecutionQueue {
     this.#dispatching = true;
     try {
       while (this.#order.size > 0 && !this.#admission.draining && this.#admission.running < this.#admission.capacity) {
-        const next = this.#order.take((entry) => this.#heldBy(entry) === undefined);
+        // Taken in order: one ranked behind an ask still unanswered waits for that answer, so priority holds.
+        let pending = false;
+        const next = this.#order.take((entry) => {
+          if (this.#heldBy(entry) !== undefined) return false;
+          const placed = this.#placed(entry);
+          if (placed === "pending") pending = true;
+          return placed === true && !pending;
+        });
         if (next === undefined) return;
         const releaseSlot = this.#admission.tryAcquire();
         if (releaseSlot === undefined) {
@@ -132,7 +152,8 @@ export class ExecutionQueue {
           return;
         }
         if (next.maxQueued !== undefined) this.#waiting.remove(next.maxQueued.key);
-        const taken = this.#takeKeys(next, releaseSlot);
+        this.#asking.delete(next.id);
+        const taken = this.#takeKeys(next.id, next, releaseSlot);
         let ended: Promise<unknown>;
         try {
           ended = next.start();
@@ -143,6 +164,8 @@ export class ExecutionQueue {
       }
     } finally {
       this.#dispatching = false;
+      // Places asked for by a node with no slot for them would hold back nodes that have one: given back, asked again later.
+      if (!this.hasRoom) for (const id of [...this.#asking]) this.#forget(id);
     }
     if (this.#order.size === 0 && this.hasRoom) for (const listener of this.#roomListeners) listener();
   }
@@ -170,7 +193,21 @@ export class ExecutionQueue {
     return undefined;
   }
 
-  #takeKeys(ticket: QueueTicket, releaseSlot: () => void): Taken {
+  /** Whether a waiting execution holds its cluster-wide places (asked for now, once, when it does not). */
+  #placed(entry: Waiting): boolean | "pending" {
+    const limits = shared(this.#keyPlaces, entry);
+    if (limits.length === 0) return true;
+    this.#asking.add(entry.id);
+    const claim = this.#keyPlaces!.claim(entry.id, limits, entry.priority);
+    return claim.held || (claim.pending ? "pending" : false);
+  }
+
+  #forget(id: string): void {
+    if (this.#asking.delete(id)) this.#keyPlaces?.release(id);
+  }
+
+  /** `id`: a queued execution's, whose cluster-wide places go back with its keys (undefined: it never had any). */
+  #takeKeys(id: string | undefined, ticket: QueueTicket, releaseSlot: () => void): Taken {
     for (const limit of ticket.limits) this.#running.add(limit.key);
     let slotBack = false;
     let keysBack = false;
@@ -185,6 +222,7 @@ export class ExecutionQueue {
         if (!keysBack) {
           keysBack = true;
           for (const limit of ticket.limits) this.#running.remove(limit.key);
+          if (id !== undefined && shared(this.#keyPlaces, ticket).length > 0) this.#keyPlaces?.release(id);
         }
         // The slot last: giving it back dispatches, and the keys must be free by then.
         if (!slotBack) giveSlot();
@@ -192,4 +230,13 @@ export class ExecutionQueue {
       },
     };
   }
+}
+
+/**
+ * The limits a ticket holds cluster-wide: concurrency keys (none without shared places: a standalone node counts them
+ * itself). A token's max_running stays per node: an execution adopted after its node died resumes without retaking its
+ * places, and the dead incarnation's places hold a token's every run back for a lease (see README, 'Not yet built').
+ */
+function shared(places: KeyPlaces | undefined, ticket: QueueTicket): readonly KeyLimit[] {
+  return places === undefined || ticket.limits.length === 0 ? [] : ticket.limits.filter((l) => l.kind === "concurrency");
 }
