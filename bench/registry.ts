@@ -86,7 +86,13 @@ const delta = (a: Traffic, b: Traffic, seconds: number) => ({ msgs: (b.in_msgs -
 async function measure(nats: MonitoredNats, size: number, beats: BeatMode): Promise<Figures> {
   const ids = Array.from({ length: size }, (_, i) => `sim-${String(i).padStart(4, "0")}`);
   const groups: Members[] = [];
-  for (let i = 0; i < size; i += PER_PROCESS) groups.push(await Members.start(nats.url, beats, ids.slice(i, i + PER_PROCESS)));
+  const began = Date.now();
+  // Progress on stderr: a 1,000-node run takes minutes on a small machine, and says where it is.
+  const progress = (what: string) => process.stderr.write(`  [${beats} ${size}] ${what} at ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
+  for (let i = 0; i < size; i += PER_PROCESS) {
+    groups.push(await Members.start(nats.url, beats, ids.slice(i, i + PER_PROCESS)));
+    progress(`${Math.min(size, i + PER_PROCESS)} members started`);
+  }
   try {
     const deadline = Date.now() + CONVERGE_MS;
     let converged = false;
@@ -98,6 +104,7 @@ async function measure(nats: MonitoredNats, size: number, beats: BeatMode): Prom
       }
       await sleep(250);
     }
+    progress(converged ? "every member sees every other up" : "not converged within the bound; measuring anyway");
     await sleep(2000);
     const before = await nats.traffic();
     const at = performance.now();
@@ -108,8 +115,10 @@ async function measure(nats: MonitoredNats, size: number, beats: BeatMode): Prom
     const seen: number[] = [];
     let unseen = 0;
     const fullView: number[] = [];
+    progress("traffic measured; newcomers next");
     for (let k = 0; k < NEWCOMERS; k++) {
       const id = `newcomer-${beats}-${size}-${k}`;
+      progress(`newcomer ${k + 1} of ${NEWCOMERS}`);
       for (const g of groups) g.tell({ t: "expect", id });
       await sleep(200);
       const startedAt = Date.now();
