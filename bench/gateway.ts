@@ -130,6 +130,7 @@ function nodeFanOutLoop(runtime: Runtime, executionId: string): { samples: numbe
 async function watcherLatency(node: ExecutorNode, runtime: Runtime, ticks: (typeof TICK_RATES)[number]): Promise<void> {
   const ticker = await node.operations.call("execute_workflow", { workflow_name: "ticker", input_data: ticks, execution_mode: "async" }, { principal: LOCAL_PRINCIPAL, gateway: "bench" });
   const loop = nodeFanOutLoop(runtime, ticker["execution_id"] as string);
+  const pausesBefore = node.operations.deps.metrics.watcherPauses.get({ gateway: "grpc" });
   const perProcess = WATCHERS / WATCHER_PROCESSES;
   const results = await Promise.all(
     Array.from({ length: WATCHER_PROCESSES }, () => runSelf<{ opened: number; latencies: number[] }>("--watchers", node.grpcAddress!, ticker["execution_id"] as string, String(perProcess))),
@@ -141,7 +142,7 @@ async function watcherLatency(node: ExecutorNode, runtime: Runtime, ticks: (type
   const rate = 1000 / ticks.every_ms;
   log(`  ${rate} events/s (${(rate * WATCHERS).toLocaleString("en-US")} deliveries/s): ${latencies.length.toLocaleString("en-US")} deliveries, p50 ${ms(p50)}, p99 ${ms(p99)} ${p99 <= WATCHER_P99_TARGET_MS ? "[meets target]" : "[misses target]"}`);
   const handed = summary(loop.samples);
-  log(`    the node's loop handing each event to all ${WATCHERS} streams: p50 ${ms(handed.p50)}, p99 ${ms(handed.p99)} (${(handed.p50 * 1000 / WATCHERS).toFixed(2)} µs per stream)`);
+  log(`    the node's loop handing each event to all ${WATCHERS} streams: p50 ${ms(handed.p50)}, p99 ${ms(handed.p99)} (${(handed.p50 * 1000 / WATCHERS).toFixed(2)} µs per stream); streams full and caught up from the store: ${node.operations.deps.metrics.watcherPauses.get({ gateway: "grpc" }) - pausesBefore} times`);
   if (opened !== WATCHERS) log(`    (only ${opened} of ${WATCHERS} streams saw the execution start)`);
 }
 

@@ -1,118 +1,38 @@
-import { TERMINAL_EVENT_TYPES, type EventSink, type ExecutionClient, type ExecutionEvent, type ExecutionRecord } from "../../engine/internal.js";
+import { TERMINAL_EVENT_TYPES, type EventSink, type ExecutionClient, type ExecutionRecord } from "../../engine/internal.js";
+import { Hub, Watcher, type Outcome } from "./fan-out-hub.js";
 
-/** Why a watcher left its execution's hub: the end (or the caller went away), a failure, or it must catch up alone. */
-type Outcome = { kind: "ended"; record: ExecutionRecord | undefined } | { kind: "failed"; error: unknown } | { kind: "full" } | { kind: "gap" };
-
-/** One watcher: the last sequence number its sink took, and the hub it is in (if any). */
-class Watcher {
-  last: number;
-  #hub: Hub | undefined;
-  #settle: ((outcome: Outcome) => void) | undefined;
-
-  constructor(
-    readonly sink: EventSink,
-    afterSeq: number,
-  ) {
-    this.last = afterSeq;
-  }
-
-  /** Joins a hub; resolves when the watcher leaves it. */
-  join(hub: Hub): Promise<Outcome> {
-    this.#hub = hub;
-    hub.members.add(this);
-    return new Promise((resolve) => (this.#settle = resolve));
-  }
-
-  leave(outcome: Outcome): void {
-    const hub = this.#hub;
-    const settle = this.#settle;
-    this.#hub = this.#settle = undefined;
-    hub?.remove(this);
-    settle?.(outcome);
-  }
-
-  /** An event from the hub: skipped when already taken (a watcher may join one event ahead), left on a gap or when full. */
-  offer(event: ExecutionEvent): void {
-    if (event.seq <= this.last) return;
-    if (event.seq !== this.last + 1) return this.leave({ kind: "gap" });
-    this.last = event.seq;
-    let ok: boolean;
-    try {
-      ok = this.sink.write(event);
-    } catch (error) {
-      // One broken sink fails its own watch, not the hub's loop over the others.
-      return this.leave({ kind: "failed", error });
-    }
-    if (!ok && !TERMINAL_EVENT_TYPES.has(event.type)) this.leave({ kind: "full" });
-  }
-}
-
-/** One follower of an execution for all its watchers in step with it: each event is handed to every member in one loop. */
-class Hub implements EventSink {
-  readonly members = new Set<Watcher>();
-  readonly stop = new AbortController();
-  last: number;
-  ended = false;
-
-  constructor(
-    at: number,
-    private readonly onClose: () => void,
-  ) {
-    this.last = at;
-  }
-
-  write(event: ExecutionEvent): boolean {
-    this.last = event.seq;
-    if (TERMINAL_EVENT_TYPES.has(event.type)) this.ended = true;
-    for (const member of this.members) member.offer(event);
-    // Never full: a member that is leaves and catches up from the store on its own.
-    return true;
-  }
-
-  onDrain(): void {}
-
-  end(outcome: Outcome): void {
-    this.ended = true;
-    this.onClose();
-    for (const member of this.members) member.leave(outcome);
-  }
-
-  remove(member: Watcher): void {
-    this.members.delete(member);
-    if (this.members.size > 0 || this.ended) return;
-    this.ended = true;
-    this.onClose();
-    this.stop.abort();
-  }
-}
+/** The reason a watcher's own follower is stopped with: given, so that no DOMException (and its stack) is built per stop. */
+const JOINED = "stopped: joined the execution's hub, or the watch ended";
 
 /**
  * Watches of one node's gateways, fanned out: the watchers of an execution that are in step with it share one follower
  * (one live listener, one store poll), which writes each event to every sink in one loop, so the sinks see the same
- * event object and can share its encoding. A watcher that is behind (it asked for older events) or ahead follows alone
- * until it reaches the hub's position, then joins; a member whose sink is full leaves, waits for it to drain and
- * catches up from the store alone, as every watcher did before: nobody is dropped and nothing is queued here.
+ * event object and share its encoding. A watcher that is behind (it asked for older events) or ahead follows alone
+ * until it reaches the hub's position, then joins. A member whose sink is full is passed by; once drained it catches
+ * up from the store and is in step again: nobody is dropped and nothing is queued here.
  */
 export class WatchFanOut {
-  readonly #client: Pick<ExecutionClient, "watch">;
+  readonly #client: Pick<ExecutionClient, "watch" | "events">;
   readonly #hubs = new Map<string, Hub>();
 
-  constructor(client: Pick<ExecutionClient, "watch">) {
+  constructor(client: Pick<ExecutionClient, "watch" | "events">) {
     this.#client = client;
   }
 
   /** As ExecutionClient.watch with a sink: resolves with the final record once the terminal event was written; undefined when stopped. */
   async follow(executionId: string, afterSeq: number, sink: EventSink, signal?: AbortSignal): Promise<ExecutionRecord | undefined> {
-    const watcher = new Watcher(sink, afterSeq);
+    const watcher = new Watcher(sink, afterSeq, signal);
     const onAbort = () => watcher.leave({ kind: "ended", record: undefined });
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      // After a gap (behind when the hub ended, or the store short of it) it follows alone, joining a hub only if in step.
+      let alone = false;
       while (signal?.aborted !== true) {
-        const hub = this.#hubAt(executionId, watcher.last);
-        const outcome = await (hub === undefined ? this.#alone(executionId, watcher, signal) : watcher.join(hub));
+        const hub = alone ? undefined : this.#hubAt(executionId, watcher.last);
+        const outcome = await (hub === undefined ? this.#alone(executionId, watcher) : watcher.join(hub));
         if (outcome.kind === "ended") return outcome.record;
         if (outcome.kind === "failed") throw outcome.error;
-        if (outcome.kind === "full" && !(await drained(sink, signal))) return undefined;
+        alone = true;
       }
       return undefined;
     } finally {
@@ -122,13 +42,21 @@ export class WatchFanOut {
 
   /** The hub a watcher at `last` can join: a new one when the execution has none, undefined when it is out of step. */
   #hubAt(executionId: string, last: number): Hub | undefined {
+    return this.#hubs.has(executionId) ? this.#inStep(executionId, last) : this.#open(executionId, last);
+  }
+
+  /** The execution's hub if a watcher at `last` is in step with it (the hub may be one event behind it). */
+  #inStep(executionId: string, last: number): Hub | undefined {
     const hub = this.#hubs.get(executionId);
-    if (hub === undefined) return this.#open(executionId, last);
-    return !hub.ended && (last === hub.last || last === hub.last + 1) ? hub : undefined;
+    return hub !== undefined && !hub.ended && (last === hub.last || last === hub.last + 1) ? hub : undefined;
   }
 
   #open(executionId: string, at: number): Hub {
-    const hub: Hub = new Hub(at, () => this.#hubs.get(executionId) === hub && this.#hubs.delete(executionId));
+    const hub: Hub = new Hub(
+      at,
+      () => this.#hubs.get(executionId) === hub && this.#hubs.delete(executionId),
+      (watcher) => void this.#resume(executionId, hub, watcher),
+    );
     this.#hubs.set(executionId, hub);
     this.#client.watch(executionId, at, hub, hub.stop.signal).then(
       (record) => hub.end({ kind: "ended", record }),
@@ -137,20 +65,50 @@ export class WatchFanOut {
     return hub;
   }
 
-  /** Follows alone (replay, or catching up after a pause) until in step with the hub, then joins it from the sink's write. */
-  async #alone(executionId: string, watcher: Watcher, signal: AbortSignal | undefined): Promise<Outcome> {
+  /**
+   * A member whose sink was full, once drained: what it missed is read from the store (as a paused follower does) until
+   * it is in step again. Should the store not have what the hub delivered yet, it follows alone, which waits for it.
+   */
+  async #resume(executionId: string, hub: Hub, watcher: Watcher): Promise<void> {
+    const current = () => watcher.hub === hub;
+    try {
+      let room = await drained(watcher.sink, watcher.signal);
+      while (room && current()) {
+        const from = watcher.last;
+        let full = false;
+        for (const event of await this.#client.events(executionId, from)) {
+          if (!current() || event.seq !== watcher.last + 1) break;
+          if (!(full = !watcher.take(event))) continue;
+          break;
+        }
+        if (!current()) return;
+        if (full) room = await drained(watcher.sink, watcher.signal);
+        else if (watcher.last >= hub.last) {
+          // In step: the hub's next event is its next.
+          watcher.paused = false;
+          return;
+        } else if (watcher.last === from) return watcher.leave({ kind: "gap" });
+        // Otherwise more arrived while it read: read again.
+      }
+    } catch (error) {
+      watcher.leave({ kind: "failed", error });
+    }
+  }
+
+  /** Follows alone (replay, or after a gap) until in step with the execution's hub, if it has one, then joins it from the sink's write. */
+  async #alone(executionId: string, watcher: Watcher): Promise<Outcome> {
     const own = new AbortController();
-    const onAbort = () => own.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const onAbort = () => own.abort(JOINED);
+    watcher.signal?.addEventListener("abort", onAbort, { once: true });
     let joined: Promise<Outcome> | undefined;
     const sink: EventSink = {
       write: (event) => {
         watcher.last = event.seq;
         const ok = watcher.sink.write(event);
-        const hub = ok && !TERMINAL_EVENT_TYPES.has(event.type) ? this.#hubAt(executionId, watcher.last) : undefined;
+        const hub = ok && !TERMINAL_EVENT_TYPES.has(event.type) ? this.#inStep(executionId, watcher.last) : undefined;
         if (hub !== undefined) {
           joined = watcher.join(hub);
-          own.abort();
+          own.abort(JOINED);
         }
         return ok;
       },
@@ -161,11 +119,11 @@ export class WatchFanOut {
         if (joined === undefined) throw error;
         return undefined;
       });
-      return joined ?? { kind: "ended", record: signal?.aborted === true ? undefined : record };
+      return joined ?? { kind: "ended", record: watcher.signal?.aborted === true ? undefined : record };
     } catch (error) {
       return { kind: "failed", error };
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      watcher.signal?.removeEventListener("abort", onAbort);
     }
   }
 }
