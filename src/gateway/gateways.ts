@@ -9,7 +9,7 @@ import { isLoopback, type GatewayOptions } from "./gateway-options.js";
 import { GrpcGateway } from "./grpc/index.js";
 import { HttpGateway, LOOPBACK_HOSTNAMES } from "./http/index.js";
 import { mcpHttpEndpoint, type McpHttpEndpoint } from "./mcp/index.js";
-import { Operations, ServerPaths, Watchers, WorkflowDirectory } from "./operations/index.js";
+import { Operations, ServerPaths, WatchFanOut, Watchers, WorkflowDirectory } from "./operations/index.js";
 import { VERSION } from "./version.js";
 import { given } from "../present.js";
 
@@ -80,6 +80,7 @@ export class Gateways {
       queue: deps.queue,
       queueing: deps.queueing,
       watchers: new Watchers(options.maxWatchers),
+      fanOut: new WatchFanOut(deps.client),
       metrics: deps.metrics,
       audit: deps.audit,
       sandboxDir,

@@ -6,7 +6,7 @@ import { WfxError } from "../../errors.js";
 import { listenFailed } from "../errors.js";
 import { authenticate, callContext, toServiceError } from "./call-context.js";
 import type { ExecutionEvent } from "../../engine/internal.js";
-import { eventAnswer, type ServerPaths } from "../operations/index.js";
+import { encodedOnce, eventAnswer, type ServerPaths } from "../operations/index.js";
 import { eventMessage, requestToArgs, UNARY_METHODS } from "./convert.js";
 import { loadDefinitions, SERVICE_NAME } from "./proto.js";
 import { watchExecution, watchNodes, type StreamDeps } from "./watch-streams.js";
@@ -23,18 +23,13 @@ export interface GrpcGatewayDeps extends StreamDeps {
 }
 
 /**
- * A live event goes to every watcher of its execution as the same object; it is encoded once (the first time) and the
- * bytes written to each stream, instead of converting and encoding it again per watcher.
+ * A live event goes to every watcher of its execution as the same object (watch-fan-out.ts); it is encoded once (the
+ * first time) and the bytes written to each stream, instead of converting and encoding it again per watcher.
  */
 function withSharedEventEncoding(service: grpc.ServiceDefinition, paths: ServerPaths): { service: grpc.ServiceDefinition; encodeEvent: (event: ExecutionEvent) => Buffer } {
   const watch = service["WatchExecution"]!;
   const serialize = watch.responseSerialize as (value: unknown) => Buffer;
-  const encoded = new WeakMap<ExecutionEvent, Buffer>();
-  const encodeEvent = (event: ExecutionEvent): Buffer => {
-    let bytes = encoded.get(event);
-    if (bytes === undefined) encoded.set(event, (bytes = serialize(eventMessage(eventAnswer(event, paths)))));
-    return bytes;
-  };
+  const encodeEvent = encodedOnce((event) => serialize(eventMessage(eventAnswer(event, paths))));
   const responseSerialize = (value: unknown) => (Buffer.isBuffer(value) ? value : serialize(value));
   return { service: { ...service, WatchExecution: { ...watch, responseSerialize } }, encodeEvent };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ExecutionEvent } from "../../engine/internal.js";
-import { eventAnswer, executionAnswer, followExecution, statusMessage, type CallContext, type Operations } from "../operations/index.js";
+import { encodedOnce, eventAnswer, executionAnswer, followExecution, statusMessage, type CallContext, type Operations, type ServerPaths } from "../operations/index.js";
 import { sendError, sendJson } from "./respond.js";
 import { withTraceLink } from "./trace-link.js";
 
@@ -13,11 +13,19 @@ export function afterSeqOf(req: IncomingMessage, url: URL): number {
   return Number.isInteger(n) && n >= 0 ? n : 0;
 }
 
+/** An event as one SSE message, encoded once for all of a gateway's watchers (see sseFrames). */
+export type SseFrame = (event: ExecutionEvent) => string;
+
+/** One gateway's encoder: the same event object (as the fan-out hands every watcher in step) is stringified once. */
+export function sseFrames(paths: ServerPaths): SseFrame {
+  return encodedOnce((event) => `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventAnswer(event, paths))}\n\n`);
+}
+
 /**
  * `GET /executions/ID/events`: Server-Sent Events, past events first (after `?after_seq=` or `Last-Event-ID`, so a
  * reconnecting EventSource resumes by itself), then live ones, then an `end` event carrying the final record.
  */
-export async function serveExecutionEvents(req: IncomingMessage, res: ServerResponse, url: URL, executionId: string, operations: Operations, ctx: CallContext, traceUrlTemplate?: string): Promise<void> {
+export async function serveExecutionEvents(req: IncomingMessage, res: ServerResponse, url: URL, executionId: string, operations: Operations, ctx: CallContext, frame: SseFrame, traceUrlTemplate?: string): Promise<void> {
   let status: Record<string, unknown>;
   try {
     status = await operations.call("check_execution_status", { execution_id: executionId }, ctx);
@@ -35,7 +43,7 @@ export async function serveExecutionEvents(req: IncomingMessage, res: ServerResp
   res.write(": stream open\n\n");
   const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
   const sink = {
-    write: (event: ExecutionEvent) => res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(eventAnswer(event, operations.deps.paths))}\n\n`),
+    write: (event: ExecutionEvent) => res.write(frame(event)),
     onDrain: (resume: () => void) => void res.once("drain", resume),
   };
   try {

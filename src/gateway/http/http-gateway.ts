@@ -9,7 +9,7 @@ import type { McpHttpEndpoint } from "../mcp/index.js";
 import { METHODS_BY_NAME, type CallContext, type Operations } from "../operations/index.js";
 import { DashboardStatic } from "./dashboard-static.js";
 import { withTraceLink } from "./trace-link.js";
-import { serveExecutionEvents } from "./execution-events-sse.js";
+import { serveExecutionEvents, sseFrames, type SseFrame } from "./execution-events-sse.js";
 import { listQueryArgs } from "./list-query.js";
 import { serveNodeEvents } from "./node-events-sse.js";
 import { checkHostAndOrigin, isJsonBody, type HostGuardOptions } from "./host-guard.js";
@@ -63,9 +63,11 @@ export class HttpGateway {
   readonly #options: HttpGatewayOptions;
   readonly #server: Server;
   readonly #dashboard: DashboardStatic;
+  readonly #sseFrame: SseFrame;
 
   constructor(deps: HttpGatewayDeps, options: HttpGatewayOptions) {
     this.#deps = deps;
+    this.#sseFrame = sseFrames(deps.operations.deps.paths);
     this.#options = options;
     this.#dashboard = new DashboardStatic(options.dashboardDir);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
@@ -183,7 +185,7 @@ export class HttpGateway {
         const principal = this.#authenticate(req, execution[2] ? "execution_events" : "check_execution_status");
         const id = executionIdOf(execution[1]!);
         const ctx = this.#context(req, res, principal, execution[2] ? "sse" : "http");
-        if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx, this.#options.traceUrlTemplate);
+        if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx, this.#sseFrame, this.#options.traceUrlTemplate);
         const answer = await this.#deps.operations.call("check_execution_status", { execution_id: id }, ctx);
         return sendJson(res, answer["status"] === "not_found" ? 404 : 200, withTraceLink(answer, this.#options.traceUrlTemplate));
       }

@@ -8,5 +8,7 @@ export { NodeExecutor } from "./node-executor.js";
 export { ServerPaths, type NamedFolder } from "./server-paths.js";
 export { Operations, type CallContext, type OperationDeps } from "./operations.js";
 export { Watchers } from "./watchers.js";
+export { WatchFanOut } from "./watch-fan-out.js";
+export { encodedOnce } from "./encoded-once.js";
 export { WorkflowDirectory } from "./workflow-directory.js";
 export * from "./schemas.js";

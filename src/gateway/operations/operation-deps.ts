@@ -3,6 +3,7 @@ import type { WorkflowGenerator } from "../../generator/types.js";
 import type { AuditLog, NodeMetrics, TraceHeaders } from "../../observability/index.js";
 import type { Principal } from "../auth/index.js";
 import type { ServerPaths } from "./server-paths.js";
+import type { WatchFanOut } from "./watch-fan-out.js";
 import type { Watchers } from "./watchers.js";
 import type { WorkflowDirectory } from "./workflow-directory.js";
 
@@ -37,6 +38,8 @@ export interface OperationDeps {
   queueing: boolean;
   /** Open watches, per token and in all (see watchers.ts). */
   watchers: Watchers;
+  /** Follows executions for the gateways' watchers, one follower per execution for those in step (see follow.ts). */
+  fanOut: WatchFanOut;
   metrics: NodeMetrics;
   audit: AuditLog;
   /** Folder inline and generated workflows resolve against (their filesystem tools stay inside it). */
