@@ -41,6 +41,13 @@ export class ClusterExecutionClient implements ExecutionClient {
   }
 
   start(request: ExecuteRequest): StartedExecution {
+    const started = this.#start(request);
+    if (started.elsewhere === true) return started;
+    // Its end answered once stored: a caller's next read, on any node (another gateway pod), sees it ended.
+    return { ...started, done: started.done.then(async (record) => (await this.#runtime.persisted().catch(() => undefined), record)) };
+  }
+
+  #start(request: ExecuteRequest): StartedExecution {
     const wire = this.#deps.wire();
     if (wire === undefined) return this.#startHere(request);
     // Opened once, here, wherever it then runs: a request the receiving node would refuse (its budget) is refused before anything is placed.

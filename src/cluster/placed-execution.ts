@@ -18,6 +18,8 @@ const START_TIMEOUT_MS = 10_000;
 const CHECK_MS = 1000;
 /** A queued execution is read only every this many checks: thousands may wait on a worker, and none ends before it starts. */
 const QUEUED_CHECK_EVERY = 10;
+/** How long an ended execution's answer waits for its final record to be stored by the node that ran it. */
+const STORED_END_WAIT_MS = 2000;
 
 export interface PlacedExecutionDeps {
   wire: ClusterWire;
@@ -160,11 +162,21 @@ export class PlacedExecution {
     this.#ended = true;
     this.#stop();
     // The owner writes its final record with the terminal event: read it (it has the result), else keep the folded one.
-    const final = stored ?? (await this.#deps.store.getRecord(this.#order.executionId).catch(() => undefined));
+    const final = stored ?? (await this.#storedEnd());
     const record = final !== undefined && TERMINAL_STATUSES.has(final.status) ? final : this.record;
     delete record.resume;
     Object.assign(this.record, record);
     this.#resolve(this.record);
+  }
+
+  /** The node that ran it puts its final record once its events landed, a moment after them: read until it is there (bounded). */
+  async #storedEnd(): Promise<ExecutionRecord | undefined> {
+    const until = Date.now() + STORED_END_WAIT_MS;
+    for (;;) {
+      const record = await this.#deps.store.getRecord(this.#order.executionId).catch(() => undefined);
+      if ((record !== undefined && TERMINAL_STATUSES.has(record.status)) || Date.now() >= until) return record;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   #fail(error: { code: string; message: string; hint?: string }): void {
