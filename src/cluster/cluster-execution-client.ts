@@ -44,7 +44,9 @@ export class ClusterExecutionClient implements ExecutionClient {
     const started = this.#start(request);
     if (started.elsewhere === true) return started;
     // Its end answered once stored: a caller's next read, on any node (another gateway pod), sees it ended.
-    return { ...started, done: started.done.then(async (record) => (await this.#runtime.persisted().catch(() => undefined), record)) };
+    const store = this.#runtime.store;
+    const stored = (id: string) => (store.stored === undefined ? this.#runtime.persisted() : store.stored(id));
+    return { ...started, done: started.done.then(async (record) => (await stored(record.execution_id).catch(() => undefined), record)) };
   }
 
   #start(request: ExecuteRequest): StartedExecution {

@@ -11,6 +11,7 @@ import { backoffMs, retried } from "./retried.js";
 import { sameWriter } from "./own-write.js";
 import { isWrongLastSequence, putOverOwn } from "./conditional-writes.js";
 import { PendingRecord } from "./pending-record.js";
+import { StoredWaiters } from "./stored-waiters.js";
 import { claimName, releaseName } from "./store-claims.js";
 import { openStoreParts, type StoreParts as Parts } from "./store-parts.js";
 import { CLUSTER_STORE, eventSubject, storeKey } from "./subjects.js";
@@ -66,6 +67,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
   #parts: Parts | undefined;
   #closed = false;
   readonly #health: WriteHealth;
+  readonly #stored = new StoredWaiters((id) => this.#records.has(id) || this.#events.has(id), () => this.#window.now());
   /** Writes wait for the end of the turn, then go together: one message per execution per turn, one socket write for all. */
   readonly #window = new WriteWindow((id) => {
     this.#chains?.pump(id);
@@ -131,6 +133,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
         if (events.size > 0) return;
         this.#events.delete(event.execution_id);
         this.#window.due(event.execution_id);
+        this.#stored.wake(event.execution_id);
       },
       fenced: (id, reason) => this.#fence(id, reason),
       track: (write) => this.#track(write),
@@ -147,6 +150,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
     this.#chains?.fence(executionId);
     this.#records.delete(executionId);
     this.#events.delete(executionId);
+    this.#stored.wake(executionId);
     this.#revisions.delete(executionId);
     this.#health.settled(`record ${executionId}`);
     this.#logger.warn({ execution_id: executionId }, `fenced: ${reason}; this node stops running it and never writes it again`);
@@ -175,7 +179,10 @@ export class JetStreamExecutionStore implements ExecutionStore {
           if (TERMINAL_STATUSES.has(sent.record.status) && !pending.dirty) this.#revisions.delete(id);
           else this.#revisions.set(id, revision);
           if (pending.dirty) this.#window.due(id);
-          else if (this.#records.get(id) === pending) this.#records.delete(id);
+          else if (this.#records.get(id) === pending) {
+            this.#records.delete(id);
+            this.#stored.wake(id);
+          }
         },
         (error: unknown) => {
           pending.sending = false;
@@ -194,6 +201,11 @@ export class JetStreamExecutionStore implements ExecutionStore {
   /** What one record or events message may take as JSON: the server's max_payload less room for headers and seal. */
   #maxBytes(): number {
     return (this.#parts?.nc.info?.max_payload ?? 1024 * 1024) - ENVELOPE_BYTES;
+  }
+
+  /** Resolves once nothing of this execution waits to be stored here (its record and events acknowledged, or fenced). */
+  stored(executionId: string): Promise<void> {
+    return this.#stored.wait(executionId);
   }
 
   #track(write: Promise<unknown>): void {
