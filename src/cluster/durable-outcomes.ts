@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { jetstream } from "@nats-io/jetstream";
-import { Kvm, type KV } from "@nats-io/kv";
+import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { StepOutcome } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
-import { backoffMs } from "./retried.js";
+import { lazyBucket } from "./lazy-bucket.js";
+import { retried } from "./retried.js";
 import { STEP_OUTCOMES_BUCKET } from "./subjects.js";
 import type { SealedStoreValues } from "./trust/sealed-store-values.js";
 
@@ -27,51 +27,28 @@ function kvKeyOf(attemptKey: string): string {
  * away before the put lands leaves its step as lost as one that died running it.
  */
 export class DurableOutcomes {
-  readonly #connection: Promise<NatsConnection>;
   readonly #values: SealedStoreValues;
-  readonly #replicas: number;
   readonly #logger: Logger;
   readonly #pending = new Set<Promise<unknown>>();
-  #kv: Promise<KV> | undefined;
+  readonly #open: () => Promise<KV>;
   #closed = false;
 
   constructor(connection: Promise<NatsConnection>, values: SealedStoreValues, replicas: number, logger: Logger) {
-    this.#connection = connection;
     this.#values = values;
-    this.#replicas = replicas;
     this.#logger = logger;
-  }
-
-  /** Makes (or binds to) the bucket; a failure is tried again by the next caller. */
-  #open(): Promise<KV> {
-    this.#kv ??= this.#connection
-      .then((nc) => new Kvm(jetstream(nc, { timeout: KV_TIMEOUT_MS })).create(STEP_OUTCOMES_BUCKET, { history: 1, replicas: this.#replicas, storage: "file", ttl: KEEP_MS }))
-      .catch((error: unknown) => {
-        this.#kv = undefined;
-        throw error;
-      });
-    return this.#kv;
+    const bucket = connection.then((nc) => lazyBucket(nc, STEP_OUTCOMES_BUCKET, { timeoutMs: KV_TIMEOUT_MS, replicas, maxAgeMs: KEEP_MS }));
+    bucket.catch(() => undefined);
+    this.#open = () => bucket.then((open) => open());
   }
 
   /** Keeps an attempt's outcome, retried with backoff while NATS is away, given up after MAX_PUT_ATTEMPTS. */
   keep(attemptKey: string, outcome: StepOutcome): void {
     const key = kvKeyOf(attemptKey);
     const value = this.#values.secret(`${STEP_OUTCOMES_BUCKET}/${key}`, JSON.stringify(outcome));
-    const put = async () => {
-      for (let attempt = 1; !this.#closed; attempt++) {
-        try {
-          await (await this.#open()).put(key, value);
-          return;
-        } catch (error) {
-          if (attempt >= MAX_PUT_ATTEMPTS) {
-            this.#logger.error({ err: error, attempts: attempt }, "cannot keep a placed step's outcome in JetStream; a supervisor that missed its end will count the step lost");
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
-        }
-      }
-    };
-    const write = put();
+    let attempts = 0;
+    const write = retried(async () => (++attempts, await (await this.#open()).put(key, value)), () => this.#closed || attempts >= MAX_PUT_ATTEMPTS, () => {}).catch((error: unknown) => {
+      if (!this.#closed) this.#logger.error({ err: error, attempts }, "cannot keep a placed step's outcome in JetStream; a supervisor that missed its end will count the step lost");
+    });
     this.#pending.add(write);
     void write.finally(() => this.#pending.delete(write));
   }
