@@ -1,4 +1,4 @@
-import { applyEvent, createRecord, TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type CancelResult, type ExecuteRequest, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type NodeInfo } from "../engine/internal.js";
+import { applyEvent, createRecord, storedEnd, TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type CancelResult, type ExecuteRequest, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type NodeInfo } from "../engine/internal.js";
 import { toErrorInfo } from "../errors.js";
 import type { Logger } from "../observability/index.js";
 import { decodeJson, encodeJson } from "./codec.js";
@@ -161,22 +161,12 @@ export class PlacedExecution {
     if (this.#ended) return;
     this.#ended = true;
     this.#stop();
-    // The owner writes its final record with the terminal event: read it (it has the result), else keep the folded one.
-    const final = stored ?? (await this.#storedEnd());
+    // The owner puts its final record once its events landed, a moment after them: read until it is there (bounded), else keep the folded one.
+    const final = stored ?? (await storedEnd(this.#deps.store, this.#order.executionId, { everyMs: 20, untilMs: Date.now() + STORED_END_WAIT_MS }));
     const record = final !== undefined && TERMINAL_STATUSES.has(final.status) ? final : this.record;
     delete record.resume;
     Object.assign(this.record, record);
     this.#resolve(this.record);
-  }
-
-  /** The node that ran it puts its final record once its events landed, a moment after them: read until it is there (bounded). */
-  async #storedEnd(): Promise<ExecutionRecord | undefined> {
-    const until = Date.now() + STORED_END_WAIT_MS;
-    for (;;) {
-      const record = await this.#deps.store.getRecord(this.#order.executionId).catch(() => undefined);
-      if ((record !== undefined && TERMINAL_STATUSES.has(record.status)) || Date.now() >= until) return record;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   }
 
   #fail(error: { code: string; message: string; hint?: string }): void {

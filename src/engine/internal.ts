@@ -26,3 +26,4 @@ export { settledWithin } from "./settled-within.js";
 export { locateWorkflow, workflowIdentityOf, type WorkflowIdentity } from "./workflow-identity.js";
 export type { OrderedStepOptions } from "./step-from-order.js";
 export { requeueInto } from "./queue/requeue.js";
+export { storedEnd } from "./stored-end.js";

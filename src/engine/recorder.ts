@@ -2,6 +2,7 @@ import type { ActorRef } from "../actors/index.js";
 import type { PriceTable } from "../config/index.js";
 import { RecordFailedError } from "./errors.js";
 import { estimateCost } from "./estimated-cost.js";
+import { storedEnd } from "./stored-end.js";
 import { applyEvent, createRecord, progressMessage, type NewRecordInput } from "./record.js";
 import { describeFailure, makeRecordStorable, storableEvent, type NotStored } from "./storable.js";
 import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, type ResumeSpec, type ExecutionEvent, type ExecutionEventType, type ExecutionRecord, type ExecutionStore, type ErrorInfo } from "./types.js";
@@ -223,15 +224,6 @@ export class ExecutionRecorder {
     if (!live) return;
     this.#live.delete(executionId);
     for (const moved of live.moved) moved();
-    if (live.waiters.length > 0) void this.#storedEnd(executionId).then((record) => live.waiters.forEach((wake) => wake(record)));
-  }
-
-  /** The execution's final record as the store has it, read until its new owner ends it. */
-  async #storedEnd(executionId: string): Promise<ExecutionRecord> {
-    for (;;) {
-      const record = await this.#store.getRecord(executionId).catch(() => undefined);
-      if (record !== undefined && TERMINAL_STATUSES.has(record.status)) return record;
-      await new Promise((resolve) => setTimeout(resolve, MOVED_POLL_MS));
-    }
+    if (live.waiters.length > 0) void storedEnd(this.#store, executionId, { everyMs: MOVED_POLL_MS }).then((record) => live.waiters.forEach((wake) => wake(record!)));
   }
 }
