@@ -8,6 +8,8 @@ import type { ClusterWire } from "./trust/cluster-wire.js";
 /** How often a node with room looks for executions queued on other nodes (and at once whenever a slot frees). */
 const LOOK_MS = 1000;
 const HANDOVER_TIMEOUT_MS = 2000;
+/** Looks are at least this far apart: a slot frees per execution end, and each look reads the store (a JetStream request). */
+const LOOK_GAP_MS = 200;
 /** A released execution its asker has not taken by then (it died, or its answer was lost) goes back in the holder's line. */
 const TAKE_BACK_MS = 10_000;
 
@@ -40,6 +42,9 @@ export class QueueBalancer {
   readonly #timer: NodeJS.Timeout;
   #looking = false;
   #closed = false;
+  #lastLookMs = 0;
+  /** A look asked for within the gap, made at its end. */
+  #deferred: NodeJS.Timeout | undefined;
 
   constructor(deps: QueueBalancerDeps) {
     this.#deps = deps;
@@ -61,7 +66,14 @@ export class QueueBalancer {
 
   /** Takes what waits elsewhere while this node has room and nothing of its own waiting. */
   look(): void {
-    if (this.#looking || this.#closed) return;
+    if (this.#looking || this.#closed || this.#deferred !== undefined) return;
+    const wait = this.#lastLookMs + LOOK_GAP_MS - Date.now();
+    if (wait > 0) {
+      this.#deferred = setTimeout(() => ((this.#deferred = undefined), this.look()), wait);
+      this.#deferred.unref();
+      return;
+    }
+    this.#lastLookMs = Date.now();
     this.#looking = true;
     void this.#takeWhileRoom()
       .catch((error: unknown) => this.#deps.logger.debug({ err: error }, "looking for executions queued on other nodes failed; trying again"))
@@ -107,6 +119,7 @@ export class QueueBalancer {
   close(): void {
     this.#closed = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#deferred);
     this.#subscription.unsubscribe();
   }
 }
