@@ -58,7 +58,7 @@ test("cluster concurrency keys - one customer's runs spread over three workers r
   assert.equal(GATES.slice(0, 4).map((n) => gate.arrived(n)), [1, 1, 1, 1], "every run reached its gate once");
 });
 
-test("cluster concurrency keys - a SIGKILLed worker's place under a key frees within its lease and a run waiting elsewhere starts", async () => {
+test("cluster concurrency keys - a SIGKILLed worker's run is taken over elsewhere and keeps its key's place; the run waiting elsewhere starts when it ends", async () => {
   const held = await run("c-k", "k-0", "worker-3");
   await eventually(() => (gate.arrived("k-0") === 1 ? true : undefined), 30_000, "c-k's first run at the gate on worker-3");
   const waiting = await run("c-k", "k-1", "worker-2");
@@ -66,8 +66,12 @@ test("cluster concurrency keys - a SIGKILLed worker's place under a key frees wi
   assert.is(gate.arrived("k-1"), 0);
   assert.is((await status(held))["node"], "worker-3");
   await cluster.workers[2]!.kill("SIGKILL");
-  // The lease (15 s) runs out unrenewed: the waiting run takes the place.
-  await eventually(() => (gate.arrived("k-1") === 1 ? true : undefined), 90_000, "c-k's waiting run to take the dead worker's place");
+  // Another worker adopts it (its step runs again) and holds c-k's place again, taking over the dead process's.
+  await eventually(() => (gate.arrived("k-0") === 2 ? true : undefined), 60_000, "c-k's first run taken over and at the gate again");
+  assert.equal([gate.arrived("k-1"), (await status(waiting))["status"]], [0, "queued"], "one run of c-k at a time across the take-over");
+  gate.open("k-0");
+  await completed(held);
+  await eventually(() => (gate.arrived("k-1") === 1 ? true : undefined), 60_000, "c-k's waiting run to take the place once the taken-over one ended");
   gate.open("k-1");
   await completed(waiting);
 });

@@ -62,18 +62,22 @@ test("queue - a token at its max_queued is refused 429 WFX_TOKEN_QUEUE_FULL (HTT
 
 test("queue - after a SIGKILL and restart the token's queued executions still count against its max_queued", async () => {
   await holdSlots("bound-restart");
-  // Ahead of the token's two in line: after the restart these take both slots and hold them at the gate.
+  // Ahead of the token's two in line: once the slots free after the restart, these take both and hold them at the gate.
   const ahead = [];
   for (let i = 0; i < 2; i++) ahead.push(await post(node.base, "execute_workflow", { workflow_name: "work", input_data: { gate: gate.url, name: "ahead" }, execution_mode: "async", priority: 9 }, a));
   const waiting = [await queue(bounded, "r1"), await queue(bounded, "r2")];
   assert.equal([...ahead, ...waiting].map((w) => w.body["status"]), ["queued", "queued", "queued", "queued"]);
   await node.restart();
-  await eventually(() => (gate.arrived("ahead") === 2 ? true : undefined), 10_000, "the two ahead to hold both slots");
+  // The two that ran before the SIGKILL are resumed and keep both slots (their steps wait at the gate again).
+  await eventually(() => (gate.arrived("bound-restart") === 4 ? true : undefined), 10_000, "the two resumed executions back at the gate");
+  for (const { body } of ahead) assert.is((await statusOf(node.base, body["execution_id"], a))["status"], "queued");
   for (const { body } of waiting) assert.is((await statusOf(node.base, body["execution_id"], bounded))["status"], "queued");
   const refused = await queue(bounded, "r3");
   assert.equal([refused.status, refused.body["code"]], [429, "WFX_TOKEN_QUEUE_FULL"]);
-  gate.open("ahead");
   gate.open("bound-restart");
+  await eventually(() => (gate.arrived("ahead") === 2 ? true : undefined), 10_000, "the two ahead to take both slots once the resumed ones end");
+  for (const { body } of waiting) assert.is((await statusOf(node.base, body["execution_id"], bounded))["status"], "queued");
+  gate.open("ahead");
   for (const { body } of waiting) await completed(body["execution_id"], bounded);
 });
 

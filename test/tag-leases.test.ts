@@ -93,4 +93,33 @@ test("tag leases - stored values are checked when read; tags become readable KV 
   assert.is(tagKeyOf("zone:eu.1"), "tag.zone=3aeu=2e1");
 });
 
+test("tag leases - a new ask for a step another process holds or waits for takes that entry over: its place, or its turn", () => {
+  let v = write(emptyLeases("gpu"), "A", 0, [ask("a1"), ask("a2"), ask("a3")]).value;
+  v = write(v, "B", 1, [ask("b1")]).value;
+  // A died; C takes over its execution e/a1 (running: held) and e/a3 (waiting, ahead of b1).
+  const took = reconcile(v, { ...own("C", 2, [{ id: "c1", priority: 5, held: false, step: "e/a1" }, { id: "c3", priority: 5, held: false, step: "e/a3" }]) });
+  assert.equal(took.granted, ["c1"], "the held place passes to C at once");
+  assert.equal([...took.seqs], [["c1", 1], ["c3", 3]], "each keeps the turn it had");
+  assert.equal(countsOf(took.value), { running: 2, waiting: 2, limit: 2 }, "nothing counted twice");
+  assert.equal(lineOf(took.value).map((e) => e.id), ["c3", "b1"]);
+});
+
+test("tag leases - a restarted node drops the turns its earlier incarnation waited in (node ids are unique among live processes), keeping its places for take-over", () => {
+  const first = { holder: "A1", node: "worker-1", limit: 1, now: 0, leaseMs: LEASE };
+  let v = reconcile(emptyLeases("gpu"), { ...first, entries: [ask("run"), ask("wait")] }).value;
+  v = write(v, "B", 1, [ask("b1")]).value;
+  assert.equal(lineOf(v).map((e) => e.id), ["wait", "b1"]);
+  // worker-1 restarts as A2 within A1's lease: A1's waiting turn would hold b1 back until the lease ran out.
+  const again = reconcile(v, { ...first, holder: "A2", now: 2, entries: [ask("mine")] });
+  assert.equal(lineOf(again.value).map((e) => e.id), ["b1", "mine"]);
+  assert.equal(again.value.entries.filter((e) => e.held).map((e) => e.id), ["run"], "A1's running place stays until taken over or expired");
+});
+
+test("tag leases - a taken-over step that ended before its take-over was written drops the dead process's entry for it", () => {
+  const v = write(emptyLeases("gpu"), "A", 0, [ask("a1"), ask("a2")]).value;
+  const after = reconcile(v, { ...own("C", 1, []), ended: ["e/a1"] });
+  assert.equal(after.value.entries.map((e) => e.id), ["a2"], "A's place for e/a1 is gone, not held until A's lease ends");
+  assert.equal(countsOf(after.value), { running: 1, waiting: 0, limit: 2 });
+});
+
 test.run();

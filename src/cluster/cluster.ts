@@ -203,9 +203,9 @@ export class Cluster implements Membership {
     return (record) => this.#fitsHere(record, true);
   }
 
-  /** `ownerGone`: a target naming the owner's node is dropped (it is dead); a live owner's targeted work stays there. */
+  /** `ownerGone`: a target naming the owner's node is dropped (it is dead); a live owner's targeted work stays there. This node's own earlier work is taken up before the registry has it up again. */
   #fitsHere(record: ExecutionRecord, ownerGone: boolean): boolean {
-    const self = this.#registry?.node(this.options.nodeId);
+    const self = record.node === this.options.nodeId && ownerGone ? this.#self?.self() : this.#registry?.node(this.options.nodeId);
     if (self === undefined || self.capacity === 0 || self.status !== "up") return false;
     const spec = record.resume;
     if (spec === undefined) return true;

@@ -71,7 +71,7 @@ async function start(deps: OrderServerDeps, order: ExecutionOrder | undefined, r
   try {
     if (order === undefined) throw new WfxError("WFX_CLUSTER_CONFIG", "the execution order is not JSON", { hint: "the order was corrupted on its way" });
     const ticket = ticketOf(order);
-    taken = deps.queue.tryTake({ priority: ticket.priority, key: ticket.turnKey, limits: ticket.limits });
+    taken = await deps.queue.take(order.executionId, { priority: ticket.priority, key: ticket.turnKey, limits: ticket.limits });
     release = () => taken?.release();
     // A placer that timed out waiting for an answer places the order again: only the node that claims its start runs it.
     const holder = await deps.claimStart(order.executionId);

@@ -10,7 +10,7 @@ const MAX_ROUNDS = 8;
 const RETRY_MS = 1000;
 
 /** Where a waiter stands: a place under every name it asked for, or why not yet. */
-export type PlaceState = { granted: true } | { granted: false; message: string };
+export type PlaceState = { granted: true } | { granted: false; message: string; /** No answer from the cluster (NATS not reached yet, or the write failed): not a verdict. */ unanswered?: true };
 
 /** One name of a semaphore: its KV key, the label its value carries, how many may hold it at once, and how messages name it. */
 export interface Place {
@@ -45,6 +45,8 @@ interface Ticket {
   onChange: (state: PlaceState) => void;
   released: boolean;
   message: string | undefined;
+  /** Taken over from a process that died (see `acquire`): its release drops that process's entries too. */
+  running: boolean;
 }
 
 interface Own {
@@ -64,6 +66,8 @@ interface NameState {
   /** Why the last write failed, while it did: waiters say it. */
   away: string | undefined;
   retry: NodeJS.Timeout | undefined;
+  /** Steps taken over here that ended, maybe before their take-over was written: anyone's entries for them go. */
+  ended: Set<string>;
 }
 
 /**
@@ -97,10 +101,15 @@ export class LeaseSemaphore {
     }).catch(() => undefined);
   }
 
-  /** Asks for a place under each of `places` (sorted by key: two waiters never wait on each other); `onChange` hears every change until the returned release is called. */
-  acquire(places: readonly Place[], ask: { priority: number; step: string }, onChange: (state: PlaceState) => void): () => void {
-    const ticket: Ticket = { places, held: 0, priority: ask.priority, step: ask.step, onChange, released: false, message: undefined };
-    this.#ask(ticket);
+  /**
+   * Asks for a place under each of `places` (sorted by key: two waiters never wait on each other); `onChange` hears every
+   * change until the returned release is called. `running`: what asks runs already (taken over from a process that
+   * died): it holds its places at once, the dead process's entries for the same step taken over, never waiting in line.
+   */
+  acquire(places: readonly Place[], ask: { priority: number; step: string; running?: boolean }, onChange: (state: PlaceState) => void): () => void {
+    const ticket: Ticket = { places, held: 0, priority: ask.priority, step: ask.step, onChange, released: false, message: undefined, running: ask.running === true };
+    if (ask.running === true) this.#hold(ticket);
+    else this.#ask(ticket);
     return () => {
       if (ticket.released) return;
       ticket.released = true;
@@ -108,6 +117,7 @@ export class LeaseSemaphore {
         const state = this.#names.get(place.key);
         if (state === undefined) continue;
         for (const [id, own] of state.own) if (own.ticket === ticket) state.own.delete(id);
+        if (ticket.running) state.ended.add(ticket.step);
         this.#write(state);
       }
     };
@@ -133,7 +143,7 @@ export class LeaseSemaphore {
   #stateOf(place: Place, pinned = false): NameState {
     let state = this.#names.get(place.key);
     if (state === undefined) {
-      state = { place, pinned, own: new Map(), known: undefined, writing: false, again: false, away: undefined, retry: undefined };
+      state = { place, pinned, own: new Map(), known: undefined, writing: false, again: false, away: undefined, retry: undefined, ended: new Set() };
       this.#names.set(place.key, state);
       if (this.#store !== undefined) this.#watch(this.#store);
     }
@@ -166,14 +176,25 @@ export class LeaseSemaphore {
     const state = this.#stateOf(ticket.places[ticket.held]!);
     const id = randomUUID();
     state.own.set(id, { id, ticket, held: false, seq: undefined });
-    if (this.#store === undefined) this.#tell(ticket, `waiting for the cluster limit on ${state.place.what}: NATS has not been reached yet`);
+    if (this.#store === undefined) this.#tell(ticket, `waiting for the cluster limit on ${state.place.what}: NATS has not been reached yet`, true);
     this.#write(state);
   }
 
-  #tell(ticket: Ticket, message: string): void {
+  #hold(ticket: Ticket): void {
+    for (const place of ticket.places) {
+      const state = this.#stateOf(place);
+      const id = randomUUID();
+      state.own.set(id, { id, ticket, held: true, seq: undefined });
+      this.#write(state);
+    }
+    ticket.held = ticket.places.length;
+    ticket.onChange({ granted: true });
+  }
+
+  #tell(ticket: Ticket, message: string, unanswered = false): void {
     if (ticket.released || message === ticket.message) return;
     ticket.message = message;
-    ticket.onChange({ granted: false, message });
+    ticket.onChange(unanswered ? { granted: false, message, unanswered } : { granted: false, message });
   }
 
   /** Another node (or this one) wrote a name's value: keep it, and write when a place is this node's to take. */
@@ -185,7 +206,8 @@ export class LeaseSemaphore {
     if (waiting.length === 0) return;
     const live = liveLeases(stored.value, this.#now());
     if (hasClaim(live, this.#options.instance, state.place.limit, this.#now())) return this.#write(state);
-    for (const own of waiting) this.#tell(own.ticket, waitingMessage(state.place.what, live, state.place.limit));
+    // An ask not written yet is not in that line: its answer is its own write's.
+    for (const own of waiting) if (own.seq !== undefined) this.#tell(own.ticket, waitingMessage(state.place.what, live, state.place.limit));
   }
 
   /** One write at a time per name from this process; a change while it runs makes it write again after. */
@@ -206,7 +228,7 @@ export class LeaseSemaphore {
         if (state.away === undefined && !this.#closed) this.#options.logger.warn({ err: error, key: state.place.key }, `cluster-wide places: the shared value of ${state.pinned ? state.place.what : "a concurrency key"} on NATS cannot be written; its waiters wait on, and places held may expire meanwhile`);
         state.away = (error as Error).message;
         state.known = undefined;
-        for (const own of state.own.values()) if (!own.held) this.#tell(own.ticket, `waiting for the cluster limit on ${state.place.what}: its shared places on NATS cannot be reached (${state.away})`);
+        for (const own of state.own.values()) if (!own.held) this.#tell(own.ticket, `waiting for the cluster limit on ${state.place.what}: its shared places on NATS cannot be reached (${state.away})`, true);
         if (!this.#closed) state.retry = setTimeout(() => this.#write(state), RETRY_MS).unref();
       })
       .finally(() => {
@@ -223,11 +245,13 @@ export class LeaseSemaphore {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const known = state.known ?? (state.known = await store.read(key, label));
       const mine = [...state.own.values()];
-      if (mine.length === 0 && known.value.holders[instance] === undefined) return;
-      const result = reconcile(known.value, { holder: instance, node, limit, now: this.#now(), leaseMs, entries: mine.map((o) => ({ id: o.id, priority: o.ticket.priority, held: o.held, seq: o.seq, step: o.ticket.step })) });
+      const ended = [...state.ended];
+      if (mine.length === 0 && ended.length === 0 && known.value.holders[instance] === undefined) return;
+      const result = reconcile(known.value, { holder: instance, node, limit, now: this.#now(), leaseMs, ended, entries: mine.map((o) => ({ id: o.id, priority: o.ticket.priority, held: o.held, seq: o.seq, step: o.ticket.step })) });
       try {
         const revision = await store.write(key, result.value, known.revision);
         state.known = { value: result.value, revision };
+        for (const step of ended) state.ended.delete(step);
       } catch (error) {
         if (!isWrongLastSequence(error)) throw error;
         state.known = undefined;

@@ -36,6 +36,8 @@ export interface OwnLeases {
   limit: number;
   now: number;
   leaseMs: number;
+  /** Steps taken over here that ended: anyone's entries for them go (the process that died holds them until its lease ends). */
+  ended?: readonly string[] | undefined;
   /** An entry without `seq` is new: the write gives it one. */
   entries: ReadonlyArray<{ id: string; priority: number; held: boolean; seq?: number | undefined; step: string }>;
 }
@@ -87,25 +89,39 @@ export function hasClaim(value: TagLeases, holder: string, limit: number, now: n
   return firstInLine(live, effectiveLimit(live, limit)).some((e) => e.holder === holder);
 }
 
+/** Removes and returns another process's entry for `step`, if the value has one. */
+function takeOver(value: TagLeases, step: string): TagLeaseEntry | undefined {
+  const index = value.entries.findIndex((e) => e.step === step);
+  return index < 0 ? undefined : value.entries.splice(index, 1)[0];
+}
+
 /**
  * The value this process writes over `stored`: expired holders dropped, its own holder renewed (or gone, with no
  * entries left), its entries as it knows them (new ones numbered in arrival), and a place for each of its waiting
- * entries that is among the first free ones in line. Pure: a lost compare-and-set simply reconciles the fresh value.
+ * entries that is among the first free ones in line; a new entry takes over another process's for the same step, and
+ * the waiting entries of an earlier incarnation of this node are dropped. Pure: a lost compare-and-set simply reconciles the fresh value.
  */
 export function reconcile(stored: TagLeases, own: OwnLeases): Reconciled {
   const live = liveLeases(stored, own.now);
   const holders = { ...live.holders };
   delete holders[own.holder];
-  const value: TagLeases = { tag: live.tag, next_seq: live.next_seq, holders, entries: live.entries.filter((e) => e.holder !== own.holder) };
+  // Node ids are unique among live processes: another incarnation of this node is dead, and nobody will claim its turns.
+  const earlierSelf = (e: TagLeaseEntry) => !e.held && live.holders[e.holder]?.node === own.node;
+  const ended = new Set(own.ended ?? []);
+  const value: TagLeases = { tag: live.tag, next_seq: live.next_seq, holders, entries: live.entries.filter((e) => e.holder !== own.holder && !earlierSelf(e) && !ended.has(e.step)) };
   const seqs = new Map<string, number>();
   if (own.entries.length === 0) return { value, granted: [], seqs };
   holders[own.holder] = { node: own.node, limit: own.limit, expires_at: own.now + own.leaseMs };
-  for (const entry of own.entries) {
-    const seq = entry.seq ?? value.next_seq++;
-    if (entry.seq === undefined) seqs.set(entry.id, seq);
-    value.entries.push({ id: entry.id, holder: own.holder, priority: entry.priority, seq, held: entry.held, step: entry.step });
-  }
   const granted: string[] = [];
+  for (const entry of own.entries) {
+    // A new entry for what another process asked for (it died, or let it go) takes that entry over: its turn, its place.
+    const earlier = entry.seq === undefined ? takeOver(value, entry.step) : undefined;
+    const seq = entry.seq ?? earlier?.seq ?? value.next_seq++;
+    if (entry.seq === undefined) seqs.set(entry.id, seq);
+    const held = entry.held || earlier?.held === true;
+    if (held && !entry.held) granted.push(entry.id);
+    value.entries.push({ id: entry.id, holder: own.holder, priority: entry.priority, seq, held, step: entry.step });
+  }
   for (const entry of firstInLine(value, effectiveLimit(value))) {
     if (entry.holder !== own.holder) continue;
     entry.held = true;

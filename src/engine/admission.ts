@@ -30,6 +30,11 @@ export class Admission {
     return this.#take();
   }
 
+  /** Takes a slot even past capacity: an execution taken over after its process died was admitted once, where it started. */
+  takeOver(): () => void {
+    return this.#take();
+  }
+
   get running(): number {
     return this.#running;
   }

@@ -45,6 +45,8 @@ export class ExecutionStarter {
       ...(fromCaller ? { origin: "caller" } : {}),
       ...(timeoutMs === undefined ? {} : { deadline_ms: startMs + timeoutMs }),
       ...given({ placement: request.placement, budget }),
+      // The limits it counts against, for whoever takes it over should this process die while it runs.
+      ...(request.ticket === undefined || request.ticket.limits.length === 0 ? {} : { queue: { turn_key: request.ticket.turnKey, limits: request.ticket.limits } }),
     };
     const record = this.#recorder.begin({
       executionId,

@@ -9,9 +9,12 @@ import type { ExecutionRecorder } from "./recorder.js";
 import { resumePointOf } from "./resume-point.js";
 import type { RuntimeOptions } from "./runtime-options.js";
 import { planFor } from "./services.js";
-import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord } from "./types.js";
+import { TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord, type KeyLimit } from "./types.js";
 import { adoptedPath } from "./workflow-folders.js";
 import { given } from "../present.js";
+
+/** How an adopted execution counts on its new node (a slot, its concurrency keys, its token's max_running) until the returned release. */
+export type Resumed = (executionId: string, ticket: { priority: number; limits: readonly KeyLimit[] }) => () => void;
 
 /**
  * Takes over executions whose owning process died (once across the processes sharing the store): continues each from
@@ -30,8 +33,8 @@ export class OrphanAdoption {
     this.#rules = rules;
   }
 
-  /** Adopts every orphan this process may take; returns the ids it continues. */
-  async recover(): Promise<string[]> {
+  /** Adopts every orphan this process may take (each counted under its limits through `resumed`); returns the ids it continues. */
+  async recover(resumed?: Resumed): Promise<string[]> {
     const store = this.#options.store;
     const adopted: string[] = [];
     for (const stored of await findOrphans(store, this.#recorder, this.#options.ownerAlive)) {
@@ -45,7 +48,7 @@ export class OrphanAdoption {
         continue;
       }
       adopted.push(stored.execution_id);
-      this.#adopt(stored, claimed.record, claimed.events);
+      this.#adopt(stored, claimed.record, claimed.events, resumed);
     }
     return adopted;
   }
@@ -66,7 +69,7 @@ export class OrphanAdoption {
   }
 
   /** Takes a claimed orphan live here: `stored` is as its dead owner left it, `record` the claimed copy. */
-  #adopt(stored: ExecutionRecord, record: ExecutionRecord, events: readonly ExecutionEvent[]): void {
+  #adopt(stored: ExecutionRecord, record: ExecutionRecord, events: readonly ExecutionEvent[], resumed: Resumed | undefined): void {
     const executionId = record.execution_id;
     const lostOwner = ownerOf(stored);
     const spec = record.resume;
@@ -81,7 +84,12 @@ export class OrphanAdoption {
       const plan = planFor(source.file, record.workflow_name, source.path);
       const timeoutMs = spec.deadline_ms === undefined ? undefined : spec.deadline_ms - Date.now();
       const resume = resumePointOf(plan, events, lostOwner);
-      void this.#launcher.launch({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode: record.execution_mode, input: record.input, timeoutMs, budget: spec.budget, resume, ...given({ priority: record.priority }) });
+      const done = this.#launcher.launch({ executionId, source, deps: this.#rules.depsFor(source.origin), plan, mode: record.execution_mode, input: record.input, timeoutMs, budget: spec.budget, resume, ...given({ priority: record.priority }) });
+      // Its slot and its keys' places are held again before anything waiting behind them can take them.
+      if (resumed !== undefined) {
+        const release = resumed(executionId, { priority: record.priority ?? 5, limits: spec.queue?.limits ?? [] });
+        void done.then(release, release);
+      }
     } catch (error) {
       const info = toErrorInfo(error);
       fail(`${lostOwner} died, and resuming failed: ${info.message}`, info.hint ?? "start it again");

@@ -8,7 +8,7 @@ import type { ExecutionLocator } from "./execution-locator.js";
 import { openExecution, type OpenedExecution } from "./execution-opening.js";
 import { LocalExecutionLocator } from "./local-locator.js";
 import { OriginRules } from "./origin-rules.js";
-import { OrphanAdoption } from "./orphan-adoption.js";
+import { OrphanAdoption, type Resumed } from "./orphan-adoption.js";
 import { cancelExecution } from "./execution-cancel.js";
 import { ExecutionStarter } from "./execution-starter.js";
 import { recoverQueued, takeUpQueued, type Requeue } from "./queued-recovery.js";
@@ -95,8 +95,8 @@ export class Runtime implements ExecutionClient {
   }
 
   /** Adopts every execution whose owning process died (see OrphanAdoption); returns the ids adopted. */
-  recoverOrphans(): Promise<string[]> {
-    return this.#orphans.recover();
+  recoverOrphans(resumed?: Resumed): Promise<string[]> {
+    return this.#orphans.recover(resumed);
   }
 
   /** Puts the queued executions of processes that died (this node before its restart) back in line through `requeue`. */

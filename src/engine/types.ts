@@ -94,6 +94,8 @@ export interface KeyLimit {
   what: string;
   /** "at its limit 2" or "at max_running 4". */
   kind: "concurrency" | "max_running";
+  /** Counted on each node alone, never cluster-wide: the node's default max_running for tokens that set none. */
+  per_node?: true;
 }
 
 /** How many of one caller's executions may wait in a node's queue at once: a token's max_queued. */
@@ -122,7 +124,7 @@ export interface ResumeSpec {
   owner_instance?: string;
   /** The budget it runs under, as resolved when it started: an adopter keeps it. */
   budget?: ResolvedBudget;
-  /** A queued execution: the limits it counts against and its run timeout, to queue it again after a restart. */
+  /** The limits it counts against (to hold them again once taken over) and, queued, its run timeout (to queue it again after a restart). */
   queue?: { turn_key: string; limits: KeyLimit[]; timeout_ms?: number; max_queued?: QueuedBound };
 }
 

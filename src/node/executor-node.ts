@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Admission, ExecutionQueue, LocalNodeRegistry, requeueInto, resolveDataDir, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
+import { Admission, ExecutionQueue, LocalNodeRegistry, requeueInto, resolveDataDir, resumeInto, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
 import { Gateways, gatewayTokens, NodeExecutor, resolveGatewayOptions, VERSION, type GatewayOptions, type Operations, type TokenStore } from "../gateway/index.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger, type NodeTracing } from "../observability/index.js";
 import type { NodeDeps } from "./node-deps.js";
@@ -74,7 +74,7 @@ export class ExecutorNode {
     this.gateways = new Gateways(options, { client: this.client, locator: joined?.locator ?? engine.locator, engine, admission: this.admission, queue: this.queue, queueing: deps.membership === undefined, self: this.registry, nodes: this.nodes, tokens: this.tokens, metrics: this.metrics, audit: this.audit, logger: this.logger, dataDir: options.dataDir ?? engine.options.dataDir ?? resolveDataDir(), generator: deps.generator, readiness: () => this.readiness });
     parts.executor?.attach(this.gateways.operations);
     // A cluster's store is read once NATS is reached: its queued executions are taken up by the scan, by nodes that run executions.
-    this.#orphans = new OrphanScan(engine, this.logger, this.#membership !== undefined && options.supervisesExecutions ? () => this.#recoverQueued() : undefined);
+    this.#orphans = new OrphanScan(engine, this.logger, { requeue: this.#membership !== undefined && options.supervisesExecutions ? () => this.#recoverQueued() : undefined, resumed: resumeInto(this.queue) });
     this.#tracing = deps.tracing;
     this.#probe = options.probePort === undefined ? undefined : new ProbeServer({ host: options.probeHost, port: options.probePort, nodeId: this.registry.self().id, readiness: () => this.readiness });
   }
@@ -100,6 +100,9 @@ export class ExecutorNode {
     const executor = deps.runtime === undefined ? new NodeExecutor() : undefined;
     const engine = deps.runtime ?? (await openEngine(resolved, deps.membership, executor!));
     const node = new ExecutorNode(resolved, { engine, ownsEngine: deps.runtime === undefined, executor, tokens }, deps);
+    // On its own store nothing starts before the first scan: what resumes holds its keys before what waited behind them
+    // starts. A cluster member's first scan waits for NATS and its peers; the shared places keep that order there.
+    const startsHeld = node.#membership === undefined ? node.queue.holdStarts() : () => undefined;
     try {
       // Before anyone can queue more: what waited before a restart keeps its place ahead of newcomers.
       if (node.#membership === undefined) await node.#recoverQueued();
@@ -115,16 +118,21 @@ export class ExecutorNode {
     if (node.#membership !== undefined) node.#followReadiness();
     // Adopted only once listening: a node that cannot listen must not take (and then cancel) another process's orphans.
     // A store of its own is read at once; a cluster's waits for NATS, which must not hold up serving /ready.
-    const scanned = node.#orphans.start(resolved.orphanScanMs, node.nodes);
+    const scanned = node.#orphans.start(resolved.orphanScanMs, node.nodes).finally(startsHeld);
     if (node.#membership === undefined) await scanned;
     return node;
   }
 
   /** Puts executions queued before this node's restart back in line, oldest first (none is refused: they were accepted). */
   async #recoverQueued(): Promise<void> {
-    const recovered = await this.runtime.recoverQueued(requeueInto(this.queue));
-    if (recovered.length > 0) this.logger.info({ queued: recovered.length }, "queued executions taken up again after a restart");
-    this.queue.dispatch();
+    // All back in line before any starts: one taken up late must not find those behind it started in its place.
+    const startsHeld = this.queue.holdStarts();
+    try {
+      const recovered = await this.runtime.recoverQueued(requeueInto(this.queue));
+      if (recovered.length > 0) this.logger.info({ queued: recovered.length }, "queued executions taken up again after a restart");
+    } finally {
+      startsHeld();
+    }
   }
 
   get operations(): Operations {

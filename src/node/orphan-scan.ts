@@ -1,4 +1,4 @@
-import type { NodeRegistry, Runtime } from "../engine/internal.js";
+import type { NodeRegistry, Resumed, Runtime } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
 
 /**
@@ -8,18 +8,21 @@ import type { Logger } from "../observability/index.js";
 export class OrphanScan {
   readonly #engine: Runtime;
   readonly #logger: Logger;
-  /** Puts queued executions of dead processes back in this node's line (a node that runs executions), before orphans are adopted. */
+  /** Puts queued executions of dead processes back in this node's line (a node that runs executions), after orphans are adopted. */
   readonly #requeue: (() => Promise<void>) | undefined;
+  /** How an adopted execution counts under its keys here: before anything queued behind them is put back in line. */
+  readonly #resumed: Resumed | undefined;
   #timer: NodeJS.Timeout | undefined;
   #scanning = false;
   #again = false;
   #stopped = false;
   #stopWatch: (() => void) | undefined;
 
-  constructor(engine: Runtime, logger: Logger, requeue?: () => Promise<void>) {
+  constructor(engine: Runtime, logger: Logger, ways: { requeue?: (() => Promise<void>) | undefined; resumed?: Resumed | undefined } = {}) {
     this.#engine = engine;
     this.#logger = logger;
-    this.#requeue = requeue;
+    this.#requeue = ways.requeue;
+    this.#resumed = ways.resumed;
   }
 
   /**
@@ -45,9 +48,9 @@ export class OrphanScan {
     }
     this.#scanning = true;
     try {
-      await this.#requeue?.();
-      const adopted = await this.#engine.recoverOrphans();
+      const adopted = await this.#engine.recoverOrphans(this.#resumed);
       if (adopted.length > 0) this.#logger.info({ adopted: adopted.length, policy: this.#engine.options.resumePolicy }, "adopted executions whose process died");
+      await this.#requeue?.();
     } catch (error) {
       this.#logger.error({ err: error }, "looking for executions whose process died failed; will try again");
     } finally {

@@ -17,19 +17,23 @@ export interface QueueCluster {
   workers: ServeProcess[];
   /** Starts a worker (kept in `workers`). */
   worker(id: string): Promise<ServeProcess>;
-  run(input: Msg, extra?: Msg): Promise<{ body: Msg }>;
-  status(id: unknown): Promise<Msg>;
+  run(input: Msg, extra?: Msg, token?: string): Promise<{ body: Msg }>;
+  status(id: unknown, token?: string): Promise<Msg>;
   listed(): Promise<{ id: string; status: string; load?: number }[]>;
   close(): Promise<void>;
 }
 
-export async function startQueueCluster(name: string): Promise<QueueCluster> {
+/** `tokens`: a token file's YAML for the gateway (callers then pass a token; the status reads use `reader`'s). */
+export async function startQueueCluster(name: string, options: { tokens?: string; reader?: string } = {}): Promise<QueueCluster> {
   const nats = await startNatsServer();
   const gate = await startGateServer();
   const dir = mkdtempSync(join(tmpdir(), `wfx-${name}-`));
   const profile = join(dir, "gateway.yaml");
   writeFileSync(profile, `tags: [gateway]\ncapacity: { executions: 0, steps: 0 }\ngateways: { http: { port: 0 } }\nnats: { url: "${nats.url}" }\n`);
-  const gateway = await startServe(join(dir, "gateway"), ["--node-id", "gw-1", "--profile", profile, "--workflows", QUEUE_WORKFLOWS], {}, "node");
+  const tokens = options.tokens === undefined ? [] : ["--tokens", join(dir, "tokens.yaml"), "--host", "127.0.0.1"];
+  if (options.tokens !== undefined) writeFileSync(join(dir, "tokens.yaml"), options.tokens);
+  const gateway = await startServe(join(dir, "gateway"), ["--node-id", "gw-1", "--profile", profile, "--workflows", QUEUE_WORKFLOWS, ...tokens], {}, "node");
+  const reader = options.reader;
   const workers: ServeProcess[] = [];
   return {
     nats,
@@ -41,9 +45,9 @@ export async function startQueueCluster(name: string): Promise<QueueCluster> {
       workers.push(started);
       return started;
     },
-    run: (input, extra = {}) => post(gateway.url, "execute_workflow", { workflow_name: "work", input_data: input, execution_mode: "async", ...extra }),
-    status: async (id) => (await post(gateway.url, "check_execution_status", { execution_id: id })).body,
-    listed: async () => ((await post(gateway.url, "list_nodes", {})).body["nodes"] ?? []) as { id: string; status: string; load?: number }[],
+    run: (input, extra = {}, token) => post(gateway.url, "execute_workflow", { workflow_name: "work", input_data: input, execution_mode: "async", ...extra }, token),
+    status: async (id, token = reader) => (await post(gateway.url, "check_execution_status", { execution_id: id }, token)).body,
+    listed: async () => ((await post(gateway.url, "list_nodes", {}, reader)).body["nodes"] ?? []) as { id: string; status: string; load?: number }[],
     async close() {
       for (const w of workers) await w.kill("SIGTERM");
       await gateway.kill("SIGTERM");

@@ -4,7 +4,11 @@ import type { QueuedRequest, ShownTicket } from "../execution-client.js";
 import type { KeyLimit, QueuedBound } from "../types.js";
 import { KeyCounts } from "./key-counts.js";
 import { clusterKeyReason, type KeyPlaces } from "./key-places.js";
+import { SharedPlaces } from "./shared-places.js";
 import { QueueOrder } from "./queue-order.js";
+
+/** How long a start waits for the cluster's first answer on its places before it is recorded queued instead. */
+const TAKE_WAIT_MS = 1000;
 
 /** What an execution asks of the queue: its priority (0-9), the key it takes turns under, the limits it counts against. */
 export interface QueueTicket {
@@ -50,18 +54,17 @@ export class ExecutionQueue {
   readonly #maxQueued: number;
   readonly #now: () => number;
   #dispatching = false;
+  /** Holds on starts (see holdStarts): while any is on, nothing starts and newcomers wait in line. */
+  #holds = 0;
   readonly #roomListeners: (() => void)[] = [];
-  readonly #keyPlaces: KeyPlaces | undefined;
-  /** Waiting executions whose cluster-wide places are asked for: given back while this node has no slot for them. */
-  readonly #asking = new Set<string>();
+  readonly #shared: SharedPlaces;
 
   constructor(admission: Admission, options: ExecutionQueueOptions) {
     this.#admission = admission;
     this.#maxQueued = options.maxQueued;
     this.#now = options.now ?? Date.now;
     admission.onFree(() => this.dispatch());
-    this.#keyPlaces = options.keyPlaces;
-    this.#keyPlaces?.onGranted(() => this.dispatch());
+    this.#shared = new SharedPlaces(options.keyPlaces, () => this.dispatch());
   }
 
   get size(): number {
@@ -82,14 +85,51 @@ export class ExecutionQueue {
     return this.#maxQueued;
   }
 
+  /**
+   * Starts nothing (newcomers wait in line) until the returned release: a restarted node first counts the executions it
+   * resumes under their keys, then starts what waited, so neither jumps the other.
+   */
+  holdStarts(): () => void {
+    this.#holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#holds--;
+      this.dispatch();
+    };
+  }
+
   /** A slot and the ticket's key shares, now, if nothing holds it; undefined when it must wait. Throws while draining. */
   tryTake(ticket: QueueTicket): Taken | undefined {
     if (this.#admission.draining) throw new ShuttingDownError();
+    if (this.#holds > 0) return undefined;
     if (this.#heldBy(ticket) !== undefined) return undefined;
     // Keys shared cluster-wide are asked for by the line: one with keys waits there a KV round trip (none without keys).
-    if (shared(this.#keyPlaces, ticket).length > 0) return undefined;
+    if (this.#shared.of(ticket).length > 0) return undefined;
     const releaseSlot = this.#admission.tryAcquire();
     return releaseSlot === undefined ? undefined : this.#takeKeys(undefined, ticket, releaseSlot);
+  }
+
+  /**
+   * `tryTake` for an execution whose ticket has cluster-wide limits too: with a slot free and nothing local holding it,
+   * its places are asked for and the first answer awaited (one round trip), so one the cluster lets run starts running
+   * instead of being recorded queued first. Undefined when it must wait.
+   */
+  async take(id: string, ticket: QueueTicket): Promise<Taken | undefined> {
+    const limits = this.#shared.of(ticket);
+    if (limits.length === 0) return this.tryTake(ticket);
+    if (this.#admission.draining) throw new ShuttingDownError();
+    if (this.#holds > 0 || !this.hasRoom || this.#heldBy(ticket) !== undefined) return undefined;
+    const claim = await this.#shared.claimed(id, limits, ticket.priority, TAKE_WAIT_MS);
+    const releaseSlot = claim.held ? this.#admission.tryAcquire() : undefined;
+    if (releaseSlot === undefined) {
+      // Waits after all (or no slot is left): its ask goes back; the line asks again once it is recorded queued.
+      this.#shared.forget(id);
+      return undefined;
+    }
+    this.#shared.running(id);
+    return this.#takeKeys(id, ticket, releaseSlot);
   }
 
   /**
@@ -104,7 +144,7 @@ export class ExecutionQueue {
     const position = this.#order.aheadOf(ticket.priority) + 1;
     this.#add({ ...ticket, id, queuedAt: options.queuedAt ?? this.#now(), start });
     // Its places are asked for by a dispatch, after its caller has recorded it queued.
-    if (shared(this.#keyPlaces, ticket).length > 0) queueMicrotask(() => this.dispatch());
+    if (this.#shared.of(ticket).length > 0) queueMicrotask(() => this.dispatch());
     return { position, reason: this.reasonFor(ticket) };
   }
 
@@ -113,12 +153,40 @@ export class ExecutionQueue {
     const entry = this.#order.get(id);
     if (entry === undefined || !this.#order.remove(id)) return false;
     if (entry.maxQueued !== undefined) this.#waiting.remove(entry.maxQueued.key);
-    this.#forget(id);
+    this.#shared.forget(id);
     return true;
   }
 
   positionOf(id: string): number | undefined {
     return this.#order.positionOf(id);
+  }
+
+  /** Which limit holds a waiting execution now (the cluster's word while it asks for its places); undefined when it does not wait. */
+  reasonOf(id: string): string | undefined {
+    const entry = this.#order.get(id);
+    if (entry === undefined) return undefined;
+    return this.#shared.reasonOf(id) ?? this.reasonFor(entry);
+  }
+
+  /**
+   * An execution that runs already, taken over after its process died: counted under its limits here, and its
+   * cluster-wide places held again (the dead process's taken over) and a slot taken, past capacity if need be (it was
+   * admitted once, where it started), until the returned release: what waits behind it does not start in its place.
+   */
+  resumed(id: string, ticket: { priority: number; limits: readonly KeyLimit[] }): () => void {
+    const releaseSlot = this.#admission.takeOver();
+    for (const limit of ticket.limits) this.#running.add(limit.key);
+    const held = this.#shared.of(ticket);
+    if (held.length > 0) this.#shared.hold(id, held, ticket.priority);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const limit of ticket.limits) this.#running.remove(limit.key);
+      if (held.length > 0) this.#shared.release(id);
+      // The slot last: giving it back dispatches, and the keys must be free by then.
+      releaseSlot();
+    };
   }
 
   /** Which limit holds a ticket now, in words. */
@@ -127,13 +195,14 @@ export class ExecutionQueue {
     if (this.#admission.draining) return "node draining";
     if (this.#admission.running >= this.#admission.capacity) return `node at capacity ${this.#admission.running}/${this.#admission.capacity}`;
     const held = this.#heldBy(ticket);
-    if (held === undefined) return shared(this.#keyPlaces, ticket).length > 0 ? clusterKeyReason(shared(this.#keyPlaces, ticket)) : "waiting for its turn";
+    const limits = this.#shared.of(ticket);
+    if (held === undefined) return limits.length > 0 ? clusterKeyReason(limits) : "waiting for its turn";
     return held.kind === "concurrency" ? `${held.what} at its limit ${held.limit}` : `${held.what} at max_running ${held.limit}`;
   }
 
   /** Starts what may start, in order, while slots are free (a drained node keeps its queue for after its restart). */
   dispatch(): void {
-    if (this.#dispatching) return;
+    if (this.#dispatching || this.#holds > 0) return;
     this.#dispatching = true;
     try {
       while (this.#order.size > 0 && !this.#admission.draining && this.#admission.running < this.#admission.capacity) {
@@ -141,7 +210,7 @@ export class ExecutionQueue {
         let pending = false;
         const next = this.#order.take((entry) => {
           if (this.#heldBy(entry) !== undefined) return false;
-          const placed = this.#placed(entry);
+          const placed = this.#shared.placed(entry.id, entry);
           if (placed === "pending") pending = true;
           return placed === true && !pending;
         });
@@ -152,7 +221,7 @@ export class ExecutionQueue {
           return;
         }
         if (next.maxQueued !== undefined) this.#waiting.remove(next.maxQueued.key);
-        this.#asking.delete(next.id);
+        this.#shared.running(next.id);
         const taken = this.#takeKeys(next.id, next, releaseSlot);
         let ended: Promise<unknown>;
         try {
@@ -165,7 +234,7 @@ export class ExecutionQueue {
     } finally {
       this.#dispatching = false;
       // Places asked for by a node with no slot for them would hold back nodes that have one: given back, asked again later.
-      if (!this.hasRoom) for (const id of [...this.#asking]) this.#forget(id);
+      if (!this.hasRoom) this.#shared.forgetAll();
     }
     if (this.#order.size === 0 && this.hasRoom) for (const listener of this.#roomListeners) listener();
   }
@@ -193,19 +262,6 @@ export class ExecutionQueue {
     return undefined;
   }
 
-  /** Whether a waiting execution holds its cluster-wide places (asked for now, once, when it does not). */
-  #placed(entry: Waiting): boolean | "pending" {
-    const limits = shared(this.#keyPlaces, entry);
-    if (limits.length === 0) return true;
-    this.#asking.add(entry.id);
-    const claim = this.#keyPlaces!.claim(entry.id, limits, entry.priority);
-    return claim.held || (claim.pending ? "pending" : false);
-  }
-
-  #forget(id: string): void {
-    if (this.#asking.delete(id)) this.#keyPlaces?.release(id);
-  }
-
   /** `id`: a queued execution's, whose cluster-wide places go back with its keys (undefined: it never had any). */
   #takeKeys(id: string | undefined, ticket: QueueTicket, releaseSlot: () => void): Taken {
     for (const limit of ticket.limits) this.#running.add(limit.key);
@@ -222,7 +278,7 @@ export class ExecutionQueue {
         if (!keysBack) {
           keysBack = true;
           for (const limit of ticket.limits) this.#running.remove(limit.key);
-          if (id !== undefined && shared(this.#keyPlaces, ticket).length > 0) this.#keyPlaces?.release(id);
+          if (id !== undefined && this.#shared.of(ticket).length > 0) this.#shared.release(id);
         }
         // The slot last: giving it back dispatches, and the keys must be free by then.
         if (!slotBack) giveSlot();
@@ -230,13 +286,4 @@ export class ExecutionQueue {
       },
     };
   }
-}
-
-/**
- * The limits a ticket holds cluster-wide: concurrency keys (none without shared places: a standalone node counts them
- * itself). A token's max_running stays per node: an execution adopted after its node died resumes without retaking its
- * places, and the dead incarnation's places hold a token's every run back for a lease (see README, 'Not yet built').
- */
-function shared(places: KeyPlaces | undefined, ticket: QueueTicket): readonly KeyLimit[] {
-  return places === undefined || ticket.limits.length === 0 ? [] : ticket.limits.filter((l) => l.kind === "concurrency");
 }

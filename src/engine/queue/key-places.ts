@@ -11,6 +11,12 @@ export type KeyClaim = { held: true } | { held: false; reason: string; /** Asked
 export interface KeyPlaces {
   /** Whether `id` holds a place under every one of `limits` now; when not, it is asked for (once, in line at `priority`). */
   claim(id: string, limits: readonly KeyLimit[], priority: number): KeyClaim;
+  /** `claim`, answered once the cluster first answers the ask (one round trip) or `waitMs` passed: granted, or why it waits. */
+  claimed(id: string, limits: readonly KeyLimit[], priority: number, waitMs: number): Promise<KeyClaim>;
+  /** Holds places under `limits` for `id`, which runs already (taken over after its process died): at once, over the limit if its own were lost. */
+  hold(id: string, limits: readonly KeyLimit[], priority: number): void;
+  /** Why `id` waits for its places now, as the cluster last said; undefined when it asked for none or holds them. */
+  reasonOf(id: string): string | undefined;
   /** Gives back what `id` holds or asked for (it ended, was withdrawn, or its node has no slot for it now). */
   release(id: string): void;
   /** Told whenever a place may have come to this process, or an ask got its first answer: the queue then starts what may start. */

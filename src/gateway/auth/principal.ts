@@ -16,6 +16,8 @@ export interface Principal {
   tenant?: string;
   /** Executions this token may have running at once (its `max_running`); undefined (the local user): only the node's cap. */
   maxRunning?: number;
+  /** `maxRunning` is the node's default (the entry sets none): counted on each node alone, not across the cluster. */
+  maxRunningPerNode?: true;
   /** Watches this token may hold open at once (its `max_watchers`); undefined (the local user): only the node's cap. */
   maxWatchers?: number;
   /** The highest priority (0-9) its executions may ask for (its `max_priority`); a higher one is lowered to it. */

@@ -112,6 +112,8 @@ export class TokenStore {
         ...(e.tags === undefined ? {} : { tags: Object.freeze([...e.tags]) }),
         ...given({ tenant: e.tenant }),
         ...limit("maxRunning", e.max_running ?? defaults.maxRunning),
+        // The node's default is a share of one node's slots; a token's own max_running holds across the cluster.
+        ...(e.max_running === undefined && defaults.maxRunning !== undefined ? { maxRunningPerNode: true as const } : {}),
         ...limit("maxWatchers", e.max_watchers ?? defaults.maxWatchers),
         ...given({ maxPriority: e.max_priority, maxQueued: e.max_queued }),
       }),

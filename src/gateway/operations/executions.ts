@@ -218,10 +218,12 @@ export class Executions {
     return this.withQueuePlace(record);
   }
 
-  /** A queued record with its place as of now (the stored one is as of when it was queued). */
+  /** A queued record with its place and the limit holding it as of now (the stored ones are as of when it was queued). */
   withQueuePlace(record: ExecutionRecord): ExecutionRecord {
     const position = record.queue === undefined ? undefined : this.#queue.positionOf(record.execution_id);
-    return position === undefined ? record : { ...record, queue: { ...record.queue!, position }, progress: { ...record.progress, message: `Queued at position ${position}: ${record.queue!.reason}` } };
+    if (position === undefined) return record;
+    const reason = this.#queue.reasonOf(record.execution_id) ?? record.queue!.reason;
+    return { ...record, queue: { ...record.queue!, position, reason }, progress: { ...record.progress, message: `Queued at position ${position}: ${reason}` } };
   }
 
   isFinal(record: ExecutionRecord): boolean {

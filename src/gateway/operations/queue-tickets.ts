@@ -36,7 +36,7 @@ export function ticketFor(workflowName: string, workflow: WorkflowDef | undefine
   const scope = `${principal.tenant ?? ""}\u0000${workflowName}\u0000`;
   const limits: KeyLimit[] = [];
   if (concurrency !== undefined) limits.push({ key: `key\u0000${scope}${shownKey}`, limit: concurrency.limit, what: `concurrency key ${shownKey}`, kind: "concurrency" });
-  if (principal.maxRunning !== undefined) limits.push({ key: `token\u0000${principal.id}`, limit: principal.maxRunning, what: `token ${principal.id}`, kind: "max_running" });
+  if (principal.maxRunning !== undefined) limits.push({ key: `token\u0000${principal.id}`, limit: principal.maxRunning, what: `token ${principal.id}`, kind: "max_running", ...(principal.maxRunningPerNode ? { per_node: true as const } : {}) });
   // Round-robin by tenant and key: one tenant's keys never share a turn with another's.
   // A token's max_queued counts its waiting executions under the key its max_running counts its running ones.
   const maxQueued = principal.maxQueued === undefined ? undefined : { key: `token\u0000${principal.id}`, limit: principal.maxQueued, what: `token ${principal.id}` };
