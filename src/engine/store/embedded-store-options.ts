@@ -17,6 +17,8 @@ export interface EmbeddedStoreOptions {
   maxCachedExecutions?: number;
   /** Beyond this many events one execution's events are read back from disk. Default 10,000. */
   maxCachedEventsPerExecution?: number;
+  /** Bytes of those recent records' and events' JSON kept in memory, in one buffer outside the JS heap; older ones are read back from disk. Default 16 MiB. */
+  cachedBytes?: number;
   /** Compact closed segments before `open` returns. Default true (false when `readOnly`). */
   compactOnOpen?: boolean;
   /** Compact again this often while open (0: never). Default 1 hour. */
@@ -39,6 +41,7 @@ export function defaultEmbeddedStoreOptions(): Omit<ResolvedEmbeddedStoreOptions
     maxSegmentBytes: 64 * 1024 * 1024,
     maxCachedExecutions: 1_000,
     maxCachedEventsPerExecution: 10_000,
+    cachedBytes: 16 * 1024 * 1024,
     compactOnOpen: true,
     compactIntervalMs: 60 * 60 * 1000,
     readOnly: false,
@@ -46,7 +49,7 @@ export function defaultEmbeddedStoreOptions(): Omit<ResolvedEmbeddedStoreOptions
   };
 }
 
-const POSITIVE = ["flushIntervalMs", "maxBufferBytes", "maxSegmentBytes", "maxCachedExecutions", "maxCachedEventsPerExecution"] as const;
+const POSITIVE = ["flushIntervalMs", "maxBufferBytes", "maxSegmentBytes", "maxCachedExecutions", "maxCachedEventsPerExecution", "cachedBytes"] as const;
 const NON_NEGATIVE = ["retentionMs", "compactIntervalMs"] as const;
 
 /** Merges defaults, validates once and freezes. */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { ExecutionEvent, ExecutionRecord, ExecutionStore, ListExecutionsQuery } from "../types.js";
 import { resolveEmbeddedStoreOptions, type EmbeddedStoreOptions, type ResolvedEmbeddedStoreOptions } from "./embedded-store-options.js";
 import { StoreError, storeClosed } from "./errors.js";
+import { ByteRing } from "./byte-ring.js";
 import { ClaimFiles } from "./claim-files.js";
 import { compactJournal, type CompactionResult } from "./journal-compactor.js";
 import { eventLine, recordLine } from "./journal-format.js";
@@ -12,14 +13,17 @@ import { RecentCache } from "./recent-cache.js";
 import { selectRecords, summaryOf, type RecordSummary } from "./record-query.js";
 import { eventJson, recordJson } from "./stored-json.js";
 
+/** A recent record: what listings filter on, and where its JSON sits in the ring. */
 interface HotRecord extends RecordSummary {
-  json: string;
+  at: number;
+  bytes: number;
 }
 
 interface HotEvents {
   /** True while every event of the execution went through this store, so memory alone answers. */
   complete: boolean;
-  events: Array<{ seq: number; json: string }>;
+  /** Flat [seq, ring position, bytes] triples, in seq order: no object per event for the collector to copy. */
+  refs: number[];
 }
 
 type Candidate = RecordSummary & { materialize(): ExecutionRecord };
@@ -37,6 +41,8 @@ export class EmbeddedExecutionStore implements ExecutionStore {
   readonly #claims: ClaimFiles;
   readonly #hot: RecentCache<HotRecord>;
   readonly #events: RecentCache<HotEvents>;
+  /** The JSON of recent records and events, off the heap; `#hot` and `#events` point into it. */
+  readonly #ring: ByteRing;
   #compacting: Promise<CompactionResult> | undefined;
   #compactTimer: NodeJS.Timeout | undefined;
   #lastCompactionError: unknown;
@@ -69,6 +75,7 @@ export class EmbeddedExecutionStore implements ExecutionStore {
     this.#claims = new ClaimFiles(options.dataDir);
     this.#hot = new RecentCache(options.maxCachedExecutions);
     this.#events = new RecentCache(options.maxCachedExecutions);
+    this.#ring = new ByteRing(options.cachedBytes);
     if (!options.readOnly) {
       this.#writer = new JournalWriter(dir, options, options.now());
       if (options.compactIntervalMs > 0) {
@@ -85,8 +92,8 @@ export class EmbeddedExecutionStore implements ExecutionStore {
     const writer = this.#writable();
     const json = serialize(record, "record", recordJson);
     writer.append(recordLine(this.#options.now(), json));
-    const id = record.execution_id;
-    this.#hot.set(id, { ...summaryOf(record), json });
+    const at = this.#ring.put(json);
+    this.#hot.set(record.execution_id, { ...summaryOf(record), at, bytes: this.#ring.lastBytes });
   }
 
   appendEvent(event: ExecutionEvent): void {
@@ -94,21 +101,23 @@ export class EmbeddedExecutionStore implements ExecutionStore {
     const json = serialize(event, "event", eventJson);
     writer.append(eventLine(json));
     let cached = this.#events.get(event.execution_id, true);
-    if (!cached) this.#events.set(event.execution_id, (cached = { complete: event.seq === 1, events: [] }));
+    if (!cached) this.#events.set(event.execution_id, (cached = { complete: event.seq === 1, refs: [] }));
     if (!cached.complete) return;
-    const last = cached.events[cached.events.length - 1];
-    if ((last !== undefined && last.seq >= event.seq) || cached.events.length >= this.#options.maxCachedEventsPerExecution) {
-      // Out of order, repeated or too many: let the journal (which sorts and de-duplicates) answer from now on.
+    const refs = cached.refs;
+    const at = refs.length / 3 >= this.#options.maxCachedEventsPerExecution || (refs.length > 0 && refs[refs.length - 3]! >= event.seq) ? -1 : this.#ring.put(json);
+    if (at < 0) {
+      // Out of order, repeated, too many or too large: let the journal (which sorts and de-duplicates) answer from now on.
       cached.complete = false;
-      cached.events = [];
+      cached.refs = [];
       return;
     }
-    cached.events.push({ seq: event.seq, json });
+    refs.push(event.seq, at, this.#ring.lastBytes);
   }
 
   async getRecord(executionId: string): Promise<ExecutionRecord | undefined> {
     const hot = this.#hot.get(executionId);
-    if (hot) return JSON.parse(hot.json) as ExecutionRecord;
+    const json = hot === undefined ? undefined : this.#ring.read(hot.at, hot.bytes);
+    if (json !== undefined) return JSON.parse(json) as ExecutionRecord;
     await this.#catchUp();
     const indexed = this.#index.get(executionId);
     return indexed === undefined ? undefined : structuredClone(indexed.record);
@@ -116,11 +125,8 @@ export class EmbeddedExecutionStore implements ExecutionStore {
 
   async getEvents(executionId: string, afterSeq = 0): Promise<ExecutionEvent[]> {
     const cached = this.#events.get(executionId);
-    if (cached?.complete) {
-      const out: ExecutionEvent[] = [];
-      for (const { seq, json } of cached.events) if (seq > afterSeq) out.push(JSON.parse(json) as ExecutionEvent);
-      return out;
-    }
+    const cachedEvents = cached?.complete ? this.#cachedEvents(cached.refs, afterSeq) : undefined;
+    if (cachedEvents !== undefined) return cachedEvents;
     await this.#catchUp();
     return this.#index.readEvents(executionId, afterSeq);
   }
@@ -132,7 +138,8 @@ export class EmbeddedExecutionStore implements ExecutionStore {
       candidates.set(record.execution_id, { ...summaryOf(record), materialize: () => structuredClone(record) });
     }
     for (const hot of this.#hot.values()) {
-      candidates.set(hot.execution_id, { ...summaryOf(hot), materialize: () => JSON.parse(hot.json) as ExecutionRecord });
+      // A record the ring has written over is the index's (which has every line this store wrote); nothing is written before materialize.
+      if (this.#ring.holds(hot.at)) candidates.set(hot.execution_id, { ...summaryOf(hot), materialize: () => JSON.parse(this.#ring.read(hot.at, hot.bytes)!) as ExecutionRecord });
     }
     return selectRecords(candidates.values(), query).map((candidate) => candidate.materialize());
   }
@@ -190,6 +197,18 @@ export class EmbeddedExecutionStore implements ExecutionStore {
     if (this.#compactTimer) clearInterval(this.#compactTimer);
     await this.#compacting?.catch(() => undefined);
     await this.#writer?.close();
+  }
+
+  /** The events after `afterSeq` from the ring; undefined when it has written over any of them. */
+  #cachedEvents(refs: readonly number[], afterSeq: number): ExecutionEvent[] | undefined {
+    const out: ExecutionEvent[] = [];
+    for (let i = 0; i < refs.length; i += 3) {
+      if (refs[i]! <= afterSeq) continue;
+      const json = this.#ring.read(refs[i + 1]!, refs[i + 2]!);
+      if (json === undefined) return undefined;
+      out.push(JSON.parse(json) as ExecutionEvent);
+    }
+    return out;
   }
 
   #writable(): JournalWriter {
