@@ -84,8 +84,13 @@ export class RecordView {
 
   /** The records matching `query`, newest first; `own` (this process's writes not yet acknowledged) wins over the view. */
   select(query: ListExecutionsQuery, own: ReadonlyMap<string, ExecutionRecord>): ExecutionRecord[] {
-    const merged = own.size === 0 ? this.#records : new Map([...this.#records, ...own]);
-    return selectRecords(merged.values(), query).map((record) => structuredClone(record));
+    // No copy of the view per listing (the orphan scan lists every couple of seconds): own writes first, then the rest.
+    const records = this.#records;
+    function* merged(): Iterable<ExecutionRecord> {
+      yield* own.values();
+      for (const [id, record] of records) if (!own.has(id)) yield record;
+    }
+    return selectRecords(own.size === 0 ? records.values() : merged(), query).map((record) => structuredClone(record));
   }
 
   stop(): void {

@@ -26,7 +26,6 @@ interface HotEvents {
   refs: number[];
 }
 
-type Candidate = RecordSummary & { materialize(): ExecutionRecord };
 
 /**
  * The single-node store: an append-only journal of JSON lines under `<dataDir>/journal/`, one segment per writing
@@ -133,15 +132,21 @@ export class EmbeddedExecutionStore implements ExecutionStore {
 
   async listRecords(query: ListExecutionsQuery = {}): Promise<ExecutionRecord[]> {
     await this.#catchUp();
-    const candidates = new Map<string, Candidate>();
-    for (const { record } of this.#index.records()) {
-      candidates.set(record.execution_id, { ...summaryOf(record), materialize: () => structuredClone(record) });
+    // Nothing is made per stored record (the orphan scan lists every couple of seconds): only what a listing selects is read.
+    const ring = this.#ring;
+    const hot = new Map<string, HotRecord>();
+    // A record the ring has written over is the index's (which has every line this store wrote); nothing is written before it is read.
+    for (const recent of this.#hot.values()) if (ring.holds(recent.at)) hot.set(recent.execution_id, recent);
+    const hotOnes = new Set<RecordSummary>(hot.values());
+    function* everyRecord(index: JournalIndex): Iterable<RecordSummary> {
+      yield* hotOnes;
+      for (const { record } of index.records()) if (!hot.has(record.execution_id)) yield record;
     }
-    for (const hot of this.#hot.values()) {
-      // A record the ring has written over is the index's (which has every line this store wrote); nothing is written before materialize.
-      if (this.#ring.holds(hot.at)) candidates.set(hot.execution_id, { ...summaryOf(hot), materialize: () => JSON.parse(this.#ring.read(hot.at, hot.bytes)!) as ExecutionRecord });
-    }
-    return selectRecords(candidates.values(), query).map((candidate) => candidate.materialize());
+    return selectRecords(everyRecord(this.#index), query).map((summary) => {
+      if (!hotOnes.has(summary)) return structuredClone(summary as ExecutionRecord);
+      const recent = summary as HotRecord;
+      return JSON.parse(ring.read(recent.at, recent.bytes)!) as ExecutionRecord;
+    });
   }
 
   claim(name: string, value: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
