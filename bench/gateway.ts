@@ -17,12 +17,21 @@ import { GATEWAY_WORKFLOWS } from "../test/helpers/gateway-node.js";
 import { expectCompleted, gatewayCallPaths, type CallPath, type GatewayAddresses } from "./lib/gateway-callers.js";
 import { roundTripsInBlocks } from "./lib/round-trips.js";
 import { summary } from "./lib/stats.js";
+import { statusThroughput } from "./lib/status-throughput.js";
+import { thinWatchers } from "./lib/thin-watchers.js";
 
 /** 2,000 timed calls per path, in four blocks of 500 taking turns with the other paths, after 3,000 warm-up calls. */
 const ROUNDS = { warmup: 3000, blocks: 4, perBlock: 500 };
 const WATCHERS = 1000;
 /** Watchers live in child processes (as real clients would), so their decoding does not share the node's CPU. */
 const WATCHER_PROCESSES = 2;
+/**
+ * Each rate is measured with the grpc-js client and with a thin HTTP/2 client (bench/lib/thin-watchers.ts): in one
+ * process, every watcher's message waits for the ones decoded before it, so the client's own cost per message is in
+ * the figure 500 times over; the thin row leaves out what grpc-js adds per message, as the thin latency rows do.
+ */
+type WatcherClient = "grpc-js" | "thin";
+const WATCHER_CLIENTS: readonly WatcherClient[] = ["grpc-js", "thin"];
 /**
  * Two event rates: a busy workflow (10 events/s) and a stress rate (50 events/s, 50,000 deliveries/s). The delay lets
  * all watchers open first, so every measured event is delivered live, not replayed; warm-up events are not measured.
@@ -31,8 +40,6 @@ const TICK_RATES = [
   { warmup: 10, count: 50, every_ms: 100, delay_ms: 3000 },
   { warmup: 25, count: 100, every_ms: 20, delay_ms: 3000 },
 ];
-const AUTOCANNON = { connections: 32, seconds: 5 };
-const AUTOCANNON_BIN = fileURLToPath(new URL("../../node_modules/autocannon/autocannon.js", import.meta.url));
 
 /** The sections to run (comma-separated), from WFX_BENCH_ONLY; all when unset. */
 const ONLY = process.env["WFX_BENCH_ONLY"]?.split(",");
@@ -85,27 +92,34 @@ async function latencyTable(node: ExecutorNode, runtime: Runtime): Promise<void>
   log();
 }
 
-/** Child-process side: opens the watchers, records each live event's delivery latency, prints the samples as JSON. */
-async function runWatchers(address: string, executionId: string, count: number): Promise<void> {
-  const client = grpcClient(address);
+/** Child-process side: opens the watchers (grpc-js, or the thin client), records each live event's delivery latency, prints the samples as JSON. */
+async function runWatchers(address: string, executionId: string, count: number, client: WatcherClient): Promise<void> {
   const latencies: number[] = [];
   let opened = 0;
-  await new Promise<void>((resolve) => {
-    let ended = 0;
-    for (let i = 0; i < count; i++) {
-      const stream: grpc.ClientReadableStream<Record<string, unknown>> = watch(client, executionId);
-      stream.on("data", (event: Record<string, unknown>) => {
-        if (event["type"] === "execution.started") opened++;
-        if (event["type"] !== "step.progress") return;
-        const { at, warmup } = JSON.parse(event["data_json"] as string) as { at: number; warmup: boolean };
-        if (!warmup) latencies.push(performance.timeOrigin + now() - at);
-      });
-      const finish = () => ++ended === count && resolve();
-      stream.on("end", finish);
-      stream.on("error", finish);
-    }
-  });
-  client.close();
+  const onEvent = (event: Record<string, unknown>) => {
+    if (event["type"] === "execution.started") opened++;
+    if (event["type"] !== "step.progress") return;
+    const { at, warmup } = JSON.parse(event["data_json"] as string) as { at: number; warmup: boolean };
+    if (!warmup) latencies.push(performance.timeOrigin + now() - at);
+  };
+  if (client === "thin") {
+    const watchers = thinWatchers(address, executionId, count, onEvent);
+    await watchers.done;
+    watchers.close();
+  } else {
+    const grpcjs = grpcClient(address);
+    await new Promise<void>((resolve) => {
+      let ended = 0;
+      for (let i = 0; i < count; i++) {
+        const stream: grpc.ClientReadableStream<Record<string, unknown>> = watch(grpcjs, executionId);
+        stream.on("data", onEvent);
+        const finish = () => ++ended === count && resolve();
+        stream.on("end", finish);
+        stream.on("error", finish);
+      }
+    });
+    grpcjs.close();
+  }
   process.stdout.write(JSON.stringify({ opened, latencies }));
 }
 
@@ -127,37 +141,23 @@ function nodeFanOutLoop(runtime: Runtime, executionId: string): { samples: numbe
   return { samples, stop: () => (first?.(), last?.()) };
 }
 
-async function watcherLatency(node: ExecutorNode, runtime: Runtime, ticks: (typeof TICK_RATES)[number]): Promise<void> {
+async function watcherLatency(node: ExecutorNode, runtime: Runtime, ticks: (typeof TICK_RATES)[number], client: WatcherClient): Promise<void> {
   const ticker = await node.operations.call("execute_workflow", { workflow_name: "ticker", input_data: ticks, execution_mode: "async" }, { principal: LOCAL_PRINCIPAL, gateway: "bench" });
   const loop = nodeFanOutLoop(runtime, ticker["execution_id"] as string);
   const pausesBefore = node.operations.deps.metrics.watcherPauses.get({ gateway: "grpc" });
   const perProcess = WATCHERS / WATCHER_PROCESSES;
   const results = await Promise.all(
-    Array.from({ length: WATCHER_PROCESSES }, () => runSelf<{ opened: number; latencies: number[] }>("--watchers", node.grpcAddress!, ticker["execution_id"] as string, String(perProcess))),
+    Array.from({ length: WATCHER_PROCESSES }, () => runSelf<{ opened: number; latencies: number[] }>("--watchers", node.grpcAddress!, ticker["execution_id"] as string, String(perProcess), client)),
   );
   loop.stop();
   const opened = results.reduce((n, r) => n + r.opened, 0);
   const latencies = results.flatMap((r) => r.latencies);
   const { p50, p99 } = summary(latencies);
   const rate = 1000 / ticks.every_ms;
-  log(`  ${rate} events/s (${(rate * WATCHERS).toLocaleString("en-US")} deliveries/s): ${latencies.length.toLocaleString("en-US")} deliveries, p50 ${ms(p50)}, p99 ${ms(p99)} ${p99 <= WATCHER_P99_TARGET_MS ? "[meets target]" : "[misses target]"}`);
+  log(`  ${client === "thin" ? "thin HTTP/2 client " : "grpc-js client     "} ${rate} events/s (${(rate * WATCHERS).toLocaleString("en-US")} deliveries/s): ${latencies.length.toLocaleString("en-US")} deliveries, p50 ${ms(p50)}, p99 ${ms(p99)} ${p99 <= WATCHER_P99_TARGET_MS ? "[meets target]" : "[misses target]"}`);
   const handed = summary(loop.samples);
   log(`    the node's loop handing each event to all ${WATCHERS} streams: p50 ${ms(handed.p50)}, p99 ${ms(handed.p99)} (${(handed.p50 * 1000 / WATCHERS).toFixed(2)} µs per stream); streams full and caught up from the store: ${node.operations.deps.metrics.watcherPauses.get({ gateway: "grpc" }) - pausesBefore} times`);
   if (opened !== WATCHERS) log(`    (only ${opened} of ${WATCHERS} streams saw the execution start)`);
-}
-
-async function statusThroughput(node: ExecutorNode): Promise<void> {
-  const run = await node.operations.call("execute_workflow", { workflow_name: "one_step", input_data: 1 }, { principal: LOCAL_PRINCIPAL, gateway: "bench" });
-  const body = JSON.stringify({ execution_id: run["execution_id"] });
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [AUTOCANNON_BIN, "--json", "-c", String(AUTOCANNON.connections), "-d", String(AUTOCANNON.seconds), "-m", "POST", "-H", "content-type=application/json", "-b", body, `${node.httpUrl!}/check_execution_status`],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  const result = JSON.parse(stdout) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
-  log(`check_execution_status over HTTP, autocannon in a child process (${AUTOCANNON.connections} connections, ${AUTOCANNON.seconds} s)`);
-  log(`  ${Math.round(result.requests.average).toLocaleString("en-US")} requests/s   latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms   ${result.requests.total.toLocaleString("en-US")} requests, non-2xx ${result.non2xx}, errors ${result.errors}`);
-  log();
 }
 
 async function main(): Promise<void> {
@@ -170,16 +170,19 @@ async function main(): Promise<void> {
     if (runs("latency")) await latencyTable(node, runtime);
     if (runs("watchers")) {
       log(`event delivery to ${WATCHERS} concurrent gRPC WatchExecution streams, emit to receive (target p99 <= ${WATCHER_P99_TARGET_MS} ms; watchers in ${WATCHER_PROCESSES} child processes on this machine)`);
-      for (const ticks of TICK_RATES) await watcherLatency(node, runtime, ticks);
+      for (const ticks of TICK_RATES) for (const client of WATCHER_CLIENTS) await watcherLatency(node, runtime, ticks, client);
       log();
     }
-    if (runs("status")) await statusThroughput(node);
+    if (runs("status")) {
+      const run = await node.operations.call("execute_workflow", { workflow_name: "one_step", input_data: 1 }, { principal: LOCAL_PRINCIPAL, gateway: "bench" });
+      await statusThroughput(node.httpUrl!, run["execution_id"] as string, log);
+    }
   } finally {
     await node.close(0);
     await runtime.close();
   }
 }
 
-if (process.argv[2] === "--watchers") await runWatchers(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
+if (process.argv[2] === "--watchers") await runWatchers(process.argv[3]!, process.argv[4]!, Number(process.argv[5]), process.argv[6] as WatcherClient);
 else if (process.argv[2] === "--callers") await runCallers(JSON.parse(process.argv[3]!) as GatewayAddresses);
 else await main();

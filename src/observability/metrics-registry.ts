@@ -2,13 +2,20 @@
 
 type Labels = Readonly<Record<string, string>>;
 
+/** A label value as the text format writes it; most have nothing to escape, and are counted on every request. */
+function escapedLabel(value: string): string {
+  return LABEL_SPECIALS.test(value) ? value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : value;
+}
+
+const LABEL_SPECIALS = /[\\"\n]/;
+
 function labelKey(labels: Labels | undefined): string {
   if (labels === undefined) return "";
   const keys = Object.keys(labels);
   if (keys.length === 0) return "";
   return keys
     .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+    .map((k) => `${k}="${escapedLabel(String(labels[k]))}"`)
     .join(",");
 }
 

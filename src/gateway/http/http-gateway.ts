@@ -14,6 +14,8 @@ import { listQueryArgs } from "./list-query.js";
 import { serveNodeEvents } from "./node-events-sse.js";
 import { checkHostAndOrigin, isJsonBody, type HostGuardOptions } from "./host-guard.js";
 import { readJsonBody } from "./request-body.js";
+import { callerSignal } from "./caller-signal.js";
+import { requestTarget } from "./request-target.js";
 import { sendError, sendJson } from "./respond.js";
 import { healthAnswer, readinessAnswer } from "./health-answers.js";
 import { given } from "../../present.js";
@@ -113,11 +115,16 @@ export class HttpGateway {
   }
 
   #context(req: IncomingMessage, res: ServerResponse, principal: Principal, gateway = "http"): CallContext {
-    const caller = new AbortController();
-    res.on("close", () => {
-      if (!res.writableFinished) caller.abort();
-    });
-    return { principal, gateway, remote: remoteOf(req), signal: caller.signal, trace: callerTrace(req.headers.traceparent, req.headers.tracestate) };
+    const signal = callerSignal(res);
+    return {
+      principal,
+      gateway,
+      remote: remoteOf(req),
+      get signal() {
+        return signal();
+      },
+      trace: callerTrace(req.headers.traceparent, req.headers.tracestate),
+    };
   }
 
   /** Why a request is refused before any route sees it (another site's page, a rebound name), or undefined. */
@@ -134,8 +141,7 @@ export class HttpGateway {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://node");
-    const path = url.pathname;
+    const { path, url } = requestTarget(req.url);
     try {
       if (path === "/health" || path === "/ready") {
         const answer = path === "/health" ? healthAnswer(this.#deps.nodeId) : readinessAnswer(this.#deps.nodeId, this.#deps.readiness());
@@ -154,11 +160,11 @@ export class HttpGateway {
       }
       if (path === "/executions" && req.method === "GET") {
         const principal = this.#authenticate(req, "list_executions");
-        return sendJson(res, 200, await this.#deps.operations.call("list_executions", listQueryArgs(url.searchParams), this.#context(req, res, principal)));
+        return sendJson(res, 200, await this.#deps.operations.call("list_executions", listQueryArgs(url().searchParams), this.#context(req, res, principal)));
       }
       if (path === "/nodes/events" && req.method === "GET") {
         const principal = this.#authenticate(req, "node_events");
-        return await serveNodeEvents(req, res, url, this.#deps.operations, this.#context(req, res, principal, "sse"));
+        return await serveNodeEvents(req, res, url(), this.#deps.operations, this.#context(req, res, principal, "sse"));
       }
       if (path === "/metrics") {
         const principal = this.#authenticate(req, "metrics");
@@ -177,7 +183,7 @@ export class HttpGateway {
       if (path === "/nodes" && req.method === "GET") {
         // The REST spelling of list_nodes (`?tags=gpu,eu`: only nodes carrying all of them), with its auth and filters.
         const principal = this.#authenticate(req, "list_nodes");
-        const tags = url.searchParams.get("tags")?.split(",").map((t) => t.trim()).filter((t) => t !== "");
+        const tags = url().searchParams.get("tags")?.split(",").map((t) => t.trim()).filter((t) => t !== "");
         return sendJson(res, 200, await this.#deps.operations.call("list_nodes", tags === undefined || tags.length === 0 ? {} : { tags }, this.#context(req, res, principal)));
       }
       const execution = EXECUTION_PATH.exec(path);
@@ -185,7 +191,7 @@ export class HttpGateway {
         const principal = this.#authenticate(req, execution[2] ? "execution_events" : "check_execution_status");
         const id = executionIdOf(execution[1]!);
         const ctx = this.#context(req, res, principal, execution[2] ? "sse" : "http");
-        if (execution[2]) return await serveExecutionEvents(req, res, url, id, this.#deps.operations, ctx, this.#sseFrame, this.#options.traceUrlTemplate);
+        if (execution[2]) return await serveExecutionEvents(req, res, url(), id, this.#deps.operations, ctx, this.#sseFrame, this.#options.traceUrlTemplate);
         const answer = await this.#deps.operations.call("check_execution_status", { execution_id: id }, ctx);
         return sendJson(res, answer["status"] === "not_found" ? 404 : 200, withTraceLink(answer, this.#options.traceUrlTemplate));
       }

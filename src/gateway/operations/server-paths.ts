@@ -13,6 +13,8 @@ interface Root {
   name: string;
 }
 
+const SEPARATOR = /[/\\]/;
+
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The folder and, when it differs (a symlinked /tmp, say), its real path: errors may carry either. */
@@ -47,6 +49,8 @@ export class ServerPaths {
 
   /** `text` with every server folder in it replaced by its neutral name. */
   text(text: string): string {
+    // Every root is an absolute path with at least one segment: a text without a separator holds none of them.
+    if (this.#roots.length === 0 || !SEPARATOR.test(text)) return text;
     let out = text;
     for (const root of this.#roots) out = out.replace(root.pattern, root.name);
     return out;
