@@ -67,7 +67,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
   #parts: Parts | undefined;
   #closed = false;
   readonly #health: WriteHealth;
-  readonly #stored = new StoredWaiters((id) => this.#records.has(id) || this.#events.has(id), () => this.#window.now());
+  readonly #stored = new StoredWaiters((id) => this.#records.has(id) || this.#events.has(id));
   /** Writes wait for the end of the turn, then go together: one message per execution per turn, one socket write for all. */
   readonly #window = new WriteWindow((id) => {
     this.#chains?.pump(id);
