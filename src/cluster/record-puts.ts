@@ -80,14 +80,14 @@ export class RecordPuts {
   send(id: string, parts: StoreParts, publisher: AckedPublisher): void {
     const pending = this.#records.get(id);
     if (pending === undefined || pending.sending || !pending.dirty) return;
-    // A final record waits for the execution's events: a crash between the two never leaves it ended without its end event.
+    const { values, health, logger } = this.deps;
+    const key = storeKey(id);
+    const value = pending.sealed((json, record) => values.record(recordWhere(key), json, record));
+    // A final record waits for the execution's events (sealed meanwhile): a crash between the two never leaves it ended without its end event.
     if (TERMINAL_STATUSES.has(pending.status) && this.deps.eventsPending(id)) return;
     pending.sending = true;
     pending.dirty = false;
-    const { values, health, logger } = this.deps;
-    const key = storeKey(id);
     const sent = pending.fitted();
-    const value = values.record(recordWhere(key), sent.json, sent.record);
     parts.view.own(key, value, sent.record);
     const own = (stored: Uint8Array) => sameWriter(() => values.recordOf(recordWhere(key), stored), sent.record);
     this.deps.track(
