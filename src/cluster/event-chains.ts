@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
+import type { AckedPublisher } from "./acked-publisher.js";
 import { isWrongLastSequence } from "./conditional-writes.js";
 import { TERMINAL_EVENT_TYPES, type ExecutionEvent } from "../engine/index.js";
 import type { Logger } from "../observability/index.js";
@@ -10,7 +11,7 @@ import type { WriteHealth } from "./write-health.js";
 export type EventHead = Pick<ExecutionEvent, "execution_id" | "seq" | "type">;
 
 export interface EventChainDeps {
-  js: JetStreamClient;
+  publisher: AckedPublisher;
   jsm: JetStreamManager;
   /** One stream message for a run of one execution's events. */
   encode(subject: string, jsons: readonly string[], events: readonly EventHead[]): Uint8Array;
@@ -102,7 +103,7 @@ export class EventChains {
       chain.lastSubjectSeq ??= batch[0]!.event.seq === 1 ? 0 : await this.#lastSeqOf(subject);
       const events = batch.map((b) => b.event);
       const data = this.deps.encode(subject, batch.map((b) => b.json), events);
-      const ack = await this.deps.js.publish(subject, data, { msgID: `${executionId}:${events[0]!.seq}-${events.at(-1)!.seq}:${this.#writer}`, expect: { lastSubjectSequence: chain.lastSubjectSeq } });
+      const ack = await this.deps.publisher.publish(subject, data, { msgId: `${executionId}:${events[0]!.seq}-${events.at(-1)!.seq}:${this.#writer}`, lastSubjectSeq: chain.lastSubjectSeq });
       chain.lastSubjectSeq = ack.seq;
       chain.failures = 0;
       this.deps.health.settled(`events ${executionId}`);

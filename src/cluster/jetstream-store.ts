@@ -1,20 +1,18 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { eventJson, recordJson, storeClosed, TERMINAL_STATUSES, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type ListExecutionsQuery } from "../engine/internal.js";
+import { eventJson, storeClosed, type ExecutionEvent, type ExecutionRecord, type ExecutionStore, type ListExecutionsQuery } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
 import { ClusterError } from "./errors.js";
 import { WriteHealth, type StoreHealth } from "./write-health.js";
 import { WriteWindow } from "./write-window.js";
 import { EventChains, type EventHead } from "./event-chains.js";
 import { storedEventsRetried } from "./stored-events.js";
-import { backoffMs, retried } from "./retried.js";
-import { sameWriter } from "./own-write.js";
-import { isWrongLastSequence, putOverOwn } from "./conditional-writes.js";
-import { PendingRecord } from "./pending-record.js";
+import { retried } from "./retried.js";
+import { RecordPuts, recordWhere } from "./record-puts.js";
 import { StoredWaiters } from "./stored-waiters.js";
 import { claimName, releaseName } from "./store-claims.js";
 import { openStoreParts, type StoreParts as Parts } from "./store-parts.js";
-import { CLUSTER_STORE, eventSubject, storeKey } from "./subjects.js";
+import { eventSubject, storeKey } from "./subjects.js";
 import { SealedStoreValues } from "./trust/sealed-store-values.js";
 import type { Seal } from "./trust/cluster-seal.js";
 import type { ClusterRejections } from "./trust/rejections.js";
@@ -31,9 +29,6 @@ export interface JetStreamStoreOptions {
   unhealthyAfterMs?: number;
 }
 
-
-/** Where a record lives, as its seal names it: a value moved to another key fails the check. */
-const recordWhere = (key: string) => `kv.${CLUSTER_STORE.records}.${key}`;
 /** Room a message's headers and seal take beside the value, under the server's max_payload. */
 const ENVELOPE_BYTES = 4096;
 
@@ -53,21 +48,18 @@ type PendingEvent = EventHead & { json: string };
 export class JetStreamExecutionStore implements ExecutionStore {
   readonly #ready: Promise<Parts>;
   readonly #logger: Logger;
-  /** Record versions not yet acknowledged, newest per execution, and whether one is on its way. */
-  readonly #records = new Map<string, PendingRecord>();
   /** Events not yet acknowledged, per execution: what this process reads of its own before JetStream has it. */
   readonly #events = new Map<string, Map<number, PendingEvent>>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #values: SealedStoreValues;
-  /** The record revision each execution's last put here made: the next put is conditional on it. */
-  readonly #revisions = new Map<string, number>();
   readonly #fencedListeners: ((executionId: string, reason: string) => void)[] = [];
   #chains: EventChains | undefined;
   readonly #fencedIds = new Set<string>();
   #parts: Parts | undefined;
   #closed = false;
   readonly #health: WriteHealth;
-  readonly #stored = new StoredWaiters((id) => this.#records.has(id) || this.#events.has(id), () => this.#window.now());
+  readonly #records: RecordPuts;
+  readonly #stored = new StoredWaiters((id) => this.#records.has(id) || this.#events.has(id));
   /** Writes wait for the end of the turn, then go together: one message per execution per turn, one socket write for all. */
   readonly #window = new WriteWindow((id) => {
     this.#chains?.pump(id);
@@ -78,6 +70,18 @@ export class JetStreamExecutionStore implements ExecutionStore {
     this.#logger = logger;
     this.#health = new WriteHealth(options.unhealthyAfterMs);
     this.#values = new SealedStoreValues(options.seal, options.rejections);
+    this.#records = new RecordPuts({
+      values: this.#values,
+      maxBytes: () => this.#maxBytes(),
+      eventsPending: (id) => this.#events.has(id),
+      due: (id) => this.#window.due(id),
+      settled: (id) => this.#stored.wake(id),
+      fenced: (id, reason) => this.#fence(id, reason),
+      track: (write) => this.#track(write),
+      health: this.#health,
+      closed: () => this.#closed,
+      logger,
+    });
     // Retried while JetStream cannot open it yet (a NATS cluster electing leaders): writes wait in memory, reads wait.
     this.#ready = Promise.resolve(nc).then((conn) => retried(() => openStoreParts(conn, options, (key, data) => this.#values.recordOf(recordWhere(key), data), this.#logger), () => this.#closed || conn.isClosed(), (error, attempt, delay) => {
       if (attempt === 1 || attempt % 10 === 0) logger.warn({ err: error, attempt, retry_in_ms: delay }, "cannot open the cluster store on JetStream yet; trying again");
@@ -86,7 +90,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
       (parts) => {
         this.#parts = parts;
         this.#chains = this.#chainsOver(parts);
-        for (const id of this.#records.keys()) this.#sendRecord(id);
+        for (const id of this.#records.ids()) this.#sendRecord(id);
         for (const events of this.#events.values()) for (const event of events.values()) this.#chains.append(event, event.json);
         this.#chains.pumpAll();
       },
@@ -98,9 +102,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
     this.#assertOpen();
     const id = record.execution_id;
     if (this.#fencedIds.has(id)) return;
-    const pending = this.#records.get(id);
-    if (pending === undefined) this.#records.set(id, new PendingRecord(recordJson(record), record.status, () => this.#maxBytes()));
-    else pending.replace(recordJson(record), record.status);
+    this.#records.put(record);
     this.#window.due(id);
   }
 
@@ -122,7 +124,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
 
   #chainsOver(parts: Parts): EventChains {
     return new EventChains({
-      js: parts.js,
+      publisher: parts.publisher,
       jsm: parts.jsm,
       encode: (subject, jsons, events) => this.#values.events(subject, jsons, events),
       maxBytes: () => this.#maxBytes(),
@@ -148,54 +150,16 @@ export class JetStreamExecutionStore implements ExecutionStore {
     if (this.#fencedIds.has(executionId)) return;
     this.#fencedIds.add(executionId);
     this.#chains?.fence(executionId);
-    this.#records.delete(executionId);
+    this.#records.drop(executionId);
     this.#events.delete(executionId);
     this.#stored.wake(executionId);
-    this.#revisions.delete(executionId);
     this.#health.settled(`record ${executionId}`);
     this.#logger.warn({ execution_id: executionId }, `fenced: ${reason}; this node stops running it and never writes it again`);
     for (const listener of this.#fencedListeners) listener(executionId, reason);
   }
 
-  /** One put at a time per execution, always of its newest version: an older one can never land after a newer. */
   #sendRecord(id: string): void {
-    const pending = this.#records.get(id);
-    const parts = this.#parts;
-    if (pending === undefined || pending.sending || !pending.dirty || parts === undefined) return;
-    // A final record waits for the execution's events: a crash between the two never leaves it ended without its end event.
-    if (TERMINAL_STATUSES.has(pending.status) && this.#events.has(id)) return;
-    pending.sending = true;
-    pending.dirty = false;
-    const key = storeKey(id);
-    const sent = pending.fitted();
-    const value = this.#values.record(recordWhere(key), sent.json, sent.record);
-    parts.view.own(key, value, sent.record);
-    this.#track(
-      putOverOwn(parts.records, key, value, this.#revisions.get(id), (stored) => sameWriter(() => this.#values.recordOf(recordWhere(key), stored), sent.record)).then(
-        (revision) => {
-          pending.sending = false;
-          pending.failures = 0;
-          this.#health.settled(`record ${id}`);
-          if (TERMINAL_STATUSES.has(sent.record.status) && !pending.dirty) this.#revisions.delete(id);
-          else this.#revisions.set(id, revision);
-          if (pending.dirty) this.#window.due(id);
-          else if (this.#records.get(id) === pending) {
-            this.#records.delete(id);
-            this.#stored.wake(id);
-          }
-        },
-        (error: unknown) => {
-          pending.sending = false;
-          if (isWrongLastSequence(error)) return this.#fence(id, "its record was written by another process since this one last wrote it (another node adopted it)");
-          this.#health.failed(`record ${id}`, error);
-          pending.dirty = true;
-          pending.failures++;
-          const delay = backoffMs(pending.failures);
-          if (pending.failures === 1 || pending.failures % 10 === 0) this.#logger.warn({ err: error, execution_id: id, failures: pending.failures, retry_in_ms: delay }, "writing an execution record to JetStream failed; sending it again");
-          if (!this.#closed) this.#track(sleep(delay).then(() => this.#sendRecord(id)));
-        },
-      ),
-    );
+    if (this.#parts !== undefined) this.#records.send(id, this.#parts, this.#parts.publisher);
   }
 
   /** What one record or events message may take as JSON: the server's max_payload less room for headers and seal. */
@@ -214,8 +178,8 @@ export class JetStreamExecutionStore implements ExecutionStore {
   }
 
   async getRecord(executionId: string): Promise<ExecutionRecord | undefined> {
-    const pending = this.#records.get(executionId);
-    if (pending !== undefined) return JSON.parse(pending.fitted().json) as ExecutionRecord;
+    const pending = this.#records.pending(executionId);
+    if (pending !== undefined) return pending;
     const { records } = await this.#ready;
     const key = storeKey(executionId);
     const entry = await records.get(key);
@@ -237,9 +201,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
   async listRecords(query: ListExecutionsQuery = {}): Promise<ExecutionRecord[]> {
     const { view } = await this.#ready;
     await view.caughtUp();
-    const own = new Map<string, ExecutionRecord>();
-    for (const [id, pending] of this.#records) own.set(id, pending.fitted().record);
-    return view.select(query, own);
+    return view.select(query, this.#records.all());
   }
 
   async claim(name: string, value: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
@@ -286,6 +248,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
     if (parts !== undefined) await Promise.race([this.flush(), sleep(5000, undefined, { ref: false })]);
     this.#closed = true;
     parts?.view.stop();
+    parts?.publisher.close();
   }
 
   /** Not healthy while a write has failed for a while: the node answers not ready with the reason. */

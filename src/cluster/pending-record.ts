@@ -12,6 +12,7 @@ export class PendingRecord {
   #raw: string;
   #status: ExecutionStatus;
   #fitted: { json: string; record: ExecutionRecord } | undefined;
+  #sealed: Uint8Array | undefined;
 
   constructor(
     raw: string,
@@ -31,11 +32,19 @@ export class PendingRecord {
     this.#raw = raw;
     this.#status = status;
     this.#fitted = undefined;
+    this.#sealed = undefined;
     this.dirty = true;
   }
 
   /** The version as stored: JSON that fits a message, and the record it holds (never changed afterwards). */
   fitted(): { json: string; record: ExecutionRecord } {
     return (this.#fitted ??= recordThatFits(this.#raw, this.maxBytes()));
+  }
+
+  /** The version as written to JetStream, sealed once (a final record is sealed while it waits for its events). */
+  sealed(seal: (json: string, record: ExecutionRecord) => Uint8Array): Uint8Array {
+    if (this.#sealed !== undefined) return this.#sealed;
+    const { json, record } = this.fitted();
+    return (this.#sealed = seal(json, record));
   }
 }

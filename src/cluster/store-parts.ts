@@ -3,11 +3,12 @@ import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { ExecutionRecord } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
+import { AckedPublisher } from "./acked-publisher.js";
 import { RecordView } from "./record-view.js";
 import { CLUSTER_STORE } from "./subjects.js";
 
 /** What the cluster store works with once NATS is reached. */
-export type StoreParts = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; records: KV; claims: KV; view: RecordView };
+export type StoreParts = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; records: KV; claims: KV; view: RecordView; publisher: AckedPublisher };
 
 /** Makes (or binds to) the records and claims buckets and the events stream, and starts the listing's view. */
 export async function openStoreParts(nc: NatsConnection, options: { replicas: number; retentionMs: number }, recordOf: (key: string, data: Uint8Array) => ExecutionRecord, logger: Logger): Promise<StoreParts> {
@@ -27,5 +28,5 @@ export async function openStoreParts(nc: NatsConnection, options: { replicas: nu
     await jsm.streams.add(stream);
   }
   const view = await RecordView.start(records, recordOf, logger);
-  return { nc, js, jsm, records, claims, view };
+  return { nc, js, jsm, records, claims, view, publisher: new AckedPublisher(nc) };
 }

@@ -1,28 +1,21 @@
 /**
  * Who waits for an execution's writes to be acknowledged (a sync answer): woken once nothing of it is pending any
- * more; while someone waits, its writes go at once (`sendNow`) instead of at the end of the turn.
+ * more. Its writes go at the end of the turn with every other execution's, not at once: under load one socket write
+ * then carries many executions' writes (and the server answers them in one read), at no cost to a lone caller.
  */
 export class StoredWaiters {
   readonly #waiters = new Map<string, (() => void)[]>();
 
-  constructor(
-    private readonly pending: (executionId: string) => boolean,
-    private readonly sendNow: () => void,
-  ) {}
+  constructor(private readonly pending: (executionId: string) => boolean) {}
 
   wait(executionId: string): Promise<void> {
     if (!this.pending(executionId)) return Promise.resolve();
-    const waiting = new Promise<void>((resolve) => this.#waiters.set(executionId, [...(this.#waiters.get(executionId) ?? []), resolve]));
-    this.sendNow();
-    return waiting;
+    return new Promise<void>((resolve) => this.#waiters.set(executionId, [...(this.#waiters.get(executionId) ?? []), resolve]));
   }
 
-  /** Called when a write of it was acknowledged, was made due, or it was fenced. */
+  /** Called when a write of it was acknowledged or it was fenced. */
   wake(executionId: string): void {
-    if (this.pending(executionId)) {
-      if (this.#waiters.has(executionId)) this.sendNow();
-      return;
-    }
+    if (this.pending(executionId)) return;
     for (const wake of this.#waiters.get(executionId) ?? []) wake();
     this.#waiters.delete(executionId);
   }
