@@ -13,24 +13,11 @@ import { isWrongLastSequence, putOverOwn } from "./conditional-writes.js";
 import { PendingRecord } from "./pending-record.js";
 import { StoredWaiters } from "./stored-waiters.js";
 import { claimName, releaseName } from "./store-claims.js";
-import { openStoreParts, type StoreParts as Parts } from "./store-parts.js";
+import { openStoreParts, type JetStreamStoreOptions, type StoreParts as Parts } from "./store-parts.js";
 import { CLUSTER_STORE, eventSubject, storeKey } from "./subjects.js";
 import { SealedStoreValues } from "./trust/sealed-store-values.js";
-import type { Seal } from "./trust/cluster-seal.js";
-import type { ClusterRejections } from "./trust/rejections.js";
 
-export interface JetStreamStoreOptions {
-  /** Copies JetStream keeps of every bucket and stream (1 on a single nats-server; 3 on a NATS cluster). */
-  replicas: number;
-  /** Records and events older than this are dropped by JetStream itself (the bucket's and stream's max_age). */
-  retentionMs: number;
-  /** Signs (and encrypts the tenant data of) every value written, and checks every value read. */
-  seal: Seal;
-  rejections: ClusterRejections;
-  /** Writes failing this long make the store unhealthy (the node not ready); 10 s unless set. */
-  unhealthyAfterMs?: number;
-}
-
+export type { JetStreamStoreOptions } from "./store-parts.js";
 
 /** Where a record lives, as its seal names it: a value moved to another key fails the check. */
 const recordWhere = (key: string) => `kv.${CLUSTER_STORE.records}.${key}`;
@@ -113,6 +100,11 @@ export class JetStreamExecutionStore implements ExecutionStore {
     events.set(pending.seq, pending);
     this.#chains?.append(pending, pending.json);
     this.#window.due(event.execution_id);
+  }
+
+  /** This process won the claim to adopt an execution it was fenced on (its adopter died since): its writes of it land again. */
+  adopting(executionId: string): void {
+    if (this.#fencedIds.delete(executionId)) this.#chains?.forget(executionId);
   }
 
   /** Told when another process adopted an execution this one was writing: stop running it here. */
