@@ -29,14 +29,15 @@ export interface BenchCluster {
  * Starts the bench's cluster: Debian's nats-server on a free port with its own store dir (never the machine's 4222),
  * a real `wfx node --nats URL --tags bench-worker` child process, and this process joined as node `bench-supervisor`
  * with an embedded store, the way `wfx node` opens its runtime. Resolves once a placed step has completed.
+ * `workerNodeFlags`: node's own flags for the worker (`--cpu-prof` to profile it).
  */
-export async function startBenchCluster(options: { insecure?: boolean } = {}): Promise<BenchCluster> {
+export async function startBenchCluster(options: { insecure?: boolean; workerNodeFlags?: string[] } = {}): Promise<BenchCluster> {
   const dirs = [mkdtempSync(join(tmpdir(), "wfx-bench-worker-")), mkdtempSync(join(tmpdir(), "wfx-bench-supervisor-"))];
   const [workerDir, supervisorDir] = dirs as [string, string];
   const nats = await startNatsServer();
   // --insecure-cluster: the same cluster with nothing signed or encrypted, the baseline the cluster key's cost is measured against.
   const keyless = options.insecure === true ? ["--insecure-cluster"] : [];
-  const worker = await startServe(workerDir, ["--nats", nats.url, "--node-id", WORKER_ID, "--tags", WORKER_TAG, "--workflows", FIXTURES, ...keyless], { WFX_LOG_LEVEL: "warn", ...(options.insecure === true ? { WFX_CLUSTER_KEY: "" } : {}) }, "node");
+  const worker = await startServe(workerDir, ["--nats", nats.url, "--node-id", WORKER_ID, "--tags", WORKER_TAG, "--workflows", FIXTURES, ...keyless], { WFX_LOG_LEVEL: "warn", ...(options.insecure === true ? { WFX_CLUSTER_KEY: "" } : {}) }, "node", options.workerNodeFlags);
   const cluster = new Cluster({ servers: [nats.url], nodeId: SUPERVISOR_ID, trust: options.insecure === true ? { mode: "insecure" } : testTrust() }, silentLogger());
   const self = new LocalNodeRegistry({ id: SUPERVISOR_ID, tags: [], capacity: 10_000, version: "bench" });
   const store = await EmbeddedExecutionStore.open({ dataDir: supervisorDir });

@@ -69,7 +69,7 @@ export class Cluster implements Membership {
   #orders: ExecutionOrderServer | undefined;
   /** How placed steps run here ended: in memory, and in JetStream for a supervisor that asks after this process is gone. */
   #durableOutcomes: DurableOutcomes | undefined;
-  readonly #outcomes = new HostedOutcomes((key, outcome) => this.#kept().keep(key, outcome));
+  readonly #outcomes = new HostedOutcomes(() => this.#kept());
   #probes: Subscription | undefined;
   #balancer: QueueBalancer | undefined;
   readonly #limits: ClusterLimits;
@@ -173,7 +173,7 @@ export class Cluster implements Membership {
   }
 
   #kept(): DurableOutcomes {
-    return (this.#durableOutcomes ??= new DurableOutcomes(this.#connect(), new SealedStoreValues(this.seal, this.rejections), this.options.storeReplicas, this.#logger));
+    return (this.#durableOutcomes ??= new DurableOutcomes(this.#connect().then(() => this.#wire!), new SealedStoreValues(this.seal, this.rejections), this.options.storeReplicas, this.#logger));
   }
 
   /** The cluster store the node's runtime keeps records and events in: JetStream, shared by every node. */

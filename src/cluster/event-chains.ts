@@ -69,6 +69,11 @@ export class EventChains {
     chain.queue = [];
   }
 
+  /** The execution's chain starts afresh (this process adopts it again): its first append reads where the log is. */
+  forget(executionId: string): void {
+    this.#chains.delete(executionId);
+  }
+
   isFenced(executionId: string): boolean {
     return this.#chains.get(executionId)?.fenced === true;
   }
@@ -111,7 +116,7 @@ export class EventChains {
       for (const event of events) this.deps.landed(event);
       chain.sending = false;
       if (chain.queue.length > 0) this.pump(executionId);
-      else if (TERMINAL_EVENT_TYPES.has(events.at(-1)!.type)) this.#chains.delete(executionId);
+      else if (TERMINAL_EVENT_TYPES.has(events.at(-1)!.type) && this.#chains.get(executionId) === chain) this.#chains.delete(executionId);
     } catch (error) {
       chain.sending = false;
       if (isWrongLastSequence(error) && chain.failures > 0 && (await this.#ownLanded(executionId, subject, chain).catch(() => false))) return this.pump(executionId);
@@ -163,7 +168,7 @@ export class EventChains {
     chain.lastSubjectSeq = last.seq;
     chain.failures = 0;
     this.deps.health.settled(`events ${executionId}`);
-    if (chain.queue.length === 0 && landed.some((item) => TERMINAL_EVENT_TYPES.has(item.event.type))) this.#chains.delete(executionId);
+    if (chain.queue.length === 0 && landed.some((item) => TERMINAL_EVENT_TYPES.has(item.event.type)) && this.#chains.get(executionId) === chain) this.#chains.delete(executionId);
     this.deps.logger.info({ execution_id: executionId, through }, "an append whose answer was lost had landed; going on after it");
     return true;
   }

@@ -28,16 +28,17 @@ export class HostedOutcomes {
   /** Ended attempts in the order they ended (a Map keeps insertion order): the oldest are dropped first. */
   readonly #ended = new Map<string, { at: number; state: HostedStepState }>();
 
-  /** `keep`: told each outcome too, to keep it where a restart of this node does not lose it. */
-  constructor(private readonly keep?: (key: string, outcome: StepOutcome) => void) {}
+  /** `kept`: where each outcome is kept too, where a restart of this node does not lose it (readied when a step starts, so its end's write waits for nothing). */
+  constructor(private readonly kept?: () => { ready(): void; keep(key: string, outcome: StepOutcome): void }) {}
 
   running(key: string): void {
     this.#running.add(key);
+    this.kept?.().ready();
   }
 
   ended(key: string, outcome: StepOutcome): void {
     this.#settle(key, { state: "ended", outcome });
-    this.keep?.(key, outcome);
+    this.kept?.().keep(key, outcome);
   }
 
   /** The attempt's actor stopped; without an outcome by then, it is gone. */

@@ -11,23 +11,11 @@ import { retried } from "./retried.js";
 import { RecordPuts, recordWhere } from "./record-puts.js";
 import { StoredWaiters } from "./stored-waiters.js";
 import { claimName, releaseName } from "./store-claims.js";
-import { openStoreParts, type StoreParts as Parts } from "./store-parts.js";
+import { openStoreParts, type JetStreamStoreOptions, type StoreParts as Parts } from "./store-parts.js";
 import { eventSubject, storeKey } from "./subjects.js";
 import { SealedStoreValues } from "./trust/sealed-store-values.js";
-import type { Seal } from "./trust/cluster-seal.js";
-import type { ClusterRejections } from "./trust/rejections.js";
 
-export interface JetStreamStoreOptions {
-  /** Copies JetStream keeps of every bucket and stream (1 on a single nats-server; 3 on a NATS cluster). */
-  replicas: number;
-  /** Records and events older than this are dropped by JetStream itself (the bucket's and stream's max_age). */
-  retentionMs: number;
-  /** Signs (and encrypts the tenant data of) every value written, and checks every value read. */
-  seal: Seal;
-  rejections: ClusterRejections;
-  /** Writes failing this long make the store unhealthy (the node not ready); 10 s unless set. */
-  unhealthyAfterMs?: number;
-}
+export type { JetStreamStoreOptions } from "./store-parts.js";
 
 /** Room a message's headers and seal take beside the value, under the server's max_payload. */
 const ENVELOPE_BYTES = 4096;
@@ -115,6 +103,11 @@ export class JetStreamExecutionStore implements ExecutionStore {
     events.set(pending.seq, pending);
     this.#chains?.append(pending, pending.json);
     this.#window.due(event.execution_id);
+  }
+
+  /** This process won the claim to adopt an execution it was fenced on (its adopter died since): its writes of it land again. */
+  adopting(executionId: string): void {
+    if (this.#fencedIds.delete(executionId)) this.#chains?.forget(executionId);
   }
 
   /** Told when another process adopted an execution this one was writing: stop running it here. */

@@ -4,7 +4,7 @@ import { encodeEnvelope, frameEnvelopes, unframeEnvelopes, type ActorEnvelope } 
 import { actorSubject } from "./subjects.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
 
-/** Messages up to this size wait for the end of the turn to go with others; a batch of them stays far below max_payload. */
+/** Messages up to this size wait for the end of the event loop's turn to go with others; a batch of them stays far below max_payload. */
 const BATCHED_BYTES = 16 * 1024;
 /** At most this many messages in one batch: 16 KiB each stays under NATS's default 1 MiB max_payload. */
 const MAX_BATCH = 48;
@@ -13,13 +13,14 @@ const MAX_BATCH = 48;
 const SEALED = { encrypt: true } as const;
 
 /**
- * Carries actor messages to another system over NATS, encoded by the codec. What is sent to the system in one turn
- * (a step's output and its end, say) goes as one NATS message, published at the end of the turn: fewer writes and
- * wake-ups on both sides. NATS keeps the order of one publisher's messages on one subject, and a batch keeps its own
- * order, which remote spawn relies on.
+ * Carries actor messages to another system over NATS, encoded by the codec. What is sent to the system in one turn of
+ * the event loop (a placed step's start, output and end, each a scheduler round or a promise apart) goes as one NATS
+ * message, published at the end of the turn: one write and one wake-up on each side. NATS keeps the order of one
+ * publisher's messages on one subject, and a batch keeps its own order, which remote spawn relies on.
  */
 export class NatsTransport implements Transport {
   #queued: Uint8Array[] = [];
+  readonly #flushLater = (): void => this.#flush();
 
   constructor(
     readonly wire: ClusterWire,
@@ -37,7 +38,7 @@ export class NatsTransport implements Transport {
       return true;
     }
     const queued = this.#queued.push(bytes);
-    if (queued === 1) queueMicrotask(() => this.#flush());
+    if (queued === 1) this.wire.turnEnd.later(this.#flushLater);
     else if (queued >= MAX_BATCH) this.#flush();
     return true;
   }

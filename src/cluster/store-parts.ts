@@ -6,6 +6,21 @@ import type { Logger } from "../observability/index.js";
 import { AckedPublisher } from "./acked-publisher.js";
 import { RecordView } from "./record-view.js";
 import { CLUSTER_STORE } from "./subjects.js";
+import type { Seal } from "./trust/cluster-seal.js";
+import type { ClusterRejections } from "./trust/rejections.js";
+
+/** How the cluster store is kept in JetStream and sealed. */
+export interface JetStreamStoreOptions {
+  /** Copies JetStream keeps of every bucket and stream (1 on a single nats-server; 3 on a NATS cluster). */
+  replicas: number;
+  /** Records and events older than this are dropped by JetStream itself (the bucket's and stream's max_age). */
+  retentionMs: number;
+  /** Signs (and encrypts the tenant data of) every value written, and checks every value read. */
+  seal: Seal;
+  rejections: ClusterRejections;
+  /** Writes failing this long make the store unhealthy (the node not ready); 10 s unless set. */
+  unhealthyAfterMs?: number;
+}
 
 /** What the cluster store works with once NATS is reached. */
 export type StoreParts = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; records: KV; claims: KV; view: RecordView; publisher: AckedPublisher };

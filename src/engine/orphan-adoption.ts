@@ -61,6 +61,8 @@ export class OrphanAdoption {
     const store = this.#options.store;
     const generation = await claimOrphan(store, stored, this.#options.nodeId);
     if (generation === undefined) return undefined;
+    // This process may have been fenced on it as an earlier owner (its adopter died since): it writes it again now.
+    store.adopting?.(stored.execution_id);
     const events = await store.getEvents(stored.execution_id);
     const record = rebuildRecord(stored, events);
     record.pid = process.pid;

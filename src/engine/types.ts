@@ -226,6 +226,8 @@ export interface ExecutionStore {
    * this process was writing (its writes of it are refused from then on), so the process stops running it.
    */
   onFenced?(listener: (executionId: string, reason: string) => void): void;
+  /** For such stores: this process won the claim to adopt the execution, so a fence of an earlier owner of it here no longer holds. */
+  adopting?(executionId: string): void;
   /** Resolves once nothing of this execution waits to be stored (a cluster store; others are read from this process). */
   stored?(executionId: string): Promise<void>;
   /** Whether its writes land: not ready, with the reason, while they have failed for a while (a broken JetStream). */

@@ -2,6 +2,7 @@ import type { Msg, NatsConnection, RequestOptions, Subscription } from "@nats-io
 import { FRESHNESS_MS, SealRejected, type Seal } from "./cluster-seal.js";
 import { ReplayGuard } from "./replay-guard.js";
 import type { ClusterRejections } from "./rejections.js";
+import { TurnEnd } from "../turn-end.js";
 
 export interface WireOptions {
   /** Tenant data in the body: encrypted with the cluster key, not only signed. */
@@ -21,6 +22,9 @@ export interface WireMessage {
  * that fails is counted, logged sparingly and dropped. Handlers never see the raw connection's messages.
  */
 export class ClusterWire {
+  /** What this node sends at the end of the event loop's turn: one socket write for the turn's actor messages and the writes after them. */
+  readonly turnEnd = new TurnEnd();
+
   constructor(
     readonly nc: NatsConnection,
     readonly seal: Seal,
