@@ -105,9 +105,7 @@ export class Cluster implements Membership {
     return this.rejections.counts();
   }
 
-  leave(): Promise<void> {
-    return this.close();
-  }
+  readonly leave = (): Promise<void> => this.close();
 
   /**
    * The registry a node serves list_nodes and WatchNodes from, announcing `self` (kept up to date by the node):
@@ -286,6 +284,7 @@ export class Cluster implements Membership {
 
   /** Leaves: announces `down`, stops answering discovery, drains the connection. */
   async close(): Promise<void> {
+    this.#wire?.turnEnd.now();
     this.#abort.abort();
     this.#links?.close();
     this.#orders?.close();

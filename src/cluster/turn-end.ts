@@ -23,6 +23,11 @@ export class TurnEnd {
     if (failure !== undefined) throw failure.error;
   };
 
+  /** Runs what waits now (a node leaving sends a step's end before it says it is gone). */
+  now(): void {
+    if (this.#queued.length > 0) this.#run();
+  }
+
   /** `send` runs at the end of this turn, after what was asked for before it. */
   later(send: () => void): void {
     this.#queued.push(send);
