@@ -1,12 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { eventually } from "./helpers/engine-fixture.js";
 import { post } from "./helpers/gateway-node.js";
-import { startNatsServer } from "./helpers/nats-server.js";
-import { startServe, type ServeProcess } from "./helpers/serve-process.js";
+import { startGatedPair } from "./helpers/gated-pair.js";
 import { connect } from "@nats-io/transport-node";
 import { parse } from "yaml";
 import { startSubject } from "../src/cluster/index.js";
@@ -15,19 +13,7 @@ import { testWire } from "./helpers/cluster-key.js";
 
 // A node paused past detection (SIGSTOP) loses its execution to an adopter; when it wakes (SIGCONT) and its step ends,
 // its first write of that execution is refused (fencing): it stops, and the execution's log stays the adopter's.
-const nats = await startNatsServer();
-const dirs: string[] = [];
-const nodes: ServeProcess[] = [];
-
-function tempDir(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `wfx-fencing-${name}-`));
-  dirs.push(dir);
-  return dir;
-}
-
-const markers = tempDir("markers");
-const flows = tempDir("flows");
-writeFileSync(join(flows, "steps.mjs"), `import { writeFileSync, existsSync } from "node:fs";
+const pair = await startGatedPair("fencing", `import { writeFileSync, existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 /** Says it started (by pid), waits until told to finish (a file appears), then says it ended. */
 export async function gated(input, { signal }) {
@@ -37,36 +23,15 @@ export async function gated(input, { signal }) {
   return { pid: process.pid };
 }
 `);
-writeFileSync(join(flows, "flow.yaml"), `workflows:
-  gated:
-    steps:
-      - { id: gate, function: ./steps.mjs#gated, input: "\${input}", retry: { max: 2, backoff_ms: 50 } }
-`);
+const { nats, a, b, markers, flows, tempDir } = pair;
 
-async function node(id: string): Promise<ServeProcess> {
-  const started = await startServe(tempDir(`${id}-data`), ["--node-id", id, "--nats", nats.url, "--workflows", flows], {}, "node");
-  nodes.push(started);
-  return started;
-}
-
-const a = await node("a-1");
-const b = await node("b-1");
-
-test.after(async () => {
-  a.child.kill("SIGCONT");
-  for (const n of nodes) await n.kill("SIGTERM");
-  await nats.close();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+test.after(() => pair.close());
 
 type Event = { seq: number; type: string };
 const markerOf = (what: string, pid: number | undefined) => join(markers, `${what}.${pid}`);
 
 test("fencing - a paused owner's execution is adopted; when it wakes, its writes are refused and it stops running it", async () => {
-  await eventually(async () => {
-    const listed = (await post(b.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[];
-    return ["a-1", "b-1"].every((id) => listed.some((n) => n.id === id && n.status === "up")) ? true : undefined;
-  }, 15_000, "both nodes up");
+  await pair.bothUp();
   const started = (await post(a.url, "execute_workflow", { workflow_name: "gated", input_data: { dir: markers }, execution_mode: "async", target_instance: "a-1" })).body;
   const id = String(started["execution_id"]);
   await eventually(async () => (existsSync(markerOf("started", a.child.pid)) ? true : undefined), 15_000, "the step started on a-1");

@@ -1,31 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { eventually } from "./helpers/engine-fixture.js";
 import { post } from "./helpers/gateway-node.js";
-import { startNatsServer } from "./helpers/nats-server.js";
-import { startServe, type ServeProcess } from "./helpers/serve-process.js";
+import { startGatedPair } from "./helpers/gated-pair.js";
 
 // A node fenced on an execution (paused past detection, adopted, woken) adopts it again once its adopter dies: the
 // fence held for the earlier owner only, so what it now writes of the execution lands (the chaos test saw such an
 // execution end in the re-adopter's memory while its store kept it running, the end event never written).
-const nats = await startNatsServer();
-const dirs: string[] = [];
-const nodes: ServeProcess[] = [];
-
-function tempDir(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `wfx-readopt-${name}-`));
-  dirs.push(dir);
-  return dir;
-}
-
-const markers = tempDir("markers");
-const ledger = join(markers, "ledger.txt");
-writeFileSync(ledger, "");
-const flows = tempDir("flows");
-writeFileSync(join(flows, "steps.mjs"), `import { appendFileSync, existsSync } from "node:fs";
+const pair = await startGatedPair("readopt", `import { appendFileSync, existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 /** Says it started (by pid), waits until told to finish (go, or go.<its pid>), then says it ended. */
 export async function gated(input, { signal }) {
@@ -35,36 +19,17 @@ export async function gated(input, { signal }) {
   return { pid: process.pid };
 }
 `);
-writeFileSync(join(flows, "flow.yaml"), `workflows:
-  gated:
-    steps:
-      - { id: gate, function: ./steps.mjs#gated, input: "\${input}", retry: { max: 2, backoff_ms: 50 } }
-`);
+const { a, b, markers } = pair;
+const ledger = join(markers, "ledger.txt");
+writeFileSync(ledger, "");
 
-async function node(id: string): Promise<ServeProcess> {
-  const started = await startServe(tempDir(`${id}-data`), ["--node-id", id, "--nats", nats.url, "--workflows", flows], {}, "node");
-  nodes.push(started);
-  return started;
-}
-
-const a = await node("a-1");
-const b = await node("b-1");
-
-test.after(async () => {
-  a.child.kill("SIGCONT");
-  for (const n of nodes) await n.kill("SIGTERM");
-  await nats.close();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+test.after(() => pair.close());
 
 type Event = { seq: number; type: string };
 const ledgerHas = (line: string, times = 1) => readFileSync(ledger, "utf8").split("\n").filter((l) => l === line).length >= times;
 
 test("re-adoption - a node fenced on an execution adopts it again when its adopter dies, and its writes of it land", async () => {
-  await eventually(async () => {
-    const listed = (await post(b.url, "list_nodes", {})).body["nodes"] as { id: string; status: string }[];
-    return ["a-1", "b-1"].every((id) => listed.some((n) => n.id === id && n.status === "up")) ? true : undefined;
-  }, 15_000, "both nodes up");
+  await pair.bothUp();
   const started = (await post(a.url, "execute_workflow", { workflow_name: "gated", input_data: { dir: markers }, execution_mode: "async", target_instance: "a-1" })).body;
   const id = String(started["execution_id"]);
   await eventually(async () => (ledgerHas(`start ${a.child.pid}`) ? true : undefined), 15_000, "the step started on a-1");
@@ -83,7 +48,7 @@ test("re-adoption - a node fenced on an execution adopts it again when its adopt
   await eventually(async () => ((await post(a.url, "check_execution_status", { execution_id: id })).body["status"] === "completed" ? true : undefined), 15_000, "a-1 completed it");
 
   // What the store holds (a node that never ran it reads it), not a-1's memory: completed by a-1, the end event written.
-  const c = await node("c-1");
+  const c = await pair.node("c-1");
   const record = await eventually(async () => {
     const body = (await post(c.url, "check_execution_status", { execution_id: id })).body;
     return body["status"] === "completed" ? body : undefined;
