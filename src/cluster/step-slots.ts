@@ -1,4 +1,5 @@
 import { settledWithin } from "../engine/internal.js";
+import { once } from "../once.js";
 
 /** What a node shows of its placed steps in its record: slots and resources, in use and free. */
 export interface StepSlotsView {
@@ -42,15 +43,12 @@ export class StepSlots {
     this.#load++;
     for (const [r, amount] of wanted) this.#free[r] = this.#free[r]! - amount;
     this.#onChange();
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       this.#load--;
       for (const [r, amount] of wanted) this.#free[r] = this.#free[r]! + amount;
       this.#onChange();
       if (this.#load === 0) this.#idle.splice(0).forEach((resolve) => resolve());
-    };
+    });
   }
 
   /** Takes no new step from now on (`wfx drain`, shutdown); the ones running keep their slots until they end. */

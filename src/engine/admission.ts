@@ -1,4 +1,5 @@
 import { BusyError, ShuttingDownError } from "./errors.js";
+import { once } from "../once.js";
 
 /**
  * How many executions this node runs at once, shared by every way in (the gateways, orders from other nodes); past the
@@ -51,14 +52,11 @@ export class Admission {
   #take(): () => void {
     this.#running++;
     this.#onChange(this.#running);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       this.#running--;
       this.#onChange(this.#running);
       this.#freed();
-    };
+    });
   }
 
   /** From now on every acquire fails with ShuttingDownError. */

@@ -6,6 +6,7 @@ import { KeyCounts } from "./key-counts.js";
 import { clusterKeyReason, type KeyPlaces } from "./key-places.js";
 import { SharedPlaces } from "./shared-places.js";
 import { QueueOrder } from "./queue-order.js";
+import { once } from "../../once.js";
 
 /** How long a start waits for the cluster's first answer on its places before it is recorded queued instead. */
 const TAKE_WAIT_MS = 1000;
@@ -91,13 +92,10 @@ export class ExecutionQueue {
    */
   holdStarts(): () => void {
     this.#holds++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       this.#holds--;
       this.dispatch();
-    };
+    });
   }
 
   /** A slot and the ticket's key shares, now, if nothing holds it; undefined when it must wait. Throws while draining. */
@@ -178,15 +176,12 @@ export class ExecutionQueue {
     for (const limit of ticket.limits) this.#running.add(limit.key);
     const held = this.#shared.of(ticket);
     if (held.length > 0) this.#shared.hold(id, held, ticket.priority);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       for (const limit of ticket.limits) this.#running.remove(limit.key);
       if (held.length > 0) this.#shared.release(id);
       // The slot last: giving it back dispatches, and the keys must be free by then.
       releaseSlot();
-    };
+    });
   }
 
   /** Which limit holds a ticket now, in words. */

@@ -2,6 +2,7 @@ import { ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { Principal } from "../auth/index.js";
 import { followExecution, type Operations } from "../operations/index.js";
 import { NodeFacts, protocolError } from "./node-facts.js";
+import { once } from "../../once.js";
 
 const EXECUTION_URI = /^wfx:\/\/executions\/([^/?#]+)$/;
 
@@ -53,16 +54,13 @@ export class ExecutionUpdates {
     const afterSeq = (await this.#operations.deps.client.events(executionId, 0)).at(-1)?.seq ?? 0;
     const followed = this.#followed.get(uri) ?? this.#follow(uri, executionId, afterSeq);
     followed.holders++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       releaseWatch();
       if (--followed.holders === 0) {
         followed.stop.abort();
         if (this.#followed.get(uri) === followed) this.#followed.delete(uri);
       }
-    };
+    });
   }
 
   #follow(uri: string, executionId: string, afterSeq: number): Followed {

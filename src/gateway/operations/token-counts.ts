@@ -1,3 +1,5 @@
+import { once } from "../../once.js";
+
 /** How many of something (running executions, open watches) each token holds at once, each against its own limit. */
 export class TokenCounts {
   readonly #held = new Map<string, number>();
@@ -11,14 +13,11 @@ export class TokenCounts {
     const held = this.held(tokenId);
     if (max !== undefined && held >= max) throw refuse(held);
     this.#held.set(tokenId, held + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       const left = this.held(tokenId) - 1;
       // An idle token leaves no entry behind: the map stays as small as what is held now.
       if (left <= 0) this.#held.delete(tokenId);
       else this.#held.set(tokenId, left);
-    };
+    });
   }
 }

@@ -1,6 +1,7 @@
 import type { Principal } from "../auth/index.js";
 import { NodeWatchersFullError, TokenWatchersFullError } from "../errors.js";
 import { TokenCounts } from "./token-counts.js";
+import { once } from "../../once.js";
 
 /**
  * Open watches (SSE streams, gRPC WatchExecution / WatchNodes, watch_execution waits), each holding a socket and a
@@ -27,12 +28,9 @@ export class Watchers {
       throw new NodeWatchersFullError(this.max);
     }
     this.#open++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return once(() => {
       this.#open--;
       releaseToken();
-    };
+    });
   }
 }
