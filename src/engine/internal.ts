@@ -25,6 +25,6 @@ export { resolveExecutionBudget, type BudgetSources } from "./execution-budget.j
 export { settledWithin } from "./settled-within.js";
 export { locateWorkflow, workflowIdentityOf, type WorkflowIdentity } from "./workflow-identity.js";
 export type { OrderedStepOptions } from "./step-from-order.js";
-export { requeueInto, resumeInto } from "./queue/requeue.js";
+export { requeueInto } from "./queue/requeue.js";
 export type { Resumed } from "./orphan-adoption.js";
 export { storedEnd } from "./stored-end.js";

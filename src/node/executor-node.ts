@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Admission, ExecutionQueue, LocalNodeRegistry, requeueInto, resolveDataDir, resumeInto, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
+import { Admission, ExecutionQueue, LocalNodeRegistry, requeueInto, resolveDataDir, type ExecutionClient, type Membership, type NodeRegistry, type Readiness, type Runtime } from "../engine/internal.js";
 import { Gateways, gatewayTokens, NodeExecutor, resolveGatewayOptions, VERSION, type GatewayOptions, type Operations, type TokenStore } from "../gateway/index.js";
 import { AuditLog, createLogger, NodeMetrics, type Logger, type NodeTracing } from "../observability/index.js";
 import type { NodeDeps } from "./node-deps.js";
@@ -74,7 +74,7 @@ export class ExecutorNode {
     this.gateways = new Gateways(options, { client: this.client, locator: joined?.locator ?? engine.locator, engine, admission: this.admission, queue: this.queue, queueing: deps.membership === undefined, self: this.registry, nodes: this.nodes, tokens: this.tokens, metrics: this.metrics, audit: this.audit, logger: this.logger, dataDir: options.dataDir ?? engine.options.dataDir ?? resolveDataDir(), generator: deps.generator, readiness: () => this.readiness });
     parts.executor?.attach(this.gateways.operations);
     // A cluster's store is read once NATS is reached: its queued executions are taken up by the scan, by nodes that run executions.
-    this.#orphans = new OrphanScan(engine, this.logger, { requeue: this.#membership !== undefined && options.supervisesExecutions ? () => this.#recoverQueued() : undefined, resumed: resumeInto(this.queue) });
+    this.#orphans = new OrphanScan(engine, this.logger, { requeue: this.#membership !== undefined && options.supervisesExecutions ? () => this.#recoverQueued() : undefined, resumed: (id, ticket) => this.queue.resumed(id, ticket) });
     this.#tracing = deps.tracing;
     this.#probe = options.probePort === undefined ? undefined : new ProbeServer({ host: options.probeHost, port: options.probePort, nodeId: this.registry.self().id, readiness: () => this.readiness });
   }

@@ -1,4 +1,3 @@
-import type { Resumed } from "../orphan-adoption.js";
 import type { Requeue } from "../queued-recovery.js";
 import type { ExecutionQueue } from "./execution-queue.js";
 
@@ -13,9 +12,4 @@ export function requeueInto(queue: ExecutionQueue): Requeue {
     const place = queue.enqueue(record.execution_id, ticket, launch, { recovered: true, ...(record.queue?.queued_at === undefined ? {} : { queuedAt: record.queue.queued_at }) });
     return { ...place, withdraw: () => queue.withdraw(record.execution_id) };
   };
-}
-
-/** How an execution taken over after its process died counts under its keys on this node, and cluster-wide, while it runs. */
-export function resumeInto(queue: ExecutionQueue): Resumed {
-  return (executionId, ticket) => queue.resumed(executionId, ticket);
 }
