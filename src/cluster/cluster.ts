@@ -4,14 +4,15 @@ import { QueueBalancer } from "./queue-balancer.js";
 import { probeOrKept, serveStepProbes } from "./step-probe.js";
 import { randomUUID } from "node:crypto";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { place, placementFor, type PlacementRequest } from "./placement.js";
+import { place } from "./placement.js";
+import { executionPlacementOf } from "./asked-placement.js";
+import { QueueOffers } from "./queue-offers.js";
 import { placementNodeOf } from "./placement-node.js";
-import { callerSandbox, workflowPlacementOf } from "./execution-order.js";
+import { callerSandbox, type OrderFolders } from "./execution-order.js";
 import { requeueInto, type ExecutionQueue, type KeyPlaces, type ExecutionRecord, type ExecutionStore, type Joined, type Member, type Membership, type NodeRegistry, type OwnerAlive, type NodeEngine, type StepHostFactory, type StepOrder } from "../engine/internal.js";
 import { ClusterExecutionClient } from "./cluster-execution-client.js";
 import { clusterOwnerAlive } from "./cluster-liveness.js";
 import { ExecutionOrderServer } from "./execution-order-server.js";
-import type { OrderFolders } from "./execution-order.js";
 import { JetStreamExecutionStore } from "./jetstream-store.js";
 import { ActorLinks } from "./actor-links.js";
 import { ClusterStepHost } from "./cluster-step-host.js";
@@ -205,9 +206,8 @@ export class Cluster implements Membership {
   #fitsHere(record: ExecutionRecord, ownerGone: boolean): boolean {
     const self = record.node === this.options.nodeId && ownerGone ? this.#self?.self() : this.#registry?.node(this.options.nodeId);
     if (self === undefined || self.capacity === 0 || self.status !== "up") return false;
-    const spec = record.resume;
-    if (spec === undefined) return true;
-    const asked: PlacementRequest = { ...placementFor(workflowPlacementOf(spec.file_json, record.workflow_name), spec.placement), kind: "execution" };
+    const asked = executionPlacementOf(record);
+    if (asked === undefined) return true;
     if (ownerGone && asked.target_instance === record.node) delete asked.target_instance;
     return "node" in place(asked, [placementNodeOf(self)]);
   }
@@ -247,7 +247,8 @@ export class Cluster implements Membership {
       };
       this.#orders = new ExecutionOrderServer(wire, { selfId: this.options.nodeId, client: runtime, folders: dirs, queue, claimStart, logger: this.#logger });
       this.#probes = serveStepProbes(wire, this.options.nodeId, this.#outcomes);
-      this.#balancer = new QueueBalancer({ wire, selfId: this.options.nodeId, engine: runtime, queue, requeue: requeueInto(queue), nodes: () => this.#registry?.snapshot() ?? [], fitsHere: (record) => this.#fitsHere(record, false), logger: this.#logger });
+      const offers = new QueueOffers(wire.nc, new SealedStoreValues(this.seal, this.rejections), this.options.storeReplicas);
+      this.#balancer = new QueueBalancer({ wire, selfId: this.options.nodeId, engine: runtime, queue, requeue: requeueInto(queue), offers, nodes: () => this.#registry?.snapshot() ?? [], fitsHere: (record) => this.#fitsHere(record, false), logger: this.#logger });
       queue.onRoom(() => this.#balancer?.look());
     });
   }

@@ -1,6 +1,9 @@
 import type { Subscription } from "@nats-io/transport-node";
 import { waitsForKeyPlace, type ExecutionQueue, type ExecutionRecord, type NodeEngine, type NodeInfo, type Requeue } from "../engine/internal.js";
+import { executionPlacementOf } from "./asked-placement.js";
+import type { QueueOffer, QueueOffers } from "./queue-offers.js";
 import type { Logger } from "../observability/index.js";
+import { NODE_TAG_PATTERN } from "../config/index.js";
 import { decodeJson, encodeJson } from "./codec.js";
 import { handoverSubject } from "./subjects.js";
 import type { ClusterWire } from "./trust/cluster-wire.js";
@@ -12,6 +15,10 @@ const HANDOVER_TIMEOUT_MS = 2000;
 const LOOK_GAP_MS = 200;
 /** A released execution its asker has not taken by then (it died, or its answer was lost) goes back in the holder's line. */
 const TAKE_BACK_MS = 10_000;
+/** An offer still waiting where it is but not taken now (it waits for a key's place, or does not fit here) comes back after this. */
+const OFFER_AGAIN_MS = 2000;
+/** Offers one look pulls at most: stale ones (started where they were meanwhile) are dropped as they come. */
+const PULLS_PER_LOOK = 64;
 
 export interface QueueBalancerDeps {
   wire: ClusterWire;
@@ -19,22 +26,20 @@ export interface QueueBalancerDeps {
   engine: NodeEngine;
   queue: ExecutionQueue;
   requeue: Requeue;
+  offers: QueueOffers;
   nodes: () => readonly NodeInfo[];
   /** Whether an execution queued on a live node may run here as it asked (a target naming its node keeps it there). */
   fitsHere: (record: ExecutionRecord) => boolean;
   logger: Logger;
 }
 
-/** Highest priority first, then the longest waiting: the order a cluster-wide line would start them in. */
-function byTurn(a: ExecutionRecord, b: ExecutionRecord): number {
-  return (b.queue?.priority ?? 5) - (a.queue?.priority ?? 5) || (a.queue?.queued_at ?? a.start_time * 1000) - (b.queue?.queued_at ?? b.start_time * 1000);
-}
-
 /**
- * The queue across the cluster: each node queues what it is sent, and a node with room and an empty line of its own
- * asks the node holding the next execution that fits it (by priority, then arrival) to let it go; the holder flushes
- * its writes, drops it from its line without ending it, and answers; the asker claims it (the next adoption
- * generation) and starts it. So work waits for capacity anywhere it fits, not on the worker it first reached.
+ * The queue across the cluster: each node queues what it is sent, and offers what it has no room for on the cluster's
+ * offer board (QueueOffers: a JetStream work queue, one subject per placement's tags and priority); a node with room
+ * and an empty line of its own pulls the best offer its tags cover and asks the node holding it to let it go; the
+ * holder flushes its writes, drops it from its line without ending it, and answers; the asker claims it (the next
+ * adoption generation) and starts it. So work waits for capacity anywhere it fits, not on the worker it first reached,
+ * and a look costs a pull per offer taken, not a read of every record in the cluster.
  */
 export class QueueBalancer {
   readonly #deps: QueueBalancerDeps;
@@ -43,6 +48,8 @@ export class QueueBalancer {
   #looking = false;
   #closed = false;
   #lastLookMs = 0;
+  /** Offers this node posted, by execution, while it waits here: withdrawn once it no longer does. */
+  readonly #posted = new Map<string, number>();
   /** A look asked for within the gap, made at its end. */
   #deferred: NodeJS.Timeout | undefined;
 
@@ -60,7 +67,11 @@ export class QueueBalancer {
         () => msg.respond(encodeJson({ released: false })),
       );
     });
-    this.#timer = setInterval(() => this.look(), LOOK_MS);
+    deps.queue.onNoRoom((id) => void this.#offer(id).catch((error: unknown) => deps.logger.debug({ err: error, execution_id: id }, "offering a queued execution to other nodes failed; it waits here")));
+    this.#timer = setInterval(() => {
+      this.#withdrawLeft();
+      this.look();
+    }, LOOK_MS);
     this.#timer.unref();
   }
 
@@ -81,20 +92,66 @@ export class QueueBalancer {
   }
 
   async #takeWhileRoom(): Promise<void> {
-    const { queue, engine, selfId } = this.#deps;
+    const { queue, selfId } = this.#deps;
     if (!queue.hasRoom || queue.size > 0) return;
-    const up = new Set(this.#deps.nodes().filter((n) => n.status === "up" || n.status === "draining").map((n) => n.id));
-    // One waiting for a key's cluster-wide place would wait here the same: moving it only churns.
-    const waiting = (await engine.store.listRecords({ status: "queued" })).filter((r) => r.node !== selfId && up.has(r.node) && !waitsForKeyPlace(r.queue?.reason) && this.#deps.fitsHere(r)).sort(byTurn);
-    for (const candidate of waiting) {
-      if (this.#closed || !queue.hasRoom || queue.size > 0) return;
-      if (!(await this.#askFor(candidate))) continue;
-      // Read again after the holder flushed: its last writes are in.
-      const stored = await engine.store.getRecord(candidate.execution_id);
-      if (stored === undefined || !(await engine.takeQueued(stored, this.#deps.requeue))) continue;
-      this.#deps.logger.info({ execution_id: candidate.execution_id, from: candidate.node }, "took a queued execution over from a node without room");
-      queue.dispatch();
+    const tags = this.#deps.nodes().find((n) => n.id === selfId)?.tags ?? [];
+    const pools = (await this.#deps.offers.pools()).filter((p) => p.tags.every((t) => tags.includes(t))).sort((a, b) => b.priority - a.priority || b.count - a.count);
+    let pulls = 0;
+    for (const pool of pools) {
+      while (!this.#closed && queue.hasRoom && queue.size === 0 && pulls++ < PULLS_PER_LOOK) {
+        const offer = await this.#deps.offers.next(pool.subject);
+        if (offer === undefined) break;
+        await this.#consider(offer).catch((error: unknown) => {
+          offer.later(OFFER_AGAIN_MS);
+          throw error;
+        });
+      }
     }
+  }
+
+  /** Takes an offered execution if it still waits where it was offered and fits here; the offer goes, or comes back later. */
+  async #consider(offer: QueueOffer): Promise<void> {
+    const { engine, queue } = this.#deps;
+    const record = await engine.store.getRecord(offer.executionId);
+    if (record?.status !== "queued" || record.node !== offer.node || record.node === this.#deps.selfId) return offer.done();
+    // Its holder died (its adopter offers it again), or it waits for a key's cluster-wide place (it would here too), or needs another node.
+    if (!this.#up(record.node) || waitsForKeyPlace(record.queue?.reason) || !this.#deps.fitsHere(record)) return offer.later(OFFER_AGAIN_MS);
+    if (!(await this.#askFor(record))) {
+      const now = await engine.store.getRecord(offer.executionId);
+      return now?.status === "queued" && now.node === offer.node ? offer.later(OFFER_AGAIN_MS) : offer.done();
+    }
+    offer.done();
+    // Read again after the holder flushed: its last writes are in.
+    const stored = await engine.store.getRecord(offer.executionId);
+    if (stored === undefined || !(await engine.takeQueued(stored, this.#deps.requeue))) return;
+    this.#deps.logger.info({ execution_id: offer.executionId, from: offer.node }, "took a queued execution over from a node without room");
+    queue.dispatch();
+  }
+
+  /** Offers an execution this node queued for want of room to the nodes whose tags cover its placement's (a target too: a node id no node carries as a tag keeps it here). */
+  async #offer(executionId: string): Promise<void> {
+    // Its record is written once its caller has its place in line.
+    await new Promise((resolve) => setImmediate(resolve));
+    const record = await this.#deps.engine.store.getRecord(executionId);
+    if (this.#closed || record?.status !== "queued" || record.node !== this.#deps.selfId) return;
+    const asked = executionPlacementOf(record);
+    const tags = [...(asked?.tags ?? []), ...(asked?.target_tags ?? []), ...(asked?.target_instance === undefined ? [] : [asked.target_instance])];
+    if (!tags.every((tag) => NODE_TAG_PATTERN.test(tag))) return;
+    this.#posted.set(executionId, await this.#deps.offers.post(executionId, this.#deps.selfId, tags, record.queue?.priority ?? 5));
+  }
+
+  /** Withdraws the offers of executions that left this node's line (started here, ended, or let go): the board keeps only live work. */
+  #withdrawLeft(): void {
+    for (const [id, seq] of this.#posted) {
+      if (this.#deps.queue.positionOf(id) !== undefined) continue;
+      this.#posted.delete(id);
+      void this.#deps.offers.withdraw(seq);
+    }
+  }
+
+  #up(nodeId: string): boolean {
+    const status = this.#deps.nodes().find((n) => n.id === nodeId)?.status;
+    return status === "up" || status === "draining";
   }
 
   async #takeBackIfLeft(executionId: string): Promise<void> {

@@ -62,6 +62,9 @@ export const TAG_LIMITS_BUCKET = "wfx-tag-limits";
 /** The KV bucket where a node keeps how the placed steps it ran ended, for a supervisor that missed the end. */
 export const STEP_OUTCOMES_BUCKET = "wfx-step-outcomes";
 
+/** The work-queue stream where nodes without room offer their queued executions to nodes with room (see QueueOffers). */
+export const QUEUE_OFFERS = Object.freeze({ stream: "WFX_QUEUE_OFFERS", prefix: "wfx.offers" });
+
 /** The cluster store's JetStream names: records and claims in KV buckets, events in one stream. */
 export const CLUSTER_STORE = Object.freeze({
   records: "wfx-executions",

@@ -15,8 +15,8 @@ export interface QueueCluster {
   gate: GateServer;
   gateway: ServeProcess;
   workers: ServeProcess[];
-  /** Starts a worker (kept in `workers`). */
-  worker(id: string): Promise<ServeProcess>;
+  /** Starts a worker (kept in `workers`); `tags` its --tags, `pool` unless given. */
+  worker(id: string, tags?: string): Promise<ServeProcess>;
   run(input: Msg, extra?: Msg, token?: string): Promise<{ body: Msg }>;
   status(id: unknown, token?: string): Promise<Msg>;
   listed(): Promise<{ id: string; status: string; load?: number }[]>;
@@ -40,8 +40,8 @@ export async function startQueueCluster(name: string, options: { tokens?: string
     gate,
     gateway,
     workers,
-    async worker(id) {
-      const started = await startServe(join(dir, id), ["--node-id", id, "--nats", nats.url, "--workflows", QUEUE_WORKFLOWS, "--max-concurrent", "1", "--tags", "pool"], {}, "node");
+    async worker(id, tags = "pool") {
+      const started = await startServe(join(dir, id), ["--node-id", id, "--nats", nats.url, "--workflows", QUEUE_WORKFLOWS, "--max-concurrent", "1", "--tags", tags], {}, "node");
       workers.push(started);
       return started;
     },

@@ -58,6 +58,7 @@ export class ExecutionQueue {
   /** Holds on starts (see holdStarts): while any is on, nothing starts and newcomers wait in line. */
   #holds = 0;
   readonly #roomListeners: (() => void)[] = [];
+  readonly #noRoomListeners: ((id: string, ticket: QueueTicket) => void)[] = [];
   readonly #shared: SharedPlaces;
 
   constructor(admission: Admission, options: ExecutionQueueOptions) {
@@ -80,6 +81,11 @@ export class ExecutionQueue {
   /** Told when a slot is free and nothing here waits for it (the cluster then looks for work queued elsewhere). */
   onRoom(listener: () => void): void {
     this.#roomListeners.push(listener);
+  }
+
+  /** Told when an execution joins the line for want of a slot here (the cluster then offers it to nodes with room). */
+  onNoRoom(listener: (id: string, ticket: QueueTicket) => void): void {
+    this.#noRoomListeners.push(listener);
   }
 
   get maxQueued(): number {
@@ -143,6 +149,7 @@ export class ExecutionQueue {
     this.#add({ ...ticket, id, queuedAt: options.queuedAt ?? this.#now(), start });
     // Its places are asked for by a dispatch, after its caller has recorded it queued.
     if (this.#shared.of(ticket).length > 0) queueMicrotask(() => this.dispatch());
+    if (!this.hasRoom) for (const listener of this.#noRoomListeners) listener(id, ticket);
     return { position, reason: this.reasonFor(ticket) };
   }
 
