@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { eventually } from "./helpers/engine-fixture.js";
+import { post } from "./helpers/gateway-node.js";
 import { startQueueCluster } from "./helpers/queue-cluster.js";
 import { QUEUE_OFFERS } from "../src/cluster/subjects.js";
 
@@ -17,7 +18,7 @@ await cluster.worker("worker-1", "pool,gpu");
 const nc = await connect({ servers: nats.url, reconnectTimeWait: 200, maxReconnectAttempts: -1 });
 
 test.after(async () => {
-  for (const name of ["held", "high", "low", "gpu"]) gate.open(name);
+  for (const name of ["held", "high", "low", "gpu", "held-again"]) gate.open(name);
   await nc.close();
   await cluster.close();
 });
@@ -32,6 +33,8 @@ const at = async (execution: Msg) => {
   const record = await status(execution["execution_id"]);
   return [record["status"], record["node"]];
 };
+/** Waits for its record to say `where` (a step reaches the gate before its record's write lands). */
+const reaches = (execution: Msg, where: [string, string]) => eventually(async () => (JSON.stringify(await at(execution)) === JSON.stringify(where) ? true : undefined), 10_000, `${String(execution["execution_id"])} ${where.join(" on ")}`);
 
 test("cluster queue offers - a worker with room takes only what its tags cover, the highest priority first, from offers posted before a nats-server restart", async () => {
   await up("worker-1");
@@ -50,11 +53,11 @@ test("cluster queue offers - a worker with room takes only what its tags cover, 
   // worker-2 carries `pool` only: the priority-8 one first, then the priority-1 one; the gpu one is never its.
   await cluster.worker("worker-2", "pool");
   await eventually(() => (gate.arrived("high") === 1 ? true : undefined), 30_000, "the priority-8 execution to start");
-  assert.equal(await at(high), ["running", "worker-2"]);
+  await reaches(high, ["running", "worker-2"]);
   assert.equal(await at(low), ["queued", "worker-1"]);
   gate.open("high");
   await eventually(() => (gate.arrived("low") === 1 ? true : undefined), 30_000, "the priority-1 execution to start after it");
-  assert.equal(await at(low), ["running", "worker-2"]);
+  await reaches(low, ["running", "worker-2"]);
   gate.open("low");
   await eventually(async () => ((await at(low))[0] === "completed" ? true : undefined), 30_000, "the priority-1 execution to complete");
   // worker-2 is idle now and looks at every turn: the gpu offer stays on the board for a node that fits it.
@@ -64,7 +67,7 @@ test("cluster queue offers - a worker with room takes only what its tags cover, 
 
   await cluster.worker("worker-3", "gpu");
   await eventually(() => (gate.arrived("gpu") === 1 ? true : undefined), 30_000, "the gpu execution to start on worker-3");
-  assert.equal(await at(gpu), ["running", "worker-3"]);
+  await reaches(gpu, ["running", "worker-3"]);
   gate.open("gpu");
   await eventually(async () => ((await at(gpu))[0] === "completed" ? true : undefined), 30_000, "the gpu execution to complete");
   assert.is(gate.arrived("held"), 1, "worker-1's slot was held throughout");
@@ -93,6 +96,22 @@ test("cluster queue offers - an offer no node can take is withdrawn once its exe
   await eventually(async () => ((await at(pinned))[0] === "completed" ? true : undefined), 30_000, "it completes on worker-1");
   assert.is((await at(pinned))[1], "worker-1");
   await eventually(async () => ((await offersWaiting()) === 0 ? true : undefined), 20_000, "its offer withdrawn");
+});
+
+test("cluster queue offers - an execution queued while NATS is away is offered once it is back, and taken by a worker with room", async () => {
+  assert.is((await run({ gate: gate.url, name: "held-again" }, { target_instance: "worker-1" })).body["status"], "running");
+  await eventually(() => (gate.arrived("held-again") === 1 ? true : undefined), 20_000, "worker-1's slot held again");
+  await nats.stop();
+  // Sent to worker-1 itself: it queues it (full) and its offer cannot be posted; the answer waits for its record to be stored.
+  const answer = post(cluster.workers[0]!.url, "execute_workflow", { workflow_name: "work", input_data: { tag: "offline" }, execution_mode: "async" });
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await nats.start();
+  const queued = (await answer).body;
+  assert.equal([queued["status"], queued["node"]], ["queued", "worker-1"], JSON.stringify(queued));
+  await eventually(async () => ((await at(queued))[0] === "completed" ? true : undefined), 30_000, "it to complete on a worker with room");
+  assert.ok(["worker-2", "worker-3"].includes(String((await at(queued))[1])), "taken by worker-2 or worker-3 (both carry what it needs: nothing)");
+  assert.is(gate.arrived("held-again"), 1, "worker-1's slot held throughout");
+  gate.open("held-again");
 });
 
 test.run();

@@ -50,6 +50,8 @@ export class QueueBalancer {
   #lastLookMs = 0;
   /** Offers this node posted, by execution, while it waits here: withdrawn once it no longer does. */
   readonly #posted = new Map<string, number>();
+  /** Executions whose offer could not be posted (NATS away): posted again while they still wait here. */
+  readonly #unposted = new Set<string>();
   /** A look asked for within the gap, made at its end. */
   #deferred: NodeJS.Timeout | undefined;
 
@@ -67,9 +69,10 @@ export class QueueBalancer {
         () => msg.respond(encodeJson({ released: false })),
       );
     });
-    deps.queue.onNoRoom((id) => void this.#offer(id).catch((error: unknown) => deps.logger.debug({ err: error, execution_id: id }, "offering a queued execution to other nodes failed; it waits here")));
+    deps.queue.onNoRoom((id) => this.#offerOrRetry(id));
     this.#timer = setInterval(() => {
       this.#withdrawLeft();
+      this.#offerAgain();
       this.look();
     }, LOOK_MS);
     this.#timer.unref();
@@ -130,14 +133,30 @@ export class QueueBalancer {
 
   /** Offers an execution this node queued for want of room to the nodes whose tags cover its placement's (a target too: a node id no node carries as a tag keeps it here). */
   async #offer(executionId: string): Promise<void> {
-    // Its record is written once its caller has its place in line.
+    // Its record is written once its caller has its place in line, and offered once stored: a taker reads it first.
     await new Promise((resolve) => setImmediate(resolve));
-    const record = await this.#deps.engine.store.getRecord(executionId);
+    const store = this.#deps.engine.store;
+    await (store.stored?.(executionId) ?? this.#deps.engine.persisted());
+    const record = await store.getRecord(executionId);
     if (this.#closed || record?.status !== "queued" || record.node !== this.#deps.selfId) return;
     const asked = executionPlacementOf(record);
     const tags = [...(asked?.tags ?? []), ...(asked?.target_tags ?? []), ...(asked?.target_instance === undefined ? [] : [asked.target_instance])];
     if (!tags.every((tag) => NODE_TAG_PATTERN.test(tag))) return;
     this.#posted.set(executionId, await this.#deps.offers.post(executionId, this.#deps.selfId, tags, record.queue?.priority ?? 5));
+  }
+
+  #offerOrRetry(executionId: string): void {
+    void this.#offer(executionId).catch((error: unknown) => {
+      this.#unposted.add(executionId);
+      this.#deps.logger.debug({ err: error, execution_id: executionId }, "offering a queued execution to other nodes failed; offered again in a second");
+    });
+  }
+
+  #offerAgain(): void {
+    for (const id of this.#unposted) {
+      this.#unposted.delete(id);
+      if (this.#deps.queue.positionOf(id) !== undefined) this.#offerOrRetry(id);
+    }
   }
 
   /** Withdraws the offers of executions that left this node's line (started here, ended, or let go): the board keeps only live work. */

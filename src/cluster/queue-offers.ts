@@ -72,9 +72,16 @@ export class QueueOffers {
   /** Posts a queued execution held by `node` for nodes carrying `tags`; resolves with the offer's place on the board. */
   async post(executionId: string, node: string, tags: readonly string[], priority: number): Promise<number> {
     const subject = offerSubject(tags, priority);
-    const { js } = await this.#stream();
-    await this.#consumer(subject);
-    return (await js.publish(subject, this.#values.signed(subject, JSON.stringify({ execution_id: executionId, node })), { timeout: TIMEOUT_MS })).seq;
+    try {
+      const { js } = await this.#stream();
+      await this.#consumer(subject);
+      return (await js.publish(subject, this.#values.signed(subject, JSON.stringify({ execution_id: executionId, node })), { timeout: TIMEOUT_MS })).seq;
+    } catch (error) {
+      // Made again on the next post: the stream or a consumer may have been lost (deleted, a NATS cluster's store reset).
+      this.#ready = undefined;
+      this.#consumers.clear();
+      throw error;
+    }
   }
 
   /** Takes an offer off the board (its execution started where it waited, or ended): takers never pull it stale. */
@@ -99,7 +106,7 @@ export class QueueOffers {
 
   /** The oldest offer on `subject` no other node holds, without waiting; undefined when none. A forged one is dropped here. */
   async next(subject: string): Promise<QueueOffer | undefined> {
-    await this.#stream();
+    await this.#consumer(subject);
     const pull = `$JS.API.CONSUMER.MSG.NEXT.${QUEUE_OFFERS.stream}.${consumerName(subject)}`;
     for (;;) {
       const msg = await this.#pullOne(pull);
