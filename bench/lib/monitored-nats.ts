@@ -24,7 +24,7 @@ export class MonitoredNats {
   static async start(): Promise<MonitoredNats> {
     const [port, monitorPort] = [await freePort(), await freePort()];
     const storeDir = mkdtempSync(join(tmpdir(), "wfx-bench-registry-nats-"));
-    const child = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-m", String(monitorPort), "-sd", storeDir], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-m", String(monitorPort), "-js", "-sd", storeDir], { stdio: ["ignore", "ignore", "pipe"] });
     await new Promise<void>((resolve, reject) => {
       let log = "";
       child.stderr!.on("data", (chunk: Buffer) => {
