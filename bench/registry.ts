@@ -1,7 +1,7 @@
 // Registry benchmark: today's beats (every beat whole, to every node) beside delta beats (changes, a slow refresh and
 // ring-watched liveness), with 100 and 1,000 simulated nodes (the real registry classes, a few hundred per process)
 // on one nats-server of the benchmark's own; traffic read from the server's /varz.
-//   npm run bench:registry   (= tsc -p . && node dist/bench/registry.js)   REGISTRY_SIZES=100,1000 REGISTRY_WINDOW_S=10
+//   npm run bench:registry   (= tsc -p . && node dist/bench/registry.js)   REGISTRY_SIZES=100,1000 REGISTRY_WINDOW_S=10 REGISTRY_CHURN=0.1
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { BeatMode } from "../src/cluster/registry/beat-protocol.js";
@@ -15,8 +15,8 @@ const SIZES = (process.env["REGISTRY_SIZES"] ?? "100,1000").split(",").map(Numbe
 const WINDOW_MS = Number(process.env["REGISTRY_WINDOW_S"] ?? 10) * 1000;
 const PER_PROCESS = 250;
 const NEWCOMERS = Number(process.env["REGISTRY_NEWCOMERS"] ?? 5);
-/** Of the members, this share changes its load each second (executions starting and ending). */
-const CHURN = 0.1;
+/** Of the members, this share changes its load each second (executions starting and ending); REGISTRY_CHURN=0.02 lets 1,000 members fit on 2 cores. */
+const CHURN = Number(process.env["REGISTRY_CHURN"] ?? 0.1);
 const CONVERGE_MS = 60_000;
 /** REGISTRY_MODES=delta measures one design alone (today's full beats take minutes just to start 1,000 nodes here). */
 const MODES = (process.env["REGISTRY_MODES"] ?? "full,delta").split(",") as BeatMode[];

@@ -18,7 +18,7 @@ await cluster.worker("worker-1", "pool,gpu");
 const nc = await connect({ servers: nats.url, reconnectTimeWait: 200, maxReconnectAttempts: -1 });
 
 test.after(async () => {
-  for (const name of ["held", "high", "low", "gpu", "held-again"]) gate.open(name);
+  for (const name of ["held", "high", "low", "gpu", "held-again", "held-5"]) gate.open(name);
   await nc.close();
   await cluster.close();
 });
@@ -112,6 +112,22 @@ test("cluster queue offers - an execution queued while NATS is away is offered o
   assert.ok(["worker-2", "worker-3"].includes(String((await at(queued))[1])), "taken by worker-2 or worker-3 (both carry what it needs: nothing)");
   assert.is(gate.arrived("held-again"), 1, "worker-1's slot held throughout");
   gate.open("held-again");
+});
+
+test("cluster queue offers - a gateway shows a queued execution's place and reason as the node holding it knows them now", async () => {
+  assert.is((await run({ gate: gate.url, name: "held-5" }, { target_instance: "worker-1" })).body["status"], "running");
+  await eventually(() => (gate.arrived("held-5") === 1 ? true : undefined), 20_000, "worker-1's slot held");
+  const first = (await run({ tag: "first" }, { target_instance: "worker-1" })).body;
+  const second = (await run({ tag: "second" }, { target_instance: "worker-1" })).body;
+  assert.equal((second["queue"] as Msg)["position"], 2, JSON.stringify(second));
+  const cancelled = await post(cluster.gateway.url, "cancel_execution", { execution_id: first["execution_id"] });
+  assert.is(cancelled.body["cancelled"], true, JSON.stringify(cancelled.body));
+  // Stored at position 2; worker-1's line has moved: the gateway (which holds nothing) asks it.
+  const shown = await status(second["execution_id"]);
+  assert.equal([shown["status"], (shown["queue"] as Msg)["position"], (shown["queue"] as Msg)["reason"]], ["queued", 1, "node at capacity 1/1"], JSON.stringify(shown));
+  assert.is((shown["progress"] as Msg)["message"], "Queued at position 1: node at capacity 1/1");
+  gate.open("held-5");
+  await eventually(async () => ((await at(second))[0] === "completed" ? true : undefined), 30_000, "the second to complete on worker-1");
 });
 
 test.run();

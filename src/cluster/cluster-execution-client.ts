@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { OpenedExecution } from "../engine/internal.js";
 import type { CancelResult, ExecuteRequest, ExecutionClient, ExecutionQueue, ExecutionEvent, ExecutionRecord, ListExecutionsQuery, NodeEngine, NodeInfo, StartedExecution, WatchListener } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
+import { withHolderPlace } from "./queue-places.js";
 import { ClusterExecutionLocator } from "./cluster-locator.js";
 import { orderOf } from "./execution-order.js";
 import { cancelOn, PlacedExecution } from "./placed-execution.js";
@@ -99,7 +100,10 @@ export class ClusterExecutionClient implements ExecutionClient {
     const placed = this.locator.placed(executionId);
     // Placed from here and not yet started anywhere: the store may not have it yet.
     if (placed !== undefined && placed.node === undefined) return structuredClone(placed.record);
-    return this.#runtime.status(executionId);
+    const record = await this.#runtime.status(executionId);
+    const wire = this.#deps.wire();
+    // Queued on another node: its place and reason as of now are that node's to say.
+    return record?.status === "queued" && record.node !== this.#deps.selfId && wire !== undefined ? withHolderPlace(wire, record) : record;
   }
 
   async cancel(executionId: string, reason = "cancelled by request"): Promise<CancelResult> {

@@ -2,6 +2,7 @@ import type { Subscription } from "@nats-io/transport-node";
 import { waitsForKeyPlace, type ExecutionQueue, type ExecutionRecord, type NodeEngine, type NodeInfo, type Requeue } from "../engine/internal.js";
 import { executionPlacementOf } from "./asked-placement.js";
 import type { QueueOffer, QueueOffers } from "./queue-offers.js";
+import { serveQueuePlaces } from "./queue-places.js";
 import type { Logger } from "../observability/index.js";
 import { NODE_TAG_PATTERN } from "../config/index.js";
 import { decodeJson, encodeJson } from "./codec.js";
@@ -44,6 +45,7 @@ export interface QueueBalancerDeps {
 export class QueueBalancer {
   readonly #deps: QueueBalancerDeps;
   readonly #subscription: Subscription;
+  readonly #places: Subscription;
   readonly #timer: NodeJS.Timeout;
   #looking = false;
   #closed = false;
@@ -69,6 +71,7 @@ export class QueueBalancer {
         () => msg.respond(encodeJson({ released: false })),
       );
     });
+    this.#places = serveQueuePlaces(deps.wire, deps.selfId, deps.queue);
     deps.queue.onNoRoom((id) => this.#offerOrRetry(id));
     this.#timer = setInterval(() => {
       this.#withdrawLeft();
@@ -197,5 +200,6 @@ export class QueueBalancer {
     clearInterval(this.#timer);
     clearTimeout(this.#deferred);
     this.#subscription.unsubscribe();
+    this.#places.unsubscribe();
   }
 }

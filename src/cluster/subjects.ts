@@ -109,6 +109,11 @@ export function aliveSubject(nodeId: string): string {
   return `wfx.node.${nodeId}.alive`;
 }
 
+/** Asks a node where one of its queued executions waits in its line now, and why. */
+export function queuePlaceSubject(nodeId: string): string {
+  return `wfx.node.${nodeId}.queue-place`;
+}
+
 /** Asks a node to let one of its queued executions go to the asker, which has room for it now. */
 export function handoverSubject(nodeId: string): string {
   return `wfx.node.${nodeId}.handover`;

@@ -14,7 +14,7 @@ export { executionNotFound, type FollowedEngine } from "./execution-follower.js"
 export { rebuildRecord } from "./orphans.js";
 export { processOwnerAlive } from "./owner-liveness.js";
 export { resolveAction } from "./plan.js";
-export { applyEvent, progressMessage, elapsedNow } from "./record.js";
+export { applyEvent, progressMessage, elapsedNow, withQueuedPlace } from "./record.js";
 export { DEFAULT_IDEMPOTENCY_WINDOW_MS, MAX_IDEMPOTENCY_KEY_LENGTH } from "./idempotency.js";
 export { callerPolicyProblems, enforceCallerPolicy } from "./caller-policy.js";
 export { storeClosed, eventJson, recordJson } from "./store/index.js";

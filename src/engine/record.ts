@@ -65,6 +65,12 @@ export function progressMessage(record: ExecutionRecord): string {
   return `Processing step ${Math.min(done + 1, total)} of ${total}`;
 }
 
+/** A queued record with its place in line and the limit holding it as of now (the stored ones are as of when it was queued). */
+export function withQueuedPlace(record: ExecutionRecord, position: number, reason: string): ExecutionRecord {
+  const placed = { ...record, queue: { ...record.queue!, position, reason } };
+  return { ...placed, progress: { ...record.progress, message: progressMessage(placed) } };
+}
+
 /** Applies one event to a record in place; returns the record. Unknown or repeated events are harmless. */
 export function applyEvent(record: ExecutionRecord, event: ExecutionEvent): ExecutionRecord {
   const seconds = event.time / 1000;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { closestMatch, type Budget } from "../../config/index.js";
-import { defaultWorkflowName, type ExecutionQueue, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/internal.js";
+import { defaultWorkflowName, type ExecutionQueue, type ExecutionLocator, IdempotencyKeys, settledWithin, TERMINAL_STATUSES, withQueuedPlace, type ExecutionClient, type ExecutionStore, type ExecutionEvent, type ExecutionMode, type ExecutionRecord, type StartedExecution, type WorkflowSource } from "../../engine/internal.js";
 import { placementFor } from "../../cluster/placement.js";
 import type { NodeMetrics } from "../../observability/index.js";
 import { maySee, requireWorkflow, type Principal } from "../auth/index.js";
@@ -222,8 +222,7 @@ export class Executions {
   withQueuePlace(record: ExecutionRecord): ExecutionRecord {
     const position = record.queue === undefined ? undefined : this.#queue.positionOf(record.execution_id);
     if (position === undefined) return record;
-    const reason = this.#queue.reasonOf(record.execution_id) ?? record.queue!.reason;
-    return { ...record, queue: { ...record.queue!, position, reason }, progress: { ...record.progress, message: `Queued at position ${position}: ${reason}` } };
+    return withQueuedPlace(record, position, this.#queue.reasonOf(record.execution_id) ?? record.queue!.reason);
   }
 
   isFinal(record: ExecutionRecord): boolean {
