@@ -7,6 +7,7 @@ import { cutProxy } from "./helpers/cut-proxy.js";
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.js";
 import { startMember, type RegistryMember } from "./helpers/registry-member.js";
 import type { FromChild, ToChild } from "./helpers/registry-members-child.js";
+import { refreshPeriodMs } from "../src/cluster/registry/delta-beats.js";
 
 /** Long enough that nothing a test waits for can come from the slow refresh. */
 const NO_REFRESH_MS = 600_000;
@@ -62,6 +63,12 @@ test("registry delta - a newcomer sees every node from the join snapshot, withou
   assert.equal(seen.filter((id) => id.startsWith("snap-")).sort(), [...ids, "snap-new"].sort());
   for (const m of existing) await eventually(() => (statusIn(m, "snap-new") === "up" ? true : undefined), 5000, `${m.id} sees the newcomer`);
   for (const m of [...existing, newcomer]) await m.close();
+});
+
+test("registry delta - the full refresh slows as the cluster grows: every node's together stay near ten a second", () => {
+  assert.is(refreshPeriodMs(30_000, 100), 30_000, "the operator's period up to 300 nodes");
+  assert.is(refreshPeriodMs(30_000, 1000), 100_000);
+  for (const nodes of [1000, 5000]) assert.is(nodes / (refreshPeriodMs(30_000, nodes) / 1000), 10, `${nodes} nodes: 10 entries a second cluster-wide, each to every node`);
 });
 
 test("registry delta - a change missed while cut off from NATS converges at the next full refresh", async () => {

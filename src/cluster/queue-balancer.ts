@@ -158,14 +158,14 @@ export class QueueBalancer {
   #offerAgain(): void {
     for (const id of this.#unposted) {
       this.#unposted.delete(id);
-      if (this.#deps.queue.positionOf(id) !== undefined) this.#offerOrRetry(id);
+      if (this.#deps.queue.waits(id)) this.#offerOrRetry(id);
     }
   }
 
   /** Withdraws the offers of executions that left this node's line (started here, ended, or let go): the board keeps only live work. */
   #withdrawLeft(): void {
     for (const [id, seq] of this.#posted) {
-      if (this.#deps.queue.positionOf(id) !== undefined) continue;
+      if (this.#deps.queue.waits(id)) continue;
       this.#posted.delete(id);
       void this.#deps.offers.withdraw(seq);
     }

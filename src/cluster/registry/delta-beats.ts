@@ -12,6 +12,8 @@ const CHANGE_COALESCE_MS = 50;
 /** Load changes go out at most this often (and only when the load changed). */
 const LOAD_EVERY_MS = 1000;
 const ENTRY_TIMEOUT_MS = 1000;
+/** Refreshes of the whole cluster together stay under 1,000 / this many a second: each node's period grows with the cluster (100 s at 1,000 nodes). */
+const REFRESH_GAP_PER_NODE_MS = 100;
 
 export interface DeltaBeatOptions {
   /** How often a node sends its whole entry anyway, so one that missed a change converges. */
@@ -22,7 +24,7 @@ export interface DeltaBeatOptions {
 
 /**
  * Beats that carry only changes: the whole entry when a node joins, when something material changes (status, tags,
- * capacity, gateways) and on a slow refresh; load changes coalesced; a liveness beat of a few bytes (the entry's
+ * capacity, gateways) and on a slow refresh (slower as the cluster grows); load changes coalesced; a liveness beat of a few bytes (the entry's
  * revision) every heartbeat, heard only by the node's ring watchers. A newcomer asks every node for its entry at once
  * (a hello with a reply subject: n messages to it alone); a beat naming a revision newer than the copy held is
  * answered by asking that node for its entry.
@@ -83,8 +85,7 @@ export class DeltaBeats implements BeatProtocol {
     this.#ring = new LivenessRing(wire, this.#ctx.view, id, this.#options.watchers, (from, data) => this.#onLiveBeat(from, data));
     this.#timers.push(setInterval(() => this.#liveBeat(), heartbeatMs).unref());
     // Refreshes spread over the period: a thousand nodes started together do not refresh in the same second.
-    const refresh = () => this.#timers.push(setInterval(() => this.#publishEntry(), this.#options.refreshMs).unref());
-    this.#timers.push(setTimeout(() => (this.#publishEntry(), refresh()), Math.random() * this.#options.refreshMs).unref());
+    this.#refreshIn(Math.random() * this.#refreshPeriodMs());
     this.#publishEntry();
   }
 
@@ -146,6 +147,22 @@ export class DeltaBeats implements BeatProtocol {
     wire.publish(SUBJECTS.beat, encodeEntry(record, this.#rev));
   }
 
+  #refreshPeriodMs(): number {
+    let up = 0;
+    for (const seen of this.#ctx.view.nodes.values()) if (seen.info.status !== "down") up++;
+    return refreshPeriodMs(this.#options.refreshMs, up);
+  }
+
+  #refreshIn(delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.#timers.splice(this.#timers.indexOf(timer), 1);
+      if (!this.#announced) return;
+      this.#publishEntry();
+      this.#refreshIn(this.#refreshPeriodMs());
+    }, delayMs).unref();
+    this.#timers.push(timer);
+  }
+
   #liveBeat(): void {
     const { wire, self } = this.#ctx;
     if (this.#announced && self !== undefined && !wire.nc.isClosed()) wire.publish(liveSubject(self().id), encodeLiveBeat(this.#rev));
@@ -198,6 +215,14 @@ export class DeltaBeats implements BeatProtocol {
       () => this.#asking.delete(id),
     );
   }
+}
+
+/**
+ * Every node's entry reaches every node on each refresh, so a fixed period would cost n² / period messages: the
+ * period grows with the nodes one sees (`seen`), and the cluster's refreshes together stay near one per 100 ms.
+ */
+export function refreshPeriodMs(refreshMs: number, seen: number): number {
+  return Math.max(refreshMs, seen * REFRESH_GAP_PER_NODE_MS);
 }
 
 /** Whether placement would find no room here: every execution slot or every step slot taken. */

@@ -166,6 +166,11 @@ export class ExecutionQueue {
     return this.#order.positionOf(id);
   }
 
+  /** Whether it waits in this line (without counting what is ahead of it). */
+  waits(id: string): boolean {
+    return this.#order.get(id) !== undefined;
+  }
+
   /** Which limit holds a waiting execution now (the cluster's word while it asks for its places); undefined when it does not wait. */
   reasonOf(id: string): string | undefined {
     const entry = this.#order.get(id);
