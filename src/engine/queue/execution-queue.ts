@@ -58,7 +58,7 @@ export class ExecutionQueue {
   /** Holds on starts (see holdStarts): while any is on, nothing starts and newcomers wait in line. */
   #holds = 0;
   readonly #roomListeners: (() => void)[] = [];
-  readonly #noRoomListeners: ((id: string, ticket: QueueTicket) => void)[] = [];
+  readonly #noRoomListeners: ((id: string) => void)[] = [];
   readonly #shared: SharedPlaces;
 
   constructor(admission: Admission, options: ExecutionQueueOptions) {
@@ -84,7 +84,7 @@ export class ExecutionQueue {
   }
 
   /** Told when an execution joins the line for want of a slot here (the cluster then offers it to nodes with room). */
-  onNoRoom(listener: (id: string, ticket: QueueTicket) => void): void {
+  onNoRoom(listener: (id: string) => void): void {
     this.#noRoomListeners.push(listener);
   }
 
@@ -149,7 +149,7 @@ export class ExecutionQueue {
     this.#add({ ...ticket, id, queuedAt: options.queuedAt ?? this.#now(), start });
     // Its places are asked for by a dispatch, after its caller has recorded it queued.
     if (this.#shared.of(ticket).length > 0) queueMicrotask(() => this.dispatch());
-    if (!this.hasRoom) for (const listener of this.#noRoomListeners) listener(id, ticket);
+    if (!this.hasRoom) for (const listener of this.#noRoomListeners) listener(id);
     return { position, reason: this.reasonFor(ticket) };
   }
 
