@@ -54,6 +54,8 @@ export class Cluster implements Membership {
   readonly seal: Seal;
   /** What failed the cluster key's check, by reason: `wfx_cluster_rejected_total`. */
   readonly rejections: ClusterRejections;
+  /** Seals what this node keeps in JetStream beside the store (places, outcomes, offers) and checks what it reads back. */
+  readonly #values: SealedStoreValues;
   readonly #logger: Logger;
   #wire: ClusterWire | undefined;
   readonly #abort = new AbortController();
@@ -81,8 +83,9 @@ export class Cluster implements Membership {
     this.connection = new NatsClusterConnection(this.options, logger);
     this.seal = sealFor(this.options.trust);
     this.rejections = new ClusterRejections(logger);
+    this.#values = new SealedStoreValues(this.seal, this.rejections);
     this.slots = new StepSlots(this.options.stepCapacity, this.options.resources, () => this.#registry?.changed());
-    this.#limits = new ClusterLimits({ connect: () => this.#connect().then((nc) => ({ nc, wire: this.#wire! })), values: new SealedStoreValues(this.seal, this.rejections), replicas: this.options.storeReplicas, peers: () => this.#registry?.snapshot().filter((n) => n.status !== "down").length ?? 1, logger });
+    this.#limits = new ClusterLimits({ connect: () => this.#connect().then((nc) => ({ nc, wire: this.#wire! })), values: this.#values, replicas: this.options.storeReplicas, peers: () => this.#registry?.snapshot().filter((n) => n.status !== "down").length ?? 1, logger });
   }
 
   get nodeId(): string {
@@ -102,9 +105,7 @@ export class Cluster implements Membership {
     return { nodes, client, locator: client.locator };
   }
 
-  rejectedCounts(): ReadonlyMap<string, number> {
-    return this.rejections.counts();
-  }
+  readonly rejectedCounts = (): ReadonlyMap<string, number> => this.rejections.counts();
 
   readonly leave = (): Promise<void> => this.close();
 
@@ -172,7 +173,7 @@ export class Cluster implements Membership {
   }
 
   #kept(): DurableOutcomes {
-    return (this.#durableOutcomes ??= new DurableOutcomes(this.#connect().then(() => this.#wire!), new SealedStoreValues(this.seal, this.rejections), this.options.storeReplicas, this.#logger));
+    return (this.#durableOutcomes ??= new DurableOutcomes(this.#connect().then(() => this.#wire!), this.#values, this.options.storeReplicas, this.#logger));
   }
 
   /** The cluster store the node's runtime keeps records and events in: JetStream, shared by every node. */
@@ -247,8 +248,7 @@ export class Cluster implements Membership {
       };
       this.#orders = new ExecutionOrderServer(wire, { selfId: this.options.nodeId, client: runtime, folders: dirs, queue, claimStart, logger: this.#logger });
       this.#probes = serveStepProbes(wire, this.options.nodeId, this.#outcomes);
-      const offers = new QueueOffers(wire.nc, new SealedStoreValues(this.seal, this.rejections), this.options.storeReplicas);
-      this.#balancer = new QueueBalancer({ wire, selfId: this.options.nodeId, engine: runtime, queue, requeue: requeueInto(queue), offers, nodes: () => this.#registry?.snapshot() ?? [], fitsHere: (record) => this.#fitsHere(record, false), logger: this.#logger });
+      this.#balancer = new QueueBalancer({ wire, selfId: this.options.nodeId, engine: runtime, queue, requeue: requeueInto(queue), offers: new QueueOffers(wire.nc, this.#values, this.options.storeReplicas), nodes: () => this.#registry?.snapshot() ?? [], fitsHere: (record) => this.#fitsHere(record, false), logger: this.#logger });
       queue.onRoom(() => this.#balancer?.look());
     });
   }

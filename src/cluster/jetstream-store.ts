@@ -152,7 +152,7 @@ export class JetStreamExecutionStore implements ExecutionStore {
   }
 
   #sendRecord(id: string): void {
-    if (this.#parts !== undefined) this.#records.send(id, this.#parts, this.#parts.publisher);
+    if (this.#parts !== undefined) this.#records.send(id, this.#parts);
   }
 
   /** What one record or events message may take as JSON: the server's max_payload less room for headers and seal. */

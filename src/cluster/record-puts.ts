@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { recordJson, TERMINAL_STATUSES, type ExecutionRecord } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
-import type { AckedPublisher } from "./acked-publisher.js";
 import { conditionalKey, isWrongLastSequence, putOverOwn } from "./conditional-writes.js";
 import { sameWriter } from "./own-write.js";
 import { PendingRecord } from "./pending-record.js";
@@ -77,7 +76,7 @@ export class RecordPuts {
     this.#revisions.delete(executionId);
   }
 
-  send(id: string, parts: StoreParts, publisher: AckedPublisher): void {
+  send(id: string, parts: StoreParts): void {
     const pending = this.#records.get(id);
     if (pending === undefined || pending.sending || !pending.dirty) return;
     const { values, health, logger } = this.deps;
@@ -91,7 +90,7 @@ export class RecordPuts {
     parts.view.own(key, value, sent.record);
     const own = (stored: Uint8Array) => sameWriter(() => values.recordOf(recordWhere(key), stored), sent.record);
     this.deps.track(
-      putOverOwn(conditionalKey(parts.records, CLUSTER_STORE.records, key, publisher), value, this.#revisions.get(id), own).then(
+      putOverOwn(conditionalKey(parts.records, CLUSTER_STORE.records, key, parts.publisher), value, this.#revisions.get(id), own).then(
         (revision) => {
           pending.sending = false;
           pending.failures = 0;
@@ -112,7 +111,7 @@ export class RecordPuts {
           pending.failures++;
           const delay = backoffMs(pending.failures);
           if (pending.failures === 1 || pending.failures % 10 === 0) logger.warn({ err: error, execution_id: id, failures: pending.failures, retry_in_ms: delay }, "writing an execution record to JetStream failed; sending it again");
-          if (!this.deps.closed()) this.deps.track(sleep(delay).then(() => this.send(id, parts, publisher)));
+          if (!this.deps.closed()) this.deps.track(sleep(delay).then(() => this.send(id, parts)));
         },
       ),
     );
