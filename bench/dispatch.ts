@@ -5,9 +5,7 @@
 // writing its record three times: queued, running, ended); the board adds one signed offer per queued execution.
 // Traffic read from the server's /varz.
 //   npm run bench:dispatch   (= tsc -p . && node dist/bench/dispatch.js)   DISPATCH_SIZES=100,1000 DISPATCH_RATE=20 DISPATCH_WINDOW_S=10
-import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
 import { QueueOffers } from "../src/cluster/queue-offers.js";
@@ -17,6 +15,7 @@ import { SealedStoreValues } from "../src/cluster/trust/sealed-store-values.js";
 import { silentLogger } from "../src/observability/index.js";
 import { testTrust } from "../test/helpers/cluster-key.js";
 import type { FromDispatchChild, ToDispatchChild } from "./lib/dispatch-child.js";
+import { AskedChild } from "../test/helpers/asked-child.js";
 import { MonitoredNats, type Traffic } from "./lib/monitored-nats.js";
 import { fmt, mib, summary } from "./lib/stats.js";
 import { SummaryTable } from "./lib/summary-table.js";
@@ -38,40 +37,10 @@ const table = new SummaryTable();
 const benchStart = performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-class Group {
-  #q = 0;
-  readonly #pending = new Map<number, (m: FromDispatchChild) => void>();
-  private constructor(readonly child: ChildProcess) {
-    child.on("message", (m: FromDispatchChild) => {
-      if ("q" in m) {
-        this.#pending.get(m.q)?.(m);
-        this.#pending.delete(m.q);
-      }
-    });
-  }
-
-  static async start(url: string, design: Design, count: number): Promise<Group> {
-    const child = fork(fileURLToPath(new URL("./lib/dispatch-child.js", import.meta.url)), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    const ready = new Promise<void>((resolve) => child.on("message", (m: FromDispatchChild) => m.t === "ready" && resolve()));
-    child.send({ t: "start", url, role: design === "view" ? "watcher" : "taker", count, bucket: BUCKET, runMs: RUN_MS } satisfies ToDispatchChild);
-    await ready;
-    return new Group(child);
-  }
-
-  report(): Promise<Extract<FromDispatchChild, { t: "report" }>> {
-    const q = ++this.#q;
-    return new Promise((resolve) => {
-      this.#pending.set(q, resolve as (m: FromDispatchChild) => void);
-      this.child.send({ t: "report", q } satisfies ToDispatchChild);
-    });
-  }
-
-  async stop(): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-    this.child.send({ t: "stop" } satisfies ToDispatchChild);
-    await exited;
-  }
-}
+type Group = AskedChild<ToDispatchChild, FromDispatchChild>;
+const startGroup = (url: string, design: Design, count: number): Promise<Group> =>
+  AskedChild.start<ToDispatchChild, FromDispatchChild>(new URL("./lib/dispatch-child.js", import.meta.url), { t: "start", url, role: design === "view" ? "watcher" : "taker", count, bucket: BUCKET, runMs: RUN_MS });
+const report = (g: Group) => g.ask<Extract<FromDispatchChild, { t: "report" }>>({ t: "report" });
 
 interface Figures {
   msgsPerS: number;
@@ -91,9 +60,9 @@ async function measure(nats: MonitoredNats, size: number, design: Design): Promi
   const offers = new QueueOffers(nc, new SealedStoreValues(sealFor(testTrust()), new ClusterRejections(silentLogger())), 1);
   const groups: Group[] = [];
   try {
-    for (let i = 0; i < size; i += PER_PROCESS) groups.push(await Group.start(nats.url, design, Math.min(PER_PROCESS, size - i)));
+    for (let i = 0; i < size; i += PER_PROCESS) groups.push(await startGroup(nats.url, design, Math.min(PER_PROCESS, size - i)));
     await sleep(2000);
-    for (const g of groups) await g.report();
+    for (const g of groups) await report(g);
     const before = await nats.traffic();
     const began = performance.now();
     let posted = 0;
@@ -108,7 +77,7 @@ async function measure(nats: MonitoredNats, size: number, design: Design): Promi
     const seconds = (performance.now() - began) / 1000;
     const traffic = rateOf(before, await nats.traffic(), seconds);
     await sleep(RUN_MS + 1500);
-    const reports = await Promise.all(groups.map((g) => g.report()));
+    const reports = await Promise.all(groups.map(report));
     const takenMs = reports.flatMap((r) => r.takenMs);
     const latency = summary(takenMs.length > 0 ? takenMs : [Number.NaN]);
     return { msgsPerS: traffic.msgs, bytesPerS: traffic.bytes, deliveredPerS: reports.reduce((s, r) => s + r.delivered, 0) / seconds, posted, taken: takenMs.length, takeP50: latency.p50, takeP99: latency.p99 };

@@ -2,10 +2,9 @@
 // ring-watched liveness), with 100 and 1,000 simulated nodes (the real registry classes, a few hundred per process)
 // on one nats-server of the benchmark's own; traffic read from the server's /varz.
 //   npm run bench:registry   (= tsc -p . && node dist/bench/registry.js)   REGISTRY_SIZES=100,1000 REGISTRY_WINDOW_S=10 REGISTRY_CHURN=0.1
-import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { BeatMode } from "../src/cluster/registry/beat-protocol.js";
 import { startMember } from "../test/helpers/registry-member.js";
+import { AskedChild } from "../test/helpers/asked-child.js";
 import { MonitoredNats, type Traffic } from "./lib/monitored-nats.js";
 import type { FromChild, ToChild } from "../test/helpers/registry-members-child.js";
 import { fmt, mib, summary } from "./lib/stats.js";
@@ -38,47 +37,9 @@ interface Figures {
   newcomerFullViewMs: number;
 }
 
-/** A message to a child that is answered (its `q` is added when sent). */
-type Question = Extract<ToChild, { q: number }> extends infer Q ? (Q extends unknown ? Omit<Q, "q"> : never) : never;
-
-class Members {
-  #q = 0;
-  readonly #pending = new Map<number, (m: FromChild) => void>();
-  private constructor(readonly child: ChildProcess) {
-    child.on("message", (m: FromChild) => {
-      if ("q" in m) {
-        this.#pending.get(m.q)?.(m);
-        this.#pending.delete(m.q);
-      }
-    });
-  }
-
-  static async start(url: string, beats: BeatMode, ids: string[]): Promise<Members> {
-    const child = fork(fileURLToPath(new URL("../test/helpers/registry-members-child.js", import.meta.url)), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    const ready = new Promise<void>((resolve) => child.on("message", (m: FromChild) => m.t === "ready" && resolve()));
-    child.send({ t: "start", url, beats, ids, churn: CHURN } satisfies ToChild);
-    await ready;
-    return new Members(child);
-  }
-
-  ask<T extends FromChild>(message: Question): Promise<T> {
-    const q = ++this.#q;
-    return new Promise((resolve) => {
-      this.#pending.set(q, resolve as (m: FromChild) => void);
-      this.child.send({ ...message, q } as ToChild);
-    });
-  }
-
-  tell(message: ToChild): void {
-    this.child.send(message);
-  }
-
-  async stop(): Promise<void> {
-    const stopped = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-    this.child.send({ t: "stop" } satisfies ToChild);
-    await stopped;
-  }
-}
+type Members = AskedChild<ToChild, FromChild>;
+const startMembers = (url: string, beats: BeatMode, ids: string[]): Promise<Members> =>
+  AskedChild.start<ToChild, FromChild>(new URL("../test/helpers/registry-members-child.js", import.meta.url), { t: "start", url, beats, ids, churn: CHURN });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const delta = (a: Traffic, b: Traffic, seconds: number) => ({ msgs: (b.in_msgs - a.in_msgs + b.out_msgs - a.out_msgs) / seconds, bytes: (b.in_bytes - a.in_bytes + b.out_bytes - a.out_bytes) / seconds });
@@ -90,7 +51,7 @@ async function measure(nats: MonitoredNats, size: number, beats: BeatMode): Prom
   // Progress on stderr: a 1,000-node run takes minutes on a small machine, and says where it is.
   const progress = (what: string) => process.stderr.write(`  [${beats} ${size}] ${what} at ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
   for (let i = 0; i < size; i += PER_PROCESS) {
-    groups.push(await Members.start(nats.url, beats, ids.slice(i, i + PER_PROCESS)));
+    groups.push(await startMembers(nats.url, beats, ids.slice(i, i + PER_PROCESS)));
     progress(`${Math.min(size, i + PER_PROCESS)} members started`);
   }
   try {

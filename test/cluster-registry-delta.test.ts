@@ -1,5 +1,4 @@
-import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { eventually } from "./helpers/engine-fixture.js";
@@ -7,6 +6,7 @@ import { cutProxy } from "./helpers/cut-proxy.js";
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.js";
 import { startMember, type RegistryMember } from "./helpers/registry-member.js";
 import type { FromChild, ToChild } from "./helpers/registry-members-child.js";
+import { AskedChild } from "./helpers/asked-child.js";
 import { refreshPeriodMs } from "../src/cluster/registry/delta-beats.js";
 
 /** Long enough that nothing a test waits for can come from the slow refresh. */
@@ -26,11 +26,8 @@ const statusIn = (viewer: RegistryMember, id: string): string | undefined => vie
 
 /** Simulated nodes in a process of their own (the benchmark's child): what a test SIGKILLs or pauses. */
 async function membersProcess(ids: string[]): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL("./helpers/registry-members-child.js", import.meta.url)), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const { child } = await AskedChild.start<ToChild, FromChild>(new URL("./helpers/registry-members-child.js", import.meta.url), { t: "start", url: nats.url, beats: "delta", ids, churn: 0 });
   children.push(child);
-  const ready = new Promise<void>((resolve) => child.on("message", (m: FromChild) => m.t === "ready" && resolve()));
-  child.send({ t: "start", url: nats.url, beats: "delta", ids, churn: 0 } satisfies ToChild);
-  await ready;
   return child;
 }
 
