@@ -10,22 +10,27 @@ import { runningRecord } from "./helpers/store-records.js";
 
 const test = suite("store - byte ring");
 
-test("byte ring - a text reads back until the ring comes round over it", () => {
+test("byte ring - bytes read back until the ring comes round over them", () => {
   const ring = new ByteRing(128);
-  const first = ring.put("héllo");
+  const put = (text: string): number => {
+    const bytes = Buffer.from(`[${text}]`);
+    return ring.copy(bytes, 1, bytes.length - 1);
+  };
+  const first = put("héllo");
   assert.is(ring.lastBytes, 6);
   assert.is(ring.read(first, 6), "héllo");
-  const texts = ["a", "b", "c", "d"].map((c) => c.repeat(20));
-  const at = texts.map((text) => ring.put(text));
-  assert.equal(at, [6, 26, 46, 66]);
+  const texts = ["a", "b", "c", "d", "e", "f"].map((c) => c.repeat(20));
+  const at = texts.map(put);
+  assert.equal(at, [6, 26, 46, 66, 86, 106]);
   assert.ok(ring.holds(first));
-  // 20 more units might take 60 bytes, more than is left before the end: the text starts over at the beginning.
-  assert.is(ring.put("e".repeat(20)), 128);
+  // 20 more bytes than are left before the end (2): they start over at the beginning.
+  assert.is(put("g".repeat(20)), 128);
   assert.not.ok(ring.holds(first));
   assert.is(ring.read(first, 6), undefined);
   assert.is(ring.read(at[0]!, 20), undefined, "its first bytes were written over");
   assert.is(ring.read(at[1]!, 20), "b".repeat(20));
-  assert.is(ring.put("z".repeat(50)), -1, "a text that could take more than the ring is not kept");
+  assert.is(ring.read(at[5]!, 20), "f".repeat(20));
+  assert.is(put("z".repeat(129)), -1, "bytes that could never fit are not kept");
 });
 
 test("byte ring - an embedded store whose ring came round answers from its journal, the same", async () => {

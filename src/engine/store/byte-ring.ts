@@ -14,24 +14,27 @@ export class ByteRing {
     this.#size = size;
   }
 
-  /** Copies `text` in; the position to read it back with `bytes`, or -1 when it could never fit. */
-  put(text: string): number {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: a text that might not fit before the end starts at the beginning.
-    const most = text.length * 3;
-    if (most > this.#size) return -1;
+  /**
+   * Copies `source[start, end)` in (bytes already encoded, e.g. the journal's: a memcpy, not a second UTF-8 encoding);
+   * the position to read them back with `end - start`, or -1 when they could never fit.
+   */
+  copy(source: Buffer, start: number, end: number): number {
+    const bytes = end - start;
+    if (bytes > this.#size) return -1;
     const buffer = (this.#buffer ??= Buffer.allocUnsafeSlow(this.#size));
     let offset = this.#written % this.#size;
-    if (offset + most > this.#size) {
+    if (offset + bytes > this.#size) {
       this.#written += this.#size - offset;
       offset = 0;
     }
     const at = this.#written;
-    this.#lastBytes = buffer.write(text, offset); // utf8; naming the encoding costs an allocation per call
-    this.#written += this.#lastBytes;
+    source.copy(buffer, offset, start, end);
+    this.#written += bytes;
+    this.#lastBytes = bytes;
     return at;
   }
 
-  /** How many bytes the last `put` took. */
+  /** How many bytes the last `copy` took. */
   get lastBytes(): number {
     return this.#lastBytes;
   }

@@ -6,7 +6,7 @@ import { StoreError, storeClosed } from "./errors.js";
 import { ByteRing } from "./byte-ring.js";
 import { ClaimFiles } from "./claim-files.js";
 import { compactJournal, type CompactionResult } from "./journal-compactor.js";
-import { eventLine, recordLine } from "./journal-format.js";
+import { EVENT_LINE_PREFIX, LINE_END, recordLinePrefix } from "./journal-format.js";
 import { JournalIndex } from "./journal-index.js";
 import { JournalWriter } from "./journal-writer.js";
 import { RecentCache } from "./recent-cache.js";
@@ -89,21 +89,21 @@ export class EmbeddedExecutionStore implements ExecutionStore {
 
   putRecord(record: ExecutionRecord): void {
     const writer = this.#writable();
-    const json = serialize(record, "record", recordJson);
-    writer.append(recordLine(this.#options.now(), json));
-    const at = this.#ring.put(json);
+    const prefix = recordLinePrefix(this.#options.now());
+    const start = writer.append(`${prefix}${serialize(record, "record", recordJson)}${LINE_END}`);
+    // The record's JSON, encoded once by the writer, is copied into the ring as bytes.
+    const at = this.#ring.copy(writer.pending, start + prefix.length, writer.lastLineEnd - LINE_END.length);
     this.#hot.set(record.execution_id, { ...summaryOf(record), at, bytes: this.#ring.lastBytes });
   }
 
   appendEvent(event: ExecutionEvent): void {
     const writer = this.#writable();
-    const json = serialize(event, "event", eventJson);
-    writer.append(eventLine(json));
+    const start = writer.append(`${EVENT_LINE_PREFIX}${serialize(event, "event", eventJson)}${LINE_END}`);
     let cached = this.#events.get(event.execution_id, true);
     if (!cached) this.#events.set(event.execution_id, (cached = { complete: event.seq === 1, refs: [] }));
     if (!cached.complete) return;
     const refs = cached.refs;
-    const at = refs.length / 3 >= this.#options.maxCachedEventsPerExecution || (refs.length > 0 && refs[refs.length - 3]! >= event.seq) ? -1 : this.#ring.put(json);
+    const at = refs.length / 3 >= this.#options.maxCachedEventsPerExecution || (refs.length > 0 && refs[refs.length - 3]! >= event.seq) ? -1 : this.#ring.copy(writer.pending, start + EVENT_LINE_PREFIX.length, writer.lastLineEnd - LINE_END.length);
     if (at < 0) {
       // Out of order, repeated, too many or too large: let the journal (which sorts and de-duplicates) answer from now on.
       cached.complete = false;

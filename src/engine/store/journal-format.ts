@@ -7,12 +7,17 @@ import { TERMINAL_STATUSES } from "../types.js";
  */
 export type JournalLine = { kind: "record"; t: number; record: ExecutionRecord } | { kind: "event"; event: ExecutionEvent };
 
-export function recordLine(t: number, recordJson: string): string {
-  return `{"t":${t},"r":${recordJson}}\n`;
+/** What comes before an event's JSON on its line, and after any line's JSON: ASCII, so one byte per character. */
+export const EVENT_LINE_PREFIX = '{"e":';
+export const LINE_END = "}\n";
+
+/** What comes before a record's JSON on its line, written at `t`. */
+export function recordLinePrefix(t: number): string {
+  return `{"t":${t},"r":`;
 }
 
-export function eventLine(eventJson: string): string {
-  return `{"e":${eventJson}}\n`;
+export function recordLine(t: number, recordJson: string): string {
+  return `${recordLinePrefix(t)}${recordJson}${LINE_END}`;
 }
 
 export function parseJournalLine(text: string): JournalLine | undefined {

@@ -21,6 +21,8 @@ interface OpenSegment {
   syncing: Promise<void> | undefined;
 }
 
+const INITIAL_PENDING_BYTES = 64 * 1024;
+
 /** Per process, so two stores opened in the same millisecond still get distinct segment names. */
 let segmentCounter = 0;
 const openWriters = new Set<JournalWriter>();
@@ -45,8 +47,10 @@ export class JournalWriter {
   readonly #dir: string;
   readonly #options: JournalWriterOptions;
   readonly #startMs: number;
-  #chunks: string[] = [];
-  #chars = 0;
+  /** Lines appended since the last write, already UTF-8: encoded once here, written from here, copied from here. */
+  #pending: Buffer = Buffer.allocUnsafeSlow(INITIAL_PENDING_BYTES);
+  #pendingBytes = 0;
+  #lastLineEnd = 0;
   /** Bytes a failed write left behind; they go first next time so no line is torn or reordered. */
   #unwritten: Buffer | undefined;
   #segment: OpenSegment | undefined;
@@ -69,20 +73,42 @@ export class JournalWriter {
     }
   }
 
-  append(line: string): void {
+  /** Adds `line` to what the next write takes; its bytes are `pending[start, lastLineEnd)` (start returned) until the next append. */
+  append(line: string): number {
     if (this.#closed) throw storeClosed();
-    this.#chunks.push(line);
-    this.#chars += line.length;
-    if (this.#chars >= this.#options.maxBufferBytes) this.#writeQuietly();
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.#pendingBytes + line.length * 3 > this.#pending.length) this.#grow(this.#pendingBytes + line.length * 3);
+    const start = this.#pendingBytes;
+    this.#pendingBytes += this.#pending.write(line, start);
+    this.#lastLineEnd = this.#pendingBytes;
+    if (this.#pendingBytes >= this.#options.maxBufferBytes) this.#writeQuietly();
     else this.#timer ??= setTimeout(() => this.#onTimer(), this.#options.flushIntervalMs).unref();
+    return start;
+  }
+
+  /** The buffer `append`'s positions point into; read it before the next append. */
+  get pending(): Buffer {
+    return this.#pending;
+  }
+
+  /** Where the last appended line ends in `pending` (bytes); still so after a write (the buffer is reused at the next append). */
+  get lastLineEnd(): number {
+    return this.#lastLineEnd;
+  }
+
+  #grow(needed: number): void {
+    let size = this.#pending.length * 2;
+    while (size < needed) size *= 2;
+    const grown = Buffer.allocUnsafeSlow(size);
+    this.#pending.copy(grown, 0, 0, this.#pendingBytes);
+    this.#pending = grown;
   }
 
   /** Writes the buffer to the segment file now (visible to readers, not yet fsynced). */
   writeBuffered(): void {
-    if (this.#chunks.length === 0 && !this.#unwritten) return;
-    let data = Buffer.from(this.#chunks.join(""), "utf8");
-    this.#chunks = [];
-    this.#chars = 0;
+    if (this.#pendingBytes === 0 && !this.#unwritten) return;
+    // The pending buffer is reused once written: what a failed write leaves behind is copied out of it.
+    let data = this.#pending.subarray(0, this.#pendingBytes);
     if (this.#unwritten) data = Buffer.concat([this.#unwritten, data]);
     this.#unwritten = undefined;
     let written = 0;
@@ -94,13 +120,15 @@ export class JournalWriter {
       this.#lastError = undefined;
       if (segment.bytes >= this.#options.maxSegmentBytes) this.#retire(segment);
     } catch (err) {
-      this.#unwritten = data.subarray(written);
+      this.#unwritten = Buffer.from(data.subarray(written));
       this.#lastError = err;
       throw new StoreError("WFX_STORE_WRITE_FAILED", `could not write the execution journal in ${this.#dir}: ${(err as Error).message}`, {
         hint: "check that the data dir (WFX_DATA_DIR) is writable and the disk is not full",
         cause: err,
         retryable: true,
       });
+    } finally {
+      this.#pendingBytes = 0;
     }
   }
 
