@@ -27,7 +27,11 @@ let worker: ServeProcess = await startServe(join(dir, "worker"), workerArgs, {},
 const grpc = grpcClient(gateway.grpc()!);
 const { a } = QUEUE_TOKENS;
 
+/** Set once every test passed: otherwise the nodes' logs are printed, what a failure here needs to be understood. */
+let passed = 0;
+
 test.after(async () => {
+  if (passed < 2) for (const [name, node] of [["gateway", gateway], ["worker", worker]] as const) console.log(`--- ${name} log (last 6,000 characters) ---\n${node.stderr().slice(-6000)}`);
   grpc.close();
   await worker.kill("SIGTERM");
   await gateway.kill("SIGTERM");
@@ -74,6 +78,7 @@ test("cluster queue - 300 executions from three tokens on one worker of capacity
   await nats.stop("SIGTERM");
   await nats.start();
   await checkQueueLoad(gateway.url, sent);
+  passed++;
 });
 
 test("cluster queue - a worker queues what its own gateway receives when it is full, as it does what is placed on it", async () => {
@@ -86,6 +91,7 @@ test("cluster queue - a worker queues what its own gateway receives when it is f
   assert.equal([queued.body["status"], (queued.body["queue"] as Record<string, unknown>)["reason"]], ["queued", "node at capacity 2/2"]);
   gate.open("local");
   await eventually(async () => ((await post(worker.url, "check_execution_status", { execution_id: queued.body["execution_id"] })).body["status"] === "completed" ? true : undefined), 30_000, "the queued one to complete");
+  passed++;
 });
 
 test.run();

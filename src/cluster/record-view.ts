@@ -1,7 +1,14 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { KvWatchInclude, type KV } from "@nats-io/kv";
 import { selectRecords, type ExecutionRecord, type ListExecutionsQuery } from "../engine/internal.js";
 import type { Logger } from "../observability/index.js";
+import { backoffMs } from "./retried.js";
 import { idOfStoreKey } from "./subjects.js";
+
+type Watch = Awaited<ReturnType<KV["watch"]>>;
+
+/** How often the initial read checks the bucket's state for records that expired before they were delivered. */
+const CHECK_MS = 1000;
 
 /** Opens one stored value of the bucket (checking its seal); throws when it fails the check. */
 export type RecordDecoder = (key: string, data: Uint8Array) => ExecutionRecord;
@@ -19,38 +26,79 @@ export class RecordView {
   /** This process's puts on their way, by key: the watch delivering the very bytes sent takes the record as is, unopened. */
   readonly #own = new Map<string, { value: Uint8Array; record: ExecutionRecord }>();
   #stop: (() => void) | undefined;
+  #stopped = false;
+  readonly #decode: RecordDecoder;
+  readonly #logger: Logger;
 
-  private constructor(bucket: KV) {
+  private constructor(bucket: KV, decode: RecordDecoder, logger: Logger) {
     this.#bucket = bucket;
+    this.#decode = decode;
+    this.#logger = logger;
   }
 
-  /** Resolves once the bucket's current records are in (the watch then keeps them up to date). */
+  /**
+   * Resolves once the bucket's current records are in (the watch then keeps them up to date); rejects when the watch
+   * ends before that (the store's opening is retried).
+   */
   static async start(bucket: KV, decode: RecordDecoder, logger: Logger): Promise<RecordView> {
-    const view = new RecordView(bucket);
-    const status = await bucket.status();
+    const view = new RecordView(bucket, decode, logger);
     const watch = await bucket.watch({ include: KvWatchInclude.LastValue });
-    view.#stop = () => watch.stop();
     let synced!: () => void;
     const initial = new Promise<void>((resolve) => (synced = resolve));
-    if (status.values === 0) synced();
-    void (async () => {
-      for await (const entry of watch) {
-        const id = idOfStoreKey(entry.key);
-        if (entry.operation === "PUT") {
-          try {
-            view.#records.set(id, view.#ownRecord(entry.key, entry.value) ?? decode(entry.key, entry.value));
-          } catch (error) {
-            view.#records.delete(id);
-            logger.warn({ err: error, key: entry.key }, "an execution record in the cluster store failed its check; left out of listings");
-          }
-        } else view.#records.delete(id);
-        view.#applied(entry.revision);
-        // The initial values end at the one with nothing pending after it (resolving again later is a no-op).
-        if ((entry.delta ?? 0) === 0) synced();
-      }
-    })();
-    await initial;
+    const ended = view.#follow(watch, synced);
+    // The initial values end at the one with nothing pending after it; if they expire before they are delivered, that
+    // one never comes: the bucket's state then says when nothing is left to wait for.
+    const check = setInterval(() => void view.#hasAll().then((all) => all && synced(), () => undefined), CHECK_MS);
+    try {
+      if (await view.#hasAll()) synced();
+      const first = await Promise.race([initial.then(() => "synced" as const), ended.then(() => "ended" as const)]);
+      if (first === "ended") throw new Error("the cluster store's record watch ended before it had read the bucket's records");
+    } finally {
+      clearInterval(check);
+    }
+    // From here on, a watch that ends (not stopped here) is opened again after the last revision applied.
+    void ended.then(() => view.#rewatch());
     return view;
+  }
+
+  /** Applies what `watch` delivers; resolves when it ends. `synced` is called at the entry with nothing pending after it. */
+  async #follow(watch: Watch, synced: () => void = () => {}): Promise<void> {
+    this.#stop = () => watch.stop();
+    for await (const entry of watch) {
+      const id = idOfStoreKey(entry.key);
+      if (entry.operation === "PUT") {
+        try {
+          this.#records.set(id, this.#ownRecord(entry.key, entry.value) ?? this.#decode(entry.key, entry.value));
+        } catch (error) {
+          this.#records.delete(id);
+          this.#logger.warn({ err: error, key: entry.key }, "an execution record in the cluster store failed its check; left out of listings");
+        }
+      } else this.#records.delete(id);
+      this.#applied(entry.revision);
+      if ((entry.delta ?? 0) === 0) synced();
+    }
+  }
+
+  /** The watch ended without being stopped here: opened again after the last revision applied, retried until it opens. */
+  async #rewatch(): Promise<void> {
+    if (this.#stopped) return;
+    this.#logger.warn({ revision: this.#revision }, "the cluster store's record watch ended; opening it again from where it was");
+    for (let n = 1; !this.#stopped; n++) {
+      try {
+        const watch = await this.#bucket.watch({ include: KvWatchInclude.AllHistory, resumeFromRevision: this.#revision + 1 });
+        if (this.#stopped) return watch.stop();
+        void this.#follow(watch).then(() => this.#rewatch());
+        return;
+      } catch {
+        await sleep(backoffMs(n));
+      }
+    }
+  }
+
+  /** Whether the view has every write the bucket holds now: it applied the last, or the bucket holds none (all expired). */
+  async #hasAll(): Promise<boolean> {
+    const { last_seq: last, messages } = (await this.#bucket.status()).streamInfo.state;
+    return messages === 0 || last <= this.#revision;
   }
 
   /** A put of this process is on its way: `value` as sealed, `record` what it holds (never changed afterwards). */
@@ -75,10 +123,13 @@ export class RecordView {
     }
   }
 
-  /** Resolves once the view has applied every write the bucket had when called: a listing then misses no node's write. */
+  /**
+   * Resolves once the view has applied every write the bucket had when called: a listing then misses no node's write.
+   * A bucket whose records all expired holds none, however far its last revision is: nothing to wait for then.
+   */
   async caughtUp(): Promise<void> {
-    const last = (await this.#bucket.status()).streamInfo.state.last_seq;
-    if (last <= this.#revision) return;
+    const { last_seq: last, messages } = (await this.#bucket.status()).streamInfo.state;
+    if (messages === 0 || last <= this.#revision) return;
     await new Promise<void>((resolve) => this.#waiters.push({ revision: last, resolve }));
   }
 
@@ -94,6 +145,7 @@ export class RecordView {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#stop?.();
   }
 }

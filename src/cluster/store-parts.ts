@@ -26,6 +26,9 @@ export interface JetStreamStoreOptions {
 export type StoreParts = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; records: KV; claims: KV; view: RecordView; publisher: AckedPublisher };
 
 /** Makes (or binds to) the records and claims buckets and the events stream, and starts the listing's view. */
+/** How long JetStream remembers an event's id to drop a second copy of it: 2 minutes, or the retention when that is shorter (JetStream refuses a longer one). */
+const DUPLICATE_WINDOW_NS = 120_000_000_000;
+
 export async function openStoreParts(nc: NatsConnection, options: { replicas: number; retentionMs: number }, recordOf: (key: string, data: Uint8Array) => ExecutionRecord, logger: Logger): Promise<StoreParts> {
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
@@ -34,7 +37,7 @@ export async function openStoreParts(nc: NatsConnection, options: { replicas: nu
   const kvm = new Kvm(js);
   const records = await kvm.create(CLUSTER_STORE.records, bucket);
   const claims = await kvm.create(CLUSTER_STORE.claims, bucket);
-  const stream = { name: CLUSTER_STORE.events, subjects: [`${CLUSTER_STORE.eventsPrefix}.>`], storage: "file" as const, num_replicas: options.replicas, max_age: maxAgeNs, duplicate_window: 120_000_000_000, allow_direct: true };
+  const stream = { name: CLUSTER_STORE.events, subjects: [`${CLUSTER_STORE.eventsPrefix}.>`], storage: "file" as const, num_replicas: options.replicas, max_age: maxAgeNs, duplicate_window: Math.min(DUPLICATE_WINDOW_NS, maxAgeNs), allow_direct: true };
   try {
     await jsm.streams.info(stream.name);
     await jsm.streams.update(stream.name, { max_age: stream.max_age, num_replicas: stream.num_replicas, allow_direct: true });
