@@ -119,6 +119,29 @@ test("cluster store - a final record is not put while its execution's events hav
   await reader.close();
 });
 
+test("cluster store - a flush waits for a final record that waited for its events: read from another node right after, every execution is ended", async () => {
+  // A cancel, and every answer that waits for the writes so far, relies on this; the record went a turn after the flush returned.
+  const writer = new JetStreamExecutionStore(await connection(), OPTIONS, logger);
+  const reader = new JetStreamExecutionStore(await connection(), OPTIONS, logger);
+  const stale: string[] = [];
+  try {
+    for (let i = 0; i < 20; i++) {
+      const id = `flushed-${i}`;
+      writer.putRecord(runningRecord(id));
+      writer.appendEvent({ execution_id: id, seq: 1, type: "execution.started", time: Date.now() });
+      await writer.flush();
+      writer.appendEvent({ execution_id: id, seq: 2, type: "execution.cancelled", time: Date.now() });
+      writer.putRecord(runningRecord(id, { status: "cancelled" }));
+      await writer.flush();
+      if ((await reader.getRecord(id))?.status !== "cancelled") stale.push(id);
+    }
+    assert.equal(stale, [], "ended executions read as still running after the flush");
+  } finally {
+    await writer.close();
+    await reader.close();
+  }
+});
+
 test("cluster store - of ten nodes claiming one name at once, exactly one wins and the others see its value", async () => {
   const stores = await Promise.all(Array.from({ length: 10 }, async () => new JetStreamExecutionStore(await connection(), OPTIONS, logger)));
   const answers = await Promise.all(stores.map((store, i) => store.claim("adopt/x/1", { node: `n${i}` })));
