@@ -86,4 +86,19 @@ test("record view - nats-server SIGKILLed and restarted while a node reads 3,000
   }
 });
 
+test("record view - a store that cannot open on the server (no JetStream there) says so in its health once the bound has passed", async () => {
+  const plain = await startNatsServer({ args: () => [] });
+  const nc = await connect({ servers: plain.url });
+  const store = new JetStreamExecutionStore(nc, { ...OPTIONS, unhealthyAfterMs: 300 }, logger);
+  try {
+    assert.equal(store.health(), { ready: true }, "not yet: opening takes a moment anywhere");
+    await eventually(() => (store.health().ready ? undefined : true), 5000, "the store to say it is not open");
+    assert.match(store.health().reason ?? "", /has not opened on JetStream for \d+ s/);
+  } finally {
+    await store.close();
+    await nc.close();
+    await plain.close();
+  }
+});
+
 test.run();

@@ -46,6 +46,8 @@ export class JetStreamExecutionStore implements ExecutionStore {
   #parts: Parts | undefined;
   #closed = false;
   readonly #health: WriteHealth;
+  /** When the store was made: one that has not opened on JetStream within the health bound makes the node not ready. */
+  readonly #createdMs = Date.now();
   readonly #records: RecordPuts;
   readonly #stored = new StoredWaiters((id) => this.#records.has(id) || this.#events.has(id));
   /** Writes wait for the end of the turn, then go together: one message per execution per turn, one socket write for all. */
@@ -244,8 +246,12 @@ export class JetStreamExecutionStore implements ExecutionStore {
     parts?.publisher.close();
   }
 
-  /** Not healthy while a write has failed for a while: the node answers not ready with the reason. */
+  /** Not healthy while a write has failed for a while, or while the store has not opened for as long: the node answers not ready with the reason. */
   health(): StoreHealth {
+    const waited = Date.now() - this.#createdMs;
+    if (this.#parts === undefined && !this.#closed && waited > this.#health.unhealthyAfterMs) {
+      return { ready: false, reason: `the cluster store has not opened on JetStream for ${Math.round(waited / 1000)} s (reads and listings wait, writes are held in memory): see the node's log for why` };
+    }
     return this.#health.now();
   }
 
