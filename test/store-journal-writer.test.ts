@@ -33,20 +33,20 @@ test("journal writer - lines a failed write left behind go first next time, in o
   }
 });
 
-test("journal writer - a line larger than the buffer grows it; positions point at each line's bytes", async () => {
+test("journal writer - a line larger than the buffer grows it; positions point at each line's body", async () => {
   const root = mkdtempSync(join(tmpdir(), "wfx-writer-"));
   const dir = join(root, "journal");
   const writer = new JournalWriter(dir, OPTIONS, Date.now());
   try {
-    const small = writer.append("ab\n");
-    const big = `${"ü".repeat(100_000)}\n`;
-    const at = writer.append(big);
+    const small = writer.append("", "ab", "\n");
+    const big = "ü".repeat(100_000);
+    const at = writer.append("{", big, "}\n");
     assert.is(small, 0);
-    assert.is(at, 3);
-    assert.is(writer.pending.toString("utf8", at, writer.lastLineEnd), big, "the grown buffer kept the earlier line and holds the new one");
+    assert.is(at, 4, "after 'ab\\n' and the head's one byte");
+    assert.is(writer.pending.toString("utf8", at, writer.bodyEnd), big, "the grown buffer kept the earlier line and holds the new one's body");
     writer.writeBuffered();
-    assert.is(writer.pending.toString("utf8", at, writer.lastLineEnd), big, "still readable after the write, until the next append");
-    assert.is(segmentText(dir), `ab\n${big}`);
+    assert.is(writer.pending.toString("utf8", at, writer.bodyEnd), big, "still readable after the write, until the next append");
+    assert.is(segmentText(dir), `ab\n{${big}}\n`);
   } finally {
     await writer.close();
     rmSync(root, { recursive: true, force: true });

@@ -89,21 +89,20 @@ export class EmbeddedExecutionStore implements ExecutionStore {
 
   putRecord(record: ExecutionRecord): void {
     const writer = this.#writable();
-    const prefix = recordLinePrefix(this.#options.now());
-    const start = writer.append(`${prefix}${serialize(record, "record", recordJson)}${LINE_END}`);
+    const start = writer.append(recordLinePrefix(this.#options.now()), serialize(record, "record", recordJson), LINE_END);
     // The record's JSON, encoded once by the writer, is copied into the ring as bytes.
-    const at = this.#ring.copy(writer.pending, start + prefix.length, writer.lastLineEnd - LINE_END.length);
+    const at = this.#ring.copy(writer.pending, start, writer.bodyEnd);
     this.#hot.set(record.execution_id, { ...summaryOf(record), at, bytes: this.#ring.lastBytes });
   }
 
   appendEvent(event: ExecutionEvent): void {
     const writer = this.#writable();
-    const start = writer.append(`${EVENT_LINE_PREFIX}${serialize(event, "event", eventJson)}${LINE_END}`);
+    const start = writer.append(EVENT_LINE_PREFIX, serialize(event, "event", eventJson), LINE_END);
     let cached = this.#events.get(event.execution_id, true);
     if (!cached) this.#events.set(event.execution_id, (cached = { complete: event.seq === 1, refs: [] }));
     if (!cached.complete) return;
     const refs = cached.refs;
-    const at = refs.length / 3 >= this.#options.maxCachedEventsPerExecution || (refs.length > 0 && refs[refs.length - 3]! >= event.seq) ? -1 : this.#ring.copy(writer.pending, start + EVENT_LINE_PREFIX.length, writer.lastLineEnd - LINE_END.length);
+    const at = refs.length / 3 >= this.#options.maxCachedEventsPerExecution || (refs.length > 0 && refs[refs.length - 3]! >= event.seq) ? -1 : this.#ring.copy(writer.pending, start, writer.bodyEnd);
     if (at < 0) {
       // Out of order, repeated, too many or too large: let the journal (which sorts and de-duplicates) answer from now on.
       cached.complete = false;

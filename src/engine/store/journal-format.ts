@@ -7,7 +7,7 @@ import { TERMINAL_STATUSES } from "../types.js";
  */
 export type JournalLine = { kind: "record"; t: number; record: ExecutionRecord } | { kind: "event"; event: ExecutionEvent };
 
-/** What comes before an event's JSON on its line, and after any line's JSON: ASCII, so one byte per character. */
+/** What comes before an event's JSON on its line, and after any line's JSON. */
 export const EVENT_LINE_PREFIX = '{"e":';
 export const LINE_END = "}\n";
 

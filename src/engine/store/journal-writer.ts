@@ -50,7 +50,7 @@ export class JournalWriter {
   /** Lines appended since the last write, already UTF-8: encoded once here, written from here, copied from here. */
   #pending: Buffer = Buffer.allocUnsafeSlow(INITIAL_PENDING_BYTES);
   #pendingBytes = 0;
-  #lastLineEnd = 0;
+  #bodyEnd = 0;
   /** Bytes a failed write left behind; they go first next time so no line is torn or reordered. */
   #unwritten: Buffer | undefined;
   #segment: OpenSegment | undefined;
@@ -73,27 +73,35 @@ export class JournalWriter {
     }
   }
 
-  /** Adds `line` to what the next write takes; its bytes are `pending[start, lastLineEnd)` (start returned) until the next append. */
-  append(line: string): number {
+  /**
+   * Adds the line `head + body + tail` to what the next write takes, encoded piece by piece (no joined string is made);
+   * returns where `body`'s bytes start in `pending`. They end at `bodyEnd`, and stay there until the next append.
+   */
+  append(head: string, body = "", tail = ""): number {
     if (this.#closed) throw storeClosed();
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (this.#pendingBytes + line.length * 3 > this.#pending.length) this.#grow(this.#pendingBytes + line.length * 3);
-    const start = this.#pendingBytes;
-    this.#pendingBytes += this.#pending.write(line, start);
-    this.#lastLineEnd = this.#pendingBytes;
+    const most = (head.length + body.length + tail.length) * 3;
+    if (this.#pendingBytes + most > this.#pending.length) this.#grow(this.#pendingBytes + most);
+    const pending = this.#pending;
+    let at = this.#pendingBytes;
+    at += pending.write(head, at);
+    const start = at;
+    at += pending.write(body, at);
+    this.#bodyEnd = at;
+    this.#pendingBytes = at + pending.write(tail, at);
     if (this.#pendingBytes >= this.#options.maxBufferBytes) this.#writeQuietly();
     else this.#timer ??= setTimeout(() => this.#onTimer(), this.#options.flushIntervalMs).unref();
     return start;
   }
 
-  /** The buffer `append`'s positions point into; read it before the next append. */
+  /** The buffer `append`'s positions point into; read it before the next append (a write leaves it as it is). */
   get pending(): Buffer {
     return this.#pending;
   }
 
-  /** Where the last appended line ends in `pending` (bytes); still so after a write (the buffer is reused at the next append). */
-  get lastLineEnd(): number {
-    return this.#lastLineEnd;
+  /** Where the last appended line's body ends in `pending` (bytes). */
+  get bodyEnd(): number {
+    return this.#bodyEnd;
   }
 
   #grow(needed: number): void {

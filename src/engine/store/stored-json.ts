@@ -32,7 +32,13 @@ export function recordJson(record: ExecutionRecord): string {
   if (resume === undefined || typeof resume.file_json !== "string") return JSON.stringify(record);
   const { file_json, ...spec } = resume;
   const resumeJson = withMember(JSON.stringify(spec), "file_json", quotedFile(file_json));
-  return withMember(JSON.stringify({ ...record, resume: undefined }), "resume", resumeJson);
+  // Left out for the one synchronous stringify instead of copying every other field of the record (undefined is skipped).
+  record.resume = undefined;
+  try {
+    return withMember(JSON.stringify(record), "resume", resumeJson);
+  } finally {
+    record.resume = resume;
+  }
 }
 
 export function eventJson(event: ExecutionEvent): string {
