@@ -77,7 +77,7 @@ test("record view - nats-server SIGKILLed and restarted while a node reads 3,000
     assert.is((await within(listed, 60_000, "the first listing across the restart")).length, ids.length);
     reader.putRecord(runningRecord("after-restart"));
     await reader.flush();
-    const after = await within(reader.listRecords(), 10_000, "a listing after the restart");
+    const after = await within(reader.listRecords(), 30_000, "a listing after the restart");
     assert.is(after.length, ids.length + 1);
     assert.ok(after.some((r) => r.execution_id === "after-restart"));
   } finally {

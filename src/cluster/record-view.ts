@@ -7,6 +7,9 @@ import { idOfStoreKey } from "./subjects.js";
 
 type Watch = Awaited<ReturnType<KV["watch"]>>;
 
+/** How long a listing asks again for the bucket's state while JetStream does not answer (a restart takes seconds). */
+const STATE_RETRY_MS = 15_000;
+
 /** How often the initial read checks the bucket's state for records that expired before they were delivered. */
 const CHECK_MS = 1000;
 
@@ -101,6 +104,19 @@ export class RecordView {
     return messages === 0 || last <= this.#revision;
   }
 
+  /** The bucket's state; asked again (backing off) while JetStream does not answer, as right after a nats-server restart. */
+  async #state(): Promise<{ last_seq: number; messages: number }> {
+    const deadline = Date.now() + STATE_RETRY_MS;
+    for (let n = 1; ; n++) {
+      try {
+        return (await this.#bucket.status()).streamInfo.state;
+      } catch (error) {
+        if (this.#stopped || Date.now() + backoffMs(n) > deadline) throw error;
+        await sleep(backoffMs(n));
+      }
+    }
+  }
+
   /** A put of this process is on its way: `value` as sealed, `record` what it holds (never changed afterwards). */
   own(key: string, value: Uint8Array, record: ExecutionRecord): void {
     this.#own.set(key, { value, record });
@@ -128,7 +144,7 @@ export class RecordView {
    * A bucket whose records all expired holds none, however far its last revision is: nothing to wait for then.
    */
   async caughtUp(): Promise<void> {
-    const { last_seq: last, messages } = (await this.#bucket.status()).streamInfo.state;
+    const { last_seq: last, messages } = await this.#state();
     if (messages === 0 || last <= this.#revision) return;
     await new Promise<void>((resolve) => this.#waiters.push({ revision: last, resolve }));
   }
