@@ -1,9 +1,14 @@
 import { statSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import type { ExecutionEvent, ExecutionRecord } from "../types.js";
 import { parseJournalLine, peekEvent, supersedes, versionOf, type RecordVersion } from "./journal-format.js";
 import { readLinesAt, scanLines } from "./journal-scan.js";
 import { listJournal } from "./segment-files.js";
+
+/** How long a read keeps starting over while other processes' compactions move the segments it lists. */
+const CATCH_UP_RETRY_MS = 10_000;
+const CATCH_UP_RETRY_PAUSE_MS = 5;
 
 export interface IndexedRecord extends RecordVersion {
   record: ExecutionRecord;
@@ -94,13 +99,16 @@ export class JournalIndex {
   }
 
   async #catchUp(): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
+    const deadline = Date.now() + CATCH_UP_RETRY_MS;
+    for (;;) {
       try {
         return await this.#catchUpOnce();
       } catch (err) {
-        // A segment renamed or deleted between listing and reading: start over from a new listing.
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 3) throw err;
+        // A segment renamed or deleted between listing and reading (other processes compacting): start over from a new
+        // listing, a moment later, for as long as they may take; a fixed count of tries ran out with three at once.
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT" || Date.now() > deadline) throw err;
         this.#reset();
+        await sleep(CATCH_UP_RETRY_PAUSE_MS);
       }
     }
   }
