@@ -9,6 +9,8 @@ import { startNatsServer } from "./helpers/nats-server.js";
 import { startServe, type ServeProcess } from "./helpers/serve-process.js";
 
 // A real nats-server (its own -sd dir) and three nodes, as the cluster tests start them; the page is opened on one.
+// The browser first: if it cannot start, no node or server is left running without the hook that stops them.
+const browser = await launchBrowser();
 const nats = await startNatsServer();
 const dirs: string[] = [];
 const nodes: ServeProcess[] = [];
@@ -20,7 +22,6 @@ for (const [id, tags] of Object.entries(TAGS)) {
   const env: Record<string, string> = id === "ui-gpu-1" ? { WFX_NODE_RESOURCES: "gpu=2" } : {};
   nodes.push(await startServe(dir, ["--node-id", id, "--workflows", join(FIXTURES, "cluster"), "--nats", nats.url, "--tags", tags.join(",")], env, "node"));
 }
-const browser = await launchBrowser();
 const errors: string[] = [];
 
 test.after(async () => {
