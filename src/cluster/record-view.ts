@@ -56,6 +56,10 @@ export class RecordView {
       if (await view.#hasAll()) synced();
       const first = await Promise.race([initial.then(() => "synced" as const), ended.then(() => "ended" as const)]);
       if (first === "ended") throw new Error("the cluster store's record watch ended before it had read the bucket's records");
+    } catch (error) {
+      // The opening is retried with a watch of its own: this one must not go on beside it.
+      watch.stop();
+      throw error;
     } finally {
       clearInterval(check);
     }
