@@ -16,7 +16,7 @@ import { silentLogger } from "../src/observability/index.js";
 import { testTrust } from "../test/helpers/cluster-key.js";
 import type { FromDispatchChild, ToDispatchChild } from "./lib/dispatch-child.js";
 import { AskedChild } from "../test/helpers/asked-child.js";
-import { MonitoredNats, type Traffic } from "./lib/monitored-nats.js";
+import { MonitoredNats, trafficRate } from "./lib/monitored-nats.js";
 import { fmt, mib, summary } from "./lib/stats.js";
 import { SummaryTable } from "./lib/summary-table.js";
 
@@ -52,7 +52,6 @@ interface Figures {
   takeP99: number;
 }
 
-const rateOf = (a: Traffic, b: Traffic, seconds: number) => ({ msgs: (b.in_msgs - a.in_msgs + b.out_msgs - a.out_msgs) / seconds, bytes: (b.in_bytes - a.in_bytes + b.out_bytes - a.out_bytes) / seconds });
 
 async function measure(nats: MonitoredNats, size: number, design: Design): Promise<Figures> {
   const nc = await connect({ servers: nats.url });
@@ -75,7 +74,7 @@ async function measure(nats: MonitoredNats, size: number, design: Design): Promi
       await sleep(1000 / RATE);
     }
     const seconds = (performance.now() - began) / 1000;
-    const traffic = rateOf(before, await nats.traffic(), seconds);
+    const traffic = trafficRate(before, await nats.traffic(), seconds);
     await sleep(RUN_MS + 1500);
     const reports = await Promise.all(groups.map(report));
     const takenMs = reports.flatMap((r) => r.takenMs);

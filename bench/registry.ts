@@ -5,7 +5,7 @@
 import type { BeatMode } from "../src/cluster/registry/beat-protocol.js";
 import { startMember } from "../test/helpers/registry-member.js";
 import { AskedChild } from "../test/helpers/asked-child.js";
-import { MonitoredNats, type Traffic } from "./lib/monitored-nats.js";
+import { MonitoredNats, trafficRate } from "./lib/monitored-nats.js";
 import type { FromChild, ToChild } from "../test/helpers/registry-members-child.js";
 import { fmt, mib, summary } from "./lib/stats.js";
 import { SummaryTable } from "./lib/summary-table.js";
@@ -42,7 +42,6 @@ const startMembers = (url: string, beats: BeatMode, ids: string[]): Promise<Memb
   AskedChild.start<ToChild, FromChild>(new URL("../test/helpers/registry-members-child.js", import.meta.url), { t: "start", url, beats, ids, churn: CHURN });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const delta = (a: Traffic, b: Traffic, seconds: number) => ({ msgs: (b.in_msgs - a.in_msgs + b.out_msgs - a.out_msgs) / seconds, bytes: (b.in_bytes - a.in_bytes + b.out_bytes - a.out_bytes) / seconds });
 
 async function measure(nats: MonitoredNats, size: number, beats: BeatMode): Promise<Figures> {
   const ids = Array.from({ length: size }, (_, i) => `sim-${String(i).padStart(4, "0")}`);
@@ -70,7 +69,7 @@ async function measure(nats: MonitoredNats, size: number, beats: BeatMode): Prom
     const before = await nats.traffic();
     const at = performance.now();
     await sleep(WINDOW_MS);
-    const rate = delta(before, await nats.traffic(), (performance.now() - at) / 1000);
+    const rate = trafficRate(before, await nats.traffic(), (performance.now() - at) / 1000);
     const placement = await groups[0]!.ask<Extract<FromChild, { t: "place" }>>({ t: "place" });
     // Newcomers: from starting the registry to each simulated node listing it up, and to its own view holding them all.
     const seen: number[] = [];

@@ -12,6 +12,11 @@ export interface Traffic {
   out_bytes: number;
 }
 
+/** Messages and bytes a second through the server (in plus out) between two /varz reads `seconds` apart. */
+export function trafficRate(a: Traffic, b: Traffic, seconds: number): { msgs: number; bytes: number } {
+  return { msgs: (b.in_msgs - a.in_msgs + b.out_msgs - a.out_msgs) / seconds, bytes: (b.in_bytes - a.in_bytes + b.out_bytes - a.out_bytes) / seconds };
+}
+
 /** A nats-server of the benchmark's own (own port, store dir and monitoring port), read through /varz. */
 export class MonitoredNats {
   private constructor(
