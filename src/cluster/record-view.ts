@@ -6,6 +6,7 @@ import { backoffMs } from "./retried.js";
 import { idOfStoreKey } from "./subjects.js";
 
 type Watch = Awaited<ReturnType<KV["watch"]>>;
+type BucketState = { last_seq: number; messages: number };
 
 /** How long a listing asks again for the bucket's state while JetStream does not answer (a restart takes seconds). */
 const STATE_RETRY_MS = 15_000;
@@ -51,9 +52,10 @@ export class RecordView {
     const ended = view.#follow(watch, synced);
     // The initial values end at the one with nothing pending after it; if they expire before they are delivered, that
     // one never comes: the bucket's state then says when nothing is left to wait for.
-    const check = setInterval(() => void view.#hasAll().then((all) => all && synced(), () => undefined), CHECK_MS);
+    const hasAll = async () => view.#hasAll(await view.#state(0));
+    const check = setInterval(() => void hasAll().then((all) => all && synced(), () => undefined), CHECK_MS);
     try {
-      if (await view.#hasAll()) synced();
+      if (await hasAll()) synced();
       const first = await Promise.race([initial.then(() => "synced" as const), ended.then(() => "ended" as const)]);
       if (first === "ended") throw new Error("the cluster store's record watch ended before it had read the bucket's records");
     } catch (error) {
@@ -102,15 +104,14 @@ export class RecordView {
     }
   }
 
-  /** Whether the view has every write the bucket holds now: it applied the last, or the bucket holds none (all expired). */
-  async #hasAll(): Promise<boolean> {
-    const { last_seq: last, messages } = (await this.#bucket.status()).streamInfo.state;
-    return messages === 0 || last <= this.#revision;
+  /** Whether the view has every write the bucket holds in `state`: it applied the last, or the bucket holds none (all expired). */
+  #hasAll(state: BucketState): boolean {
+    return state.messages === 0 || state.last_seq <= this.#revision;
   }
 
-  /** The bucket's state; asked again (backing off) while JetStream does not answer, as right after a nats-server restart. */
-  async #state(): Promise<{ last_seq: number; messages: number }> {
-    const deadline = Date.now() + STATE_RETRY_MS;
+  /** The bucket's state; asked again (backing off) for up to `retryMs` while JetStream does not answer, as right after a nats-server restart. */
+  async #state(retryMs: number): Promise<BucketState> {
+    const deadline = Date.now() + retryMs;
     for (let n = 1; ; n++) {
       try {
         return (await this.#bucket.status()).streamInfo.state;
@@ -148,9 +149,9 @@ export class RecordView {
    * A bucket whose records all expired holds none, however far its last revision is: nothing to wait for then.
    */
   async caughtUp(): Promise<void> {
-    const { last_seq: last, messages } = await this.#state();
-    if (messages === 0 || last <= this.#revision) return;
-    await new Promise<void>((resolve) => this.#waiters.push({ revision: last, resolve }));
+    const state = await this.#state(STATE_RETRY_MS);
+    if (this.#hasAll(state)) return;
+    await new Promise<void>((resolve) => this.#waiters.push({ revision: state.last_seq, resolve }));
   }
 
   /** The records matching `query`, newest first; `own` (this process's writes not yet acknowledged) wins over the view. */

@@ -25,10 +25,10 @@ export interface JetStreamStoreOptions {
 /** What the cluster store works with once NATS is reached. */
 export type StoreParts = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; records: KV; claims: KV; view: RecordView; publisher: AckedPublisher };
 
-/** Makes (or binds to) the records and claims buckets and the events stream, and starts the listing's view. */
 /** How long JetStream remembers an event's id to drop a second copy of it: 2 minutes, or the retention when that is shorter (JetStream refuses a longer one). */
 const DUPLICATE_WINDOW_NS = 120_000_000_000;
 
+/** Makes (or binds to) the records and claims buckets and the events stream, and starts the listing's view. */
 export async function openStoreParts(nc: NatsConnection, options: { replicas: number; retentionMs: number }, recordOf: (key: string, data: Uint8Array) => ExecutionRecord, logger: Logger): Promise<StoreParts> {
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
